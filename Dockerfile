@@ -1,0 +1,15 @@
+# Image for docker-compose.yml (web and worker).
+FROM python:3.12-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY sourcing sourcing
+COPY decisions decisions
+COPY suppliers suppliers
+RUN pip install --no-cache-dir .
+COPY . .
+ENV DJANGO_ENV=production PYTHONUNBUFFERED=1
+RUN useradd --create-home app && mkdir -p var && chown app var
+USER app

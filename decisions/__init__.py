@@ -1,0 +1,1 @@
+"""Rules engine, rulesets, assessments, reviews, decision records and the audit chain."""

@@ -1,0 +1,106 @@
+"""The audit chain: append events under a lock, hash them over RFC 8785 JSON, verify."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from django.db import connection, transaction
+from django.utils import timezone
+
+from decisions.models import AuditEvent
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    """What an event's hash covers (everything but the hash itself)."""
+    return {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor,
+        "department": event.department,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "payload": event.payload,
+        "prev_sha256": event.prev_sha256,
+    }
+
+
+def event_hash(event: AuditEvent) -> str:
+    """sha256 of the RFC 8785 canonical JSON of the event's content and previous hash."""
+    return hashlib.sha256(rfc8785.dumps(event_content(event))).hexdigest()
+
+
+def audit_append(
+    *,
+    action: str,
+    actor: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event; appends are serialised so concurrent writers never fork the chain."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-seq").only("seq", "sha256").first()
+        department = getattr(actor, "department", None) if actor is not None else None
+        event = AuditEvent(
+            seq=(last.seq + 1) if last else 1,
+            occurred_at=timezone.now(),
+            actor=actor.get_username() if actor is not None and actor.is_authenticated else "",
+            department=department.code if department else "",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            payload=payload or {},
+            prev_sha256=last.sha256 if last else GENESIS,
+        )
+        event.sha256 = event_hash(event)
+        event.save(force_insert=True)
+        return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    valid: bool
+    events: int
+    head_sha256: str
+    problems: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "events": self.events,
+            "head_sha256": self.head_sha256,
+            "problems": list(self.problems),
+        }
+
+
+def audit_verify() -> ChainReport:
+    """Walk the chain in sequence order and report every break."""
+    problems: list[str] = []
+    previous = GENESIS
+    expected_seq = 1
+    count = 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        count += 1
+        if event.seq != expected_seq:
+            problems.append(
+                f"event {event.seq}: expected sequence {expected_seq} (missing or reordered events)"
+            )
+        if event.prev_sha256 != previous:
+            problems.append(
+                f"event {event.seq}: previous hash does not match event {event.seq - 1}"
+            )
+        if event_hash(event) != event.sha256:
+            problems.append(f"event {event.seq}: content does not match its hash (edited)")
+        previous = event.sha256
+        expected_seq = event.seq + 1
+    return ChainReport(not problems, count, previous, tuple(problems))

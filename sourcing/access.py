@@ -1,0 +1,178 @@
+"""Who may call what: the one permissions table, its enforcement, and department scoping.
+
+Every URL pattern is declared in PERMISSIONS by its view name (per HTTP method where they
+differ). RouteAccessMiddleware enforces it for pages, htmx partials, downloads and the API
+alike; a route nobody declared is refused, and the route matrix test fails the suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from sourcing.logs import set_log_user
+from sourcing.models import ApiToken, Role
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = "anonymous"
+ROLES: frozenset[str] = frozenset(Role.values)
+API_NAMESPACE = "api"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Which roles may call a route, and whether its objects are scoped to a department."""
+
+    roles: frozenset[str]
+    scoped: bool = False
+    ok: int = 200  # the status an allowed caller gets with the route matrix test's request
+
+
+PUBLIC = Access(ROLES | {ANONYMOUS})
+SIGNED_IN = Access(ROLES)
+
+
+def only(*roles: str, scoped: bool = False, ok: int = 200) -> Access:
+    """Access for the given roles only."""
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise ValueError(f"Unknown roles: {sorted(unknown)}")
+    return Access(frozenset(roles), scoped=scoped, ok=ok)
+
+
+# view name -> Access for every method, or {METHOD: Access}. A namespace ending in ":*"
+# covers every route in it (used only for the Django admin, which checks staff itself too).
+PERMISSIONS: dict[str, Access | dict[str, Access]] = {
+    "home": SIGNED_IN,
+    "sign_in": {"GET": PUBLIC, "POST": PUBLIC},
+    "sign_out": {"POST": Access(ROLES, ok=302)},
+    "admin:*": only("admin"),
+    # JSON API (/api/v1/)
+    "api:api-root": Access(PUBLIC.roles, ok=404),  # ninja's base path: always 404
+    "api:health": PUBLIC,
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:me": SIGNED_IN,
+}
+
+
+def access_for(view_name: str, method: str) -> Access | None:
+    """The declared access for a route and method, or None when nobody declared it."""
+    entry = PERMISSIONS.get(view_name)
+    if entry is None and ":" in view_name:
+        entry = PERMISSIONS.get(view_name.rsplit(":", 1)[0] + ":*")
+    if isinstance(entry, dict):
+        return entry.get("GET" if method == "HEAD" else method)
+    return entry
+
+
+def is_declared(view_name: str) -> bool:
+    """Whether the permissions table names this route (or its namespace)."""
+    namespace = view_name.rsplit(":", 1)[0] + ":*" if ":" in view_name else None
+    return view_name in PERMISSIONS or (namespace is not None and namespace in PERMISSIONS)
+
+
+def role_of(user: Any) -> str:
+    """The caller's role, or ANONYMOUS."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    return user.role
+
+
+def token_hash(raw: str) -> str:
+    """The stored form of an API token."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_for_bearer(header: str) -> Any | None:
+    """The active user behind an `Authorization: Bearer` header, if the token is usable."""
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    token = (
+        ApiToken.objects.usable()
+        .select_related("user__department")
+        .filter(token_sha256=token_hash(raw.strip()))
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+def _api_error(status: int, detail: str) -> JsonResponse:
+    response = JsonResponse({"detail": detail}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+class RouteAccessMiddleware:
+    """Enforces PERMISSIONS on every routed request (pages and API)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        view_name = match.view_name if match else ""
+        is_api = view_name.startswith(API_NAMESPACE + ":")
+        if is_api and "Authorization" in request.headers:
+            user = user_for_bearer(request.headers["Authorization"])
+            if user is None:
+                log.info("api token refused", extra={"path": request.path})
+                return _api_error(401, "The bearer token is missing, expired or revoked.")
+            request.user = user
+            request.bearer_token = True  # type: ignore[attr-defined]
+        set_log_user(request.user)
+        access = access_for(view_name, request.method or "GET")
+        if access is None and not is_declared(view_name):
+            # Deny by default: a route nobody declared (the route matrix test fails too).
+            log.error("route not in the permissions table", extra={"view": view_name})
+            raise PermissionDenied
+        if access is None:
+            if is_api:
+                return _api_error(405, "Method not allowed.")
+            return HttpResponse("Method not allowed.", status=405, content_type="text/plain")
+        role = role_of(request.user)
+        if role in access.roles:
+            return None
+        if role == ANONYMOUS:
+            if is_api:
+                return _api_error(401, "Sign in or send a bearer token.")
+            return redirect_to_login(request.get_full_path())
+        log.info("access refused", extra={"view": view_name, "role": role})
+        if is_api:
+            return _api_error(403, "Your role may not do this.")
+        raise PermissionDenied
+
+
+def scoped_to_department(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """Objects the user may see: a department user only their own department's."""
+    if role_of(user) == Role.COMMERCIAL:
+        return queryset.filter(department_id=user.department_id)
+    return queryset
+
+
+def get_scoped_or_404(queryset: QuerySet[Any], user: Any, **lookup: Any) -> Any:
+    """One object the user may see, else 404 (never reveal that it exists)."""
+    obj = scoped_to_department(queryset, user).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj

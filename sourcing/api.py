@@ -1,0 +1,115 @@
+"""The JSON API at /api/v1/ (django-ninja): authentication, errors, and the routers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.utils import check_csrf
+
+log = logging.getLogger(__name__)
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class BearerOrSession:
+    """A bearer token (checked by RouteAccessMiddleware) or a signed-in session with CSRF."""
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __call__(self, request: HttpRequest) -> Any | None:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if not getattr(request, "bearer_token", False) and request.method not in _SAFE_METHODS:
+            if check_csrf(request) is not None:
+                return None
+        return user
+
+
+api = NinjaAPI(
+    title="Sourcing decisions API",
+    version="1",
+    description="JSON API for sourcing cases, assessments, reviews and decision records.",
+    urls_namespace="api",
+    auth=BearerOrSession(),
+)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "The request body is over 1 MB."}, status=413)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Sign in or send a bearer token (or the CSRF token)."}, status=401
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = [
+        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "Invalid value."))}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+    tasks: str
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    department: str | None
+
+
+def _tasks_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return "unavailable"
+    return "ok"
+
+
+@api.get("/health", auth=None, url_name="health", response={200: HealthOut, 503: HealthOut})
+def health(request: HttpRequest) -> Status:
+    """Whether the database answers, and how tasks run (eager, ok or unavailable)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception:
+        log.exception("health check: database unavailable")
+        database = "error"
+    status = "ok" if database == "ok" else "error"
+    body = {"status": status, "database": database, "tasks": _tasks_status()}
+    return Status(200 if status == "ok" else 503, body)
+
+
+@api.get("/me", url_name="me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the caller is: username, role and department."""
+    user = request.user
+    department = getattr(user, "department", None)
+    return {
+        "username": user.get_username(),
+        "role": user.role,  # type: ignore[union-attr]
+        "department": department.code if department else None,
+    }

@@ -1,0 +1,30 @@
+"""The Celery app: eager (in-process) without REDIS_URL, a real Redis broker with it."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery, Task
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
+
+app = Celery("sourcing")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class ReliableTask(Task):
+    """Base for our tasks: acks late, retries transient failures a capped number of times."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = (ConnectionError, TimeoutError)
+    retry_backoff = True
+    retry_backoff_max = 300
+    retry_jitter = True
+
+    @property
+    def max_retries(self) -> int:  # type: ignore[override]
+        from django.conf import settings
+
+        return int(settings.CELERY_TASK_MAX_RETRIES)

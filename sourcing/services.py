@@ -1,0 +1,91 @@
+"""Writes for people and access: departments, users, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from decisions.audit import audit_append
+from sourcing.access import token_hash
+from sourcing.models import ApiToken, Department, Role, User
+
+
+def department_ensure(*, code: str, name: str) -> Department:
+    """The department with this code, created or renamed to `name`."""
+    department, _ = Department.objects.update_or_create(code=code, defaults={"name": name})
+    return department
+
+
+@transaction.atomic
+def user_ensure(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    department: Department | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """A user with this username, role and department; the password is (re)set."""
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    user, _ = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "role": role,
+            "department": department,
+            "first_name": first_name,
+            "last_name": last_name,
+            "is_active": True,
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+        },
+    )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def token_issue(*, user: User, days: int | None = None) -> str:
+    """Create an API token for an active user; returns the raw token (stored only hashed)."""
+    if not user.is_active:
+        raise ValueError(f"User {user.username} is not active.")
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if days < 1:
+        raise ValueError("A token must last at least 1 day.")
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        token_sha256=token_hash(raw),
+        prefix=raw[:8],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit_append(
+        action="token.issued",
+        actor=user,
+        object_type="api_token",
+        object_id=token.pk,
+        payload={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+    )
+    return raw
+
+
+@transaction.atomic
+def tokens_revoke(*, user: User) -> int:
+    """Revoke every usable token of the user; returns how many."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_append(
+        action="token.revoked",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        payload={"count": count},
+    )
+    return count

@@ -1,0 +1,20 @@
+"""URL routes. Every route is declared in sourcing.access.PERMISSIONS."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+from sourcing import views
+from sourcing.api import api
+
+admin.site.site_header = "Sourcing decisions administration"
+admin.site.site_title = "Sourcing decisions"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

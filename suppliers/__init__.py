@@ -1,0 +1,1 @@
+"""Market segments, suppliers, contracts, supplier matching and concentration."""

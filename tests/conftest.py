@@ -1,0 +1,108 @@
+"""Shared fixtures: the three personas of each role, and service/browser requirements."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from sourcing.models import Department, Role, User
+from sourcing.services import department_ensure, user_ensure
+
+PASSWORD = "correct-horse-battery-staple"
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def service_missing(reason: str) -> None:
+    """Skip, or fail when REQUIRE_SERVICES=1 says the service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service not available: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # Real hashing costs ~0.3 s a user; tests check behaviour, not the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def dept_a(db: None) -> Department:
+    return department_ensure(code="dept-a", name="Department A")
+
+
+@pytest.fixture
+def dept_b(db: None) -> Department:
+    return department_ensure(code="dept-b", name="Department B")
+
+
+@pytest.fixture
+def make_user(db: None, dept_a: Department) -> Callable[..., User]:
+    def make(username: str, role: str, department: Department | None = None) -> User:
+        if role == Role.COMMERCIAL and department is None:
+            department = dept_a
+        return user_ensure(username=username, role=role, password=PASSWORD, department=department)
+
+    return make
+
+
+@pytest.fixture
+def users(make_user: Callable[..., User], dept_b: Department) -> dict[str, User]:
+    """One user per role: 'commercial' is in department A, 'outsider' in department B."""
+    made = {role.value: make_user(f"user-{role.value}", role.value) for role in Role}
+    made["outsider"] = make_user("user-outsider", Role.COMMERCIAL, dept_b)
+    return made
+
+
+@pytest.fixture
+def client_as() -> Callable[[User | None], Client]:
+    def login(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+# Browser tests: Playwright drives Debian's chromium, never a downloaded browser.
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, object]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # The sync Playwright API runs an event loop in this thread; Django's ORM is still
+    # used synchronously by the live server and the tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """After every test that used the database, the audit chain must still verify."""
+    result = yield
+    uses_db = {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    if uses_db and not item.get_closest_marker("tampers_audit_chain"):
+        from decisions.audit import audit_verify
+
+        report = audit_verify()
+        assert report.valid, f"audit chain broken after {item.nodeid}: {report.problems}"
+    return result

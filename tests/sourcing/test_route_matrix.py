@@ -1,0 +1,114 @@
+"""Every route is declared in the permissions table, and answers each role as declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, access_for, is_declared
+from sourcing.models import Role, User
+
+# Routes with URL parameters need an example object of the caller's department ("own")
+# and, when scoped, one of another department ("foreign"). Later features add theirs here.
+ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {}
+# Namespaces guarded as a whole: their parameterless routes need no example each.
+WHOLE_NAMESPACES = {"admin"}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, inner.strip(":"))
+        elif isinstance(entry, URLPattern):
+            name = entry.name or f"<unnamed {str(entry.pattern).replace(':', '=')}>"
+            yield (f"{namespace}:{name}" if namespace else name), entry
+
+
+def all_routes() -> list[tuple[str, URLPattern]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def declared_calls() -> list[tuple[str, str, Access]]:
+    """(view name, method, access) for every declared route the matrix calls."""
+    calls = []
+    for key, entry in PERMISSIONS.items():
+        name = "admin:index" if key == "admin:*" else key
+        methods = entry.items() if isinstance(entry, dict) else [("GET", entry)]
+        calls.extend((name, method, access) for method, access in methods)
+    return calls
+
+
+def test_every_route_is_declared_in_the_permissions_table() -> None:
+    undeclared = [name for name, _ in all_routes() if not is_declared(name)]
+    assert undeclared == [], f"declare these routes in sourcing.access.PERMISSIONS: {undeclared}"
+
+
+def test_every_declared_route_exists() -> None:
+    names = {name for name, _ in all_routes()}
+    namespaces = {name.split(":")[0] for name in names if ":" in name}
+    missing = [
+        key
+        for key in PERMISSIONS
+        if key not in names and not (key.endswith(":*") and key[:-2] in namespaces)
+    ]
+    assert missing == []
+
+
+def test_every_parameterised_route_has_an_example() -> None:
+    lacking = [
+        name
+        for name, pattern in all_routes()
+        if pattern.pattern.regex.groups
+        and name.split(":")[0] not in WHOLE_NAMESPACES
+        and name not in ROUTE_EXAMPLES
+    ]
+    assert lacking == [], f"add examples to ROUTE_EXAMPLES for {lacking}"
+
+
+def _call(client: Client, method: str, url: str) -> Any:
+    if method == "GET":
+        return client.get(url)
+    return client.generic(method, url, data=b"", content_type="application/json")
+
+
+CALLERS = [ANONYMOUS, *(role.value for role in Role)]
+
+
+@pytest.mark.parametrize(("name", "method", "access"), declared_calls())
+@pytest.mark.parametrize("caller", CALLERS)
+def test_route_answers_each_role_as_declared(
+    name: str,
+    method: str,
+    access: Access,
+    caller: str,
+    users: dict[str, User],
+    client_as: Callable[[User | None], Client],
+) -> None:
+    client = client_as(None if caller == ANONYMOUS else users[caller])
+    is_api = name.startswith(API_NAMESPACE + ":")
+    examples = ROUTE_EXAMPLES[name](users) if name in ROUTE_EXAMPLES else {"own": {}}
+    response = _call(client, method, reverse(name, kwargs=examples["own"]))
+    if caller in access.roles:
+        expected = access.ok
+    elif caller == ANONYMOUS:
+        expected = 401 if is_api else 302
+    else:
+        expected = 403
+    assert response.status_code == expected, (name, method, caller, response.content[:300])
+    if expected == 302 and caller == ANONYMOUS:
+        assert response["Location"].startswith(reverse("sign_in"))
+    if access.scoped and caller in access.roles and "foreign" in examples:
+        foreign = _call(client, method, reverse(name, kwargs=examples["foreign"]))
+        if caller == Role.COMMERCIAL:
+            assert foreign.status_code == 404, (name, method, caller)
+
+
+def test_an_undeclared_method_is_refused(client_as: Callable[[User | None], Client]) -> None:
+    assert access_for("sign_out", "GET") is None
+    response = client_as(None).get(reverse("sign_out"))
+    assert response.status_code == 405

@@ -1,0 +1,77 @@
+"""Settings: typed environment helpers and the production mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from sourcing.env import env_bool, env_choice, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_int_fails_loudly_on_a_bad_value(monkeypatch) -> None:
+    monkeypatch.setenv("SOME_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER must be a whole number"):
+        env_int("SOME_NUMBER", 1)
+    monkeypatch.setenv("SOME_NUMBER", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env_int("SOME_NUMBER", 1, minimum=1)
+
+
+def test_env_bool_accepts_only_yes_or_no_words(monkeypatch) -> None:
+    monkeypatch.setenv("FLAG", "yes")
+    assert env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "perhaps")
+    with pytest.raises(ImproperlyConfigured, match="FLAG must be true or false"):
+        env_bool("FLAG", False)
+
+
+def test_env_helpers_use_defaults_when_unset(monkeypatch) -> None:
+    monkeypatch.delenv("UNSET_THING", raising=False)
+    assert env_list("UNSET_THING", ["a"]) == ["a"]
+    assert env_choice("UNSET_THING", ("x", "y"), "x") == "x"
+    with pytest.raises(ImproperlyConfigured, match="Set the environment variable UNSET_THING"):
+        env_str("UNSET_THING", required=True)
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "SECRET_KEY", "DEBUG")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_mode_passes_the_deploy_check() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
+        ALLOWED_HOSTS="sourcing.example.gov.uk",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_mode_requires_a_secret_key() -> None:
+    result = _manage("check", DJANGO_ENV="production")
+    assert result.returncode != 0
+    assert "Set the environment variable SECRET_KEY" in result.stderr
+
+
+def test_production_mode_refuses_debug() -> None:
+    result = _manage("check", DJANGO_ENV="production", DEBUG="1", SECRET_KEY="s" * 60)
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
