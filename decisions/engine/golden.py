@@ -1,0 +1,211 @@
+"""Golden cases: answers with an agreed outcome, run against a ruleset before publishing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from decisions.engine.assess import Answers, InvalidAnswers, assess
+from decisions.engine.policy import POLICY_CHECKS
+from decisions.engine.ruleset import GOLDEN_CASES_PATH, Ruleset, read_json_file
+from decisions.engine.schema import OPTIONS
+
+EXPECTED_FIELDS = frozenset({"recommended", "must_be_ruled_out", "conditions", "policy_checks"})
+RESULTS = frozenset({"complies", "explain", "n/a"})
+
+
+@dataclass(frozen=True, slots=True)
+class GoldenCase:
+    """One agreed case: answers and what the recommendation must be."""
+
+    id: str
+    title: str
+    answers: Answers
+    recommended: str | None
+    must_be_ruled_out: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()  # rule ids or (case-insensitive) text fragments
+    policy_checks: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The case in the file format."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "answers": self.answers.as_dict(),
+            "expected": {
+                "recommended": self.recommended,
+                "must_be_ruled_out": list(self.must_be_ruled_out),
+                "conditions": list(self.conditions),
+                "policy_checks": dict(self.policy_checks),
+            },
+        }
+
+
+class GoldenCaseError(ValueError):
+    """Golden case data that cannot be used, with every problem as 'case id: field: message'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep the problems and summarise them as the message."""
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class GoldenResult:
+    """One case's outcome: passed, or the list of mismatches."""
+
+    case_id: str
+    title: str
+    recommended: str | None
+    mismatches: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing differs from the expected outcome."""
+        return not self.mismatches
+
+
+@dataclass(frozen=True, slots=True)
+class GoldenReport:
+    """A ruleset run against golden cases."""
+
+    ruleset_version: str
+    ruleset_sha256: str
+    results: tuple[GoldenResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every case passed (the condition for publishing)."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def failures(self) -> tuple[GoldenResult, ...]:
+        """The cases with mismatches."""
+        return tuple(r for r in self.results if not r.passed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},
+            "passed": self.passed,
+            "total": len(self.results),
+            "failed": len(self.failures),
+            "results": [
+                {
+                    "case": r.case_id,
+                    "title": r.title,
+                    "recommended": r.recommended,
+                    "passed": r.passed,
+                    "mismatches": list(r.mismatches),
+                }
+                for r in self.results
+            ],
+        }
+
+
+def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCase | None:
+    """One validated case, or None after adding its problems."""
+    if not isinstance(raw, Mapping):
+        problems.append(f"#{index + 1}: case: must be an object")
+        return None
+    case_id = raw.get("id")
+    name = case_id if isinstance(case_id, str) and case_id else f"#{index + 1}"
+    before = len(problems)
+    if not (isinstance(case_id, str) and case_id):
+        problems.append(f"{name}: id: missing")
+    elif case_id in seen:
+        problems.append(f"{name}: id: duplicate")
+    seen.add(name)
+    answers: Answers | None = None
+    try:
+        answers = Answers.from_mapping(raw.get("answers", {}))
+    except InvalidAnswers as exc:
+        problems += [f"{name}: answers.{e.key}: {e.message}" for e in exc.errors]
+    expected = raw.get("expected")
+    if not isinstance(expected, Mapping) or "recommended" not in expected:
+        problems.append(f"{name}: expected: must be an object with at least 'recommended'")
+        return None
+    for field in sorted(set(expected) - EXPECTED_FIELDS):
+        problems.append(f"{name}: expected.{field}: unknown field")
+    recommended = expected["recommended"]
+    if recommended is not None and recommended not in OPTIONS:
+        problems.append(f"{name}: expected.recommended: unknown option {recommended!r}")
+    ruled_out = expected.get("must_be_ruled_out", [])
+    if not isinstance(ruled_out, list) or any(o not in OPTIONS for o in ruled_out):
+        problems.append(f"{name}: expected.must_be_ruled_out: must be a list of options")
+    conditions = expected.get("conditions", [])
+    if not isinstance(conditions, list) or not all(isinstance(c, str) and c for c in conditions):
+        problems.append(
+            f"{name}: expected.conditions: must be a list of rule ids or text fragments"
+        )
+    checks = expected.get("policy_checks", {})
+    if not isinstance(checks, Mapping):
+        problems.append(f"{name}: expected.policy_checks: must map a check to its result")
+    else:
+        for check, result in checks.items():
+            if check not in POLICY_CHECKS:
+                problems.append(f"{name}: expected.policy_checks.{check}: unknown check")
+            elif result not in RESULTS:
+                problems.append(
+                    f"{name}: expected.policy_checks.{check}: use complies, explain or n/a"
+                )
+    if len(problems) > before or answers is None:
+        return None
+    return GoldenCase(
+        id=name,
+        title=str(raw.get("title", "")),
+        answers=answers,
+        recommended=recommended,
+        must_be_ruled_out=tuple(ruled_out),
+        conditions=tuple(conditions),
+        policy_checks=tuple(checks.items()),
+    )
+
+
+def load_golden_cases(
+    source: str | Path | Mapping[str, Any] | Sequence[Any] | None = None,
+) -> tuple[GoldenCase, ...]:
+    """Golden cases from a file path, {"cases": [...]}, or a list; the shipped file by default."""
+    data: Any = (
+        read_json_file(GOLDEN_CASES_PATH if source is None else source)
+        if (source is None or isinstance(source, str | Path))
+        else source
+    )
+    raw_cases = data.get("cases") if isinstance(data, Mapping) else data
+    if not isinstance(raw_cases, list):
+        raise GoldenCaseError(["cases: must be a list of cases"])
+    problems: list[str] = []
+    seen: set[str] = set()
+    cases = [_case(raw, i, seen, problems) for i, raw in enumerate(raw_cases)]
+    if problems:
+        raise GoldenCaseError(problems)
+    return tuple(c for c in cases if c is not None)
+
+
+def check_case(case: GoldenCase, ruleset: Ruleset) -> GoldenResult:
+    """Assess one golden case and list every way the result differs from what was agreed."""
+    result = assess(case.answers, ruleset, with_flip=False)
+    mismatches = []
+    if result.recommended != case.recommended:
+        mismatches.append(f"recommended: expected {case.recommended}, got {result.recommended}")
+    for option in case.must_be_ruled_out:
+        if result.viable[option]:
+            mismatches.append(f"must_be_ruled_out: {option} is still viable")
+    for wanted in case.conditions:
+        if not any(c.rule == wanted or wanted.lower() in c.text.lower() for c in result.conditions):
+            mismatches.append(f"conditions: none matches {wanted!r}")
+    got = {p.check: p.result for p in result.policy_checks}
+    for check, expected in case.policy_checks:
+        if got[check] != expected:
+            mismatches.append(f"policy_checks.{check}: expected {expected}, got {got[check]}")
+    return GoldenResult(case.id, case.title, result.recommended, tuple(mismatches))
+
+
+def run_golden_cases(ruleset: Ruleset, cases: Sequence[GoldenCase] | None = None) -> GoldenReport:
+    """Run a ruleset against golden cases (the shipped ones by default) and report each mismatch."""
+    chosen = load_golden_cases() if cases is None else cases
+    return GoldenReport(
+        ruleset.version, ruleset.sha256, tuple(check_case(c, ruleset) for c in chosen)
+    )

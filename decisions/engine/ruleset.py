@@ -1,0 +1,338 @@
+"""Rulesets as data: loading with whole-file validation, compiled rules and the content hash."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import rfc8785
+
+from decisions.engine.conditions import (
+    Predicate,
+    compile_condition,
+    condition_problems,
+    describe_condition,
+    int_constants,
+    keys_read,
+)
+from decisions.engine.frozen import FrozenMap
+from decisions.engine.schema import OPTIONS, QUESTIONS, is_int
+
+RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "rulesets"
+DEFAULT_RULESET_PATH: Final[Path] = RULESETS_DIR / "default.json"
+GOLDEN_CASES_PATH: Final[Path] = RULESETS_DIR / "golden_cases.json"
+
+WEIGHT_LIMIT: Final[int] = 1_000
+TOP_FIELDS: Final[frozenset[str]] = frozenset({"version", "description", "parameters", "rules"})
+RULE_FIELDS: Final[frozenset[str]] = frozenset(
+    {"id", "description", "source", "when", "effects", "gate", "condition_text"}
+)
+# Thresholds the engine itself applies (policy checks, cost credit), governed with the rules.
+DEFAULT_PARAMETERS: Final[dict[str, int]] = {
+    "public_interest_test_gbp": 1_000_000,  # a services need at or over this must record the test
+    "thin_market_below": 3,  # fewer credible suppliers than this is a thin market (pilot first)
+    "cost_credit_max": 10,  # points the cheapest viable option earns from cost estimates
+    "exit_readiness_poor_below": 40,  # exit readiness under this adds an exit-plan condition
+}
+PARAMETER_LIMITS: Final[dict[str, tuple[int, int]]] = {
+    "public_interest_test_gbp": (0, 1_000_000_000_000),
+    "thin_market_below": (0, 10_000),
+    "cost_credit_max": (0, 50),
+    "exit_readiness_poor_below": (0, 100),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetProblem:
+    """One mistake in a ruleset: its rule (None for the file), the field and what is wrong."""
+
+    rule_id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        """The problem as one line."""
+        where = f"rule {self.rule_id}, " if self.rule_id else ""
+        return f"{where}{self.field}: {self.message}"
+
+
+class RulesetError(ValueError):
+    """A ruleset that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[RulesetProblem]) -> None:
+        """Keep the problems and summarise them as the message."""
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: when its condition holds it adds effects, gates options and attaches conditions."""
+
+    id: str
+    description: str
+    source: str
+    when: Mapping[str, Any]
+    effects: tuple[tuple[str, int], ...]
+    gate: tuple[str, ...]
+    condition_text: tuple[tuple[str, str], ...]
+    when_text: str
+    keys: tuple[str, ...]
+    test: Predicate = field(compare=False, repr=False)
+    # Read-only views shared by every trace entry of this rule (built once at load time).
+    effects_view: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    texts_view: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule in the file format (canonical: every field present)."""
+        return {
+            "id": self.id,
+            "description": self.description,
+            "source": self.source,
+            "when": copy.deepcopy(dict(self.when)),
+            "effects": dict(self.effects),
+            "gate": list(self.gate),
+            "condition_text": dict(self.condition_text),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """A versioned set of rules with engine parameters and the sha256 of its canonical form."""
+
+    version: str
+    description: str
+    rules: tuple[Rule, ...]
+    parameters: tuple[tuple[str, int], ...]
+    sha256: str
+    thresholds: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def param(self, name: str) -> int:
+        """One engine parameter's value."""
+        for key, value in self.parameters:
+            if key == name:
+                return value
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical dict form: the hash is RFC 8785 JSON of exactly this."""
+        return {
+            "version": self.version,
+            "description": self.description,
+            "parameters": dict(self.parameters),
+            "rules": [rule.to_dict() for rule in self.rules],
+        }
+
+    def canonical_json(self) -> bytes:
+        """RFC 8785 canonical JSON of the ruleset, the bytes its sha256 is taken over."""
+        return canonical_bytes(self.to_dict())
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes."""
+    return rfc8785.dumps(data)
+
+
+def _options_problems(value: Any, rule_id: str, name: str) -> list[RulesetProblem]:
+    """Problems with a list of options (gate)."""
+    if not isinstance(value, list):
+        return [RulesetProblem(rule_id, name, "must be a list of options ([] for none)")]
+    problems = []
+    for option in value:
+        if option not in OPTIONS:
+            problems.append(
+                RulesetProblem(
+                    rule_id, name, f"unknown option {option!r}; use {', '.join(OPTIONS)}"
+                )
+            )
+    if len(set(map(str, value))) != len(value):
+        problems.append(RulesetProblem(rule_id, name, "lists an option more than once"))
+    return problems
+
+
+def _rule_problems(raw: Any, index: int, seen_ids: set[str]) -> list[RulesetProblem]:
+    """Every problem with one rule."""
+    if not isinstance(raw, Mapping):
+        return [RulesetProblem(f"#{index + 1}", "rule", "a rule must be an object")]
+    raw_id = raw.get("id")
+    rule_id = raw_id if isinstance(raw_id, str) and raw_id.strip() else f"#{index + 1}"
+    problems: list[RulesetProblem] = []
+
+    def add(field_name: str, message: str) -> None:
+        problems.append(RulesetProblem(rule_id, field_name, message))
+
+    for name in sorted(set(raw) - RULE_FIELDS, key=str):
+        add(str(name), f"unknown field; a rule has {', '.join(sorted(RULE_FIELDS))}")
+    if not (isinstance(raw_id, str) and raw_id.strip()):
+        add("id", "missing: every rule needs a non-empty id")
+    elif raw_id in seen_ids:
+        add("id", f"duplicate id {raw_id!r}")
+    else:
+        seen_ids.add(raw_id)
+    for name in ("description", "source"):
+        if not (isinstance(raw.get(name), str) and raw[name].strip()):
+            add(name, "missing: must be a non-empty string")
+    if "when" not in raw:
+        add("when", 'missing: every rule needs a condition (use {"always": true})')
+    else:
+        for path, message in condition_problems(raw["when"]):
+            add(path, message)
+    effects = raw.get("effects")
+    if not isinstance(effects, Mapping):
+        add("effects", "missing: must be an object of option -> whole-number weight ({} for none)")
+    else:
+        for option, weight in effects.items():
+            if option not in OPTIONS:
+                add(f"effects.{option}", f"unknown option; use {', '.join(OPTIONS)}")
+            elif not is_int(weight):
+                add(f"effects.{option}", f"weight must be a whole number, not {weight!r}")
+            elif abs(weight) > WEIGHT_LIMIT:
+                add(
+                    f"effects.{option}",
+                    f"weight must be between -{WEIGHT_LIMIT} and {WEIGHT_LIMIT}",
+                )
+    if "gate" in raw:
+        problems += _options_problems(raw["gate"], rule_id, "gate")
+    texts = raw.get("condition_text")
+    if "condition_text" in raw:
+        if not isinstance(texts, Mapping):
+            add("condition_text", "must be an object of option -> text ({} for none)")
+        else:
+            for option, text in texts.items():
+                if option not in OPTIONS:
+                    add(f"condition_text.{option}", f"unknown option; use {', '.join(OPTIONS)}")
+                elif not (isinstance(text, str) and text.strip()):
+                    add(f"condition_text.{option}", "must be a non-empty string")
+    return problems
+
+
+def _parameter_problems(raw: Any) -> list[RulesetProblem]:
+    """Problems with the optional parameters object."""
+    if not isinstance(raw, Mapping):
+        return [RulesetProblem(None, "parameters", "must be an object of name -> whole number")]
+    problems = []
+    for name, value in raw.items():
+        if name not in DEFAULT_PARAMETERS:
+            known = ", ".join(DEFAULT_PARAMETERS)
+            problems.append(RulesetProblem(None, f"parameters.{name}", f"unknown; use {known}"))
+            continue
+        low, high = PARAMETER_LIMITS[name]
+        if not (is_int(value) and low <= value <= high):
+            problems.append(
+                RulesetProblem(
+                    None, f"parameters.{name}", f"must be a whole number from {low} to {high}"
+                )
+            )
+    return problems
+
+
+def ruleset_problems(data: Any) -> list[RulesetProblem]:
+    """Every problem in a ruleset's data, empty when it loads."""
+    if not isinstance(data, Mapping):
+        return [RulesetProblem(None, "ruleset", "a ruleset must be a JSON object")]
+    problems = [
+        RulesetProblem(
+            None, str(name), f"unknown field; a ruleset has {', '.join(sorted(TOP_FIELDS))}"
+        )
+        for name in sorted(set(data) - TOP_FIELDS, key=str)
+    ]
+    if not (isinstance(data.get("version"), str) and data["version"].strip()):
+        problems.append(RulesetProblem(None, "version", "missing: must be a non-empty string"))
+    if "description" in data and not isinstance(data["description"], str):
+        problems.append(RulesetProblem(None, "description", "must be a string"))
+    if "parameters" in data:
+        problems += _parameter_problems(data["parameters"])
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules:
+        problems.append(RulesetProblem(None, "rules", "missing: must be a non-empty list of rules"))
+        return problems
+    seen_ids: set[str] = set()
+    for index, raw in enumerate(rules):
+        problems += _rule_problems(raw, index, seen_ids)
+    return problems
+
+
+def _build_rule(raw: Mapping[str, Any]) -> Rule:
+    """A compiled rule from validated data."""
+    when = copy.deepcopy(dict(raw["when"]))
+    gate = set(raw.get("gate", ()))
+    texts = raw.get("condition_text", {})
+    effects = tuple((o, raw["effects"][o]) for o in OPTIONS if o in raw["effects"])
+    condition_text = tuple((o, texts[o]) for o in OPTIONS if o in texts)
+    return Rule(
+        id=raw["id"],
+        description=raw["description"],
+        source=raw["source"],
+        when=when,
+        effects=effects,
+        gate=tuple(o for o in OPTIONS if o in gate),
+        condition_text=condition_text,
+        when_text=describe_condition(when),
+        keys=keys_read(when),
+        test=compile_condition(when),
+        effects_view=FrozenMap(dict(effects)),
+        texts_view=FrozenMap(dict(condition_text)),
+    )
+
+
+def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
+    """A Ruleset from its data; raises RulesetError listing every problem in the whole file."""
+    problems = ruleset_problems(data)
+    if problems:
+        raise RulesetError(problems)
+    rules = tuple(_build_rule(raw) for raw in data["rules"])
+    parameters = {**DEFAULT_PARAMETERS, **data.get("parameters", {})}
+    thresholds: dict[str, set[int]] = {}
+    for rule in rules:
+        for key, values in int_constants(rule.when).items():
+            thresholds.setdefault(key, set()).update(values)
+    ruleset = Ruleset(
+        version=data["version"],
+        description=data.get("description", ""),
+        rules=rules,
+        parameters=tuple(parameters.items()),
+        sha256="",
+        thresholds=tuple(
+            (key, tuple(sorted(thresholds[key]))) for key in QUESTIONS if key in thresholds
+        ),
+    )
+    digest = hashlib.sha256(ruleset.canonical_json()).hexdigest()
+    object.__setattr__(ruleset, "sha256", digest)
+    return ruleset
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object hook that refuses a key given twice (json would silently keep the last)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def read_json_file(path: str | Path) -> Any:
+    """JSON from a file, refusing duplicate keys."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle, object_pairs_hook=_no_duplicate_keys)
+
+
+def load_ruleset_file(path: str | Path) -> Ruleset:
+    """A Ruleset from a JSON file; unreadable JSON is reported as a RulesetError too."""
+    try:
+        data = read_json_file(path)
+    except (OSError, ValueError) as exc:
+        raise RulesetError([RulesetProblem(None, "file", f"cannot read {path}: {exc}")]) from exc
+    return load_ruleset(data)
+
+
+@functools.cache
+def default_ruleset() -> Ruleset:
+    """The shipped default ruleset (decisions/rulesets/default.json)."""
+    return load_ruleset_file(DEFAULT_RULESET_PATH)

@@ -1,0 +1,56 @@
+"""Hypothesis strategies and sample answers for engine tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from decisions.engine.schema import OPTIONS, QUESTIONS
+
+BASE: dict[str, Any] = {
+    "service_type": "citizen_facing",
+    "differentiation": "tailored_common",
+    "policy_volatility": "occasional",
+    "criticality": "medium",
+    "data_classification": "official",
+    "personal_data": False,
+    "months_to_live": 12,
+    "market_maturity": "established",
+    "credible_suppliers": 8,
+    "best_product_fit_pct": 60,
+    "open_standards": True,
+    "cross_government_solution": "none",
+    "solution_uncertainty": "some_unknowns",
+    "incumbent_lock_in": "none",
+    "in_house_capability": "adequate",
+    "team_capacity_fte": 6,
+    "retain_ip_importance": "medium",
+    "reuse_potential": "department",
+    "integration_complexity": "medium",
+    "whole_life_budget_gbp": 800_000,
+    "whole_life_years": 5,
+}
+
+
+def _value(key: str) -> st.SearchStrategy[Any]:
+    """Any valid value for one key."""
+    q = QUESTIONS[key]
+    if q.type == "choice":
+        return st.sampled_from(q.choices)
+    if q.type == "bool":
+        return st.booleans()
+    if q.type == "int":
+        assert q.min is not None and q.max is not None
+        # Mix the whole range with small numbers, where the thresholds are.
+        top = min(q.max, 2_000_000)
+        return st.one_of(st.integers(q.min, q.max), st.integers(q.min, top))
+    return st.dictionaries(st.sampled_from(OPTIONS), st.integers(0, 5_000_000), max_size=5)
+
+
+def answers() -> st.SearchStrategy[dict[str, Any]]:
+    """Complete answers anywhere in the answer space, cost estimates sometimes given."""
+    required = {k: _value(k) for k, q in QUESTIONS.items() if q.required}
+    return st.fixed_dictionaries(
+        required, optional={"option_cost_estimates": _value("option_cost_estimates")}
+    )

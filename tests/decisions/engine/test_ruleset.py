@@ -1,0 +1,220 @@
+"""Loading rulesets: whole-file validation, the canonical hash, and plain-English conditions."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from decisions.engine import (
+    QUESTION_KEYS,
+    RulesetError,
+    RulesetProblem,
+    default_ruleset,
+    describe_condition,
+    load_ruleset,
+    load_ruleset_file,
+)
+from decisions.engine.ruleset import DEFAULT_RULESET_PATH
+
+
+def default_data() -> dict[str, Any]:
+    return json.loads(DEFAULT_RULESET_PATH.read_text(encoding="utf-8"))
+
+
+def minimal(**rule: Any) -> dict[str, Any]:
+    base = {"id": "R1", "description": "d", "source": "s", "when": {"always": True}, "effects": {}}
+    return {"version": "t", "rules": [{**base, **rule}]}
+
+
+def test_loading_reports_every_problem_with_rule_id_and_field() -> None:
+    data = {
+        "version": "2026.2",
+        "colour": "blue",
+        "rules": [
+            {
+                "id": "R1",
+                "description": "Unknown key",
+                "source": "TCoP 8",
+                "when": {"eq": ["favourite_colour", "blue"]},
+                "effects": {"buy": 10},
+            },
+            {
+                "id": "R2",
+                "description": "Wrong choice value and unknown option",
+                "source": "Cloud first",
+                "when": {"eq": ["market_maturity", "booming"]},
+                "effects": {"rent": 5, "build": 1.5},
+            },
+            {
+                "id": "R2",
+                "description": "Duplicate id and a bool weight",
+                "source": "TCoP 3",
+                "when": {"all": [{"gte": ["months_to_live", "six"]}, {"maybe": ["x"]}]},
+                "effects": {"build": True},
+                "gate": ["buy", "lease"],
+            },
+            {"id": "R4", "when": {"any": []}, "effects": {}, "condition_text": {"build": ""}},
+        ],
+    }
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(data)
+    got = {(p.rule_id, p.field) for p in caught.value.problems}
+    assert got == {
+        (None, "colour"),
+        ("R1", "when.eq"),
+        ("R2", "when.eq"),
+        ("R2", "effects.rent"),
+        ("R2", "effects.build"),
+        ("R2", "id"),
+        ("R2", "when.all[0].gte"),
+        ("R2", "when.all[1]"),
+        ("R2", "gate"),
+        ("R4", "description"),
+        ("R4", "source"),
+        ("R4", "when.any"),
+        ("R4", "condition_text.build"),
+    }
+    messages = " | ".join(str(p) for p in caught.value.problems)
+    assert "favourite_colour" in messages
+    assert "'booming' is not a possible value" in messages
+    assert "duplicate id 'R2'" in messages
+    assert "weight must be a whole number, not True" in messages
+    assert "unknown option 'lease'" in messages
+
+
+def test_comparisons_only_on_numbers_and_costs_only_present_or_absent() -> None:
+    for when, field in (
+        ({"lt": ["market_maturity", 3]}, "when.lt"),
+        ({"eq": ["option_cost_estimates", 3]}, "when.eq"),
+        ({"eq": ["personal_data", 1]}, "when.eq"),
+        ({"eq": ["best_product_fit_pct", 101]}, "when.eq"),
+        ({"present": "nothing"}, "when.present"),
+        ({"always": False}, "when.always"),
+        ({"eq": ["months_to_live"]}, "when.eq"),
+        ({"eq": ["months_to_live", 1], "gt": ["months_to_live", 1]}, "when"),
+    ):
+        with pytest.raises(RulesetError) as caught:
+            load_ruleset(minimal(when=when))
+        assert [p.field for p in caught.value.problems] == [field], when
+
+
+def test_absurdly_deep_conditions_are_refused_not_crashed() -> None:
+    when: dict[str, Any] = {"always": True}
+    for _ in range(5000):
+        when = {"not": when}
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(minimal(when=when))
+    assert "nested at most" in caught.value.problems[0].message
+
+
+def test_missing_top_level_fields_are_reported() -> None:
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset({"parameters": {"cost_credit_max": 99, "speed": 1}})
+    assert {(p.rule_id, p.field) for p in caught.value.problems} == {
+        (None, "version"),
+        (None, "rules"),
+        (None, "parameters.cost_credit_max"),
+        (None, "parameters.speed"),
+    }
+
+
+def test_hash_is_stable_when_keys_are_reordered() -> None:
+    data = default_data()
+    reordered = {k: data[k] for k in reversed(list(data))}
+    reordered["rules"] = [
+        {
+            k: json.loads(json.dumps(rule[k]), object_pairs_hook=lambda p: dict(reversed(p)))
+            for k in reversed(list(rule))
+        }
+        for rule in data["rules"]
+    ]
+    assert json.dumps(reordered) != json.dumps(data)
+    assert load_ruleset(reordered).sha256 == load_ruleset(data).sha256 == default_ruleset().sha256
+
+
+def test_hash_changes_when_one_weight_changes() -> None:
+    data = default_data()
+    changed = copy.deepcopy(data)
+    changed["rules"][0]["effects"]["buy"] += 1
+    assert load_ruleset(changed).sha256 != load_ruleset(data).sha256
+
+
+def test_defaults_filled_in_hash_the_same_as_written_out() -> None:
+    written = minimal()
+    written["parameters"] = dict(default_ruleset().parameters)
+    assert load_ruleset(written).sha256 == load_ruleset(minimal()).sha256
+    assert (
+        load_ruleset(minimal(gate=["build", "buy"])).sha256
+        == load_ruleset(minimal(gate=["buy", "build"])).sha256
+    )
+
+
+def test_the_hash_is_sha256_of_rfc8785_canonical_json() -> None:
+    import hashlib
+
+    import rfc8785
+
+    ruleset = default_ruleset()
+    assert ruleset.sha256 == hashlib.sha256(rfc8785.dumps(ruleset.to_dict())).hexdigest()
+    assert load_ruleset(ruleset.to_dict()).sha256 == ruleset.sha256
+
+
+def test_a_file_with_a_key_twice_or_broken_json_is_reported(tmp_path: Path) -> None:
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"version": "1", "version": "2", "rules": []}', encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": ', encoding="utf-8")
+    for path in (twice, broken, tmp_path / "missing.json"):
+        with pytest.raises(RulesetError) as caught:
+            load_ruleset_file(path)
+        assert caught.value.problems[0].field == "file"
+
+
+def test_describe_condition_reads_as_plain_english() -> None:
+    cond = {
+        "all": [
+            {"eq": ["differentiation", "commodity"]},
+            {"gte": ["best_product_fit_pct", 80]},
+            {
+                "any": [
+                    {"in": ["market_maturity", ["established", "commoditised"]]},
+                    {"eq": ["open_standards", True]},
+                ]
+            },
+            {"not": {"lt": ["whole_life_budget_gbp", 1000000]}},
+            {"absent": "option_cost_estimates"},
+        ]
+    }
+    assert describe_condition(cond) == (
+        "differentiation is commodity and best_product_fit_pct is at least 80 and "
+        "(market_maturity is established or commoditised or open_standards is yes) and "
+        "not (whole_life_budget_gbp is less than 1,000,000) and option_cost_estimates is not answered"
+    )
+
+
+def test_default_ruleset_names_a_source_for_every_rule() -> None:
+    ruleset = default_ruleset()
+    assert ruleset.version == "2026.1"
+    assert all(rule.source.strip() and rule.description.strip() for rule in ruleset.rules)
+
+
+def test_default_ruleset_reads_every_questionnaire_key() -> None:
+    read = {key for rule in default_ruleset().rules for key in rule.keys}
+    # Cost estimates are applied by the engine itself (cost credit), not by a rule's condition.
+    assert set(QUESTION_KEYS) - read == {"option_cost_estimates"}
+
+
+def test_default_ruleset_has_the_gates_of_the_brief() -> None:
+    gates = {(rule.id, option) for rule in default_ruleset().rules for option in rule.gate}
+    by_text = {rule.id: rule.when_text for rule in default_ruleset().rules}
+    assert {by_text[r] for r, o in gates if o == "buy"} == {"market_maturity is none"}
+    assert {by_text[r] for r, o in gates if o == "procure"} == {"credible_suppliers is less than 1"}
+    assert {by_text[r] for r, o in gates if o == "build"} == {"in_house_capability is none"}
+
+
+def test_problem_reads_as_one_line() -> None:
+    assert str(RulesetProblem("R3", "effects.buy", "bad")) == "rule R3, effects.buy: bad"
