@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from sourcing.models import ApiToken, Department, User
+from sourcing.models import ApiToken, Case, Department, User
 
 
 @admin.register(Department)
@@ -29,3 +29,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # tokens are issued with `manage.py issue_token`, which shows them once
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: cases change only through the service functions (and their audit events)."""
+
+    list_display = ("reference", "title", "department", "status", "created_at")
+    list_filter = ("status", "department")
+    search_fields = ("reference", "title")
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -76,3 +76,119 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The state machine: only services move a case, and only along these edges.
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CaseStatus.DRAFT: frozenset({CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN}),
+    CaseStatus.SUBMITTED: frozenset(
+        {CaseStatus.RETURNED, CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.RETURNED: frozenset({CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN}),
+    CaseStatus.APPROVED: frozenset(),
+    CaseStatus.REJECTED: frozenset(),
+    CaseStatus.WITHDRAWN: frozenset(),
+}
+EDITABLE_STATUSES = frozenset({CaseStatus.DRAFT, CaseStatus.RETURNED})
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def for_list(self) -> CaseQuerySet:
+        return self.select_related("department", "owner").order_by("-created_at", "-pk")
+
+
+class Case(models.Model):
+    """A sourcing case: one digital need of one department, and its answers."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(max_length=5000, blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_cases")
+    answers = models.JSONField(default=dict)
+    # Increments whenever answers change: sign-offs and assessments carry the version they saw.
+    answers_version = models.PositiveIntegerField(default=1)
+    explanations = models.JSONField(default=dict)
+    sro_name = models.CharField("Senior Responsible Owner", max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class ReferenceCounter(models.Model):
+    """The last case number issued in a year (references are SRC-<year>-<number>)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class CaseStatusChange(models.Model):
+    """One move of a case's status: who, when, from, to, and their comment."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    comment = models.TextField(max_length=10000, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status} -> {self.to_status}"
+
+
+class Discipline(models.TextChoices):
+    COMMERCIAL = "commercial", "Commercial"
+    DIGITAL = "digital", "Digital"
+    FINANCE = "finance", "Finance"
+    LEGAL = "legal", "Legal"
+
+
+class SignOff(models.Model):
+    """A discipline's sign-off of the case's answers at one answers version."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signoffs")
+    discipline = models.CharField(max_length=20, choices=Discipline.choices)
+    name = models.CharField(max_length=200)
+    role = models.CharField("job title", max_length=200, blank=True)
+    comment = models.TextField(max_length=5000, blank=True)
+    answers_version = models.PositiveIntegerField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.discipline} by {self.name}"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.answers_version != self.case.answers_version

@@ -1,0 +1,186 @@
+"""Services for rulesets and assessments: publish the default, assess a case, replay."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from decisions import engine
+from decisions.audit import audit_append
+from decisions.models import Assessment, Ruleset
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, Role, User
+
+# What a replay compares between two results (ids and timestamps aside, the whole result).
+COMPARED_FIELDS = (
+    "recommended",
+    "ranking",
+    "scores",
+    "viable",
+    "ruled_out",
+    "margin",
+    "conditions",
+    "policy_checks",
+    "exit_readiness",
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(sha256: str, content_json: str) -> engine.Ruleset:
+    import json
+
+    ruleset = engine.load_ruleset(json.loads(content_json))
+    if ruleset.sha256 != sha256:
+        raise TransitionRefused(f"Ruleset content does not match its recorded hash {sha256[:12]}…")
+    return ruleset
+
+
+def engine_ruleset(ruleset: Ruleset) -> engine.Ruleset:
+    """The compiled engine ruleset of a stored version (cached; checked against its hash)."""
+    import json
+
+    return _compiled(ruleset.sha256, json.dumps(ruleset.content, sort_keys=True))
+
+
+@transaction.atomic
+def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
+    """Store the shipped default ruleset as a published version, once (idempotent)."""
+    loaded = engine.default_ruleset()
+    existing = Ruleset.objects.filter(version=loaded.version).first()
+    if existing is not None:
+        if existing.sha256 != loaded.sha256:
+            raise TransitionRefused(
+                f"Version {loaded.version} is already published with other content."
+            )
+        return existing
+    report = engine.run_golden_cases(loaded)
+    if not report.passed:
+        raise TransitionRefused(f"The default ruleset fails {len(report.failures)} golden case(s).")
+    ruleset = Ruleset.objects.create(
+        version=loaded.version,
+        sha256=loaded.sha256,
+        content=loaded.to_dict(),
+        change_summary="The shipped default ruleset.",
+        published_at=timezone.now(),
+        published_by=by,
+        golden_result=report.to_dict(),
+    )
+    audit_append(
+        action="ruleset.published",
+        actor=by,
+        object_type="ruleset",
+        object_id=ruleset.version,
+        payload={"sha256": ruleset.sha256},
+    )
+    return ruleset
+
+
+def _require_own_department(case: Case, by: User) -> None:
+    if by.role != Role.COMMERCIAL or by.department_id != case.department_id:
+        raise TransitionRefused("Only the case's own department can do this.")
+
+
+@transaction.atomic
+def assessment_run(*, case: Case, by: User) -> Assessment:
+    """Run the current published ruleset on the case's answers and store the pinned result."""
+    _require_own_department(case, by)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_editable:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}; it cannot be assessed again."
+        )
+    ruleset = Ruleset.objects.current()
+    if ruleset is None:
+        raise TransitionRefused("No ruleset has been published yet.")
+    problems = engine.validate_answers(case.answers, partial=False)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.key, []).append(problem.message)
+        raise ValidationFailed(errors)
+    result = engine.assess(case.answers, engine_ruleset(ruleset), with_flip=True)
+    data = result.to_dict()
+    assessment = Assessment.objects.create(
+        case=case,
+        ruleset=ruleset,
+        ruleset_version=ruleset.version,
+        ruleset_sha256=ruleset.sha256,
+        answers=dict(case.answers),
+        answers_version=case.answers_version,
+        result=data,
+        recommended=data["recommended"] or "",
+        created_by=by,
+    )
+    audit_append(
+        action="case.assessed",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={
+            "assessment": assessment.pk,
+            "ruleset": ruleset.version,
+            "ruleset_sha256": ruleset.sha256,
+            "recommended": data["recommended"],
+            "answers_version": case.answers_version,
+        },
+    )
+    return assessment
+
+
+def preview(answers: dict[str, Any]) -> dict[str, Any] | None:
+    """A live, unsaved preview of the current ruleset on (possibly partial) answers."""
+    ruleset = Ruleset.objects.current()
+    if ruleset is None:
+        return None
+    valid = {
+        k: v
+        for k, v in answers.items()
+        if k in engine.QUESTIONS and not engine.validate_answers({k: v}, partial=True)
+    }
+    return engine.assess(valid, engine_ruleset(ruleset), with_flip=False, partial=True).to_dict()
+
+
+@dataclass(frozen=True)
+class Replay:
+    mode: str
+    ruleset_version: str
+    ruleset_sha256: str
+    result: dict[str, Any]
+    identical: bool
+    differences: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},
+            "identical": self.identical,
+            "differences": list(self.differences),
+            "result": self.result,
+        }
+
+
+def assessment_replay(*, assessment: Assessment, mode: str) -> Replay:
+    """Replay under the pinned version (identical) or today's version (what differs)."""
+    if mode == "pinned":
+        ruleset = assessment.ruleset
+        if ruleset.sha256 != assessment.ruleset_sha256:
+            raise TransitionRefused("The pinned ruleset no longer matches the recorded hash.")
+    elif mode == "current":
+        current = Ruleset.objects.current()
+        if current is None:
+            raise TransitionRefused("No ruleset has been published yet.")
+        ruleset = current
+    else:
+        raise ValidationFailed({"ruleset": ["ruleset must be pinned or current"]})
+    result = engine.assess(assessment.answers, engine_ruleset(ruleset), with_flip=True).to_dict()
+    differences = tuple(
+        {"field": name, "was": assessment.result.get(name), "now": result.get(name)}
+        for name in COMPARED_FIELDS
+        if assessment.result.get(name) != result.get(name)
+    )
+    identical = result == assessment.result
+    return Replay(mode, ruleset.version, ruleset.sha256, result, identical, differences)

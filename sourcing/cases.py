@@ -1,0 +1,322 @@
+"""Services for sourcing cases: create, change, sign off, submit, withdraw; the state machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from decisions.audit import audit_append
+from decisions.engine.schema import validate_answers
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import (
+    CASE_TRANSITIONS,
+    Case,
+    CaseStatus,
+    CaseStatusChange,
+    Discipline,
+    ReferenceCounter,
+    Role,
+    SignOff,
+    User,
+)
+
+TITLE_MAX = 200
+SUMMARY_MAX = 5000
+TEXT_MAX = 5000
+
+
+def _check_text(
+    errors: dict[str, list[str]],
+    field: str,
+    value: Any,
+    *,
+    limit: int,
+    label: str,
+    required: bool = False,
+) -> None:
+    if not isinstance(value, str):
+        errors.setdefault(field, []).append(f"{label} must be text")
+    elif required and not value.strip():
+        errors.setdefault(field, []).append(f"Enter {label.lower()}")
+    elif len(value) > limit:
+        errors.setdefault(field, []).append(f"{label} must be {limit} characters or fewer")
+
+
+def _answer_errors(answers: Any, *, partial: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in validate_answers(answers, partial=partial):
+        errors.setdefault(problem.key, []).append(problem.message)
+    return errors
+
+
+def _next_reference(year: int) -> str:
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"SRC-{year}-{counter.last:04d}"
+
+
+def _require_department_user(by: User) -> None:
+    if by.role != Role.COMMERCIAL or by.department_id is None:
+        raise TransitionRefused("Only a department commercial user can do this.")
+
+
+def _move(case: Case, *, by: User, to: str, comment: str = "") -> None:
+    """Change the status along an allowed edge and record it (call inside a transaction)."""
+    if to not in CASE_TRANSITIONS[case.status]:
+        now, then = case.get_status_display().lower(), CaseStatus(to).label.lower()
+        raise TransitionRefused(f"A {now} case cannot become {then}.")
+    CaseStatusChange.objects.create(
+        case=case, by=by, from_status=case.status, to_status=to, comment=comment
+    )
+    case.status = to
+    case.save(update_fields=["status", "updated_at"])
+
+
+def _locked(case: Case) -> Case:
+    """The case row, locked for this transaction, with its current state."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def case_create(*, by: User, title: str, summary: str = "", answers: Any = None) -> Case:
+    """Start a draft case in the user's department; answers may be partial."""
+    _require_department_user(by)
+    answers = {} if answers is None else answers
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
+    _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
+    errors.update(_answer_errors(answers, partial=True))
+    if errors:
+        raise ValidationFailed(errors)
+    case = Case.objects.create(
+        reference=_next_reference(timezone.now().year),
+        title=title.strip(),
+        summary=summary.strip(),
+        department_id=by.department_id,
+        owner=by,
+        answers=dict(answers),
+    )
+    CaseStatusChange.objects.create(case=case, by=by, from_status="", to_status=CaseStatus.DRAFT)
+    audit_append(
+        action="case.created",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={"reference": case.reference, "title": case.title},
+    )
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case: Case,
+    by: User,
+    title: str | None = None,
+    summary: str | None = None,
+    answers: Any = None,
+    explanations: Any = None,
+    sro_name: str | None = None,
+) -> Case:
+    """Merge changes into an editable case; changed answers make sign-offs stale."""
+    _require_department_user(by)
+    case = _locked(case)
+    if not case.is_editable:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()} and cannot be changed."
+        )
+    errors: dict[str, list[str]] = {}
+    if title is not None:
+        _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
+    if summary is not None:
+        _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
+    if sro_name is not None:
+        _check_text(errors, "sro_name", sro_name, limit=200, label="Senior Responsible Owner")
+    if answers is not None:
+        errors.update(_answer_errors(answers, partial=True))
+    if explanations is not None:
+        if not isinstance(explanations, dict):
+            errors["explanations"] = ["explanations must map a policy check to its explanation"]
+        else:
+            for key, text in explanations.items():
+                _check_text(
+                    errors, f"explanations.{key}", text, limit=TEXT_MAX, label="Explanation"
+                )
+    if errors:
+        raise ValidationFailed(errors)
+    changed: list[str] = []
+    if title is not None and title.strip() != case.title:
+        case.title = title.strip()
+        changed.append("title")
+    if summary is not None and summary.strip() != case.summary:
+        case.summary = summary.strip()
+        changed.append("summary")
+    if sro_name is not None and sro_name.strip() != case.sro_name:
+        case.sro_name = sro_name.strip()
+        changed.append("sro_name")
+    if explanations is not None:
+        merged = {**case.explanations, **{k: v.strip() for k, v in explanations.items()}}
+        merged = {k: v for k, v in merged.items() if v}
+        if merged != case.explanations:
+            case.explanations = merged
+            changed.append("explanations")
+    answer_keys: list[str] = []
+    if answers is not None:
+        merged_answers = {**case.answers, **answers}
+        answer_keys = sorted(k for k in answers if case.answers.get(k, object()) != answers[k])
+        if merged_answers != case.answers:
+            case.answers = merged_answers
+            case.answers_version += 1
+            changed.append("answers")
+    if not changed:
+        return case
+    case.save()
+    if case.status == CaseStatus.RETURNED:
+        _move(case, by=by, to=CaseStatus.DRAFT, comment="Changed after return")
+    audit_append(
+        action="case.changed",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={
+            "fields": changed,
+            "answer_keys": answer_keys,
+            "answers_version": case.answers_version,
+        },
+    )
+    return case
+
+
+def current_signoffs(case: Case) -> dict[str, SignOff]:
+    """The latest sign-off per discipline (fresh or stale)."""
+    latest: dict[str, SignOff] = {}
+    for signoff in case.signoffs.all():
+        latest[signoff.discipline] = signoff
+    return latest
+
+
+@transaction.atomic
+def signoff_record(
+    *, case: Case, by: User, discipline: str, name: str, role: str = "", comment: str = ""
+) -> SignOff:
+    """Record a discipline's sign-off of the current answers."""
+    _require_department_user(by)
+    case = _locked(case)
+    if not case.is_editable:
+        raise TransitionRefused("Sign-offs can only be given while the case is a draft.")
+    errors: dict[str, list[str]] = {}
+    if discipline not in Discipline.values:
+        errors["discipline"] = [f"Choose a discipline: {', '.join(Discipline.values)}"]
+    _check_text(errors, "name", name, limit=200, label="Name", required=True)
+    _check_text(errors, "role", role, limit=200, label="Job title")
+    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Comment")
+    if errors:
+        raise ValidationFailed(errors)
+    signoff = SignOff.objects.create(
+        case=case,
+        discipline=discipline,
+        name=name.strip(),
+        role=role.strip(),
+        comment=comment.strip(),
+        answers_version=case.answers_version,
+        recorded_by=by,
+    )
+    audit_append(
+        action="case.signed_off",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={
+            "discipline": discipline,
+            "name": signoff.name,
+            "answers_version": case.answers_version,
+        },
+    )
+    return signoff
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
+    """Withdraw a case before a decision."""
+    _require_department_user(by)
+    case = _locked(case)
+    _move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
+    audit_append(
+        action="case.withdrawn",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={"comment": comment},
+    )
+    return case
+
+
+def submission_blockers(case: Case) -> list[str]:
+    """What stops the case being submitted; empty when it can be."""
+    blockers: list[str] = []
+    latest = case.assessments.order_by("-created_at", "-pk").first()
+    if latest is None or latest.answers_version != case.answers_version:
+        blockers.append("Get a recommendation on the current answers")
+    else:
+        for check in latest.result.get("policy_checks", []):
+            if check["result"] == "explain" and not case.explanations.get(check["check"]):
+                blockers.append(f"Explain the policy check: {check['check'].replace('_', ' ')}")
+    signoffs = current_signoffs(case)
+    for discipline in Discipline:
+        signoff = signoffs.get(discipline.value)
+        if signoff is None:
+            blockers.append(f"Get a {discipline.label.lower()} sign-off")
+        elif signoff.answers_version != case.answers_version:
+            blockers.append(
+                f"Get the {discipline.label.lower()} sign-off again: the answers changed"
+            )
+    if not case.sro_name:
+        blockers.append("Enter the Senior Responsible Owner's name")
+    return blockers
+
+
+@transaction.atomic
+def case_submit(*, case: Case, by: User) -> Case:
+    """Submit to the Centre of Excellence: needs a current assessment, explanations, sign-offs."""
+    _require_department_user(by)
+    case = _locked(case)
+    if by.department_id != case.department_id:
+        raise TransitionRefused("Only the case's own department can submit it.")
+    if not case.is_editable:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}; it cannot be submitted."
+        )
+    blockers = submission_blockers(case)
+    if blockers:
+        raise TransitionRefused("The case cannot be submitted yet: " + "; ".join(blockers) + ".")
+    _move(case, by=by, to=CaseStatus.SUBMITTED)
+    audit_append(
+        action="case.submitted",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={"answers_version": case.answers_version},
+    )
+    return case
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Cases a user may see: a department user their own department's; the Centre of
+    Excellence and auditors every case that has been submitted at least once."""
+    if user.role == Role.COMMERCIAL:
+        return Case.objects.filter(department_id=user.department_id)
+    if user.role in (Role.REVIEWER, Role.AUDITOR):
+        return Case.objects.filter(
+            status__in=[
+                CaseStatus.SUBMITTED,
+                CaseStatus.RETURNED,
+                CaseStatus.APPROVED,
+                CaseStatus.REJECTED,
+            ]
+        )
+    return Case.objects.none()

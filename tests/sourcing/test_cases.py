@@ -1,0 +1,215 @@
+"""Case services: creation, changes, sign-offs, assessment, submission and the state machine."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from decisions import engine
+from decisions.models import Assessment
+from decisions.services import assessment_replay, assessment_run, ruleset_publish_default
+from sourcing.cases import (
+    case_create,
+    case_submit,
+    case_update,
+    case_withdraw,
+    cases_visible_to,
+    signoff_record,
+    submission_blockers,
+)
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import CASE_TRANSITIONS, Case, CaseStatus, Discipline, User
+from tests.conftest import service_missing
+
+
+def complete_answers() -> dict[str, Any]:
+    data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
+    cases = data["cases"] if isinstance(data, dict) else data
+    return dict(cases[0]["answers"])
+
+
+@pytest.fixture
+def ruleset(db: None):  # type: ignore[no-untyped-def]
+    return ruleset_publish_default()
+
+
+def ready_case(user: User) -> Case:
+    """A case with complete answers, an assessment, explanations, sign-offs and an SRO."""
+    case = case_create(by=user, title="Case management system", answers=complete_answers())
+    assessment = assessment_run(case=case, by=user)
+    explain = {
+        c["check"]: "Explained."
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=user, explanations=explain, sro_name="Sam Owner")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=user, discipline=discipline, name=f"{discipline} lead")
+    case.refresh_from_db()
+    return case
+
+
+def test_a_case_gets_a_reference_and_starts_as_a_draft(users: dict[str, User]) -> None:
+    case = case_create(by=users["commercial"], title="  Hosting migration  ")
+    assert case.reference.startswith("SRC-") and case.reference.endswith("-0001")
+    assert case.title == "Hosting migration"
+    assert case.status == CaseStatus.DRAFT
+    assert case.department == users["commercial"].department
+    assert list(case.status_changes.values_list("to_status", flat=True)) == ["draft"]
+    assert case_create(by=users["commercial"], title="Second").reference.endswith("-0002")
+
+
+def test_bad_input_names_every_field_and_saves_nothing(users: dict[str, User]) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        case_create(
+            by=users["commercial"],
+            title="x" * 201,
+            answers={"credible_suppliers": -1, "colour": "blue", "differentiation": "odd"},
+        )
+    assert set(caught.value.errors) == {"title", "credible_suppliers", "colour", "differentiation"}
+    assert not Case.objects.exists()
+
+
+def test_only_department_users_create_cases(users: dict[str, User]) -> None:
+    for role in ("reviewer", "auditor", "steward", "admin"):
+        with pytest.raises(TransitionRefused):
+            case_create(by=users[role], title="Not mine")
+
+
+def test_changing_answers_makes_sign_offs_stale(users: dict[str, User]) -> None:
+    user = users["commercial"]
+    case = case_create(by=user, title="Identity service", answers={"criticality": "high"})
+    signoff = signoff_record(case=case, by=user, discipline="legal", name="Lee Gal")
+    case = case_update(case=case, by=user, answers={"criticality": "critical"})
+    signoff.refresh_from_db()
+    assert signoff.is_stale
+    assert "Get the legal sign-off again: the answers changed" in submission_blockers(case)
+
+
+def test_the_same_answers_again_change_nothing(users: dict[str, User]) -> None:
+    user = users["commercial"]
+    case = case_create(by=user, title="Same", answers={"criticality": "high"})
+    again = case_update(case=case, by=user, answers={"criticality": "high"})
+    assert again.answers_version == case.answers_version
+
+
+def test_an_assessment_is_pinned_to_the_ruleset_and_matches_the_engine(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    user = users["commercial"]
+    case = case_create(by=user, title="Case", answers=complete_answers())
+    assessment = assessment_run(case=case, by=user)
+    assert assessment.ruleset_version == ruleset.version
+    assert assessment.ruleset_sha256 == ruleset.sha256 == engine.default_ruleset().sha256
+    expected = engine.assess(complete_answers(), engine.default_ruleset()).to_dict()
+    assert assessment.result == json.loads(json.dumps(expected))
+
+
+def test_assessing_incomplete_answers_lists_every_missing_key(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    case = case_create(by=users["commercial"], title="Case", answers={"criticality": "low"})
+    with pytest.raises(ValidationFailed) as caught:
+        assessment_run(case=case, by=users["commercial"])
+    assert "months_to_live" in caught.value.errors and "criticality" not in caught.value.errors
+    assert len(caught.value.errors) == len(engine.schema.REQUIRED_KEYS) - 1
+    assert not Assessment.objects.exists()
+
+
+def test_a_pinned_replay_is_identical(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    case = case_create(by=users["commercial"], title="Case", answers=complete_answers())
+    assessment = assessment_run(case=case, by=users["commercial"])
+    replay = assessment_replay(assessment=assessment, mode="pinned")
+    assert replay.identical and replay.differences == ()
+    assert assessment_replay(assessment=assessment, mode="current").identical
+
+
+def test_submission_needs_assessment_explanations_sign_offs_and_sro(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    user = users["commercial"]
+    case = case_create(by=user, title="Case", answers=complete_answers())
+    with pytest.raises(TransitionRefused, match="Get a recommendation"):
+        case_submit(case=case, by=user)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    ready = ready_case(user)
+    assert submission_blockers(ready) == []
+    submitted = case_submit(case=ready, by=user)
+    assert submitted.status == CaseStatus.SUBMITTED
+
+
+def test_a_submitted_case_is_read_only(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    user = users["commercial"]
+    case = case_submit(case=ready_case(user), by=user)
+    with pytest.raises(TransitionRefused, match="submitted and cannot be changed"):
+        case_update(case=case, by=user, title="New title")
+    with pytest.raises(TransitionRefused):
+        signoff_record(case=case, by=user, discipline="legal", name="Late")
+    with pytest.raises(TransitionRefused):
+        assessment_run(case=case, by=user)
+    with pytest.raises(TransitionRefused):
+        case_submit(case=case, by=user)
+
+
+def test_a_case_can_be_withdrawn_before_a_decision_only(users: dict[str, User]) -> None:
+    user = users["commercial"]
+    case = case_withdraw(
+        case=case_create(by=user, title="Case"), by=user, comment="No longer needed"
+    )
+    assert case.status == CaseStatus.WITHDRAWN
+    with pytest.raises(TransitionRefused, match="withdrawn case cannot become"):
+        case_withdraw(case=case, by=user)
+
+
+def test_another_department_cannot_submit_or_assess(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    case = ready_case(users["commercial"])
+    with pytest.raises(TransitionRefused):
+        case_submit(case=case, by=users["outsider"])
+    with pytest.raises(TransitionRefused):
+        assessment_run(case=case, by=users["outsider"])
+
+
+def test_the_state_machine_allows_only_its_edges() -> None:
+    assert CASE_TRANSITIONS[CaseStatus.DRAFT] == {CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN}
+    for final in (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+        assert CASE_TRANSITIONS[final] == frozenset()
+
+
+def test_cases_are_visible_to_their_department_and_submitted_ones_to_the_coe(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    draft = case_create(by=users["commercial"], title="Draft")
+    submitted = case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
+    assert set(cases_visible_to(users["commercial"])) == {draft, submitted}
+    assert set(cases_visible_to(users["outsider"])) == set()
+    assert set(cases_visible_to(users["reviewer"])) == {submitted}
+    assert set(cases_visible_to(users["steward"])) == set()
+
+
+def test_references_stay_unique_under_concurrent_creation(transactional_db: None, users) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        service_missing("real concurrent transactions need PostgreSQL")
+    errors: list[BaseException] = []
+
+    def create(n: int) -> None:
+        try:
+            for i in range(5):
+                case_create(by=users["commercial"], title=f"Case {n}-{i}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    references = list(Case.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references)) == 20
