@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +35,22 @@ class Access:
 
     roles: frozenset[str]
     scoped: bool = False
-    ok: int = 200  # the status an allowed caller gets with the route matrix test's request
+    # The status an allowed caller gets with the route matrix test's request; a mapping gives
+    # it per role where roles differ (e.g. a reviewer may not see a draft: 404).
+    ok: int | Mapping[str, int] = 200
+
+    def ok_for(self, role: str) -> int:
+        """The status the route matrix expects for an allowed role."""
+        if isinstance(self.ok, Mapping):
+            return self.ok.get(role, 200)
+        return self.ok
 
 
 PUBLIC = Access(ROLES | {ANONYMOUS})
 SIGNED_IN = Access(ROLES)
 
 
-def only(*roles: str, scoped: bool = False, ok: int = 200) -> Access:
+def only(*roles: str, scoped: bool = False, ok: int | Mapping[str, int] = 200) -> Access:
     """Access for the given roles only."""
     unknown = set(roles) - ROLES
     if unknown:
@@ -54,15 +62,20 @@ def only(*roles: str, scoped: bool = False, ok: int = 200) -> Access:
 # covers every route in it (used only for the Django admin, which checks staff itself too).
 PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "home": SIGNED_IN,
-    "sign_in": {"GET": PUBLIC, "POST": PUBLIC},
+    # Someone already signed in is sent home (302); anonymous people get the form.
+    "sign_in": Access(PUBLIC.roles, ok=dict.fromkeys(ROLES, 302)),
     "sign_out": {"POST": Access(ROLES, ok=302)},
     "admin:*": only("admin"),
+    # --- case pages (issue 5) ---
+    # --- end case pages ---
     # JSON API (/api/v1/)
     "api:api-root": Access(PUBLIC.roles, ok=404),  # ninja's base path: always 404
     "api:health": PUBLIC,
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:me": SIGNED_IN,
+    # --- case API (issue 5) ---
+    # --- end case API ---
 }
 
 

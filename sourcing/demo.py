@@ -39,3 +39,91 @@ def seed_people() -> None:
             first_name=first,
             last_name=last,
         )
+
+
+# (owner, title, summary, golden case whose answers it uses, how far it goes)
+DEMO_CASES = (
+    (
+        "alice",
+        "Case management system for benefit appeals",
+        "Caseworkers track appeals across three legacy systems; the rules change with each Budget.",
+        "G04",
+        "submitted",
+    ),
+    (
+        "alice",
+        "Hosting migration to public cloud",
+        "Move 40 internal services out of a data centre whose contract ends next year.",
+        "G24",
+        "assessed",
+    ),
+    (
+        "alice",
+        "Identity verification service",
+        "Citizens must prove who they are before claiming; other departments face the same need.",
+        "G05",
+        "started",
+    ),
+    (
+        "bob",
+        "Housing data analytics pilot",
+        "Predict which social housing needs repair before tenants report it.",
+        "G38",
+        "submitted",
+    ),
+    (
+        "bob",
+        "Grants payment platform",
+        "Pay and reconcile capital grants to councils, about £1.2m over its life.",
+        "G27",
+        "assessed",
+    ),
+)
+
+
+def _golden_answers() -> dict[str, dict[str, object]]:
+    import json
+
+    from decisions.engine import GOLDEN_CASES_PATH
+
+    data = json.loads(GOLDEN_CASES_PATH.read_text())
+    cases = data["cases"] if isinstance(data, dict) else data
+    return {case["id"]: case["answers"] for case in cases}
+
+
+def seed_cases() -> None:
+    """Create the demo cases through the real services, unless they exist already."""
+    from decisions.services import assessment_run, ruleset_publish_default
+    from sourcing.cases import case_create, case_submit, case_update, signoff_record
+    from sourcing.models import Case, Discipline, User
+
+    ruleset_publish_default()
+    answers = _golden_answers()
+    for username, title, summary, golden, stage in DEMO_CASES:
+        owner = User.objects.get(username=username)
+        if Case.objects.filter(department=owner.department, title=title).exists():
+            continue
+        if stage == "started":
+            section_one = ("service_type", "differentiation", "policy_volatility", "criticality")
+            partial = {k: v for k, v in answers[golden].items() if k in section_one}
+            case_create(by=owner, title=title, summary=summary, answers=partial)
+            continue
+        case = case_create(by=owner, title=title, summary=summary, answers=answers[golden])
+        assessment = assessment_run(case=case, by=owner)
+        explanations = {
+            check["check"]: "Explained in the business case, section 4."
+            for check in assessment.result["policy_checks"]
+            if check["result"] == "explain"
+        }
+        case_update(case=case, by=owner, explanations=explanations, sro_name="Jo Whitfield")
+        disciplines = Discipline.values if stage == "submitted" else Discipline.values[:2]
+        for discipline in disciplines:
+            signoff_record(
+                case=case,
+                by=owner,
+                discipline=discipline,
+                name=f"{discipline.title()} lead",
+                role=f"Head of {discipline}",
+            )
+        if stage == "submitted":
+            case_submit(case=case, by=owner)

@@ -8,8 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from decisions.models import Ruleset
 from sourcing.demo import DEMO_PASSWORD
-from sourcing.models import ApiToken, Department, User
+from sourcing.models import ApiToken, Case, Department, User
 
 
 def run(*args: str) -> str:
@@ -57,6 +58,15 @@ def test_seed_demo_is_idempotent(db: None) -> None:
         "erin": "steward",
     }
     assert alice.check_password(DEMO_PASSWORD)
+    statuses = sorted(Case.objects.values_list("department__code", "status"))
+    assert statuses == [
+        ("dept-a", "draft"),
+        ("dept-a", "draft"),
+        ("dept-a", "submitted"),
+        ("dept-b", "draft"),
+        ("dept-b", "submitted"),
+    ]
+    assert Ruleset.objects.count() == 1
 
 
 def test_seed_demo_refuses_in_production(db: None, settings) -> None:

@@ -11,10 +11,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, access_for, is_declared
 from sourcing.models import Role, User
+from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
+from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
 
 # Routes with URL parameters need an example object of the caller's department ("own")
 # and, when scoped, one of another department ("foreign"). Later features add theirs here.
-ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {}
+# Each example builds its objects through the real services and returns
+# {"own": kwargs for an object of department A (users["commercial"]),
+#  "foreign": kwargs for one of department B (users["outsider"])}.
+ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {
+    **CASE_PAGE_EXAMPLES,
+    **CASE_API_EXAMPLES,
+}
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}
 
@@ -94,7 +102,7 @@ def test_route_answers_each_role_as_declared(
     examples = ROUTE_EXAMPLES[name](users) if name in ROUTE_EXAMPLES else {"own": {}}
     response = _call(client, method, reverse(name, kwargs=examples["own"]))
     if caller in access.roles:
-        expected = access.ok
+        expected = access.ok_for(caller)
     elif caller == ANONYMOUS:
         expected = 401 if is_api else 302
     else:
