@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from decisions.models import AuditEvent
+from decisions.models import AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
@@ -64,7 +65,21 @@ def audit_append(
         )
         event.sha256 = event_hash(event)
         event.save(force_insert=True)
+        if event.seq % settings.AUDIT_CHECKPOINT_EVERY == 0:
+            AuditCheckpoint.objects.create(seq=event.seq, head_sha256=event.sha256)
         return event
+
+
+def audit_checkpoint() -> AuditCheckpoint | None:
+    """Publish the current head as a checkpoint (the worker's beat does it at intervals)."""
+    with transaction.atomic():
+        head = AuditEvent.objects.order_by("-seq").only("seq", "sha256").first()
+        if head is None:
+            return None
+        checkpoint, _ = AuditCheckpoint.objects.get_or_create(
+            seq=head.seq, defaults={"head_sha256": head.sha256}
+        )
+        return checkpoint
 
 
 @dataclass(frozen=True)
@@ -73,12 +88,21 @@ class ChainReport:
     events: int
     head_sha256: str
     problems: tuple[str, ...]
+    records: int = 0
+    checkpoint_seq: int | None = None
+    checkpoint_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "events": self.events,
             "head_sha256": self.head_sha256,
+            "records": self.records,
+            "checkpoint": (
+                {"seq": self.checkpoint_seq, "head_sha256": self.checkpoint_sha256}
+                if self.checkpoint_seq is not None
+                else None
+            ),
             "problems": list(self.problems),
         }
 
@@ -103,4 +127,29 @@ def audit_verify() -> ChainReport:
             problems.append(f"event {event.seq}: content does not match its hash (edited)")
         previous = event.sha256
         expected_seq = event.seq + 1
-    return ChainReport(not problems, count, previous, tuple(problems))
+    hashes = dict(AuditEvent.objects.values_list("seq", "sha256"))
+    latest = None
+    for checkpoint in AuditCheckpoint.objects.order_by("seq"):
+        latest = checkpoint
+        if checkpoint.seq not in hashes:
+            problems.append(
+                f"checkpoint {checkpoint.seq}: the event is missing (deleted or truncated chain)"
+            )
+        elif hashes[checkpoint.seq] != checkpoint.head_sha256:
+            problems.append(
+                f"checkpoint {checkpoint.seq}: the chain no longer matches the published head "
+                "(history rewritten)"
+            )
+    from decisions.models import DecisionRecord
+    from decisions.records import records_verify
+
+    problems.extend(records_verify())
+    return ChainReport(
+        not problems,
+        count,
+        previous,
+        tuple(problems),
+        records=DecisionRecord.objects.count(),
+        checkpoint_seq=latest.seq if latest else None,
+        checkpoint_sha256=latest.head_sha256 if latest else None,
+    )

@@ -77,3 +77,65 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"assessment {self.pk} of case {self.case_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A published head of the audit chain: later rewriting of history is caught against it.
+
+    Append-only (a PostgreSQL trigger refuses UPDATE and DELETE), written at intervals and
+    shown to auditors, who may copy it elsewhere.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    head_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.seq}"
+
+
+class DecisionAction(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    REJECT = "reject", "Rejected"
+
+
+class DecisionRecordQuerySet(models.QuerySet["DecisionRecord"]):
+    def for_list(self) -> DecisionRecordQuerySet:
+        return self.select_related("case", "department").order_by("-decided_at", "-pk")
+
+
+class DecisionRecord(models.Model):
+    """The immutable, hash-linked record of a Centre of Excellence decision on a case."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    case = models.ForeignKey("sourcing.Case", on_delete=models.PROTECT, related_name="records")
+    reference = models.CharField(max_length=20)
+    department = models.ForeignKey(
+        "sourcing.Department", on_delete=models.PROTECT, related_name="records"
+    )
+    action = models.CharField(max_length=10, choices=DecisionAction.choices)
+    recommended = models.CharField(max_length=20, blank=True)
+    decided_option = models.CharField(max_length=20, blank=True)
+    overridden = models.BooleanField(default=False)
+    decided_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    review_by = models.DateField()
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    content = models.JSONField()
+    record_sha256 = models.CharField(max_length=64, unique=True)
+    # null for the first record (the API contract says so), never an empty string.
+    previous_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+
+    objects = DecisionRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["department", "decided_option"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_action_display().lower()}"

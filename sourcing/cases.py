@@ -65,7 +65,7 @@ def _require_department_user(by: User) -> None:
         raise TransitionRefused("Only a department commercial user can do this.")
 
 
-def _move(case: Case, *, by: User, to: str, comment: str = "") -> None:
+def case_move(case: Case, *, by: User, to: str, comment: str = "") -> None:
     """Change the status along an allowed edge and record it (call inside a transaction)."""
     if to not in CASE_TRANSITIONS[case.status]:
         now, then = case.get_status_display().lower(), CaseStatus(to).label.lower()
@@ -177,7 +177,7 @@ def case_update(
         return case
     case.save()
     if case.status == CaseStatus.RETURNED:
-        _move(case, by=by, to=CaseStatus.DRAFT, comment="Changed after return")
+        case_move(case, by=by, to=CaseStatus.DRAFT, comment="Changed after return")
     audit_append(
         action="case.changed",
         actor=by,
@@ -245,7 +245,7 @@ def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
     """Withdraw a case before a decision."""
     _require_department_user(by)
     case = _locked(case)
-    _move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
+    case_move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
     audit_append(
         action="case.withdrawn",
         actor=by,
@@ -294,7 +294,7 @@ def case_submit(*, case: Case, by: User) -> Case:
     blockers = submission_blockers(case)
     if blockers:
         raise TransitionRefused("The case cannot be submitted yet: " + "; ".join(blockers) + ".")
-    _move(case, by=by, to=CaseStatus.SUBMITTED)
+    case_move(case, by=by, to=CaseStatus.SUBMITTED)
     audit_append(
         action="case.submitted",
         actor=by,

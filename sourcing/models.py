@@ -94,7 +94,9 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
         {CaseStatus.RETURNED, CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN}
     ),
     CaseStatus.RETURNED: frozenset({CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN}),
-    CaseStatus.APPROVED: frozenset(),
+    # An approved decision can be opened for review again (e.g. when its review-by date comes);
+    # the new decision's record supersedes the old one.
+    CaseStatus.APPROVED: frozenset({CaseStatus.SUBMITTED}),
     CaseStatus.REJECTED: frozenset(),
     CaseStatus.WITHDRAWN: frozenset(),
 }

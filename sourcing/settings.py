@@ -120,6 +120,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
+# The audit chain's head is published as a checkpoint every this many events (and by the beat).
+AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 10, minimum=1)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB: larger bodies are refused (413 in the API)
 

@@ -176,8 +176,9 @@ def test_another_department_cannot_submit_or_assess(users: dict[str, User], rule
 
 def test_the_state_machine_allows_only_its_edges() -> None:
     assert CASE_TRANSITIONS[CaseStatus.DRAFT] == {CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN}
-    for final in (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+    for final in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
         assert CASE_TRANSITIONS[final] == frozenset()
+    assert CASE_TRANSITIONS[CaseStatus.APPROVED] == {CaseStatus.SUBMITTED}
 
 
 def test_cases_are_visible_to_their_department_and_submitted_ones_to_the_coe(

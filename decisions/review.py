@@ -1,0 +1,169 @@
+"""The Centre of Excellence review: approve (or override), return, reject; four eyes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from decisions.audit import audit_append
+from decisions.engine import OPTIONS
+from decisions.models import Assessment, DecisionAction, DecisionRecord
+from decisions.records import default_review_by, record_issue
+from sourcing.cases import case_move
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, CaseStatus, Role, SignOff, User
+
+ACTIONS = ("approve", "return", "reject")
+RATIONALE_MAX = 10000
+
+
+def review_blockers(case: Case, reviewer: User) -> list[str]:
+    """Why this reviewer may not decide this case (four eyes); empty when they may."""
+    blockers = []
+    if reviewer.role != Role.REVIEWER:
+        blockers.append("Only a Centre of Excellence reviewer can review cases.")
+    if reviewer.department_id is not None and reviewer.department_id == case.department_id:
+        blockers.append("You cannot review a case of your own department.")
+    if case.owner_id == reviewer.pk:
+        blockers.append("You cannot review your own case.")
+    if SignOff.objects.filter(case=case, recorded_by=reviewer).exists():
+        blockers.append("You recorded a sign-off on this case, so someone else must review it.")
+    return blockers
+
+
+@transaction.atomic
+def review_decide(
+    *,
+    case: Case,
+    by: User,
+    action: str,
+    rationale: str = "",
+    option: str | None = None,
+    review_by: date | None = None,
+) -> DecisionRecord | None:
+    """Decide a submitted case; approval and rejection issue a record in the same transaction.
+
+    A second, concurrent decision on the same case waits for the row lock and then finds the
+    case no longer submitted: it is refused, so there is never more than one decision.
+    """
+    errors: dict[str, list[str]] = {}
+    if action not in ACTIONS:
+        errors["action"] = ["Choose approve, return or reject"]
+    if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX:
+        errors["rationale"] = [f"Reasons must be text of {RATIONALE_MAX} characters or fewer"]
+        rationale = ""
+    rationale = rationale.strip()
+    if option is not None and option not in OPTIONS:
+        errors["option"] = [f"Choose one of {', '.join(OPTIONS)}"]
+    if errors:
+        raise ValidationFailed(errors)
+    case = Case.objects.select_for_update().select_related("department", "owner").get(pk=case.pk)
+    if case.status != CaseStatus.SUBMITTED:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}, not awaiting review: "
+            "it may have been decided by someone else already."
+        )
+    blockers = review_blockers(case, by)
+    if blockers:
+        raise TransitionRefused(" ".join(blockers))
+    assessment = (
+        Assessment.objects.filter(case=case, answers_version=case.answers_version)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if assessment is None:
+        raise TransitionRefused("The case has no assessment of its current answers.")
+    recommended = assessment.result.get("recommended") or ""
+    if action in ("return", "reject") and not rationale:
+        verb = "returning" if action == "return" else "rejecting"
+        raise ValidationFailed({"rationale": [f"Enter your reasons for {verb} the case"]})
+    if action == "return":
+        case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale)
+        audit_append(
+            action="case.returned",
+            actor=by,
+            object_type="case",
+            object_id=case.pk,
+            payload={"comments": rationale},
+        )
+        return None
+    decided = option or recommended
+    if action == "approve" and not decided:
+        raise ValidationFailed({"option": ["Nothing was viable: choose the option to approve"]})
+    overridden = action == "approve" and decided != recommended
+    if overridden and not rationale:
+        raise ValidationFailed(
+            {
+                "rationale": [
+                    f"Enter why you chose {decided} instead of the recommended "
+                    f"{recommended or 'nothing'}"
+                ]
+            }
+        )
+    now = timezone.now()
+    due = review_by or default_review_by(assessment.answers, now)
+    if due <= now.date():
+        raise ValidationFailed({"review_by": ["The review-by date must be in the future"]})
+    to = CaseStatus.APPROVED if action == "approve" else CaseStatus.REJECTED
+    case_move(case, by=by, to=to, comment=rationale)
+    supersedes = (
+        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+        .order_by("-seq")
+        .first()
+    )
+    record = record_issue(
+        case=case,
+        assessment=assessment,
+        reviewer=by,
+        action=DecisionAction.APPROVE if action == "approve" else DecisionAction.REJECT,
+        decided_option=decided if action == "approve" else "",
+        rationale=rationale,
+        decided_at=now,
+        review_by=due,
+        supersedes=supersedes,
+    )
+    event = "case.overridden" if overridden else f"case.{to}"
+    audit_append(
+        action=event,
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={
+            "option": decided if action == "approve" else None,
+            "recommended": recommended or None,
+            "rationale": rationale,
+        },
+    )
+    audit_append(
+        action="record.issued",
+        actor=by,
+        object_type="decision_record",
+        object_id=record.pk,
+        payload={
+            "reference": record.reference,
+            "record_sha256": record.record_sha256,
+            "previous_sha256": record.previous_sha256,
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def review_reopen(*, case: Case, by: User, reason: str) -> Case:
+    """Open an approved decision for review again; its next record will supersede the old one."""
+    if by.role != Role.REVIEWER:
+        raise TransitionRefused("Only a Centre of Excellence reviewer can reopen a decision.")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed({"reason": ["Enter why the decision is being reviewed again"]})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case_move(case, by=by, to=CaseStatus.SUBMITTED, comment=reason.strip())
+    audit_append(
+        action="case.reopened",
+        actor=by,
+        object_type="case",
+        object_id=case.pk,
+        payload={"reason": reason.strip()},
+    )
+    return case

@@ -1,0 +1,284 @@
+"""Centre of Excellence review: decisions, four eyes, records, concurrency and tampering."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from decisions.audit import audit_append, audit_checkpoint, audit_verify, event_hash
+from decisions.models import AuditEvent, DecisionRecord
+from decisions.records import default_review_by, record_hash
+from decisions.review import review_decide, review_reopen
+from sourcing.cases import case_submit, case_update, signoff_record
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, CaseStatus, User
+from tests.conftest import service_missing
+from tests.sourcing.test_cases import ready_case
+
+
+@pytest.fixture
+def submitted(users: dict[str, User], ruleset) -> Case:  # type: ignore[no-untyped-def]
+    return case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
+
+
+@pytest.fixture
+def ruleset(db: None):  # type: ignore[no-untyped-def]
+    from decisions.services import ruleset_publish_default
+
+    return ruleset_publish_default()
+
+
+def _raw(sql: str, params: list[object], table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # triggers off
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+
+
+def test_approving_the_recommendation_issues_a_record(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    record = review_decide(case=submitted, by=users["reviewer"], action="approve")
+    assert record is not None
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.APPROVED
+    assert record.decided_option == record.recommended == "buy"
+    assert not record.overridden
+    assert record.previous_sha256 is None
+    assert record.record_sha256 == record_hash(seq=1, content=record.content, previous_sha256=None)
+    content = record.content
+    assert content["identity"]["ruleset"]["sha256"] == submitted.assessments.get().ruleset_sha256
+    assert {o["option"] for o in content["options"]} == {
+        "buy",
+        "build",
+        "partner",
+        "procure",
+        "innovate",
+    }
+    assert len(content["accountability"]["signoffs"]) == 4
+    assert AuditEvent.objects.filter(action="record.issued").count() == 1
+
+
+def test_an_override_needs_a_rationale_and_is_flagged(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed) as caught:
+        review_decide(case=submitted, by=users["reviewer"], action="approve", option="build")
+    assert "rationale" in caught.value.errors
+    assert not DecisionRecord.objects.exists()
+    record = review_decide(
+        case=submitted,
+        by=users["reviewer"],
+        action="approve",
+        option="build",
+        rationale="Strategic capability <script>alert(1)</script>",
+    )
+    assert record.overridden and record.decided_option == "build"
+    assert record.content["accountability"]["rationale"].endswith("</script>")
+    assert AuditEvent.objects.filter(action="case.overridden").exists()
+
+
+def test_return_needs_comments_and_sends_the_case_back(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed):
+        review_decide(case=submitted, by=users["reviewer"], action="return")
+    assert (
+        review_decide(
+            case=submitted,
+            by=users["reviewer"],
+            action="return",
+            rationale="Name the components checked.",
+        )
+        is None
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.RETURNED and submitted.is_editable
+    case_update(case=submitted, by=users["commercial"], summary="Now with components named.")
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.DRAFT
+    case_submit(case=submitted, by=users["commercial"])
+    record = review_decide(case=submitted, by=users["reviewer"], action="reject", rationale="No.")
+    assert (
+        record.content["accountability"]["returns"][0]["comment"] == "Name the components checked."
+    )
+    assert record.action == "reject" and record.decided_option == ""
+
+
+def test_four_eyes(submitted: Case, users, make_user) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TransitionRefused):
+        review_decide(case=submitted, by=users["commercial"], action="approve")
+    with pytest.raises(TransitionRefused):
+        review_decide(case=submitted, by=users["auditor"], action="approve")
+    same_department = make_user("reviewer-a", "reviewer", submitted.department)
+    with pytest.raises(TransitionRefused, match="own department"):
+        review_decide(case=submitted, by=same_department, action="approve")
+    assert Case.objects.get(pk=submitted.pk).status == CaseStatus.SUBMITTED
+
+
+def test_a_reviewer_who_signed_off_cannot_review(users, ruleset) -> None:  # type: ignore[no-untyped-def]
+    case = ready_case(users["commercial"])
+    case = case_update(case=case, by=users["commercial"], summary="changed")
+    signoff_record(case=case, by=users["commercial"], discipline="legal", name="L")
+    from sourcing.models import SignOff
+
+    SignOff.objects.filter(case=case, discipline="legal").update(recorded_by=users["reviewer"])
+    case = case_submit(case=case, by=users["commercial"])
+    with pytest.raises(TransitionRefused, match="sign-off"):
+        review_decide(case=case, by=users["reviewer"], action="approve")
+
+
+def test_deciding_twice_is_refused(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    review_decide(case=submitted, by=users["reviewer"], action="approve")
+    with pytest.raises(TransitionRefused, match="not awaiting review"):
+        review_decide(case=submitted, by=users["reviewer"], action="reject", rationale="Late")
+    assert DecisionRecord.objects.count() == 1
+
+
+def test_a_draft_cannot_be_reviewed(users) -> None:  # type: ignore[no-untyped-def]
+    from sourcing.cases import case_create
+
+    draft = case_create(by=users["commercial"], title="Draft")
+    with pytest.raises(TransitionRefused):
+        review_decide(case=draft, by=users["reviewer"], action="approve")
+
+
+def test_review_by_follows_criticality_and_budget_life() -> None:
+    now = timezone.now()
+    assert (
+        default_review_by({"criticality": "critical", "whole_life_years": 5}, now).year
+        == now.year + 1
+    )
+    assert (
+        default_review_by({"criticality": "low", "whole_life_years": 2}, now).year == now.year + 2
+    )
+    assert (
+        default_review_by({"criticality": "medium", "whole_life_years": 10}, now).year
+        == now.year + 3
+    )
+
+
+def test_a_reopened_decision_is_superseded_by_the_next(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    first = review_decide(case=submitted, by=users["reviewer"], action="approve")
+    review_reopen(case=submitted, by=users["reviewer"], reason="Review-by date reached")
+    second = review_decide(
+        case=submitted,
+        by=users["reviewer"],
+        action="approve",
+        option="procure",
+        rationale="The market has matured.",
+    )
+    assert second.supersedes == first
+    first.refresh_from_db()
+    assert first.superseded_by == second
+    assert second.previous_sha256 == first.record_sha256
+    assert second.content["identity"]["supersedes"] == first.reference
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_record_whose_content_changed_is_detected(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    record = review_decide(case=submitted, by=users["reviewer"], action="approve")
+    content = dict(record.content, review_by="2099-01-01")
+    import json
+
+    _raw(
+        "UPDATE decisions_decisionrecord SET content = %s WHERE id = %s",
+        [json.dumps(content), record.pk],
+        "decisions_decisionrecord",
+    )
+    problems = audit_verify().problems
+    assert any("content does not match its hash" in p for p in problems)
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_forged_chain_with_recomputed_hashes_is_caught_by_the_checkpoint(db: None) -> None:
+    for i in range(5):
+        audit_append(action="test.event", payload={"n": i})
+    audit_checkpoint()
+    # Rewrite event 2 and recompute every later hash, as a careful forger would.
+    events = list(AuditEvent.objects.order_by("seq"))
+    events[1].payload = {"n": "forged"}
+    previous = events[0].sha256
+    for event in events[1:]:
+        event.prev_sha256 = previous
+        event.sha256 = event_hash(event)
+        previous = event.sha256
+        _raw(
+            "UPDATE decisions_auditevent SET payload = %s, prev_sha256 = %s, sha256 = %s WHERE id = %s",
+            [__import__("json").dumps(event.payload), event.prev_sha256, event.sha256, event.pk],
+            "decisions_auditevent",
+        )
+    problems = audit_verify().problems
+    assert [p for p in problems if "history rewritten" in p], problems
+    assert not [p for p in problems if "content does not match" in p]
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_truncated_tail_is_caught_by_the_checkpoint(db: None) -> None:
+    for i in range(4):
+        audit_append(action="test.event", payload={"n": i})
+    audit_checkpoint()
+    _raw("DELETE FROM decisions_auditevent WHERE seq >= 3", [], "decisions_auditevent")
+    problems = audit_verify().problems
+    assert any("missing" in p for p in problems), problems
+
+
+def test_postgresql_refuses_changes_to_records_and_checkpoints(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        service_missing("the append-only triggers are PostgreSQL's")
+    review_decide(case=submitted, by=users["reviewer"], action="approve")
+    audit_checkpoint()
+    for sql in (
+        "UPDATE decisions_decisionrecord SET overridden = true",
+        "DELETE FROM decisions_decisionrecord",
+        "UPDATE decisions_auditcheckpoint SET head_sha256 = 'x'",
+        "DELETE FROM decisions_auditcheckpoint",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+
+def test_concurrent_reviewers_make_one_decision(transactional_db: None, users, make_user) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        service_missing("real concurrent transactions need PostgreSQL")
+    from decisions.services import ruleset_publish_default
+
+    ruleset_publish_default()
+    reviewers = [make_user(f"reviewer-{i}", "reviewer", None) for i in range(2)]
+    for _round in range(5):
+        case = case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
+        outcomes: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def decide(reviewer: User, action: str, case: Case = case) -> None:
+            barrier.wait()
+            try:
+                review_decide(case=case, by=reviewer, action=action, rationale="Because.")
+                outcomes.append("won")
+            except TransitionRefused:
+                outcomes.append("refused")
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=decide, args=(r, a))
+            for r, a in zip(reviewers, ("approve", "reject"), strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["refused", "won"]
+        assert DecisionRecord.objects.filter(case=case).count() == 1
+    assert audit_verify().valid
+
+
+def test_a_review_by_date_in_the_past_is_refused(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed, match="review-by"):
+        review_decide(
+            case=submitted,
+            by=users["reviewer"],
+            action="approve",
+            review_by=timezone.now().date() - timedelta(days=1),
+        )
