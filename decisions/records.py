@@ -8,10 +8,11 @@ from typing import Any
 
 import rfc8785
 from django.db import connection
+from django.db.models import QuerySet
 
 from decisions.models import Assessment, DecisionRecord
 from sourcing.cases import current_signoffs
-from sourcing.models import Case, CaseStatus, User
+from sourcing.models import Case, CaseStatus, Role, User
 
 _LOCK_KEY = 0x5245_434F_5244  # pg_advisory_xact_lock key for issuing records
 # How long until a decision is looked at again, by criticality (years), capped by the budget's life.
@@ -311,3 +312,34 @@ def records_verify() -> list[str]:
         previous = record.record_sha256
         expected = record.seq + 1
     return problems
+
+
+def records_visible_to(user: User) -> QuerySet[DecisionRecord]:
+    """Records a user may see: a department user their own department's; others all."""
+    if user.role == Role.COMMERCIAL:
+        return DecisionRecord.objects.filter(department_id=user.department_id)
+    return DecisionRecord.objects.all()
+
+
+def register_entries() -> QuerySet[DecisionRecord]:
+    """Approved decisions for the public register (current ones, newest first)."""
+    return (
+        DecisionRecord.objects.filter(action="approve", superseded_by__isnull=True)
+        .select_related("department")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def register_entry(record: DecisionRecord) -> dict[str, Any]:
+    """The publishable fields of a record, and nothing else (no costs, budgets or suppliers)."""
+    identity = record.content["identity"]
+    return {
+        "reference": record.reference,
+        "department": record.department.name,
+        "title": identity["title"],
+        "decision": record.get_action_display(),
+        "decided_option": record.decided_option,
+        "decided_at": record.decided_at.isoformat(),
+        "overridden": record.overridden,
+        "reasons_summary": record.content["publishable"]["reasons_summary"],
+    }

@@ -51,8 +51,10 @@ def review_decide(
     errors: dict[str, list[str]] = {}
     if action not in ACTIONS:
         errors["action"] = ["Choose approve, return or reject"]
-    if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX:
-        errors["rationale"] = [f"Reasons must be text of {RATIONALE_MAX} characters or fewer"]
+    if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX or "\x00" in rationale:
+        errors["rationale"] = [
+            f"Reasons must be text of {RATIONALE_MAX} characters or fewer, without null characters"
+        ]
         rationale = ""
     rationale = rationale.strip()
     if option is not None and option not in OPTIONS:

@@ -67,7 +67,40 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "sign_out": {"POST": Access(ROLES, ok=302)},
     "admin:*": only("admin"),
     # --- case pages (issue 5) ---
+    "case_list": only("commercial"),
+    "case_start": {"GET": only("commercial"), "POST": only("commercial")},
+    "case_detail": only("commercial", scoped=True),
+    "case_section": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True, ok=302),  # nothing posted: nothing to save
+    },
+    "case_preview": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),  # changes nothing
+    },
+    "case_check": only("commercial", scoped=True),
+    "case_assess": {"POST": only("commercial", scoped=True)},  # missing answers: re-rendered
+    "assessment_detail": only("commercial", scoped=True),
+    "assessment_replay": only("commercial", scoped=True),
+    "case_explanations": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True, ok=302),
+    },
+    "case_signoffs": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),  # errors re-rendered
+    },
+    "case_submit": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),  # refused: re-rendered with the reason
+    },
+    "case_withdraw": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True, ok=302),
+    },
     # --- end case pages ---
+    # --- review, records and audit pages (issue 6) ---
+    # --- end review pages ---
     # JSON API (/api/v1/)
     "api:api-root": Access(PUBLIC.roles, ok=404),  # ninja's base path: always 404
     "api:health": PUBLIC,
@@ -76,6 +109,13 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:me": SIGNED_IN,
     # --- case API (issue 5) ---
     # --- end case API ---
+    # --- review, records, audit and register API (issue 6) ---
+    "api:case_review": {"POST": only("reviewer", ok=422)},
+    "api:decisions": SIGNED_IN,
+    "api:decision": Access(ROLES, scoped=True),
+    "api:audit_verify": only("reviewer", "auditor"),
+    "api:register": PUBLIC,
+    # --- end review API ---
 }
 
 

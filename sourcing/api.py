@@ -14,6 +14,8 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.utils import check_csrf
 
+from sourcing.errors import TransitionRefused, ValidationFailed
+
 log = logging.getLogger(__name__)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -66,6 +68,26 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=422)
 
 
+@api.exception_handler(ValidationFailed)
+def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+    from decisions.engine import QUESTIONS
+
+    detail = [
+        {
+            "loc": ["body", "answers", field] if field in QUESTIONS else ["body", field],
+            "msg": message,
+        }
+        for field, messages in exc.errors.items()
+        for message in messages
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(TransitionRefused)
+def _refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
 class HealthOut(Schema):
     status: str
     database: str
@@ -113,3 +135,12 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "role": user.role,  # type: ignore[union-attr]
         "department": department.code if department else None,
     }
+
+
+def _mount_routers() -> None:
+    from decisions.api import router as decisions_router
+
+    api.add_router("/", decisions_router)
+
+
+_mount_routers()

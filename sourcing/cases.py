@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from decisions.audit import audit_append
+from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import validate_answers
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import (
@@ -43,6 +44,8 @@ def _check_text(
         errors.setdefault(field, []).append(f"Enter {label.lower()}")
     elif len(value) > limit:
         errors.setdefault(field, []).append(f"{label} must be {limit} characters or fewer")
+    elif "\x00" in value:
+        errors.setdefault(field, []).append(f"{label} must not contain null characters")
 
 
 def _answer_errors(answers: Any, *, partial: bool) -> dict[str, list[str]]:
@@ -144,6 +147,12 @@ def case_update(
             errors["explanations"] = ["explanations must map a policy check to its explanation"]
         else:
             for key, text in explanations.items():
+                if key not in POLICY_CHECKS:
+                    errors.setdefault("explanations", []).append(
+                        f"{str(key)[:40]!r} is not a policy check: use one of "
+                        + ", ".join(POLICY_CHECKS)
+                    )
+                    continue
                 _check_text(
                     errors, f"explanations.{key}", text, limit=TEXT_MAX, label="Explanation"
                 )
@@ -244,6 +253,10 @@ def signoff_record(
 def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
     """Withdraw a case before a decision."""
     _require_department_user(by)
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Reason")
+    if errors:
+        raise ValidationFailed(errors)
     case = _locked(case)
     case_move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
     audit_append(

@@ -13,6 +13,7 @@ from sourcing.access import ANONYMOUS, access_for, role_of
 # (label, view name) in display order; each shows only to roles the permissions table allows.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
+    ("Your cases", "case_list"),
     ("API documentation", "api:openapi-view"),
 )
 ADMIN_NAVIGATION = ("Administration", "admin:index")

@@ -74,6 +74,20 @@ def test_bad_input_names_every_field_and_saves_nothing(users: dict[str, User]) -
     assert not Case.objects.exists()
 
 
+def test_null_characters_are_refused_by_name(users: dict[str, User]) -> None:
+    # PostgreSQL cannot store them: refusing them up front avoids a 500 (found by Hypothesis).
+    with pytest.raises(ValidationFailed) as caught:
+        case_create(by=users["commercial"], title="\x00")
+    assert caught.value.errors == {"title": ["Title must not contain null characters"]}
+
+
+def test_explanations_are_keyed_by_policy_checks(users: dict[str, User]) -> None:
+    case = case_create(by=users["commercial"], title="Case")
+    with pytest.raises(ValidationFailed) as caught:
+        case_update(case=case, by=users["commercial"], explanations={"colour": "red"})
+    assert "explanations" in caught.value.errors
+
+
 def test_only_department_users_create_cases(users: dict[str, User]) -> None:
     for role in ("reviewer", "auditor", "steward", "admin"):
         with pytest.raises(TransitionRefused):

@@ -13,6 +13,7 @@ from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, acces
 from sourcing.models import Role, User
 from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
 from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
+from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
 
 # Routes with URL parameters need an example object of the caller's department ("own")
 # and, when scoped, one of another department ("foreign"). Later features add theirs here.
@@ -22,6 +23,7 @@ from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
 ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {
     **CASE_PAGE_EXAMPLES,
     **CASE_API_EXAMPLES,
+    **REVIEW_EXAMPLES,
 }
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}

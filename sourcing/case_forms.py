@@ -1,0 +1,385 @@
+"""Forms for the case pages: start, a questionnaire section, explanations, sign-offs, withdraw.
+
+The questionnaire form is built from sourcing.questionnaire (one definition); it turns what a
+person typed into answers of the right type, with GOV.UK error messages that name the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
+from sourcing.cases import SUMMARY_MAX, TEXT_MAX, TITLE_MAX
+from sourcing.models import CaseStatus, Discipline
+from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, Section
+
+OPTION_LABELS: dict[str, str] = {
+    "buy": "Buy",
+    "build": "Build",
+    "partner": "Partner",
+    "procure": "Procure",
+    "innovate": "Innovate",
+}
+
+# What each question asks about, for error messages: "Select how unusual the need is".
+SUBJECTS: dict[str, str] = {
+    "service_type": "what kind of thing is needed",
+    "differentiation": "how unusual the need is",
+    "policy_volatility": "how often requirements will change",
+    "criticality": "the impact if it fails",
+    "data_classification": "the highest classification of the data",
+    "personal_data": "yes if it processes personal data",
+    "market_maturity": "the state of the market",
+    "open_standards": "yes if open standards exist for the data and interfaces",
+    "cross_government_solution": "whether a public-sector platform meets the need",
+    "solution_uncertainty": "whether anyone knows how to meet the need",
+    "incumbent_lock_in": "how much current contracts constrain the choice",
+    "in_house_capability": "the skills available to build and run it",
+    "retain_ip_importance": "how much government must own the code, data and know-how",
+    "reuse_potential": "whether others could reuse what is built",
+    "integration_complexity": "how much it depends on other systems",
+}
+
+# Whole-number questions: (message when it is not a whole number, message when out of range).
+NUMBER_MESSAGES: dict[str, tuple[str, str]] = {
+    "months_to_live": (
+        "Enter the number of months until it must be live, like 18",
+        "Enter a whole number of months from 1 to 120",
+    ),
+    "credible_suppliers": (
+        "Enter the number of credible suppliers, like 12",
+        "Enter a number of credible suppliers from 0 to 10,000",
+    ),
+    "best_product_fit_pct": (
+        "Enter the share of requirements the best product meets, like 80",
+        "Enter a percentage from 0 to 100",
+    ),
+    "team_capacity_fte": (
+        "Enter the number of people the department can put on it, like 6",
+        "Enter a number of people from 0 to 1,000",
+    ),
+    "whole_life_budget_gbp": (
+        "Enter the whole-life budget in pounds, like 750000",
+        f"Enter a whole-life budget from £0 to £{MONEY_MAX:,}",
+    ),
+    "whole_life_years": (
+        "Enter the number of years the budget covers, like 5",
+        "Enter a whole number of years from 1 to 25",
+    ),
+}
+
+COST_KEY = "option_cost_estimates"
+BOOL_VALUES = {"yes": True, "no": False}
+
+
+def cost_field(option: str) -> str:
+    """The input name (and id) of one option's cost estimate."""
+    return f"{COST_KEY}-{option}"
+
+
+def field_id(key: str) -> str:
+    """The id of a question's first input, for error summary links."""
+    return cost_field(OPTIONS[0]) if key == COST_KEY else key
+
+
+def missing_message(key: str) -> str:
+    """The message for a required answer that is missing (before a recommendation)."""
+    question = QUESTIONS[key]
+    if question.type in ("choice", "bool"):
+        return f"Select {SUBJECTS[key]}"
+    return NUMBER_MESSAGES[key][0]
+
+
+def _number(raw: str, *, money: bool) -> int | None:
+    """A whole number from what was typed (commas, spaces and a pound sign allowed), or None."""
+    text = raw.strip().replace(",", "").replace(" ", "")
+    if money:
+        text = text.removeprefix("£")
+    if not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
+def display_value(key: str, value: Any) -> str:
+    """An answer as people read it: choice labels, Yes/No, units and pounds."""
+    if value is None:
+        return ""
+    question = QUESTIONS[key]
+    if question.type == "choice":
+        return CHOICE_LABELS.get(value, str(value))
+    if question.type == "bool":
+        return "Yes" if value else "No"
+    prefix, suffix, _ = DECORATIONS.get(key, ("", "", ""))
+    if question.type == "int":
+        return f"{prefix}{value:,}{'' if suffix == '%' else ' ' if suffix else ''}{suffix}"
+    parts = [f"{OPTION_LABELS[o]}: £{value[o]:,}" for o in OPTIONS if o in value]
+    return "; ".join(parts)
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    id: str
+    checked: bool
+
+
+@dataclass
+class Question:
+    """One question as the template renders it."""
+
+    key: str
+    type: str
+    label: str
+    hint: str
+    id: str
+    value: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    costs: list[dict[str, str]] = field(default_factory=list)
+    prefix: str = ""
+    suffix: str = ""
+    width: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+class SectionForm:
+    """The questions of one section: parses posted text into answers, or explains what is wrong."""
+
+    def __init__(
+        self, section: Section, saved: dict[str, Any], data: QueryDict | None = None
+    ) -> None:
+        self.section = section
+        self.saved = saved
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+        self.cleaned: dict[str, Any] = {}
+        if data is not None:
+            self._clean(data)
+
+    def _clean(self, data: QueryDict) -> None:
+        for key in self.section.keys:
+            question = QUESTIONS[key]
+            if question.type == "cost_map":
+                self._clean_costs(data)
+                continue
+            raw = data.get(key, "")
+            if not raw.strip():
+                continue  # left blank while a draft: nothing to save
+            if question.type == "choice":
+                if raw in question.choices:
+                    self.cleaned[key] = raw
+                else:
+                    self.errors[key] = [f"Select {SUBJECTS[key]}"]
+            elif question.type == "bool":
+                if raw in BOOL_VALUES:
+                    self.cleaned[key] = BOOL_VALUES[raw]
+                else:
+                    self.errors[key] = [f"Select {SUBJECTS[key]}"]
+            else:
+                invalid, out_of_range = NUMBER_MESSAGES[key]
+                number = _number(raw, money=key == "whole_life_budget_gbp")
+                assert question.min is not None and question.max is not None
+                if number is None:
+                    self.errors[key] = [invalid]
+                elif not question.min <= number <= question.max:
+                    self.errors[key] = [out_of_range]
+                else:
+                    self.cleaned[key] = number
+
+    def _clean_costs(self, data: QueryDict) -> None:
+        if not any(cost_field(o) in data for o in OPTIONS):
+            return
+        costs: dict[str, int] = {}
+        for option in OPTIONS:
+            raw = data.get(cost_field(option), "")
+            if not raw.strip():
+                continue
+            number = _number(raw, money=True)
+            name = OPTION_LABELS[option].lower()
+            if number is None:
+                message = f"Enter the estimate for {name} in pounds, like 500000"
+            elif number > MONEY_MAX:
+                message = f"Enter an estimate for {name} from £0 to £{MONEY_MAX:,}"
+            else:
+                costs[option] = number
+                continue
+            self.errors.setdefault(COST_KEY, []).append(message)
+        if COST_KEY not in self.errors and (costs or self.saved.get(COST_KEY)):
+            self.cleaned[COST_KEY] = costs
+
+    def is_valid(self) -> bool:
+        """True when posted and every filled-in answer is acceptable."""
+        return self.data is not None and not self.errors
+
+    def changed_answers(self) -> dict[str, Any]:
+        """The valid posted answers that differ from the saved ones."""
+        return {k: v for k, v in self.cleaned.items() if self.saved.get(k, object()) != v}
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(message, link) pairs for the error summary, in question order."""
+        return [
+            (message, f"#{field_id(key)}")
+            for key in self.section.keys
+            for message in self.errors.get(key, [])
+        ]
+
+    def questions(self) -> list[Question]:
+        """The section's questions with what was typed (or saved) and their errors."""
+        return [self._question(key) for key in self.section.keys]
+
+    def _raw(self, key: str) -> str:
+        if self.data is not None and key in self.data:
+            return self.data.get(key, "")
+        value = self.saved.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    def _question(self, key: str) -> Question:
+        spec = QUESTIONS[key]
+        label, hint = LABELS[key]
+        prefix, suffix, width = DECORATIONS.get(key, ("", "", ""))
+        question = Question(
+            key=key,
+            type=spec.type,
+            label=label,
+            hint=hint,
+            id=field_id(key),
+            prefix=prefix,
+            suffix=suffix,
+            width=width,
+            errors=self.errors.get(key, []),
+        )
+        current = self._raw(key)
+        if spec.type == "choice":
+            values = [(v, CHOICE_LABELS.get(v, v)) for v in spec.choices]
+        elif spec.type == "bool":
+            values = [("yes", "Yes"), ("no", "No")]
+        else:
+            values = []
+        question.choices = [
+            Choice(value, text, key if i == 0 else f"{key}-{i + 1}", current == value)
+            for i, (value, text) in enumerate(values)
+        ]
+        if spec.type == "int":
+            question.value = current
+        if spec.type == "cost_map":
+            saved = self.saved.get(COST_KEY) or {}
+            for option in OPTIONS:
+                name = cost_field(option)
+                if self.data is not None and name in self.data:
+                    value = self.data.get(name, "")
+                else:
+                    value = str(saved[option]) if option in saved else ""
+                question.costs.append(
+                    {"name": name, "label": OPTION_LABELS[option], "value": value}
+                )
+        return question
+
+
+class CaseStartForm(forms.Form):
+    """Title and summary of a new case."""
+
+    title = forms.CharField(
+        max_length=TITLE_MAX,
+        error_messages={
+            "required": "Enter a title for the case",
+            "max_length": f"Title must be {TITLE_MAX} characters or fewer",
+        },
+    )
+    summary = forms.CharField(
+        required=False,
+        max_length=SUMMARY_MAX,
+        strip=False,
+        error_messages={"max_length": f"Summary must be {SUMMARY_MAX:,} characters or fewer"},
+    )
+
+
+class SignOffForm(forms.Form):
+    """One discipline's sign-off."""
+
+    discipline = forms.ChoiceField(
+        choices=Discipline.choices,
+        error_messages={
+            "required": "Select the discipline that is signing off",
+            "invalid_choice": "Select the discipline that is signing off",
+        },
+    )
+    name = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Enter the name of the person signing off",
+            "max_length": "Name must be 200 characters or fewer",
+        },
+    )
+    role = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Job title must be 200 characters or fewer"},
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"max_length": f"Comment must be {TEXT_MAX:,} characters or fewer"},
+    )
+
+
+class SroForm(forms.Form):
+    """The Senior Responsible Owner's name."""
+
+    sro_name = forms.CharField(
+        max_length=200,
+        error_messages={
+            "required": "Enter the Senior Responsible Owner's name",
+            "max_length": "Senior Responsible Owner's name must be 200 characters or fewer",
+        },
+    )
+
+
+class WithdrawForm(forms.Form):
+    """An optional reason for withdrawing."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"max_length": f"Reason must be {TEXT_MAX:,} characters or fewer"},
+    )
+
+
+class ExplanationsForm(forms.Form):
+    """One explanation per policy check the latest assessment marked "explain"."""
+
+    def __init__(self, checks: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checks = checks
+        for check in checks:
+            name = check["check"].replace("_", " ")
+            self.fields[check["check"]] = forms.CharField(
+                required=False,
+                max_length=TEXT_MAX,
+                error_messages={
+                    "max_length": f"Explanation for {name} must be {TEXT_MAX:,} characters or fewer"
+                },
+            )
+
+
+class CaseListFilterForm(forms.Form):
+    """Search and status filter for "Your cases" (a GET form)."""
+
+    q = forms.CharField(required=False, max_length=200)
+    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *CaseStatus.choices])
+
+
+def form_errors(form: forms.Form, prefix: str = "id_") -> list[tuple[str, str]]:
+    """(message, link) pairs of a Django form's errors for the error summary."""
+    return [
+        (message, f"#{prefix}{name}")
+        for name in form.fields
+        for message in form.errors.get(name, [])
+    ]

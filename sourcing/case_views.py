@@ -1,0 +1,746 @@
+"""Pages for a department's sourcing cases: list, start, task list, questions, live preview,
+check answers, recommendation, explanations, sign-offs, submit and withdraw.
+
+Each view looks the case up through the department scope (another department's case is a 404,
+partials included), validates a form, calls one service, and renders or redirects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from decisions.engine.schema import OPTIONS, QUESTIONS, REQUIRED_KEYS
+from decisions.models import Assessment, Ruleset
+from decisions.services import assessment_replay as replay_assessment
+from decisions.services import assessment_run, preview
+from sourcing import cases as services
+from sourcing.access import get_scoped_or_404, scoped_to_department
+from sourcing.case_forms import (
+    OPTION_LABELS,
+    CaseListFilterForm,
+    CaseStartForm,
+    ExplanationsForm,
+    SectionForm,
+    SignOffForm,
+    SroForm,
+    WithdrawForm,
+    display_value,
+    field_id,
+    form_errors,
+    missing_message,
+)
+from sourcing.cases import (
+    case_create,
+    case_update,
+    cases_visible_to,
+    current_signoffs,
+    signoff_record,
+    submission_blockers,
+)
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline, User
+from sourcing.questionnaire import LABELS, SECTIONS, Section
+
+PAGE_SIZE = 20
+SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
+STATUS_TAGS: dict[str, str] = {
+    "draft": "govuk-tag--grey",
+    "submitted": "govuk-tag--blue",
+    "returned": "govuk-tag--orange",
+    "approved": "govuk-tag--green",
+    "rejected": "govuk-tag--red",
+    "withdrawn": "govuk-tag--grey",
+}
+CHECK_TAGS: dict[str, tuple[str, str]] = {
+    "complies": ("Complies", "govuk-tag--green"),
+    "explain": ("Explain", "govuk-tag--yellow"),
+    "n/a": ("Not applicable", "govuk-tag--grey"),
+}
+EXIT_LEVELS: dict[str, tuple[str, str]] = {
+    "ready": ("Ready", "govuk-tag--green"),
+    "needs_plan": ("Needs a plan", "govuk-tag--yellow"),
+    "poor": ("Poor", "govuk-tag--red"),
+}
+TOP_REASONS = 3
+
+# Task list statuses (GOV.UK task list component).
+NOT_STARTED = ("Not yet started", "govuk-tag--blue")
+IN_PROGRESS = ("In progress", "govuk-tag--light-blue")
+COMPLETED = ("Completed", "")
+CANNOT_START = ("Cannot start yet", "cannot")
+
+
+# Look-ups -------------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only signed-in users this far)."""
+    return cast(User, request.user)
+
+
+def _visible(request: HttpRequest) -> CaseQuerySet:
+    """The cases this user may see."""
+    user = _user(request)
+    return cast(CaseQuerySet, scoped_to_department(cases_visible_to(user), user))
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    """The case by reference if the user may see it, else 404."""
+    user = _user(request)
+    return get_scoped_or_404(cases_visible_to(user), user, reference=reference)
+
+
+def _assessment(request: HttpRequest, pk: int) -> Assessment:
+    """The assessment if the user may see its case, else 404."""
+    found = (
+        Assessment.objects.select_related("case", "ruleset")
+        .filter(pk=pk, case__in=_visible(request))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def _section(slug: str) -> Section:
+    section = SECTION_BY_SLUG.get(slug)
+    if section is None:
+        raise Http404
+    return section
+
+
+def _latest(case: Case) -> Assessment | None:
+    return case.assessments.order_by("-created_at", "-pk").first()
+
+
+# Presentation helpers -------------------------------------------------------------------------
+
+
+def _bar_class(score: int, top: int) -> str:
+    """A width class in 5% steps (no inline styles under the CSP); negatives show no bar."""
+    step = round(max(score, 0) / max(top, 1) * 20) * 5
+    return f"app-bar__fill--w{step}"
+
+
+def _signed(points: int) -> str:
+    return f"+{points}" if points > 0 else f"-{abs(points)}" if points < 0 else "0"
+
+
+def _option_rows(result: dict[str, Any], descriptions: dict[str, str]) -> list[dict[str, Any]]:
+    """The five options in ranked order with score, bar, and why any were ruled out."""
+    scores = result["scores"]
+    top = max(scores.values())
+    rows = []
+    for position, option in enumerate(result["ranking"], start=1):
+        ruled_out = result["ruled_out"].get(option, [])
+        rows.append(
+            {
+                "position": position,
+                "option": option,
+                "label": OPTION_LABELS[option],
+                "score": scores[option],
+                "bar": _bar_class(scores[option], top),
+                "recommended": option == result["recommended"],
+                "viable": result["viable"][option],
+                "ruled_out": [f"{rule}: {descriptions.get(rule, '')}" for rule in ruled_out],
+            }
+        )
+    return rows
+
+
+def _effects_text(effects: dict[str, int]) -> str:
+    return ", ".join(f"{OPTION_LABELS[o]} {_signed(effects[o])}" for o in OPTIONS if o in effects)
+
+
+def _inputs_text(inputs: dict[str, Any]) -> str:
+    parts = []
+    for key, value in inputs.items():
+        shown = display_value(key, value) if key in QUESTIONS and value is not None else "—"
+        parts.append(f"{LABELS[key][0] if key in LABELS else key} {shown}")
+    return "; ".join(parts)
+
+
+def _trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": entry["rule"],
+            "description": entry["description"],
+            "source": entry["source"],
+            "when": entry["when"],
+            "fired": entry["fired"],
+            "effects": _effects_text(entry["effects"]),
+            "gate": ", ".join(OPTION_LABELS[o] for o in entry["gate"] or []),
+            "inputs": _inputs_text(entry["inputs"]),
+        }
+        for entry in result["trace"]
+    ]
+
+
+def _top_reasons(result: dict[str, Any], leader: str) -> list[dict[str, str]]:
+    """Fired rules with the biggest effect on the leading option."""
+    fired = [e for e in result["trace"] if e["fired"] and e["effects"].get(leader)]
+    fired.sort(key=lambda e: -abs(e["effects"][leader]))
+    return [
+        {
+            "points": _signed(e["effects"][leader]),
+            "description": e["description"],
+            "source": e["source"],
+        }
+        for e in fired[:TOP_REASONS]
+    ]
+
+
+def _descriptions(result: dict[str, Any]) -> dict[str, str]:
+    return {entry["rule"]: entry["description"] for entry in result["trace"]}
+
+
+def _preview_context(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
+    """What the live preview panel shows for these (possibly partial, unsaved) answers."""
+    result = preview(answers)
+    answered = [k for k in REQUIRED_KEYS if k in answers]
+    context: dict[str, Any] = {
+        "case": case,
+        "preview": result,
+        "unanswered": len(REQUIRED_KEYS) - len(answered),
+        "nothing_answered": not answered,
+    }
+    if result is not None and answered:
+        leader = result["recommended"] or result["ranking"][0]
+        context["preview_rows"] = _option_rows(result, _descriptions(result))
+        context["preview_leader"] = OPTION_LABELS[leader] if result["recommended"] else None
+        context["preview_reasons"] = _top_reasons(result, leader)
+    return context
+
+
+def _section_status(section: Section, answers: dict[str, Any]) -> tuple[str, str]:
+    required = [k for k in section.keys if QUESTIONS[k].required]
+    if all(k in answers for k in required):
+        return COMPLETED
+    if any(k in answers for k in section.keys):
+        return IN_PROGRESS
+    return NOT_STARTED
+
+
+def _task(title: str, href: str | None, status: tuple[str, str], hint: str = "") -> dict[str, Any]:
+    return {"title": title, "href": href, "status": status[0], "kind": status[1], "hint": hint}
+
+
+def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
+    """The task list: one task per section, then check, recommend, explain, sign off, submit."""
+    ref = case.reference
+    editable = case.is_editable
+    answers = case.answers
+    sections = []
+    for section in SECTIONS:
+        status = _section_status(section, answers)
+        href = reverse("case_section", args=[ref, section.slug]) if editable else None
+        sections.append(_task(section.title, href, status))
+    complete = all(k in answers for k in REQUIRED_KEYS)
+    current = latest is not None and latest.answers_version == case.answers_version
+    check_status = COMPLETED if current else NOT_STARTED if complete else CANNOT_START
+    check = _task("Check your answers", reverse("case_check", args=[ref]), check_status)
+    if current:
+        assert latest is not None
+        recommend = _task(
+            "Get a recommendation",
+            reverse("assessment_detail", args=[latest.pk]),
+            COMPLETED,
+            f"Recommended: {OPTION_LABELS.get(latest.recommended, 'no viable option')}",
+        )
+    else:
+        recommend = _task(
+            "Get a recommendation",
+            reverse("case_check", args=[ref]) if complete and editable else None,
+            NOT_STARTED if complete else CANNOT_START,
+            "The answers changed since the last recommendation" if latest else "",
+        )
+    explain_checks = _explain_checks(latest)
+    if latest is None:
+        explain_status = CANNOT_START
+    elif all(case.explanations.get(c["check"]) for c in explain_checks):
+        explain_status = COMPLETED
+    elif any(case.explanations.get(c["check"]) for c in explain_checks):
+        explain_status = IN_PROGRESS
+    else:
+        explain_status = NOT_STARTED
+    explain = _task(
+        "Explain policy checks",
+        reverse("case_explanations", args=[ref]) if latest else None,
+        explain_status,
+        f"{len(explain_checks)} to explain" if latest else "",
+    )
+    signoffs = current_signoffs(case)
+    fresh = [s for s in signoffs.values() if s.answers_version == case.answers_version]
+    if len(fresh) == len(Discipline.values) and case.sro_name:
+        signoff_status = COMPLETED
+    elif signoffs or case.sro_name:
+        signoff_status = IN_PROGRESS
+    else:
+        signoff_status = NOT_STARTED
+    signoff = _task(
+        "Sign-offs and Senior Responsible Owner",
+        reverse("case_signoffs", args=[ref]),
+        signoff_status,
+        f"{len(fresh)} of {len(Discipline.values)} current",
+    )
+    if editable:
+        submit_status = CANNOT_START if submission_blockers(case) else NOT_STARTED
+    else:
+        submit_status = COMPLETED
+    submit = _task(
+        "Submit to the Centre of Excellence", reverse("case_submit", args=[ref]), submit_status
+    )
+    return [*sections, check, recommend, explain, signoff, submit]
+
+
+def _explain_checks(assessment: Assessment | None) -> list[dict[str, Any]]:
+    if assessment is None:
+        return []
+    return [c for c in assessment.result.get("policy_checks", []) if c["result"] == "explain"]
+
+
+def _check_rows(case: Case) -> list[dict[str, Any]]:
+    """Check your answers: one summary list per section."""
+    groups = []
+    for section in SECTIONS:
+        section_url = reverse("case_section", args=[case.reference, section.slug])
+        rows = [
+            {
+                "key": key,
+                "label": LABELS[key][0],
+                "value": display_value(key, case.answers[key]) if key in case.answers else "",
+                "href": f"{section_url}#{field_id(key)}",
+            }
+            for key in section.keys
+        ]
+        groups.append({"section": section, "rows": rows, "href": section_url})
+    return groups
+
+
+def _missing_errors(case: Case, keys: list[str]) -> list[tuple[str, str]]:
+    """Error summary entries for questions an assessment needs, linking to their section."""
+    errors = []
+    for section in SECTIONS:
+        section_url = reverse("case_section", args=[case.reference, section.slug])
+        for key in section.keys:
+            if key in keys:
+                errors.append((missing_message(key), f"{section_url}#{field_id(key)}"))
+    return errors
+
+
+# Views ----------------------------------------------------------------------------------------
+
+
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Your cases: the department's cases, filterable by status and searchable, paginated."""
+    form = CaseListFilterForm(request.GET)
+    cases = _visible(request).for_list()
+    params: dict[str, str] = {}
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        status = form.cleaned_data["status"]
+        if q:
+            cases = cases.filter(Q(title__icontains=q) | Q(reference__icontains=q))
+            params["q"] = q
+        if status:
+            cases = cases.filter(status=status)
+            params["status"] = status
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"case": c, "tag": STATUS_TAGS[c.status]} for c in page.object_list]
+
+    def href(number: int) -> str:
+        return "?" + urlencode({**params, "page": number})
+
+    links = [
+        {"ellipsis": True}
+        if number == Paginator.ELLIPSIS
+        else {"number": number, "href": href(number), "current": number == page.number}
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "page": page,
+        "page_links": links if page.paginator.num_pages > 1 else [],
+        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
+        "next_href": href(page.next_page_number()) if page.has_next() else None,
+        "statuses": CaseStatus.choices,
+        "filtered": bool(params),
+    }
+    return render(request, "sourcing/case_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_start(request: HttpRequest) -> HttpResponse:
+    """Start a case: title and summary."""
+    form = CaseStartForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            case = case_create(
+                by=_user(request),
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationFailed as failed:
+            for name, problems in failed.errors.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            return redirect("case_detail", reference=case.reference)
+    return render(request, "sourcing/case_start.html", {"form": form, "errors": form_errors(form)})
+
+
+@require_safe
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The task list: sections, then check, recommend, explain, sign off and submit."""
+    case = _case(request, reference)
+    latest = _latest(case)
+    context = {
+        "case": case,
+        "status_tag": STATUS_TAGS[case.status],
+        "tasks": _tasks(case, latest),
+        "latest": latest,
+        "latest_current": latest is not None and latest.answers_version == case.answers_version,
+        "latest_label": OPTION_LABELS.get(latest.recommended, "") if latest else "",
+        "history": case.status_changes.select_related("by"),
+        "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
+    }
+    return render(request, "sourcing/case_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_section(request: HttpRequest, reference: str, section: str) -> HttpResponse:
+    """One section's questions; saves valid answers and moves on (save as you go)."""
+    case = _case(request, reference)
+    current = _section(section)
+    if not case.is_editable:
+        return redirect("case_check", reference=case.reference)
+    form = SectionForm(current, case.answers, request.POST if request.method == "POST" else None)
+    refused = ""
+    if form.is_valid():
+        try:
+            changed = form.changed_answers()
+            if changed:
+                case_update(case=case, by=_user(request), answers=changed)
+        except ValidationFailed as failed:
+            for key, problems in failed.errors.items():
+                form.errors.setdefault(key if key in current.keys else current.keys[0], []).extend(
+                    problems
+                )
+        except TransitionRefused as refusal:
+            refused = str(refusal)
+        else:
+            if request.POST.get("then") == "tasks":
+                return redirect("case_detail", reference=case.reference)
+            index = SECTIONS.index(current)
+            if index + 1 < len(SECTIONS):
+                return redirect(
+                    "case_section", reference=case.reference, section=SECTIONS[index + 1].slug
+                )
+            return redirect("case_check", reference=case.reference)
+    errors = form.error_list() + ([(refused, "#main-content")] if refused else [])
+    index = SECTIONS.index(current)
+    context = {
+        **_preview_context(case, {**case.answers, **form.cleaned}),
+        "section": current,
+        "section_number": index + 1,
+        "section_count": len(SECTIONS),
+        "questions": form.questions(),
+        "errors": errors,
+    }
+    return render(request, "sourcing/case_section.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_preview(request: HttpRequest, reference: str) -> HttpResponse:
+    """The live preview: saved answers (GET), or merged with posted, unsaved ones (POST)."""
+    case = _case(request, reference)
+    answers = dict(case.answers)
+    if request.method == "POST":
+        for section in SECTIONS:
+            answers.update(SectionForm(section, case.answers, request.POST).cleaned)
+    template = "sourcing/case_preview.html"
+    if getattr(request, "htmx", False):
+        template += "#preview-panel"
+    return render(request, template, _preview_context(case, answers))
+
+
+@require_safe
+def case_check(request: HttpRequest, reference: str) -> HttpResponse:
+    """Check your answers, with change links while the case can be edited."""
+    case = _case(request, reference)
+    return _render_check(request, case, [])
+
+
+def _render_check(request: HttpRequest, case: Case, errors: list[tuple[str, str]]) -> HttpResponse:
+    context = {
+        "case": case,
+        "groups": _check_rows(case),
+        "errors": errors,
+        "has_ruleset": Ruleset.objects.current() is not None,
+        "latest": _latest(case),
+    }
+    return render(request, "sourcing/case_check.html", context)
+
+
+@require_POST
+def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
+    """Get a recommendation: run the current ruleset and show the assessment."""
+    case = _case(request, reference)
+    try:
+        assessment = assessment_run(case=case, by=_user(request))
+    except ValidationFailed as failed:
+        missing = [k for k in failed.errors if k in QUESTIONS]
+        return _render_check(request, case, _missing_errors(case, missing))
+    except TransitionRefused as refusal:
+        return _render_check(request, case, [(str(refusal), "#get-recommendation")])
+    return redirect("assessment_detail", pk=assessment.pk)
+
+
+@require_safe
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
+    assessment = _assessment(request, pk)
+    result = assessment.result
+    descriptions = _descriptions(result)
+    flips = [
+        {
+            "question": LABELS[f["key"]][0],
+            "was": display_value(f["key"], f["from"]),
+            "now": display_value(f["key"], f["to"]),
+            "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
+        }
+        for f in result.get("flip") or []
+    ]
+    context = {
+        "assessment": assessment,
+        "case": assessment.case,
+        "result": result,
+        "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
+        "rows": _option_rows(result, descriptions),
+        "trace": _trace_rows(result),
+        "fired_count": sum(1 for e in result["trace"] if e["fired"]),
+        "conditions": result["conditions"],
+        "checks": [
+            {
+                **c,
+                "label": c["check"].replace("_", " ").capitalize(),
+                "tag": CHECK_TAGS[c["result"]],
+            }
+            for c in result["policy_checks"]
+        ],
+        "flips": flips,
+        "exits": [
+            {
+                "label": OPTION_LABELS[option],
+                "score": e["score"],
+                "level": EXIT_LEVELS.get(e["level"], (e["level"], "govuk-tag--grey")),
+                "factors": e["factors"],
+            }
+            for option, e in result["exit_readiness"].items()
+        ],
+        "current": assessment.answers_version == assessment.case.answers_version,
+    }
+    return render(request, "decisions/assessment_detail.html", context)
+
+
+def _describe(name: str, value: Any) -> str:
+    """A compared field of a result, in words, for the replay differences table."""
+    if value is None:
+        return "none"
+    if name == "ranking":
+        return ", ".join(OPTION_LABELS.get(o, o) for o in value)
+    if name in ("scores", "viable"):
+        return ", ".join(f"{OPTION_LABELS.get(o, o)} {v}" for o, v in value.items())
+    if name == "ruled_out":
+        return "; ".join(f"{OPTION_LABELS.get(o, o)} by {', '.join(r)}" for o, r in value.items())
+    if name == "conditions":
+        return "; ".join(
+            f"{OPTION_LABELS.get(c['option'], c['option'])}: {c['text']}" for c in value
+        )
+    if name == "policy_checks":
+        return "; ".join(f"{c['check'].replace('_', ' ')}: {c['result']}" for c in value)
+    if name == "exit_readiness":
+        return "; ".join(
+            f"{OPTION_LABELS.get(o, o)} {e['score']} ({e['level']})" for o, e in value.items()
+        )
+    if name == "recommended":
+        return OPTION_LABELS.get(value, str(value)) or "none"
+    return str(value)
+
+
+@require_safe
+def assessment_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replay under the pinned version (identical) or today's version (what differs)."""
+    assessment = _assessment(request, pk)
+    mode = request.GET.get("ruleset", "pinned")
+    context: dict[str, Any] = {"assessment": assessment, "case": assessment.case, "mode": mode}
+    status = 200
+    try:
+        replay = replay_assessment(assessment=assessment, mode=mode)
+    except ValidationFailed:
+        context["errors"] = [("Choose the pinned ruleset or the current ruleset", "#modes")]
+        status = 400
+    except TransitionRefused as refusal:
+        context["errors"] = [(str(refusal), "#modes")]
+        status = 409
+    else:
+        context["replay"] = replay
+        context["differences"] = [
+            {
+                "field": d["field"].replace("_", " ").capitalize(),
+                "was": _describe(d["field"], d["was"]),
+                "now": _describe(d["field"], d["now"]),
+            }
+            for d in replay.differences
+        ]
+        context["recommended"] = OPTION_LABELS.get(replay.result["recommended"] or "", "")
+    return render(request, "decisions/assessment_replay.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
+    """A written explanation for each policy check the latest assessment marked "explain"."""
+    case = _case(request, reference)
+    latest = _latest(case)
+    checks = _explain_checks(latest)
+    data = request.POST if request.method == "POST" else None
+    form = ExplanationsForm(checks, data, initial=case.explanations)
+    errors: list[tuple[str, str]] = []
+    if form.is_valid():
+        try:
+            case_update(case=case, by=_user(request), explanations=form.cleaned_data)
+        except ValidationFailed as failed:
+            errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
+        except TransitionRefused as refusal:
+            errors = [(str(refusal), "#main-content")]
+        else:
+            return redirect("case_detail", reference=case.reference)
+    context = {
+        "case": case,
+        "latest": latest,
+        "latest_current": latest is not None and latest.answers_version == case.answers_version,
+        "fields": [
+            {
+                "check": c,
+                "label": c["check"].replace("_", " ").capitalize(),
+                "field": form[c["check"]],
+            }
+            for c in checks
+        ],
+        "errors": form_errors(form) + errors,
+    }
+    return render(request, "sourcing/case_explanations.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
+    """Sign-offs by discipline, and the Senior Responsible Owner's name."""
+    case = _case(request, reference)
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "signoff") if posted is not None else ""
+    signoff_form = SignOffForm(posted if which == "signoff" else None)
+    sro_form = SroForm(posted if which == "sro" else None, initial={"sro_name": case.sro_name})
+    errors: list[tuple[str, str]] = []
+    try:
+        if which == "signoff" and signoff_form.is_valid():
+            signoff_record(case=case, by=_user(request), **signoff_form.cleaned_data)
+            label = Discipline(signoff_form.cleaned_data["discipline"]).label.lower()
+            messages.success(request, f"The {label} sign-off is recorded")
+            return redirect("case_signoffs", reference=case.reference)
+        if which == "sro" and sro_form.is_valid():
+            case_update(case=case, by=_user(request), sro_name=sro_form.cleaned_data["sro_name"])
+            messages.success(request, "The Senior Responsible Owner is recorded")
+            return redirect("case_signoffs", reference=case.reference)
+    except ValidationFailed as failed:
+        errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
+    except TransitionRefused as refusal:
+        errors = [(str(refusal), "#main-content")]
+    latest = current_signoffs(case)
+    rows = []
+    for value, label in Discipline.choices:
+        signoff = latest.get(value)
+        if signoff is None:
+            tag = ("Not signed off", "govuk-tag--grey")
+        elif signoff.answers_version != case.answers_version:
+            tag = ("Needs signing again", "govuk-tag--orange")
+        else:
+            tag = ("Signed off", "govuk-tag--green")
+        rows.append({"label": label, "signoff": signoff, "tag": tag})
+    context = {
+        "case": case,
+        "rows": rows,
+        "signoff_form": signoff_form,
+        "sro_form": sro_form,
+        "disciplines": Discipline.choices,
+        "errors": form_errors(signoff_form) + form_errors(sro_form) + errors,
+    }
+    return render(request, "sourcing/case_signoffs.html", context)
+
+
+def _blocker_href(case: Case, blocker: str) -> str:
+    """Where to go to clear a submission blocker."""
+    if "recommendation" in blocker:
+        return reverse("case_check", args=[case.reference])
+    if blocker.startswith("Explain"):
+        return reverse("case_explanations", args=[case.reference])
+    if "Senior Responsible Owner" in blocker:
+        return reverse("case_signoffs", args=[case.reference]) + "#sro_name"
+    return reverse("case_signoffs", args=[case.reference])
+
+
+@require_http_methods(["GET", "POST"])
+def case_submit(request: HttpRequest, reference: str) -> HttpResponse:
+    """Submit to the Centre of Excellence, or see what is still missing."""
+    case = _case(request, reference)
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        try:
+            services.case_submit(case=case, by=_user(request))
+        except TransitionRefused as refusal:
+            errors = [(str(refusal), "#blockers")]
+        else:
+            messages.success(request, f"{case.reference} is submitted to the Centre of Excellence")
+            return redirect("case_detail", reference=case.reference)
+    blockers = submission_blockers(case) if case.is_editable else []
+    context = {
+        "case": case,
+        "blockers": [{"text": b, "href": _blocker_href(case, b)} for b in blockers],
+        "errors": errors,
+    }
+    return render(request, "sourcing/case_submit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    """Withdraw the case before a decision, with an optional reason."""
+    case = _case(request, reference)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    errors: list[tuple[str, str]] = []
+    if form.is_valid():
+        try:
+            services.case_withdraw(
+                case=case, by=_user(request), comment=form.cleaned_data["reason"].strip()
+            )
+        except TransitionRefused as refusal:
+            errors = [(str(refusal), "#reason")]
+        else:
+            messages.success(request, f"{case.reference} is withdrawn")
+            return redirect("case_detail", reference=case.reference)
+    context = {
+        "case": case,
+        "form": form,
+        "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
+        "errors": form_errors(form, prefix="") + errors,
+    }
+    return render(request, "sourcing/case_withdraw.html", context)

@@ -1,0 +1,153 @@
+"""API for reviews, decision records, audit verification and the public register."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from decisions.models import DecisionRecord
+from decisions.services import ruleset_publish_default
+from sourcing.cases import case_submit
+from sourcing.models import Case, User
+from tests.sourcing.test_cases import ready_case
+
+
+@pytest.fixture
+def submitted(users: dict[str, User]) -> Case:
+    ruleset_publish_default()
+    return case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
+
+
+def post(client: Client, url: str, body: object) -> object:
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_a_reviewer_approves_with_an_override_through_the_api(
+    submitted: Case, users, client_as
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(users["reviewer"])
+    url = f"/api/v1/cases/{submitted.pk}/review"
+    refused = post(client, url, {"action": "approve", "option": "build"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "rationale"]
+    response = post(
+        client, url, {"action": "approve", "option": "build", "rationale": "Strategic."}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "approved"
+    assert body["record"]["overridden"] is True
+    assert body["record"]["previous_sha256"] is None
+    again = post(client, url, {"action": "approve"})
+    assert again.status_code == 409
+    assert "not awaiting review" in again.json()["detail"]
+    assert DecisionRecord.objects.count() == 1
+
+
+def test_return_without_comments_names_the_rationale(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "return"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "rationale"]
+
+
+def test_department_users_cannot_review(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["commercial"]),
+        f"/api/v1/cases/{submitted.pk}/review",
+        {"action": "approve"},
+    )
+    assert response.status_code == 403
+
+
+def test_unknown_fields_in_a_review_are_refused(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["reviewer"]),
+        f"/api/v1/cases/{submitted.pk}/review",
+        {"action": "approve", "colour": "red"},
+    )
+    assert response.status_code == 422
+
+
+def test_records_are_scoped_to_the_department(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    post(
+        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "approve"}
+    )
+    record = DecisionRecord.objects.get()
+    own = client_as(users["commercial"]).get("/api/v1/decisions").json()
+    assert [item["reference"] for item in own["items"]] == [submitted.reference]
+    assert client_as(users["outsider"]).get("/api/v1/decisions").json()["count"] == 0
+    assert client_as(users["outsider"]).get(f"/api/v1/decisions/{record.pk}").status_code == 404
+    full = client_as(users["auditor"]).get(f"/api/v1/decisions/{record.pk}").json()
+    assert full["record_sha256"] == record.record_sha256
+    assert set(full) >= {
+        "identity",
+        "need",
+        "options",
+        "evidence",
+        "scoring",
+        "policy_checks",
+        "conditions",
+        "risk_and_exit",
+        "accountability",
+        "review_by",
+        "publishable",
+    }
+
+
+def test_auditors_verify_the_chain(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    post(
+        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "approve"}
+    )
+    body = client_as(users["auditor"]).get("/api/v1/audit/verify").json()
+    assert body["valid"] is True and body["problems"] == [] and body["records"] == 1
+    assert len(body["head_sha256"]) == 64
+    assert client_as(users["commercial"]).get("/api/v1/audit/verify").status_code == 403
+
+
+def test_the_register_shows_publishable_fields_only(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    post(
+        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "approve"}
+    )
+    body = Client().get("/api/v1/register").json()
+    assert body["count"] == 1
+    entry = body["items"][0]
+    assert set(entry) == {
+        "reference",
+        "department",
+        "title",
+        "decision",
+        "decided_option",
+        "decided_at",
+        "overridden",
+        "reasons_summary",
+    }
+    text = json.dumps(body)
+    assert "whole_life_budget_gbp" not in text and "option_cost_estimates" not in text
+
+
+def test_verify_audit_prints_json_and_fails_on_tampering(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert json.loads(out.getvalue())["valid"] is True
+
+
+@pytest.mark.tampers_audit_chain
+def test_verify_audit_exits_1_on_a_problem(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE decisions_auditevent SET actor = 'mallory' WHERE seq = 1")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit", stdout=out)
+    assert exited.value.code == 1
+    assert json.loads(out.getvalue())["valid"] is False

@@ -1,0 +1,568 @@
+"""Case pages: per role and department, errors naming fields, save as you go, preview, submit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from decisions.engine import assess, default_ruleset
+from decisions.models import Assessment
+from decisions.services import assessment_run, ruleset_publish_default
+from sourcing.cases import case_create, case_update, signoff_record
+from sourcing.models import Case, CaseStatus, Discipline, User
+from tests.sourcing.examples_case_pages import complete_answers
+
+ClientAs = Callable[[User | None], Client]
+
+
+@pytest.fixture
+def ruleset(db: None) -> None:
+    ruleset_publish_default()
+
+
+@pytest.fixture
+def case(users: dict[str, User]) -> Case:
+    return case_create(by=users["commercial"], title="Case management for appeals")
+
+
+@pytest.fixture
+def alice(users: dict[str, User], client_as: ClientAs) -> Client:
+    return client_as(users["commercial"])
+
+
+def _ready(users: dict[str, User]) -> Case:
+    """A case with everything submission needs, made through the real services."""
+    by = users["commercial"]
+    case = case_create(by=by, title="Ready case", answers=complete_answers())
+    assessment = assessment_run(case=case, by=by)
+    explanations = {
+        c["check"]: "Explained in the business case."
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=by, explanations=explanations, sro_name="Jo Whitfield")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=by, discipline=discipline, name=f"{discipline} lead")
+    return Case.objects.get(pk=case.pk)
+
+
+def _html(response: Any) -> str:
+    return response.content.decode()
+
+
+def _fresh(case: Case) -> Case:
+    return Case.objects.get(pk=case.pk)
+
+
+# Your cases -------------------------------------------------------------------------------
+
+
+def test_only_commercial_users_reach_the_case_list(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    assert client_as(users["commercial"]).get("/cases/").status_code == 200
+    for role in ("reviewer", "steward", "auditor", "admin"):
+        assert client_as(users[role]).get("/cases/").status_code == 403
+    assert client_as(None).get("/cases/")["Location"].startswith("/sign-in/")
+
+
+def test_the_case_list_shows_only_the_department_s_cases(
+    users: dict[str, User], alice: Client
+) -> None:
+    case_create(by=users["commercial"], title="Ours")
+    theirs = case_create(by=users["outsider"], title="Theirs")
+    html = _html(alice.get("/cases/"))
+    assert "Ours" in html
+    assert "Theirs" not in html and theirs.reference not in html
+
+
+def test_the_case_list_filters_by_status_and_searches(
+    users: dict[str, User], alice: Client
+) -> None:
+    hosting = case_create(by=users["commercial"], title="Hosting migration")
+    identity = case_create(by=users["commercial"], title="Identity verification")
+    case_update(case=identity, by=users["commercial"])
+    from sourcing.cases import case_withdraw
+
+    case_withdraw(case=hosting, by=users["commercial"])
+    html = _html(alice.get("/cases/", {"status": "withdrawn"}))
+    assert "Hosting migration" in html and "Identity verification" not in html
+    html = _html(alice.get("/cases/", {"q": "identity"}))
+    assert "Identity verification" in html and "Hosting migration" not in html
+    html = _html(alice.get("/cases/", {"q": hosting.reference}))
+    assert "Hosting migration" in html and "Identity verification" not in html
+    assert alice.get("/cases/", {"status": "nonsense", "page": "x"}).status_code == 200
+
+
+def test_the_case_list_is_paginated(users: dict[str, User], alice: Client) -> None:
+    for n in range(25):
+        case_create(by=users["commercial"], title=f"Need {n:02d}")
+    first = _html(alice.get("/cases/"))
+    assert "govuk-pagination" in first and 'href="?page=2"' in first
+    second = _html(alice.get("/cases/", {"page": 2}))
+    assert second.count('<tr class="govuk-table__row">') == 1 + 5
+
+
+def test_the_case_list_query_count_does_not_grow_with_the_cases(
+    users: dict[str, User], alice: Client, django_assert_num_queries: Any
+) -> None:
+    for n in range(3):
+        case_create(by=users["commercial"], title=f"Need {n}")
+    alice.get("/cases/")  # warm the session
+    with CaptureQueriesContext(connection) as three:
+        assert alice.get("/cases/").status_code == 200
+    for n in range(27):
+        case_create(by=users["commercial"], title=f"More {n}")
+    with django_assert_num_queries(len(three.captured_queries)):
+        response = alice.get("/cases/")
+    assert "30 cases" in _html(response)
+
+
+def test_the_navigation_offers_your_cases_to_commercial_users_only(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    assert 'href="/cases/"' in _html(client_as(users["commercial"]).get("/"))
+    assert 'href="/cases/"' not in _html(client_as(users["reviewer"]).get("/"))
+
+
+# Start a case ----------------------------------------------------------------------------
+
+
+def test_starting_a_case_goes_to_its_task_list(users: dict[str, User], alice: Client) -> None:
+    response = alice.post("/cases/start/", {"title": "Grants platform", "summary": "Pay grants"})
+    case = Case.objects.get(title="Grants platform")
+    assert case.department_id == users["commercial"].department_id
+    assert response["Location"] == f"/cases/{case.reference}/"
+    html = _html(alice.get(response["Location"]))
+    assert "govuk-task-list" in html
+    assert html.count("Not yet started") == 5  # four sections and the sign-offs
+    assert "Cannot start yet" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": ""}, "Enter a title for the case"),
+        ({"title": "x" * 201}, "Title must be 200 characters or fewer"),
+        ({"title": "ok", "summary": "x" * 5001}, "Summary must be 5,000 characters or fewer"),
+    ],
+)
+def test_a_bad_start_names_the_field_and_saves_nothing(
+    alice: Client, data: dict[str, str], message: str
+) -> None:
+    response = alice.post("/cases/start/", data)
+    html = _html(response)
+    assert response.status_code == 200
+    assert message in html and "govuk-error-summary" in html
+    assert "<title>Error:" in html
+    assert not Case.objects.exists()
+
+
+def test_user_text_is_escaped(users: dict[str, User], alice: Client) -> None:
+    case = case_create(by=users["commercial"], title="<script>alert(1)</script>")
+    html = _html(alice.get(f"/cases/{case.reference}/"))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+# Question pages --------------------------------------------------------------------------
+
+
+def test_a_section_saves_valid_answers_and_goes_to_the_next(case: Case, alice: Client) -> None:
+    response = alice.post(
+        f"/cases/{case.reference}/sections/need/",
+        {"differentiation": "commodity", "personal_data": "no", "months_to_live": "18"},
+    )
+    assert response["Location"] == f"/cases/{case.reference}/sections/market/"
+    saved = _fresh(case).answers
+    assert saved == {"differentiation": "commodity", "personal_data": False, "months_to_live": 18}
+    html = _html(alice.get(f"/cases/{case.reference}/"))
+    assert "In progress" in html
+
+
+def test_the_last_section_goes_to_check_answers_and_money_accepts_pounds(
+    case: Case, alice: Client
+) -> None:
+    response = alice.post(
+        f"/cases/{case.reference}/sections/money/",
+        {
+            "whole_life_budget_gbp": "£1,200,000",
+            "whole_life_years": "5",
+            "option_cost_estimates-buy": "900,000",
+            "option_cost_estimates-build": "",
+            "option_cost_estimates-procure": "1 100 000",
+        },
+    )
+    assert response["Location"] == f"/cases/{case.reference}/check/"
+    answers = _fresh(case).answers
+    assert answers["whole_life_budget_gbp"] == 1_200_000
+    assert answers["option_cost_estimates"] == {"buy": 900_000, "procure": 1_100_000}
+
+
+def test_save_and_return_goes_to_the_task_list(case: Case, alice: Client) -> None:
+    response = alice.post(
+        f"/cases/{case.reference}/sections/market/", {"open_standards": "yes", "then": "tasks"}
+    )
+    assert response["Location"] == f"/cases/{case.reference}/"
+    assert _fresh(case).answers == {"open_standards": True}
+
+
+@pytest.mark.parametrize(
+    ("section", "data", "message", "anchor"),
+    [
+        (
+            "market",
+            {"credible_suppliers": "lots"},
+            "Enter the number of credible suppliers, like 12",
+            "credible_suppliers",
+        ),
+        (
+            "need",
+            {"months_to_live": "121"},
+            "Enter a whole number of months from 1 to 120",
+            "months_to_live",
+        ),
+        (
+            "need",
+            {"months_to_live": "1.5"},
+            "Enter the number of months until it must be live, like 18",
+            "months_to_live",
+        ),
+        (
+            "need",
+            {"differentiation": "bespoke"},
+            "Select how unusual the need is",
+            "differentiation",
+        ),
+        (
+            "need",
+            {"personal_data": "maybe"},
+            "Select yes if it processes personal data",
+            "personal_data",
+        ),
+        (
+            "market",
+            {"best_product_fit_pct": "-5"},
+            "Enter the share of requirements the best product meets, like 80",
+            "best_product_fit_pct",
+        ),
+        (
+            "money",
+            {"option_cost_estimates-build": "a lot"},
+            "Enter the estimate for build in pounds, like 500000",
+            "option_cost_estimates-buy",
+        ),
+    ],
+)
+def test_bad_input_names_the_field_links_to_it_and_saves_nothing(
+    case: Case, alice: Client, section: str, data: dict[str, str], message: str, anchor: str
+) -> None:
+    # A valid answer beside the bad one is not saved either: nothing is half-saved.
+    valid = {"need": {"criticality": "high"}, "market": {"market_maturity": "emerging"}}
+    posted = {**valid.get(section, {"whole_life_years": "5"}), **data}
+    response = alice.post(f"/cases/{case.reference}/sections/{section}/", posted)
+    html = _html(response)
+    assert response.status_code == 200
+    assert f'<a href="#{anchor}">{message}</a>' in html
+    assert f'<span class="govuk-visually-hidden">Error:</span> {message}' in html
+    assert f'id="{anchor}"' in html
+    assert "<title>Error:" in html
+    fresh = _fresh(case)
+    assert fresh.answers == {} and fresh.answers_version == 1
+
+
+def test_an_unknown_section_is_404(case: Case, alice: Client) -> None:
+    assert alice.get(f"/cases/{case.reference}/sections/nope/").status_code == 404
+    assert alice.post(f"/cases/{case.reference}/sections/nope/", {}).status_code == 404
+
+
+def test_int_questions_use_numeric_inputs_with_decorations(case: Case, alice: Client) -> None:
+    html = _html(alice.get(f"/cases/{case.reference}/sections/money/"))
+    assert 'inputmode="numeric"' in html
+    assert '<div class="govuk-input__prefix" aria-hidden="true">£</div>' in html
+    html = _html(alice.get(f"/cases/{case.reference}/sections/need/"))
+    assert '<div class="govuk-input__suffix" aria-hidden="true">months</div>' in html
+
+
+# Live preview ----------------------------------------------------------------------------
+
+
+def test_the_section_form_asks_htmx_for_the_preview_and_works_without_it(
+    ruleset: None, case: Case, alice: Client
+) -> None:
+    html = _html(alice.get(f"/cases/{case.reference}/sections/need/"))
+    assert f'action="/cases/{case.reference}/sections/need/"' in html
+    assert f'hx-post="/cases/{case.reference}/preview/"' in html
+    assert 'hx-target="#preview-panel"' in html and 'id="preview-panel"' in html
+    assert f'href="/cases/{case.reference}/preview/"' in html
+
+
+def test_the_preview_is_a_partial_for_htmx_and_a_full_page_otherwise(
+    ruleset: None, case: Case, alice: Client
+) -> None:
+    url = f"/cases/{case.reference}/preview/"
+    full = _html(alice.get(url))
+    assert "<html" in full and 'id="preview-panel"' in full
+    assert "Answer some questions" in full
+    partial = alice.post(
+        url,
+        {"differentiation": "commodity", "market_maturity": "commoditised", "months_to_live": "x"},
+        headers={"HX-Request": "true"},
+    )
+    body = _html(partial)
+    assert partial.status_code == 200
+    assert "<html" not in body and body.strip().startswith('<div id="preview-panel"')
+    assert "Leading option: <strong>Buy</strong>" in body
+    assert "19 questions not answered yet" in body
+    assert "A commodity need is bought" in body
+    # It changes nothing.
+    fresh = _fresh(case)
+    assert fresh.answers == {} and fresh.answers_version == 1
+
+
+def test_the_preview_merges_saved_answers_with_posted_ones(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    answers = complete_answers()
+    case = case_create(by=users["commercial"], title="Full", answers=answers)
+    body = _html(
+        alice.post(
+            f"/cases/{case.reference}/preview/",
+            {"market_maturity": "none"},
+            headers={"HX-Request": "true"},
+        )
+    )
+    expected = assess({**answers, "market_maturity": "none"}, default_ruleset(), with_flip=False)
+    assert "not answered yet" not in body
+    leader = expected.recommended
+    assert leader is not None
+    assert f"Leading option: <strong>{leader.capitalize()}</strong>" in body
+    assert "Ruled out" in body  # buy is not viable with no market
+
+
+def test_the_preview_says_when_no_ruleset_is_published(case: Case, alice: Client) -> None:
+    body = _html(alice.post(f"/cases/{case.reference}/preview/", {}, headers={"HX-Request": "1"}))
+    assert "No ruleset has been published yet" in body
+
+
+# Check answers and recommendation -------------------------------------------------------
+
+
+def test_check_answers_has_change_links_with_context(users: dict[str, User], alice: Client) -> None:
+    case = case_create(by=users["commercial"], title="Check", answers={"criticality": "high"})
+    html = _html(alice.get(f"/cases/{case.reference}/check/"))
+    assert "High" in html and "Not answered" in html
+    assert (
+        f'href="/cases/{case.reference}/sections/need/#criticality">Change'
+        '<span class="govuk-visually-hidden"> what is the impact if it fails?</span>'
+    ) in html
+
+
+def test_a_recommendation_with_missing_answers_lists_each_linking_to_its_section(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    answers = complete_answers()
+    del answers["credible_suppliers"], answers["differentiation"]
+    case = case_create(by=users["commercial"], title="Missing", answers=answers)
+    response = alice.post(f"/cases/{case.reference}/assess/")
+    html = _html(response)
+    assert response.status_code == 200
+    assert (
+        f'<a href="/cases/{case.reference}/sections/need/#differentiation">'
+        "Select how unusual the need is</a>"
+    ) in html
+    assert (
+        f'<a href="/cases/{case.reference}/sections/market/#credible_suppliers">'
+        "Enter the number of credible suppliers, like 12</a>"
+    ) in html
+    assert not Assessment.objects.exists()
+
+
+def test_the_assessment_page_matches_the_engine(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    answers = complete_answers()
+    case = case_create(by=users["commercial"], title="Assess me", answers=answers)
+    response = alice.post(f"/cases/{case.reference}/assess/")
+    assessment = Assessment.objects.get(case=case)
+    assert response["Location"] == f"/assessments/{assessment.pk}/"
+    html = _html(alice.get(response["Location"]))
+    expected = assess(answers, default_ruleset()).to_dict()
+    assert assessment.result == expected | {"ruleset": assessment.result["ruleset"]}
+    assert f"Recommendation: {expected['recommended'].capitalize()}" in html
+    cells = re.findall(r'<th scope="row" class="govuk-table__header">(\w+)</th>\s*<td[^>]*>\s*'
+                       r'<span class="app-bar"[^>]*><span class="app-bar__fill [\w-]+"></span>'
+                       r"</span>\s*(-?\d+) points", html)  # fmt: skip
+    assert [(o.lower(), int(s)) for o, s in cells] == [
+        (o, expected["scores"][o]) for o in expected["ranking"]
+    ]
+    assert assessment.ruleset_sha256 in html
+    assert "govuk-details" in html and expected["trace"][0]["when"] in html
+    for check in expected["policy_checks"]:
+        assert check["reason"] in html
+    assert "would win" in html or "No change to a single answer" in html
+    assert "Exit readiness" in html
+
+
+def test_replay_under_the_pinned_version_is_identical(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Replay", answers=complete_answers())
+    assessment = assessment_run(case=case, by=users["commercial"])
+    url = f"/assessments/{assessment.pk}/replay/"
+    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "pinned"}))
+    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "current"}))
+    bad = alice.get(url, {"ruleset": "tomorrow"})
+    assert bad.status_code == 400
+    assert "Choose the pinned ruleset or the current ruleset" in _html(bad)
+
+
+# Explanations, sign-offs, submit, withdraw -----------------------------------------------
+
+
+def test_explanations_are_saved_and_too_long_ones_are_refused(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Explain", answers=complete_answers())
+    assessment = assessment_run(case=case, by=users["commercial"])
+    checks = [c["check"] for c in assessment.result["policy_checks"] if c["result"] == "explain"]
+    assert checks, "the first golden case needs an explanation"
+    url = f"/cases/{case.reference}/explanations/"
+    assert f'name="{checks[0]}"' in _html(alice.get(url))
+    too_long = alice.post(url, {checks[0]: "x" * 5001})
+    assert "must be 5,000 characters or fewer" in _html(too_long)
+    assert f'href="#id_{checks[0]}"' in _html(too_long)
+    assert _fresh(case).explanations == {}
+    response = alice.post(url, {check: "We have an exit plan." for check in checks})
+    assert response["Location"] == f"/cases/{case.reference}/"
+    assert _fresh(case).explanations == {check: "We have an exit plan." for check in checks}
+
+
+def test_sign_offs_and_the_sro_are_recorded(case: Case, alice: Client) -> None:
+    url = f"/cases/{case.reference}/sign-offs/"
+    html = _html(alice.get(url))
+    assert html.count("Not signed off") == 4
+    missing = alice.post(url, {"form": "signoff", "discipline": "legal"})
+    assert '<a href="#id_name">Enter the name of the person signing off</a>' in _html(missing)
+    assert not case.signoffs.exists()
+    bad = alice.post(url, {"form": "signoff", "discipline": "catering", "name": "Sam"})
+    assert "Select the discipline that is signing off" in _html(bad)
+    response = alice.post(
+        url, {"form": "signoff", "discipline": "legal", "name": "Sam Legal", "role": "Counsel"}
+    )
+    assert response["Location"] == url
+    assert case.signoffs.get().name == "Sam Legal"
+    assert alice.post(url, {"form": "sro"}).status_code == 200
+    assert alice.post(url, {"form": "sro", "sro_name": "Jo Whitfield"})["Location"] == url
+    assert _fresh(case).sro_name == "Jo Whitfield"
+    html = _html(alice.get(url))
+    assert html.count(">Signed off</strong>") == 1 and "Sam Legal, Counsel" in html
+
+
+def test_changed_answers_make_sign_offs_stale(
+    case: Case, users: dict[str, User], alice: Client
+) -> None:
+    signoff_record(case=case, by=users["commercial"], discipline="digital", name="Dee")
+    alice.post(f"/cases/{case.reference}/sections/need/", {"criticality": "low"})
+    assert "Needs signing again" in _html(alice.get(f"/cases/{case.reference}/sign-offs/"))
+
+
+def test_submit_lists_what_is_missing_and_a_refusal_changes_nothing(
+    case: Case, alice: Client
+) -> None:
+    url = f"/cases/{case.reference}/submit/"
+    html = _html(alice.get(url))
+    assert "Get a recommendation on the current answers" in html
+    assert "Get a legal sign-off" in html and "Submit the case</button>" not in html
+    response = alice.post(url)
+    assert response.status_code == 200
+    assert "govuk-error-summary" in _html(response)
+    assert "cannot be submitted yet" in _html(response)
+    assert _fresh(case).status == CaseStatus.DRAFT
+
+
+def test_a_ready_case_is_submitted_and_becomes_read_only(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = _ready(users)
+    url = f"/cases/{case.reference}/submit/"
+    assert "Submit the case</button>" in _html(alice.get(url))
+    response = alice.post(url)
+    assert response["Location"] == f"/cases/{case.reference}/"
+    case = _fresh(case)
+    assert case.status == CaseStatus.SUBMITTED
+    detail = _html(alice.get(f"/cases/{case.reference}/"))
+    assert "is submitted to the Centre of Excellence" in detail
+    assert "/sections/" not in detail
+    check = _html(alice.get(f"/cases/{case.reference}/check/"))
+    assert "Change<span" not in check and "Get recommendation" not in check
+    assert "Record sign-off" not in _html(alice.get(f"/cases/{case.reference}/sign-offs/"))
+    assert "<textarea" not in _html(alice.get(f"/cases/{case.reference}/explanations/"))
+    # Nothing can be changed through the forms either.
+    section = alice.post(f"/cases/{case.reference}/sections/need/", {"criticality": "low"})
+    assert section["Location"] == f"/cases/{case.reference}/check/"
+    refused = alice.post(
+        f"/cases/{case.reference}/sign-offs/",
+        {"form": "signoff", "discipline": "legal", "name": "Late"},
+    )
+    assert "Sign-offs can only be given while the case is a draft" in _html(refused)
+    refused = alice.post(f"/cases/{case.reference}/assess/")
+    assert "cannot be assessed again" in _html(refused)
+    after = _fresh(case)
+    assert after.answers == case.answers and after.answers_version == case.answers_version
+    assert case.signoffs.count() == 4 and case.assessments.count() == 1
+
+
+def test_a_case_can_be_withdrawn_with_a_reason(case: Case, alice: Client) -> None:
+    url = f"/cases/{case.reference}/withdraw/"
+    too_long = alice.post(url, {"reason": "x" * 5001})
+    assert '<a href="#reason">Reason must be 5,000 characters or fewer</a>' in _html(too_long)
+    assert _fresh(case).status == CaseStatus.DRAFT
+    response = alice.post(url, {"reason": "Merged with another case"})
+    assert response["Location"] == f"/cases/{case.reference}/"
+    assert _fresh(case).status == CaseStatus.WITHDRAWN
+    assert "Merged with another case" in _html(alice.get(response["Location"]))
+    again = alice.post(url, {})
+    assert "cannot be withdrawn" in _html(again)
+
+
+# Another department ----------------------------------------------------------------------
+
+
+def test_another_department_s_case_is_404_on_every_page_and_partial(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    theirs = case_create(by=users["outsider"], title="Theirs", answers=complete_answers())
+    assessment = assessment_run(case=theirs, by=users["outsider"])
+    ref = theirs.reference
+    gets = [
+        f"/cases/{ref}/",
+        f"/cases/{ref}/sections/need/",
+        f"/cases/{ref}/preview/",
+        f"/cases/{ref}/check/",
+        f"/cases/{ref}/explanations/",
+        f"/cases/{ref}/sign-offs/",
+        f"/cases/{ref}/submit/",
+        f"/cases/{ref}/withdraw/",
+        f"/assessments/{assessment.pk}/",
+        f"/assessments/{assessment.pk}/replay/?ruleset=current",
+    ]
+    for url in gets:
+        assert alice.get(url).status_code == 404, url
+        assert alice.get(url, headers={"HX-Request": "true"}).status_code == 404, url
+    read_only = ("assessments", "/check/")
+    posts = [u for u in gets if not any(r in u for r in read_only) and not u.endswith(f"{ref}/")]
+    posts.append(f"/cases/{ref}/assess/")
+    for url in posts:
+        assert alice.post(url, {"form": "sro", "sro_name": "Mallory"}).status_code == 404, url
+    assert (
+        alice.post(f"/cases/{ref}/preview/", {}, headers={"HX-Request": "true"}).status_code == 404
+    )
+    after = _fresh(theirs)
+    assert after.status == CaseStatus.DRAFT and after.sro_name == ""
+    assert after.assessments.count() == 1
