@@ -58,6 +58,8 @@ def only(*roles: str, scoped: bool = False, ok: int | Mapping[str, int] = 200) -
     return Access(frozenset(roles), scoped=scoped, ok=ok)
 
 
+_HIDDEN_DRAFT = {"reviewer": 404, "auditor": 404}
+
 # view name -> Access for every method, or {METHOD: Access}. A namespace ending in ":*"
 # covers every route in it (used only for the Django admin, which checks staff itself too).
 PERMISSIONS: dict[str, Access | dict[str, Access]] = {
@@ -108,6 +110,26 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:openapi-view": PUBLIC,
     "api:me": SIGNED_IN,
     # --- case API (issue 5) ---
+    "api:questionnaire": SIGNED_IN,
+    "api:cases": {
+        "GET": only("commercial", "reviewer", "auditor"),
+        "POST": only("commercial", ok=422),
+    },
+    # Reviewers and auditors see cases once submitted: the matrix's example is a draft (404).
+    "api:case": {
+        "GET": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
+        "PATCH": only("commercial", scoped=True, ok=422),
+    },
+    "api:case_assessments": {
+        "GET": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
+        "POST": only("commercial", scoped=True, ok=422),
+    },
+    "api:assessment_replay": {
+        "POST": only("commercial", "reviewer", "auditor", scoped=True, ok=422)
+    },
+    "api:case_signoffs": {"POST": only("commercial", scoped=True, ok=422)},
+    "api:case_submit": {"POST": only("commercial", scoped=True, ok=409)},
+    "api:case_withdraw": {"POST": only("commercial", scoped=True, ok=422)},
     # --- end case API ---
     # --- review, records, audit and register API (issue 6) ---
     "api:case_review": {"POST": only("reviewer", ok=422)},

@@ -74,7 +74,9 @@ def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpRespons
 
     detail = [
         {
-            "loc": ["body", "answers", field] if field in QUESTIONS else ["body", field],
+            "loc": ["body", "answers", field]
+            if field in QUESTIONS
+            else ["body", *field.split(".")],
             "msg": message,
         }
         for field, messages in exc.errors.items()
@@ -139,7 +141,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 def _mount_routers() -> None:
     from decisions.api import router as decisions_router
+    from sourcing.api_cases import router as cases_router
 
+    api.add_router("/", cases_router)
     api.add_router("/", decisions_router)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from decisions.audit import audit_append
 from decisions.engine.policy import POLICY_CHECKS
-from decisions.engine.schema import validate_answers
+from decisions.engine.schema import QUESTIONS, validate_answers
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import (
     CASE_TRANSITIONS,
@@ -51,7 +51,9 @@ def _check_text(
 def _answer_errors(answers: Any, *, partial: bool) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in validate_answers(answers, partial=partial):
-        errors.setdefault(problem.key, []).append(problem.message)
+        # Unknown keys are named under answers.<key>; questionnaire keys stand alone.
+        key = problem.key if problem.key in QUESTIONS else f"answers.{problem.key}"
+        errors.setdefault(key, []).append(problem.message)
     return errors
 
 

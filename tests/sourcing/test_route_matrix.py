@@ -115,7 +115,10 @@ def test_route_answers_each_role_as_declared(
     if access.scoped and caller in access.roles and "foreign" in examples:
         foreign = _call(client, method, reverse(name, kwargs=examples["foreign"]))
         if caller == Role.COMMERCIAL:
-            assert foreign.status_code == 404, (name, method, caller)
+            # An empty body may be refused (400/422) before the object is looked up; that
+            # reveals nothing. Anything else must be 404 for another department's object.
+            allowed = {404, expected} if expected in (400, 422) else {404}
+            assert foreign.status_code in allowed, (name, method, caller, foreign.status_code)
 
 
 def test_an_undeclared_method_is_refused(client_as: Callable[[User | None], Client]) -> None:

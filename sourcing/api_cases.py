@@ -1,0 +1,224 @@
+"""JSON API for the questionnaire, cases, assessments, replay, sign-offs and submission."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from decisions.models import Assessment
+from decisions.services import assessment_replay, assessment_run
+from sourcing.cases import (
+    case_create,
+    case_submit,
+    case_update,
+    case_withdraw,
+    cases_visible_to,
+    current_signoffs,
+    signoff_record,
+)
+from sourcing.models import Case, User
+from sourcing.questionnaire import questionnaire as questionnaire_items
+
+router = Router(tags=["cases"])
+_STRICT = {"extra": "forbid"}
+
+
+class CaseIn(Schema):
+    title: str
+    summary: str = ""
+    answers: dict[str, Any] = {}
+
+    model_config = _STRICT  # type: ignore[assignment]
+
+
+class CasePatch(Schema):
+    title: str | None = None
+    summary: str | None = None
+    answers: dict[str, Any] | None = None
+    explanations: dict[str, str] | None = None
+    sro_name: str | None = None
+
+    model_config = _STRICT  # type: ignore[assignment]
+
+
+class SignOffIn(Schema):
+    discipline: str
+    name: str
+    role: str = ""
+    comment: str = ""
+
+    model_config = _STRICT  # type: ignore[assignment]
+
+
+class ReplayIn(Schema):
+    ruleset: Literal["pinned", "current"]
+
+    model_config = _STRICT  # type: ignore[assignment]
+
+
+class WithdrawIn(Schema):
+    comment: str = ""
+
+    model_config = _STRICT  # type: ignore[assignment]
+
+
+def assessment_out(assessment: Assessment) -> dict[str, Any]:
+    """The assessment object of the API contract."""
+    return {
+        **assessment.result,
+        "id": assessment.pk,
+        "case_id": assessment.case_id,
+        "created_at": assessment.created_at.isoformat(),
+        "ruleset": {"version": assessment.ruleset_version, "sha256": assessment.ruleset_sha256},
+        "answers": assessment.answers,
+        "answers_version": assessment.answers_version,
+    }
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    """A case as the API shows it."""
+    latest = case.assessments.order_by("-created_at", "-pk").first()
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "title": case.title,
+        "summary": case.summary,
+        "department": case.department.code,
+        "owner": case.owner.get_username(),
+        "status": case.status,
+        "answers": case.answers,
+        "answers_version": case.answers_version,
+        "explanations": case.explanations,
+        "sro_name": case.sro_name,
+        "signoffs": [
+            {
+                "discipline": s.discipline,
+                "name": s.name,
+                "role": s.role,
+                "comment": s.comment,
+                "recorded_at": s.recorded_at.isoformat(),
+                "recorded_by": s.recorded_by.get_username(),
+                "stale": s.answers_version != case.answers_version,
+            }
+            for s in current_signoffs(case).values()
+        ],
+        "latest_assessment": assessment_out(latest) if latest else None,
+        "created_at": case.created_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+    }
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    """A case the caller may see, else 404."""
+    visible = cases_visible_to(request.user).select_related("department", "owner")  # type: ignore[arg-type]
+    return get_object_or_404(visible, pk=case_id)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@router.get("/questionnaire", url_name="questionnaire")
+def questionnaire(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every question in form order: key, label, hint, type, choices, range, section."""
+    return questionnaire_items()
+
+
+@router.get("/cases", url_name="cases")
+def cases_list(request: HttpRequest) -> dict[str, Any]:
+    """Cases the caller may see, newest first."""
+    cases = cases_visible_to(_user(request)).select_related("department", "owner")
+    items = [
+        {
+            "id": c.pk,
+            "reference": c.reference,
+            "title": c.title,
+            "department": c.department.code,
+            "status": c.status,
+            "created_at": c.created_at.isoformat(),
+            "updated_at": c.updated_at.isoformat(),
+        }
+        for c in cases.order_by("-created_at", "-pk")
+    ]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/cases", url_name="cases", response={201: dict})
+def cases_create(request: HttpRequest, body: CaseIn) -> Status:
+    """Start a draft case in the caller's department (answers may be partial)."""
+    case = case_create(
+        by=_user(request), title=body.title, summary=body.summary, answers=body.answers
+    )
+    return Status(201, case_out(case))
+
+
+@router.get("/cases/{case_id}", url_name="case")
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """One case with its answers, explanations, sign-offs and latest assessment."""
+    return case_out(_case(request, case_id))
+
+
+@router.patch("/cases/{case_id}", url_name="case")
+def case_patch(request: HttpRequest, case_id: int, body: CasePatch) -> dict[str, Any]:
+    """Merge changes into a draft; 409 once submitted."""
+    case = case_update(
+        case=_case(request, case_id), by=_user(request), **body.model_dump(exclude_unset=True)
+    )
+    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
+
+
+@router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
+def assessments_create(request: HttpRequest, case_id: int) -> Status:
+    """Run the current published ruleset on the case's answers."""
+    assessment = assessment_run(case=_case(request, case_id), by=_user(request))
+    return Status(201, assessment_out(assessment))
+
+
+@router.get("/cases/{case_id}/assessments", url_name="case_assessments")
+def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """Every assessment of the case, newest first."""
+    case = _case(request, case_id)
+    return [assessment_out(a) for a in case.assessments.order_by("-created_at", "-pk")]
+
+
+@router.post("/assessments/{assessment_id}/replay", url_name="assessment_replay")
+def replay(request: HttpRequest, assessment_id: int, body: ReplayIn) -> dict[str, Any]:
+    """Replay under the pinned version (identical) or today's (what differs)."""
+    visible = cases_visible_to(_user(request))
+    assessment = get_object_or_404(Assessment, pk=assessment_id, case__in=visible)
+    return assessment_replay(assessment=assessment, mode=body.ruleset).to_dict()
+
+
+@router.post("/cases/{case_id}/signoffs", url_name="case_signoffs", response={201: dict})
+def signoffs_create(request: HttpRequest, case_id: int, body: SignOffIn) -> Status:
+    """Record a discipline's sign-off of the current answers."""
+    signoff = signoff_record(case=_case(request, case_id), by=_user(request), **body.model_dump())
+    return Status(
+        201,
+        {
+            "discipline": signoff.discipline,
+            "name": signoff.name,
+            "role": signoff.role,
+            "comment": signoff.comment,
+            "recorded_at": signoff.recorded_at.isoformat(),
+            "recorded_by": signoff.recorded_by.get_username(),
+            "answers_version": signoff.answers_version,
+        },
+    )
+
+
+@router.post("/cases/{case_id}/submit", url_name="case_submit")
+def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """Submit to the Centre of Excellence; 409 saying what is missing otherwise."""
+    case = case_submit(case=_case(request, case_id), by=_user(request))
+    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
+
+
+@router.post("/cases/{case_id}/withdraw", url_name="case_withdraw")
+def withdraw(request: HttpRequest, case_id: int, body: WithdrawIn) -> dict[str, Any]:
+    """Withdraw a case before a decision."""
+    case = case_withdraw(case=_case(request, case_id), by=_user(request), comment=body.comment)
+    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
