@@ -103,6 +103,12 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- end case pages ---
     # --- review, records and audit pages (issue 6) ---
     # --- end review pages ---
+    # --- PDFs and exports pages (issue 7) ---
+    # --- end PDFs and exports pages ---
+    # --- suppliers pages (issue 8) ---
+    # --- end suppliers pages ---
+    # --- ruleset governance pages (issue 9) ---
+    # --- end ruleset governance pages ---
     # JSON API (/api/v1/)
     "api:api-root": Access(PUBLIC.roles, ok=404),  # ninja's base path: always 404
     "api:health": PUBLIC,
@@ -138,6 +144,12 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:audit_verify": only("reviewer", "auditor"),
     "api:register": PUBLIC,
     # --- end review API ---
+    # --- PDFs and exports API (issue 7) ---
+    # --- end PDFs and exports API ---
+    # --- suppliers API (issue 8) ---
+    # --- end suppliers API ---
+    # --- ruleset governance API (issue 9) ---
+    # --- end ruleset governance API ---
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from sourcing import case_views, views
 from sourcing.api import api
@@ -39,4 +39,8 @@ urlpatterns = [
     path("assessments/<int:pk>/", case_views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/replay/", case_views.assessment_replay, name="assessment_replay"),
     path("api/v1/", api.urls),
+    # Each app's pages (their routes are declared in sourcing.access.PERMISSIONS too).
+    path("", include("decisions.export_urls")),
+    path("", include("suppliers.urls")),
+    path("", include("decisions.ruleset_urls")),
 ]
