@@ -47,6 +47,13 @@ class Ruleset(models.Model):
         "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     golden_result = models.JSONField(default=dict, blank=True)
+    # Drafts (published_at is null) are edited by stewards; a published version never changes.
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="drafts"
+    )
+    created_by = models.ForeignKey(
+        "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RulesetQuerySet.as_manager()
@@ -139,3 +146,105 @@ class DecisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_action_display().lower()}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RecordPdf(models.Model):
+    """The outbox row and result of rendering a record's PDF (written with the record)."""
+
+    record = models.OneToOneField(DecisionRecord, on_delete=models.PROTECT, related_name="pdf")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True, help_text="Relative to MEDIA_ROOT.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "dispatched_at"])]
+
+    def __str__(self) -> str:
+        return f"PDF of {self.record_id}: {self.status}"
+
+
+class ExportJob(models.Model):
+    """A bulk export of decision records (zip of PDFs, CSV, JSON and a manifest)."""
+
+    requested_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk}: {self.status}"
+
+
+class GoldenCase(models.Model):
+    """Answers with an agreed expected outcome; every published ruleset must pass them all."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    title = models.CharField(max_length=300)
+    answers = models.JSONField()
+    expected = models.JSONField()
+    source_case = models.ForeignKey(
+        "sourcing.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class RulesetRun(models.Model):
+    """A background run over many cases: a draft's impact preview, or a replay of decisions."""
+
+    class Kind(models.TextChoices):
+        IMPACT = "impact", "Impact preview"
+        REPLAY = "replay", "Replay of approved decisions"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="runs")
+    baseline = models.ForeignKey(
+        Ruleset, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.pk}: {self.status}"

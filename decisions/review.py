@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from decisions.audit import audit_append
 from decisions.engine import OPTIONS
-from decisions.models import Assessment, DecisionAction, DecisionRecord
+from decisions.models import Assessment, DecisionAction, DecisionRecord, RecordPdf
 from decisions.records import default_review_by, record_issue
 from sourcing.cases import case_move
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -126,6 +126,8 @@ def review_decide(
         review_by=due,
         supersedes=supersedes,
     )
+    # The PDF outbox row is written with the record, so a broker outage delays it, never loses it.
+    RecordPdf.objects.create(record=record)
     event = "case.overridden" if overridden else f"case.{to}"
     audit_append(
         action=event,
