@@ -168,6 +168,8 @@ class SectionForm:
                 continue
             raw = data.get(key, "")
             if not raw.strip():
+                if key in data and key in self.saved:
+                    self.cleaned[key] = None  # a cleared field removes the saved answer
                 continue  # left blank while a draft: nothing to save
             if question.type == "choice":
                 if raw in question.choices:

@@ -143,7 +143,13 @@ def case_update(
     if sro_name is not None:
         _check_text(errors, "sro_name", sro_name, limit=200, label="Senior Responsible Owner")
     if answers is not None:
-        errors.update(_answer_errors(answers, partial=True))
+        # A null answer removes it (a cleared field); the rest must be valid.
+        given = (
+            {k: v for k, v in answers.items() if v is not None}
+            if isinstance(answers, dict)
+            else answers
+        )
+        errors.update(_answer_errors(given, partial=True))
     if explanations is not None:
         if not isinstance(explanations, dict):
             errors["explanations"] = ["explanations must map a policy check to its explanation"]
@@ -178,8 +184,8 @@ def case_update(
             changed.append("explanations")
     answer_keys: list[str] = []
     if answers is not None:
-        merged_answers = {**case.answers, **answers}
-        answer_keys = sorted(k for k in answers if case.answers.get(k, object()) != answers[k])
+        merged_answers = {k: v for k, v in {**case.answers, **answers}.items() if v is not None}
+        answer_keys = sorted(k for k in answers if merged_answers.get(k) != case.answers.get(k))
         if merged_answers != case.answers:
             case.answers = merged_answers
             case.answers_version += 1

@@ -566,3 +566,14 @@ def test_another_department_s_case_is_404_on_every_page_and_partial(
     after = _fresh(theirs)
     assert after.status == CaseStatus.DRAFT and after.sro_name == ""
     assert after.assessments.count() == 1
+
+
+def test_clearing_a_number_removes_the_saved_answer(users, client_as) -> None:  # type: ignore[no-untyped-def]
+    from sourcing.cases import case_create
+
+    case = case_create(by=users["commercial"], title="Clear me", answers={"months_to_live": 9})
+    client = client_as(users["commercial"])
+    response = client.post(f"/cases/{case.reference}/sections/need/", {"months_to_live": ""})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert "months_to_live" not in case.answers

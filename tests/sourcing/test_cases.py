@@ -109,6 +109,14 @@ def test_changing_answers_makes_sign_offs_stale(users: dict[str, User]) -> None:
     assert "Get the legal sign-off again: the answers changed" in submission_blockers(case)
 
 
+def test_a_null_answer_removes_it(users: dict[str, User]) -> None:
+    user = users["commercial"]
+    case = case_create(by=user, title="Clear", answers={"criticality": "high", "months_to_live": 9})
+    case = case_update(case=case, by=user, answers={"months_to_live": None})
+    assert case.answers == {"criticality": "high"}
+    assert case.answers_version == 2
+
+
 def test_the_same_answers_again_change_nothing(users: dict[str, User]) -> None:
     user = users["commercial"]
     case = case_create(by=user, title="Same", answers={"criticality": "high"})
