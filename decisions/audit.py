@@ -17,6 +17,17 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
 
 
+def serialise_appends(key: int) -> None:
+    """Hold a transaction-scoped lock so appends to one chain never interleave.
+
+    PostgreSQL: an advisory lock released at commit. SQLite: transactions are IMMEDIATE
+    (settings), so writers are already serialised.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def event_content(event: AuditEvent) -> dict[str, Any]:
     """What an event's hash covers (everything but the hash itself)."""
     return {
@@ -47,9 +58,7 @@ def audit_append(
 ) -> AuditEvent:
     """Append one event; appends are serialised so concurrent writers never fork the chain."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        serialise_appends(_LOCK_KEY)
         last = AuditEvent.objects.order_by("-seq").only("seq", "sha256").first()
         department = getattr(actor, "department", None) if actor is not None else None
         event = AuditEvent(

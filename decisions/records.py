@@ -7,9 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 import rfc8785
-from django.db import connection
 from django.db.models import QuerySet
 
+from decisions.audit import serialise_appends
 from decisions.models import Assessment, DecisionRecord
 from sourcing.cases import current_signoffs
 from sourcing.models import Case, CaseStatus, Role, User
@@ -250,9 +250,7 @@ def record_issue(
     supersedes: DecisionRecord | None = None,
 ) -> DecisionRecord:
     """Append a record to the chain of records (call inside the decision's transaction)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    serialise_appends(_LOCK_KEY)
     last = DecisionRecord.objects.order_by("-seq").only("seq", "record_sha256").first()
     seq = (last.seq + 1) if last else 1
     previous = last.record_sha256 if last else None
