@@ -78,7 +78,42 @@ DEMO_CASES = (
         "G27",
         "assessed",
     ),
+    # Decided by the Centre of Excellence (carol), so auditors have records on first run.
+    (
+        "alice",
+        "Payroll service renewal",
+        "Renew the payroll service for 4,000 staff before the current contract ends.",
+        "G22",
+        "approved",
+    ),
+    (
+        "bob",
+        "Repairs scheduling tool",
+        "Schedule repair visits across 30,000 homes with local contractors.",
+        "G13",
+        "overridden:build",
+    ),
+    (
+        "alice",
+        "Document scanning contract",
+        "Scan and index incoming post for three casework teams.",
+        "G11",
+        "returned",
+    ),
+    (
+        "bob",
+        "Tenant portal rebuild",
+        "Replace the tenant portal that councils share.",
+        "G36",
+        "rejected",
+    ),
 )
+REVIEW_REASONS = {
+    "overridden": "The department has a strong scheduling team and the tool will be reused "
+    "by two other departments: build, and publish the code.",
+    "returned": "Name the cross-government components you checked, and add the exit plan.",
+    "rejected": "A shared portal already exists; join it rather than rebuild.",
+}
 
 
 def _golden_answers() -> dict[str, dict[str, object]]:
@@ -116,7 +151,7 @@ def seed_cases() -> None:
             if check["result"] == "explain"
         }
         case_update(case=case, by=owner, explanations=explanations, sro_name="Jo Whitfield")
-        disciplines = Discipline.values if stage == "submitted" else Discipline.values[:2]
+        disciplines = Discipline.values[:2] if stage == "assessed" else Discipline.values
         for discipline in disciplines:
             signoff_record(
                 case=case,
@@ -125,5 +160,34 @@ def seed_cases() -> None:
                 name=f"{discipline.title()} lead",
                 role=f"Head of {discipline}",
             )
-        if stage == "submitted":
-            case_submit(case=case, by=owner)
+        if stage == "assessed":
+            continue
+        case_submit(case=case, by=owner)
+        _review(case, stage)
+
+
+def _review(case: object, stage: str) -> None:
+    """The Centre of Excellence's decision on a submitted demo case, if it has one."""
+    from decisions.review import review_decide
+    from sourcing.models import User
+
+    carol = User.objects.get(username="carol")
+    kind, _, option = stage.partition(":")
+    if kind == "approved":
+        review_decide(case=case, by=carol, action="approve")  # type: ignore[arg-type]
+    elif kind == "overridden":
+        review_decide(
+            case=case,
+            by=carol,
+            action="approve",
+            option=option,  # type: ignore[arg-type]
+            rationale=REVIEW_REASONS["overridden"],
+        )
+    elif kind in ("returned", "rejected"):
+        action = "return" if kind == "returned" else "reject"
+        review_decide(
+            case=case,
+            by=carol,
+            action=action,  # type: ignore[arg-type]
+            rationale=REVIEW_REASONS[kind],
+        )

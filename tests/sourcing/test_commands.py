@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from decisions.models import Ruleset
+from decisions.models import DecisionRecord, Ruleset
 from sourcing.demo import DEMO_PASSWORD
 from sourcing.models import ApiToken, Case, Department, User
 
@@ -60,12 +60,18 @@ def test_seed_demo_is_idempotent(db: None) -> None:
     assert alice.check_password(DEMO_PASSWORD)
     statuses = sorted(Case.objects.values_list("department__code", "status"))
     assert statuses == [
+        ("dept-a", "approved"),
         ("dept-a", "draft"),
         ("dept-a", "draft"),
+        ("dept-a", "returned"),
         ("dept-a", "submitted"),
+        ("dept-b", "approved"),
         ("dept-b", "draft"),
+        ("dept-b", "rejected"),
         ("dept-b", "submitted"),
     ]
+    assert DecisionRecord.objects.count() == 3
+    assert DecisionRecord.objects.filter(overridden=True).count() == 1
     assert Ruleset.objects.count() == 1
 
 
