@@ -130,8 +130,15 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "GET": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
         "POST": only("commercial", scoped=True, ok=422),
     },
+    # The case is looked up before the body is read: a hidden draft is 404 whatever is sent.
     "api:assessment_replay": {
-        "POST": only("commercial", "reviewer", "auditor", scoped=True, ok=422)
+        "POST": only(
+            "commercial",
+            "reviewer",
+            "auditor",
+            scoped=True,
+            ok={"commercial": 422, **_HIDDEN_DRAFT},
+        )
     },
     "api:case_signoffs": {"POST": only("commercial", scoped=True, ok=422)},
     "api:case_submit": {"POST": only("commercial", scoped=True, ok=409)},

@@ -18,6 +18,8 @@ from sourcing.errors import TransitionRefused, ValidationFailed
 
 log = logging.getLogger(__name__)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The names our operations give their body parameter (see _contract_loc).
+_BODY_PARAMETERS = {"body", "payload"}
 
 
 class BearerOrSession:
@@ -59,10 +61,19 @@ def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return response
 
 
+def _contract_loc(loc: Any) -> list[Any]:
+    """ninja says ["body", "<parameter>", field...] for a body parameter; the contract says
+    ["body", field...]."""
+    parts = list(loc or ())
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] in _BODY_PARAMETERS:
+        return ["body", *parts[2:]]
+    return parts
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "Invalid value."))}
+        {"loc": _contract_loc(error.get("loc")), "msg": str(error.get("msg", "Invalid value."))}
         for error in exc.errors
     ]
     return api.create_response(request, {"detail": detail}, status=422)

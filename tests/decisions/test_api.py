@@ -73,6 +73,7 @@ def test_unknown_fields_in_a_review_are_refused(submitted: Case, users, client_a
         {"action": "approve", "colour": "red"},
     )
     assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "colour"]
 
 
 def test_records_are_scoped_to_the_department(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]

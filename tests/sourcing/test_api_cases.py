@@ -206,3 +206,134 @@ def test_withdraw_before_a_decision(users: dict[str, User]) -> None:
     response = api.send("POST", f"cases/{case['id']}/withdraw", {"comment": "Not needed"})
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
     assert api.send("POST", f"cases/{case['id']}/withdraw", {}).status_code == 409
+
+
+def _submitted_case(api: Api, title: str) -> dict[str, Any]:
+    """A case taken through the API to submitted."""
+    case = api.send("POST", "cases", {"title": title, "answers": complete_answers()}).json()
+    assessment = api.send("POST", f"cases/{case['id']}/assessments").json()
+    explain = {
+        c["check"]: "Explained." for c in assessment["policy_checks"] if c["result"] == "explain"
+    }
+    api.send("PATCH", f"cases/{case['id']}", {"explanations": explain, "sro_name": "S. Owner"})
+    for discipline in ("commercial", "digital", "finance", "legal"):
+        api.send("POST", f"cases/{case['id']}/signoffs", {"discipline": discipline, "name": "N"})
+    response = api.send("POST", f"cases/{case['id']}/submit")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_the_case_list_is_scoped_and_newest_first(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = Api(users["commercial"]), Api(users["outsider"])
+    draft = alice.send("POST", "cases", {"title": "Alice draft"}).json()
+    submitted = _submitted_case(alice, "Alice submitted")
+    bobs = _submitted_case(bob, "Bob submitted")
+    assert [c["id"] for c in alice.get("cases").json()["items"]] == [submitted["id"], draft["id"]]
+    assert [c["id"] for c in bob.get("cases").json()["items"]] == [bobs["id"]]
+    for role in ("reviewer", "auditor"):
+        listed = Api(users[role]).get("cases").json()
+        assert [c["id"] for c in listed["items"]] == [bobs["id"], submitted["id"]]
+        assert listed["count"] == 2
+        assert Api(users[role]).get(f"cases/{draft['id']}").status_code == 404
+        assert Api(users[role]).get(f"cases/{submitted['id']}").status_code == 200
+
+
+def test_the_assessment_is_the_engines_result_for_the_same_answers(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    api = Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Same", "answers": complete_answers()}).json()
+    assessment = api.send("POST", f"cases/{case['id']}/assessments").json()
+    expected = json.loads(
+        json.dumps(engine.assess(complete_answers(), engine.default_ruleset()).to_dict())
+    )
+    assert assessment.pop("ruleset") == {"version": ruleset.version, "sha256": ruleset.sha256}
+    for key in ("id", "case_id", "created_at", "answers_version"):
+        assessment.pop(key)
+    assert expected.pop("ruleset") == {"version": ruleset.version, "sha256": ruleset.sha256}
+    assert assessment == {**expected, "answers": complete_answers()}
+    listed = api.get(f"cases/{case['id']}/assessments").json()
+    assert [a["id"] for a in listed] == [
+        api.get(f"cases/{case['id']}").json()["latest_assessment"]["id"]
+    ]
+
+
+def test_replay_under_todays_ruleset_reports_what_differs(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    api = Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Replay", "answers": complete_answers()}).json()
+    assessment = api.send("POST", f"cases/{case['id']}/assessments").json()
+    pinned = api.send("POST", f"assessments/{assessment['id']}/replay", {"ruleset": "pinned"})
+    current = api.send("POST", f"assessments/{assessment['id']}/replay", {"ruleset": "current"})
+    assert pinned.status_code == current.status_code == 200
+    assert pinned.json()["result"]["scores"] == assessment["scores"]
+    assert current.json()["mode"] == "current" and current.json()["identical"] is True
+    bad = api.send("POST", f"assessments/{assessment['id']}/replay", {"ruleset": "latest"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "ruleset"]
+
+
+def test_changing_answers_makes_signoffs_stale(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    api = Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Stale", "answers": complete_answers()}).json()
+    signed = api.send(
+        "POST", f"cases/{case['id']}/signoffs", {"discipline": "legal", "name": "L", "role": "R"}
+    )
+    assert signed.status_code == 201 and signed.json()["recorded_by"] == "user-commercial"
+    assert api.get(f"cases/{case['id']}").json()["signoffs"][0]["stale"] is False
+    months = complete_answers()["months_to_live"]
+    api.send("PATCH", f"cases/{case['id']}", {"answers": {"months_to_live": months % 120 + 1}})
+    signoffs = api.get(f"cases/{case['id']}").json()["signoffs"]
+    assert [(s["discipline"], s["stale"]) for s in signoffs] == [("legal", True)]
+
+
+def test_submitting_without_an_assessment_is_409_saying_why(users: dict[str, User]) -> None:
+    api = Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Early", "answers": complete_answers()}).json()
+    response = api.send("POST", f"cases/{case['id']}/submit")
+    assert response.status_code == 409
+    assert "recommendation" in response.json()["detail"]
+    assert Case.objects.get(pk=case["id"]).status == "draft"
+
+
+def test_a_submitted_case_refuses_assessments_signoffs_and_edits(
+    users: dict[str, User], ruleset
+) -> None:  # type: ignore[no-untyped-def]
+    api = Api(users["commercial"])
+    case = _submitted_case(api, "Locked")
+    assert api.send("PATCH", f"cases/{case['id']}", {"answers": {}}).status_code == 409
+    signoff = {"discipline": "legal", "name": "L"}
+    assert api.send("POST", f"cases/{case['id']}/signoffs", signoff).status_code == 409
+    assert api.send("POST", f"cases/{case['id']}/submit").status_code == 409
+    assert api.send("POST", f"cases/{case['id']}/assessments").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        (
+            "signoffs",
+            {"discipline": "marketing", "name": ""},
+            {("body", "discipline"), ("body", "name")},
+        ),
+        ("signoffs", {"discipline": "legal", "name": "N", "colour": 1}, {("body", "colour")}),
+        ("", {"explanations": {"no_such_check": "x"}}, {("body", "explanations")}),
+        ("", {"explanations": {"cloud_first": 5}}, {("body", "explanations", "cloud_first")}),
+        ("", {"answers": {"months_to_live": 0}}, {("body", "answers", "months_to_live")}),
+        ("", {"title": ""}, {("body", "title")}),
+        ("", {"sro_name": "x" * 201}, {("body", "sro_name")}),
+    ],
+)
+def test_bad_fields_on_a_draft_are_422_naming_them(
+    users: dict[str, User], path: str, body: dict[str, Any], loc: set[tuple[str, ...]]
+) -> None:
+    api = Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Draft"}).json()
+    method = "POST" if path else "PATCH"
+    response = api.send(method, f"cases/{case['id']}/{path}".rstrip("/"), body)
+    assert response.status_code == 422
+    assert {tuple(d["loc"]) for d in response.json()["detail"]} == loc
+    assert api.get(f"cases/{case['id']}").json()["title"] == "Draft"
+
+
+@pytest.mark.parametrize("case_id", ["abc", "0", "-1", "99999999999999999999"])
+def test_odd_case_ids_are_404_or_422_not_500(users: dict[str, User], case_id: str) -> None:
+    assert Api(users["commercial"]).get(f"cases/{case_id}").status_code in (404, 422)
