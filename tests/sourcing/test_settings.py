@@ -76,3 +76,16 @@ def test_production_mode_refuses_debug() -> None:
     result = _manage("check", DJANGO_ENV="production", DEBUG="1", SECRET_KEY="s" * 60)
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr
+
+
+def test_production_collects_static_files_with_hashed_module_imports(tmp_path: Path) -> None:
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    app_js = next((tmp_path / "js").glob("app.*.js")).read_text()
+    assert "govuk-frontend.min." in app_js and "govuk-frontend.min.js'" not in app_js
