@@ -85,8 +85,9 @@ test: dev-deps
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Speed figures (printed, never asserted in tests): every scripts/bench_*.py in turn.
 bench: apt $(VENV)/.bench-deps
-	$(PY) scripts/bench_engine.py
+	@set -e; for script in scripts/bench_*.py; do echo "== $$script"; $(PY) $$script; done
 
 clean:
 	rm -rf $(VENV) var
