@@ -108,6 +108,30 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- suppliers pages (issue 8) ---
     # --- end suppliers pages ---
     # --- ruleset governance pages (issue 9) ---
+    # Published versions and their rule tables: stewards, reviewers, auditors (a draft is 404
+    # to anyone but a steward). Drafts, golden cases, impact and publishing: stewards only.
+    "ruleset_list": only("steward", "reviewer", "auditor"),
+    "ruleset_detail": only("steward", "reviewer", "auditor"),
+    "ruleset_download": only("steward", "reviewer", "auditor"),
+    "ruleset_start": {"GET": only("steward"), "POST": only("steward")},  # errors re-rendered
+    "ruleset_rule_add": {"GET": only("steward"), "POST": only("steward")},
+    "ruleset_rule_edit": {"GET": only("steward"), "POST": only("steward")},
+    "ruleset_rule_remove": {"GET": only("steward"), "POST": only("steward", ok=302)},
+    "ruleset_upload": {"GET": only("steward"), "POST": only("steward")},
+    "ruleset_diff": only("steward"),
+    "ruleset_impact": {"POST": only("steward", ok=302)},  # starts a run, then its page
+    "ruleset_impact_run": only("steward"),
+    "ruleset_publish": {"GET": only("steward"), "POST": only("steward")},
+    "golden_list": only("steward"),
+    "golden_new": {"GET": only("steward"), "POST": only("steward")},
+    "golden_edit": {"GET": only("steward"), "POST": only("steward")},
+    # Replaying approved decisions under today's version feeds reviews.
+    "ruleset_replay": {
+        "GET": only("reviewer", "steward"),
+        "POST": only("reviewer", "steward", ok=302),
+    },
+    "ruleset_replay_run": only("reviewer", "steward"),
+    "ruleset_replay_csv": only("reviewer", "steward"),
     # --- end ruleset governance pages ---
     # JSON API (/api/v1/)
     "api:api-root": Access(PUBLIC.roles, ok=404),  # ninja's base path: always 404
@@ -156,6 +180,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- suppliers API (issue 8) ---
     # --- end suppliers API ---
     # --- ruleset governance API (issue 9) ---
+    "api:rulesets": SIGNED_IN,
+    "api:ruleset": SIGNED_IN,
     # --- end ruleset governance API ---
 }
 

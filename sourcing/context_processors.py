@@ -14,6 +14,7 @@ from sourcing.access import ANONYMOUS, access_for, role_of
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
     ("Your cases", "case_list"),
+    ("Rulesets", "ruleset_list"),
     ("API documentation", "api:openapi-view"),
 )
 ADMIN_NAVIGATION = ("Administration", "admin:index")

@@ -191,3 +191,10 @@ def _review(case: object, stage: str) -> None:
             action=action,  # type: ignore[arg-type]
             rationale=REVIEW_REASONS[kind],
         )
+
+
+def seed_golden_cases() -> int:
+    """Store the shipped golden cases in the database (only those missing; safe to run again)."""
+    from decisions.rulesets import golden_cases_import
+
+    return golden_cases_import()

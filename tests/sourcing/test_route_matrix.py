@@ -14,6 +14,7 @@ from sourcing.models import Role, User
 from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
 from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
 from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
+from tests.sourcing.examples_rulesets import EXAMPLES as RULESET_EXAMPLES
 
 # Routes with URL parameters need an example object of the caller's department ("own")
 # and, when scoped, one of another department ("foreign"). Later features add theirs here.
@@ -24,6 +25,7 @@ ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]
     **CASE_PAGE_EXAMPLES,
     **CASE_API_EXAMPLES,
     **REVIEW_EXAMPLES,
+    **RULESET_EXAMPLES,
 }
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}

@@ -1,0 +1,223 @@
+"""Forms of the ruleset governance pages: drafts, rules, uploads, publishing, golden cases."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django import forms
+
+from decisions.engine import OPTIONS, POLICY_CHECKS, RulesetProblem
+from decisions.engine.impact import OUTCOMES
+
+UPLOAD_MAX = 1_000_000  # bytes
+OPTION_LABELS: dict[str, str] = {o: o.capitalize() for o in OPTIONS}
+OUTCOME_LABELS: dict[str, str] = {**OPTION_LABELS, "none": "No viable option"}
+CHECK_RESULTS: tuple[tuple[str, str], ...] = (
+    ("", "Not checked"),
+    ("complies", "Complies"),
+    ("explain", "Explain"),
+    ("n/a", "Not applicable"),
+)
+WHOLE = re.compile(r"^[+-]?\d+$")
+
+
+def errors_for_summary(form: forms.Form) -> list[tuple[str, str]]:
+    """(message, link) pairs of a form's errors for the error summary, in field order."""
+    first = next(iter(form.fields))
+    pairs = [(str(e), f"#id_{first}") for e in form.non_field_errors()]
+    for name, field in form.fields.items():
+        anchor = f"id_{name}_0" if isinstance(field, forms.MultipleChoiceField) else f"id_{name}"
+        pairs += [(str(e), f"#{anchor}") for e in form.errors.get(name, [])]
+    return pairs
+
+
+class DraftStartForm(forms.Form):
+    version = forms.CharField(
+        max_length=40,
+        error_messages={"required": 'Enter the new version, like "2026.2"'},
+    )
+
+
+class RuleForm(forms.Form):
+    """One rule: its fields, the condition as JSON, a weight per option, gates, texts."""
+
+    id = forms.CharField(max_length=40, required=False)
+    description = forms.CharField(max_length=1000, required=False)
+    source = forms.CharField(max_length=300, required=False)
+    when = forms.CharField(required=False, max_length=20_000)
+    gate = forms.MultipleChoiceField(
+        choices=[(o, OPTION_LABELS[o]) for o in OPTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Add a weight and a condition text field per option."""
+        super().__init__(*args, **kwargs)
+        for option in OPTIONS:
+            self.fields[f"effect_{option}"] = forms.CharField(required=False, max_length=12)
+        for option in OPTIONS:
+            self.fields[f"text_{option}"] = forms.CharField(required=False, max_length=2000)
+
+    @staticmethod
+    def initial_for(rule: dict[str, Any]) -> dict[str, Any]:
+        """The form's initial data for a stored rule."""
+        initial: dict[str, Any] = {
+            "id": rule["id"],
+            "description": rule["description"],
+            "source": rule["source"],
+            "when": json.dumps(rule["when"], indent=2),
+            "gate": list(rule.get("gate", [])),
+        }
+        for option, weight in rule.get("effects", {}).items():
+            initial[f"effect_{option}"] = str(weight)
+        for option, text in rule.get("condition_text", {}).items():
+            initial[f"text_{option}"] = text
+        return initial
+
+    def rule(self) -> dict[str, Any] | None:
+        """The rule as data (after is_valid), or None when the condition is not JSON."""
+        data = self.cleaned_data
+        try:
+            when = json.loads(data["when"]) if data["when"].strip() else None
+        except ValueError as exc:
+            self.add_error("when", f"when: the condition is not valid JSON ({exc})")
+            return None
+        effects: dict[str, Any] = {}
+        texts: dict[str, str] = {}
+        for option in OPTIONS:
+            weight = data[f"effect_{option}"].strip()
+            if weight:
+                # A whole number becomes an int; anything else goes on for the engine to name.
+                effects[option] = int(weight) if WHOLE.match(weight) else weight
+            text = data[f"text_{option}"].strip()
+            if text:
+                texts[option] = text
+        rule: dict[str, Any] = {
+            "id": data["id"].strip(),
+            "description": data["description"].strip(),
+            "source": data["source"].strip(),
+            "effects": effects,
+            "gate": [o for o in OPTIONS if o in data["gate"]],
+            "condition_text": texts,
+        }
+        if when is not None:
+            rule["when"] = when
+        return rule
+
+    def add_problems(self, problems: list[RulesetProblem]) -> None:
+        """Put the engine's problems on the fields they are about."""
+        for problem in problems:
+            head = re.split(r"[.\[]", problem.field, maxsplit=1)[0]
+            option = problem.field.partition(".")[2]
+            name = {
+                "effects": f"effect_{option}",
+                "condition_text": f"text_{option}",
+            }.get(head, head)
+            where = f"Rule {problem.rule_id}, " if problem.rule_id else ""
+            message = f"{where}{problem.field}: {problem.message}"
+            self.add_error(name if name in self.fields else None, message)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(error_messages={"required": "Select a ruleset JSON file"})
+
+    def clean_file(self) -> Any:
+        """Refuse files over the size limit."""
+        upload = self.cleaned_data["file"]
+        if upload.size > UPLOAD_MAX:
+            raise forms.ValidationError("The file must be smaller than 1 MB")
+        return upload
+
+
+class PublishForm(forms.Form):
+    change_summary = forms.CharField(
+        max_length=5000,
+        error_messages={"required": "Enter a summary of what changed and why"},
+    )
+
+
+class GoldenCaseForm(forms.Form):
+    """A golden case: its answers as JSON and the agreed outcome."""
+
+    code = forms.CharField(max_length=40, required=False)
+    title = forms.CharField(max_length=300, error_messages={"required": "Enter a title"})
+    case_reference = forms.CharField(max_length=20, required=False)
+    answers = forms.CharField(required=False, max_length=50_000)
+    recommended = forms.ChoiceField(
+        choices=[(o, OUTCOME_LABELS[o]) for o in OUTCOMES],
+        error_messages={"required": "Select the recommendation that must come out"},
+    )
+    must_be_ruled_out = forms.MultipleChoiceField(
+        choices=[(o, OPTION_LABELS[o]) for o in OPTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    conditions = forms.CharField(required=False, max_length=5000)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        """Add a result field per policy check; the code is fixed once a case exists."""
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        for check in POLICY_CHECKS:
+            self.fields[f"check_{check}"] = forms.ChoiceField(choices=CHECK_RESULTS, required=False)
+        if editing:
+            del self.fields["code"]
+            del self.fields["case_reference"]
+
+    @staticmethod
+    def initial_for(answers: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+        """Initial data from stored answers and expected outcome."""
+        initial: dict[str, Any] = {
+            "answers": json.dumps(answers, indent=2),
+            "recommended": expected.get("recommended") or "none",
+            "must_be_ruled_out": list(expected.get("must_be_ruled_out", [])),
+            "conditions": "\n".join(expected.get("conditions", [])),
+        }
+        for check, result in expected.get("policy_checks", {}).items():
+            initial[f"check_{check}"] = result
+        return initial
+
+    def answers_data(self) -> Any:
+        """The answers as data (after is_valid); None when left empty or not JSON."""
+        text = self.cleaned_data["answers"].strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            self.add_error("answers", f"The answers are not valid JSON ({exc})")
+            return None
+
+    def expected(self) -> dict[str, Any]:
+        """The expected outcome as data (after is_valid)."""
+        data = self.cleaned_data
+        recommended = data["recommended"]
+        return {
+            "recommended": None if recommended == "none" else recommended,
+            "must_be_ruled_out": list(data["must_be_ruled_out"]),
+            "conditions": [
+                line.strip() for line in data["conditions"].splitlines() if line.strip()
+            ],
+            "policy_checks": {
+                check: data[f"check_{check}"] for check in POLICY_CHECKS if data[f"check_{check}"]
+            },
+        }
+
+
+class ImpactFilterForm(forms.Form):
+    """Filters of the affected cases: from option, to option, department."""
+
+    old = forms.ChoiceField(required=False)
+    new = forms.ChoiceField(required=False)
+    department = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
+        """Offer the outcomes and the departments found in the results."""
+        super().__init__(*args, **kwargs)
+        outcomes = [("", "Any"), *((o, OUTCOME_LABELS[o]) for o in OUTCOMES)]
+        self.fields["old"].choices = outcomes
+        self.fields["new"].choices = outcomes
+        self.fields["department"].choices = [("", "Any"), *((d, d) for d in departments)]

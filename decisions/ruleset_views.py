@@ -1,0 +1,726 @@
+"""Ruleset governance pages: versions, drafts and their rules, diff, golden cases, impact
+preview, publishing, and the replay of approved decisions.
+
+Access per route is in sourcing.access.PERMISSIONS; a draft is only ever shown to stewards
+(anyone else gets a 404, as if it did not exist). Views look up, validate a form, call one
+service from decisions.rulesets, and render or redirect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
+
+from decisions import rulesets as services
+from decisions.engine import OPTIONS, POLICY_CHECKS
+from decisions.engine.impact import OUTCOMES
+from decisions.models import GoldenCase, JobStatus, Ruleset, RulesetRun
+from decisions.ruleset_forms import (
+    OPTION_LABELS,
+    OUTCOME_LABELS,
+    DraftStartForm,
+    GoldenCaseForm,
+    ImpactFilterForm,
+    PublishForm,
+    RuleForm,
+    UploadForm,
+    errors_for_summary,
+)
+from decisions.services import engine_ruleset
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, Role, User
+
+PAGE_SIZE = 50
+FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+RUN_TAGS = {
+    JobStatus.PENDING: "govuk-tag--grey",
+    JobStatus.RUNNING: "govuk-tag--blue",
+    JobStatus.DONE: "govuk-tag--green",
+    JobStatus.FAILED: "govuk-tag--red",
+}
+
+
+# Look-ups -------------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only allowed roles this far)."""
+    return cast(User, request.user)
+
+
+def _ruleset(request: HttpRequest, version: str) -> Ruleset:
+    """A published version, or a draft for a steward; else 404."""
+    ruleset = (
+        Ruleset.objects.select_related("published_by", "based_on", "created_by")
+        .filter(version=version)
+        .first()
+    )
+    if ruleset is None or (ruleset.published_at is None and _user(request).role != Role.STEWARD):
+        raise Http404
+    return ruleset
+
+
+def _draft(version: str) -> Ruleset:
+    """A draft by version (steward pages only), else 404."""
+    draft = (
+        Ruleset.objects.select_related("based_on", "created_by")
+        .filter(version=version, published_at__isnull=True)
+        .first()
+    )
+    if draft is None:
+        raise Http404
+    return draft
+
+
+def _run(pk: int, kind: str) -> RulesetRun:
+    """A run of the given kind ("impact" or "replay"), else 404."""
+    run = (
+        RulesetRun.objects.select_related("ruleset", "baseline", "created_by")
+        .filter(pk=pk, kind=kind)
+        .first()
+    )
+    if run is None:
+        raise Http404
+    return run
+
+
+def _latest_impact(draft: Ruleset) -> RulesetRun | None:
+    return RulesetRun.objects.filter(ruleset=draft, kind=RulesetRun.Kind.IMPACT).first()
+
+
+# Presentation helpers -------------------------------------------------------------------------
+
+
+def _signed(points: int) -> str:
+    return f"+{points}" if points > 0 else str(points)
+
+
+def _effects_text(effects: dict[str, Any]) -> str:
+    return ", ".join(f"{OPTION_LABELS[o]} {_signed(effects[o])}" for o in OPTIONS if o in effects)
+
+
+def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
+    """The readable rule table: rule, source, condition in words, effects, gate, texts."""
+    return [
+        {
+            "id": rule.id,
+            "description": rule.description,
+            "source": rule.source,
+            "when": rule.when_text,
+            "effects": _effects_text(dict(rule.effects)),
+            "gate": ", ".join(OPTION_LABELS[o] for o in rule.gate),
+            "texts": [(OPTION_LABELS[o], text) for o, text in rule.condition_text],
+        }
+        for rule in engine_ruleset(ruleset).rules
+    ]
+
+
+def _golden_summary(result: dict[str, Any]) -> str:
+    if not result:
+        return "Not run"
+    if result.get("passed"):
+        return f"All {result.get('total', 0)} passed"
+    return f"{result.get('failed', 0)} of {result.get('total', 0)} failed"
+
+
+def _matrix_rows(matrix: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": OUTCOME_LABELS[old],
+            "cells": [
+                {"count": matrix[old][new], "changed": old != new and matrix[old][new] > 0}
+                for new in OUTCOMES
+            ],
+        }
+        for old in OUTCOMES
+    ]
+
+
+def _progress(run: RulesetRun) -> dict[str, Any]:
+    total = max(run.total, 1)
+    return {
+        "run": run,
+        "finished": run.status in FINISHED,
+        "max": total,
+        "done": min(run.done, total),
+        "percent": min(100, round(run.done * 100 / total)) if run.total else 0,
+        "tag": RUN_TAGS[JobStatus(run.status)],
+    }
+
+
+def _progress_response(request: HttpRequest, run: RulesetRun) -> HttpResponse | None:
+    """For an htmx poll, the progress fragment; when finished, stop polling and reload."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return None
+    context = _progress(run)
+    html = render(request, "decisions/ruleset_progress.html", context).content
+    if context["finished"]:
+        response = HttpResponseStopPolling(html)
+        response["HX-Refresh"] = "true"
+        return response
+    return HttpResponse(html)
+
+
+def _page_links(page: Any, params: dict[str, str]) -> dict[str, str | None]:
+    def href(number: int) -> str:
+        return "?" + urlencode({**params, "page": number})
+
+    return {
+        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
+        "next_href": href(page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def _service_errors(form: Any, failed: ValidationFailed) -> None:
+    for name, problems in failed.errors.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
+
+
+# Versions and drafts --------------------------------------------------------------------------
+
+
+@require_safe
+def ruleset_list(request: HttpRequest) -> HttpResponse:
+    """Published versions (and, for stewards, drafts)."""
+    current = Ruleset.objects.current()
+    published = [
+        {"ruleset": r, "golden": _golden_summary(r.golden_result), "current": r == current}
+        for r in services.rulesets_published()
+    ]
+    steward = _user(request).role == Role.STEWARD
+    context = {
+        "published": published,
+        "drafts": services.ruleset_drafts() if steward else [],
+        "steward": steward,
+        "can_replay": _user(request).role in (Role.STEWARD, Role.REVIEWER),
+    }
+    return render(request, "decisions/ruleset_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_start(request: HttpRequest) -> HttpResponse:
+    """Start a draft from the current version under a new version number."""
+    current = Ruleset.objects.current()
+    form = DraftStartForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            draft = services.ruleset_draft_create(
+                by=_user(request), version=form.cleaned_data["version"]
+            )
+        except ValidationFailed as failed:
+            _service_errors(form, failed)
+        except TransitionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Draft {draft.version} started from {current}.")
+            return redirect("ruleset_detail", version=draft.version)
+    context = {"form": form, "errors": errors_for_summary(form), "current": current}
+    return render(request, "decisions/ruleset_start.html", context)
+
+
+@require_safe
+def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
+    """A version's readable rule table; for a draft, its workspace and golden case results."""
+    ruleset = _ruleset(request, version)
+    context: dict[str, Any] = {
+        "ruleset": ruleset,
+        "rows": _rule_rows(ruleset),
+        "parameters": sorted(ruleset.content.get("parameters", {}).items()),
+        "is_draft": ruleset.published_at is None,
+        "is_current": ruleset == Ruleset.objects.current(),
+    }
+    if ruleset.published_at is None:
+        report = services.ruleset_golden_run(ruleset)
+        impact = _latest_impact(ruleset)
+        context.update(
+            golden=report,
+            impact=impact,
+            impact_stale=impact is not None and impact.result.get("draft_sha256") != ruleset.sha256,
+        )
+    else:
+        context["golden_summary"] = _golden_summary(ruleset.golden_result)
+    return render(request, "decisions/ruleset_detail.html", context)
+
+
+@require_safe
+def ruleset_download(request: HttpRequest, version: str) -> HttpResponse:
+    """The canonical JSON file of a version (the bytes its sha256 is taken over)."""
+    ruleset = _ruleset(request, version)
+    response = HttpResponse(services.canonical_file(ruleset), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="ruleset-{ruleset.version}.json"'
+    return response
+
+
+def _rule_page(request: HttpRequest, draft: Ruleset, rule_id: str | None) -> HttpResponse:
+    """Add a rule (rule_id None) or change one; every problem is shown, nothing saved."""
+    rule = None
+    if rule_id is not None:
+        rule = next((r for r in draft.content["rules"] if r["id"] == rule_id), None)
+        if rule is None:
+            raise Http404
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+    else:
+        form = RuleForm(initial=RuleForm.initial_for(rule) if rule else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.rule()
+        if data is not None:
+            try:
+                services.ruleset_rule_save(
+                    draft=draft, by=_user(request), rule=data, replaces=rule_id
+                )
+            except services.DraftInvalid as invalid:
+                form.add_problems(invalid.problems)
+            except TransitionRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                saved = data["id"]
+                messages.success(request, f"Rule {saved} saved in draft {draft.version}.")
+                return redirect(reverse("ruleset_detail", args=[draft.version]) + f"#rule-{saved}")
+    context = {
+        "draft": draft,
+        "rule_id": rule_id,
+        "form": form,
+        "errors": errors_for_summary(form),
+        "options": [
+            {
+                "option": o,
+                "label": OPTION_LABELS[o],
+                "effect": form[f"effect_{o}"],
+                "text": form[f"text_{o}"],
+            }
+            for o in OPTIONS
+        ],
+    }
+    return render(request, "decisions/ruleset_rule_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_rule_add(request: HttpRequest, version: str) -> HttpResponse:
+    """Add a rule to a draft."""
+    return _rule_page(request, _draft(version), None)
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_rule_edit(request: HttpRequest, version: str, rule_id: str) -> HttpResponse:
+    """Change one rule of a draft."""
+    return _rule_page(request, _draft(version), rule_id)
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_rule_remove(request: HttpRequest, version: str, rule_id: str) -> HttpResponse:
+    """Confirm, then remove one rule from a draft."""
+    draft = _draft(version)
+    rule = next((r for r in draft.content["rules"] if r["id"] == rule_id), None)
+    if rule is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            services.ruleset_rule_remove(draft=draft, by=_user(request), rule_id=rule_id)
+        except services.DraftInvalid as invalid:
+            error = "; ".join(str(p) for p in invalid.problems)
+        except TransitionRefused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Rule {rule_id} removed from draft {draft.version}.")
+            return redirect("ruleset_detail", version=draft.version)
+    context = {
+        "draft": draft,
+        "rule": rule,
+        "errors": [(error, "#remove")] if error else [],
+    }
+    return render(request, "decisions/ruleset_rule_remove.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_upload(request: HttpRequest, version: str) -> HttpResponse:
+    """Replace a draft's rules with an uploaded ruleset file, validated as a whole."""
+    draft = _draft(version)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ruleset_upload(
+                draft=draft, by=_user(request), raw=form.cleaned_data["file"].read()
+            )
+        except services.DraftInvalid as invalid:
+            problems = invalid.problems
+            form.add_error(
+                "file",
+                f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: "
+                "nothing was saved",
+            )
+        except TransitionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"The file was checked and saved as draft {draft.version}.")
+            return redirect("ruleset_detail", version=draft.version)
+    errors = errors_for_summary(form) + [(str(p), "#problems") for p in problems]
+    context = {"draft": draft, "form": form, "errors": errors, "problems": problems}
+    return render(request, "decisions/ruleset_upload.html", context)
+
+
+def _diff_rows(diff: services.RulesetDiff) -> list[dict[str, Any]]:
+    rows = []
+    for change in diff.rules:
+        fields = []
+        for name, old, new in change.fields:
+            if name == "when":
+                fields.append(
+                    {
+                        "name": "condition",
+                        "old": services.engine.describe_condition(old),
+                        "new": services.engine.describe_condition(new),
+                    }
+                )
+            elif name == "effects":
+                fields.append({"name": name, "old": _effects_text(old), "new": _effects_text(new)})
+            elif name == "gate":
+                fields.append({"name": name, "old": ", ".join(old), "new": ", ".join(new)})
+            elif name == "condition_text":
+                fields.append(
+                    {"name": "condition text", "old": json.dumps(old), "new": json.dumps(new)}
+                )
+            else:
+                fields.append({"name": name, "old": old, "new": new})
+        rows.append({"change": change, "fields": fields})
+    return rows
+
+
+@require_safe
+def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
+    """What a draft changes from the version it was started from, rule by rule."""
+    draft = _draft(version)
+    if draft.based_on is None:
+        raise Http404
+    diff = services.ruleset_diff(draft.based_on.content, draft.content)
+    context = {"draft": draft, "diff": diff, "rows": _diff_rows(diff)}
+    return render(request, "decisions/ruleset_diff.html", context)
+
+
+# Impact preview -------------------------------------------------------------------------------
+
+
+@require_POST
+def ruleset_impact(request: HttpRequest, version: str) -> HttpResponse:
+    """Start an impact preview of a draft (a background task; eager in the embedded default)."""
+    draft = _draft(version)
+    try:
+        run = services.ruleset_impact_start(draft=draft, by=_user(request))
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("ruleset_detail", version=draft.version)
+    return redirect("ruleset_impact_run", run_id=run.pk)
+
+
+def _filtered_changes(
+    request: HttpRequest, changes: list[dict[str, Any]]
+) -> tuple[ImpactFilterForm, list[dict[str, Any]], dict[str, str]]:
+    departments = sorted({c["department"] for c in changes})
+    form = ImpactFilterForm(request.GET, departments=departments)
+    params: dict[str, str] = {}
+    if form.is_valid():
+        for name in ("old", "new", "department"):
+            value = form.cleaned_data[name]
+            if value:
+                params[name] = value
+                changes = [c for c in changes if c[name] == value]
+    return form, changes, params
+
+
+@require_safe
+def ruleset_impact_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """An impact preview: progress while it runs, then the matrix and the affected cases."""
+    run = _run(run_id, "impact")
+    polled = _progress_response(request, run)
+    if polled is not None:
+        return polled
+    context: dict[str, Any] = {**_progress(run), "draft": run.ruleset}
+    if run.status == JobStatus.DONE:
+        result = run.result
+        form, changes, params = _filtered_changes(request, list(result.get("changes", [])))
+        page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            result=result,
+            outcomes=[OUTCOME_LABELS[o] for o in OUTCOMES],
+            matrix=_matrix_rows(result["matrix"]),
+            form=form,
+            page=page,
+            rows=[
+                {**c, "old_label": OUTCOME_LABELS[c["old"]], "new_label": OUTCOME_LABELS[c["new"]]}
+                for c in page.object_list
+            ],
+            filtered=bool(params),
+            matching=len(changes),
+            stale=run.ruleset.published_at is None
+            and result.get("draft_sha256") != run.ruleset.sha256,
+            **_page_links(page, params),
+        )
+    return render(request, "decisions/ruleset_impact.html", context)
+
+
+# Publishing -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
+    """Publish a draft with a change summary, when every golden case passes."""
+    draft = _draft(version)
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.ruleset_publish(
+                draft=draft, by=_user(request), change_summary=form.cleaned_data["change_summary"]
+            )
+        except ValidationFailed as failed:
+            _service_errors(form, failed)
+        except TransitionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request, f"Version {draft.version} is published: new assessments now use it."
+            )
+            return redirect("ruleset_detail", version=draft.version)
+    report = services.ruleset_golden_run(draft)
+    diff = services.ruleset_diff(draft.based_on.content, draft.content) if draft.based_on else None
+    context = {
+        "draft": draft,
+        "form": form,
+        "errors": errors_for_summary(form),
+        "golden": report,
+        "diff": diff,
+        "impact": _latest_impact(draft),
+    }
+    return render(request, "decisions/ruleset_publish.html", context)
+
+
+# Golden cases ---------------------------------------------------------------------------------
+
+
+@require_safe
+def golden_list(request: HttpRequest) -> HttpResponse:
+    """Every golden case, with its result under the current version."""
+    current = Ruleset.objects.current()
+    results = {}
+    if current is not None:
+        report = services.ruleset_golden_run(current)
+        results = {r.case_id: r for r in report.results}
+    rows = [
+        {
+            "golden": g,
+            "expected": OUTCOME_LABELS[g.expected.get("recommended") or "none"],
+            "result": results.get(g.code),
+        }
+        for g in GoldenCase.objects.select_related("source_case").order_by("code")
+    ]
+    return render(request, "decisions/golden_list.html", {"rows": rows, "current": current})
+
+
+def _golden_errors(form: GoldenCaseForm, failed: ValidationFailed) -> None:
+    """Put a golden case's problems on the fields they are about (answers.x on answers...)."""
+    for name, problems in failed.errors.items():
+        head, _, rest = name.partition(".")
+        if head == "expected":
+            target = f"check_{rest.partition('.')[2]}" if rest.startswith("policy") else rest
+        else:
+            target = head
+        for problem in problems:
+            form.add_error(target if target in form.fields else None, problem)
+
+
+def _golden_context(form: GoldenCaseForm, **extra: Any) -> dict[str, Any]:
+    return {
+        "form": form,
+        "errors": errors_for_summary(form),
+        "checks": [form[f"check_{c}"] for c in POLICY_CHECKS],
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def golden_new(request: HttpRequest) -> HttpResponse:
+    """Add a golden case, from answers or from an existing case ("make this a golden case")."""
+    source: Case | None = None
+    if request.method == "POST":
+        form = GoldenCaseForm(request.POST)
+        if form.is_valid():
+            reference = form.cleaned_data["case_reference"].strip()
+            answers = form.answers_data()
+            if reference:
+                source = Case.objects.filter(reference=reference).first()
+                if source is None:
+                    form.add_error("case_reference", f"There is no case {reference}")
+                elif answers is None and not form.errors.get("answers"):
+                    answers = services.case_answers_for_golden(source)
+            if answers is None and not form.errors:
+                form.add_error("answers", "Enter the answers, or the reference of a case")
+            if not form.errors:
+                try:
+                    golden = services.golden_case_save(
+                        by=_user(request),
+                        code=form.cleaned_data["code"],
+                        title=form.cleaned_data["title"],
+                        answers=answers,
+                        expected=form.expected(),
+                        source_case=source,
+                    )
+                except ValidationFailed as failed:
+                    _golden_errors(form, failed)
+                else:
+                    messages.success(request, f"Golden case {golden.code} added.")
+                    return redirect("golden_list")
+    else:
+        initial: dict[str, Any] = {"recommended": ""}
+        reference = request.GET.get("case", "").strip()
+        if reference:
+            source = Case.objects.filter(reference=reference).first()
+            if source is not None:
+                initial.update(
+                    case_reference=source.reference,
+                    title=source.title,
+                    answers=json.dumps(services.case_answers_for_golden(source), indent=2),
+                )
+        form = GoldenCaseForm(initial=initial)
+    return render(request, "decisions/golden_form.html", _golden_context(form, golden=None))
+
+
+@require_http_methods(["GET", "POST"])
+def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a golden case's title, answers and expected outcome."""
+    golden = GoldenCase.objects.filter(code=code).first()
+    if golden is None:
+        raise Http404
+    if request.method == "POST":
+        form = GoldenCaseForm(request.POST, editing=True)
+        if form.is_valid():
+            answers = form.answers_data()
+            if answers is None and not form.errors:
+                form.add_error("answers", "Enter the answers")
+            if not form.errors:
+                try:
+                    services.golden_case_save(
+                        by=_user(request),
+                        code=golden.code,
+                        title=form.cleaned_data["title"],
+                        answers=answers,
+                        expected=form.expected(),
+                        golden=golden,
+                    )
+                except ValidationFailed as failed:
+                    _golden_errors(form, failed)
+                else:
+                    messages.success(request, f"Golden case {golden.code} saved.")
+                    return redirect("golden_list")
+    else:
+        initial = {
+            "title": golden.title,
+            **GoldenCaseForm.initial_for(golden.answers, golden.expected),
+        }
+        form = GoldenCaseForm(initial=initial, editing=True)
+    return render(request, "decisions/golden_form.html", _golden_context(form, golden=golden))
+
+
+# Replay of approved decisions -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_replay(request: HttpRequest) -> HttpResponse:
+    """Replay every current approved decision under the current version (start, or list runs)."""
+    if request.method == "POST":
+        try:
+            run = services.ruleset_replay_start(by=_user(request))
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("ruleset_replay")
+        return redirect("ruleset_replay_run", run_id=run.pk)
+    runs = RulesetRun.objects.filter(kind=RulesetRun.Kind.REPLAY).select_related(
+        "ruleset", "created_by"
+    )[:10]
+    context = {
+        "runs": [{"run": r, "tag": RUN_TAGS[JobStatus(r.status)]} for r in runs],
+        "current": Ruleset.objects.current(),
+    }
+    return render(request, "decisions/ruleset_replay.html", context)
+
+
+def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
+    return [
+        {
+            **item,
+            "was_label": OUTCOME_LABELS[item["was"]],
+            "decided_label": OUTCOME_LABELS[item["decided"]],
+            "now_label": OUTCOME_LABELS[item["now"]],
+        }
+        for item in run.result.get("items", [])
+    ]
+
+
+@require_safe
+def ruleset_replay_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A replay: progress while it runs, then the decisions that would now come out differently."""
+    run = _run(run_id, "replay")
+    polled = _progress_response(request, run)
+    if polled is not None:
+        return polled
+    context = {**_progress(run), "rows": _replay_rows(run) if run.status == JobStatus.DONE else []}
+    return render(request, "decisions/ruleset_replay_run.html", context)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_safe
+def ruleset_replay_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The replay report as CSV."""
+    run = _run(run_id, "replay")
+    if run.status != JobStatus.DONE:
+        raise Http404
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "record_id",
+            "reference",
+            "department",
+            "pinned_version",
+            "recommended_then",
+            "decided",
+            "recommended_now",
+            "replayed_under",
+        ]
+    )
+    for item in run.result.get("items", []):
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    item["record_id"],
+                    item["reference"],
+                    item["department"],
+                    item["pinned_version"],
+                    item["was"],
+                    item["decided"],
+                    item["now"],
+                    run.ruleset.version,
+                )
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="replay-{run.pk}.csv"'
+    return response
