@@ -106,3 +106,17 @@ def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
         report = audit_verify()
         assert report.valid, f"audit chain broken after {item.nodeid}: {report.problems}"
     return result
+
+
+@pytest.fixture
+def eager_tasks():  # type: ignore[no-untyped-def]
+    """Run Celery tasks in-process for this test, even when REDIS_URL points at a broker.
+
+    Tests of a feature's behaviour use this; tests of the worker path start a real worker.
+    """
+    from sourcing.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

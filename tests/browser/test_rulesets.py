@@ -11,7 +11,7 @@ from decisions.models import Ruleset
 from sourcing.demo import seed_cases, seed_golden_cases
 from tests.browser.conftest import assert_accessible, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("eager_tasks")]
 
 
 @pytest.fixture

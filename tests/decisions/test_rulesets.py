@@ -44,6 +44,9 @@ from tests.sourcing.test_cases import ready_case
 
 GOLDEN = json.loads(engine.GOLDEN_CASES_PATH.read_text())["cases"]
 
+# Impact previews and replays are Celery runs: here they run in-process.
+pytestmark = pytest.mark.usefixtures("eager_tasks")
+
 
 @pytest.fixture
 def published(db: None) -> Ruleset:
