@@ -44,6 +44,12 @@ def record_summary(record: DecisionRecord) -> dict[str, Any]:
     }
 
 
+def _pdf_sha256(record: DecisionRecord) -> str | None:
+    """The stored PDF's sha256 once rendered, else None."""
+    pdf = getattr(record, "pdf", None)
+    return pdf.sha256 if pdf is not None and pdf.status == "done" else None
+
+
 def record_full(record: DecisionRecord) -> dict[str, Any]:
     """The whole record: its frozen content, hashes and links."""
     superseded_by = getattr(record, "superseded_by", None)
@@ -52,7 +58,7 @@ def record_full(record: DecisionRecord) -> dict[str, Any]:
         **record.content,
         "record_sha256": record.record_sha256,
         "previous_sha256": record.previous_sha256,
-        "pdf_sha256": None,
+        "pdf_sha256": _pdf_sha256(record),
         "supersedes": record.supersedes_id,
         "superseded_by": superseded_by.pk if superseded_by else None,
     }

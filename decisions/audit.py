@@ -150,9 +150,11 @@ def audit_verify() -> ChainReport:
                 "(history rewritten)"
             )
     from decisions.models import DecisionRecord
+    from decisions.pdf import pdf_verify
     from decisions.records import records_verify
 
     problems.extend(records_verify())
+    problems.extend(pdf_verify())
     return ChainReport(
         not problems,
         count,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from decisions.audit import audit_append
 from decisions.engine import OPTIONS
 from decisions.models import Assessment, DecisionAction, DecisionRecord, RecordPdf
+from decisions.pdf import pdf_outbox_dispatch_on_commit
 from decisions.records import default_review_by, record_issue
 from sourcing.cases import case_move
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -128,6 +129,7 @@ def review_decide(
     )
     # The PDF outbox row is written with the record, so a broker outage delays it, never loses it.
     RecordPdf.objects.create(record=record)
+    pdf_outbox_dispatch_on_commit(record)
     event = "case.overridden" if overridden else f"case.{to}"
     audit_append(
         action=event,

@@ -104,6 +104,16 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- review, records and audit pages (issue 6) ---
     # --- end review pages ---
     # --- PDFs and exports pages (issue 7) ---
+    # Same access as the record; the matrix's example PDF is still rendering (202).
+    "record_pdf": Access(ROLES, scoped=True, ok=202),
+    "export_start": {
+        "GET": only("auditor", "reviewer"),
+        "POST": only("auditor", "reviewer", ok=302),  # no filter: exports everything
+    },
+    "export_detail": only("auditor", "reviewer"),
+    "export_download": only("auditor", "reviewer", ok=404),  # the example is not built yet
+    "export_csv": only("auditor", "reviewer"),
+    "export_ocds": only("auditor", "reviewer"),
     # --- end PDFs and exports pages ---
     # --- suppliers pages (issue 8) ---
     # --- end suppliers pages ---
@@ -176,6 +186,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:register": PUBLIC,
     # --- end review API ---
     # --- PDFs and exports API (issue 7) ---
+    "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering
     # --- end PDFs and exports API ---
     # --- suppliers API (issue 8) ---
     # --- end suppliers API ---

@@ -15,6 +15,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
     ("Your cases", "case_list"),
     ("Rulesets", "ruleset_list"),
+    ("Exports", "export_start"),
     ("API documentation", "api:openapi-view"),
 )
 ADMIN_NAVIGATION = ("Administration", "admin:index")

@@ -200,7 +200,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "decisions.audit_checkpoint",
         "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300, minimum=10),
     },
+    # Decision record PDFs and exports (issue 7): re-dispatch the PDF outbox, delete old exports.
+    "pdf-outbox-sweep": {
+        "task": "decisions.pdf_sweep",
+        "schedule": env_int("PDF_SWEEP_SECONDS", 60, minimum=10),
+    },
+    "export-cleanup": {"task": "decisions.export_cleanup", "schedule": 3600},
 }
+# Decision record PDFs (issue 7): render time limits (seconds), attempts before a PDF is failed,
+# and how long an outbox row may wait before the sweep dispatches it again.
+PDF_RENDER_SOFT_TIME_LIMIT = env_int("PDF_RENDER_SOFT_TIME_LIMIT", 60, minimum=1)
+PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 90, minimum=2)
+PDF_MAX_ATTEMPTS = env_int("PDF_MAX_ATTEMPTS", 5, minimum=1)
+PDF_SWEEP_AFTER_SECONDS = env_int("PDF_SWEEP_AFTER_SECONDS", 60, minimum=1)
+# Bulk exports: hours a finished export can be downloaded before it is deleted.
+EXPORT_EXPIRY_HOURS = env_int("EXPORT_EXPIRY_HOURS", 24, minimum=1)
+EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 1800, minimum=1)
+EXPORT_TIME_LIMIT = env_int("EXPORT_TIME_LIMIT", 1900, minimum=2)
+# OCDS releases' ocid prefix: the publisher's registered prefix in production.
+OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-sourcing")
 
 LOG_LEVEL = env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOGGING = {

@@ -13,6 +13,7 @@ from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, acces
 from sourcing.models import Role, User
 from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
 from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
+from tests.sourcing.examples_exports import EXAMPLES as EXPORT_EXAMPLES
 from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
 from tests.sourcing.examples_rulesets import EXAMPLES as RULESET_EXAMPLES
 
@@ -25,6 +26,7 @@ ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]
     **CASE_PAGE_EXAMPLES,
     **CASE_API_EXAMPLES,
     **REVIEW_EXAMPLES,
+    **EXPORT_EXAMPLES,
     **RULESET_EXAMPLES,
 }
 # Namespaces guarded as a whole: their parameterless routes need no example each.

@@ -1,0 +1,430 @@
+"""Decision record PDFs: print template, locked-down URL fetcher, the outbox task and its sweep.
+
+A record's PDF is rendered once, by a Celery task fed from the RecordPdf outbox row written with
+the record, stored under MEDIA_ROOT with its sha256 on the audit chain, and served as stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import mimetypes
+import os
+import posixpath
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from decisions.audit import audit_append
+from decisions.models import DecisionRecord, JobStatus, RecordPdf
+
+log = logging.getLogger(__name__)
+# WeasyPrint logs every layout step at INFO: one line per page is noise in the worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+# The only origin the print template may load from: a reserved name that never resolves; its
+# /static/ paths are read from disk through the staticfiles finders.
+PDF_ORIGIN = "https://sourcing.invalid"
+PDF_VARIANT = "pdf/ua-1"
+OPTION_LABELS = {
+    "buy": "Buy",
+    "build": "Build",
+    "partner": "Partner",
+    "procure": "Procure",
+    "innovate": "Innovate",
+}
+CHECK_LABELS = {
+    "cloud_first": "Cloud first",
+    "share_and_reuse": "Share and reuse",
+    "open_source": "Open source",
+    "avoid_lock_in": "Avoid lock-in",
+    "public_interest_test": "Public interest test",
+    "no_tower_model": "No tower model",
+    "pilot_first": "Pilot first",
+}
+INSOURCING_DIFFERENTIATION = {"government_specific", "unique_to_policy"}
+
+
+class RefusedFetch(ValueError):
+    """The print template asked for something other than our static files or a data: URL."""
+
+
+@functools.cache
+def _fetcher_class() -> type[Any]:
+    """The fetcher class, built on first use so web processes need not import WeasyPrint."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
+        """Only our own static files (read from disk) and data: URLs: no network, no file://."""
+
+        def __init__(self) -> None:
+            super().__init__(
+                timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False
+            )
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+            """Serve data: URLs and /static/ files of our origin; refuse everything else."""
+            if url[:5].lower() == "data:":
+                return super().fetch(url, headers)  # only urllib's DataHandler can answer
+            path = static_path_for(url)
+            if path is None:
+                self.refused.append(url[:200])
+                log.warning("pdf fetch refused", extra={"url": url[:200]})
+                raise RefusedFetch(f"Refused to fetch {url[:200]!r}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return SafeUrlFetcher
+
+
+def safe_url_fetcher() -> Any:
+    """A new URL fetcher that allows only our static files and data: URLs (records refusals)."""
+    return _fetcher_class()()
+
+
+def static_path_for(url: str) -> Path | None:
+    """The file on disk behind one of our static URLs, or None for anything else."""
+    parts = urlsplit(url)
+    origin = urlsplit(PDF_ORIGIN)
+    if parts.scheme != origin.scheme or parts.netloc != origin.netloc:
+        return None
+    if not parts.path.startswith(settings.STATIC_URL):
+        return None
+    relative = unquote(parts.path[len(settings.STATIC_URL) :])
+    normal = posixpath.normpath(relative)
+    if not relative or "\x00" in relative or normal.startswith(("..", "/")) or normal == ".":
+        return None
+    found = finders.find(normal)
+    if not found or isinstance(found, list):
+        return None
+    return Path(found)
+
+
+def _when(value: str | None) -> str:
+    """An ISO datetime as '23 November 2026, 08:05 UTC'."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value).astimezone(UTC)
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+def _day(value: str | date | None) -> str:
+    """An ISO date as '23 November 2029'."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def _shown(value: Any) -> str:
+    """An answer as text for people: yes/no, money with commas, words without underscores."""
+    if value is None or value == "":
+        return "Not answered"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return "; ".join(f"{OPTION_LABELS.get(k, k)}: £{v:,}" for k, v in value.items())
+    return str(value).replace("_", " ")
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def public_interest_answers(content: dict[str, Any]) -> dict[str, Any] | None:
+    """The Public Interest Test answers (PPN 024) for services of £1m or more, else None."""
+    check = next(
+        (c for c in content.get("policy_checks", []) if c.get("check") == "public_interest_test"),
+        None,
+    )
+    if check is None or check.get("result") == "n/a":
+        return None
+    answers = content.get("answers", {})
+    candidate_reasons = []
+    if answers.get("differentiation") in INSOURCING_DIFFERENTIATION:
+        candidate_reasons.append(
+            f"the need is {_shown(answers['differentiation'])}, not a commodity"
+        )
+    if answers.get("retain_ip_importance") == "high":
+        candidate_reasons.append("keeping the intellectual property in government matters")
+    if answers.get("policy_volatility") == "frequent":
+        candidate_reasons.append("requirements change often with policy")
+    ready_reasons = [
+        f"in-house capability is {_shown(answers.get('in_house_capability'))}",
+        f"team capacity is {_shown(answers.get('team_capacity_fte'))} full-time staff",
+    ]
+    ready = answers.get("in_house_capability") in ("adequate", "strong") and bool(
+        answers.get("team_capacity_fte")
+    )
+    return {
+        "budget_gbp": answers.get("whole_life_budget_gbp"),
+        "budget_text": _shown(answers.get("whole_life_budget_gbp")),
+        "reason": check.get("reason", ""),
+        "source": check.get("source", ""),
+        "good_candidate": bool(candidate_reasons),
+        "good_candidate_why": "; ".join(candidate_reasons)
+        or "a commodity need that the market serves well",
+        "ready": ready,
+        "ready_why": "; ".join(ready_reasons),
+        "explanation": check.get("explanation", ""),
+    }
+
+
+def pdf_context(record: DecisionRecord) -> dict[str, Any]:
+    """Everything the print template shows, from the record's frozen content."""
+    content = record.content
+    identity = content["identity"]
+    accountability = content["accountability"]
+    scoring = content["scoring"]
+    decision = (
+        f"Approved: {OPTION_LABELS.get(record.decided_option, record.decided_option)}"
+        if record.action == "approve"
+        else "Rejected"
+    )
+    return {
+        "record": record,
+        "content": content,
+        "identity": identity,
+        "title": f"Decision record {record.reference}: {identity['title']}",
+        "decision": decision,
+        "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
+        "created_at": _when(identity.get("created_at")),
+        "decided_at": _when(identity.get("decided_at")),
+        "assessed_at": _when(identity.get("assessed_at")),
+        "review_by": _day(content.get("review_by")),
+        "history": [{**h, "at": _when(h["at"])} for h in identity.get("status_history", [])],
+        "need": [(_label(k), _shown(v)) for k, v in content["need"]["answers"].items()],
+        "evidence": [(_label(k), _shown(v)) for k, v in content["evidence"].items()],
+        "options": [
+            {**o, "label": OPTION_LABELS.get(o["option"], o["option"])} for o in content["options"]
+        ],
+        "trace": [
+            {
+                **entry,
+                "effects_text": ", ".join(
+                    f"{OPTION_LABELS.get(k, k)} {v:+d}" for k, v in entry.get("effects", {}).items()
+                ),
+                "inputs_text": "; ".join(
+                    f"{k} = {_shown(v)}" for k, v in entry.get("inputs", {}).items()
+                ),
+            }
+            for entry in scoring.get("trace", [])
+        ],
+        "scores": [
+            (
+                OPTION_LABELS.get(option, option),
+                scoring["scores"].get(option),
+                scoring["viable"].get(option),
+            )
+            for option in scoring.get("ranking", [])
+        ],
+        "flips": scoring.get("flip") or [],
+        "checks": [
+            {**c, "label": CHECK_LABELS.get(c["check"], c["check"])}
+            for c in content.get("policy_checks", [])
+        ],
+        "signoffs": [
+            {**s, "recorded_at": _when(s.get("recorded_at"))}
+            for s in accountability.get("signoffs", [])
+        ],
+        "returns": [{**r, "at": _when(r["at"])} for r in accountability.get("returns", [])],
+        "pit": public_interest_answers(content),
+        "printed_at": _when(timezone.now().isoformat()),
+    }
+
+
+def pdf_html(record: DecisionRecord) -> str:
+    """The print template rendered for one record (Django autoescapes every user's text)."""
+    return render_to_string("decisions/pdf_record.html", pdf_context(record))
+
+
+def html_to_pdf(html: str, *, fetcher: Any = None) -> bytes:
+    """Render HTML to tagged PDF/UA-1 with the safe fetcher and no attachments of any kind."""
+    from weasyprint import HTML
+
+    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
+    document = HTML(
+        string=html, base_url=PDF_ORIGIN + "/", url_fetcher=fetcher or safe_url_fetcher()
+    ).render(**options)
+    # Belt and braces: even if markup slipped through, nothing is embedded in the file.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
+    return bytes(document.write_pdf(attachments=[], **options))
+
+
+def record_pdf_bytes(record: DecisionRecord) -> bytes:
+    """The PDF of one decision record."""
+    return html_to_pdf(pdf_html(record))
+
+
+def pdf_relative_path(record: DecisionRecord) -> str:
+    """Where a record's PDF lives, relative to MEDIA_ROOT."""
+    return f"records/{record.reference}-{record.record_sha256[:12]}.pdf"
+
+
+def pdf_filename(record: DecisionRecord) -> str:
+    """The download's file name, made by the server."""
+    return f"{record.reference}-decision.pdf"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with partial.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+def pdf_render(*, pdf_id: int) -> RecordPdf | None:
+    """Render and store one record's PDF, once: a repeated or concurrent call changes nothing.
+
+    The attempt is counted (and committed) before rendering, so a record that kills the worker
+    still runs out of attempts. Rendering holds the row lock, so a redelivered task skips it.
+    Returns the row, or None when another worker holds it.
+    """
+    with transaction.atomic():
+        pdf = RecordPdf.objects.select_for_update(skip_locked=True).filter(pk=pdf_id).first()
+        if pdf is None or pdf.status == JobStatus.DONE:
+            return pdf
+        if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+            if pdf.status != JobStatus.FAILED:
+                pdf.status = JobStatus.FAILED
+                pdf.save(update_fields=["status"])
+            return pdf
+        pdf.attempts += 1
+        pdf.status = JobStatus.RUNNING
+        pdf.save(update_fields=["attempts", "status"])
+    with transaction.atomic():
+        pdf = (
+            RecordPdf.objects.select_for_update(skip_locked=True)
+            .select_related("record__department")
+            .filter(pk=pdf_id)
+            .first()
+        )
+        if pdf is None or pdf.status == JobStatus.DONE:
+            return pdf
+        record = pdf.record
+        try:
+            data = record_pdf_bytes(record)
+        except Exception as exc:  # a bad record must be recorded, never silently missing
+            log.exception("pdf render failed", extra={"record": record.reference})
+            pdf.status = JobStatus.FAILED
+            pdf.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            pdf.save(update_fields=["status", "last_error"])
+            if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+                audit_append(
+                    action="pdf.failed",
+                    object_type="decision_record",
+                    object_id=record.pk,
+                    payload={"reference": record.reference, "attempts": pdf.attempts},
+                )
+            return pdf
+        relative = pdf_relative_path(record)
+        _write_atomically(Path(settings.MEDIA_ROOT) / relative, data)
+        pdf.path = relative
+        pdf.sha256 = hashlib.sha256(data).hexdigest()
+        pdf.size = len(data)
+        pdf.status = JobStatus.DONE
+        pdf.rendered_at = timezone.now()
+        pdf.last_error = ""
+        pdf.save(update_fields=["path", "sha256", "size", "status", "rendered_at", "last_error"])
+        audit_append(
+            action="pdf.rendered",
+            object_type="decision_record",
+            object_id=record.pk,
+            payload={
+                "reference": record.reference,
+                "record_sha256": record.record_sha256,
+                "pdf_sha256": pdf.sha256,
+                "size": pdf.size,
+            },
+        )
+        return pdf
+
+
+def pdf_dispatch(pdf_id: int) -> bool:
+    """Queue the render task; a broker failure is logged, never raised (the sweep retries)."""
+    from decisions.tasks import render_record_pdf
+
+    try:
+        render_record_pdf.apply_async(
+            args=[pdf_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
+        )
+    except Exception:
+        log.warning("pdf dispatch failed; the outbox sweep will retry", exc_info=True)
+        return False
+    RecordPdf.objects.filter(pk=pdf_id).update(dispatched_at=timezone.now())
+    return True
+
+
+def pdf_outbox_dispatch_on_commit(record: DecisionRecord) -> None:
+    """Dispatch a new record's PDF once its transaction commits (eager: rendered right then)."""
+    pdf_id = RecordPdf.objects.filter(record=record).values_list("pk", flat=True).first()
+    if pdf_id is not None:
+        transaction.on_commit(lambda: pdf_dispatch(pdf_id))
+
+
+def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
+    """Dispatch again outbox rows left waiting, and failed rows still under the attempt cap."""
+    wait = (
+        older_than
+        if older_than is not None
+        else timedelta(seconds=settings.PDF_SWEEP_AFTER_SECONDS)
+    )
+    cutoff = timezone.now() - wait
+    stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
+    waiting = Q(status__in=[JobStatus.PENDING, JobStatus.RUNNING]) & stale
+    retry = Q(status=JobStatus.FAILED, attempts__lt=settings.PDF_MAX_ATTEMPTS) & (
+        Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True)
+    )
+    with transaction.atomic():
+        # A row a worker is rendering is locked: skip it rather than queue a duplicate.
+        ids = list(
+            RecordPdf.objects.select_for_update(skip_locked=True)
+            .filter(waiting | retry)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:500]
+        )
+    for pdf_id in ids:
+        pdf_dispatch(pdf_id)
+    return ids
+
+
+def pdf_path(pdf: RecordPdf) -> Path:
+    """The stored file of a rendered PDF."""
+    return Path(settings.MEDIA_ROOT) / pdf.path
+
+
+def pdf_verify() -> list[str]:
+    """Every stored PDF that is missing or no longer matches its recorded sha256 and size."""
+    problems = []
+    for pdf in RecordPdf.objects.filter(status=JobStatus.DONE).select_related("record"):
+        path = pdf_path(pdf)
+        reference = pdf.record.reference
+        if not pdf.path or not path.is_file():
+            problems.append(f"record {reference}: the stored PDF is missing")
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != pdf.sha256 or path.stat().st_size != pdf.size:
+            problems.append(f"record {reference}: the stored PDF does not match its sha256")
+    return problems
