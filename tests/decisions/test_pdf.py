@@ -491,6 +491,7 @@ def test_a_broker_outage_at_approval_delays_the_pdf_but_never_loses_it(
     assert body["pdf_sha256"] == pdf.sha256
 
 
+@pytest.mark.tampers_audit_chain
 def test_pdf_verify_finds_a_stored_pdf_changed_or_removed(
     overridden: DecisionRecord, media: Path
 ) -> None:
@@ -501,7 +502,8 @@ def test_pdf_verify_finds_a_stored_pdf_changed_or_removed(
     ]
     path.unlink()
     assert pdf_verify() == [f"record {overridden.reference}: the stored PDF is missing"]
-    assert audit_verify().valid  # the chain itself is intact
+    # The verifier reports it with the chain's other checks.
+    assert audit_verify().problems == (f"record {overridden.reference}: the stored PDF is missing",)
 
 
 # --- Downloads --------------------------------------------------------------------------------
