@@ -92,7 +92,13 @@ def _options(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
             why = "Decided option."
         else:
             gap = winner_score - scores[option]
-            why = f"Scored {scores[option]}, {gap} behind {decided}."
+            if gap >= 0:
+                why = f"Scored {scores[option]}, {gap} behind {decided}."
+            else:
+                why = (
+                    f"Scored {scores[option]}, {-gap} ahead of {decided}, which the Centre of "
+                    "Excellence chose instead (override)."
+                )
         options.append(
             {
                 "option": option,

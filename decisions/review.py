@@ -100,8 +100,8 @@ def review_decide(
         raise ValidationFailed(
             {
                 "rationale": [
-                    f"Enter why you chose {decided} instead of the recommended "
-                    f"{recommended or 'nothing'}"
+                    f"Enter why you chose {decided.title()} instead of the recommended "
+                    f"{recommended.title() if recommended else 'nothing'}"
                 ]
             }
         )

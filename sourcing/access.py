@@ -102,6 +102,16 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     },
     # --- end case pages ---
     # --- review, records and audit pages (issue 6) ---
+    # Reviewers decide; auditors read records and the chain; department users read their own
+    # department's records. Errors in a posted form are re-rendered (200).
+    "review_queue": only("reviewer"),
+    "review_due": only("reviewer"),
+    "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
+    "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
+    "record_list": only("auditor", "reviewer", "commercial"),
+    "record_detail": only("auditor", "reviewer", "commercial", scoped=True),
+    "audit_chain": only("auditor", "reviewer"),
+    "register": PUBLIC,
     # --- end review pages ---
     # --- PDFs and exports pages (issue 7) ---
     # Same access as the record; the matrix's example PDF is still rendering (202).

@@ -507,27 +507,15 @@ def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("assessment_detail", pk=assessment.pk)
 
 
-@require_safe
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
-    assessment = _assessment(request, pk)
+def assessment_context(assessment: Assessment) -> dict[str, Any]:
+    """What the assessment presentation (includes/assessment_result.html) shows; the
+    department's page and the Centre of Excellence's review page both use it."""
     result = assessment.result
-    descriptions = _descriptions(result)
-    flips = [
-        {
-            "question": LABELS[f["key"]][0],
-            "was": display_value(f["key"], f["from"]),
-            "now": display_value(f["key"], f["to"]),
-            "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
-        }
-        for f in result.get("flip") or []
-    ]
-    context = {
+    return {
         "assessment": assessment,
-        "case": assessment.case,
         "result": result,
         "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
-        "rows": _option_rows(result, descriptions),
+        "rows": _option_rows(result, _descriptions(result)),
         "trace": _trace_rows(result),
         "fired_count": sum(1 for e in result["trace"] if e["fired"]),
         "conditions": result["conditions"],
@@ -539,7 +527,15 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
             for c in result["policy_checks"]
         ],
-        "flips": flips,
+        "flips": [
+            {
+                "question": LABELS[f["key"]][0],
+                "was": display_value(f["key"], f["from"]),
+                "now": display_value(f["key"], f["to"]),
+                "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
+            }
+            for f in result.get("flip") or []
+        ],
         "exits": [
             {
                 "label": OPTION_LABELS[option],
@@ -549,6 +545,16 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
             for option, e in result["exit_readiness"].items()
         ],
+    }
+
+
+@require_safe
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
+    assessment = _assessment(request, pk)
+    context = {
+        **assessment_context(assessment),
+        "case": assessment.case,
         "current": assessment.answers_version == assessment.case.answers_version,
     }
     return render(request, "decisions/assessment_detail.html", context)

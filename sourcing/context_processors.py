@@ -8,14 +8,18 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from sourcing.access import ANONYMOUS, access_for, role_of
+from sourcing.access import access_for, role_of
 
 # (label, view name) in display order; each shows only to roles the permissions table allows.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
     ("Your cases", "case_list"),
+    ("Review queue", "review_queue"),
+    ("Decision records", "record_list"),
+    ("Audit chain", "audit_chain"),
     ("Rulesets", "ruleset_list"),
     ("Exports", "export_start"),
+    ("Register", "register"),
     ("API documentation", "api:openapi-view"),
 )
 ADMIN_NAVIGATION = ("Administration", "admin:index")
@@ -30,9 +34,8 @@ class NavItem:
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """`nav_items` for the service navigation."""
+    # Anonymous people see the public pages (the register, the API documentation).
     role = role_of(getattr(request, "user", None))
-    if role == ANONYMOUS:
-        return {"nav_items": []}
     items = []
     for label, name in (*NAVIGATION, ADMIN_NAVIGATION):
         access = access_for(name, "GET")

@@ -40,6 +40,7 @@ urlpatterns = [
     path("assessments/<int:pk>/replay/", case_views.assessment_replay, name="assessment_replay"),
     path("api/v1/", api.urls),
     # Each app's pages (their routes are declared in sourcing.access.PERMISSIONS too).
+    path("", include("decisions.urls")),
     path("", include("decisions.export_urls")),
     path("", include("suppliers.urls")),
     path("", include("decisions.ruleset_urls")),

@@ -504,6 +504,9 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("record_id,reference,department")
     assert len(lines) == 1 + len(flagged)
+    # The due-for-review list flags it, though its review-by date is years away.
+    due = client_as(users["reviewer"]).get(reverse("review_due")).content.decode()
+    assert record.reference in due and "Would now come out differently" in due
 
 
 # API ------------------------------------------------------------------------------------------

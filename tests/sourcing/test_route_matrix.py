@@ -15,6 +15,7 @@ from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
 from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
 from tests.sourcing.examples_exports import EXAMPLES as EXPORT_EXAMPLES
 from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
+from tests.sourcing.examples_review_pages import EXAMPLES as REVIEW_PAGE_EXAMPLES
 from tests.sourcing.examples_rulesets import EXAMPLES as RULESET_EXAMPLES
 
 # Routes with URL parameters need an example object of the caller's department ("own")
@@ -26,6 +27,7 @@ ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]
     **CASE_PAGE_EXAMPLES,
     **CASE_API_EXAMPLES,
     **REVIEW_EXAMPLES,
+    **REVIEW_PAGE_EXAMPLES,
     **EXPORT_EXAMPLES,
     **RULESET_EXAMPLES,
 }
