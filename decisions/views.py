@@ -37,6 +37,9 @@ from sourcing.cases import cases_visible_to, current_signoffs
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Discipline, Role, User
 from sourcing.questionnaire import LABELS, SECTIONS
+from suppliers.contracts import contract_due_record_ids, next_review_date
+from suppliers.models import Contract
+from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 25
 DUE_WITHIN_DAYS = 90
@@ -225,6 +228,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     explanations = case.explanations or {}
     checks = assessment.result.get("policy_checks", []) if assessment else []
     return {
+        **shortlist_context(case),
         "case": case,
         "tag": STATUS_TAGS[case.status],
         "answer_groups": _answer_groups(case.answers),
@@ -346,9 +350,12 @@ def _render_due(
     today = timezone.now().date()
     # Decisions the latest replay says would now come out differently are due too.
     flagged = decisions_flagged_by_replay()
+    until = today + timedelta(days=DUE_WITHIN_DAYS)
+    # Contract break points and ends bring a review forward too.
+    by_contract = contract_due_record_ids(today=today, until=until)
     records = (
         DecisionRecord.objects.filter(
-            Q(review_by__lte=today + timedelta(days=DUE_WITHIN_DAYS)) | Q(pk__in=flagged),
+            Q(review_by__lte=until) | Q(pk__in=flagged) | Q(pk__in=by_contract),
             action=DecisionAction.APPROVE,
             superseded_by__isnull=True,
             case__status=CaseStatus.APPROVED,
@@ -356,17 +363,21 @@ def _render_due(
         .select_related("department", "case")
         .order_by("review_by", "pk")
     )
-    rows = [
-        {
-            "record": record,
-            "option": OPTION_LABELS.get(record.decided_option, record.decided_option),
-            "overdue": record.review_by < today,
-            "flagged": record.pk in flagged,
-            "days": abs((record.review_by - today).days),
-            "form": form if record.reference == failed else None,
-        }
-        for record in records
-    ]
+    rows = []
+    for record in records:
+        due = next_review_date(record, today=today)
+        rows.append(
+            {
+                "record": record,
+                "option": OPTION_LABELS.get(record.decided_option, record.decided_option),
+                "overdue": due < today,
+                "flagged": record.pk in flagged,
+                "due": due,
+                "days": abs((due - today).days),
+                "form": form if record.reference == failed else None,
+            }
+        )
+    rows.sort(key=lambda row: (row["due"], row["record"].pk))
     errors = errors or []
     if failed and not any(row["record"].reference == failed for row in rows):
         # The case is not in the list (not approved, say): the summary is all there is.
@@ -446,6 +457,8 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
     except DecisionRecord.DoesNotExist:
         superseded_by = None
     return {
+        **shortlist_context(record.case),
+        "contracts": Contract.objects.filter(case=record.case).for_list(),
         "record": record,
         "pit": public_interest_answers(content),
         "identity": identity,

@@ -126,6 +126,26 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "export_ocds": only("auditor", "reviewer"),
     # --- end PDFs and exports pages ---
     # --- suppliers pages (issue 8) ---
+    # Everyone signed in browses segments and suppliers; the Centre of Excellence (reviewers)
+    # and admins maintain the catalogue. Shortlists follow the case's visibility. Contracts:
+    # a department records and reads its own; reviewers and auditors read all. The radar is
+    # for reviewers and auditors. Errors in a posted form are re-rendered (200).
+    "segment_list": SIGNED_IN,
+    "segment_detail": SIGNED_IN,
+    "supplier_list": SIGNED_IN,
+    "supplier_detail": SIGNED_IN,
+    "supplier_new": {"GET": only("admin", "reviewer"), "POST": only("admin", "reviewer")},
+    "supplier_edit": {"GET": only("admin", "reviewer"), "POST": only("admin", "reviewer")},
+    "catalogue_import": {"GET": only("admin", "reviewer"), "POST": only("admin", "reviewer")},
+    "catalogue_import_detail": only("admin", "reviewer"),
+    "catalogue_sample": only("admin", "reviewer"),
+    "case_shortlist": only("commercial", "reviewer", "auditor", scoped=True),
+    "contract_list": only("commercial", "reviewer", "auditor"),
+    "contract_record": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),
+    },
+    "concentration_radar": only("reviewer", "auditor"),
     # --- end suppliers pages ---
     # --- ruleset governance pages (issue 9) ---
     # Published versions and their rule tables: stewards, reviewers, auditors (a draft is 404
@@ -199,6 +219,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering
     # --- end PDFs and exports API ---
     # --- suppliers API (issue 8) ---
+    "api:segments": SIGNED_IN,
+    "api:suppliers": SIGNED_IN,
     # --- end suppliers API ---
     # --- ruleset governance API (issue 9) ---
     "api:rulesets": SIGNED_IN,

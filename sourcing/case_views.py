@@ -49,6 +49,7 @@ from sourcing.cases import (
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline, User
 from sourcing.questionnaire import LABELS, SECTIONS, Section
+from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 20
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
@@ -414,6 +415,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "latest_label": OPTION_LABELS.get(latest.recommended, "") if latest else "",
         "history": case.status_changes.select_related("by"),
         "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
+        **shortlist_context(case),
     }
     return render(request, "sourcing/case_detail.html", context)
 

@@ -198,3 +198,23 @@ def seed_golden_cases() -> int:
     from decisions.rulesets import golden_cases_import
 
     return golden_cases_import()
+
+
+def seed_suppliers() -> None:
+    """Load the invented supplier catalogue (as ada, through the real import) and contracts
+    for the approved demo decisions; safe to run again."""
+    from sourcing.models import User
+    from suppliers.catalogue import catalogue_import
+    from suppliers.demo import demo_catalogue_csv, demo_catalogue_rows, seed_demo_contracts
+    from suppliers.models import Framework, Segment, Supplier
+    from suppliers.reference import load_reference_data
+
+    load_reference_data(Segment, Framework)
+    numbers = [row["company_number"] for row in demo_catalogue_rows()]
+    if Supplier.objects.filter(company_number__in=numbers).count() < len(numbers):
+        catalogue_import(
+            by=User.objects.get(username="ada"),
+            raw=demo_catalogue_csv(),
+            filename="demo-catalogue.csv",
+        )
+    seed_demo_contracts()

@@ -2,6 +2,81 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
 
-router = Router()
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import ValidationError
+from pydantic import Field
+
+from suppliers.models import Segment, Supplier
+from suppliers.views import supplier_search
+
+router = Router(tags=["suppliers"])
+LIMIT_DEFAULT = 50
+LIMIT_MAX = 500
+
+
+class SupplierFilters(Schema):
+    segment: str = ""
+    q: str = Field("", max_length=100)
+    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
+    offset: int = Field(0, ge=0)
+
+
+def segment_out(segment: Segment) -> dict[str, Any]:
+    """A market segment as the API shows it."""
+    return {
+        "key": segment.key,
+        "name": segment.name,
+        "business_model": segment.business_model,
+        "incentives": segment.incentives,
+        "approach": segment.approach,
+        "contract_shape": segment.contract_shape,
+        "exit_points": segment.exit_points,
+        "fits": list(segment.fits),
+    }
+
+
+def supplier_out(supplier: Supplier) -> dict[str, Any]:
+    """A catalogue supplier as the API shows it."""
+    return {
+        "company_number": supplier.company_number,
+        "name": supplier.name,
+        "segments": [s.key for s in supplier.segments.all()],
+        "primary_segment": supplier.primary_segment.key,
+        "sme": supplier.sme,
+        "frameworks": [f.key for f in supplier.frameworks.all()],
+        "capabilities": list(supplier.capabilities),
+        "classification": supplier.classification,
+        "clearance": supplier.clearance,
+        "accreditations": list(supplier.accreditations),
+        "regions": list(supplier.regions),
+        "website": supplier.website,
+    }
+
+
+@router.get("/segments", url_name="segments")
+def segments(request: HttpRequest) -> list[dict[str, Any]]:
+    """The market segments: business model, incentives, approach and the options each fits."""
+    return [segment_out(s) for s in Segment.objects.all()]
+
+
+@router.get("/suppliers", url_name="suppliers")
+def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str, Any]:
+    """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them."""
+    if filters.segment and not Segment.objects.filter(key=filters.segment).exists():
+        raise ValidationError(
+            [{"loc": ["query", "segment"], "msg": f"Unknown segment {filters.segment[:40]!r}"}]
+        )
+    found = supplier_search(
+        Supplier.objects.for_list(), q=filters.q.strip(), segment=filters.segment
+    )
+    count = found.count()
+    page = found[filters.offset : filters.offset + filters.limit]
+    return {
+        "items": [supplier_out(s) for s in page],
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+    }

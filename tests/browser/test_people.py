@@ -82,6 +82,7 @@ def test_no_page_breaks_the_content_security_policy(
         lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
     sign_in(page, live_server.url, "carol")
+    expect(page.locator("h1")).to_contain_text("Welcome")  # the sign-in navigation is over
     page.reload()
     assert violations == []
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")

@@ -17,6 +17,7 @@ from tests.sourcing.examples_exports import EXAMPLES as EXPORT_EXAMPLES
 from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
 from tests.sourcing.examples_review_pages import EXAMPLES as REVIEW_PAGE_EXAMPLES
 from tests.sourcing.examples_rulesets import EXAMPLES as RULESET_EXAMPLES
+from tests.sourcing.examples_suppliers import EXAMPLES as SUPPLIER_EXAMPLES
 
 # Routes with URL parameters need an example object of the caller's department ("own")
 # and, when scoped, one of another department ("foreign"). Later features add theirs here.
@@ -30,6 +31,7 @@ ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]
     **REVIEW_PAGE_EXAMPLES,
     **EXPORT_EXAMPLES,
     **RULESET_EXAMPLES,
+    **SUPPLIER_EXAMPLES,
 }
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}

@@ -7,7 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from sourcing.demo import DEMO_PASSWORD, USERS, seed_cases, seed_golden_cases, seed_people
+from sourcing.demo import (
+    DEMO_PASSWORD,
+    USERS,
+    seed_cases,
+    seed_golden_cases,
+    seed_people,
+    seed_suppliers,
+)
 
 
 class Command(BaseCommand):
@@ -19,5 +26,6 @@ class Command(BaseCommand):
         seed_people()
         seed_cases()
         seed_golden_cases()
+        seed_suppliers()
         names = ", ".join(f"{u[0]} ({u[1]})" for u in USERS)
         self.stdout.write(f"Demo data ready. Users: {names}; password: {DEMO_PASSWORD}")

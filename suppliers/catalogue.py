@@ -1,0 +1,558 @@
+"""The supplier catalogue: validate rows, import a CSV (all or nothing, upsert by company
+number), and create or change one supplier. Every write appends an audit event."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from decisions.audit import audit_append
+from sourcing.errors import ValidationFailed
+from sourcing.models import Role, User
+from suppliers.models import CatalogueImport, Framework, Segment, Supplier
+from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
+
+# The CSV columns, in the documented order (docs/suppliers.md); all must be present.
+COLUMNS: tuple[str, ...] = (
+    "company_number",
+    "name",
+    "segments",
+    "sme",
+    "frameworks",
+    "capabilities",
+    "classification",
+    "clearance",
+    "accreditations",
+    "regions",
+    "website",
+    "description",
+)
+LIST_SEPARATOR = ";"
+NAME_MAX = 160
+WEBSITE_MAX = 200
+DESCRIPTION_MAX = 1000
+CAPABILITY_MAX = 50
+CAPABILITIES_MAX = 30
+CELL_MAX = 2000  # any list column, before it is split
+FILE_MAX = 5 * 1024 * 1024
+ROWS_MAX = 20_000
+PROBLEMS_SHOWN = 500
+COMPANY_NUMBER = re.compile(r"^(?:\d{8}|[A-Z]{2}\d{6})$")
+CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9 &/+.-]*$")
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+MAINTAINERS = frozenset({Role.ADMIN, Role.REVIEWER})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an import: the line of the file (1 is the header), the column, why."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}, {self.field}: {self.message}"
+
+
+class CatalogueInvalid(ValidationFailed):
+    """The file has problems; nothing was imported."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__({"file": [str(p) for p in problems[:PROBLEMS_SHOWN]]})
+
+
+@dataclass(frozen=True)
+class SupplierData:
+    """A validated supplier: what a catalogue row or the maintenance form says."""
+
+    company_number: str
+    name: str
+    segments: tuple[str, ...]
+    sme: bool
+    frameworks: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    classification: str
+    clearance: str
+    accreditations: tuple[str, ...]
+    regions: tuple[str, ...]
+    website: str
+    description: str
+
+    def fields(self) -> dict[str, Any]:
+        """The supplier's own columns (not its segments and frameworks)."""
+        return {
+            "name": self.name,
+            "primary_segment_id": None,  # set by the caller from the segment ids
+            "sme": self.sme,
+            "capabilities": list(self.capabilities),
+            "classification": self.classification,
+            "clearance": self.clearance,
+            "accreditations": list(self.accreditations),
+            "regions": list(self.regions),
+            "website": self.website,
+            "description": self.description,
+            "search_text": search_text(self.name, self.company_number, self.capabilities),
+        }
+
+
+@dataclass
+class ImportResult:
+    """What an import did, by company number."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    record: CatalogueImport | None = None
+
+
+def search_text(name: str, company_number: str, capabilities: Iterable[str]) -> str:
+    """What the supplier search matches against, lower case."""
+    return " | ".join([name.lower(), company_number.lower(), *capabilities])
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _choices(
+    errors: dict[str, list[str]], name: str, value: str, known: Mapping[str, Any], label: str
+) -> tuple[str, ...]:
+    items = [item.lower() for item in _split(value)]
+    unknown = [item for item in items if item not in known]
+    if unknown and name not in errors:
+        shown = ", ".join(repr(u[:40]) for u in unknown[:5])
+        errors.setdefault(name, []).append(
+            f"Unknown {label}: {shown}. Use {', '.join(known)}, separated by '{LIST_SEPARATOR}'"
+        )
+    return tuple(dict.fromkeys(items))
+
+
+def validate_supplier(
+    row: Mapping[str, str | None],
+    *,
+    segment_keys: Mapping[str, Any],
+    framework_keys: Mapping[str, Any],
+) -> tuple[SupplierData | None, dict[str, list[str]]]:
+    """Validate one supplier given as strings (a CSV row or a form): (data, errors by field)."""
+    errors: dict[str, list[str]] = {}
+    value: dict[str, str] = {}
+
+    def add(name: str, message: str) -> None:
+        # One problem a field: the first found (later checks would only repeat it).
+        errors.setdefault(name, [message])
+
+    for name in COLUMNS:
+        raw = row.get(name)
+        text = "" if raw is None else str(raw)
+        if "\x00" in text:
+            add(name, "Must not contain null characters")
+            text = ""
+        if len(text) > CELL_MAX:
+            add(name, f"Must be {CELL_MAX} characters or fewer")
+            text = ""
+        value[name] = text.strip()
+
+    number = value["company_number"].upper().replace(" ", "")
+    if not number:
+        add("company_number", "Enter the company number")
+    elif not COMPANY_NUMBER.match(number):
+        add(
+            "company_number",
+            "Enter a Companies House number: 8 digits, or 2 letters and 6 digits, like SC123456",
+        )
+    name = value["name"]
+    if not name:
+        add("name", "Enter the supplier's name")
+    elif len(name) > NAME_MAX:
+        add("name", f"Name must be {NAME_MAX} characters or fewer")
+    segments = _choices(errors, "segments", value["segments"], segment_keys, "segment")
+    if not segments:
+        add("segments", "Enter at least one segment")
+    sme_text = value["sme"].lower()
+    if sme_text not in YES | NO:
+        add("sme", "Enter yes or no for whether it is an SME")
+    frameworks = _choices(errors, "frameworks", value["frameworks"], framework_keys, "framework")
+    capabilities = tuple(dict.fromkeys(c.lower() for c in _split(value["capabilities"])))
+    if len(capabilities) > CAPABILITIES_MAX:
+        add("capabilities", f"Enter {CAPABILITIES_MAX} capabilities or fewer")
+    for capability in capabilities:
+        if len(capability) > CAPABILITY_MAX:
+            add("capabilities", f"Each capability must be {CAPABILITY_MAX} characters or fewer")
+            break
+        if not CAPABILITY.match(capability):
+            add(
+                "capabilities",
+                f"{capability[:40]!r} is not a capability: use letters, numbers, spaces and -&/+.",
+            )
+            break
+    classification = value["classification"].lower() or "official"
+    if classification not in CLASSIFICATIONS:
+        add(
+            "classification",
+            f"Enter the classification it is accredited for: {', '.join(CLASSIFICATIONS)}",
+        )
+    clearance = value["clearance"].lower() or "none"
+    if clearance not in CLEARANCES:
+        add("clearance", f"Enter the staff clearance: {', '.join(CLEARANCES)}")
+    accreditations = _choices(
+        errors, "accreditations", value["accreditations"], ACCREDITATIONS, "accreditation"
+    )
+    regions = _choices(errors, "regions", value["regions"], REGIONS, "region")
+    website = value["website"]
+    if len(website) > WEBSITE_MAX:
+        add("website", f"Website must be {WEBSITE_MAX} characters or fewer")
+    elif website and not re.match(r"^https?://[^\s/$.?#][^\s]*$", website):
+        add("website", "Enter a website address starting https://, or leave it empty")
+    description = value["description"]
+    if len(description) > DESCRIPTION_MAX:
+        add("description", f"Description must be {DESCRIPTION_MAX} characters or fewer")
+    if errors:
+        return None, errors
+    return (
+        SupplierData(
+            company_number=number,
+            name=name,
+            segments=segments,
+            sme=sme_text in YES,
+            frameworks=frameworks,
+            capabilities=capabilities,
+            classification=classification,
+            clearance=clearance,
+            accreditations=accreditations,
+            regions=regions,
+            website=website,
+            description=description,
+        ),
+        {},
+    )
+
+
+def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, Problem(
+            line, "file", "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
+        )
+
+
+def parse_catalogue(raw: bytes) -> tuple[list[tuple[int, SupplierData]], list[Problem]]:
+    """Every row of a catalogue CSV, validated: ([(line, data)], problems)."""
+    if len(raw) > FILE_MAX:
+        return [], [Problem(1, "file", f"The file must be smaller than {FILE_MAX // 2**20} MB")]
+    text, problem = _decode(raw)
+    if problem is not None or text is None:
+        return [], [problem] if problem else []
+    if not text.strip():
+        return [], [Problem(1, "file", "The file is empty")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        return [], [Problem(1, "header", f"The header cannot be read: {exc}")]
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if missing:
+        problems.append(Problem(1, "header", f"Missing columns: {', '.join(missing)}"))
+    if unknown:
+        shown = ", ".join(repr(u[:40]) for u in unknown[:10])
+        problems.append(Problem(1, "header", f"Unknown columns: {shown}"))
+    if repeated:
+        problems.append(Problem(1, "header", f"Repeated columns: {', '.join(repeated)}"))
+    if problems:
+        problems.append(Problem(1, "header", f"The columns must be: {', '.join(COLUMNS)}"))
+        return [], problems
+    segments = dict.fromkeys(Segment.objects.values_list("key", flat=True))
+    frameworks = dict.fromkeys(Framework.objects.values_list("key", flat=True))
+    rows: list[tuple[int, SupplierData]] = []
+    seen: dict[str, int] = {}
+    count = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(reader.line_num, "file", f"The line cannot be read: {exc}"))
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are allowed
+        count += 1
+        if count > ROWS_MAX:
+            problems.append(Problem(line, "file", f"The file has more than {ROWS_MAX} rows"))
+            break
+        if len(cells) != len(header):
+            problems.append(
+                Problem(
+                    line,
+                    "row",
+                    f"The row has {len(cells)} values but there are {len(header)} columns",
+                )
+            )
+            continue
+        data, errors = validate_supplier(
+            dict(zip(header, cells, strict=True)),
+            segment_keys=segments,
+            framework_keys=frameworks,
+        )
+        for name, messages in errors.items():
+            problems.extend(Problem(line, name, message) for message in messages)
+        if data is None:
+            continue
+        if data.company_number in seen:
+            problems.append(
+                Problem(
+                    line,
+                    "company_number",
+                    f"{data.company_number} is also on line {seen[data.company_number]}",
+                )
+            )
+            continue
+        seen[data.company_number] = line
+        rows.append((line, data))
+    if not rows and not problems:
+        problems.append(Problem(1, "file", "The file has a header but no suppliers"))
+    return rows, problems
+
+
+def _require_maintainer(by: User) -> None:
+    if by.role not in MAINTAINERS:
+        raise ValidationFailed({"by": ["Only the Centre of Excellence or an admin can do this"]})
+
+
+def _state(supplier: Supplier, segments: list[str], frameworks: list[str]) -> dict[str, Any]:
+    return {
+        "name": supplier.name,
+        "primary_segment": supplier.primary_segment_id,
+        "segments": sorted(segments),
+        "sme": supplier.sme,
+        "frameworks": sorted(frameworks),
+        "capabilities": list(supplier.capabilities),
+        "classification": supplier.classification,
+        "clearance": supplier.clearance,
+        "accreditations": list(supplier.accreditations),
+        "regions": list(supplier.regions),
+        "website": supplier.website,
+        "description": supplier.description,
+    }
+
+
+def _wanted(data: SupplierData, segment_ids: dict[str, int]) -> dict[str, Any]:
+    return {
+        **data.fields(),
+        "primary_segment_id": segment_ids[data.segments[0]],
+    }
+
+
+@transaction.atomic
+def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResult:
+    """Import a catalogue CSV: all rows valid or nothing changes; upsert by company number."""
+    _require_maintainer(by)
+    rows, problems = parse_catalogue(raw)
+    if problems:
+        raise CatalogueInvalid(problems)
+    segment_ids = dict(Segment.objects.values_list("key", "id"))
+    framework_ids = dict(Framework.objects.values_list("key", "id"))
+    segment_keys = {v: k for k, v in segment_ids.items()}
+    framework_keys = {v: k for k, v in framework_ids.items()}
+    numbers = [data.company_number for _, data in rows]
+    existing = {
+        s.company_number: s
+        for s in Supplier.objects.filter(company_number__in=numbers).select_for_update()
+    }
+    links_s: dict[int, list[str]] = {}
+    links_f: dict[int, list[str]] = {}
+    if existing:
+        ids = [s.pk for s in existing.values()]
+        through_s = Supplier.segments.through.objects.filter(supplier_id__in=ids)
+        for supplier_id, segment_id in through_s.values_list("supplier_id", "segment_id"):
+            links_s.setdefault(supplier_id, []).append(segment_keys[segment_id])
+        through_f = Supplier.frameworks.through.objects.filter(supplier_id__in=ids)
+        for supplier_id, framework_id in through_f.values_list("supplier_id", "framework_id"):
+            links_f.setdefault(supplier_id, []).append(framework_keys[framework_id])
+    result = ImportResult()
+    to_create: list[tuple[Supplier, SupplierData]] = []
+    to_update: list[tuple[Supplier, SupplierData]] = []
+    for _, data in rows:
+        wanted = _wanted(data, segment_ids)
+        supplier = existing.get(data.company_number)
+        if supplier is None:
+            to_create.append((Supplier(company_number=data.company_number, **wanted), data))
+            result.created.append(data.company_number)
+            continue
+        before = _state(supplier, links_s.get(supplier.pk, []), links_f.get(supplier.pk, []))
+        for name, value in wanted.items():
+            setattr(supplier, name, value)
+        after = _state(supplier, list(data.segments), list(data.frameworks))
+        if before == after:
+            result.unchanged.append(data.company_number)
+        else:
+            to_update.append((supplier, data))
+            result.updated.append(data.company_number)
+    Supplier.objects.bulk_create([s for s, _ in to_create], batch_size=500)
+    if to_create and to_create[0][0].pk is None:  # backends that return no ids
+        created = dict(
+            Supplier.objects.filter(company_number__in=result.created).values_list(
+                "company_number", "id"
+            )
+        )
+        for supplier, _ in to_create:
+            supplier.pk = created[supplier.company_number]
+    if to_update:
+        columns = list(_wanted(to_update[0][1], segment_ids))
+        Supplier.objects.bulk_update([s for s, _ in to_update], columns, batch_size=500)
+    _relink([*to_create, *to_update], segment_ids, framework_ids)
+    record = CatalogueImport.objects.create(
+        imported_by=by,
+        filename=filename[:200],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        rows=len(rows),
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
+    result.record = record
+    audit_append(
+        action="catalogue.imported",
+        actor=by,
+        object_type="catalogue_import",
+        object_id=record.pk,
+        payload={
+            "filename": record.filename,
+            "sha256": record.sha256,
+            "rows": record.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": len(result.unchanged),
+        },
+    )
+    return result
+
+
+def _relink(
+    changed: list[tuple[Supplier, SupplierData]],
+    segment_ids: dict[str, int],
+    framework_ids: dict[str, int],
+) -> None:
+    """Replace the segment and framework links of the given suppliers."""
+    if not changed:
+        return
+    ids = [s.pk for s, _ in changed]
+    seg_through = Supplier.segments.through
+    fw_through = Supplier.frameworks.through
+    seg_through.objects.filter(supplier_id__in=ids).delete()
+    fw_through.objects.filter(supplier_id__in=ids).delete()
+    seg_through.objects.bulk_create(
+        [
+            seg_through(supplier_id=s.pk, segment_id=segment_ids[key])
+            for s, data in changed
+            for key in data.segments
+        ],
+        batch_size=1000,
+    )
+    fw_through.objects.bulk_create(
+        [
+            fw_through(supplier_id=s.pk, framework_id=framework_ids[key])
+            for s, data in changed
+            for key in data.frameworks
+        ],
+        batch_size=1000,
+    )
+
+
+@transaction.atomic
+def supplier_save(
+    *, by: User, values: Mapping[str, str | None], supplier: Supplier | None = None
+) -> Supplier:
+    """Create a supplier, or change one (its company number stays); values are strings."""
+    _require_maintainer(by)
+    values = dict(values)
+    if supplier is not None:
+        values["company_number"] = supplier.company_number
+    data, errors = validate_supplier(
+        values,
+        segment_keys=dict.fromkeys(Segment.objects.values_list("key", flat=True)),
+        framework_keys=dict.fromkeys(Framework.objects.values_list("key", flat=True)),
+    )
+    if data is None:
+        raise ValidationFailed(errors)
+    if supplier is None and Supplier.objects.filter(company_number=data.company_number).exists():
+        raise ValidationFailed(
+            {"company_number": [f"A supplier with company number {data.company_number} exists"]}
+        )
+    segment_ids = dict(Segment.objects.values_list("key", "id"))
+    framework_ids = dict(Framework.objects.values_list("key", "id"))
+    wanted = _wanted(data, segment_ids)
+    if supplier is None:
+        supplier = Supplier.objects.create(company_number=data.company_number, **wanted)
+        action, before = "supplier.created", None
+    else:
+        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        before = _state(
+            supplier,
+            [s.key for s in supplier.segments.all()],
+            [f.key for f in supplier.frameworks.all()],
+        )
+        for name, value in wanted.items():
+            setattr(supplier, name, value)
+        if before == _state(supplier, list(data.segments), list(data.frameworks)):
+            return supplier
+        supplier.save()
+        action = "supplier.changed"
+    _relink([(supplier, data)], segment_ids, framework_ids)
+    after = _state(supplier, list(data.segments), list(data.frameworks))
+    audit_append(
+        action=action,
+        actor=by,
+        object_type="supplier",
+        object_id=supplier.company_number,
+        payload={
+            "fields": sorted(after)
+            if before is None
+            else sorted(k for k in after if after[k] != before[k]),
+            "name": supplier.name,
+        },
+    )
+    return supplier
+
+
+def supplier_values(supplier: Supplier) -> dict[str, str]:
+    """A supplier as the strings the maintenance form and the CSV use."""
+    return {
+        "company_number": supplier.company_number,
+        "name": supplier.name,
+        "segments": LIST_SEPARATOR.join(s.key for s in supplier.segments.all()),
+        "sme": "yes" if supplier.sme else "no",
+        "frameworks": LIST_SEPARATOR.join(f.key for f in supplier.frameworks.all()),
+        "capabilities": LIST_SEPARATOR.join(supplier.capabilities),
+        "classification": supplier.classification,
+        "clearance": supplier.clearance,
+        "accreditations": LIST_SEPARATOR.join(supplier.accreditations),
+        "regions": LIST_SEPARATOR.join(supplier.regions),
+        "website": supplier.website,
+        "description": supplier.description,
+    }
+
+
+def catalogue_csv(rows: Iterable[Mapping[str, str]]) -> str:
+    """Rows (as strings by column) as catalogue CSV text."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in COLUMNS})
+    return out.getvalue()

@@ -1,0 +1,177 @@
+"""Contracts let after approved decisions: record them, who may see them, and the review
+dates their break points and ends give the decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from decisions.audit import audit_append
+from decisions.models import DecisionAction, DecisionRecord
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, CaseStatus, Role, User
+from suppliers.models import Contract, Supplier
+
+VALUE_MAX = 10**12  # pounds: a trillion is a typing error, not a contract
+BREAK_POINTS_MAX = 20
+
+
+@dataclass(frozen=True)
+class ContractDate:
+    """A date a contract gives its decision for review: a break point or the end."""
+
+    when: date
+    kind: str  # "break point" or "end"
+    contract: Contract
+
+    @property
+    def description(self) -> str:
+        """Words for the due list, like "Break point of the Acme Ltd contract"."""
+        return f"{self.kind.capitalize()} of the {self.contract.supplier.name} contract"
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    """Contracts a user may see: a department user their own department's; the Centre of
+    Excellence and auditors every department's; nobody else any."""
+    if user.role == Role.COMMERCIAL:
+        return Contract.objects.filter(department_id=user.department_id)
+    if user.role in (Role.REVIEWER, Role.AUDITOR):
+        return Contract.objects.all()
+    return Contract.objects.none()
+
+
+def current_approval(case: Case) -> DecisionRecord | None:
+    """The case's current approving decision record, if it has one."""
+    return (
+        DecisionRecord.objects.filter(
+            case=case, action=DecisionAction.APPROVE, superseded_by__isnull=True
+        )
+        .order_by("-seq")
+        .first()
+    )
+
+
+@transaction.atomic
+def contract_record(
+    *,
+    case: Case,
+    by: User,
+    supplier: Supplier | None,
+    value_gbp: Any,
+    start: date | None,
+    end: date | None,
+    break_points: Iterable[date] = (),
+    extends_incumbent: bool = False,
+) -> Contract:
+    """Record the contract a department let for its approved case."""
+    if by.role != Role.COMMERCIAL or by.department_id != case.department_id:
+        raise TransitionRefused("Only the case's own department can record its contracts.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    record = current_approval(case)
+    if case.status != CaseStatus.APPROVED or record is None:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}: record a contract once it is "
+            "approved."
+        )
+    errors: dict[str, list[str]] = {}
+    if supplier is None:
+        errors["supplier"] = ["Enter the company number of a supplier in the catalogue"]
+    if isinstance(value_gbp, bool) or not isinstance(value_gbp, int):
+        errors["value_gbp"] = ["Enter the contract value in whole pounds, like 250000"]
+    elif value_gbp < 0:
+        errors["value_gbp"] = ["The contract value must be £0 or more"]
+    elif value_gbp > VALUE_MAX:
+        errors["value_gbp"] = [f"The contract value must be £{VALUE_MAX:,} or less"]
+    if start is None:
+        errors["start"] = ["Enter the date the contract starts"]
+    if end is None:
+        errors["end"] = ["Enter the date the contract ends"]
+    elif start is not None and end <= start:
+        errors["end"] = ["The end date must be after the start date"]
+    points = sorted(set(break_points))
+    if len(points) > BREAK_POINTS_MAX:
+        errors["break_points"] = [f"Enter {BREAK_POINTS_MAX} break points or fewer"]
+    elif start is not None and end is not None and end > start:
+        outside = [p for p in points if not start < p < end]
+        if outside:
+            shown = ", ".join(f"{p.day} {p:%B %Y}" for p in outside)
+            errors["break_points"] = [
+                f"Break points must fall between the start and the end: {shown} does not"
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    assert supplier is not None and start is not None and end is not None
+    contract = Contract.objects.create(
+        case=case,
+        record=record,
+        department_id=case.department_id,
+        supplier=supplier,
+        segment_id=supplier.primary_segment_id,
+        value_gbp=value_gbp,
+        start_date=start,
+        end_date=end,
+        break_points=[p.isoformat() for p in points],
+        extends_incumbent=bool(extends_incumbent),
+        recorded_by=by,
+    )
+    audit_append(
+        action="contract.recorded",
+        actor=by,
+        object_type="contract",
+        object_id=contract.pk,
+        payload={
+            "case": case.reference,
+            "record_seq": record.seq,
+            "supplier": supplier.company_number,
+            "value_gbp": value_gbp,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "break_points": contract.break_points,
+            "extends_incumbent": contract.extends_incumbent,
+        },
+    )
+    return contract
+
+
+def _dates(contract: Contract) -> list[ContractDate]:
+    found = [
+        ContractDate(date.fromisoformat(p), "break point", contract) for p in contract.break_points
+    ]
+    found.append(ContractDate(contract.end_date, "end", contract))
+    return found
+
+
+def contract_review_dates(record: DecisionRecord) -> list[ContractDate]:
+    """Every break point and end of the contracts let for the record's case, soonest first."""
+    contracts = Contract.objects.filter(case_id=record.case_id).select_related("supplier")
+    return sorted((d for c in contracts for d in _dates(c)), key=lambda d: (d.when, d.kind))
+
+
+def next_review_date(record: DecisionRecord, *, today: date) -> date:
+    """The record's review-by date, or the first contract break point or end before it that
+    has not passed yet (an ended contract counts even when past)."""
+    dates = [d.when for d in contract_review_dates(record) if d.when >= today or d.kind == "end"]
+    return min([record.review_by, *dates])
+
+
+def contract_due_record_ids(*, today: date, until: date) -> set[int]:
+    """Current approving records of cases whose contracts reach a break point between today
+    and `until`, or end by `until`: the review-by list can show them as due."""
+    cases: set[int] = set()
+    for contract in Contract.objects.only("case_id", "end_date", "break_points"):
+        if contract.end_date <= until or any(
+            today <= date.fromisoformat(p) <= until for p in contract.break_points
+        ):
+            cases.add(contract.case_id)
+    if not cases:
+        return set()
+    return set(
+        DecisionRecord.objects.filter(
+            case_id__in=cases, action=DecisionAction.APPROVE, superseded_by__isnull=True
+        ).values_list("pk", flat=True)
+    )

@@ -1,0 +1,219 @@
+"""Forms of the supplier pages: search, catalogue upload, supplier maintenance, contracts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from decisions.forms import DateInputMixin
+from suppliers.catalogue import (
+    DESCRIPTION_MAX,
+    FILE_MAX,
+    LIST_SEPARATOR,
+    NAME_MAX,
+    WEBSITE_MAX,
+)
+from suppliers.models import Framework, Segment
+from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
+
+SME_CHOICES = [("", "Any size"), ("yes", "SMEs only"), ("no", "Large firms only")]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+Q_MAX = 100
+VALUE_PATTERN = re.compile(r"^£?\s*[\d,]+$")
+BREAK_POINT = re.compile(
+    r"^\s*(\d{1,2})[ /.-](\d{1,2})[ /.-](\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})\s*$"
+)
+
+
+def errors_for_summary(
+    form: forms.Form, anchors: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(message, link) pairs for the error summary, in field order."""
+    anchors = anchors or {}
+    pairs: list[tuple[str, str]] = []
+    for name, field in form.fields.items():
+        multiple = isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+        anchor = anchors.get(name, f"#id_{name}_0" if multiple else f"#id_{name}")
+        pairs += [(str(e), anchor) for e in form.errors.get(name, [])]
+    pairs += [(str(e), "#main-content") for e in form.non_field_errors()]
+    return pairs
+
+
+class SupplierSearchForm(forms.Form):
+    """The supplier search's filters (a GET form)."""
+
+    q = forms.CharField(
+        required=False, max_length=Q_MAX, label="Name, company number or capability"
+    )
+    segment = forms.ChoiceField(required=False)
+    framework = forms.ChoiceField(required=False)
+    sme = forms.ChoiceField(required=False, choices=SME_CHOICES)
+
+    def __init__(
+        self, *args: Any, segments: list[Segment], frameworks: list[Framework], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", "All segments")] + [
+            (s.key, s.name) for s in segments
+        ]
+        self.fields["framework"].choices = [("", "Any framework")] + [
+            (f.key, f.name) for f in frameworks
+        ]
+
+
+class CatalogueUploadForm(forms.Form):
+    file = forms.FileField(error_messages={"required": "Select a catalogue CSV file"})
+
+    def clean_file(self) -> Any:
+        """Refuse files over the size limit before reading them."""
+        upload = self.cleaned_data["file"]
+        if upload.size > FILE_MAX:
+            raise forms.ValidationError(f"The file must be smaller than {FILE_MAX // 2**20} MB")
+        return upload
+
+
+class SupplierForm(forms.Form):
+    """One supplier: the catalogue's columns as form fields (validated by the service)."""
+
+    company_number = forms.CharField(required=False, max_length=20)
+    name = forms.CharField(required=False, max_length=NAME_MAX * 2)
+    primary_segment = forms.ChoiceField(required=False, label="Main segment")
+    other_segments = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Other segments"
+    )
+    sme = forms.ChoiceField(required=False, choices=YES_NO, widget=forms.RadioSelect)
+    frameworks = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    capabilities = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    classification = forms.ChoiceField(
+        required=False, choices=list(CLASSIFICATIONS.items()), widget=forms.RadioSelect
+    )
+    clearance = forms.ChoiceField(
+        required=False, choices=list(CLEARANCES.items()), widget=forms.RadioSelect
+    )
+    accreditations = forms.MultipleChoiceField(
+        required=False, choices=list(ACCREDITATIONS.items()), widget=forms.CheckboxSelectMultiple
+    )
+    regions = forms.MultipleChoiceField(
+        required=False, choices=list(REGIONS.items()), widget=forms.CheckboxSelectMultiple
+    )
+    website = forms.CharField(required=False, max_length=WEBSITE_MAX * 2)
+    description = forms.CharField(
+        required=False, max_length=DESCRIPTION_MAX * 2, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(
+        self, *args: Any, segments: list[Segment], frameworks: list[Framework], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(s.key, s.name) for s in segments]
+        self.fields["primary_segment"].choices = [("", "Choose a segment"), *choices]
+        self.fields["other_segments"].choices = choices
+        self.fields["frameworks"].choices = [(f.key, f.name) for f in frameworks]
+
+    def values(self) -> dict[str, str]:
+        """The supplier as the catalogue's strings, for supplier_save."""
+        data = self.cleaned_data
+        segments = [data["primary_segment"]] if data["primary_segment"] else []
+        segments += [s for s in data["other_segments"] if s not in segments]
+        return {
+            "company_number": data["company_number"],
+            "name": data["name"],
+            "segments": LIST_SEPARATOR.join(segments),
+            "sme": data["sme"],
+            "frameworks": LIST_SEPARATOR.join(data["frameworks"]),
+            "capabilities": LIST_SEPARATOR.join(
+                c for c in re.split(r"[;,\n]", data["capabilities"]) if c.strip()
+            ),
+            "classification": data["classification"],
+            "clearance": data["clearance"],
+            "accreditations": LIST_SEPARATOR.join(data["accreditations"]),
+            "regions": LIST_SEPARATOR.join(data["regions"]),
+            "website": data["website"],
+            "description": data["description"],
+        }
+
+
+def initial_from(values: dict[str, str]) -> dict[str, Any]:
+    """Form initial data from a supplier's catalogue strings."""
+    segments = [s for s in values["segments"].split(LIST_SEPARATOR) if s]
+
+    def split(name: str) -> list[str]:
+        return [v for v in values[name].split(LIST_SEPARATOR) if v]
+
+    return {
+        **values,
+        "primary_segment": segments[0] if segments else "",
+        "other_segments": segments[1:],
+        "frameworks": split("frameworks"),
+        "capabilities": ", ".join(split("capabilities")),
+        "accreditations": split("accreditations"),
+        "regions": split("regions"),
+    }
+
+
+# Service error keys -> form fields.
+SUPPLIER_FIELDS = {"segments": "primary_segment"}
+
+
+class ContractForm(DateInputMixin):
+    """A contract: supplier, value, start, end, break points, whether it extends an incumbent."""
+
+    DATES = {"start": "The start date", "end": "The end date"}
+
+    supplier = forms.CharField(
+        max_length=20,
+        error_messages={"required": "Enter the supplier's company number"},
+    )
+    value_gbp = forms.CharField(
+        max_length=30, error_messages={"required": "Enter the contract value in pounds"}
+    )
+    break_points = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
+    extends_incumbent = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select yes if the contract extends an incumbent supplier's work",
+            "invalid_choice": "Select yes if the contract extends an incumbent supplier's work",
+        },
+    )
+
+    def clean_value_gbp(self) -> int:
+        """Whole pounds, allowing a pound sign and thousands commas."""
+        text = self.cleaned_data["value_gbp"].strip()
+        if text.startswith("-"):
+            raise forms.ValidationError("The contract value must be £0 or more")
+        if not VALUE_PATTERN.match(text):
+            raise forms.ValidationError("Enter the contract value in whole pounds, like 250000")
+        return int(text.lstrip("£").replace(",", "").strip())
+
+    def clean_break_points(self) -> list[date]:
+        """One date a line, as 27 3 2027, 27/3/2027 or 2027-03-27."""
+        found = []
+        for line in self.cleaned_data["break_points"].splitlines():
+            if not line.strip():
+                continue
+            match = BREAK_POINT.match(line)
+            try:
+                if match is None:
+                    raise ValueError
+                if match.group(1):
+                    day, month, year = (int(match.group(n)) for n in (1, 2, 3))
+                else:
+                    year, month, day = (int(match.group(n)) for n in (4, 5, 6))
+                found.append(date(year, month, day))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"{line.strip()[:30]!r} is not a date: enter one break point a line, "
+                    "like 27 3 2027"
+                ) from None
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for prefix, label in self.DATES.items():
+            if self.dates.get(prefix) is None and f"{prefix}_day" not in self.errors:
+                self.add_error(f"{prefix}_day", f"Enter {label[0].lower()}{label[1:]}")
+        return cleaned

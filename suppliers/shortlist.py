@@ -1,0 +1,230 @@
+"""The shortlist for a case: suppliers that fit the recommended option and the runner-up,
+each with a score and the reasons it is on the list, beside the segment's approach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from decisions.models import Assessment, DecisionAction, DecisionRecord
+from sourcing.case_forms import OPTION_LABELS
+from sourcing.models import Case
+from suppliers.models import Framework, Segment, Supplier
+from suppliers.reference import (
+    ACCREDITATIONS,
+    CLASSIFICATION_RANK,
+    CLASSIFICATIONS,
+    CLEARANCES,
+    SERVICE_CAPABILITIES,
+)
+
+PER_OPTION = 5
+SEGMENT_FIT = 30
+SERVICE_FIT = 15
+FRAMEWORK_ROUTE = 15
+CAPABILITY_MATCH = 8
+CAPABILITIES_COUNTED = 3
+ASSURANCE = 5
+CLEARED_STAFF = 3
+# SME preference by option: small lots and staged work suit small firms best.
+SME_POINTS = {"innovate": 12, "procure": 8, "build": 6, "buy": 3, "partner": 3}
+SME_REASON = "An SME: small firms are preferred where the work can be split into lots or stages"
+STRICTEST = "secret"
+SERVICE_LABELS = {
+    "citizen_facing": "citizen-facing services",
+    "internal_system": "internal systems",
+    "infrastructure": "infrastructure",
+    "end_user_computing": "end-user computing",
+    "data_analytics": "data and analytics",
+}
+
+
+@dataclass(frozen=True)
+class ShortlistEntry:
+    """One supplier on the shortlist for one option."""
+
+    option: str
+    supplier: Supplier
+    score: int
+    reasons: tuple[str, ...]
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What the shortlist is drawn for: the assessment, its options and the classification."""
+
+    case: Case
+    assessment: Assessment
+    options: tuple[tuple[str, str], ...]  # (option, "Recommended" / "Decided" / "Runner-up")
+    classification: str
+
+
+def _assessment_of(subject: Case | Assessment) -> Assessment | None:
+    if isinstance(subject, Assessment):
+        return subject
+    return (
+        subject.assessments.filter(answers_version=subject.answers_version)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def shortlist_basis(subject: Case | Assessment) -> Basis | None:
+    """The options to shortlist for: the decided (else recommended) option and the runner-up."""
+    assessment = _assessment_of(subject)
+    if assessment is None:
+        return None
+    case = subject if isinstance(subject, Case) else assessment.case
+    result = assessment.result
+    record = (
+        DecisionRecord.objects.filter(
+            case_id=case.pk, action=DecisionAction.APPROVE, superseded_by__isnull=True
+        )
+        .order_by("-seq")
+        .first()
+    )
+    if record is not None and record.decided_option:
+        first, role = record.decided_option, "Decided"
+    else:
+        first, role = result.get("recommended") or "", "Recommended"
+    if not first:
+        return None
+    viable = result.get("viable", {})
+    runner = next(
+        (o for o in result.get("ranking", []) if o != first and viable.get(o, True)), None
+    )
+    options = ((first, role),) + (((runner, "Runner-up"),) if runner else ())
+    needed = str(assessment.answers.get("data_classification", ""))
+    # An unknown classification is treated as the strictest: never list the unaccredited.
+    return Basis(
+        case=case,
+        assessment=assessment,
+        options=options,
+        classification=needed if needed in CLASSIFICATIONS else STRICTEST,
+    )
+
+
+def _score(
+    supplier: Supplier,
+    *,
+    option: str,
+    fitting: dict[int, Segment],
+    routes: dict[int, Framework],
+    answers: dict[str, Any],
+) -> tuple[int, list[str], Segment] | None:
+    segments = [s for s in supplier.segments.all() if s.pk in fitting]
+    if not segments:
+        return None
+    service = str(answers.get("service_type", ""))
+    suited = [s for s in segments if service in s.service_types]
+    segment = (suited or segments)[0]
+    label = OPTION_LABELS.get(option, option)
+    score = SEGMENT_FIT
+    reasons = [f"{segment.name}: a segment that fits {label}"]
+    if suited:
+        score += SERVICE_FIT
+        reasons.append(f"The segment serves {SERVICE_LABELS.get(service, service)}")
+    wanted = SERVICE_CAPABILITIES.get(service, ())
+    matched = [c for c in wanted if c in supplier.capabilities][:CAPABILITIES_COUNTED]
+    if matched:
+        score += CAPABILITY_MATCH * len(matched)
+        reasons.append("Offers " + ", ".join(matched))
+    on = [f for f in supplier.frameworks.all() if f.pk in routes]
+    if on:
+        score += FRAMEWORK_ROUTE
+        names = " and ".join(f.name for f in on)
+        reasons.append(f"On {names}, a route to market for {label}")
+    needed = str(answers.get("data_classification", STRICTEST))
+    reasons.append(
+        f"Accredited for {CLASSIFICATIONS[supplier.classification]} data "
+        f"(the case needs {CLASSIFICATIONS.get(needed, CLASSIFICATIONS[STRICTEST])})"
+    )
+    if answers.get("criticality") in ("high", "critical"):
+        held = [a for a in ("cyber-essentials-plus", "iso-27001") if a in supplier.accreditations]
+        if held:
+            score += ASSURANCE
+            names = " and ".join(ACCREDITATIONS[a] for a in held)
+            reasons.append(f"Holds {names}, for a {answers['criticality']}-impact service")
+    if needed != "official" and supplier.clearance in ("sc", "dv"):
+        score += CLEARED_STAFF
+        reasons.append(f"Staff hold {CLEARANCES[supplier.clearance]} clearance")
+    if supplier.sme:
+        score += SME_POINTS.get(option, 0)
+        reasons.append(SME_REASON)
+    return score, reasons, segment
+
+
+def shortlist_for(
+    subject: Case | Assessment, *, per_option: int = PER_OPTION
+) -> list[ShortlistEntry]:
+    """Suppliers for the decided or recommended option and the runner-up, best first.
+
+    Only suppliers in a segment that fits the option and accredited for the case's data
+    classification are considered; the score adds segment, service, capability, framework,
+    assurance, clearance and SME points, and every point has its reason.
+    """
+    basis = shortlist_basis(subject)
+    if basis is None:
+        return []
+    return _entries(basis, per_option=per_option)
+
+
+def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
+    allowed = [
+        c
+        for c, rank in CLASSIFICATION_RANK.items()
+        if rank >= CLASSIFICATION_RANK[basis.classification]
+    ]
+    segments = list(Segment.objects.all())
+    frameworks = list(Framework.objects.all())
+    answers = {**basis.assessment.answers, "data_classification": basis.classification}
+    entries: list[ShortlistEntry] = []
+    for option, _ in basis.options:
+        fitting = {s.pk: s for s in segments if option in s.fits}
+        routes = {f.pk: f for f in frameworks if option in f.options}
+        candidates = (
+            Supplier.objects.filter(segments__in=list(fitting), classification__in=allowed)
+            .distinct()
+            .prefetch_related("segments", "frameworks")
+        )
+        scored = []
+        for supplier in candidates:
+            found = _score(supplier, option=option, fitting=fitting, routes=routes, answers=answers)
+            if found is not None:
+                score, reasons, segment = found
+                scored.append(ShortlistEntry(option, supplier, score, tuple(reasons), segment))
+        scored.sort(key=lambda e: (-e.score, e.supplier.name, e.supplier.company_number))
+        entries.extend(scored[:per_option])
+    return entries
+
+
+def shortlist_context(
+    subject: Case | Assessment, *, per_option: int = PER_OPTION
+) -> dict[str, Any]:
+    """`shortlist` for templates/includes/supplier_shortlist.html: one group per option, with
+    the segments' approach guidance beside the suppliers."""
+    basis = shortlist_basis(subject)
+    if basis is None:
+        return {"shortlist": {"groups": [], "available": False}}
+    entries = _entries(basis, per_option=per_option)
+    segments = list(Segment.objects.all())
+    groups = []
+    for option, role in basis.options:
+        groups.append(
+            {
+                "option": option,
+                "label": OPTION_LABELS.get(option, option),
+                "role": role,
+                "entries": [e for e in entries if e.option == option],
+                "segments": [s for s in segments if option in s.fits],
+            }
+        )
+    return {
+        "shortlist": {
+            "available": True,
+            "case": basis.case,
+            "groups": groups,
+            "classification": CLASSIFICATIONS[basis.classification],
+        }
+    }

@@ -1,0 +1,430 @@
+"""Supplier pages: market segments, the supplier search, supplier detail and maintenance,
+catalogue import, a case's shortlist, contracts and the concentration radar.
+
+Access is declared in sourcing.access.PERMISSIONS; cases and contracts are looked up through
+cases_visible_to / contracts_visible_to and the department scope, so what a user may not
+see is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sourcing.access import get_scoped_or_404, role_of
+from sourcing.case_forms import OPTION_LABELS
+from sourcing.cases import cases_visible_to
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import Case, CaseStatus, Role, User
+from suppliers import catalogue
+from suppliers.concentration import radar
+from suppliers.contracts import (
+    contract_record,
+    contract_review_dates,
+    contracts_visible_to,
+    current_approval,
+)
+from suppliers.forms import (
+    SUPPLIER_FIELDS,
+    CatalogueUploadForm,
+    ContractForm,
+    SupplierForm,
+    SupplierSearchForm,
+    errors_for_summary,
+    initial_from,
+)
+from suppliers.models import CatalogueImport, Contract, Framework, Segment, Supplier
+from suppliers.reference import (
+    ACCREDITATIONS,
+    CLASSIFICATIONS,
+    CLEARANCES,
+    REGIONS,
+    SAMPLE_CATALOGUE_PATH,
+)
+from suppliers.shortlist import shortlist_context
+
+PAGE_SIZE = 25
+CONTRACT_PAGE_SIZE = 50
+MAINTAINERS = {Role.ADMIN, Role.REVIEWER}
+CHANGES_SHOWN = 100
+CONTRACT_ANCHORS = {
+    "start_day": "#start-day",
+    "end_day": "#end-day",
+    "extends_incumbent": "#id_extends_incumbent_0",
+}
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only signed-in users this far)."""
+    return cast(User, request.user)
+
+
+def _paginate(
+    request: HttpRequest, items: QuerySet[Any], params: dict[str, str], size: int
+) -> dict[str, Any]:
+    """A page of items and the GOV.UK pagination links that keep the search parameters."""
+    page = Paginator(items, size).get_page(request.GET.get("page"))
+
+    def href(number: int) -> str:
+        return "?" + urlencode({**params, "page": number})
+
+    links = [
+        {"ellipsis": True}
+        if number == Paginator.ELLIPSIS
+        else {"number": number, "href": href(number), "current": number == page.number}
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    ]
+    return {
+        "page": page,
+        "page_links": links if page.paginator.num_pages > 1 else [],
+        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
+        "next_href": href(page.next_page_number()) if page.has_next() else None,
+    }
+
+
+def _labels(keys: list[str], names: dict[str, str]) -> list[str]:
+    return [names.get(k, k) for k in keys]
+
+
+# Segments ---------------------------------------------------------------------------------------
+
+
+@require_safe
+def segment_list(request: HttpRequest) -> HttpResponse:
+    """The eight market segments: business model, incentives, options and approach."""
+    segments = [
+        {"segment": s, "fits": _labels(s.fits, OPTION_LABELS)} for s in Segment.objects.all()
+    ]
+    return render(request, "suppliers/segment_list.html", {"segments": segments})
+
+
+@require_safe
+def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One segment: how it makes money, what it wants, how to approach it, its suppliers."""
+    segment = get_object_or_404(Segment, key=key)
+    context = {
+        "segment": segment,
+        "fits": _labels(segment.fits, OPTION_LABELS),
+        "supplier_count": segment.suppliers.count(),
+        "sme_count": segment.suppliers.filter(sme=True).count(),
+    }
+    return render(request, "suppliers/segment_detail.html", context)
+
+
+# Suppliers --------------------------------------------------------------------------------------
+
+
+def supplier_search(
+    suppliers: QuerySet[Supplier],
+    *,
+    q: str = "",
+    segment: str = "",
+    framework: str = "",
+    sme: str = "",
+) -> QuerySet[Supplier]:
+    """Suppliers filtered by text, segment, framework and size."""
+    if q:
+        suppliers = suppliers.filter(
+            Q(search_text__icontains=q.lower()) | Q(company_number=q.upper())
+        )
+    if segment:
+        suppliers = suppliers.filter(segments__key=segment)
+    if framework:
+        suppliers = suppliers.filter(frameworks__key=framework)
+    if sme:
+        suppliers = suppliers.filter(sme=sme == "yes")
+    return suppliers
+
+
+@require_safe
+def supplier_list(request: HttpRequest) -> HttpResponse:
+    """Search and filter the catalogue by name, segment, framework and size; paginated."""
+    segments = list(Segment.objects.all())
+    frameworks = list(Framework.objects.all())
+    form = SupplierSearchForm(request.GET, segments=segments, frameworks=frameworks)
+    suppliers = Supplier.objects.for_list()
+    params: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
+    if form.is_valid():
+        params = {k: v.strip() for k, v in form.cleaned_data.items() if v and v.strip()}
+        suppliers = supplier_search(suppliers, **params)
+    else:
+        errors = errors_for_summary(form)
+        suppliers = suppliers.none()
+    context = {
+        "form": form,
+        "errors": errors,
+        "filtered": bool(params),
+        "can_maintain": role_of(request.user) in MAINTAINERS,
+        **_paginate(request, suppliers, params, PAGE_SIZE),
+    }
+    return render(request, "suppliers/supplier_list.html", context)
+
+
+def _supplier(company_number: str) -> Supplier:
+    found = (
+        Supplier.objects.select_related("primary_segment")
+        .prefetch_related("segments", "frameworks")
+        .filter(company_number=company_number)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
+    """One supplier: segments, size, frameworks, capabilities, accreditation, regions."""
+    supplier = _supplier(company_number)
+    user = _user(request)
+    contracts = contracts_visible_to(user).filter(supplier=supplier).for_list()
+    context = {
+        "supplier": supplier,
+        "classification": CLASSIFICATIONS[supplier.classification],
+        "clearance": CLEARANCES[supplier.clearance],
+        "accreditations": _labels(supplier.accreditations, ACCREDITATIONS),
+        "regions": _labels(supplier.regions, REGIONS),
+        "contracts": contracts,
+        "can_maintain": user.role in MAINTAINERS,
+    }
+    return render(request, "suppliers/supplier_detail.html", context)
+
+
+def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> HttpResponse:
+    segments = list(Segment.objects.all())
+    frameworks = list(Framework.objects.all())
+    initial = initial_from(catalogue.supplier_values(supplier)) if supplier else {}
+    posted = request.POST if request.method == "POST" else None
+    form = SupplierForm(posted, initial=initial, segments=segments, frameworks=frameworks)
+    if posted is not None and form.is_valid():
+        try:
+            saved = catalogue.supplier_save(
+                by=_user(request), values=form.values(), supplier=supplier
+            )
+        except ValidationFailed as failed:
+            for key, problems in failed.errors.items():
+                name = SUPPLIER_FIELDS.get(key, key)
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            messages.success(request, f"{saved.name} is saved")
+            return redirect("supplier_detail", company_number=saved.company_number)
+    context = {
+        "supplier": supplier,
+        "form": form,
+        "errors": errors_for_summary(form),
+        "list_separator_hint": "Separate capabilities with commas, like: case management, crm",
+    }
+    return render(request, "suppliers/supplier_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def supplier_new(request: HttpRequest) -> HttpResponse:
+    """Add one supplier to the catalogue (the Centre of Excellence and admins)."""
+    return _supplier_form_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def supplier_edit(request: HttpRequest, company_number: str) -> HttpResponse:
+    """Change a supplier's details (the Centre of Excellence and admins)."""
+    return _supplier_form_page(request, _supplier(company_number))
+
+
+# Catalogue import -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def catalogue_import(request: HttpRequest) -> HttpResponse:
+    """Upload a catalogue CSV: every row checked; all imported, or nothing and every problem."""
+    form = CatalogueUploadForm(request.POST or None, request.FILES or None)
+    problems: list[catalogue.Problem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = catalogue.catalogue_import(
+                by=_user(request), raw=upload.read(), filename=upload.name or ""
+            )
+        except catalogue.CatalogueInvalid as invalid:
+            problems = invalid.problems
+            count = len(problems)
+            form.add_error(
+                "file",
+                f"The file has {count} problem{'s' if count != 1 else ''}: nothing was imported",
+            )
+        else:
+            assert result.record is not None
+            return redirect("catalogue_import_detail", pk=result.record.pk)
+    context = {
+        "form": form,
+        "errors": errors_for_summary(form),
+        "problems": problems[: catalogue.PROBLEMS_SHOWN],
+        "more_problems": max(len(problems) - catalogue.PROBLEMS_SHOWN, 0),
+        "columns": COLUMN_DOCS,
+        "recent": CatalogueImport.objects.select_related("imported_by")[:5],
+    }
+    return render(request, "suppliers/catalogue_import.html", context)
+
+
+# The documented columns (docs/suppliers.md says the same).
+COLUMN_DOCS: tuple[tuple[str, str], ...] = (
+    ("company_number", "Required. Companies House number: 8 digits, or 2 letters and 6 digits."),
+    ("name", f"Required. Up to {catalogue.NAME_MAX} characters."),
+    ("segments", "Required. Segment keys separated by ';', the main one first."),
+    ("sme", "Required. yes or no."),
+    ("frameworks", "Framework keys separated by ';' (may be empty)."),
+    ("capabilities", "Capability tags separated by ';' (up to 30, each up to 50 characters)."),
+    ("classification", "official, official_sensitive or secret (empty means official)."),
+    ("clearance", "Staff clearance: none, bpss, sc or dv (empty means none)."),
+    ("accreditations", "Separated by ';': " + ", ".join(ACCREDITATIONS) + "."),
+    ("regions", "Separated by ';': " + ", ".join(REGIONS) + "."),
+    ("website", "Optional. An address starting https://."),
+    ("description", f"Optional. Up to {catalogue.DESCRIPTION_MAX} characters."),
+)
+
+
+@require_safe
+def catalogue_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What an import created, updated and left unchanged."""
+    record = get_object_or_404(CatalogueImport.objects.select_related("imported_by"), pk=pk)
+    shown = set(record.created[:CHANGES_SHOWN]) | set(record.updated[:CHANGES_SHOWN])
+    names = dict(
+        Supplier.objects.filter(company_number__in=shown).values_list("company_number", "name")
+    )
+    context = {
+        "record": record,
+        "created": [(n, names.get(n, "")) for n in record.created[:CHANGES_SHOWN]],
+        "updated": [(n, names.get(n, "")) for n in record.updated[:CHANGES_SHOWN]],
+        "shown_limit": CHANGES_SHOWN,
+    }
+    return render(request, "suppliers/catalogue_import_detail.html", context)
+
+
+@require_safe
+def catalogue_sample(request: HttpRequest) -> HttpResponse:
+    """The sample catalogue CSV, with every column."""
+    response = HttpResponse(
+        SAMPLE_CATALOGUE_PATH.read_bytes(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="catalogue_sample.csv"'
+    return response
+
+
+# A case's shortlist -----------------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    user = _user(request)
+    return get_scoped_or_404(
+        cases_visible_to(user).select_related("department"), user, reference=reference
+    )
+
+
+@require_safe
+def case_shortlist(request: HttpRequest, reference: str) -> HttpResponse:
+    """Suppliers to engage for the case's recommended option and runner-up, explained."""
+    case = _case(request, reference)
+    return render(
+        request, "suppliers/case_shortlist.html", {"case": case, **shortlist_context(case)}
+    )
+
+
+# Contracts --------------------------------------------------------------------------------------
+
+
+@require_safe
+def contract_list(request: HttpRequest) -> HttpResponse:
+    """Contracts let after approved decisions (a department user: their own department's)."""
+    user = _user(request)
+    contracts = contracts_visible_to(user).for_list()
+    rows = []
+    context = _paginate(request, contracts, {}, CONTRACT_PAGE_SIZE)
+    for contract in context["page"].object_list:
+        rows.append({"contract": contract, "breaks": contract.break_points})
+    approved = (
+        Case.objects.filter(department_id=user.department_id, status=CaseStatus.APPROVED).order_by(
+            "reference"
+        )
+        if user.role == Role.COMMERCIAL
+        else Case.objects.none()
+    )
+    count = context["page"].paginator.count
+    context.update(
+        {
+            "rows": rows,
+            "approved": approved,
+            "is_department": user.role == Role.COMMERCIAL,
+            "heading": f"{count} contract{'s' if count != 1 else ''}",
+        }
+    )
+    return render(request, "suppliers/contract_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Record a contract let for an approved case of the user's department."""
+    case = _case(request, reference)
+    form = ContractForm(request.POST if request.method == "POST" else None)
+    refused = ""
+    if form.is_bound and form.is_valid():
+        number = form.cleaned_data["supplier"].strip().upper()
+        supplier = Supplier.objects.filter(company_number=number).first()
+        try:
+            contract = contract_record(
+                case=case,
+                by=_user(request),
+                supplier=supplier,
+                value_gbp=form.cleaned_data["value_gbp"],
+                start=form.dates.get("start"),
+                end=form.dates.get("end"),
+                break_points=form.cleaned_data["break_points"],
+                extends_incumbent=form.cleaned_data["extends_incumbent"] == "yes",
+            )
+        except ValidationFailed as failed:
+            for key, problems in failed.errors.items():
+                name = {"start": "start_day", "end": "end_day"}.get(key, key)
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        except TransitionRefused as refusal:
+            refused = str(refusal)
+        else:
+            messages.success(
+                request,
+                f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded",
+            )
+            return redirect("contract_record", reference=case.reference)
+    errors = errors_for_summary(form, CONTRACT_ANCHORS)
+    if refused:
+        errors.append((refused, "#main-content"))
+    record = current_approval(case)
+    context = {
+        "case": case,
+        "form": form,
+        "errors": errors,
+        "approved": case.status == CaseStatus.APPROVED and record is not None,
+        "record": record,
+        "contracts": Contract.objects.filter(case=case).for_list(),
+        "review_dates": contract_review_dates(record) if record else [],
+        "start": form.date_parts("start"),
+        "end": form.date_parts("end"),
+    }
+    return render(request, "suppliers/contract_form.html", context)
+
+
+# Concentration radar ----------------------------------------------------------------------------
+
+
+@require_safe
+def concentration_radar(request: HttpRequest) -> HttpResponse:
+    """Where government depends on few suppliers: value, shares and HHI per segment."""
+    contracts = Contract.objects.select_related("supplier", "department")
+    context = {**radar(contracts), "generated_at": timezone.now()}
+    return render(request, "suppliers/concentration_radar.html", context)

@@ -1,0 +1,112 @@
+"""The concentration radar's figures on small, hand-computed examples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from sourcing.models import Department, User
+from suppliers.catalogue import supplier_save
+from suppliers.concentration import hhi, hhi_level, joint_demand, percent, radar, totals
+from suppliers.models import Contract, Segment
+from tests.suppliers.helpers import approved_case, assessed_case, row
+
+ClientAs = Callable[[User | None], Client]
+
+
+def test_hhi_is_the_sum_of_squared_percentage_shares() -> None:
+    assert hhi([600, 300, 100]) == 60**2 + 30**2 + 10**2 == 4600
+    assert hhi([1, 1, 1, 1]) == 2500
+    assert hhi([5]) == 10_000
+    assert hhi([1, 2]) == round((100 / 3) ** 2 + (200 / 3) ** 2) == 5556
+    assert hhi([]) is None and hhi([0, 0]) is None
+    assert hhi_level(2501) == "Highly concentrated" and hhi_level(2500) == "Moderately concentrated"
+    assert hhi_level(1499) == "Not concentrated" and percent(1, 3) == 33 and percent(2, 3) == 67
+
+
+def _contract(supplier, department, case_id, value):  # type: ignore[no-untyped-def]
+    return Contract(
+        supplier=supplier,
+        department=department,
+        case_id=case_id,
+        segment_id=supplier.primary_segment_id,
+        value_gbp=value,
+    )
+
+
+def test_segment_figures_and_warnings_on_a_hand_computed_example(
+    users: dict[str, User], dept_a: Department, dept_b: Department
+) -> None:
+    def make(number: str, name: str, segment: str):  # type: ignore[no-untyped-def]
+        return supplier_save(
+            by=users["admin"],
+            values=row(company_number=number, name=name, segments=segment),
+        )
+
+    a, b, c = (make(f"0000000{n}", f"SI {n}", "systems-integrators") for n in (1, 2, 3))
+    quarter = [make(f"1000000{n}", f"SaaS {n}", "saas-platforms") for n in range(4)]
+    contracts = [
+        _contract(a, dept_a, 1, 400_000),
+        _contract(a, dept_b, 2, 200_000),  # A: 600k of 1m = 60%
+        _contract(b, dept_a, 3, 300_000),
+        _contract(c, dept_b, 4, 100_000),
+        *(_contract(s, dept_a, 10 + i, 50_000) for i, s in enumerate(quarter)),  # 25% each
+    ]
+    suppliers, segments = totals(contracts)
+    by_key = {s.segment.key: s for s in segments}
+    si, saas = by_key["systems-integrators"], by_key["saas-platforms"]
+    assert (si.value, si.contracts, si.decisions, si.suppliers) == (1_000_000, 4, 4, 3)
+    assert (si.hhi, si.top_name, si.top_share, si.top_n_share) == (4600, "SI 1", 60, 100)
+    assert si.level == "Highly concentrated"
+    assert si.warnings == [
+        "SI 1 holds 60% of the contract value in this segment (over 25%)",
+        "Highly concentrated: HHI 4,600 is over 2,500",
+    ]
+    assert (saas.hhi, saas.top_share, saas.warnings) == (2500, 25, [])  # 25% is not over 25%
+    assert by_key["hardware-resellers"].hhi is None
+    assert suppliers[0].supplier == a and suppliers[0].value == 600_000
+    assert suppliers[0].decisions == 2 and suppliers[0].department_names == [
+        "Department A",
+        "Department B",
+    ]
+    shown = radar(contracts)
+    assert [s.segment.key for s, _ in shown["warnings"]] == ["systems-integrators"] * 2
+    assert shown["charts"]["hhi"]["bars"][2]["warn"] is True
+    assert Segment.objects.count() == len(shown["charts"]["segments"]["bars"]) == 8
+
+
+def test_the_same_need_in_two_departments_is_joint_demand(users: dict[str, User]) -> None:
+    from sourcing.cases import case_submit
+
+    for who in ("commercial", "outsider"):
+        case_submit(case=assessed_case(users[who]), by=users[who])
+    assessed_case(users["commercial"])  # a draft is not counted
+    groups = joint_demand()
+    assert len(groups) == 1
+    assert groups[0].departments == ("Department A", "Department B")
+    assert len(groups[0].cases) == 2
+
+
+def test_the_radar_page_flags_a_concentrated_segment_for_reviewers(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    from suppliers.contracts import contract_record
+
+    supplier = supplier_save(by=users["admin"], values=row())
+    case = approved_case(users["commercial"], users["reviewer"])
+    from datetime import date
+
+    contract_record(
+        case=case,
+        by=users["commercial"],
+        supplier=supplier,
+        value_gbp=900_000,
+        start=date(2026, 1, 1),
+        end=date(2028, 1, 1),
+    )
+    html = client_as(users["reviewer"]).get("/concentration/").content.decode()
+    assert "Example Software Ltd holds 100% of the contract value" in html
+    assert 'role="img"' in html and '<title id="chart-hhi-title">' in html
+    assert "£900,000" in html and "10,000" in html
+    assert client_as(users["commercial"]).get("/concentration/").status_code == 403

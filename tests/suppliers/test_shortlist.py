@@ -1,0 +1,122 @@
+"""The shortlist: suppliers for the recommended option and the runner-up, explained, and never
+one lacking the accreditation the case's data classification needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from decisions.models import Assessment
+from sourcing.models import User
+from suppliers.catalogue import catalogue_import
+from suppliers.demo import demo_catalogue_csv
+from suppliers.reference import CLASSIFICATION_RANK
+from suppliers.shortlist import shortlist_basis, shortlist_context, shortlist_for
+from tests.suppliers.helpers import assessed_case, csv_bytes, row
+
+ClientAs = Callable[[User | None], Client]
+
+
+@pytest.fixture
+def catalogue(users: dict[str, User]) -> None:
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(400))
+
+
+@pytest.mark.parametrize("needed", ["official", "official_sensitive", "secret"])
+def test_no_supplier_lacking_the_needed_accreditation_is_ever_listed(
+    users: dict[str, User], catalogue: None, needed: str
+) -> None:
+    case = assessed_case(users["commercial"], data_classification=needed)
+    entries = shortlist_for(case, per_option=1000)
+    assert entries, "the demo catalogue has suppliers for every classification"
+    for entry in entries:
+        assert CLASSIFICATION_RANK[entry.supplier.classification] >= CLASSIFICATION_RANK[needed]
+
+
+def test_an_ideal_supplier_without_the_accreditation_is_left_out(users: dict[str, User]) -> None:
+    case = assessed_case(users["commercial"], data_classification="secret")
+    option = shortlist_basis(case).options[0][0]  # type: ignore[union-attr]
+    segment = {
+        "buy": "saas-platforms",
+        "build": "consultancies-agencies",
+        "partner": "public-sector-platforms",
+        "procure": "systems-integrators",
+        "innovate": "specialist-smes",
+    }[option]
+    everything = "case management;crm;erp;payroll;workflow;user-centred design;digital services"
+    catalogue_import(
+        by=users["admin"],
+        raw=csv_bytes(
+            row(
+                company_number="01111111",
+                name="Ideal But Unaccredited Ltd",
+                segments=segment,
+                frameworks="g-cloud;dos;tech-services;sbri",
+                capabilities=everything,
+                classification="official_sensitive",
+                clearance="dv",
+            ),
+            row(
+                company_number="02222222",
+                name="Plain Secret Ltd",
+                segments=segment,
+                frameworks="",
+                capabilities="",
+                classification="secret",
+                sme="no",
+            ),
+        ),
+    )
+    names = [e.supplier.name for e in shortlist_for(case)]
+    assert "Plain Secret Ltd" in names and "Ideal But Unaccredited Ltd" not in names
+
+
+def test_an_unknown_classification_is_treated_as_the_strictest(users: dict[str, User]) -> None:
+    case = assessed_case(users["commercial"])
+    assessment = Assessment.objects.get(case=case)
+    assessment.answers = {**assessment.answers}
+    assessment.answers.pop("data_classification")
+    basis = shortlist_basis(assessment)
+    assert basis is not None and basis.classification == "secret"
+
+
+def test_the_shortlist_covers_the_recommendation_and_runner_up_with_reasons(
+    users: dict[str, User], catalogue: None
+) -> None:
+    case = assessed_case(users["commercial"])
+    assessment = Assessment.objects.get(case=case)
+    result = assessment.result
+    basis = shortlist_basis(case)
+    assert basis is not None
+    assert basis.options[0] == (result["recommended"], "Recommended")
+    runner = next(
+        o for o in result["ranking"] if o != result["recommended"] and result["viable"][o]
+    )
+    assert basis.options[1] == (runner, "Runner-up")
+    entries = shortlist_for(case)
+    assert {e.option for e in entries} <= {result["recommended"], runner}
+    for entry in entries:
+        assert isinstance(entry.score, int) and entry.score > 0
+        assert entry.reasons[0].startswith(entry.segment.name)
+        assert entry.option in entry.segment.fits
+    scores = [e.score for e in entries if e.option == result["recommended"]]
+    assert scores == sorted(scores, reverse=True)
+    context = shortlist_context(assessment)["shortlist"]
+    assert context["groups"][0]["segments"], "the segment's approach is shown beside the list"
+
+
+def test_the_shortlist_page_explains_each_supplier(
+    users: dict[str, User], catalogue: None, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    html = (
+        client_as(users["commercial"]).get(f"/cases/{case.reference}/shortlist/").content.decode()
+    )
+    entry = shortlist_for(case)[0]
+    assert "Suppliers to engage" in html and entry.supplier.name in html
+    assert entry.segment.approach in html
+    assert (
+        client_as(users["outsider"]).get(f"/cases/{case.reference}/shortlist/").status_code == 404
+    )

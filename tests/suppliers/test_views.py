@@ -1,0 +1,143 @@
+"""Supplier pages: search and filters, constant queries with 2,000 suppliers, maintenance,
+segments."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from decisions.models import AuditEvent
+from sourcing.models import User
+from suppliers.catalogue import catalogue_import
+from suppliers.demo import demo_catalogue_csv
+from suppliers.models import Supplier
+from tests.suppliers.helpers import csv_bytes, row
+
+ClientAs = Callable[[User | None], Client]
+
+
+def _html(response: Any) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_search_filters_by_text_segment_framework_and_size(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    catalogue_import(
+        by=users["admin"],
+        raw=csv_bytes(
+            row(),
+            row(
+                company_number="SC123456",
+                name="Highland Integrators plc",
+                segments="systems-integrators",
+                sme="no",
+                frameworks="tech-services",
+                capabilities="payroll",
+            ),
+        ),
+    )
+    client = client_as(users["commercial"])
+    assert "2 suppliers" in _html(client.get("/suppliers/"))
+    for query, found, hidden in [
+        ({"q": "highland"}, "Highland", "Example Software"),
+        ({"q": "payroll"}, "Highland", "Example Software"),
+        ({"q": "sc123456"}, "Highland", "Example Software"),
+        ({"segment": "saas-platforms"}, "Example Software", "Highland"),
+        ({"framework": "tech-services"}, "Highland", "Example Software"),
+        ({"sme": "yes"}, "Example Software", "Highland"),
+    ]:
+        html = _html(client.get("/suppliers/", query))
+        assert found in html and hidden not in html, query
+    bad = _html(client.get("/suppliers/", {"segment": "nonsense", "q": "x" * 101}))
+    assert "There is a problem" in bad
+
+
+def test_the_search_query_count_is_the_same_with_2000_suppliers(
+    users: dict[str, User], client_as: ClientAs, django_assert_num_queries: Any
+) -> None:
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(20))
+    client = client_as(users["auditor"])
+    client.get("/suppliers/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        _html(client.get("/suppliers/", {"segment": "specialist-smes"}))
+    started = time.perf_counter()
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(2000))
+    assert time.perf_counter() - started < 10
+    assert Supplier.objects.count() == 2000
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = _html(client.get("/suppliers/", {"segment": "specialist-smes", "page": 3}))
+    assert "govuk-pagination" in html
+    with django_assert_num_queries(len(few.captured_queries)):
+        _html(client.get("/suppliers/", {"segment": "specialist-smes"}))
+
+
+def test_the_centre_of_excellence_changes_a_supplier(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    catalogue_import(by=users["admin"], raw=csv_bytes(row()))
+    client = client_as(users["reviewer"])
+    form = _html(client.get("/suppliers/01234567/edit/"))
+    assert 'value="Example Software Ltd"' in form
+    refused = client.post(
+        "/suppliers/01234567/edit/",
+        {"name": "", "primary_segment": "saas-platforms", "sme": "yes"},
+    )
+    assert "Enter the supplier&#x27;s name" in _html(refused)
+    saved = client.post(
+        "/suppliers/01234567/edit/",
+        {
+            "name": "Example Cloud Ltd",
+            "primary_segment": "saas-platforms",
+            "other_segments": ["specialist-smes"],
+            "sme": "yes",
+            "frameworks": ["g-cloud", "dos"],
+            "capabilities": "crm, workflow",
+            "classification": "official_sensitive",
+            "clearance": "sc",
+            "regions": ["london"],
+        },
+    )
+    assert saved.status_code == 302
+    supplier = Supplier.objects.get()
+    assert supplier.name == "Example Cloud Ltd" and supplier.capabilities == ["crm", "workflow"]
+    assert supplier.classification == "official_sensitive"
+    assert AuditEvent.objects.filter(action="supplier.changed").count() == 1
+    detail = _html(client_as(users["commercial"]).get("/suppliers/01234567/"))
+    assert "Example Cloud Ltd" in detail and "OFFICIAL-SENSITIVE" in detail
+    assert "/edit/" not in detail
+
+
+def test_a_new_supplier_is_added_through_the_form(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    client = client_as(users["admin"])
+    empty = _html(client.post("/suppliers/new/", {}))
+    assert "Enter the company number" in empty and "Enter at least one segment" in empty
+    done = client.post(
+        "/suppliers/new/",
+        {
+            "company_number": "12345678",
+            "name": "New Ltd",
+            "primary_segment": "specialist-smes",
+            "sme": "yes",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == "/suppliers/12345678/"
+
+
+def test_segments_show_business_model_incentives_and_approach(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    client = client_as(users["steward"])
+    listing = _html(client.get("/suppliers/segments/"))
+    assert "8 segments" in listing and "Systems integrators" in listing
+    detail = _html(client.get("/suppliers/segments/systems-integrators/"))
+    assert "Procure in lots" in detail and "Incentives" in detail and "Exit points" in detail
+    assert client.get("/suppliers/segments/nonsense/").status_code == 404
