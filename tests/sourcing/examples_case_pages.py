@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from decisions.engine import GOLDEN_CASES_PATH
 from decisions.models import Assessment
 from decisions.services import assessment_run, ruleset_publish_default
 from sourcing.cases import case_create
 from sourcing.models import Case, User
-
-
-def complete_answers() -> dict[str, Any]:
-    """Complete answers: those of the first golden case."""
-    data = json.loads(GOLDEN_CASES_PATH.read_text())
-    return dict(data["cases"][0]["answers"])
+from tests.sourcing.test_cases import complete_answers
 
 
 def _cases(users: dict[str, User]) -> tuple[Case, Case]:

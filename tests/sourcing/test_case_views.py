@@ -15,8 +15,9 @@ from decisions.engine import assess, default_ruleset
 from decisions.models import Assessment
 from decisions.services import assessment_run, ruleset_publish_default
 from sourcing.cases import case_create, case_update, signoff_record
-from sourcing.models import Case, CaseStatus, Discipline, User
+from sourcing.models import Case, CaseStatus, User
 from tests.sourcing.examples_case_pages import complete_answers
+from tests.sourcing.test_cases import ready_case
 
 ClientAs = Callable[[User | None], Client]
 
@@ -34,22 +35,6 @@ def case(users: dict[str, User]) -> Case:
 @pytest.fixture
 def alice(users: dict[str, User], client_as: ClientAs) -> Client:
     return client_as(users["commercial"])
-
-
-def _ready(users: dict[str, User]) -> Case:
-    """A case with everything submission needs, made through the real services."""
-    by = users["commercial"]
-    case = case_create(by=by, title="Ready case", answers=complete_answers())
-    assessment = assessment_run(case=case, by=by)
-    explanations = {
-        c["check"]: "Explained in the business case."
-        for c in assessment.result["policy_checks"]
-        if c["result"] == "explain"
-    }
-    case_update(case=case, by=by, explanations=explanations, sro_name="Jo Whitfield")
-    for discipline in Discipline.values:
-        signoff_record(case=case, by=by, discipline=discipline, name=f"{discipline} lead")
-    return Case.objects.get(pk=case.pk)
 
 
 def _html(response: Any) -> str:
@@ -489,7 +474,7 @@ def test_submit_lists_what_is_missing_and_a_refusal_changes_nothing(
 def test_a_ready_case_is_submitted_and_becomes_read_only(
     ruleset: None, users: dict[str, User], alice: Client
 ) -> None:
-    case = _ready(users)
+    case = ready_case(users["commercial"])
     url = f"/cases/{case.reference}/submit/"
     assert "Submit the case</button>" in _html(alice.get(url))
     response = alice.post(url)
