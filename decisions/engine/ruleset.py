@@ -24,7 +24,7 @@ from decisions.engine.conditions import (
 from decisions.engine.frozen import FrozenMap
 from decisions.engine.schema import OPTIONS, QUESTIONS, is_int
 
-RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "rulesets"
+RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent / "data"
 DEFAULT_RULESET_PATH: Final[Path] = RULESETS_DIR / "default.json"
 GOLDEN_CASES_PATH: Final[Path] = RULESETS_DIR / "golden_cases.json"
 
@@ -334,5 +334,5 @@ def load_ruleset_file(path: str | Path) -> Ruleset:
 
 @functools.cache
 def default_ruleset() -> Ruleset:
-    """The shipped default ruleset (decisions/rulesets/default.json)."""
+    """The shipped default ruleset (decisions/engine/data/default.json)."""
     return load_ruleset_file(DEFAULT_RULESET_PATH)
