@@ -9,10 +9,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from decisions.audit import audit_verify
 from decisions.models import DecisionRecord
 from decisions.records import records_visible_to, register_entries, register_entry
 from decisions.review import review_decide
+from decisions.verification import audit_verify
 from sourcing.cases import cases_visible_to
 
 router = Router(tags=["decisions"])

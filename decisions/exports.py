@@ -18,11 +18,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.engine import OPTIONS
 from decisions.models import AuditEvent, DecisionRecord, ExportJob, JobStatus, RecordPdf
-from decisions.pdf import OPTION_LABELS, pdf_path, pdf_render
+from decisions.pdf import pdf_path, pdf_render
 from sourcing.models import Department, User
+from sourcing.questionnaire import OPTION_LABELS
 
 log = logging.getLogger(__name__)
 

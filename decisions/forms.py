@@ -13,8 +13,8 @@ from django import forms
 
 from decisions.engine.schema import OPTIONS
 from decisions.review import RATIONALE_MAX
-from sourcing.case_forms import OPTION_LABELS
 from sourcing.models import Department
+from sourcing.questionnaire import OPTION_LABELS
 
 OPTION_CHOICES = [(o, OPTION_LABELS[o]) for o in OPTIONS]
 # The decision form's action radios map onto review_decide's actions (override = approve + option).

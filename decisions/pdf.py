@@ -24,8 +24,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.models import DecisionRecord, JobStatus, RecordPdf
+from sourcing.questionnaire import OPTION_LABELS
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO: one line per page is noise in the worker's log.
@@ -35,13 +36,6 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # /static/ paths are read from disk through the staticfiles finders.
 PDF_ORIGIN = "https://sourcing.invalid"
 PDF_VARIANT = "pdf/ua-1"
-OPTION_LABELS = {
-    "buy": "Buy",
-    "build": "Build",
-    "partner": "Partner",
-    "procure": "Procure",
-    "innovate": "Innovate",
-}
 CHECK_LABELS = {
     "cloud_first": "Cloud first",
     "share_and_reuse": "Share and reuse",

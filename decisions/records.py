@@ -9,7 +9,7 @@ from typing import Any
 import rfc8785
 from django.db.models import QuerySet
 
-from decisions.audit import serialise_appends
+from decisions.audit.services import serialise_appends
 from decisions.models import Assessment, DecisionRecord
 from sourcing.cases import current_signoffs
 from sourcing.models import Case, CaseStatus, Role, User

@@ -7,7 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.engine import OPTIONS
 from decisions.models import Assessment, DecisionAction, DecisionRecord, RecordPdf
 from decisions.pdf import pdf_outbox_dispatch_on_commit

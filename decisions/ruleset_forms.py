@@ -10,9 +10,9 @@ from django import forms
 
 from decisions.engine import OPTIONS, POLICY_CHECKS, RulesetProblem
 from decisions.engine.impact import OUTCOMES
+from sourcing.questionnaire import OPTION_LABELS
 
 UPLOAD_MAX = 1_000_000  # bytes
-OPTION_LABELS: dict[str, str] = {o: o.capitalize() for o in OPTIONS}
 OUTCOME_LABELS: dict[str, str] = {**OPTION_LABELS, "none": "No viable option"}
 CHECK_RESULTS: tuple[tuple[str, str], ...] = (
     ("", "Not checked"),

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from decisions import engine
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.engine.impact import OUTCOMES
 from decisions.models import (
     Assessment,

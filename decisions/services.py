@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions import engine
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.models import Assessment, Ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User

@@ -5,15 +5,7 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.conf import settings
 
-from decisions.audit import audit_checkpoint
 from sourcing.celery import ReliableTask
-
-
-@shared_task(base=ReliableTask, name="decisions.audit_checkpoint")
-def publish_audit_checkpoint() -> int | None:
-    """Publish the audit chain's head (run by the beat every few minutes)."""
-    checkpoint = audit_checkpoint()
-    return checkpoint.seq if checkpoint else None
 
 
 @shared_task(base=ReliableTask, name="decisions.ruleset_run")

@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from decisions.audit import audit_verify
 from decisions.forms import DecisionForm, QueueFilterForm, RecordSearchForm, ReopenForm
 from decisions.models import Assessment, DecisionAction, DecisionRecord
 from decisions.pdf import public_interest_answers
@@ -25,7 +24,7 @@ from decisions.records import default_review_by, records_visible_to, register_en
 from decisions.records import register_entry as publishable
 from decisions.review import review_blockers, review_decide, review_reopen
 from decisions.rulesets import decisions_flagged_by_replay
-from sourcing.case_forms import OPTION_LABELS, display_value
+from decisions.verification import audit_verify
 from sourcing.case_views import (
     CHECK_TAGS,
     EXIT_LEVELS,
@@ -36,7 +35,7 @@ from sourcing.case_views import (
 from sourcing.cases import cases_visible_to, current_signoffs
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Discipline, Role, User
-from sourcing.questionnaire import LABELS, SECTIONS
+from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, display_value
 from suppliers.contracts import contract_due_record_ids, next_review_date
 from suppliers.models import Contract
 from suppliers.shortlist import shortlist_context

@@ -15,15 +15,7 @@ from django.http import QueryDict
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
 from sourcing.cases import SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from sourcing.models import CaseStatus, Discipline
-from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, Section
-
-OPTION_LABELS: dict[str, str] = {
-    "buy": "Buy",
-    "build": "Build",
-    "partner": "Partner",
-    "procure": "Procure",
-    "innovate": "Innovate",
-}
+from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
 
 # What each question asks about, for error messages: "Select how unusual the need is".
 SUBJECTS: dict[str, str] = {
@@ -102,22 +94,6 @@ def _number(raw: str, *, money: bool) -> int | None:
     if not text.isascii() or not text.isdigit():
         return None
     return int(text)
-
-
-def display_value(key: str, value: Any) -> str:
-    """An answer as people read it: choice labels, Yes/No, units and pounds."""
-    if value is None:
-        return ""
-    question = QUESTIONS[key]
-    if question.type == "choice":
-        return CHOICE_LABELS.get(value, str(value))
-    if question.type == "bool":
-        return "Yes" if value else "No"
-    prefix, suffix, _ = DECORATIONS.get(key, ("", "", ""))
-    if question.type == "int":
-        return f"{prefix}{value:,}{'' if suffix == '%' else ' ' if suffix else ''}{suffix}"
-    parts = [f"{OPTION_LABELS[o]}: £{value[o]:,}" for o in OPTIONS if o in value]
-    return "; ".join(parts)
 
 
 @dataclass

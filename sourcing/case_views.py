@@ -25,7 +25,6 @@ from decisions.services import assessment_run, preview
 from sourcing import cases as services
 from sourcing.access import get_scoped_or_404, scoped_to_department
 from sourcing.case_forms import (
-    OPTION_LABELS,
     CaseListFilterForm,
     CaseStartForm,
     ExplanationsForm,
@@ -33,7 +32,6 @@ from sourcing.case_forms import (
     SignOffForm,
     SroForm,
     WithdrawForm,
-    display_value,
     field_id,
     form_errors,
     missing_message,
@@ -48,7 +46,7 @@ from sourcing.cases import (
 )
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline, User
-from sourcing.questionnaire import LABELS, SECTIONS, Section
+from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, Section, display_value
 from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 20

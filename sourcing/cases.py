@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import QUESTIONS, validate_answers
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -327,17 +327,5 @@ def case_submit(*, case: Case, by: User) -> Case:
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Cases a user may see: a department user their own department's; the Centre of
-    Excellence and auditors every case that has been submitted at least once."""
-    if user.role == Role.COMMERCIAL:
-        return Case.objects.filter(department_id=user.department_id)
-    if user.role in (Role.REVIEWER, Role.AUDITOR):
-        return Case.objects.filter(
-            status__in=[
-                CaseStatus.SUBMITTED,
-                CaseStatus.RETURNED,
-                CaseStatus.APPROVED,
-                CaseStatus.REJECTED,
-            ]
-        )
-    return Case.objects.none()
+    """Cases a user may see (see CaseQuerySet.visible_to)."""
+    return Case.objects.visible_to(user)

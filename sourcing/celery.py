@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery, Task
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
 
@@ -25,6 +26,4 @@ class ReliableTask(Task):
 
     @property
     def max_retries(self) -> int:  # type: ignore[override]
-        from django.conf import settings
-
         return int(settings.CELERY_TASK_MAX_RETRIES)

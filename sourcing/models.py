@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Department(models.Model):
@@ -51,8 +54,6 @@ class User(AbstractUser):
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
-        from django.utils import timezone
-
         return self.filter(
             revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
         )
@@ -103,9 +104,28 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE_STATUSES = frozenset({CaseStatus.DRAFT, CaseStatus.RETURNED})
 
 
+# Cases the Centre of Excellence and auditors see: every case submitted at least once.
+SUBMITTED_ONCE = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.RETURNED,
+    CaseStatus.APPROVED,
+    CaseStatus.REJECTED,
+)
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def for_list(self) -> CaseQuerySet:
         return self.select_related("department", "owner").order_by("-created_at", "-pk")
+
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """Cases a user may see: a department user their own department's; the Centre of
+        Excellence and auditors every case that has been submitted at least once."""
+        role = getattr(user, "role", None)
+        if role == Role.COMMERCIAL:
+            return self.filter(department_id=user.department_id)
+        if role in (Role.REVIEWER, Role.AUDITOR):
+            return self.filter(status__in=SUBMITTED_ONCE)
+        return self.none()
 
 
 class Case(models.Model):

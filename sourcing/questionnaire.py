@@ -2,7 +2,7 @@
 
 Keys, types, choices and ranges come from the engine's schema (decisions.engine.schema); this
 module adds what people read: sections, labels, hints that say why a question matters, choice
-labels, and input decorations.
+labels, option labels, input decorations, and an answer as people read it.
 """
 
 from __future__ import annotations
@@ -195,6 +195,15 @@ CHOICE_LABELS: dict[str, str] = {
     "cross_government": "Across government",
 }
 
+# The five sourcing options (Sourcing Playbook) as people read them.
+OPTION_LABELS: dict[str, str] = {
+    "buy": "Buy",
+    "build": "Build",
+    "partner": "Partner",
+    "procure": "Procure",
+    "innovate": "Innovate",
+}
+
 # Input decorations: (prefix, suffix, width class)
 DECORATIONS: dict[str, tuple[str, str, str]] = {
     "months_to_live": ("", "months", "govuk-input--width-3"),
@@ -231,3 +240,19 @@ def questionnaire() -> list[dict[str, Any]]:
                 }
             )
     return items
+
+
+def display_value(key: str, value: Any) -> str:
+    """An answer as people read it: choice labels, Yes/No, units and pounds."""
+    if value is None:
+        return ""
+    question = schema.QUESTIONS[key]
+    if question.type == "choice":
+        return CHOICE_LABELS.get(value, str(value))
+    if question.type == "bool":
+        return "Yes" if value else "No"
+    prefix, suffix, _ = DECORATIONS.get(key, ("", "", ""))
+    if question.type == "int":
+        return f"{prefix}{value:,}{'' if suffix == '%' else ' ' if suffix else ''}{suffix}"
+    parts = [f"{OPTION_LABELS[o]}: £{value[o]:,}" for o in schema.OPTIONS if o in value]
+    return "; ".join(parts)

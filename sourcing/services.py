@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from sourcing.access import token_hash
 from sourcing.models import ApiToken, Department, Role, User
 

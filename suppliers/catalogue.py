@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from sourcing.errors import ValidationFailed
 from sourcing.models import Role, User
 from suppliers.models import CatalogueImport, Framework, Segment, Supplier

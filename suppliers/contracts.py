@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from decisions.audit import audit_append
+from decisions.audit.services import audit_append
 from decisions.models import DecisionAction, DecisionRecord
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User

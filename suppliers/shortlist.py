@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisions.models import Assessment, DecisionAction, DecisionRecord
-from sourcing.case_forms import OPTION_LABELS
 from sourcing.models import Case
+from sourcing.questionnaire import OPTION_LABELS
 from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import (
     ACCREDITATIONS,

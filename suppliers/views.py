@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import get_scoped_or_404, role_of
-from sourcing.case_forms import OPTION_LABELS
 from sourcing.cases import cases_visible_to
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
+from sourcing.questionnaire import OPTION_LABELS
 from suppliers import catalogue
 from suppliers.concentration import radar
 from suppliers.contracts import (

@@ -24,7 +24,6 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from decisions.audit import audit_verify
 from decisions.models import AuditEvent, DecisionRecord, JobStatus, RecordPdf
 from decisions.pdf import (
     html_to_pdf,
@@ -37,6 +36,7 @@ from decisions.pdf import (
 )
 from decisions.review import review_decide
 from decisions.services import assessment_run, ruleset_publish_default
+from decisions.verification import audit_verify
 from sourcing.cases import case_create, case_submit, case_update, signoff_record
 from sourcing.celery import app as celery_app
 from sourcing.models import Case, Discipline, User

@@ -9,10 +9,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from decisions.audit import audit_append, audit_checkpoint, audit_verify, event_hash
+from decisions.audit.services import audit_append, audit_checkpoint, event_hash
 from decisions.models import AuditEvent, DecisionRecord
 from decisions.records import default_review_by, record_hash
 from decisions.review import review_decide, review_reopen
+from decisions.verification import audit_verify
 from sourcing.cases import case_submit, case_update, signoff_record
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, User

@@ -15,7 +15,6 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import engine
-from decisions.audit import audit_verify
 from decisions.models import Assessment, AuditEvent, GoldenCase, Ruleset, RulesetRun
 from decisions.review import review_decide
 from decisions.rulesets import (
@@ -35,6 +34,7 @@ from decisions.rulesets import (
     ruleset_upload,
 )
 from decisions.services import assessment_replay, assessment_run, ruleset_publish_default
+from decisions.verification import audit_verify
 from sourcing.cases import case_create, case_submit, case_update
 from sourcing.demo import seed_cases, seed_golden_cases, seed_people
 from sourcing.errors import TransitionRefused, ValidationFailed

@@ -593,7 +593,7 @@ def test_the_record_list_makes_the_same_number_of_queries_for_3_and_20_records(
 def test_the_audit_page_shows_the_verified_chain(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    from decisions.audit import audit_checkpoint
+    from decisions.audit.services import audit_checkpoint
 
     approved(users["commercial"], users["reviewer"])
     checkpoint = audit_checkpoint()

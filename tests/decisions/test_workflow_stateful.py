@@ -16,10 +16,10 @@ from hypothesis.stateful import (
 )
 
 from decisions import engine
-from decisions.audit import audit_verify
 from decisions.models import DecisionRecord
 from decisions.review import review_decide
 from decisions.services import assessment_run, ruleset_publish_default
+from decisions.verification import audit_verify
 from sourcing.cases import (
     case_create,
     case_submit,

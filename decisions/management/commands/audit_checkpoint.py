@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from decisions.audit import audit_checkpoint
+from decisions.audit.services import audit_checkpoint
 
 
 class Command(BaseCommand):
