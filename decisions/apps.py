@@ -14,3 +14,4 @@ class DecisionsConfig(AppConfig):
         # services queue tasks by name (sourcing.tasks.enqueue) and never import these modules.
         from decisions import tasks  # noqa: F401
         from decisions.audit import tasks as audit_tasks  # noqa: F401
+        from decisions.impact import tasks as impact_tasks  # noqa: F401

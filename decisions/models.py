@@ -5,47 +5,18 @@ from __future__ import annotations
 from django.db import models
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
+from decisions.rulesets.models import GoldenCase, Ruleset, RulesetQuerySet, RulesetRun
+from sourcing.jobs import JobStatus
 
-__all__ = ["AuditCheckpoint", "AuditEvent"]
-
-
-class RulesetQuerySet(models.QuerySet["Ruleset"]):
-    def published(self) -> RulesetQuerySet:
-        return self.filter(published_at__isnull=False)
-
-    def current(self) -> Ruleset | None:
-        """The ruleset new assessments use: the latest published."""
-        return self.published().order_by("-published_at", "-pk").first()
-
-
-class Ruleset(models.Model):
-    """A version of the rules as data, with the sha256 of its canonical JSON."""
-
-    version = models.CharField(max_length=40, unique=True)
-    sha256 = models.CharField(max_length=64)
-    content = models.JSONField()
-    change_summary = models.TextField(max_length=5000, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(
-        "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    golden_result = models.JSONField(default=dict, blank=True)
-    # Drafts (published_at is null) are edited by stewards; a published version never changes.
-    based_on = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="drafts"
-    )
-    created_by = models.ForeignKey(
-        "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = RulesetQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-published_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.version
+__all__ = [
+    "AuditCheckpoint",
+    "AuditEvent",
+    "GoldenCase",
+    "JobStatus",
+    "Ruleset",
+    "RulesetQuerySet",
+    "RulesetRun",
+]
 
 
 class Assessment(models.Model):
@@ -113,13 +84,6 @@ class DecisionRecord(models.Model):
         return f"{self.reference} {self.get_action_display().lower()}"
 
 
-class JobStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
 class RecordPdf(models.Model):
     """The outbox row and result of rendering a record's PDF (written with the record)."""
 
@@ -162,54 +126,3 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk}: {self.status}"
-
-
-class GoldenCase(models.Model):
-    """Answers with an agreed expected outcome; every published ruleset must pass them all."""
-
-    code = models.SlugField(max_length=40, unique=True)
-    title = models.CharField(max_length=300)
-    answers = models.JSONField()
-    expected = models.JSONField()
-    source_case = models.ForeignKey(
-        "sourcing.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
-
-
-class RulesetRun(models.Model):
-    """A background run over many cases: a draft's impact preview, or a replay of decisions."""
-
-    class Kind(models.TextChoices):
-        IMPACT = "impact", "Impact preview"
-        REPLAY = "replay", "Replay of approved decisions"
-
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    ruleset = models.ForeignKey(Ruleset, on_delete=models.CASCADE, related_name="runs")
-    baseline = models.ForeignKey(
-        Ruleset, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    result = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} run {self.pk}: {self.status}"

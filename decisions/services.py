@@ -1,17 +1,16 @@
-"""Services for rulesets and assessments: publish the default, assess a case, replay."""
+"""Services for assessments: assess a case, preview, replay."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from decisions import engine
 from decisions.audit.services import audit_append
 from decisions.models import Assessment, Ruleset
+from decisions.rulesets.selectors import engine_ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
@@ -27,56 +26,6 @@ COMPARED_FIELDS = (
     "policy_checks",
     "exit_readiness",
 )
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled(sha256: str, content_json: str) -> engine.Ruleset:
-    import json
-
-    ruleset = engine.load_ruleset(json.loads(content_json))
-    if ruleset.sha256 != sha256:
-        raise TransitionRefused(f"Ruleset content does not match its recorded hash {sha256[:12]}…")
-    return ruleset
-
-
-def engine_ruleset(ruleset: Ruleset) -> engine.Ruleset:
-    """The compiled engine ruleset of a stored version (cached; checked against its hash)."""
-    import json
-
-    return _compiled(ruleset.sha256, json.dumps(ruleset.content, sort_keys=True))
-
-
-@transaction.atomic
-def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
-    """Store the shipped default ruleset as a published version, once (idempotent)."""
-    loaded = engine.default_ruleset()
-    existing = Ruleset.objects.filter(version=loaded.version).first()
-    if existing is not None:
-        if existing.sha256 != loaded.sha256:
-            raise TransitionRefused(
-                f"Version {loaded.version} is already published with other content."
-            )
-        return existing
-    report = engine.run_golden_cases(loaded)
-    if not report.passed:
-        raise TransitionRefused(f"The default ruleset fails {len(report.failures)} golden case(s).")
-    ruleset = Ruleset.objects.create(
-        version=loaded.version,
-        sha256=loaded.sha256,
-        content=loaded.to_dict(),
-        change_summary="The shipped default ruleset.",
-        published_at=timezone.now(),
-        published_by=by,
-        golden_result=report.to_dict(),
-    )
-    audit_append(
-        action="ruleset.published",
-        actor=by,
-        object_type="ruleset",
-        object_id=ruleset.version,
-        payload={"sha256": ruleset.sha256},
-    )
-    return ruleset
 
 
 def _require_own_department(case: Case, by: User) -> None:

@@ -7,15 +7,6 @@ from django.conf import settings
 
 from sourcing.celery import ReliableTask
 
-
-@shared_task(base=ReliableTask, name="decisions.ruleset_run")
-def ruleset_run_task(run_id: int) -> str:
-    """Carry out a ruleset run (impact preview of a draft, or replay of approved decisions)."""
-    from decisions.rulesets import ruleset_run_execute
-
-    return ruleset_run_execute(run_id=run_id).status
-
-
 # --- Decision record PDFs and exports (issue 7) ---
 
 

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.forms import DecisionForm, QueueFilterForm, RecordSearchForm, ReopenForm
+from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.models import Assessment, DecisionAction, DecisionRecord
 from decisions.pdf import public_interest_answers
 from decisions.records import default_review_by, records_visible_to, register_entries
 from decisions.records import register_entry as publishable
 from decisions.review import review_blockers, review_decide, review_reopen
-from decisions.rulesets import decisions_flagged_by_replay
 from decisions.verification import audit_verify
 from sourcing.case_views import (
     CHECK_TAGS,

@@ -47,8 +47,8 @@ def store_cases(count: int) -> tuple[Any, float]:
     """Bulk-create `count` assessed cases under the current version; (steward, seconds)."""
     from decisions import engine
     from decisions.models import Assessment
-    from decisions.rulesets import golden_cases_import
-    from decisions.services import engine_ruleset, ruleset_publish_default
+    from decisions.rulesets.selectors import engine_ruleset
+    from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
     from sourcing.models import Case, Role
     from sourcing.services import department_ensure, user_ensure
 
@@ -114,13 +114,9 @@ def main() -> int:
     from django.db import connection
 
     from decisions import engine
-    from decisions.rulesets import (
-        latest_answers,
-        ruleset_draft_create,
-        ruleset_impact_start,
-        ruleset_rule_save,
-    )
-    from decisions.services import engine_ruleset
+    from decisions.impact.services import latest_answers, ruleset_impact_start
+    from decisions.rulesets.selectors import engine_ruleset
+    from decisions.rulesets.services import ruleset_draft_create, ruleset_rule_save
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -153,7 +153,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 def _mount_routers() -> None:
     from decisions.api import router as decisions_router
     from decisions.export_api import router as exports_router
-    from decisions.ruleset_api import router as rulesets_router
+    from decisions.rulesets.api import router as rulesets_router
     from sourcing.api_cases import router as cases_router
     from suppliers.api import router as suppliers_router
 

@@ -128,7 +128,8 @@ def _golden_answers() -> dict[str, dict[str, object]]:
 
 def seed_cases() -> None:
     """Create the demo cases through the real services, unless they exist already."""
-    from decisions.services import assessment_run, ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
+    from decisions.services import assessment_run
     from sourcing.cases import case_create, case_submit, case_update, signoff_record
     from sourcing.models import Case, Discipline, User
 
@@ -195,7 +196,7 @@ def _review(case: object, stage: str) -> None:
 
 def seed_golden_cases() -> int:
     """Store the shipped golden cases in the database (only those missing; safe to run again)."""
-    from decisions.rulesets import golden_cases_import
+    from decisions.rulesets.services import golden_cases_import
 
     return golden_cases_import()
 

@@ -43,5 +43,6 @@ urlpatterns = [
     path("", include("decisions.urls")),
     path("", include("decisions.export_urls")),
     path("", include("suppliers.urls")),
-    path("", include("decisions.ruleset_urls")),
+    path("", include("decisions.impact.urls")),
+    path("", include("decisions.rulesets.urls")),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from decisions.services import ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus
 from sourcing.questionnaire import SECTIONS
 from tests.browser.conftest import assert_accessible, sign_in

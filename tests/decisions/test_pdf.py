@@ -35,7 +35,8 @@ from decisions.pdf import (
     static_path_for,
 )
 from decisions.review import review_decide
-from decisions.services import assessment_run, ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.services import assessment_run
 from decisions.verification import audit_verify
 from sourcing.cases import case_create, case_submit, case_update, signoff_record
 from sourcing.celery import app as celery_app

@@ -28,7 +28,7 @@ def submitted(users: dict[str, User], ruleset) -> Case:  # type: ignore[no-untyp
 
 @pytest.fixture
 def ruleset(db: None):  # type: ignore[no-untyped-def]
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
 
     return ruleset_publish_default()
 
@@ -243,7 +243,7 @@ def test_postgresql_refuses_changes_to_records_and_checkpoints(submitted: Case, 
 def test_concurrent_reviewers_make_one_decision(transactional_db: None, users, make_user) -> None:  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         service_missing("real concurrent transactions need PostgreSQL")
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
 
     ruleset_publish_default()
     reviewers = [make_user(f"reviewer-{i}", "reviewer", None) for i in range(2)]

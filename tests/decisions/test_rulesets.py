@@ -15,25 +15,25 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import engine
+from decisions.impact.selectors import decisions_flagged_by_replay
+from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
 from decisions.models import Assessment, AuditEvent, GoldenCase, Ruleset, RulesetRun
 from decisions.review import review_decide
-from decisions.rulesets import (
+from decisions.rulesets.diff import ruleset_diff
+from decisions.rulesets.selectors import ruleset_golden_run
+from decisions.rulesets.services import (
     DraftInvalid,
-    decisions_flagged_by_replay,
     golden_case_save,
     golden_cases_import,
-    ruleset_diff,
     ruleset_draft_create,
     ruleset_draft_save,
-    ruleset_golden_run,
-    ruleset_impact_start,
     ruleset_publish,
-    ruleset_replay_start,
+    ruleset_publish_default,
     ruleset_rule_remove,
     ruleset_rule_save,
     ruleset_upload,
 )
-from decisions.services import assessment_replay, assessment_run, ruleset_publish_default
+from decisions.services import assessment_replay, assessment_run
 from decisions.verification import audit_verify
 from sourcing.cases import case_create, case_submit, case_update
 from sourcing.demo import seed_cases, seed_golden_cases, seed_people

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from decisions.models import AuditEvent, DecisionRecord
 from decisions.review import review_decide
-from decisions.services import ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.cases import case_submit
 from sourcing.models import Case, CaseStatus, Department, Role, User
 from tests.sourcing.test_cases import ready_case

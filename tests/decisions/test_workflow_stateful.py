@@ -18,7 +18,8 @@ from hypothesis.stateful import (
 from decisions import engine
 from decisions.models import DecisionRecord
 from decisions.review import review_decide
-from decisions.services import assessment_run, ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.services import assessment_run
 from decisions.verification import audit_verify
 from sourcing.cases import (
     case_create,

@@ -9,7 +9,7 @@ from sourcing.models import User
 
 
 def _cases(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
     from sourcing.cases import case_create
 
     ruleset_publish_default()
@@ -19,7 +19,8 @@ def _cases(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _assessments(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.services import assessment_run, ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
+    from decisions.services import assessment_run
     from sourcing.cases import case_create
     from tests.sourcing.test_cases import complete_answers
 

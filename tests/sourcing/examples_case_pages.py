@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from decisions.models import Assessment
-from decisions.services import assessment_run, ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.services import assessment_run
 from sourcing.cases import case_create
 from sourcing.models import Case, User
 from tests.sourcing.test_cases import complete_answers

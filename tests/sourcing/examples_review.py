@@ -10,7 +10,7 @@ from sourcing.models import User
 
 def _decided(owner: User, reviewer: User) -> Any:
     from decisions.review import review_decide
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
     from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 
@@ -26,7 +26,7 @@ def _records(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _submitted_case(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
     from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 

@@ -9,7 +9,7 @@ from sourcing.models import Case, User
 
 
 def _submitted(owner: User) -> Case:
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
     from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 

@@ -9,14 +9,13 @@ from sourcing.models import User
 
 
 def _published(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
 
     return {"own": {"version": ruleset_publish_default().version}}
 
 
 def _draft(users: dict[str, User]) -> Any:
-    from decisions.rulesets import ruleset_draft_create
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_draft_create, ruleset_publish_default
 
     ruleset_publish_default()
     return ruleset_draft_create(by=users["steward"], version="2099.1")
@@ -32,15 +31,15 @@ def _by_rule(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _impact_run(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.rulesets import ruleset_impact_start
+    from decisions.impact.services import ruleset_impact_start
 
     run = ruleset_impact_start(draft=_draft(users), by=users["steward"])
     return {"own": {"run_id": run.pk}}
 
 
 def _replay_run(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.rulesets import ruleset_replay_start, ruleset_run_execute
-    from decisions.services import ruleset_publish_default
+    from decisions.impact.services import ruleset_replay_start, ruleset_run_execute
+    from decisions.rulesets.services import ruleset_publish_default
 
     ruleset_publish_default()
     run = ruleset_replay_start(by=users["reviewer"])
@@ -49,7 +48,7 @@ def _replay_run(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _golden(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.rulesets import golden_cases_import
+    from decisions.rulesets.services import golden_cases_import
 
     golden_cases_import()
     return {"own": {"code": "G01"}}

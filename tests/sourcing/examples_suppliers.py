@@ -37,7 +37,7 @@ def _segment(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _submitted(owner: User) -> Case:
-    from decisions.services import ruleset_publish_default
+    from decisions.rulesets.services import ruleset_publish_default
     from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from decisions import engine
-from decisions.services import ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, User
 from sourcing.services import token_issue
 from tests.sourcing.test_cases import complete_answers

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from decisions.engine import assess, default_ruleset
 from decisions.models import Assessment
-from decisions.services import assessment_run, ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.services import assessment_run
 from sourcing.cases import case_create, case_update, signoff_record
 from sourcing.models import Case, CaseStatus, User
 from tests.sourcing.examples_case_pages import complete_answers

@@ -11,7 +11,8 @@ from django.db import connection
 
 from decisions import engine
 from decisions.models import Assessment
-from decisions.services import assessment_replay, assessment_run, ruleset_publish_default
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.services import assessment_replay, assessment_run
 from sourcing.cases import (
     case_create,
     case_submit,

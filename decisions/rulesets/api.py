@@ -1,4 +1,4 @@
-"""JSON API routes of this part (declared in sourcing.access.PERMISSIONS)."""
+"""JSON API of rulesets: published versions (declared in sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router
 
-from decisions.models import Ruleset
+from decisions.rulesets import selectors
+from decisions.rulesets.models import Ruleset
 
 router = Router(tags=["rulesets"])
 
@@ -33,9 +34,8 @@ def ruleset_summary(ruleset: Ruleset) -> dict[str, Any]:
 @router.get("/rulesets", url_name="rulesets")
 def rulesets(request: HttpRequest) -> dict[str, Any]:
     """Published ruleset versions, newest first, with their sha256 and golden case result."""
-    found = Ruleset.objects.published().select_related("published_by", "based_on")
-    current = Ruleset.objects.current()
-    items = [ruleset_summary(r) for r in found.order_by("-published_at", "-pk")]
+    current = selectors.current_ruleset()
+    items = [ruleset_summary(r) for r in selectors.rulesets_published()]
     return {
         "items": items,
         "count": len(items),
@@ -46,13 +46,8 @@ def rulesets(request: HttpRequest) -> dict[str, Any]:
 @router.get("/rulesets/{version}", url_name="ruleset")
 def ruleset(request: HttpRequest, version: str) -> dict[str, Any]:
     """One published version: the rules and engine parameters as data, with the sha256."""
-    found = (
-        Ruleset.objects.published()
-        .select_related("published_by", "based_on")
-        .filter(version=version)
-        .first()
-    )
-    if found is None:
+    found = selectors.ruleset_by_version(version)
+    if found is None or found.published_at is None:
         raise Http404
     content = found.content
     return {

@@ -1,10 +1,10 @@
-"""Page routes of this part (declared in sourcing.access.PERMISSIONS)."""
+"""Routes of the ruleset pages (declared in sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from decisions import ruleset_views as views
+from decisions.rulesets import views
 
 urlpatterns: list[URLPattern] = [
     path("rulesets/", views.ruleset_list, name="ruleset_list"),
@@ -12,10 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("rulesets/golden-cases/", views.golden_list, name="golden_list"),
     path("rulesets/golden-cases/new/", views.golden_new, name="golden_new"),
     path("rulesets/golden-cases/<slug:code>/", views.golden_edit, name="golden_edit"),
-    path("rulesets/replay/", views.ruleset_replay, name="ruleset_replay"),
-    path("rulesets/replay/<int:run_id>/", views.ruleset_replay_run, name="ruleset_replay_run"),
-    path("rulesets/replay/<int:run_id>/csv/", views.ruleset_replay_csv, name="ruleset_replay_csv"),
-    path("rulesets/impact/<int:run_id>/", views.ruleset_impact_run, name="ruleset_impact_run"),
     path("rulesets/<str:version>/", views.ruleset_detail, name="ruleset_detail"),
     path("rulesets/<str:version>/file/", views.ruleset_download, name="ruleset_download"),
     path("rulesets/<str:version>/rules/new/", views.ruleset_rule_add, name="ruleset_rule_add"),
@@ -31,6 +27,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("rulesets/<str:version>/upload/", views.ruleset_upload, name="ruleset_upload"),
     path("rulesets/<str:version>/changes/", views.ruleset_diff, name="ruleset_diff"),
-    path("rulesets/<str:version>/impact/", views.ruleset_impact, name="ruleset_impact"),
     path("rulesets/<str:version>/publish/", views.ruleset_publish, name="ruleset_publish"),
 ]

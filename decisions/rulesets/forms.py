@@ -10,10 +10,10 @@ from django import forms
 
 from decisions.engine import OPTIONS, POLICY_CHECKS, RulesetProblem
 from decisions.engine.impact import OUTCOMES
+from decisions.presenter import OUTCOME_LABELS
 from sourcing.questionnaire import OPTION_LABELS
 
 UPLOAD_MAX = 1_000_000  # bytes
-OUTCOME_LABELS: dict[str, str] = {**OPTION_LABELS, "none": "No viable option"}
 CHECK_RESULTS: tuple[tuple[str, str], ...] = (
     ("", "Not checked"),
     ("complies", "Complies"),
@@ -205,19 +205,3 @@ class GoldenCaseForm(forms.Form):
                 check: data[f"check_{check}"] for check in POLICY_CHECKS if data[f"check_{check}"]
             },
         }
-
-
-class ImpactFilterForm(forms.Form):
-    """Filters of the affected cases: from option, to option, department."""
-
-    old = forms.ChoiceField(required=False)
-    new = forms.ChoiceField(required=False)
-    department = forms.ChoiceField(required=False)
-
-    def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
-        """Offer the outcomes and the departments found in the results."""
-        super().__init__(*args, **kwargs)
-        outcomes = [("", "Any"), *((o, OUTCOME_LABELS[o]) for o in OUTCOMES)]
-        self.fields["old"].choices = outcomes
-        self.fields["new"].choices = outcomes
-        self.fields["department"].choices = [("", "Any"), *((d, d) for d in departments)]

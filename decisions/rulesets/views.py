@@ -1,55 +1,39 @@
-"""Ruleset governance pages: versions, drafts and their rules, diff, golden cases, impact
-preview, publishing, and the replay of approved decisions.
+"""Ruleset governance pages: versions, drafts and their rules, diff, golden cases and
+publishing (the impact preview and the replay of decisions are in decisions.impact).
 
 Access per route is in sourcing.access.PERMISSIONS; a draft is only ever shown to stewards
 (anyone else gets a 404, as if it did not exist). Views look up, validate a form, call one
-service from decisions.rulesets, and render or redirect.
+service from decisions.rulesets.services, and render or redirect.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseStopPolling
+from django.views.decorators.http import require_http_methods, require_safe
 
-from decisions import rulesets as services
+from decisions import engine
 from decisions.engine import OPTIONS, POLICY_CHECKS
-from decisions.engine.impact import OUTCOMES
-from decisions.models import GoldenCase, JobStatus, Ruleset, RulesetRun
-from decisions.ruleset_forms import (
-    OPTION_LABELS,
-    OUTCOME_LABELS,
+from decisions.presenter import OUTCOME_LABELS, effects_text
+from decisions.rulesets import diff as rulesets_diff
+from decisions.rulesets import selectors, services
+from decisions.rulesets.forms import (
     DraftStartForm,
     GoldenCaseForm,
-    ImpactFilterForm,
     PublishForm,
     RuleForm,
     UploadForm,
     errors_for_summary,
 )
-from decisions.services import engine_ruleset
+from decisions.rulesets.models import Ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
-
-PAGE_SIZE = 50
-FINISHED = (JobStatus.DONE, JobStatus.FAILED)
-RUN_TAGS = {
-    JobStatus.PENDING: "govuk-tag--grey",
-    JobStatus.RUNNING: "govuk-tag--blue",
-    JobStatus.DONE: "govuk-tag--green",
-    JobStatus.FAILED: "govuk-tag--red",
-}
-
+from sourcing.questionnaire import OPTION_LABELS
 
 # Look-ups -------------------------------------------------------------------------------------
 
@@ -61,11 +45,7 @@ def _user(request: HttpRequest) -> User:
 
 def _ruleset(request: HttpRequest, version: str) -> Ruleset:
     """A published version, or a draft for a steward; else 404."""
-    ruleset = (
-        Ruleset.objects.select_related("published_by", "based_on", "created_by")
-        .filter(version=version)
-        .first()
-    )
+    ruleset = selectors.ruleset_by_version(version)
     if ruleset is None or (ruleset.published_at is None and _user(request).role != Role.STEWARD):
         raise Http404
     return ruleset
@@ -73,41 +53,13 @@ def _ruleset(request: HttpRequest, version: str) -> Ruleset:
 
 def _draft(version: str) -> Ruleset:
     """A draft by version (steward pages only), else 404."""
-    draft = (
-        Ruleset.objects.select_related("based_on", "created_by")
-        .filter(version=version, published_at__isnull=True)
-        .first()
-    )
+    draft = selectors.draft_by_version(version)
     if draft is None:
         raise Http404
     return draft
 
 
-def _run(pk: int, kind: str) -> RulesetRun:
-    """A run of the given kind ("impact" or "replay"), else 404."""
-    run = (
-        RulesetRun.objects.select_related("ruleset", "baseline", "created_by")
-        .filter(pk=pk, kind=kind)
-        .first()
-    )
-    if run is None:
-        raise Http404
-    return run
-
-
-def _latest_impact(draft: Ruleset) -> RulesetRun | None:
-    return RulesetRun.objects.filter(ruleset=draft, kind=RulesetRun.Kind.IMPACT).first()
-
-
 # Presentation helpers -------------------------------------------------------------------------
-
-
-def _signed(points: int) -> str:
-    return f"+{points}" if points > 0 else str(points)
-
-
-def _effects_text(effects: dict[str, Any]) -> str:
-    return ", ".join(f"{OPTION_LABELS[o]} {_signed(effects[o])}" for o in OPTIONS if o in effects)
 
 
 def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
@@ -118,11 +70,11 @@ def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
             "description": rule.description,
             "source": rule.source,
             "when": rule.when_text,
-            "effects": _effects_text(dict(rule.effects)),
+            "effects": effects_text(dict(rule.effects)),
             "gate": ", ".join(OPTION_LABELS[o] for o in rule.gate),
             "texts": [(OPTION_LABELS[o], text) for o, text in rule.condition_text],
         }
-        for rule in engine_ruleset(ruleset).rules
+        for rule in selectors.engine_ruleset(ruleset).rules
     ]
 
 
@@ -132,54 +84,6 @@ def _golden_summary(result: dict[str, Any]) -> str:
     if result.get("passed"):
         return f"All {result.get('total', 0)} passed"
     return f"{result.get('failed', 0)} of {result.get('total', 0)} failed"
-
-
-def _matrix_rows(matrix: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": OUTCOME_LABELS[old],
-            "cells": [
-                {"count": matrix[old][new], "changed": old != new and matrix[old][new] > 0}
-                for new in OUTCOMES
-            ],
-        }
-        for old in OUTCOMES
-    ]
-
-
-def _progress(run: RulesetRun) -> dict[str, Any]:
-    total = max(run.total, 1)
-    return {
-        "run": run,
-        "finished": run.status in FINISHED,
-        "max": total,
-        "done": min(run.done, total),
-        "percent": min(100, round(run.done * 100 / total)) if run.total else 0,
-        "tag": RUN_TAGS[JobStatus(run.status)],
-    }
-
-
-def _progress_response(request: HttpRequest, run: RulesetRun) -> HttpResponse | None:
-    """For an htmx poll, the progress fragment; when finished, stop polling and reload."""
-    if not request.htmx:  # type: ignore[attr-defined]
-        return None
-    context = _progress(run)
-    html = render(request, "decisions/ruleset_progress.html", context).content
-    if context["finished"]:
-        response = HttpResponseStopPolling(html)
-        response["HX-Refresh"] = "true"
-        return response
-    return HttpResponse(html)
-
-
-def _page_links(page: Any, params: dict[str, str]) -> dict[str, str | None]:
-    def href(number: int) -> str:
-        return "?" + urlencode({**params, "page": number})
-
-    return {
-        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
-        "next_href": href(page.next_page_number()) if page.has_next() else None,
-    }
 
 
 def _service_errors(form: Any, failed: ValidationFailed) -> None:
@@ -194,15 +98,15 @@ def _service_errors(form: Any, failed: ValidationFailed) -> None:
 @require_safe
 def ruleset_list(request: HttpRequest) -> HttpResponse:
     """Published versions (and, for stewards, drafts)."""
-    current = Ruleset.objects.current()
+    current = selectors.current_ruleset()
     published = [
         {"ruleset": r, "golden": _golden_summary(r.golden_result), "current": r == current}
-        for r in services.rulesets_published()
+        for r in selectors.rulesets_published()
     ]
     steward = _user(request).role == Role.STEWARD
     context = {
         "published": published,
-        "drafts": services.ruleset_drafts() if steward else [],
+        "drafts": selectors.ruleset_drafts() if steward else [],
         "steward": steward,
         "can_replay": _user(request).role in (Role.STEWARD, Role.REVIEWER),
     }
@@ -212,7 +116,7 @@ def ruleset_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ruleset_start(request: HttpRequest) -> HttpResponse:
     """Start a draft from the current version under a new version number."""
-    current = Ruleset.objects.current()
+    current = selectors.current_ruleset()
     form = DraftStartForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
@@ -239,11 +143,11 @@ def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
         "rows": _rule_rows(ruleset),
         "parameters": sorted(ruleset.content.get("parameters", {}).items()),
         "is_draft": ruleset.published_at is None,
-        "is_current": ruleset == Ruleset.objects.current(),
+        "is_current": ruleset == selectors.current_ruleset(),
     }
     if ruleset.published_at is None:
-        report = services.ruleset_golden_run(ruleset)
-        impact = _latest_impact(ruleset)
+        report = selectors.ruleset_golden_run(ruleset)
+        impact = selectors.latest_impact(ruleset)
         context.update(
             golden=report,
             impact=impact,
@@ -258,7 +162,7 @@ def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
 def ruleset_download(request: HttpRequest, version: str) -> HttpResponse:
     """The canonical JSON file of a version (the bytes its sha256 is taken over)."""
     ruleset = _ruleset(request, version)
-    response = HttpResponse(services.canonical_file(ruleset), content_type="application/json")
+    response = HttpResponse(selectors.canonical_file(ruleset), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="ruleset-{ruleset.version}.json"'
     return response
 
@@ -373,7 +277,7 @@ def ruleset_upload(request: HttpRequest, version: str) -> HttpResponse:
     return render(request, "decisions/ruleset_upload.html", context)
 
 
-def _diff_rows(diff: services.RulesetDiff) -> list[dict[str, Any]]:
+def _diff_rows(diff: rulesets_diff.RulesetDiff) -> list[dict[str, Any]]:
     rows = []
     for change in diff.rules:
         fields = []
@@ -382,12 +286,12 @@ def _diff_rows(diff: services.RulesetDiff) -> list[dict[str, Any]]:
                 fields.append(
                     {
                         "name": "condition",
-                        "old": services.engine.describe_condition(old),
-                        "new": services.engine.describe_condition(new),
+                        "old": engine.describe_condition(old),
+                        "new": engine.describe_condition(new),
                     }
                 )
             elif name == "effects":
-                fields.append({"name": name, "old": _effects_text(old), "new": _effects_text(new)})
+                fields.append({"name": name, "old": effects_text(old), "new": effects_text(new)})
             elif name == "gate":
                 fields.append({"name": name, "old": ", ".join(old), "new": ", ".join(new)})
             elif name == "condition_text":
@@ -406,70 +310,9 @@ def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
     draft = _draft(version)
     if draft.based_on is None:
         raise Http404
-    diff = services.ruleset_diff(draft.based_on.content, draft.content)
+    diff = rulesets_diff.ruleset_diff(draft.based_on.content, draft.content)
     context = {"draft": draft, "diff": diff, "rows": _diff_rows(diff)}
     return render(request, "decisions/ruleset_diff.html", context)
-
-
-# Impact preview -------------------------------------------------------------------------------
-
-
-@require_POST
-def ruleset_impact(request: HttpRequest, version: str) -> HttpResponse:
-    """Start an impact preview of a draft (a background task; eager in the embedded default)."""
-    draft = _draft(version)
-    try:
-        run = services.ruleset_impact_start(draft=draft, by=_user(request))
-    except TransitionRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("ruleset_detail", version=draft.version)
-    return redirect("ruleset_impact_run", run_id=run.pk)
-
-
-def _filtered_changes(
-    request: HttpRequest, changes: list[dict[str, Any]]
-) -> tuple[ImpactFilterForm, list[dict[str, Any]], dict[str, str]]:
-    departments = sorted({c["department"] for c in changes})
-    form = ImpactFilterForm(request.GET, departments=departments)
-    params: dict[str, str] = {}
-    if form.is_valid():
-        for name in ("old", "new", "department"):
-            value = form.cleaned_data[name]
-            if value:
-                params[name] = value
-                changes = [c for c in changes if c[name] == value]
-    return form, changes, params
-
-
-@require_safe
-def ruleset_impact_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    """An impact preview: progress while it runs, then the matrix and the affected cases."""
-    run = _run(run_id, "impact")
-    polled = _progress_response(request, run)
-    if polled is not None:
-        return polled
-    context: dict[str, Any] = {**_progress(run), "draft": run.ruleset}
-    if run.status == JobStatus.DONE:
-        result = run.result
-        form, changes, params = _filtered_changes(request, list(result.get("changes", [])))
-        page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update(
-            result=result,
-            outcomes=[OUTCOME_LABELS[o] for o in OUTCOMES],
-            matrix=_matrix_rows(result["matrix"]),
-            form=form,
-            page=page,
-            rows=[
-                {**c, "old_label": OUTCOME_LABELS[c["old"]], "new_label": OUTCOME_LABELS[c["new"]]}
-                for c in page.object_list
-            ],
-            filtered=bool(params),
-            matching=len(changes),
-            stale=run.ruleset.published_at is None
-            and result.get("draft_sha256") != run.ruleset.sha256,
-            **_page_links(page, params),
-        )
-    return render(request, "decisions/ruleset_impact.html", context)
 
 
 # Publishing -----------------------------------------------------------------------------------
@@ -494,15 +337,19 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
                 request, f"Version {draft.version} is published: new assessments now use it."
             )
             return redirect("ruleset_detail", version=draft.version)
-    report = services.ruleset_golden_run(draft)
-    diff = services.ruleset_diff(draft.based_on.content, draft.content) if draft.based_on else None
+    report = selectors.ruleset_golden_run(draft)
+    diff = (
+        rulesets_diff.ruleset_diff(draft.based_on.content, draft.content)
+        if draft.based_on
+        else None
+    )
     context = {
         "draft": draft,
         "form": form,
         "errors": errors_for_summary(form),
         "golden": report,
         "diff": diff,
-        "impact": _latest_impact(draft),
+        "impact": selectors.latest_impact(draft),
     }
     return render(request, "decisions/ruleset_publish.html", context)
 
@@ -513,10 +360,10 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
 @require_safe
 def golden_list(request: HttpRequest) -> HttpResponse:
     """Every golden case, with its result under the current version."""
-    current = Ruleset.objects.current()
+    current = selectors.current_ruleset()
     results = {}
     if current is not None:
-        report = services.ruleset_golden_run(current)
+        report = selectors.ruleset_golden_run(current)
         results = {r.case_id: r for r in report.results}
     rows = [
         {
@@ -524,7 +371,7 @@ def golden_list(request: HttpRequest) -> HttpResponse:
             "expected": OUTCOME_LABELS[g.expected.get("recommended") or "none"],
             "result": results.get(g.code),
         }
-        for g in GoldenCase.objects.select_related("source_case").order_by("code")
+        for g in selectors.golden_cases()
     ]
     return render(request, "decisions/golden_list.html", {"rows": rows, "current": current})
 
@@ -560,11 +407,11 @@ def golden_new(request: HttpRequest) -> HttpResponse:
             reference = form.cleaned_data["case_reference"].strip()
             answers = form.answers_data()
             if reference:
-                source = Case.objects.filter(reference=reference).first()
+                source = selectors.golden_source_case(reference)
                 if source is None:
                     form.add_error("case_reference", f"There is no case {reference}")
                 elif answers is None and not form.errors.get("answers"):
-                    answers = services.case_answers_for_golden(source)
+                    answers = selectors.case_answers_for_golden(source)
             if answers is None and not form.errors:
                 form.add_error("answers", "Enter the answers, or the reference of a case")
             if not form.errors:
@@ -586,12 +433,12 @@ def golden_new(request: HttpRequest) -> HttpResponse:
         initial: dict[str, Any] = {"recommended": ""}
         reference = request.GET.get("case", "").strip()
         if reference:
-            source = Case.objects.filter(reference=reference).first()
+            source = selectors.golden_source_case(reference)
             if source is not None:
                 initial.update(
                     case_reference=source.reference,
                     title=source.title,
-                    answers=json.dumps(services.case_answers_for_golden(source), indent=2),
+                    answers=json.dumps(selectors.case_answers_for_golden(source), indent=2),
                 )
         form = GoldenCaseForm(initial=initial)
     return render(request, "decisions/golden_form.html", _golden_context(form, golden=None))
@@ -600,7 +447,7 @@ def golden_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Change a golden case's title, answers and expected outcome."""
-    golden = GoldenCase.objects.filter(code=code).first()
+    golden = selectors.golden_case_by_code(code)
     if golden is None:
         raise Http404
     if request.method == "POST":
@@ -631,96 +478,3 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
         }
         form = GoldenCaseForm(initial=initial, editing=True)
     return render(request, "decisions/golden_form.html", _golden_context(form, golden=golden))
-
-
-# Replay of approved decisions -----------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def ruleset_replay(request: HttpRequest) -> HttpResponse:
-    """Replay every current approved decision under the current version (start, or list runs)."""
-    if request.method == "POST":
-        try:
-            run = services.ruleset_replay_start(by=_user(request))
-        except TransitionRefused as refused:
-            messages.error(request, str(refused))
-            return redirect("ruleset_replay")
-        return redirect("ruleset_replay_run", run_id=run.pk)
-    runs = RulesetRun.objects.filter(kind=RulesetRun.Kind.REPLAY).select_related(
-        "ruleset", "created_by"
-    )[:10]
-    context = {
-        "runs": [{"run": r, "tag": RUN_TAGS[JobStatus(r.status)]} for r in runs],
-        "current": Ruleset.objects.current(),
-    }
-    return render(request, "decisions/ruleset_replay.html", context)
-
-
-def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
-    return [
-        {
-            **item,
-            "was_label": OUTCOME_LABELS[item["was"]],
-            "decided_label": OUTCOME_LABELS[item["decided"]],
-            "now_label": OUTCOME_LABELS[item["now"]],
-        }
-        for item in run.result.get("items", [])
-    ]
-
-
-@require_safe
-def ruleset_replay_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    """A replay: progress while it runs, then the decisions that would now come out differently."""
-    run = _run(run_id, "replay")
-    polled = _progress_response(request, run)
-    if polled is not None:
-        return polled
-    context = {**_progress(run), "rows": _replay_rows(run) if run.status == JobStatus.DONE else []}
-    return render(request, "decisions/ruleset_replay_run.html", context)
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@require_safe
-def ruleset_replay_csv(request: HttpRequest, run_id: int) -> HttpResponse:
-    """The replay report as CSV."""
-    run = _run(run_id, "replay")
-    if run.status != JobStatus.DONE:
-        raise Http404
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "record_id",
-            "reference",
-            "department",
-            "pinned_version",
-            "recommended_then",
-            "decided",
-            "recommended_now",
-            "replayed_under",
-        ]
-    )
-    for item in run.result.get("items", []):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    item["record_id"],
-                    item["reference"],
-                    item["department"],
-                    item["pinned_version"],
-                    item["was"],
-                    item["decided"],
-                    item["now"],
-                    run.ruleset.version,
-                )
-            ]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="replay-{run.pk}.csv"'
-    return response

@@ -1,0 +1,26 @@
+"""Form of the impact preview page: filters of the affected cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from decisions.engine.impact import OUTCOMES
+from decisions.presenter import OUTCOME_LABELS
+
+
+class ImpactFilterForm(forms.Form):
+    """Filters of the affected cases: from option, to option, department."""
+
+    old = forms.ChoiceField(required=False)
+    new = forms.ChoiceField(required=False)
+    department = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
+        """Offer the outcomes and the departments found in the results."""
+        super().__init__(*args, **kwargs)
+        outcomes = [("", "Any"), *((o, OUTCOME_LABELS[o]) for o in OUTCOMES)]
+        self.fields["old"].choices = outcomes
+        self.fields["new"].choices = outcomes
+        self.fields["department"].choices = [("", "Any"), *((d, d) for d in departments)]

@@ -1,0 +1,40 @@
+"""Reads of the impact preview and replay runs."""
+
+from __future__ import annotations
+
+from decisions.rulesets.models import RulesetRun
+from sourcing.jobs import JobStatus
+
+
+def latest_replay() -> RulesetRun | None:
+    """The latest finished replay of approved decisions."""
+    return (
+        RulesetRun.objects.filter(kind=RulesetRun.Kind.REPLAY, status=JobStatus.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def decisions_flagged_by_replay() -> set[int]:
+    """Ids of decision records whose recommendation the latest replay found would change."""
+    run = latest_replay()
+    if run is None:
+        return set()
+    return {item["record_id"] for item in run.result.get("items", [])}
+
+
+def run_of_kind(pk: int, kind: str) -> RulesetRun | None:
+    """A run of the given kind ("impact" or "replay") with its rulesets, or None."""
+    return (
+        RulesetRun.objects.select_related("ruleset", "baseline", "created_by")
+        .filter(pk=pk, kind=kind)
+        .first()
+    )
+
+
+def replay_runs(limit: int = 10) -> list[RulesetRun]:
+    """The latest replays of approved decisions, newest first."""
+    runs = RulesetRun.objects.filter(kind=RulesetRun.Kind.REPLAY).select_related(
+        "ruleset", "created_by"
+    )
+    return list(runs[:limit])

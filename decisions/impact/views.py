@@ -1,0 +1,261 @@
+"""Pages of the impact preview of a draft and of the replay of approved decisions: start a
+run, follow its progress (an htmx poll, with a plain reload without JavaScript), read the
+results, download the replay as CSV.
+
+Access per route is in sourcing.access.PERMISSIONS. Views look up, validate a form, call one
+service from decisions.impact.services, and render or redirect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
+
+from decisions.engine.impact import OUTCOMES
+from decisions.impact import selectors, services
+from decisions.impact.forms import ImpactFilterForm
+from decisions.presenter import OUTCOME_LABELS
+from decisions.rulesets.models import Ruleset, RulesetRun
+from decisions.rulesets.selectors import current_ruleset, draft_by_version
+from sourcing.errors import TransitionRefused
+from sourcing.jobs import JobStatus
+from sourcing.models import User
+
+PAGE_SIZE = 50
+FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+RUN_TAGS = {
+    JobStatus.PENDING: "govuk-tag--grey",
+    JobStatus.RUNNING: "govuk-tag--blue",
+    JobStatus.DONE: "govuk-tag--green",
+    JobStatus.FAILED: "govuk-tag--red",
+}
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only allowed roles this far)."""
+    return cast(User, request.user)
+
+
+def _draft(version: str) -> Ruleset:
+    """A draft by version (steward pages only), else 404."""
+    draft = draft_by_version(version)
+    if draft is None:
+        raise Http404
+    return draft
+
+
+def _run(pk: int, kind: str) -> RulesetRun:
+    """A run of the given kind ("impact" or "replay"), else 404."""
+    run = selectors.run_of_kind(pk, kind)
+    if run is None:
+        raise Http404
+    return run
+
+
+def _matrix_rows(matrix: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": OUTCOME_LABELS[old],
+            "cells": [
+                {"count": matrix[old][new], "changed": old != new and matrix[old][new] > 0}
+                for new in OUTCOMES
+            ],
+        }
+        for old in OUTCOMES
+    ]
+
+
+def _progress(run: RulesetRun) -> dict[str, Any]:
+    total = max(run.total, 1)
+    return {
+        "run": run,
+        "finished": run.status in FINISHED,
+        "max": total,
+        "done": min(run.done, total),
+        "percent": min(100, round(run.done * 100 / total)) if run.total else 0,
+        "tag": RUN_TAGS[JobStatus(run.status)],
+    }
+
+
+def _progress_response(request: HttpRequest, run: RulesetRun) -> HttpResponse | None:
+    """For an htmx poll, the progress fragment; when finished, stop polling and reload."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return None
+    context = _progress(run)
+    html = render(request, "decisions/ruleset_progress.html", context).content
+    if context["finished"]:
+        response = HttpResponseStopPolling(html)
+        response["HX-Refresh"] = "true"
+        return response
+    return HttpResponse(html)
+
+
+def _page_links(page: Any, params: dict[str, str]) -> dict[str, str | None]:
+    def href(number: int) -> str:
+        return "?" + urlencode({**params, "page": number})
+
+    return {
+        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
+        "next_href": href(page.next_page_number()) if page.has_next() else None,
+    }
+
+
+# Impact preview -------------------------------------------------------------------------------
+
+
+@require_POST
+def ruleset_impact(request: HttpRequest, version: str) -> HttpResponse:
+    """Start an impact preview of a draft (a background task; eager in the embedded default)."""
+    draft = _draft(version)
+    try:
+        run = services.ruleset_impact_start(draft=draft, by=_user(request))
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("ruleset_detail", version=draft.version)
+    return redirect("ruleset_impact_run", run_id=run.pk)
+
+
+def _filtered_changes(
+    request: HttpRequest, changes: list[dict[str, Any]]
+) -> tuple[ImpactFilterForm, list[dict[str, Any]], dict[str, str]]:
+    departments = sorted({c["department"] for c in changes})
+    form = ImpactFilterForm(request.GET, departments=departments)
+    params: dict[str, str] = {}
+    if form.is_valid():
+        for name in ("old", "new", "department"):
+            value = form.cleaned_data[name]
+            if value:
+                params[name] = value
+                changes = [c for c in changes if c[name] == value]
+    return form, changes, params
+
+
+@require_safe
+def ruleset_impact_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """An impact preview: progress while it runs, then the matrix and the affected cases."""
+    run = _run(run_id, "impact")
+    polled = _progress_response(request, run)
+    if polled is not None:
+        return polled
+    context: dict[str, Any] = {**_progress(run), "draft": run.ruleset}
+    if run.status == JobStatus.DONE:
+        result = run.result
+        form, changes, params = _filtered_changes(request, list(result.get("changes", [])))
+        page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(
+            result=result,
+            outcomes=[OUTCOME_LABELS[o] for o in OUTCOMES],
+            matrix=_matrix_rows(result["matrix"]),
+            form=form,
+            page=page,
+            rows=[
+                {**c, "old_label": OUTCOME_LABELS[c["old"]], "new_label": OUTCOME_LABELS[c["new"]]}
+                for c in page.object_list
+            ],
+            filtered=bool(params),
+            matching=len(changes),
+            stale=run.ruleset.published_at is None
+            and result.get("draft_sha256") != run.ruleset.sha256,
+            **_page_links(page, params),
+        )
+    return render(request, "decisions/ruleset_impact.html", context)
+
+
+# Replay of approved decisions -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def ruleset_replay(request: HttpRequest) -> HttpResponse:
+    """Replay every current approved decision under the current version (start, or list runs)."""
+    if request.method == "POST":
+        try:
+            run = services.ruleset_replay_start(by=_user(request))
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("ruleset_replay")
+        return redirect("ruleset_replay_run", run_id=run.pk)
+    runs = selectors.replay_runs()
+    context = {
+        "runs": [{"run": r, "tag": RUN_TAGS[JobStatus(r.status)]} for r in runs],
+        "current": current_ruleset(),
+    }
+    return render(request, "decisions/ruleset_replay.html", context)
+
+
+def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
+    return [
+        {
+            **item,
+            "was_label": OUTCOME_LABELS[item["was"]],
+            "decided_label": OUTCOME_LABELS[item["decided"]],
+            "now_label": OUTCOME_LABELS[item["now"]],
+        }
+        for item in run.result.get("items", [])
+    ]
+
+
+@require_safe
+def ruleset_replay_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A replay: progress while it runs, then the decisions that would now come out differently."""
+    run = _run(run_id, "replay")
+    polled = _progress_response(request, run)
+    if polled is not None:
+        return polled
+    context = {**_progress(run), "rows": _replay_rows(run) if run.status == JobStatus.DONE else []}
+    return render(request, "decisions/ruleset_replay_run.html", context)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_safe
+def ruleset_replay_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The replay report as CSV."""
+    run = _run(run_id, "replay")
+    if run.status != JobStatus.DONE:
+        raise Http404
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "record_id",
+            "reference",
+            "department",
+            "pinned_version",
+            "recommended_then",
+            "decided",
+            "recommended_now",
+            "replayed_under",
+        ]
+    )
+    for item in run.result.get("items", []):
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    item["record_id"],
+                    item["reference"],
+                    item["department"],
+                    item["pinned_version"],
+                    item["was"],
+                    item["decided"],
+                    item["now"],
+                    run.ruleset.version,
+                )
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="replay-{run.pk}.csv"'
+    return response
