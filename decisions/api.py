@@ -13,7 +13,7 @@ from decisions.models import DecisionRecord
 from decisions.records import records_visible_to, register_entries, register_entry
 from decisions.review import review_decide
 from decisions.verification import audit_verify
-from sourcing.cases import cases_visible_to
+from sourcing.models import Case
 
 router = Router(tags=["decisions"])
 
@@ -67,7 +67,7 @@ def record_full(record: DecisionRecord) -> dict[str, Any]:
 @router.post("/cases/{case_id}/review", url_name="case_review", response={200: dict, 201: dict})
 def review(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case."""
-    case = get_object_or_404(cases_visible_to(request.user), pk=case_id)  # type: ignore[arg-type]
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)  # type: ignore[arg-type]
     record = review_decide(
         case=case,
         by=request.user,  # type: ignore[arg-type]

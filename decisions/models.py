@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.db import models
 
+from decisions.assessments.models import Assessment
 from decisions.audit.models import AuditCheckpoint, AuditEvent
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetQuerySet, RulesetRun
 from sourcing.jobs import JobStatus
 
 __all__ = [
+    "Assessment",
     "AuditCheckpoint",
     "AuditEvent",
     "GoldenCase",
@@ -17,27 +19,6 @@ __all__ = [
     "RulesetQuerySet",
     "RulesetRun",
 ]
-
-
-class Assessment(models.Model):
-    """One run of the engine on a case's answers, pinned to a ruleset version and hash."""
-
-    case = models.ForeignKey("sourcing.Case", on_delete=models.CASCADE, related_name="assessments")
-    ruleset = models.ForeignKey(Ruleset, on_delete=models.PROTECT, related_name="assessments")
-    ruleset_version = models.CharField(max_length=40)
-    ruleset_sha256 = models.CharField(max_length=64)
-    answers = models.JSONField()
-    answers_version = models.PositiveIntegerField()
-    result = models.JSONField()
-    recommended = models.CharField(max_length=20, blank=True)
-    created_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"assessment {self.pk} of case {self.case_id}"
 
 
 class DecisionAction(models.TextChoices):

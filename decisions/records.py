@@ -10,8 +10,8 @@ import rfc8785
 from django.db.models import QuerySet
 
 from decisions.audit.services import serialise_appends
+from decisions.cases.selectors import current_signoffs
 from decisions.models import Assessment, DecisionRecord
-from sourcing.cases import current_signoffs
 from sourcing.models import Case, CaseStatus, Role, User
 
 _LOCK_KEY = 0x5245_434F_5244  # pg_advisory_xact_lock key for issuing records

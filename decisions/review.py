@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions.audit.services import audit_append
+from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
 from decisions.models import Assessment, DecisionAction, DecisionRecord, RecordPdf
 from decisions.pdf import pdf_outbox_dispatch_on_commit
 from decisions.records import default_review_by, record_issue
-from sourcing.cases import case_move
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, SignOff, User
 

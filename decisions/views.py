@@ -17,28 +17,26 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions.cases.selectors import current_signoffs
 from decisions.forms import DecisionForm, QueueFilterForm, RecordSearchForm, ReopenForm
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.models import Assessment, DecisionAction, DecisionRecord
 from decisions.pdf import public_interest_answers
+from decisions.presenter import (
+    CHECK_TAGS,
+    EXIT_LEVELS,
+    STATUS_TAGS,
+    assessment_context,
+    trace_rows,
+)
 from decisions.records import default_review_by, records_visible_to, register_entries
 from decisions.records import register_entry as publishable
 from decisions.review import review_blockers, review_decide, review_reopen
 from decisions.verification import audit_verify
-from sourcing.case_views import (
-    CHECK_TAGS,
-    EXIT_LEVELS,
-    STATUS_TAGS,
-    _trace_rows,
-    assessment_context,
-)
-from sourcing.cases import cases_visible_to, current_signoffs
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Discipline, Role, User
 from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, display_value
 from suppliers.contracts import contract_due_record_ids, next_review_date
-from suppliers.models import Contract
-from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 25
 DUE_WITHIN_DAYS = 90
@@ -66,7 +64,7 @@ def _user(request: HttpRequest) -> User:
 def _case(request: HttpRequest, reference: str) -> Case:
     """A case the user may see (reviewers: submitted at least once), else 404."""
     found = (
-        cases_visible_to(_user(request))
+        Case.objects.visible_to(_user(request))
         .select_related("department", "owner")
         .filter(reference=reference)
         .first()
@@ -171,7 +169,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "-created_at", "-pk"
     )
     cases = (
-        cases_visible_to(_user(request))
+        Case.objects.visible_to(_user(request))
         .select_related("department", "owner")
         .annotate(
             submitted_at=Max(
@@ -227,7 +225,6 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     explanations = case.explanations or {}
     checks = assessment.result.get("policy_checks", []) if assessment else []
     return {
-        **shortlist_context(case),
         "case": case,
         "tag": STATUS_TAGS[case.status],
         "answer_groups": _answer_groups(case.answers),
@@ -456,8 +453,6 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
     except DecisionRecord.DoesNotExist:
         superseded_by = None
     return {
-        **shortlist_context(record.case),
-        "contracts": Contract.objects.filter(case=record.case).for_list(),
         "record": record,
         "pit": public_interest_answers(content),
         "identity": identity,
@@ -492,7 +487,7 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
             }
             for option in scoring.get("ranking", [])
         ],
-        "trace": _trace_rows(scoring),
+        "trace": trace_rows(scoring),
         "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
         "flips": [
             {

@@ -139,7 +139,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "catalogue_import": {"GET": only("admin", "reviewer"), "POST": only("admin", "reviewer")},
     "catalogue_import_detail": only("admin", "reviewer"),
     "catalogue_sample": only("admin", "reviewer"),
+    # Fragments of the case, review and record pages (full pages without JavaScript).
     "case_shortlist": only("commercial", "reviewer", "auditor", scoped=True),
+    "case_contracts": only("commercial", "reviewer", "auditor", scoped=True),
     "contract_list": only("commercial", "reviewer", "auditor"),
     "contract_record": {
         "GET": only("commercial", scoped=True),

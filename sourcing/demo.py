@@ -128,9 +128,9 @@ def _golden_answers() -> dict[str, dict[str, object]]:
 
 def seed_cases() -> None:
     """Create the demo cases through the real services, unless they exist already."""
+    from decisions.assessments.services import assessment_run
+    from decisions.cases.services import case_create, case_submit, case_update, signoff_record
     from decisions.rulesets.services import ruleset_publish_default
-    from decisions.services import assessment_run
-    from sourcing.cases import case_create, case_submit, case_update, signoff_record
     from sourcing.models import Case, Discipline, User
 
     ruleset_publish_default()

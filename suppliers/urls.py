@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern] = [
     path("suppliers/<str:company_number>/edit/", views.supplier_edit, name="supplier_edit"),
     path("cases/<str:reference>/shortlist/", views.case_shortlist, name="case_shortlist"),
     path("cases/<str:reference>/contracts/", views.contract_record_view, name="contract_record"),
+    path("cases/<str:reference>/contracts/let/", views.case_contracts, name="case_contracts"),
     path("contracts/", views.contract_list, name="contract_list"),
     path("concentration/", views.concentration_radar, name="concentration_radar"),
 ]

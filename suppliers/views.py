@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import get_scoped_or_404, role_of
-from sourcing.cases import cases_visible_to
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
 from sourcing.questionnaire import OPTION_LABELS
@@ -324,17 +323,33 @@ def catalogue_sample(request: HttpRequest) -> HttpResponse:
 def _case(request: HttpRequest, reference: str) -> Case:
     user = _user(request)
     return get_scoped_or_404(
-        cases_visible_to(user).select_related("department"), user, reference=reference
+        Case.objects.visible_to(user).select_related("department"), user, reference=reference
     )
 
 
 @require_safe
 def case_shortlist(request: HttpRequest, reference: str) -> HttpResponse:
-    """Suppliers to engage for the case's recommended option and runner-up, explained."""
+    """Suppliers to engage for the case's recommended option and runner-up, explained.
+
+    The case, review and record pages load it as a fragment (htmx); without JavaScript their
+    link leads here, to the whole page.
+    """
     case = _case(request, reference)
-    return render(
-        request, "suppliers/case_shortlist.html", {"case": case, **shortlist_context(case)}
-    )
+    template = "suppliers/case_shortlist.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#shortlist"
+    return render(request, template, {"case": case, **shortlist_context(case)})
+
+
+@require_safe
+def case_contracts(request: HttpRequest, reference: str) -> HttpResponse:
+    """The contracts let for a case (a fragment of the record page; a page without JavaScript)."""
+    case = _case(request, reference)
+    template = "suppliers/case_contracts.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#contracts"
+    contracts = contracts_visible_to(_user(request)).filter(case=case).for_list()
+    return render(request, template, {"case": case, "contracts": contracts})
 
 
 # Contracts --------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from decisions.cases.services import case_submit
 from decisions.models import DecisionRecord
 from decisions.rulesets.services import ruleset_publish_default
-from sourcing.cases import case_submit
 from sourcing.models import Case, User
 from tests.sourcing.test_cases import ready_case
 

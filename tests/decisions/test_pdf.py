@@ -24,6 +24,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.models import AuditEvent, DecisionRecord, JobStatus, RecordPdf
 from decisions.pdf import (
     html_to_pdf,
@@ -36,9 +38,7 @@ from decisions.pdf import (
 )
 from decisions.review import review_decide
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_run
 from decisions.verification import audit_verify
-from sourcing.cases import case_create, case_submit, case_update, signoff_record
 from sourcing.celery import app as celery_app
 from sourcing.models import Case, Discipline, User
 from tests.conftest import service_missing

@@ -10,11 +10,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
+from decisions.cases.services import case_submit, case_update, signoff_record
 from decisions.models import AuditEvent, DecisionRecord
 from decisions.records import default_review_by, record_hash
 from decisions.review import review_decide, review_reopen
 from decisions.verification import audit_verify
-from sourcing.cases import case_submit, case_update, signoff_record
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, User
 from tests.conftest import service_missing
@@ -137,7 +137,7 @@ def test_deciding_twice_is_refused(submitted: Case, users) -> None:  # type: ign
 
 
 def test_a_draft_cannot_be_reviewed(users) -> None:  # type: ignore[no-untyped-def]
-    from sourcing.cases import case_create
+    from decisions.cases.services import case_create
 
     draft = case_create(by=users["commercial"], title="Draft")
     with pytest.raises(TransitionRefused):

@@ -15,6 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import engine
+from decisions.assessments.services import assessment_replay, assessment_run
+from decisions.cases.services import case_create, case_submit, case_update
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
 from decisions.models import Assessment, AuditEvent, GoldenCase, Ruleset, RulesetRun
@@ -33,9 +35,7 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
     ruleset_upload,
 )
-from decisions.services import assessment_replay, assessment_run
 from decisions.verification import audit_verify
-from sourcing.cases import case_create, case_submit, case_update
 from sourcing.demo import seed_cases, seed_golden_cases, seed_people
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User

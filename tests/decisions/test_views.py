@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from decisions.cases.services import case_submit
 from decisions.models import AuditEvent, DecisionRecord
 from decisions.review import review_decide
 from decisions.rulesets.services import ruleset_publish_default
-from sourcing.cases import case_submit
 from sourcing.models import Case, CaseStatus, Department, Role, User
 from tests.sourcing.test_cases import ready_case
 

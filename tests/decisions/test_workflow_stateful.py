@@ -16,19 +16,18 @@ from hypothesis.stateful import (
 )
 
 from decisions import engine
-from decisions.models import DecisionRecord
-from decisions.review import review_decide
-from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_run
-from decisions.verification import audit_verify
-from sourcing.cases import (
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import (
     case_create,
     case_submit,
     case_update,
     case_withdraw,
-    cases_visible_to,
     signoff_record,
 )
+from decisions.models import DecisionRecord
+from decisions.review import review_decide
+from decisions.rulesets.services import ruleset_publish_default
+from decisions.verification import audit_verify
 from sourcing.errors import ServiceError
 from sourcing.models import Case, CaseStatus, Discipline, User
 
@@ -128,7 +127,7 @@ def test_the_workflow_keeps_its_invariants(users: dict[str, User]) -> None:
         @invariant()
         def no_cross_department_reads(self) -> None:
             for owner in owners:
-                visible = cases_visible_to(owner)
+                visible = Case.objects.visible_to(owner)
                 assert not visible.exclude(department_id=owner.department_id).exists()
 
     run_state_machine_as_test(

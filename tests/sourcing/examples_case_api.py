@@ -9,8 +9,8 @@ from sourcing.models import User
 
 
 def _cases(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    from decisions.cases.services import case_create
     from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.cases import case_create
 
     ruleset_publish_default()
     own = case_create(by=users["commercial"], title="Own case")
@@ -19,9 +19,9 @@ def _cases(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _assessments(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    from decisions.assessments.services import assessment_run
+    from decisions.cases.services import case_create
     from decisions.rulesets.services import ruleset_publish_default
-    from decisions.services import assessment_run
-    from sourcing.cases import case_create
     from tests.sourcing.test_cases import complete_answers
 
     ruleset_publish_default()

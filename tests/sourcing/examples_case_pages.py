@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create
 from decisions.models import Assessment
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_run
-from sourcing.cases import case_create
 from sourcing.models import Case, User
 from tests.sourcing.test_cases import complete_answers
 

@@ -9,9 +9,9 @@ from sourcing.models import User
 
 
 def _decided(owner: User, reviewer: User) -> Any:
+    from decisions.cases.services import case_submit
     from decisions.review import review_decide
     from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 
     ruleset_publish_default()
@@ -26,8 +26,8 @@ def _records(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _submitted_case(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    from decisions.cases.services import case_submit
     from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 
     ruleset_publish_default()

@@ -9,8 +9,8 @@ from sourcing.models import Case, User
 
 
 def _submitted(owner: User) -> Case:
+    from decisions.cases.services import case_submit
     from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 
     ruleset_publish_default()

@@ -37,8 +37,8 @@ def _segment(users: dict[str, User]) -> dict[str, dict[str, Any]]:
 
 
 def _submitted(owner: User) -> Case:
+    from decisions.cases.services import case_submit
     from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.cases import case_submit
     from tests.sourcing.test_cases import ready_case
 
     ruleset_publish_default()
@@ -73,4 +73,5 @@ EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {
     "catalogue_import_detail": _import,
     "case_shortlist": _submitted_cases,
     "contract_record": _approved_cases,
+    "case_contracts": _approved_cases,
 }

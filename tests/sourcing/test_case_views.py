@@ -11,11 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_update, signoff_record
 from decisions.engine import assess, default_ruleset
 from decisions.models import Assessment
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_run
-from sourcing.cases import case_create, case_update, signoff_record
 from sourcing.models import Case, CaseStatus, User
 from tests.sourcing.examples_case_pages import complete_answers
 from tests.sourcing.test_cases import ready_case
@@ -74,7 +74,7 @@ def test_the_case_list_filters_by_status_and_searches(
     hosting = case_create(by=users["commercial"], title="Hosting migration")
     identity = case_create(by=users["commercial"], title="Identity verification")
     case_update(case=identity, by=users["commercial"])
-    from sourcing.cases import case_withdraw
+    from decisions.cases.services import case_withdraw
 
     case_withdraw(case=hosting, by=users["commercial"])
     html = _html(alice.get("/cases/", {"status": "withdrawn"}))
@@ -555,7 +555,7 @@ def test_another_department_s_case_is_404_on_every_page_and_partial(
 
 
 def test_clearing_a_number_removes_the_saved_answer(users, client_as) -> None:  # type: ignore[no-untyped-def]
-    from sourcing.cases import case_create
+    from decisions.cases.services import case_create
 
     case = case_create(by=users["commercial"], title="Clear me", answers={"months_to_live": 9})
     client = client_as(users["commercial"])

@@ -10,18 +10,17 @@ import pytest
 from django.db import connection
 
 from decisions import engine
-from decisions.models import Assessment
-from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_replay, assessment_run
-from sourcing.cases import (
+from decisions.assessments.services import assessment_replay, assessment_run
+from decisions.cases.services import (
     case_create,
     case_submit,
     case_update,
     case_withdraw,
-    cases_visible_to,
     signoff_record,
     submission_blockers,
 )
+from decisions.models import Assessment
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseStatus, Discipline, User
 from tests.conftest import service_missing
@@ -214,10 +213,10 @@ def test_cases_are_visible_to_their_department_and_submitted_ones_to_the_coe(
 ) -> None:  # type: ignore[no-untyped-def]
     draft = case_create(by=users["commercial"], title="Draft")
     submitted = case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
-    assert set(cases_visible_to(users["commercial"])) == {draft, submitted}
-    assert set(cases_visible_to(users["outsider"])) == set()
-    assert set(cases_visible_to(users["reviewer"])) == {submitted}
-    assert set(cases_visible_to(users["steward"])) == set()
+    assert set(Case.objects.visible_to(users["commercial"])) == {draft, submitted}
+    assert set(Case.objects.visible_to(users["outsider"])) == set()
+    assert set(Case.objects.visible_to(users["reviewer"])) == {submitted}
+    assert set(Case.objects.visible_to(users["steward"])) == set()
 
 
 def test_references_stay_unique_under_concurrent_creation(transactional_db: None, users) -> None:  # type: ignore[no-untyped-def]

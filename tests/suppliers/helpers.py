@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.review import review_decide
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.services import assessment_run
-from sourcing.cases import case_create, case_submit, case_update, signoff_record
 from sourcing.models import Case, Discipline, User
 from suppliers.catalogue import catalogue_csv
 from tests.sourcing.test_cases import complete_answers

@@ -77,7 +77,7 @@ def test_segment_figures_and_warnings_on_a_hand_computed_example(
 
 
 def test_the_same_need_in_two_departments_is_joint_demand(users: dict[str, User]) -> None:
-    from sourcing.cases import case_submit
+    from decisions.cases.services import case_submit
 
     for who in ("commercial", "outsider"):
         case_submit(case=assessed_case(users[who]), by=users[who])

@@ -12,8 +12,8 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from decisions.cases.services import SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
-from sourcing.cases import SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from sourcing.models import CaseStatus, Discipline
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
 

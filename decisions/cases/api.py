@@ -1,27 +1,23 @@
-"""JSON API for the questionnaire, cases, assessments, replay, sign-offs and submission."""
+"""JSON API of cases: the questionnaire, cases, sign-offs, submission and withdrawal."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any
 
-import pydantic
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.errors import ValidationError
 
-from decisions.models import Assessment
-from decisions.services import assessment_replay, assessment_run
-from sourcing.cases import (
+from decisions.assessments.api import assessment_out
+from decisions.cases.selectors import current_signoffs
+from decisions.cases.services import (
     case_create,
     case_submit,
     case_update,
     case_withdraw,
-    cases_visible_to,
-    current_signoffs,
     signoff_record,
 )
+from sourcing.api_body import documented_body, json_body
 from sourcing.models import Case, User
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
@@ -56,55 +52,10 @@ class SignOffIn(Schema):
     model_config = _STRICT  # type: ignore[assignment]
 
 
-class ReplayIn(Schema):
-    ruleset: Literal["pinned", "current"]
-
-    model_config = _STRICT  # type: ignore[assignment]
-
-
 class WithdrawIn(Schema):
     comment: str = ""
 
     model_config = _STRICT  # type: ignore[assignment]
-
-
-def _payload[BodyT: Schema](request: HttpRequest, schema: type[BodyT]) -> BodyT:
-    """The JSON object body, validated by `schema`; 422 naming each bad field otherwise.
-
-    Parsed here rather than as a ninja body parameter, whose errors say
-    ["body", "<parameter>", field]; the contract says ["body", field].
-    """
-    try:
-        data = json.loads(request.body or b"null")  # over 1 MB: RequestDataTooBig, 413
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError([{"loc": ["body"], "msg": "The body is not valid JSON."}]) from None
-    if not isinstance(data, dict):
-        raise ValidationError([{"loc": ["body"], "msg": "The body must be a JSON object."}])
-    try:
-        return schema.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise ValidationError(
-            [{"loc": ["body", *e["loc"]], "msg": e["msg"]} for e in exc.errors()]
-        ) from None
-
-
-def _documented(schema: type[Schema]) -> dict[str, Any]:
-    """OpenAPI for a body parsed by _payload."""
-    content = {"application/json": {"schema": schema.model_json_schema()}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
-def assessment_out(assessment: Assessment) -> dict[str, Any]:
-    """The assessment object of the API contract."""
-    return {
-        **assessment.result,
-        "id": assessment.pk,
-        "case_id": assessment.case_id,
-        "created_at": assessment.created_at.isoformat(),
-        "ruleset": {"version": assessment.ruleset_version, "sha256": assessment.ruleset_sha256},
-        "answers": assessment.answers,
-        "answers_version": assessment.answers_version,
-    }
 
 
 def case_out(case: Case) -> dict[str, Any]:
@@ -142,7 +93,7 @@ def case_out(case: Case) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    visible = cases_visible_to(request.user).select_related("department", "owner")  # type: ignore[arg-type]
+    visible = Case.objects.visible_to(request.user).select_related("department", "owner")
     return get_object_or_404(visible, pk=case_id)
 
 
@@ -159,7 +110,7 @@ def questionnaire(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/cases", url_name="cases")
 def cases_list(request: HttpRequest) -> dict[str, Any]:
     """Cases the caller may see, newest first."""
-    cases = cases_visible_to(_user(request)).select_related("department", "owner")
+    cases = Case.objects.visible_to(request.user).select_related("department", "owner")
     items = [
         {
             "id": c.pk,
@@ -175,10 +126,12 @@ def cases_list(request: HttpRequest) -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.post("/cases", url_name="cases", response={201: dict}, openapi_extra=_documented(CaseIn))
+@router.post(
+    "/cases", url_name="cases", response={201: dict}, openapi_extra=documented_body(CaseIn)
+)
 def cases_create(request: HttpRequest) -> Status:
     """Start a draft case in the caller's department (answers may be partial)."""
-    body = _payload(request, CaseIn)
+    body = json_body(request, CaseIn)
     case = case_create(
         by=_user(request), title=body.title, summary=body.summary, answers=body.answers
     )
@@ -191,52 +144,25 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return case_out(_case(request, case_id))
 
 
-@router.patch("/cases/{case_id}", url_name="case", openapi_extra=_documented(CasePatch))
+@router.patch("/cases/{case_id}", url_name="case", openapi_extra=documented_body(CasePatch))
 def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Merge changes into a draft; 409 once submitted."""
     case = _case(request, case_id)
-    body = _payload(request, CasePatch)
+    body = json_body(request, CasePatch)
     case = case_update(case=case, by=_user(request), **body.model_dump(exclude_unset=True))
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
-
-
-@router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
-def assessments_create(request: HttpRequest, case_id: int) -> Status:
-    """Run the current published ruleset on the case's answers."""
-    assessment = assessment_run(case=_case(request, case_id), by=_user(request))
-    return Status(201, assessment_out(assessment))
-
-
-@router.get("/cases/{case_id}/assessments", url_name="case_assessments")
-def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
-    """Every assessment of the case, newest first."""
-    case = _case(request, case_id)
-    return [assessment_out(a) for a in case.assessments.order_by("-created_at", "-pk")]
-
-
-@router.post(
-    "/assessments/{assessment_id}/replay",
-    url_name="assessment_replay",
-    openapi_extra=_documented(ReplayIn),
-)
-def replay(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
-    """Replay under the pinned version (identical) or today's (what differs)."""
-    visible = cases_visible_to(_user(request))
-    assessment = get_object_or_404(Assessment, pk=assessment_id, case__in=visible)
-    body = _payload(request, ReplayIn)
-    return assessment_replay(assessment=assessment, mode=body.ruleset).to_dict()
 
 
 @router.post(
     "/cases/{case_id}/signoffs",
     url_name="case_signoffs",
     response={201: dict},
-    openapi_extra=_documented(SignOffIn),
+    openapi_extra=documented_body(SignOffIn),
 )
 def signoffs_create(request: HttpRequest, case_id: int) -> Status:
     """Record a discipline's sign-off of the current answers."""
     case = _case(request, case_id)
-    body = _payload(request, SignOffIn)
+    body = json_body(request, SignOffIn)
     signoff = signoff_record(case=case, by=_user(request), **body.model_dump())
     return Status(
         201,
@@ -260,11 +186,11 @@ def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/cases/{case_id}/withdraw", url_name="case_withdraw", openapi_extra=_documented(WithdrawIn)
+    "/cases/{case_id}/withdraw", url_name="case_withdraw", openapi_extra=documented_body(WithdrawIn)
 )
 def withdraw(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Withdraw a case before a decision."""
     case = _case(request, case_id)
-    body = _payload(request, WithdrawIn)
+    body = json_body(request, WithdrawIn)
     case = case_withdraw(case=case, by=_user(request), comment=body.comment)
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))

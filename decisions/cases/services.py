@@ -1,14 +1,15 @@
-"""Services for sourcing cases: create, change, sign off, submit, withdraw; the state machine."""
+"""Every write of a sourcing case: create, change, sign off, submit, withdraw, and moves along
+the state machine (case_move, also used by the review)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from decisions.audit.services import audit_append
+from decisions.cases.selectors import current_signoffs
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import QUESTIONS, validate_answers
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -209,14 +210,6 @@ def case_update(
     return case
 
 
-def current_signoffs(case: Case) -> dict[str, SignOff]:
-    """The latest sign-off per discipline (fresh or stale)."""
-    latest: dict[str, SignOff] = {}
-    for signoff in case.signoffs.all():
-        latest[signoff.discipline] = signoff
-    return latest
-
-
 @transaction.atomic
 def signoff_record(
     *, case: Case, by: User, discipline: str, name: str, role: str = "", comment: str = ""
@@ -324,8 +317,3 @@ def case_submit(*, case: Case, by: User) -> Case:
         payload={"answers_version": case.answers_version},
     )
     return case
-
-
-def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Cases a user may see (see CaseQuerySet.visible_to)."""
-    return Case.objects.visible_to(user)

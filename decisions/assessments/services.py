@@ -1,4 +1,5 @@
-"""Services for assessments: assess a case, preview, replay."""
+"""Assessments: run the current ruleset on a case and store the pinned result, preview unsaved
+answers, replay under the pinned or today's version."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from django.db import transaction
 
 from decisions import engine
+from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_append
-from decisions.models import Assessment, Ruleset
+from decisions.rulesets.models import Ruleset
 from decisions.rulesets.selectors import engine_ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
@@ -80,7 +82,7 @@ def assessment_run(*, case: Case, by: User) -> Assessment:
     return assessment
 
 
-def preview(answers: dict[str, Any]) -> dict[str, Any] | None:
+def assessment_preview(answers: dict[str, Any]) -> dict[str, Any] | None:
     """A live, unsaved preview of the current ruleset on (possibly partial) answers."""
     ruleset = Ruleset.objects.current()
     if ruleset is None:

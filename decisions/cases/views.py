@@ -18,13 +18,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from decisions.engine.schema import OPTIONS, QUESTIONS, REQUIRED_KEYS
-from decisions.models import Assessment, Ruleset
-from decisions.services import assessment_replay as replay_assessment
-from decisions.services import assessment_run, preview
-from sourcing import cases as services
-from sourcing.access import get_scoped_or_404, scoped_to_department
-from sourcing.case_forms import (
+from decisions.assessments.models import Assessment
+from decisions.assessments.services import assessment_preview, assessment_run
+from decisions.cases import services
+from decisions.cases.forms import (
     CaseListFilterForm,
     CaseStartForm,
     ExplanationsForm,
@@ -36,40 +33,17 @@ from sourcing.case_forms import (
     form_errors,
     missing_message,
 )
-from sourcing.cases import (
-    case_create,
-    case_update,
-    cases_visible_to,
-    current_signoffs,
-    signoff_record,
-    submission_blockers,
-)
+from decisions.cases.selectors import current_signoffs
+from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
+from decisions.presenter import STATUS_TAGS, descriptions, option_rows, top_reasons
+from decisions.rulesets.selectors import current_ruleset
+from sourcing.access import get_scoped_or_404, scoped_to_department
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline, User
 from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, Section, display_value
-from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 20
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
-STATUS_TAGS: dict[str, str] = {
-    "draft": "govuk-tag--grey",
-    "submitted": "govuk-tag--blue",
-    "returned": "govuk-tag--orange",
-    "approved": "govuk-tag--green",
-    "rejected": "govuk-tag--red",
-    "withdrawn": "govuk-tag--grey",
-}
-CHECK_TAGS: dict[str, tuple[str, str]] = {
-    "complies": ("Complies", "govuk-tag--green"),
-    "explain": ("Explain", "govuk-tag--yellow"),
-    "n/a": ("Not applicable", "govuk-tag--grey"),
-}
-EXIT_LEVELS: dict[str, tuple[str, str]] = {
-    "ready": ("Ready", "govuk-tag--green"),
-    "needs_plan": ("Needs a plan", "govuk-tag--yellow"),
-    "poor": ("Poor", "govuk-tag--red"),
-}
-TOP_REASONS = 3
 
 # Task list statuses (GOV.UK task list component).
 NOT_STARTED = ("Not yet started", "govuk-tag--blue")
@@ -89,25 +63,13 @@ def _user(request: HttpRequest) -> User:
 def _visible(request: HttpRequest) -> CaseQuerySet:
     """The cases this user may see."""
     user = _user(request)
-    return cast(CaseQuerySet, scoped_to_department(cases_visible_to(user), user))
+    return cast(CaseQuerySet, scoped_to_department(Case.objects.visible_to(user), user))
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
     """The case by reference if the user may see it, else 404."""
     user = _user(request)
-    return get_scoped_or_404(cases_visible_to(user), user, reference=reference)
-
-
-def _assessment(request: HttpRequest, pk: int) -> Assessment:
-    """The assessment if the user may see its case, else 404."""
-    found = (
-        Assessment.objects.select_related("case", "ruleset")
-        .filter(pk=pk, case__in=_visible(request))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    return get_scoped_or_404(Case.objects.visible_to(user), user, reference=reference)
 
 
 def _section(slug: str) -> Section:
@@ -124,87 +86,9 @@ def _latest(case: Case) -> Assessment | None:
 # Presentation helpers -------------------------------------------------------------------------
 
 
-def _bar_class(score: int, top: int) -> str:
-    """A width class in 5% steps (no inline styles under the CSP); negatives show no bar."""
-    step = round(max(score, 0) / max(top, 1) * 20) * 5
-    return f"app-bar__fill--w{step}"
-
-
-def _signed(points: int) -> str:
-    return f"+{points}" if points > 0 else f"-{abs(points)}" if points < 0 else "0"
-
-
-def _option_rows(result: dict[str, Any], descriptions: dict[str, str]) -> list[dict[str, Any]]:
-    """The five options in ranked order with score, bar, and why any were ruled out."""
-    scores = result["scores"]
-    top = max(scores.values())
-    rows = []
-    for position, option in enumerate(result["ranking"], start=1):
-        ruled_out = result["ruled_out"].get(option, [])
-        rows.append(
-            {
-                "position": position,
-                "option": option,
-                "label": OPTION_LABELS[option],
-                "score": scores[option],
-                "bar": _bar_class(scores[option], top),
-                "recommended": option == result["recommended"],
-                "viable": result["viable"][option],
-                "ruled_out": [f"{rule}: {descriptions.get(rule, '')}" for rule in ruled_out],
-            }
-        )
-    return rows
-
-
-def _effects_text(effects: dict[str, int]) -> str:
-    return ", ".join(f"{OPTION_LABELS[o]} {_signed(effects[o])}" for o in OPTIONS if o in effects)
-
-
-def _inputs_text(inputs: dict[str, Any]) -> str:
-    parts = []
-    for key, value in inputs.items():
-        shown = display_value(key, value) if key in QUESTIONS and value is not None else "—"
-        parts.append(f"{LABELS[key][0] if key in LABELS else key} {shown}")
-    return "; ".join(parts)
-
-
-def _trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "rule": entry["rule"],
-            "description": entry["description"],
-            "source": entry["source"],
-            "when": entry["when"],
-            "fired": entry["fired"],
-            "effects": _effects_text(entry["effects"]),
-            "gate": ", ".join(OPTION_LABELS[o] for o in entry["gate"] or []),
-            "inputs": _inputs_text(entry["inputs"]),
-        }
-        for entry in result["trace"]
-    ]
-
-
-def _top_reasons(result: dict[str, Any], leader: str) -> list[dict[str, str]]:
-    """Fired rules with the biggest effect on the leading option."""
-    fired = [e for e in result["trace"] if e["fired"] and e["effects"].get(leader)]
-    fired.sort(key=lambda e: -abs(e["effects"][leader]))
-    return [
-        {
-            "points": _signed(e["effects"][leader]),
-            "description": e["description"],
-            "source": e["source"],
-        }
-        for e in fired[:TOP_REASONS]
-    ]
-
-
-def _descriptions(result: dict[str, Any]) -> dict[str, str]:
-    return {entry["rule"]: entry["description"] for entry in result["trace"]}
-
-
 def _preview_context(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
     """What the live preview panel shows for these (possibly partial, unsaved) answers."""
-    result = preview(answers)
+    result = assessment_preview(answers)
     answered = [k for k in REQUIRED_KEYS if k in answers]
     context: dict[str, Any] = {
         "case": case,
@@ -214,9 +98,9 @@ def _preview_context(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
     }
     if result is not None and answered:
         leader = result["recommended"] or result["ranking"][0]
-        context["preview_rows"] = _option_rows(result, _descriptions(result))
+        context["preview_rows"] = option_rows(result, descriptions(result))
         context["preview_leader"] = OPTION_LABELS[leader] if result["recommended"] else None
-        context["preview_reasons"] = _top_reasons(result, leader)
+        context["preview_reasons"] = top_reasons(result, leader)
     return context
 
 
@@ -292,7 +176,7 @@ def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
         f"{len(fresh)} of {len(Discipline.values)} current",
     )
     if editable:
-        submit_status = CANNOT_START if submission_blockers(case) else NOT_STARTED
+        submit_status = CANNOT_START if services.submission_blockers(case) else NOT_STARTED
     else:
         submit_status = COMPLETED
     submit = _task(
@@ -385,7 +269,7 @@ def case_start(request: HttpRequest) -> HttpResponse:
     form = CaseStartForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            case = case_create(
+            case = services.case_create(
                 by=_user(request),
                 title=form.cleaned_data["title"],
                 summary=form.cleaned_data["summary"],
@@ -413,7 +297,6 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "latest_label": OPTION_LABELS.get(latest.recommended, "") if latest else "",
         "history": case.status_changes.select_related("by"),
         "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
-        **shortlist_context(case),
     }
     return render(request, "sourcing/case_detail.html", context)
 
@@ -431,7 +314,7 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
         try:
             changed = form.changed_answers()
             if changed:
-                case_update(case=case, by=_user(request), answers=changed)
+                services.case_update(case=case, by=_user(request), answers=changed)
         except ValidationFailed as failed:
             for key, problems in failed.errors.items():
                 form.errors.setdefault(key if key in current.keys else current.keys[0], []).extend(
@@ -487,7 +370,7 @@ def _render_check(request: HttpRequest, case: Case, errors: list[tuple[str, str]
         "case": case,
         "groups": _check_rows(case),
         "errors": errors,
-        "has_ruleset": Ruleset.objects.current() is not None,
+        "has_ruleset": current_ruleset() is not None,
         "latest": _latest(case),
     }
     return render(request, "sourcing/case_check.html", context)
@@ -507,113 +390,6 @@ def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("assessment_detail", pk=assessment.pk)
 
 
-def assessment_context(assessment: Assessment) -> dict[str, Any]:
-    """What the assessment presentation (includes/assessment_result.html) shows; the
-    department's page and the Centre of Excellence's review page both use it."""
-    result = assessment.result
-    return {
-        "assessment": assessment,
-        "result": result,
-        "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
-        "rows": _option_rows(result, _descriptions(result)),
-        "trace": _trace_rows(result),
-        "fired_count": sum(1 for e in result["trace"] if e["fired"]),
-        "conditions": result["conditions"],
-        "checks": [
-            {
-                **c,
-                "label": c["check"].replace("_", " ").capitalize(),
-                "tag": CHECK_TAGS[c["result"]],
-            }
-            for c in result["policy_checks"]
-        ],
-        "flips": [
-            {
-                "question": LABELS[f["key"]][0],
-                "was": display_value(f["key"], f["from"]),
-                "now": display_value(f["key"], f["to"]),
-                "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
-            }
-            for f in result.get("flip") or []
-        ],
-        "exits": [
-            {
-                "label": OPTION_LABELS[option],
-                "score": e["score"],
-                "level": EXIT_LEVELS.get(e["level"], (e["level"], "govuk-tag--grey")),
-                "factors": e["factors"],
-            }
-            for option, e in result["exit_readiness"].items()
-        ],
-    }
-
-
-@require_safe
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
-    assessment = _assessment(request, pk)
-    context = {
-        **assessment_context(assessment),
-        "case": assessment.case,
-        "current": assessment.answers_version == assessment.case.answers_version,
-    }
-    return render(request, "decisions/assessment_detail.html", context)
-
-
-def _describe(name: str, value: Any) -> str:
-    """A compared field of a result, in words, for the replay differences table."""
-    if value is None:
-        return "none"
-    if name == "ranking":
-        return ", ".join(OPTION_LABELS.get(o, o) for o in value)
-    if name in ("scores", "viable"):
-        return ", ".join(f"{OPTION_LABELS.get(o, o)} {v}" for o, v in value.items())
-    if name == "ruled_out":
-        return "; ".join(f"{OPTION_LABELS.get(o, o)} by {', '.join(r)}" for o, r in value.items())
-    if name == "conditions":
-        return "; ".join(
-            f"{OPTION_LABELS.get(c['option'], c['option'])}: {c['text']}" for c in value
-        )
-    if name == "policy_checks":
-        return "; ".join(f"{c['check'].replace('_', ' ')}: {c['result']}" for c in value)
-    if name == "exit_readiness":
-        return "; ".join(
-            f"{OPTION_LABELS.get(o, o)} {e['score']} ({e['level']})" for o, e in value.items()
-        )
-    if name == "recommended":
-        return OPTION_LABELS.get(value, str(value)) or "none"
-    return str(value)
-
-
-@require_safe
-def assessment_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    """Replay under the pinned version (identical) or today's version (what differs)."""
-    assessment = _assessment(request, pk)
-    mode = request.GET.get("ruleset", "pinned")
-    context: dict[str, Any] = {"assessment": assessment, "case": assessment.case, "mode": mode}
-    status = 200
-    try:
-        replay = replay_assessment(assessment=assessment, mode=mode)
-    except ValidationFailed:
-        context["errors"] = [("Choose the pinned ruleset or the current ruleset", "#modes")]
-        status = 400
-    except TransitionRefused as refusal:
-        context["errors"] = [(str(refusal), "#modes")]
-        status = 409
-    else:
-        context["replay"] = replay
-        context["differences"] = [
-            {
-                "field": d["field"].replace("_", " ").capitalize(),
-                "was": _describe(d["field"], d["was"]),
-                "now": _describe(d["field"], d["now"]),
-            }
-            for d in replay.differences
-        ]
-        context["recommended"] = OPTION_LABELS.get(replay.result["recommended"] or "", "")
-    return render(request, "decisions/assessment_replay.html", context, status=status)
-
-
 @require_http_methods(["GET", "POST"])
 def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     """A written explanation for each policy check the latest assessment marked "explain"."""
@@ -625,7 +401,7 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     if form.is_valid():
         try:
-            case_update(case=case, by=_user(request), explanations=form.cleaned_data)
+            services.case_update(case=case, by=_user(request), explanations=form.cleaned_data)
         except ValidationFailed as failed:
             errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
         except TransitionRefused as refusal:
@@ -660,12 +436,14 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     try:
         if which == "signoff" and signoff_form.is_valid():
-            signoff_record(case=case, by=_user(request), **signoff_form.cleaned_data)
+            services.signoff_record(case=case, by=_user(request), **signoff_form.cleaned_data)
             label = Discipline(signoff_form.cleaned_data["discipline"]).label.lower()
             messages.success(request, f"The {label} sign-off is recorded")
             return redirect("case_signoffs", reference=case.reference)
         if which == "sro" and sro_form.is_valid():
-            case_update(case=case, by=_user(request), sro_name=sro_form.cleaned_data["sro_name"])
+            services.case_update(
+                case=case, by=_user(request), sro_name=sro_form.cleaned_data["sro_name"]
+            )
             messages.success(request, "The Senior Responsible Owner is recorded")
             return redirect("case_signoffs", reference=case.reference)
     except ValidationFailed as failed:
@@ -718,7 +496,7 @@ def case_submit(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, f"{case.reference} is submitted to the Centre of Excellence")
             return redirect("case_detail", reference=case.reference)
-    blockers = submission_blockers(case) if case.is_editable else []
+    blockers = services.submission_blockers(case) if case.is_editable else []
     context = {
         "case": case,
         "blockers": [{"text": b, "href": _blocker_href(case, b)} for b in blockers],

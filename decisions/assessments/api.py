@@ -1,0 +1,72 @@
+"""JSON API of assessments: run the current ruleset on a case, list a case's assessments,
+replay one under the pinned or today's version (declared in sourcing.access.PERMISSIONS)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from decisions.assessments.models import Assessment
+from decisions.assessments.services import assessment_replay, assessment_run
+from sourcing.api_body import documented_body, json_body
+from sourcing.models import Case, User
+
+router = Router(tags=["cases"])
+
+
+class ReplayIn(Schema):
+    ruleset: Literal["pinned", "current"]
+
+    model_config = {"extra": "forbid"}  # type: ignore[assignment]
+
+
+def assessment_out(assessment: Assessment) -> dict[str, Any]:
+    """The assessment object of the API contract."""
+    return {
+        **assessment.result,
+        "id": assessment.pk,
+        "case_id": assessment.case_id,
+        "created_at": assessment.created_at.isoformat(),
+        "ruleset": {"version": assessment.ruleset_version, "sha256": assessment.ruleset_sha256},
+        "answers": assessment.answers,
+        "answers_version": assessment.answers_version,
+    }
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    """A case the caller may see, else 404."""
+    visible = Case.objects.visible_to(request.user).select_related("department", "owner")
+    return get_object_or_404(visible, pk=case_id)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
+def assessments_create(request: HttpRequest, case_id: int) -> Status:
+    """Run the current published ruleset on the case's answers."""
+    assessment = assessment_run(case=_case(request, case_id), by=_user(request))
+    return Status(201, assessment_out(assessment))
+
+
+@router.get("/cases/{case_id}/assessments", url_name="case_assessments")
+def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """Every assessment of the case, newest first."""
+    case = _case(request, case_id)
+    return [assessment_out(a) for a in case.assessments.order_by("-created_at", "-pk")]
+
+
+@router.post(
+    "/assessments/{assessment_id}/replay",
+    url_name="assessment_replay",
+    openapi_extra=documented_body(ReplayIn),
+)
+def replay(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
+    """Replay under the pinned version (identical) or today's (what differs)."""
+    assessment = get_object_or_404(Assessment.objects.visible_to(request.user), pk=assessment_id)
+    body = json_body(request, ReplayIn)
+    return assessment_replay(assessment=assessment, mode=body.ruleset).to_dict()

@@ -1,0 +1,67 @@
+"""Pages of an assessment: the result in full, and its replay under the pinned or today's
+ruleset. Access per route is in sourcing.access.PERMISSIONS; an assessment of a case the user
+may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from decisions.assessments import services
+from decisions.assessments.models import Assessment
+from decisions.presenter import assessment_context, describe_field
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.questionnaire import OPTION_LABELS
+
+
+def _assessment(request: HttpRequest, pk: int) -> Assessment:
+    """The assessment if the user may see its case, else 404."""
+    found = Assessment.objects.visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
+    assessment = _assessment(request, pk)
+    context = {
+        **assessment_context(assessment),
+        "case": assessment.case,
+        "current": assessment.answers_version == assessment.case.answers_version,
+    }
+    return render(request, "decisions/assessment_detail.html", context)
+
+
+@require_safe
+def assessment_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replay under the pinned version (identical) or today's version (what differs)."""
+    assessment = _assessment(request, pk)
+    mode = request.GET.get("ruleset", "pinned")
+    context: dict[str, Any] = {"assessment": assessment, "case": assessment.case, "mode": mode}
+    status = 200
+    try:
+        replay = services.assessment_replay(assessment=assessment, mode=mode)
+    except ValidationFailed:
+        context["errors"] = [("Choose the pinned ruleset or the current ruleset", "#modes")]
+        status = 400
+    except TransitionRefused as refusal:
+        context["errors"] = [(str(refusal), "#modes")]
+        status = 409
+    else:
+        context["replay"] = replay
+        context["differences"] = [
+            {
+                "field": d["field"].replace("_", " ").capitalize(),
+                "was": describe_field(d["field"], d["was"]),
+                "now": describe_field(d["field"], d["now"]),
+            }
+            for d in replay.differences
+        ]
+        context["recommended"] = OPTION_LABELS.get(replay.result["recommended"] or "", "")
+    return render(request, "decisions/assessment_replay.html", context, status=status)
