@@ -12,6 +12,7 @@ class DecisionsConfig(AppConfig):
     def ready(self) -> None:
         # Register every task module with Celery, in the web process and in the worker alike:
         # services queue tasks by name (sourcing.tasks.enqueue) and never import these modules.
-        from decisions import tasks  # noqa: F401
         from decisions.audit import tasks as audit_tasks  # noqa: F401
+        from decisions.exports import tasks as exports_tasks  # noqa: F401
         from decisions.impact import tasks as impact_tasks  # noqa: F401
+        from decisions.records import tasks as records_tasks  # noqa: F401

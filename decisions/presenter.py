@@ -7,10 +7,11 @@ Plain data in (an assessment's result, a record's content), words and rows out; 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from decisions.engine import OPTIONS, QUESTIONS
-from sourcing.questionnaire import LABELS, OPTION_LABELS, display_value
+from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, display_value
 
 
 class HasResult(Protocol):
@@ -191,3 +192,45 @@ def describe_field(name: str, value: Any) -> str:
     if name == "recommended":
         return OPTION_LABELS.get(value, str(value)) or "none"
     return str(value)
+
+
+def parse_when(value: str | None) -> datetime | None:
+    """An ISO datetime from a record's content (None when absent)."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def answer_shown(key: str, value: Any) -> str:
+    """An answer as people read it (questionnaire labels), or "Not answered"."""
+    if value is None or value == "":
+        return "Not answered"
+    if key in LABELS:
+        return display_value(key, value)
+    return str(value)
+
+
+def answer_rows(answers: dict[str, Any], keys: Any) -> list[dict[str, str]]:
+    """A summary list's rows: each question's label and the answer as people read it."""
+    return [
+        {
+            "label": LABELS[key][0] if key in LABELS else key,
+            "value": answer_shown(key, answers.get(key)),
+        }
+        for key in keys
+    ]
+
+
+def answer_groups(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answers as one summary list per questionnaire section."""
+    return [{"title": s.title, "rows": answer_rows(answers, s.keys)} for s in SECTIONS]
+
+
+def check_label(check: str) -> str:
+    """A policy check's name, like "Public interest test"."""
+    return check.replace("_", " ").capitalize()
+
+
+def decision_text(action: str, option: str) -> str:
+    """ "Approved: Buy" or "Rejected"."""
+    if action == "approve":
+        return f"Approved: {OPTION_LABELS.get(option, option)}"
+    return "Rejected"

@@ -46,7 +46,7 @@ def generate_answers(count: int, seed: int = 2026) -> list[dict[str, Any]]:
 def store_cases(count: int) -> tuple[Any, float]:
     """Bulk-create `count` assessed cases under the current version; (steward, seconds)."""
     from decisions import engine
-    from decisions.models import Assessment
+    from decisions.assessments.models import Assessment
     from decisions.rulesets.selectors import engine_ruleset
     from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
     from sourcing.models import Case, Role

@@ -58,8 +58,8 @@ def bench_render() -> bytes:
     import pypdf
     from weasyprint import HTML
 
-    from decisions.models import DecisionRecord
-    from decisions.pdf import PDF_ORIGIN, pdf_html, record_pdf_bytes, safe_url_fetcher
+    from decisions.records.models import DecisionRecord
+    from decisions.records.pdf import PDF_ORIGIN, pdf_html, record_pdf_bytes, safe_url_fetcher
 
     record = DecisionRecord.objects.get(overridden=True)
     data = record_pdf_bytes(record)  # warm the fonts and the template
@@ -88,10 +88,12 @@ def bench_export(pdf: bytes) -> None:
     """Issue 1,000 records with rendered PDFs, then time one bulk export of them all."""
     from django.conf import settings
 
-    from decisions.exports import export_build, export_start
-    from decisions.models import Assessment, DecisionRecord, JobStatus, RecordPdf
-    from decisions.pdf import pdf_relative_path
-    from decisions.records import record_issue
+    from decisions.assessments.models import Assessment
+    from decisions.exports.services import export_build, export_start
+    from decisions.records.models import DecisionRecord, RecordPdf
+    from decisions.records.pdf import pdf_relative_path
+    from decisions.records.services import record_issue
+    from sourcing.jobs import JobStatus
     from sourcing.models import User
 
     template = DecisionRecord.objects.get(overridden=True)
@@ -133,7 +135,7 @@ def bench_export(pdf: bytes) -> None:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    from decisions.models import RecordPdf
+    from decisions.records.models import RecordPdf
     from sourcing.demo import seed_cases, seed_people
 
     seed_people()

@@ -151,17 +151,17 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 def _mount_routers() -> None:
-    from decisions.api import router as decisions_router
     from decisions.assessments.api import router as assessments_router
     from decisions.cases.api import router as cases_router
-    from decisions.export_api import router as exports_router
+    from decisions.records.api import router as records_router
+    from decisions.review.api import router as review_router
     from decisions.rulesets.api import router as rulesets_router
     from suppliers.api import router as suppliers_router
 
     api.add_router("/", cases_router)
     api.add_router("/", assessments_router)
-    api.add_router("/", decisions_router)
-    api.add_router("/", exports_router)
+    api.add_router("/", review_router)
+    api.add_router("/", records_router)
     api.add_router("/", suppliers_router)
     api.add_router("/", rulesets_router)
 

@@ -169,7 +169,7 @@ def seed_cases() -> None:
 
 def _review(case: object, stage: str) -> None:
     """The Centre of Excellence's decision on a submitted demo case, if it has one."""
-    from decisions.review import review_decide
+    from decisions.review.services import review_decide
     from sourcing.models import User
 
     carol = User.objects.get(username="carol")

@@ -200,14 +200,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "decisions.audit_checkpoint",
         "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300, minimum=10),
     },
-    # Decision record PDFs and exports (issue 7): re-dispatch the PDF outbox, delete old exports.
+    # Decision record PDFs and exports: re-dispatch the PDF outbox and exports left waiting,
+    # delete expired exports.
     "pdf-outbox-sweep": {
         "task": "decisions.pdf_sweep",
         "schedule": env_int("PDF_SWEEP_SECONDS", 60, minimum=10),
     },
+    "export-sweep": {
+        "task": "decisions.export_sweep",
+        "schedule": env_int("PDF_SWEEP_SECONDS", 60, minimum=10),
+    },
     "export-cleanup": {"task": "decisions.export_cleanup", "schedule": 3600},
 }
-# Decision record PDFs (issue 7): render time limits (seconds), attempts before a PDF is failed,
+# Decision record PDFs: render time limits (seconds), attempts before a PDF is failed,
 # and how long an outbox row may wait before the sweep dispatches it again.
 PDF_RENDER_SOFT_TIME_LIMIT = env_int("PDF_RENDER_SOFT_TIME_LIMIT", 60, minimum=1)
 PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 90, minimum=2)

@@ -20,8 +20,9 @@ urlpatterns = [
     path("", include("decisions.assessments.urls")),
     path("api/v1/", api.urls),
     # Each app's pages (their routes are declared in sourcing.access.PERMISSIONS too).
-    path("", include("decisions.urls")),
-    path("", include("decisions.export_urls")),
+    path("", include("decisions.review.urls")),
+    path("", include("decisions.records.urls")),
+    path("", include("decisions.exports.urls")),
     path("", include("suppliers.urls")),
     path("", include("decisions.impact.urls")),
     path("", include("decisions.rulesets.urls")),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from decisions.audit.services import audit_append
-from decisions.models import DecisionAction, DecisionRecord
+from decisions.records.models import DecisionRecord
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
 from suppliers.models import Contract, Supplier
@@ -47,13 +47,7 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
 
 def current_approval(case: Case) -> DecisionRecord | None:
     """The case's current approving decision record, if it has one."""
-    return (
-        DecisionRecord.objects.filter(
-            case=case, action=DecisionAction.APPROVE, superseded_by__isnull=True
-        )
-        .order_by("-seq")
-        .first()
-    )
+    return DecisionRecord.objects.current_approvals().filter(case=case).order_by("-seq").first()
 
 
 @transaction.atomic
@@ -152,26 +146,43 @@ def contract_review_dates(record: DecisionRecord) -> list[ContractDate]:
     return sorted((d for c in contracts for d in _dates(c)), key=lambda d: (d.when, d.kind))
 
 
+def _still_ahead(dates: Iterable[ContractDate], today: date) -> list[date]:
+    """The dates that can still bring a decision up for review: break points from today on,
+    and the end (an ended contract counts even when past)."""
+    return [d.when for d in dates if d.when >= today or d.kind == "end"]
+
+
 def next_review_date(record: DecisionRecord, *, today: date) -> date:
     """The record's review-by date, or the first contract break point or end before it that
     has not passed yet (an ended contract counts even when past)."""
-    dates = [d.when for d in contract_review_dates(record) if d.when >= today or d.kind == "end"]
-    return min([record.review_by, *dates])
+    return min([record.review_by, *_still_ahead(contract_review_dates(record), today)])
+
+
+def contract_review_dates_by_case(today: date) -> dict[int, list[date]]:
+    """For every case with contracts, the dates that can bring its decision up for review.
+
+    The review-dates provider suppliers registers with decisions.review.dates (in
+    SuppliersConfig.ready), so the due-for-review list counts contracts without decisions
+    importing suppliers.
+    """
+    by_case: dict[int, list[date]] = {}
+    for contract in Contract.objects.only("case_id", "end_date", "break_points"):
+        by_case.setdefault(contract.case_id, []).extend(_still_ahead(_dates(contract), today))
+    return by_case
 
 
 def contract_due_record_ids(*, today: date, until: date) -> set[int]:
     """Current approving records of cases whose contracts reach a break point between today
     and `until`, or end by `until`: the review-by list can show them as due."""
-    cases: set[int] = set()
-    for contract in Contract.objects.only("case_id", "end_date", "break_points"):
-        if contract.end_date <= until or any(
-            today <= date.fromisoformat(p) <= until for p in contract.break_points
-        ):
-            cases.add(contract.case_id)
+    cases = [
+        case_id
+        for case_id, dates in contract_review_dates_by_case(today).items()
+        if any(d <= until for d in dates)
+    ]
     if not cases:
         return set()
     return set(
-        DecisionRecord.objects.filter(
-            case_id__in=cases, action=DecisionAction.APPROVE, superseded_by__isnull=True
-        ).values_list("pk", flat=True)
+        DecisionRecord.objects.current_approvals()
+        .filter(case_id__in=cases)
+        .values_list("pk", flat=True)
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from decisions.forms import DateInputMixin
+from sourcing.forms import DateInputMixin
 from suppliers.catalogue import (
     DESCRIPTION_MAX,
     FILE_MAX,

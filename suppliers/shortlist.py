@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from decisions.models import Assessment, DecisionAction, DecisionRecord
+from decisions.assessments.models import Assessment
+from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers.models import Framework, Segment, Supplier

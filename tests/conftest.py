@@ -101,7 +101,7 @@ def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
     result = yield
     uses_db = {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
     if uses_db and not item.get_closest_marker("tampers_audit_chain"):
-        from decisions.verification import audit_verify
+        from decisions.records.verification import audit_verify
 
         report = audit_verify()
         assert report.valid, f"audit chain broken after {item.nodeid}: {report.problems}"

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions import engine
+from decisions.assessments.models import Assessment
 from decisions.engine.impact import OUTCOMES
-from decisions.models import Assessment, DecisionAction, DecisionRecord
+from decisions.records.models import DecisionAction, DecisionRecord
 from decisions.rulesets.models import Ruleset, RulesetRun
 from decisions.rulesets.selectors import engine_ruleset
 from decisions.rulesets.services import require_draft, require_steward

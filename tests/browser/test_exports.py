@@ -11,8 +11,9 @@ import pypdf
 import pytest
 from playwright.sync_api import Page, expect
 
-from decisions.exports import export_build, export_verify
-from decisions.models import DecisionRecord, ExportJob, RecordPdf
+from decisions.exports.models import ExportJob
+from decisions.exports.services import export_build, export_verify
+from decisions.records.models import DecisionRecord, RecordPdf
 from sourcing.celery import app as celery_app
 from sourcing.demo import seed_cases
 from tests.browser.conftest import assert_accessible, sign_in
@@ -57,7 +58,7 @@ def test_dave_downloads_a_pdf_and_runs_a_bulk_export(
     assert hashlib.sha256(pdf_path.read_bytes()).hexdigest() == api["pdf_sha256"]
 
     # A bulk export: the build is held back so the progress bar is seen polling.
-    monkeypatch.setattr("decisions.exports.export_dispatch", lambda export_id: True)
+    monkeypatch.setattr("decisions.exports.services.export_dispatch", lambda export_id: True)
     page.goto(f"{base}/exports/")
     expect(page.locator("h1")).to_have_text("Export decision records")
     assert_accessible(page)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from decisions.models import DecisionRecord
+from decisions.records.models import DecisionRecord
 from sourcing.demo import seed_cases
 from sourcing.models import Case, CaseStatus
 from tests.browser.conftest import assert_accessible, sign_in

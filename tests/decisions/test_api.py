@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from decisions.cases.services import case_submit
-from decisions.models import DecisionRecord
+from decisions.records.models import DecisionRecord
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, User
 from tests.sourcing.test_cases import ready_case

@@ -16,17 +16,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from decisions.exports import (
-    CSV_COLUMNS,
-    OCDS_SCHEMA_PATH,
-    export_build,
-    export_cleanup,
-    export_records,
-    export_start,
-    export_verify,
-)
-from decisions.models import AuditEvent, DecisionRecord, ExportJob, JobStatus, RecordPdf
-from decisions.review import review_decide
+from decisions.audit.models import AuditEvent
+from decisions.exports.formats import CSV_COLUMNS, OCDS_SCHEMA_PATH
+from decisions.exports.models import ExportJob
+from decisions.exports.selectors import export_records
+from decisions.exports.services import export_build, export_cleanup, export_start, export_verify
+from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.review.services import review_decide
+from sourcing.jobs import JobStatus
 from sourcing.models import User
 from tests.decisions.test_pdf import approve, eager, make_case, media  # noqa: F401 (fixtures)
 

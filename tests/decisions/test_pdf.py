@@ -25,9 +25,10 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from decisions.assessments.services import assessment_run
+from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
-from decisions.models import AuditEvent, DecisionRecord, JobStatus, RecordPdf
-from decisions.pdf import (
+from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.pdf import (
     html_to_pdf,
     pdf_render,
     pdf_sweep,
@@ -36,10 +37,11 @@ from decisions.pdf import (
     safe_url_fetcher,
     static_path_for,
 )
-from decisions.review import review_decide
+from decisions.records.verification import audit_verify
+from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.verification import audit_verify
 from sourcing.celery import app as celery_app
+from sourcing.jobs import JobStatus
 from sourcing.models import Case, Discipline, User
 from tests.conftest import service_missing
 from tests.sourcing.test_cases import complete_answers
@@ -241,7 +243,7 @@ def test_the_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(
 def test_a_record_with_very_long_text_and_many_returns_still_renders(
     users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
 ) -> None:
-    from decisions.review import review_decide as decide
+    from decisions.review.services import review_decide as decide
 
     case = make_case(users["commercial"])
     for round_ in range(4):
@@ -394,7 +396,7 @@ def test_the_fetcher_refuses_everything_but_our_static_files_and_data_urls(
 
 
 def test_a_redelivered_task_renders_nothing_twice(overridden: DecisionRecord, media: Path) -> None:
-    from decisions.tasks import render_record_pdf
+    from decisions.records.tasks import render_record_pdf
 
     path = media / overridden.pdf.path
     before = (path.stat().st_mtime_ns, overridden.pdf.sha256)
@@ -418,7 +420,7 @@ def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
     def broken(record: DecisionRecord) -> bytes:
         raise RuntimeError("font cache exploded")
 
-    monkeypatch.setattr("decisions.pdf.record_pdf_bytes", broken)
+    monkeypatch.setattr("decisions.records.pdf.record_pdf_bytes", broken)
     record = approve(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
     pdf = RecordPdf.objects.get(record=record)
     assert (pdf.status, pdf.attempts) == (JobStatus.FAILED, 1)
@@ -649,7 +651,7 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
             lambda: RecordPdf.objects.filter(pk=pdf_id, status=JobStatus.DONE).exists(), 90
         ), RecordPdf.objects.get(pk=pdf_id).last_error
         # A late redelivery of the killed task finds the PDF done and changes nothing.
-        from decisions.tasks import render_record_pdf
+        from decisions.records.tasks import render_record_pdf
 
         assert render_record_pdf.apply_async(args=[pdf_id]).get(timeout=60) == "done"
         pdf = RecordPdf.objects.get(pk=pdf_id)

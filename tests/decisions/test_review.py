@@ -9,12 +9,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
 from decisions.cases.services import case_submit, case_update, signoff_record
-from decisions.models import AuditEvent, DecisionRecord
-from decisions.records import default_review_by, record_hash
-from decisions.review import review_decide, review_reopen
-from decisions.verification import audit_verify
+from decisions.records.content import record_hash
+from decisions.records.models import DecisionRecord
+from decisions.records.verification import audit_verify
+from decisions.review.services import default_review_by, review_decide, review_reopen
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, User
 from tests.conftest import service_missing

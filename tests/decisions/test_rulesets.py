@@ -15,13 +15,16 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import engine
+from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_replay, assessment_run
+from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create, case_submit, case_update
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
-from decisions.models import Assessment, AuditEvent, GoldenCase, Ruleset, RulesetRun
-from decisions.review import review_decide
+from decisions.records.verification import audit_verify
+from decisions.review.services import review_decide
 from decisions.rulesets.diff import ruleset_diff
+from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 from decisions.rulesets.selectors import ruleset_golden_run
 from decisions.rulesets.services import (
     DraftInvalid,
@@ -35,7 +38,6 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
     ruleset_upload,
 )
-from decisions.verification import audit_verify
 from sourcing.demo import seed_cases, seed_golden_cases, seed_people
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
-from decisions.models import AuditEvent, DecisionRecord
-from decisions.review import review_decide
+from decisions.records.models import DecisionRecord
+from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus, Department, Role, User
 from tests.sourcing.test_cases import ready_case

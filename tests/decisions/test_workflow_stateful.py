@@ -24,10 +24,10 @@ from decisions.cases.services import (
     case_withdraw,
     signoff_record,
 )
-from decisions.models import DecisionRecord
-from decisions.review import review_decide
+from decisions.records.models import DecisionRecord
+from decisions.records.verification import audit_verify
+from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_publish_default
-from decisions.verification import audit_verify
 from sourcing.errors import ServiceError
 from sourcing.models import Case, CaseStatus, Discipline, User
 

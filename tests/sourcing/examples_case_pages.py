@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create
-from decisions.models import Assessment
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, User
 from tests.sourcing.test_cases import complete_answers

@@ -18,7 +18,7 @@ def _record_pair(users: dict[str, User], key: str) -> dict[str, dict[str, Any]]:
 
 
 def _export(users: dict[str, User]) -> dict[str, dict[str, Any]]:
-    from decisions.exports import export_start
+    from decisions.exports.services import export_start
 
     # Pending (its build is dispatched on commit): the detail page shows it, the download is 404.
     job = export_start(by=users["auditor"], filters={})

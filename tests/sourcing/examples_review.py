@@ -10,7 +10,7 @@ from sourcing.models import User
 
 def _decided(owner: User, reviewer: User) -> Any:
     from decisions.cases.services import case_submit
-    from decisions.review import review_decide
+    from decisions.review.services import review_decide
     from decisions.rulesets.services import ruleset_publish_default
     from tests.sourcing.test_cases import ready_case
 

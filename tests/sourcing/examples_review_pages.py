@@ -18,7 +18,7 @@ def _submitted(owner: User) -> Case:
 
 
 def _approved(owner: User, reviewer: User) -> Any:
-    from decisions.review import review_decide
+    from decisions.review.services import review_decide
 
     return review_decide(case=_submitted(owner), by=reviewer, action="approve")
 

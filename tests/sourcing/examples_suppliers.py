@@ -46,7 +46,7 @@ def _submitted(owner: User) -> Case:
 
 
 def _approved(owner: User, reviewer: User) -> Case:
-    from decisions.review import review_decide
+    from decisions.review.services import review_decide
 
     case = _submitted(owner)
     review_decide(case=case, by=reviewer, action="approve")

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_update, signoff_record
 from decisions.engine import assess, default_ruleset
-from decisions.models import Assessment
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus, User
 from tests.sourcing.examples_case_pages import complete_answers

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from decisions import engine
+from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.cases.services import (
     case_create,
@@ -19,7 +20,6 @@ from decisions.cases.services import (
     signoff_record,
     submission_blockers,
 )
-from decisions.models import Assessment
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseStatus, Discipline, User

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from decisions.models import DecisionRecord, Ruleset
+from decisions.records.models import DecisionRecord
+from decisions.rulesets.models import Ruleset
 from sourcing.demo import DEMO_PASSWORD
 from sourcing.models import ApiToken, Case, Department, User
 

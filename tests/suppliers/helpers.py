@@ -6,7 +6,7 @@ from typing import Any
 
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
-from decisions.review import review_decide
+from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, Discipline, User
 from suppliers.catalogue import catalogue_csv

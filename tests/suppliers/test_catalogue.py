@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from decisions.models import AuditEvent
+from decisions.audit.models import AuditEvent
 from sourcing.errors import ValidationFailed
 from sourcing.models import User
 from suppliers.catalogue import COLUMNS, CatalogueInvalid, catalogue_import, supplier_save

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 
-from decisions.models import AuditEvent, DecisionRecord
+from decisions.audit.models import AuditEvent
+from decisions.records.models import DecisionRecord
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from suppliers.catalogue import supplier_save

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from decisions.models import AuditEvent
+from decisions.audit.models import AuditEvent
 from sourcing.models import User
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from decisions.exports import export_cleanup
+from decisions.exports.services import export_cleanup
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from decisions.exports import export_sweep
-from decisions.pdf import pdf_sweep
+from decisions.exports.services import export_sweep
+from decisions.records.pdf import pdf_sweep
 
 
 class Command(BaseCommand):

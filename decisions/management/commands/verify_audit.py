@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from decisions.verification import audit_verify
+from decisions.records.verification import audit_verify
 
 
 class Command(BaseCommand):

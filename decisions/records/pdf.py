@@ -25,8 +25,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from decisions.audit.services import audit_append
-from decisions.models import DecisionRecord, JobStatus, RecordPdf
+from decisions.records.models import DecisionRecord, RecordPdf
+from sourcing.jobs import JobStatus
 from sourcing.questionnaire import OPTION_LABELS
+from sourcing.tasks import enqueue
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO: one line per page is noise in the worker's log.
@@ -36,6 +38,7 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # /static/ paths are read from disk through the staticfiles finders.
 PDF_ORIGIN = "https://sourcing.invalid"
 PDF_VARIANT = "pdf/ua-1"
+RENDER_TASK = "decisions.render_record_pdf"  # decisions.records.tasks.render_record_pdf
 CHECK_LABELS = {
     "cloud_first": "Cloud first",
     "share_and_reuse": "Share and reuse",
@@ -353,14 +356,8 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
 
 def pdf_dispatch(pdf_id: int) -> bool:
     """Queue the render task; a broker failure is logged, never raised (the sweep retries)."""
-    from decisions.tasks import render_record_pdf
-
     try:
-        render_record_pdf.apply_async(
-            args=[pdf_id],
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2},
-        )
+        enqueue(RENDER_TASK, pdf_id)
     except Exception:
         log.warning("pdf dispatch failed; the outbox sweep will retry", exc_info=True)
         return False
@@ -368,11 +365,39 @@ def pdf_dispatch(pdf_id: int) -> bool:
     return True
 
 
+def pdf_outbox_add(record: DecisionRecord) -> RecordPdf:
+    """Write a new record's PDF outbox row (call in the record's transaction) and dispatch it
+    once the transaction commits (eager: rendered right then). A broker outage delays the PDF,
+    never loses it: the sweep dispatches rows left waiting."""
+    pdf = RecordPdf.objects.create(record=record)
+    pdf_outbox_dispatch_on_commit(record)
+    return pdf
+
+
 def pdf_outbox_dispatch_on_commit(record: DecisionRecord) -> None:
-    """Dispatch a new record's PDF once its transaction commits (eager: rendered right then)."""
+    """Dispatch a record's PDF once its transaction commits (eager: rendered right then)."""
     pdf_id = RecordPdf.objects.filter(record=record).values_list("pk", flat=True).first()
     if pdf_id is not None:
         transaction.on_commit(lambda: pdf_dispatch(pdf_id))
+
+
+def pdf_row(record: DecisionRecord) -> RecordPdf:
+    """The record's PDF outbox row; written now (not dispatched) for a record that has none."""
+    try:
+        return record.pdf
+    except RecordPdf.DoesNotExist:
+        return RecordPdf.objects.get_or_create(record=record)[0]
+
+
+def pdf_state(record: DecisionRecord) -> RecordPdf:
+    """The record's PDF outbox row (written with the record; made here for older records)."""
+    try:
+        return record.pdf
+    except RecordPdf.DoesNotExist:
+        pdf, created = RecordPdf.objects.get_or_create(record=record)
+        if created:
+            pdf_outbox_dispatch_on_commit(record)
+        return pdf
 
 
 def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:

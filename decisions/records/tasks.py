@@ -1,13 +1,12 @@
-"""Background tasks of decisions."""
+"""Background tasks of decision record PDFs: render one from its outbox row, sweep the outbox."""
 
 from __future__ import annotations
 
 from celery import Task, shared_task
 from django.conf import settings
 
+from decisions.records.pdf import pdf_render, pdf_sweep
 from sourcing.celery import ReliableTask
-
-# --- Decision record PDFs and exports (issue 7) ---
 
 
 @shared_task(
@@ -19,8 +18,6 @@ from sourcing.celery import ReliableTask
 )
 def render_record_pdf(self: Task, pdf_id: int) -> str:
     """Render one record's PDF from its outbox row (idempotent); retry a failure, capped."""
-    from decisions.pdf import pdf_render
-
     pdf = pdf_render(pdf_id=pdf_id)
     if pdf is None:
         return "busy"
@@ -37,28 +34,4 @@ def render_record_pdf(self: Task, pdf_id: int) -> str:
 @shared_task(base=ReliableTask, name="decisions.pdf_sweep")
 def pdf_sweep_task() -> int:
     """Dispatch outbox rows left pending (a broker outage, a lost worker) and retry failures."""
-    from decisions.exports import export_sweep
-    from decisions.pdf import pdf_sweep
-
-    return len(pdf_sweep()) + len(export_sweep())
-
-
-@shared_task(
-    base=ReliableTask,
-    name="decisions.export_build",
-    soft_time_limit=settings.EXPORT_SOFT_TIME_LIMIT,
-    time_limit=settings.EXPORT_TIME_LIMIT,
-)
-def export_build_task(export_id: int) -> str:
-    """Build a bulk export's zip (PDFs, records.csv, records.json, manifest.json)."""
-    from decisions.exports import export_build
-
-    return str(export_build(export_id=export_id).status)
-
-
-@shared_task(base=ReliableTask, name="decisions.export_cleanup")
-def export_cleanup_task() -> int:
-    """Delete exports past their expiry time."""
-    from decisions.exports import export_cleanup
-
-    return export_cleanup()
+    return len(pdf_sweep())

@@ -9,9 +9,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisions.audit.services import audit_chain_check
-from decisions.models import DecisionRecord
-from decisions.pdf import pdf_verify
-from decisions.records import records_verify
+from decisions.records.content import record_hash
+from decisions.records.models import DecisionRecord
+from decisions.records.pdf import pdf_verify
+
+
+def records_verify() -> list[str]:
+    """Every record whose content no longer matches its hash, or whose link is broken."""
+    problems = []
+    previous: str | None = None
+    expected = 1
+    for record in DecisionRecord.objects.order_by("seq").iterator(chunk_size=500):
+        if record.seq != expected:
+            problems.append(f"record {record.reference}: expected record number {expected}")
+        if record.previous_sha256 != previous:
+            problems.append(f"record {record.reference}: previous hash does not match")
+        if (
+            record_hash(
+                seq=record.seq, content=record.content, previous_sha256=record.previous_sha256
+            )
+            != record.record_sha256
+        ):
+            problems.append(f"record {record.reference}: content does not match its hash")
+        accountability = record.content.get("accountability", {})
+        if (accountability.get("decided_option") or "") != record.decided_option or (
+            accountability.get("overridden") != record.overridden
+        ):
+            problems.append(f"record {record.reference}: columns differ from the hashed content")
+        previous = record.record_sha256
+        expected = record.seq + 1
+    return problems
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Decision records: the immutable snapshot of a decision, its hash chain and its checks."""
+"""What a decision record holds: the content frozen at decision time, its hash, and the
+publishable fields of the public register."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 import rfc8785
-from django.db.models import QuerySet
 
-from decisions.audit.services import serialise_appends
+from decisions.assessments.models import Assessment
 from decisions.cases.selectors import current_signoffs
-from decisions.models import Assessment, DecisionRecord
-from sourcing.models import Case, CaseStatus, Role, User
+from decisions.records.models import DecisionRecord
+from sourcing.jobs import JobStatus
+from sourcing.models import Case, CaseStatus, User
 
-_LOCK_KEY = 0x5245_434F_5244  # pg_advisory_xact_lock key for issuing records
-# How long until a decision is looked at again, by criticality (years), capped by the budget's life.
-REVIEW_YEARS = {"critical": 1, "high": 2, "medium": 3, "low": 3}
 # What the public register may show; costs, budgets and supplier names never are.
 PUBLISHABLE_FIELDS = (
     "reference",
@@ -54,19 +52,6 @@ NEED_KEYS = (
     "whole_life_budget_gbp",
     "whole_life_years",
 )
-
-
-def default_review_by(answers: dict[str, Any], decided_at: datetime) -> date:
-    """Review-by date from the criticality and the length of the budget (contract)."""
-    years = REVIEW_YEARS.get(str(answers.get("criticality")), 3)
-    life = answers.get("whole_life_years")
-    if isinstance(life, int) and life > 0:
-        years = min(years, life)
-    day = decided_at.date()
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def record_hash(*, seq: int, content: dict[str, Any], previous_sha256: str | None) -> str:
@@ -243,97 +228,6 @@ def build_content(
     }
 
 
-def record_issue(
-    *,
-    case: Case,
-    assessment: Assessment,
-    reviewer: User,
-    action: str,
-    decided_option: str,
-    rationale: str,
-    decided_at: datetime,
-    review_by: date,
-    supersedes: DecisionRecord | None = None,
-) -> DecisionRecord:
-    """Append a record to the chain of records (call inside the decision's transaction)."""
-    serialise_appends(_LOCK_KEY)
-    last = DecisionRecord.objects.order_by("-seq").only("seq", "record_sha256").first()
-    seq = (last.seq + 1) if last else 1
-    previous = last.record_sha256 if last else None
-    content = build_content(
-        case=case,
-        assessment=assessment,
-        reviewer=reviewer,
-        action=action,
-        decided_option=decided_option,
-        rationale=rationale,
-        decided_at=decided_at,
-        review_by=review_by,
-        supersedes=supersedes,
-    )
-    recommended = assessment.result.get("recommended") or ""
-    return DecisionRecord.objects.create(
-        seq=seq,
-        case=case,
-        reference=case.reference,
-        department=case.department,
-        action=action,
-        recommended=recommended,
-        decided_option=decided_option,
-        overridden=content["accountability"]["overridden"],
-        decided_by=reviewer,
-        decided_at=decided_at,
-        review_by=review_by,
-        supersedes=supersedes,
-        content=content,
-        record_sha256=record_hash(seq=seq, content=content, previous_sha256=previous),
-        previous_sha256=previous,
-    )
-
-
-def records_verify() -> list[str]:
-    """Every record whose content no longer matches its hash, or whose link is broken."""
-    problems = []
-    previous: str | None = None
-    expected = 1
-    for record in DecisionRecord.objects.order_by("seq").iterator(chunk_size=500):
-        if record.seq != expected:
-            problems.append(f"record {record.reference}: expected record number {expected}")
-        if record.previous_sha256 != previous:
-            problems.append(f"record {record.reference}: previous hash does not match")
-        if (
-            record_hash(
-                seq=record.seq, content=record.content, previous_sha256=record.previous_sha256
-            )
-            != record.record_sha256
-        ):
-            problems.append(f"record {record.reference}: content does not match its hash")
-        accountability = record.content.get("accountability", {})
-        if (accountability.get("decided_option") or "") != record.decided_option or (
-            accountability.get("overridden") != record.overridden
-        ):
-            problems.append(f"record {record.reference}: columns differ from the hashed content")
-        previous = record.record_sha256
-        expected = record.seq + 1
-    return problems
-
-
-def records_visible_to(user: User) -> QuerySet[DecisionRecord]:
-    """Records a user may see: a department user their own department's; others all."""
-    if user.role == Role.COMMERCIAL:
-        return DecisionRecord.objects.filter(department_id=user.department_id)
-    return DecisionRecord.objects.all()
-
-
-def register_entries() -> QuerySet[DecisionRecord]:
-    """Approved decisions for the public register (current ones, newest first)."""
-    return (
-        DecisionRecord.objects.filter(action="approve", superseded_by__isnull=True)
-        .select_related("department")
-        .order_by("-decided_at", "-pk")
-    )
-
-
 def register_entry(record: DecisionRecord) -> dict[str, Any]:
     """The publishable fields of a record, and nothing else (no costs, budgets or suppliers)."""
     identity = record.content["identity"]
@@ -346,4 +240,42 @@ def register_entry(record: DecisionRecord) -> dict[str, Any]:
         "decided_at": record.decided_at.isoformat(),
         "overridden": record.overridden,
         "reasons_summary": record.content["publishable"]["reasons_summary"],
+    }
+
+
+def record_summary(record: DecisionRecord) -> dict[str, Any]:
+    """A record as the decisions list shows it."""
+    return {
+        "id": record.pk,
+        "reference": record.reference,
+        "case_id": record.case_id,
+        "department": record.department.code,
+        "action": record.action,
+        "recommended": record.recommended or None,
+        "decided_option": record.decided_option or None,
+        "overridden": record.overridden,
+        "decided_at": record.decided_at.isoformat(),
+        "review_by": record.review_by.isoformat(),
+        "record_sha256": record.record_sha256,
+    }
+
+
+def _pdf_sha256(record: DecisionRecord) -> str | None:
+    """The stored PDF's sha256 once rendered, else None."""
+    pdf = getattr(record, "pdf", None)
+    return pdf.sha256 if pdf is not None and pdf.status == JobStatus.DONE else None
+
+
+def record_full(record: DecisionRecord) -> dict[str, Any]:
+    """The whole record: its frozen content, hashes and links (GET decisions/{id}, and
+    records.json in a bulk export)."""
+    superseded_by = getattr(record, "superseded_by", None)
+    return {
+        **record_summary(record),
+        **record.content,
+        "record_sha256": record.record_sha256,
+        "previous_sha256": record.previous_sha256,
+        "pdf_sha256": _pdf_sha256(record),
+        "supersedes": record.supersedes_id,
+        "superseded_by": superseded_by.pk if superseded_by else None,
     }

@@ -1,23 +1,43 @@
-"""The Centre of Excellence review: approve (or override), return, reject; four eyes."""
+"""Every write of the Centre of Excellence review: approve (or override), return, reject, and
+reopen an approved decision; four eyes; the default review-by date."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_append
 from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
-from decisions.models import Assessment, DecisionAction, DecisionRecord, RecordPdf
-from decisions.pdf import pdf_outbox_dispatch_on_commit
-from decisions.records import default_review_by, record_issue
+from decisions.records.models import DecisionAction, DecisionRecord
+from decisions.records.pdf import pdf_outbox_add
+from decisions.records.services import record_issue
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, SignOff, User
 
 ACTIONS = ("approve", "return", "reject")
 RATIONALE_MAX = 10000
+
+
+# How long until a decision is looked at again, by criticality (years), capped by the budget's life.
+REVIEW_YEARS = {"critical": 1, "high": 2, "medium": 3, "low": 3}
+
+
+def default_review_by(answers: dict[str, Any], decided_at: datetime) -> date:
+    """Review-by date from the criticality and the length of the budget (contract)."""
+    years = REVIEW_YEARS.get(str(answers.get("criticality")), 3)
+    life = answers.get("whole_life_years")
+    if isinstance(life, int) and life > 0:
+        years = min(years, life)
+    day = decided_at.date()
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def review_blockers(case: Case, reviewer: User) -> list[str]:
@@ -128,8 +148,7 @@ def review_decide(
         supersedes=supersedes,
     )
     # The PDF outbox row is written with the record, so a broker outage delays it, never loses it.
-    RecordPdf.objects.create(record=record)
-    pdf_outbox_dispatch_on_commit(record)
+    pdf_outbox_add(record)
     event = "case.overridden" if overridden else f"case.{to}"
     audit_append(
         action=event,

@@ -1,0 +1,82 @@
+"""JSON API of decision records: the list, one record, its PDF, the audit chain's verification
+and the public register (declared in sourcing.access.PERMISSIONS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router
+
+from decisions.records import selectors
+from decisions.records.content import record_full, record_summary, register_entry
+from decisions.records.models import DecisionRecord
+from decisions.records.pdf import pdf_state
+from decisions.records.verification import audit_verify
+from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
+from sourcing.jobs import JobStatus
+
+router = Router(tags=["decisions"])
+
+
+@router.get("/decisions", url_name="decisions")
+def decisions(request: HttpRequest) -> dict[str, Any]:
+    """Decision records the caller may see, newest first."""
+    records = DecisionRecord.objects.visible_to(request.user).select_related("department")
+    items = [record_summary(r) for r in records.order_by("-decided_at", "-pk")]
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/decisions/{record_id}", url_name="decision")
+def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
+    """One whole decision record."""
+    records = DecisionRecord.objects.visible_to(request.user).select_related(
+        "department", "superseded_by"
+    )
+    return record_full(get_object_or_404(records, pk=record_id))
+
+
+@router.get("/audit/verify", url_name="audit_verify")
+def verify(request: HttpRequest) -> dict[str, Any]:
+    """Walk the audit chain, the checkpoints and the decision records; report every break."""
+    return audit_verify().to_dict()
+
+
+@router.get("/register", auth=None, url_name="register")
+def register(request: HttpRequest) -> dict[str, Any]:
+    """The public transparency register: approved decisions, publishable fields only."""
+    items = [register_entry(r) for r in selectors.register_entries()]
+    return {"items": items, "count": len(items)}
+
+
+@router.get(
+    "/decisions/{record_id}/pdf",
+    url_name="decision_pdf",
+    response={200: Any, 202: dict, 503: dict},
+    openapi_extra={
+        "responses": {
+            200: {"description": "The stored PDF", "content": {"application/pdf": {}}},
+            202: {"description": "Still rendering: try again after Retry-After seconds"},
+            503: {"description": "Rendering failed after every attempt"},
+        }
+    },
+)
+def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The record's PDF as rendered at issue time; 202 with Retry-After while it renders."""
+    records = DecisionRecord.objects.visible_to(request.user).select_related("department")
+    record = get_object_or_404(records, pk=record_id)
+    pdf = pdf_state(record)
+    if pdf.status == JobStatus.DONE:
+        return pdf_file_response(record, pdf)
+    if pdf.status == JobStatus.FAILED and pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+        return JsonResponse(
+            {"status": "failed", "detail": "The PDF could not be rendered; auditors are told."},
+            status=503,
+        )
+    response = JsonResponse(
+        {"status": pdf.status, "detail": "The PDF is still being rendered."}, status=202
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

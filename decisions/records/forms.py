@@ -1,0 +1,38 @@
+"""Form of the decision records page: search by reference, department, option, override and
+decision dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices
+
+
+class RecordSearchForm(DateInputMixin):
+    """Search decision records (a GET form): all fields optional."""
+
+    DATES = {"from": "Decided from", "to": "Decided to"}
+
+    reference = forms.CharField(required=False, max_length=40)
+    department = forms.ChoiceField(required=False)
+    option = forms.ChoiceField(required=False, choices=[("", "Any option"), *OPTION_CHOICES])
+    overridden = forms.ChoiceField(
+        required=False,
+        choices=[("", "Overridden or not"), ("yes", "Overridden"), ("no", "Not overridden")],
+    )
+
+    def __init__(self, *args: Any, departments: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if departments:
+            self.fields["department"].choices = department_choices()
+        else:  # a department user sees only their own department's records
+            del self.fields["department"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = self.dates.get("from"), self.dates.get("to")
+        if start and end and end < start:
+            self.add_error("to_day", "Decided to must be the same as or after decided from")
+        return cleaned

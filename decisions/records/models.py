@@ -1,0 +1,85 @@
+"""Decision records (immutable, hash-linked) and the outbox rows of their PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from sourcing.jobs import JobStatus
+from sourcing.models import Role
+
+
+class DecisionAction(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    REJECT = "reject", "Rejected"
+
+
+class DecisionRecordQuerySet(models.QuerySet["DecisionRecord"]):
+    def for_list(self) -> DecisionRecordQuerySet:
+        return self.select_related("case", "department").order_by("-decided_at", "-pk")
+
+    def visible_to(self, user: Any) -> DecisionRecordQuerySet:
+        """Records a user may see: a department user their own department's; others all."""
+        if getattr(user, "role", None) == Role.COMMERCIAL:
+            return self.filter(department_id=user.department_id)
+        return self.all()
+
+    def current_approvals(self) -> DecisionRecordQuerySet:
+        """Approving records not superseded by a later decision on the same case."""
+        return self.filter(action=DecisionAction.APPROVE, superseded_by__isnull=True)
+
+
+class DecisionRecord(models.Model):
+    """The immutable, hash-linked record of a Centre of Excellence decision on a case."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    case = models.ForeignKey("sourcing.Case", on_delete=models.PROTECT, related_name="records")
+    reference = models.CharField(max_length=20)
+    department = models.ForeignKey(
+        "sourcing.Department", on_delete=models.PROTECT, related_name="records"
+    )
+    action = models.CharField(max_length=10, choices=DecisionAction.choices)
+    recommended = models.CharField(max_length=20, blank=True)
+    decided_option = models.CharField(max_length=20, blank=True)
+    overridden = models.BooleanField(default=False)
+    decided_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    review_by = models.DateField()
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    content = models.JSONField()
+    record_sha256 = models.CharField(max_length=64, unique=True)
+    # null for the first record (the API contract says so), never an empty string.
+    previous_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+
+    objects = DecisionRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [models.Index(fields=["department", "decided_option"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_action_display().lower()}"
+
+
+class RecordPdf(models.Model):
+    """The outbox row and result of rendering a record's PDF (written with the record)."""
+
+    record = models.OneToOneField(DecisionRecord, on_delete=models.PROTECT, related_name="pdf")
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True, help_text="Relative to MEDIA_ROOT.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "dispatched_at"])]
+
+    def __str__(self) -> str:
+        return f"PDF of {self.record_id}: {self.status}"

@@ -1,0 +1,284 @@
+"""Pages of decision records: the list (searchable), a record in full, its PDF download, the
+audit chain's verification and the public register. Access is declared in
+sourcing.access.PERMISSIONS; a record a department user may not see is a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from decisions.presenter import (
+    CHECK_TAGS,
+    EXIT_LEVELS,
+    answer_rows,
+    answer_shown,
+    check_label,
+    decision_text,
+    parse_when,
+    trace_rows,
+)
+from decisions.records import selectors
+from decisions.records.content import register_entry
+from decisions.records.forms import RecordSearchForm
+from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.pdf import pdf_filename, pdf_path, pdf_state, public_interest_answers
+from decisions.records.verification import audit_verify
+from sourcing.forms import error_links
+from sourcing.jobs import JobStatus
+from sourcing.models import CaseStatus, Discipline, Role, User
+from sourcing.pagination import paginate
+from sourcing.questionnaire import LABELS, OPTION_LABELS
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 25
+RETRY_AFTER_SECONDS = 5
+# Error summary anchors: dates link to their day input.
+ANCHORS = {"from_day": "#from-day", "to_day": "#to-day"}
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only signed-in users this far)."""
+    return cast(User, request.user)
+
+
+def _record(request: HttpRequest, pk: int) -> DecisionRecord:
+    """A record the user may see (a department user: their own department's), else 404."""
+    found = selectors.record_for_page(_user(request), pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def record_list(request: HttpRequest) -> HttpResponse:
+    """Decision records (a department user: their own department's), searchable and paginated."""
+    user = _user(request)
+    form = RecordSearchForm(request.GET or None, departments=user.role != Role.COMMERCIAL)
+    records = DecisionRecord.objects.visible_to(user).for_list().select_related("decided_by")
+    params: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
+    if form.is_bound and not form.is_valid():
+        errors = error_links(form, ANCHORS)
+        records = records.none()
+    elif form.is_bound:
+        data = form.cleaned_data
+        zone = timezone.get_current_timezone()
+        if data["reference"].strip():
+            records = records.filter(reference__icontains=data["reference"].strip())
+        if data.get("department"):
+            records = records.filter(department__code=data["department"])
+        if data["option"]:
+            records = records.filter(decided_option=data["option"])
+        if data["overridden"]:
+            records = records.filter(overridden=data["overridden"] == "yes")
+        start, end = form.dates.get("from"), form.dates.get("to")
+        if start:
+            records = records.filter(decided_at__gte=datetime.combine(start, time.min, zone))
+        if end:
+            after = datetime.combine(end + timedelta(days=1), time.min, zone)
+            records = records.filter(decided_at__lt=after)
+        params = {k: str(v) for k, v in request.GET.items() if k != "page" and k in form.fields}
+        params = {k: v for k, v in params.items() if v.strip()}
+    paged = paginate(request, records, params, PAGE_SIZE)
+    rows = [
+        {
+            "record": record,
+            "title": record.content.get("identity", {}).get("title", ""),
+            "decision": decision_text(record.action, record.decided_option),
+        }
+        for record in paged["page"].object_list
+    ]
+    context = {
+        **paged,
+        "form": form,
+        "rows": rows,
+        "errors": errors,
+        "filtered": bool(params) or bool(errors),
+        "from_date": form.date_parts("from"),
+        "to_date": form.date_parts("to"),
+    }
+    return render(request, "decisions/record_list.html", context)
+
+
+def _record_context(record: DecisionRecord) -> dict[str, Any]:
+    """Every section of a record's frozen content, ready to read."""
+    content = record.content
+    identity = content["identity"]
+    need = content["need"]
+    scoring = content["scoring"]
+    accountability = content["accountability"]
+    risk = content["risk_and_exit"]
+    statuses = dict(CaseStatus.choices)
+    disciplines = dict(Discipline.choices)
+    exit_readiness = risk.get("exit_readiness")
+    try:
+        superseded_by: DecisionRecord | None = record.superseded_by
+    except DecisionRecord.DoesNotExist:
+        superseded_by = None
+    return {
+        "record": record,
+        "pit": public_interest_answers(content),
+        "identity": identity,
+        "decision": decision_text(record.action, record.decided_option),
+        "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
+        "created_at": parse_when(identity.get("created_at")),
+        "decided_at": parse_when(identity.get("decided_at")),
+        "assessed_at": parse_when(identity.get("assessed_at")),
+        "history": [
+            {
+                **h,
+                "at": parse_when(h["at"]),
+                "from": statuses.get(h["from"], h["from"] or "—"),
+                "to": statuses.get(h["to"], h["to"]),
+            }
+            for h in identity.get("status_history", [])
+        ],
+        "summary": need.get("summary", ""),
+        "need": answer_rows(need.get("answers", {}), need.get("answers", {}).keys()),
+        "thresholds": need.get("thresholds_hit", []),
+        "options": [
+            {**o, "label": OPTION_LABELS.get(o["option"], o["option"])}
+            for o in content.get("options", [])
+        ],
+        "evidence": answer_rows(content.get("evidence", {}), content.get("evidence", {}).keys()),
+        "scoring": scoring,
+        "scores": [
+            {
+                "label": OPTION_LABELS.get(option, option),
+                "score": scoring["scores"].get(option),
+                "viable": scoring["viable"].get(option),
+            }
+            for option in scoring.get("ranking", [])
+        ],
+        "trace": trace_rows(scoring),
+        "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
+        "flips": [
+            {
+                "question": LABELS[f["key"]][0] if f["key"] in LABELS else f["key"],
+                "was": answer_shown(f["key"], f["from"]),
+                "now": answer_shown(f["key"], f["to"]),
+                "winner": OPTION_LABELS.get(f["winner"] or "", ""),
+            }
+            for f in scoring.get("flip") or []
+        ],
+        "weight_flips": [
+            {
+                **w,
+                "option_label": OPTION_LABELS.get(w["option"], w["option"]),
+                "winner_label": OPTION_LABELS.get(w["winner"], w["winner"]),
+            }
+            for w in scoring.get("weight_flips") or []
+        ],
+        "checks": [
+            {
+                **c,
+                "label": check_label(c["check"]),
+                "tag": CHECK_TAGS.get(c["result"], (c["result"], "govuk-tag--grey")),
+            }
+            for c in content.get("policy_checks", [])
+        ],
+        "conditions": content.get("conditions", []),
+        "lock_in": answer_shown("incumbent_lock_in", risk.get("incumbent_lock_in")),
+        "exit": {
+            **exit_readiness,
+            "level": EXIT_LEVELS.get(
+                exit_readiness["level"], (exit_readiness["level"], "govuk-tag--grey")
+            ),
+        }
+        if exit_readiness
+        else None,
+        "exit_plan_required": risk.get("exit_plan_required"),
+        "pilot": {
+            **risk["pilot"],
+            "tag": CHECK_TAGS.get(risk["pilot"]["result"], (risk["pilot"]["result"], "")),
+        }
+        if risk.get("pilot")
+        else None,
+        "accountability": accountability,
+        "signoffs": [
+            {
+                **s,
+                "discipline": disciplines.get(s["discipline"], s["discipline"]),
+                "recorded_at": parse_when(s.get("recorded_at")),
+            }
+            for s in accountability.get("signoffs", [])
+        ],
+        "returns": [{**r, "at": parse_when(r["at"])} for r in accountability.get("returns", [])],
+        "review_by": date.fromisoformat(content["review_by"]),
+        "publishable": content.get("publishable", {}),
+        "superseded_by": superseded_by,
+    }
+
+
+@require_safe
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A decision record: every section of its content, its hashes and its links."""
+    record = _record(request, pk)
+    return render(request, "decisions/record_detail.html", _record_context(record))
+
+
+@require_safe
+def audit_chain(request: HttpRequest) -> HttpResponse:
+    """The audit chain's verification result (it reads; it changes nothing)."""
+    report = audit_verify().to_dict()
+    return render(request, "decisions/audit_chain.html", {"report": report})
+
+
+@require_safe
+def register(request: HttpRequest) -> HttpResponse:
+    """The public transparency register: approved current decisions, publishable fields only."""
+    paged = paginate(request, selectors.register_entries(), {}, PAGE_SIZE)
+    entries = []
+    for record in paged["page"].object_list:
+        entry = register_entry(record)
+        entry["decided_on"] = datetime.fromisoformat(entry["decided_at"])
+        entry["option_label"] = OPTION_LABELS.get(entry["decided_option"], entry["decided_option"])
+        entries.append(entry)
+    return render(request, "decisions/register.html", {**paged, "entries": entries})
+
+
+def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:
+    """The stored PDF, exactly as rendered, with a server-made file name."""
+    path = pdf_path(pdf)
+    if not path.is_file():
+        log.error("stored pdf missing", extra={"record": record.reference, "path": pdf.path})
+        raise Http404("The stored PDF is missing.")
+    response = FileResponse(
+        path.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=pdf_filename(record),
+    )
+    response["ETag"] = f'"{pdf.sha256}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A record's PDF: the file when rendered, else a page saying it is on its way (202)."""
+    record = get_object_or_404(
+        DecisionRecord.objects.visible_to(request.user).select_related("department"), pk=pk
+    )
+    pdf = pdf_state(record)
+    if pdf.status == JobStatus.DONE:
+        return pdf_file_response(record, pdf)
+    response = render(request, "decisions/pdf_pending.html", {"record": record, "pdf": pdf})
+    if pdf.status != JobStatus.FAILED or pdf.attempts < _max_attempts():
+        response.status_code = 202
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    else:
+        response.status_code = 503
+    return response
+
+
+def _max_attempts() -> int:
+    return int(settings.PDF_MAX_ATTEMPTS)

@@ -1,0 +1,107 @@
+"""Reads of the review: the queue, the case under review, the decisions due for review."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Max, OuterRef, Q, Subquery
+
+from decisions.assessments.models import Assessment
+from decisions.impact.selectors import decisions_flagged_by_replay
+from decisions.records.models import DecisionRecord
+from decisions.review.dates import review_dates
+from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange
+
+# Decisions whose review-by date falls within this many days (or has passed) are due.
+DUE_WITHIN_DAYS = 90
+
+
+def queue_cases(user: Any) -> CaseQuerySet:
+    """Cases the user may see, annotated with when they were last submitted and what their
+    latest assessment recommends, oldest submission first."""
+    latest = Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        Case.objects.visible_to(user)
+        .select_related("department", "owner")
+        .annotate(
+            submitted_at=Max(
+                "status_changes__at",
+                filter=Q(status_changes__to_status=CaseStatus.SUBMITTED),
+            ),
+            recommended_option=Subquery(latest.values("recommended")[:1]),
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def case_for_review(user: Any, reference: str) -> Case | None:
+    """A case the user may see (reviewers: submitted at least once), or None."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("department", "owner")
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def review_assessment(case: Case) -> Assessment | None:
+    """The case's latest assessment, with its ruleset."""
+    return (
+        Assessment.objects.filter(case=case)
+        .select_related("ruleset")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def case_returns(case: Case) -> list[CaseStatusChange]:
+    """Every return of the case to its department, oldest first."""
+    return list(
+        case.status_changes.filter(to_status=CaseStatus.RETURNED)
+        .select_related("by")
+        .order_by("at", "pk")
+    )
+
+
+def current_record(case: Case) -> DecisionRecord | None:
+    """The case's record not superseded by a later one, if any."""
+    return (
+        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+        .order_by("-seq")
+        .first()
+    )
+
+
+def due_for_review(*, today: date) -> list[dict[str, Any]]:
+    """Current approved decisions due for review: their review-by date is within
+    DUE_WITHIN_DAYS or past, the latest replay says they would now come out differently, or a
+    date another feature gives them (a contract's break point or end) is within that time.
+
+    Each item: record, due (the earliest of its dates), flagged (by the replay); soonest first.
+    """
+    until = today + timedelta(days=DUE_WITHIN_DAYS)
+    flagged = decisions_flagged_by_replay()
+    extra = review_dates(today=today)
+    brought_forward = [
+        case_id for case_id, dates in extra.items() if any(d <= until for d in dates)
+    ]
+    records = (
+        DecisionRecord.objects.current_approvals()
+        .filter(
+            Q(review_by__lte=until) | Q(pk__in=flagged) | Q(case_id__in=brought_forward),
+            case__status=CaseStatus.APPROVED,
+        )
+        .select_related("department", "case")
+        .order_by("review_by", "pk")
+    )
+    items = [
+        {
+            "record": record,
+            "due": min([record.review_by, *extra.get(record.case_id, [])]),
+            "flagged": record.pk in flagged,
+        }
+        for record in records
+    ]
+    items.sort(key=lambda item: (item["due"], item["record"].pk))
+    return items

@@ -1,0 +1,15 @@
+"""Routes of the review pages (declared in sourcing.access.PERMISSIONS)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from decisions.review import views
+
+urlpatterns: list[URLPattern] = [
+    path("review/", views.review_queue, name="review_queue"),
+    # Before review/<reference>/, so "due" is never read as a case reference.
+    path("review/due/", views.review_due, name="review_due"),
+    path("review/<str:reference>/", views.review_case, name="review_case"),
+    path("review/<str:reference>/reopen/", views.review_reopen_view, name="review_reopen"),
+]

@@ -1,0 +1,239 @@
+"""Pages of the Centre of Excellence review: the queue, the case review with the decision form
+(approve, approve another option, return, reject), the due-for-review list and reopening a
+decision. Access is declared in sourcing.access.PERMISSIONS; a case the reviewer may not see
+is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from decisions.cases.selectors import current_signoffs
+from decisions.presenter import STATUS_TAGS, answer_groups, assessment_context, check_label
+from decisions.records.models import DecisionAction
+from decisions.review import selectors, services
+from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.forms import error_links
+from sourcing.models import Case, CaseStatus, Discipline, User
+from sourcing.pagination import paginate
+from sourcing.questionnaire import OPTION_LABELS
+
+PAGE_SIZE = 25
+# review_decide's error keys -> the decision form's fields (dates report on their day input).
+DECISION_FIELDS = {"action": "action", "option": "option", "rationale": "rationale"}
+DECISION_FIELDS["review_by"] = "review_by_day"
+# Error summary anchors: radios link to their first input, dates to their day input.
+ANCHORS = {"action": "#action", "option": "#option", "review_by_day": "#review_by-day"}
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the access middleware lets only signed-in users this far)."""
+    return cast(User, request.user)
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    """A case the user may see (reviewers: submitted at least once), else 404."""
+    found = selectors.case_for_review(_user(request), reference)
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted cases of every department, oldest submission first, with days waiting."""
+    form = QueueFilterForm(request.GET or None)
+    cases = selectors.queue_cases(_user(request))
+    params: dict[str, str] = {}
+    status = "submitted"
+    if form.is_valid():
+        data = form.cleaned_data
+        status = data["status"] or status
+        if data["department"]:
+            cases = cases.filter(department__code=data["department"])
+            params["department"] = data["department"]
+        if data["option"]:
+            cases = cases.filter(recommended_option=data["option"])
+            params["option"] = data["option"]
+        if data["status"]:
+            params["status"] = data["status"]
+    if status != "all":
+        cases = cases.filter(status=status)
+    paged = paginate(request, cases, params, PAGE_SIZE)
+    today = timezone.now()
+    rows = [
+        {
+            "case": case,
+            "tag": STATUS_TAGS[case.status],
+            "recommended": OPTION_LABELS.get(case.recommended_option or "", "None viable"),
+            "days": (today - case.submitted_at).days
+            if case.status == CaseStatus.SUBMITTED and case.submitted_at
+            else None,
+        }
+        for case in paged["page"].object_list
+    ]
+    context = {
+        **paged,
+        "form": form,
+        "rows": rows,
+        "filtered": bool(params),
+        "errors": error_links(form, ANCHORS) if form.is_bound else [],
+    }
+    return render(request, "decisions/review_queue.html", context)
+
+
+def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
+    """Everything the reviewer reads before deciding."""
+    assessment = selectors.review_assessment(case)
+    signoffs = current_signoffs(case)
+    explanations = case.explanations or {}
+    checks = assessment.result.get("policy_checks", []) if assessment else []
+    return {
+        "case": case,
+        "tag": STATUS_TAGS[case.status],
+        "answer_groups": answer_groups(case.answers),
+        **(assessment_context(assessment) if assessment else {"assessment": None}),
+        "current": assessment is not None and assessment.answers_version == case.answers_version,
+        "explanations": [
+            {"label": check_label(c["check"]), "text": explanations.get(c["check"], "")}
+            for c in checks
+            if c["result"] == "explain"
+        ],
+        "signoffs": [
+            {
+                "label": label,
+                "signoff": signoffs.get(value),
+                "stale": value in signoffs
+                and signoffs[value].answers_version != case.answers_version,
+            }
+            for value, label in Discipline.choices
+        ],
+        "returns": selectors.case_returns(case),
+        "blockers": services.review_blockers(case, reviewer)
+        if case.status == CaseStatus.SUBMITTED
+        else [],
+        "record": selectors.current_record(case),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def review_case(request: HttpRequest, reference: str) -> HttpResponse:
+    """A submitted case with its assessment, and the reviewer's decision form."""
+    case = _case(request, reference)
+    reviewer = _user(request)
+    context = _review_context(case, reviewer)
+    assessment = context["assessment"]
+    recommended = assessment.result.get("recommended") or "" if assessment else ""
+    due = services.default_review_by(assessment.answers, timezone.now()) if assessment else None
+    initial = (
+        {"review_by_day": due.day, "review_by_month": due.month, "review_by_year": due.year}
+        if due
+        else {}
+    )
+    data = request.POST if request.method == "POST" else None
+    form = DecisionForm(data, recommended=recommended, initial=initial)
+    refused = ""
+    if form.is_valid():
+        try:
+            record = services.review_decide(case=case, by=reviewer, **form.decision())
+        except ValidationFailed as failed:
+            for key, problems in failed.errors.items():
+                for problem in problems:
+                    form.add_error(DECISION_FIELDS.get(key), problem)
+        except TransitionRefused as refusal:
+            refused = str(refusal)
+        else:
+            if record is None:
+                messages.success(request, f"{case.reference} is returned to the department")
+                return redirect("review_queue")
+            verb = "approved" if record.action == DecisionAction.APPROVE else "rejected"
+            messages.success(request, f"{case.reference} is {verb} and its decision record issued")
+            return redirect("record_detail", pk=record.pk)
+    errors = error_links(form, ANCHORS) + ([(refused, "#decision")] if refused else [])
+    context.update(
+        {
+            "form": form,
+            "errors": errors,
+            "can_decide": case.status == CaseStatus.SUBMITTED
+            and not context["blockers"]
+            and assessment is not None,
+            "recommended_option": recommended,
+            "option_labels": OPTION_LABELS,
+            "review_by": form.date_parts("review_by"),
+        }
+    )
+    return render(request, "decisions/review_case.html", context, status=409 if refused else 200)
+
+
+@require_POST
+def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Open an approved decision for review again (its next record will supersede it)."""
+    case = _case(request, reference)
+    form = ReopenForm(request.POST)
+    refused = ""
+    if form.is_valid():
+        try:
+            services.review_reopen(case=case, by=_user(request), reason=form.cleaned_data["reason"])
+        except ValidationFailed as failed:
+            for problems in failed.errors.values():
+                for problem in problems:
+                    form.add_error("reason", problem)
+        except TransitionRefused as refusal:
+            refused = str(refusal)
+        else:
+            messages.success(request, f"{case.reference} is open for review again")
+            return redirect("review_case", reference=case.reference)
+    anchor = f"#reason-{case.reference}"
+    errors = [(m, anchor) for m in form.errors.get("reason", [])]
+    errors += [(refused, anchor)] if refused else []
+    return _render_due(
+        request, failed=case.reference, form=form, errors=errors, status=409 if refused else 200
+    )
+
+
+@require_safe
+def review_due(request: HttpRequest) -> HttpResponse:
+    """Current approved decisions whose review-by date is within 90 days or past."""
+    return _render_due(request)
+
+
+def _render_due(
+    request: HttpRequest,
+    *,
+    failed: str = "",
+    form: ReopenForm | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    today = timezone.now().date()
+    rows = [
+        {
+            **item,
+            "option": OPTION_LABELS.get(
+                item["record"].decided_option, item["record"].decided_option
+            ),
+            "overdue": item["due"] < today,
+            "days": abs((item["due"] - today).days),
+            "form": form if item["record"].reference == failed else None,
+        }
+        for item in selectors.due_for_review(today=today)
+    ]
+    errors = errors or []
+    if failed and not any(row["record"].reference == failed for row in rows):
+        # The case is not in the list (not approved, say): the summary is all there is.
+        errors = [(text, "") for text, _ in errors]
+        failed = ""
+    context = {
+        "rows": rows,
+        "errors": errors,
+        "failed": failed,
+        "within": selectors.DUE_WITHIN_DAYS,
+    }
+    return render(request, "decisions/review_due.html", context, status=status)
