@@ -12,7 +12,9 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
+from importlib.metadata import version
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,6 +31,12 @@ from decisions.engine import (
     winner,
 )
 from decisions.engine.assess import rank
+
+zen: ModuleType | None
+try:  # the peer engine is an optional dependency (`make bench` installs it)
+    import zen
+except ImportError:
+    zen = None
 
 
 def generate_answers(count: int, seed: int = 2026, *, costs: bool = True) -> list[dict[str, Any]]:
@@ -155,15 +163,11 @@ def zen_winner(result: Mapping[str, Any]) -> str | None:
 
 def bench_peer(ruleset: Ruleset, cases: list[dict[str, Any]], repeat: int) -> None:
     """Time ZEN on the same rules and check it agrees with our engine on every case."""
-    try:
-        import zen
-    except ImportError:
+    if zen is None:
         print("peer engine: zen-engine is not installed (pip install zen-engine); skipped")
         return
     decision = zen.ZenEngine().create_decision(json.dumps(zen_graph(ruleset)))
     agree = 0
-    from importlib.metadata import version
-
     for answers in cases:
         ours = assess(answers, ruleset, with_flip=False)
         theirs = decision.evaluate(answers)["result"]

@@ -50,7 +50,7 @@ def store_cases(count: int) -> tuple[Any, float]:
     from decisions.rulesets.selectors import engine_ruleset
     from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
     from sourcing.models import Case, Role
-    from sourcing.services import department_ensure, user_ensure
+    from sourcing.people.services import department_ensure, user_ensure
 
     started = time.perf_counter()
     current = ruleset_publish_default()

@@ -33,7 +33,7 @@ TARGET_SECONDS = 10.0
 
 def main() -> None:
     from sourcing.models import Role
-    from sourcing.services import user_ensure
+    from sourcing.people.services import user_ensure
     from suppliers.catalogue import catalogue_csv, catalogue_import
     from suppliers.demo import demo_catalogue_rows
 

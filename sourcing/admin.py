@@ -1,34 +1,13 @@
-"""The Django admin (administrators only, see sourcing.access)."""
+"""The Django admin of the sourcing app (administrators only, see sourcing.access): people and
+access (sourcing.people.admin, imported here so Django's admin discovery finds it) and cases,
+read-only."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
 
-from sourcing.models import ApiToken, Case, Department, User
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name")
-    search_fields = ("code", "name")
-
-
-@admin.register(User)
-class SourcingUserAdmin(UserAdmin):
-    list_display = ("username", "role", "department", "is_active")
-    list_filter = ("role", "department", "is_active")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Access", {"fields": ("role", "department")}))
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
-    readonly_fields = ("user", "token_sha256", "prefix", "created_at", "expires_at", "last_used_at")
-    list_filter = ("revoked_at",)
-
-    def has_add_permission(self, request: object) -> bool:
-        return False  # tokens are issued with `manage.py issue_token`, which shows them once
+from sourcing.models import Case
+from sourcing.people import admin as people_admin  # noqa: F401  (registers people's models)
 
 
 @admin.register(Case)

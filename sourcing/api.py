@@ -1,4 +1,5 @@
-"""The JSON API at /api/v1/ (django-ninja): authentication, errors, and the routers."""
+"""The API root at /api/v1/ (django-ninja): authentication, errors, health, and each feature's
+router mounted."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.utils import check_csrf
 
+from decisions.assessments.api import router as assessments_router
+from decisions.cases.api import router as cases_router
+from decisions.engine import QUESTIONS
+from decisions.records.api import router as records_router
+from decisions.review.api import router as review_router
+from decisions.rulesets.api import router as rulesets_router
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.people.api import router as people_router
+from suppliers.api import router as suppliers_router
 
 log = logging.getLogger(__name__)
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -81,8 +90,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(ValidationFailed)
 def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-    from decisions.engine import QUESTIONS
-
     detail = [
         {
             "loc": ["body", "answers", field]
@@ -105,12 +112,6 @@ class HealthOut(Schema):
     status: str
     database: str
     tasks: str
-
-
-class MeOut(Schema):
-    username: str
-    role: str
-    department: str | None
 
 
 def _tasks_status() -> str:
@@ -138,32 +139,11 @@ def health(request: HttpRequest) -> Status:
     return Status(200 if status == "ok" else 503, body)
 
 
-@api.get("/me", url_name="me", response=MeOut)
-def me(request: HttpRequest) -> dict[str, Any]:
-    """Who the caller is: username, role and department."""
-    user = request.user
-    department = getattr(user, "department", None)
-    return {
-        "username": user.get_username(),
-        "role": user.role,  # type: ignore[union-attr]
-        "department": department.code if department else None,
-    }
-
-
-def _mount_routers() -> None:
-    from decisions.assessments.api import router as assessments_router
-    from decisions.cases.api import router as cases_router
-    from decisions.records.api import router as records_router
-    from decisions.review.api import router as review_router
-    from decisions.rulesets.api import router as rulesets_router
-    from suppliers.api import router as suppliers_router
-
-    api.add_router("/", cases_router)
-    api.add_router("/", assessments_router)
-    api.add_router("/", review_router)
-    api.add_router("/", records_router)
-    api.add_router("/", suppliers_router)
-    api.add_router("/", rulesets_router)
-
-
-_mount_routers()
+# Each feature's router, mounted at the root of /api/v1/.
+api.add_router("/", people_router)
+api.add_router("/", cases_router)
+api.add_router("/", assessments_router)
+api.add_router("/", review_router)
+api.add_router("/", records_router)
+api.add_router("/", suppliers_router)
+api.add_router("/", rulesets_router)

@@ -10,4 +10,7 @@ class SourcingConfig(AppConfig):
     verbose_name = "Sourcing cases and people"
 
     def ready(self) -> None:
-        from sourcing import signals  # noqa: F401  (connects sign-in failure logging)
+        # Connect sign-in failure logging, and register the project's tasks with Celery (in the
+        # web process and the worker alike; services queue tasks by name).
+        from sourcing import tasks  # noqa: F401
+        from sourcing.people import signals  # noqa: F401

@@ -1,11 +1,24 @@
-"""Demo data for a first run: departments and one user per role."""
+"""Demo data for a first run: departments, one user per role, cases at every stage with their
+decisions, golden cases, the supplier catalogue and contracts (the composition root: it calls
+every feature's services)."""
 
 from __future__ import annotations
 
+import json
+
 from django.db import transaction
 
-from sourcing.models import Role
-from sourcing.services import department_ensure, user_ensure
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.engine import GOLDEN_CASES_PATH
+from decisions.review.services import review_decide
+from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
+from sourcing.models import Case, Discipline, Role, User
+from sourcing.people.services import department_ensure, user_ensure
+from suppliers.catalogue import catalogue_import
+from suppliers.demo import demo_catalogue_csv, demo_catalogue_rows, seed_demo_contracts
+from suppliers.models import Framework, Segment, Supplier
+from suppliers.reference import load_reference_data
 
 DEMO_PASSWORD = "sourcing-demo-2026"  # noqa: S105 (demo only; seed_demo refuses production)
 
@@ -117,10 +130,6 @@ REVIEW_REASONS = {
 
 
 def _golden_answers() -> dict[str, dict[str, object]]:
-    import json
-
-    from decisions.engine import GOLDEN_CASES_PATH
-
     data = json.loads(GOLDEN_CASES_PATH.read_text())
     cases = data["cases"] if isinstance(data, dict) else data
     return {case["id"]: case["answers"] for case in cases}
@@ -128,11 +137,6 @@ def _golden_answers() -> dict[str, dict[str, object]]:
 
 def seed_cases() -> None:
     """Create the demo cases through the real services, unless they exist already."""
-    from decisions.assessments.services import assessment_run
-    from decisions.cases.services import case_create, case_submit, case_update, signoff_record
-    from decisions.rulesets.services import ruleset_publish_default
-    from sourcing.models import Case, Discipline, User
-
     ruleset_publish_default()
     answers = _golden_answers()
     for username, title, summary, golden, stage in DEMO_CASES:
@@ -169,9 +173,6 @@ def seed_cases() -> None:
 
 def _review(case: object, stage: str) -> None:
     """The Centre of Excellence's decision on a submitted demo case, if it has one."""
-    from decisions.review.services import review_decide
-    from sourcing.models import User
-
     carol = User.objects.get(username="carol")
     kind, _, option = stage.partition(":")
     if kind == "approved":
@@ -196,20 +197,12 @@ def _review(case: object, stage: str) -> None:
 
 def seed_golden_cases() -> int:
     """Store the shipped golden cases in the database (only those missing; safe to run again)."""
-    from decisions.rulesets.services import golden_cases_import
-
     return golden_cases_import()
 
 
 def seed_suppliers() -> None:
     """Load the invented supplier catalogue (as ada, through the real import) and contracts
     for the approved demo decisions; safe to run again."""
-    from sourcing.models import User
-    from suppliers.catalogue import catalogue_import
-    from suppliers.demo import demo_catalogue_csv, demo_catalogue_rows, seed_demo_contracts
-    from suppliers.models import Framework, Segment, Supplier
-    from suppliers.reference import load_reference_data
-
     load_reference_data(Segment, Framework)
     numbers = [row["company_number"] for row in demo_catalogue_rows()]
     if Supplier.objects.filter(company_number__in=numbers).count() < len(numbers):

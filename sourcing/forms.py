@@ -1,5 +1,5 @@
 """Form plumbing every feature uses: GOV.UK date inputs, department and option choices, error
-summary links; and the sign-in form."""
+summary links."""
 
 from __future__ import annotations
 
@@ -7,33 +7,12 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 from decisions.engine.schema import OPTIONS
 from sourcing.models import Department
 from sourcing.questionnaire import OPTION_LABELS
 
 OPTION_CHOICES = [(o, OPTION_LABELS[o]) for o in OPTIONS]
-
-
-class SignInForm(AuthenticationForm):
-    """Username and password, with GOV.UK error messages."""
-
-    error_messages = {
-        "invalid_login": "Enter a correct username and password",
-        "inactive": "This account cannot sign in. Contact your service administrator",
-    }
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["username"].error_messages["required"] = "Enter your username"
-        self.fields["password"].error_messages["required"] = "Enter your password"
-        self.fields["username"].widget = forms.TextInput(
-            attrs={"autocomplete": "username", "spellcheck": "false", "class": "govuk-input"}
-        )
-        self.fields["password"].widget = forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "class": "govuk-input"}
-        )
 
 
 DATE_PARTS = ("day", "month", "year")

@@ -7,7 +7,10 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from sourcing.models import Case, CaseStatus
 from suppliers.catalogue import LIST_SEPARATOR, catalogue_csv
+from suppliers.contracts import contract_record
+from suppliers.models import Contract, Supplier
 from suppliers.reference import REGIONS
 
 SEED = 20260308
@@ -375,10 +378,6 @@ def _years(day: date, years: int) -> date:
 
 def seed_demo_contracts() -> int:
     """Contracts for the approved demo decisions that have none yet; returns how many."""
-    from sourcing.models import Case, CaseStatus
-    from suppliers.contracts import contract_record
-    from suppliers.models import Contract, Supplier
-
     made = 0
     for title, number, value, years, breaks, extends in DEMO_CONTRACTS:
         case = Case.objects.filter(title=title, status=CaseStatus.APPROVED).first()

@@ -9,8 +9,12 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from decisions.records.verification import audit_verify
+from decisions.rulesets.models import Ruleset
+from sourcing.celery import app as celery_app
 from sourcing.models import Department, Role, User
-from sourcing.services import department_ensure, user_ensure
+from sourcing.people.services import department_ensure, user_ensure
+from tests.factories import published_ruleset
 
 PASSWORD = "correct-horse-battery-staple"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -29,6 +33,12 @@ def service_missing(reason: str) -> None:
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Real hashing costs ~0.3 s a user; tests check behaviour, not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ruleset(db: None) -> Ruleset:
+    """The shipped default ruleset, published (the current version)."""
+    return published_ruleset()
 
 
 @pytest.fixture
@@ -101,8 +111,6 @@ def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
     result = yield
     uses_db = {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
     if uses_db and not item.get_closest_marker("tampers_audit_chain"):
-        from decisions.records.verification import audit_verify
-
         report = audit_verify()
         assert report.valid, f"audit chain broken after {item.nodeid}: {report.problems}"
     return result
@@ -114,9 +122,7 @@ def eager_tasks():  # type: ignore[no-untyped-def]
 
     Tests of a feature's behaviour use this; tests of the worker path start a real worker.
     """
-    from sourcing.celery import app
-
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved

@@ -6,7 +6,6 @@ the record, stored under MEDIA_ROOT with its sha256 on the audit chain, and serv
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import mimetypes
@@ -23,6 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from decisions.audit.services import audit_append
 from decisions.records.models import DecisionRecord, RecordPdf
@@ -55,38 +56,31 @@ class RefusedFetch(ValueError):
     """The print template asked for something other than our static files or a data: URL."""
 
 
-@functools.cache
-def _fetcher_class() -> type[Any]:
-    """The fetcher class, built on first use so web processes need not import WeasyPrint."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
+    """Only our own static files (read from disk) and data: URLs: no network, no file://."""
 
-    class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
-        """Only our own static files (read from disk) and data: URLs: no network, no file://."""
+    def __init__(self) -> None:
+        super().__init__(
+            timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False
+        )
+        self.refused: list[str] = []
 
-        def __init__(self) -> None:
-            super().__init__(
-                timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False
-            )
-            self.refused: list[str] = []
-
-        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
-            """Serve data: URLs and /static/ files of our origin; refuse everything else."""
-            if url[:5].lower() == "data:":
-                return super().fetch(url, headers)  # only urllib's DataHandler can answer
-            path = static_path_for(url)
-            if path is None:
-                self.refused.append(url[:200])
-                log.warning("pdf fetch refused", extra={"url": url[:200]})
-                raise RefusedFetch(f"Refused to fetch {url[:200]!r}")
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
-
-    return SafeUrlFetcher
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        """Serve data: URLs and /static/ files of our origin; refuse everything else."""
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)  # only urllib's DataHandler can answer
+        path = static_path_for(url)
+        if path is None:
+            self.refused.append(url[:200])
+            log.warning("pdf fetch refused", extra={"url": url[:200]})
+            raise RefusedFetch(f"Refused to fetch {url[:200]!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
 
-def safe_url_fetcher() -> Any:
+def safe_url_fetcher() -> SafeUrlFetcher:
     """A new URL fetcher that allows only our static files and data: URLs (records refusals)."""
-    return _fetcher_class()()
+    return SafeUrlFetcher()
 
 
 def static_path_for(url: str) -> Path | None:
@@ -249,8 +243,6 @@ def pdf_html(record: DecisionRecord) -> str:
 
 def html_to_pdf(html: str, *, fetcher: Any = None) -> bytes:
     """Render HTML to tagged PDF/UA-1 with the safe fetcher and no attachments of any kind."""
-    from weasyprint import HTML
-
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
     document = HTML(
         string=html, base_url=PDF_ORIGIN + "/", url_fetcher=fetcher or safe_url_fetcher()

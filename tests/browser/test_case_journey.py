@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from decisions.rulesets.services import ruleset_publish_default
+from sourcing.demo import seed_cases
 from sourcing.models import Case, CaseStatus
 from sourcing.questionnaire import SECTIONS
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.sourcing.examples_case_pages import complete_answers
+from tests.factories import complete_answers
 
 pytestmark = pytest.mark.browser
 
@@ -199,7 +200,6 @@ def test_the_journey_works_with_javascript_off(
 def test_axe_finds_nothing_on_the_other_case_pages(
     page: Page, live_server: Any, ruleset: None
 ) -> None:
-    from sourcing.demo import seed_cases
 
     seed_cases()
     base = live_server.url

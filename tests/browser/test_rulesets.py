@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from decisions.assessments.models import Assessment
 from decisions.rulesets.models import Ruleset
 from sourcing.demo import seed_cases, seed_golden_cases
 from tests.browser.conftest import assert_accessible, sign_in
@@ -86,7 +87,6 @@ def test_erin_edits_a_rule_previews_the_impact_and_publishes(
 def test_axe_finds_nothing_on_the_other_ruleset_pages(
     page: Page, live_server: Any, demo: None
 ) -> None:
-    from decisions.assessments.models import Assessment
 
     base = live_server.url
     reference = Assessment.objects.select_related("case").first().case.reference  # type: ignore[union-attr]

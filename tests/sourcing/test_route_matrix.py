@@ -11,28 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, access_for, is_declared
 from sourcing.models import Role, User
-from tests.sourcing.examples_case_api import EXAMPLES as CASE_API_EXAMPLES
-from tests.sourcing.examples_case_pages import EXAMPLES as CASE_PAGE_EXAMPLES
-from tests.sourcing.examples_exports import EXAMPLES as EXPORT_EXAMPLES
-from tests.sourcing.examples_review import EXAMPLES as REVIEW_EXAMPLES
-from tests.sourcing.examples_review_pages import EXAMPLES as REVIEW_PAGE_EXAMPLES
-from tests.sourcing.examples_rulesets import EXAMPLES as RULESET_EXAMPLES
-from tests.sourcing.examples_suppliers import EXAMPLES as SUPPLIER_EXAMPLES
+from tests.sourcing.route_examples import ROUTE_EXAMPLES
 
-# Routes with URL parameters need an example object of the caller's department ("own")
-# and, when scoped, one of another department ("foreign"). Later features add theirs here.
-# Each example builds its objects through the real services and returns
-# {"own": kwargs for an object of department A (users["commercial"]),
-#  "foreign": kwargs for one of department B (users["outsider"])}.
-ROUTE_EXAMPLES: dict[str, Callable[[dict[str, User]], dict[str, dict[str, Any]]]] = {
-    **CASE_PAGE_EXAMPLES,
-    **CASE_API_EXAMPLES,
-    **REVIEW_EXAMPLES,
-    **REVIEW_PAGE_EXAMPLES,
-    **EXPORT_EXAMPLES,
-    **RULESET_EXAMPLES,
-    **SUPPLIER_EXAMPLES,
-}
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}
 

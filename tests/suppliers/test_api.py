@@ -9,7 +9,7 @@ from django.test import Client
 from sourcing.models import User
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv
-from tests.suppliers.helpers import csv_bytes, row
+from tests.factories import catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -46,7 +46,7 @@ def test_suppliers_filter_by_segment_and_text_and_page(
 
 
 def test_bad_supplier_queries_are_422(users: dict[str, User], client_as: ClientAs) -> None:
-    catalogue_import(by=users["admin"], raw=csv_bytes(row()))
+    catalogue_import(by=users["admin"], raw=catalogue_bytes(catalogue_row()))
     client = client_as(users["commercial"])
     unknown = client.get("/api/v1/suppliers", {"segment": "nonsense"})
     assert unknown.status_code == 422

@@ -4,8 +4,11 @@ every problem by line and field."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from decisions.audit.models import AuditEvent
@@ -14,7 +17,7 @@ from sourcing.models import User
 from suppliers.catalogue import COLUMNS, CatalogueInvalid, catalogue_import, supplier_save
 from suppliers.models import CatalogueImport, Supplier
 from suppliers.reference import SAMPLE_CATALOGUE_PATH
-from tests.suppliers.helpers import csv_bytes, row
+from tests.factories import catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -40,13 +43,16 @@ def test_the_sample_file_imports_and_a_second_import_changes_nothing(
 
 
 def test_an_import_upserts_by_company_number(users: dict[str, User]) -> None:
-    catalogue_import(by=users["admin"], raw=csv_bytes(row(), row(company_number="SC123456")))
+    catalogue_import(
+        by=users["admin"],
+        raw=catalogue_bytes(catalogue_row(), catalogue_row(company_number="SC123456")),
+    )
     result = catalogue_import(
         by=users["admin"],
-        raw=csv_bytes(
-            row(name="Renamed Ltd", segments="saas-platforms;specialist-smes"),
-            row(company_number="SC123456"),
-            row(company_number="07654321"),
+        raw=catalogue_bytes(
+            catalogue_row(name="Renamed Ltd", segments="saas-platforms;specialist-smes"),
+            catalogue_row(company_number="SC123456"),
+            catalogue_row(company_number="07654321"),
         ),
     )
     assert (result.created, result.updated, result.unchanged) == (
@@ -67,7 +73,7 @@ def test_wrong_columns_are_reported_on_the_header_line(users: dict[str, User]) -
 
 
 def test_a_bad_encoding_is_reported_with_its_line(users: dict[str, User]) -> None:
-    good = csv_bytes(row(), row(company_number="07654321"))
+    good = catalogue_bytes(catalogue_row(), catalogue_row(company_number="07654321"))
     raw = good + "01111111,Caf\xe9 Ltd,saas-platforms,yes,,,,,,,,\n".encode("latin-1")
     assert _problems(users, raw) == [(4, "file")]
 
@@ -75,15 +81,15 @@ def test_a_bad_encoding_is_reported_with_its_line(users: dict[str, User]) -> Non
 def test_every_bad_row_is_reported_by_line_and_field_and_nothing_is_imported(
     users: dict[str, User],
 ) -> None:
-    raw = csv_bytes(
-        row(),  # line 2: fine
-        row(company_number="07654321", segments="quantum-brokers"),  # 3
-        row(company_number="01234567"),  # 4: duplicate of line 2
-        row(company_number="02222222", name="N" * 161),  # 5
-        row(company_number="03333333", sme="maybe", classification="top_secret"),  # 6
-        row(company_number="not-a-number"),  # 7
-        row(company_number="04444444", capabilities="x" * 51),  # 8
-        row(company_number="05555555", description="d" * 1001, website="ftp://x"),  # 9
+    raw = catalogue_bytes(
+        catalogue_row(),  # line 2: fine
+        catalogue_row(company_number="07654321", segments="quantum-brokers"),  # 3
+        catalogue_row(company_number="01234567"),  # 4: duplicate of line 2
+        catalogue_row(company_number="02222222", name="N" * 161),  # 5
+        catalogue_row(company_number="03333333", sme="maybe", classification="top_secret"),  # 6
+        catalogue_row(company_number="not-a-number"),  # 7
+        catalogue_row(company_number="04444444", capabilities="x" * 51),  # 8
+        catalogue_row(company_number="05555555", description="d" * 1001, website="ftp://x"),  # 9
     )
     assert _problems(users, raw) == [
         (3, "segments"),
@@ -103,40 +109,41 @@ def test_short_rows_empty_files_and_nul_bytes_are_refused(users: dict[str, User]
     assert _problems(users, header + b"\n01234567,Acme\n") == [(2, "row")]
     assert _problems(users, b"") == [(1, "file")]
     assert _problems(users, header + b"\n") == [(1, "file")]
-    assert _problems(users, csv_bytes(row(name="Ac\x00me"))) == [(2, "name")]
+    assert _problems(users, catalogue_bytes(catalogue_row(name="Ac\x00me"))) == [(2, "name")]
 
 
 def test_only_the_centre_of_excellence_and_admins_import(users: dict[str, User]) -> None:
     with pytest.raises(ValidationFailed):
-        catalogue_import(by=users["commercial"], raw=csv_bytes(row()))
+        catalogue_import(by=users["commercial"], raw=catalogue_bytes(catalogue_row()))
     assert Supplier.objects.count() == 0
 
 
 def test_a_supplier_change_is_audited_and_no_change_is_not(users: dict[str, User]) -> None:
-    supplier = supplier_save(by=users["reviewer"], values=row())
-    supplier_save(by=users["reviewer"], values=row(name="Changed Ltd"), supplier=supplier)
-    supplier_save(by=users["reviewer"], values=row(name="Changed Ltd"), supplier=supplier)
+    supplier = supplier_save(by=users["reviewer"], values=catalogue_row())
+    supplier_save(by=users["reviewer"], values=catalogue_row(name="Changed Ltd"), supplier=supplier)
+    supplier_save(by=users["reviewer"], values=catalogue_row(name="Changed Ltd"), supplier=supplier)
     actions = list(
         AuditEvent.objects.filter(object_type="supplier").values_list("action", flat=True)
     )
     assert actions == ["supplier.created", "supplier.changed"]
     with pytest.raises(ValidationFailed) as caught:
-        supplier_save(by=users["reviewer"], values=row())
+        supplier_save(by=users["reviewer"], values=catalogue_row())
     assert "company_number" in caught.value.errors
 
 
 def test_the_import_page_shows_what_was_created_or_every_problem(
     users: dict[str, User], client_as: ClientAs
 ) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = client_as(users["reviewer"])
-    bad = SimpleUploadedFile("bad.csv", csv_bytes(row(), row(segments="nope")), "text/csv")
+    bad = SimpleUploadedFile(
+        "bad.csv", catalogue_bytes(catalogue_row(), catalogue_row(segments="nope")), "text/csv"
+    )
     page = client.post("/suppliers/import/", {"file": bad})
     html = page.content.decode()
     assert page.status_code == 200 and "nothing was imported" in html
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in html
-    good = SimpleUploadedFile("good.csv", csv_bytes(row()), "text/csv")
+    good = SimpleUploadedFile("good.csv", catalogue_bytes(catalogue_row()), "text/csv")
     done = client.post("/suppliers/import/", {"file": good})
     record = CatalogueImport.objects.get()
     assert done.status_code == 302 and done["Location"] == f"/suppliers/import/{record.pk}/"
@@ -145,17 +152,14 @@ def test_the_import_page_shows_what_was_created_or_every_problem(
 
 
 def test_the_command_imports_or_lists_every_problem(users: dict[str, User], tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from io import StringIO
-
-    from django.core.management import CommandError, call_command
 
     good = tmp_path / "good.csv"
-    good.write_bytes(csv_bytes(row()))
+    good.write_bytes(catalogue_bytes(catalogue_row()))
     out = StringIO()
     call_command("import_catalogue", str(good), by=users["reviewer"].username, stdout=out)
     assert "1 created" in out.getvalue()
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(csv_bytes(row(company_number="07654321", sme="perhaps")))
+    bad.write_bytes(catalogue_bytes(catalogue_row(company_number="07654321", sme="perhaps")))
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("import_catalogue", str(bad), by=users["reviewer"].username, stderr=err)

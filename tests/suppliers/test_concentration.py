@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.test import Client
 
+from decisions.cases.services import case_submit
 from sourcing.models import Department, User
 from suppliers.catalogue import supplier_save
 from suppliers.concentration import hhi, hhi_level, joint_demand, percent, radar, totals
+from suppliers.contracts import contract_record
 from suppliers.models import Contract, Segment
-from tests.suppliers.helpers import approved_case, assessed_case, row
+from tests.factories import approved_case, assessed_case, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -41,7 +44,7 @@ def test_segment_figures_and_warnings_on_a_hand_computed_example(
     def make(number: str, name: str, segment: str):  # type: ignore[no-untyped-def]
         return supplier_save(
             by=users["admin"],
-            values=row(company_number=number, name=name, segments=segment),
+            values=catalogue_row(company_number=number, name=name, segments=segment),
         )
 
     a, b, c = (make(f"0000000{n}", f"SI {n}", "systems-integrators") for n in (1, 2, 3))
@@ -77,8 +80,6 @@ def test_segment_figures_and_warnings_on_a_hand_computed_example(
 
 
 def test_the_same_need_in_two_departments_is_joint_demand(users: dict[str, User]) -> None:
-    from decisions.cases.services import case_submit
-
     for who in ("commercial", "outsider"):
         case_submit(case=assessed_case(users[who]), by=users[who])
     assessed_case(users["commercial"])  # a draft is not counted
@@ -91,11 +92,9 @@ def test_the_same_need_in_two_departments_is_joint_demand(users: dict[str, User]
 def test_the_radar_page_flags_a_concentrated_segment_for_reviewers(
     users: dict[str, User], client_as: ClientAs
 ) -> None:
-    from suppliers.contracts import contract_record
 
-    supplier = supplier_save(by=users["admin"], values=row())
+    supplier = supplier_save(by=users["admin"], values=catalogue_row())
     case = approved_case(users["commercial"], users["reviewer"])
-    from datetime import date
 
     contract_record(
         case=case,

@@ -23,7 +23,7 @@ from suppliers.contracts import (
     next_review_date,
 )
 from suppliers.models import Contract, Supplier
-from tests.suppliers.helpers import approved_case, assessed_case, row
+from tests.factories import approved_case, assessed_case, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 START = date(2026, 4, 1)
@@ -32,7 +32,7 @@ END = date(2029, 3, 31)
 
 @pytest.fixture
 def supplier(users: dict[str, User]) -> Supplier:
-    return supplier_save(by=users["admin"], values=row())
+    return supplier_save(by=users["admin"], values=catalogue_row())
 
 
 def _record(case, user, supplier_, **changes):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv
 from suppliers.reference import CLASSIFICATION_RANK
 from suppliers.shortlist import shortlist_basis, shortlist_context, shortlist_for
-from tests.suppliers.helpers import assessed_case, csv_bytes, row
+from tests.factories import assessed_case, catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -48,8 +48,8 @@ def test_an_ideal_supplier_without_the_accreditation_is_left_out(users: dict[str
     everything = "case management;crm;erp;payroll;workflow;user-centred design;digital services"
     catalogue_import(
         by=users["admin"],
-        raw=csv_bytes(
-            row(
+        raw=catalogue_bytes(
+            catalogue_row(
                 company_number="01111111",
                 name="Ideal But Unaccredited Ltd",
                 segments=segment,
@@ -58,7 +58,7 @@ def test_an_ideal_supplier_without_the_accreditation_is_left_out(users: dict[str
                 classification="official_sensitive",
                 clearance="dv",
             ),
-            row(
+            catalogue_row(
                 company_number="02222222",
                 name="Plain Secret Ltd",
                 segments=segment,

@@ -16,7 +16,7 @@ from sourcing.models import User
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv
 from suppliers.models import Supplier
-from tests.suppliers.helpers import csv_bytes, row
+from tests.factories import catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -31,9 +31,9 @@ def test_search_filters_by_text_segment_framework_and_size(
 ) -> None:
     catalogue_import(
         by=users["admin"],
-        raw=csv_bytes(
-            row(),
-            row(
+        raw=catalogue_bytes(
+            catalogue_row(),
+            catalogue_row(
                 company_number="SC123456",
                 name="Highland Integrators plc",
                 segments="systems-integrators",
@@ -81,7 +81,7 @@ def test_the_search_query_count_is_the_same_with_2000_suppliers(
 def test_the_centre_of_excellence_changes_a_supplier(
     users: dict[str, User], client_as: ClientAs
 ) -> None:
-    catalogue_import(by=users["admin"], raw=csv_bytes(row()))
+    catalogue_import(by=users["admin"], raw=catalogue_bytes(catalogue_row()))
     client = client_as(users["reviewer"])
     form = _html(client.get("/suppliers/01234567/edit/"))
     assert 'value="Example Software Ltd"' in form

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sourcing.models import User
-from sourcing.services import tokens_revoke
+from sourcing.people.services import tokens_revoke
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decisions.engine import default_ruleset, impact_preview, load_ruleset, winner
+from decisions.engine import assess, default_ruleset, impact_preview, load_ruleset, winner
 from tests.decisions.engine.strategies import BASE
 
 
@@ -53,6 +53,4 @@ def test_the_same_ruleset_changes_nothing() -> None:
 
 
 def test_winner_matches_the_full_assessment() -> None:
-    from decisions.engine import assess
-
     assert winner(BASE, default_ruleset()) == assess(BASE, default_ruleset()).recommended

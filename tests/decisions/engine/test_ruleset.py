@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import rfc8785
 
 from decisions.engine import (
     QUESTION_KEYS,
@@ -154,10 +156,6 @@ def test_defaults_filled_in_hash_the_same_as_written_out() -> None:
 
 
 def test_the_hash_is_sha256_of_rfc8785_canonical_json() -> None:
-    import hashlib
-
-    import rfc8785
-
     ruleset = default_ruleset()
     assert ruleset.sha256 == hashlib.sha256(rfc8785.dumps(ruleset.to_dict())).hexdigest()
     assert load_ruleset(ruleset.to_dict()).sha256 == ruleset.sha256

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -11,27 +12,21 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
-from decisions.cases.services import case_submit, case_update, signoff_record
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord
 from decisions.records.verification import audit_verify
 from decisions.review.services import default_review_by, review_decide, review_reopen
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.models import Case, CaseStatus, User
+from sourcing.models import Case, CaseStatus, SignOff, User
 from tests.conftest import service_missing
-from tests.sourcing.test_cases import ready_case
+from tests.factories import ready_case
 
 
 @pytest.fixture
 def submitted(users: dict[str, User], ruleset) -> Case:  # type: ignore[no-untyped-def]
     return case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
-
-
-@pytest.fixture
-def ruleset(db: None):  # type: ignore[no-untyped-def]
-    from decisions.rulesets.services import ruleset_publish_default
-
-    return ruleset_publish_default()
 
 
 def _raw(sql: str, params: list[object], table: str) -> None:
@@ -122,7 +117,6 @@ def test_a_reviewer_who_signed_off_cannot_review(users, ruleset) -> None:  # typ
     case = ready_case(users["commercial"])
     case = case_update(case=case, by=users["commercial"], summary="changed")
     signoff_record(case=case, by=users["commercial"], discipline="legal", name="L")
-    from sourcing.models import SignOff
 
     SignOff.objects.filter(case=case, discipline="legal").update(recorded_by=users["reviewer"])
     case = case_submit(case=case, by=users["commercial"])
@@ -138,7 +132,6 @@ def test_deciding_twice_is_refused(submitted: Case, users) -> None:  # type: ign
 
 
 def test_a_draft_cannot_be_reviewed(users) -> None:  # type: ignore[no-untyped-def]
-    from decisions.cases.services import case_create
 
     draft = case_create(by=users["commercial"], title="Draft")
     with pytest.raises(TransitionRefused):
@@ -181,7 +174,6 @@ def test_a_reopened_decision_is_superseded_by_the_next(submitted: Case, users) -
 def test_a_record_whose_content_changed_is_detected(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
     record = review_decide(case=submitted, by=users["reviewer"], action="approve")
     content = dict(record.content, review_by="2099-01-01")
-    import json
 
     _raw(
         "UPDATE decisions_decisionrecord SET content = %s WHERE id = %s",
@@ -244,7 +236,6 @@ def test_postgresql_refuses_changes_to_records_and_checkpoints(submitted: Case, 
 def test_concurrent_reviewers_make_one_decision(transactional_db: None, users, make_user) -> None:  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         service_missing("real concurrent transactions need PostgreSQL")
-    from decisions.rulesets.services import ruleset_publish_default
 
     ruleset_publish_default()
     reviewers = [make_user(f"reviewer-{i}", "reviewer", None) for i in range(2)]

@@ -7,6 +7,7 @@ import http.server
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,11 +23,11 @@ import pytest
 import redis
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 
-from decisions.assessments.services import assessment_run
 from decisions.audit.models import AuditEvent
-from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
     html_to_pdf,
@@ -37,77 +38,23 @@ from decisions.records.pdf import (
     safe_url_fetcher,
     static_path_for,
 )
+from decisions.records.tasks import render_record_pdf
 from decisions.records.verification import audit_verify
 from decisions.review.services import review_decide
-from decisions.rulesets.services import ruleset_publish_default
 from sourcing.celery import app as celery_app
 from sourcing.jobs import JobStatus
-from sourcing.models import Case, Discipline, User
+from sourcing.models import User
+from sourcing.tasks import ping
 from tests.conftest import service_missing
-from tests.sourcing.test_cases import complete_answers
+from tests.factories import UNUSUAL, pdf_case, pdf_record
 
-ROOT = Path(__file__).resolve().parents[2]
-UNUSUAL = "Gwasanaeth Cymraeg: ŵ ŷ â — emoji 🙂🏛️ — اسم عربي שם עברי — 中文"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+pytestmark = pytest.mark.usefixtures("media")
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def eager(settings: Any) -> Iterator[None]:
-    """Tasks run in-process (the embedded default), even when REDIS_URL is set."""
-    saved = celery_app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
-
-
-def make_case(owner: User, *, summary: str = "", **answers: Any) -> Case:
-    """A submitted case with complete answers (some replaced), explanations and sign-offs."""
-    ruleset_publish_default()
-    case = case_create(
-        by=owner,
-        title="Case management system",
-        summary=summary,
-        answers={**complete_answers(), **answers},
-    )
-    assessment = assessment_run(case=case, by=owner)
-    explain = {
-        c["check"]: f"Explained for {c['check']}."
-        for c in assessment.result["policy_checks"]
-        if c["result"] == "explain"
-    }
-    case_update(case=case, by=owner, explanations=explain, sro_name=f"Sam Owner {UNUSUAL}")
-    for discipline in Discipline.values:
-        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
-    case.refresh_from_db()
-    return case_submit(case=case, by=owner)
-
-
-def approve(
-    owner: User,
-    reviewer: User,
-    capture: Any,
-    *,
-    option: str | None = None,
-    rationale: str = "",
-    **answers: Any,
-) -> DecisionRecord:
-    """Approve a new case; the on-commit dispatch runs as it would after a real commit."""
-    case = make_case(owner, **answers)
-    with capture(execute=True):
-        record = review_decide(
-            case=case, by=reviewer, action="approve", option=option, rationale=rationale
-        )
-    assert record is not None
-    return DecisionRecord.objects.select_related("pdf", "department").get(pk=record.pk)
 
 
 def pdf_text(path: Path) -> str:
@@ -126,7 +73,7 @@ def overridden(
     users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any
 ) -> DecisionRecord:
     """An approved, overridden record whose rationale holds markup and unusual characters."""
-    case = make_case(users["commercial"], summary=f"Appeals casework. {UNUSUAL}")
+    case = pdf_case(users["commercial"], summary=f"Appeals casework. {UNUSUAL}")
     recommended = case.assessments.get().result["recommended"]
     option = "build" if recommended != "build" else "procure"
     with django_capture_on_commit_callbacks(execute=True):
@@ -243,11 +190,10 @@ def test_the_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(
 def test_a_record_with_very_long_text_and_many_returns_still_renders(
     users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
 ) -> None:
-    from decisions.review.services import review_decide as decide
 
-    case = make_case(users["commercial"])
+    case = pdf_case(users["commercial"])
     for round_ in range(4):
-        decide(
+        review_decide(
             case=case,
             by=users["reviewer"],
             action="return",
@@ -257,7 +203,7 @@ def test_a_record_with_very_long_text_and_many_returns_still_renders(
         case = case_submit(case=case, by=users["commercial"])
     rationale = ("Long reasons without spaces:" + "ŵ" * 400 + " ") + ("word " * 1900) + UNUSUAL
     with django_capture_on_commit_callbacks(execute=True):
-        record = decide(
+        record = review_decide(
             case=case, by=users["reviewer"], action="approve", rationale=rationale[:10000]
         )
     pdf = RecordPdf.objects.get(record=record)
@@ -269,7 +215,7 @@ def test_a_record_with_very_long_text_and_many_returns_still_renders(
 def test_services_of_a_million_or_more_show_the_public_interest_test(
     users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
 ) -> None:
-    record = approve(
+    record = pdf_record(
         users["commercial"],
         users["reviewer"],
         django_capture_on_commit_callbacks,
@@ -343,7 +289,7 @@ def test_user_text_cannot_reach_the_network_or_the_disk(
     media: Path,
 ) -> None:
     port, hits = canary
-    case = make_case(users["commercial"])
+    case = pdf_case(users["commercial"])
     with django_capture_on_commit_callbacks(execute=True):
         record = review_decide(
             case=case, by=users["reviewer"], action="approve", rationale=_attacks(port)
@@ -396,8 +342,6 @@ def test_the_fetcher_refuses_everything_but_our_static_files_and_data_urls(
 
 
 def test_a_redelivered_task_renders_nothing_twice(overridden: DecisionRecord, media: Path) -> None:
-    from decisions.records.tasks import render_record_pdf
-
     path = media / overridden.pdf.path
     before = (path.stat().st_mtime_ns, overridden.pdf.sha256)
     assert render_record_pdf.delay(overridden.pdf.pk).get() == "done"
@@ -421,7 +365,7 @@ def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
         raise RuntimeError("font cache exploded")
 
     monkeypatch.setattr("decisions.records.pdf.record_pdf_bytes", broken)
-    record = approve(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    record = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
     pdf = RecordPdf.objects.get(record=record)
     assert (pdf.status, pdf.attempts) == (JobStatus.FAILED, 1)
     assert "font cache exploded" in pdf.last_error
@@ -450,8 +394,6 @@ def _use_broker(url: str, *, eager: bool) -> None:
 @pytest.fixture
 def broker_down(settings: Any) -> Iterator[Any]:
     """Tasks go to a Redis broker on a closed port (an outage); call the result to end it."""
-    import socket
-
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -470,7 +412,7 @@ def test_a_broker_outage_at_approval_delays_the_pdf_but_never_loses_it(
     django_capture_on_commit_callbacks: Any,
     media: Path,
 ) -> None:
-    case = make_case(users["commercial"])
+    case = pdf_case(users["commercial"])
     reviewer = client_as(users["reviewer"])
     with django_capture_on_commit_callbacks(execute=True):
         response = reviewer.post(
@@ -542,7 +484,7 @@ def test_another_departments_pdf_is_not_found(
 def test_a_pdf_still_rendering_answers_202_with_retry_after(
     users: dict[str, User], client_as: Any
 ) -> None:
-    case = make_case(users["commercial"])
+    case = pdf_case(users["commercial"])
     record = review_decide(case=case, by=users["reviewer"], action="approve")  # not committed
     client = client_as(users["commercial"])
     api = client.get(reverse("api:decision_pdf", args=[record.pk]))  # type: ignore[union-attr]
@@ -555,7 +497,6 @@ def test_a_pdf_still_rendering_answers_202_with_retry_after(
 def test_the_download_include_shows_each_state(
     overridden: DecisionRecord, users: dict[str, User], rf: Any
 ) -> None:
-    from django.template.loader import render_to_string
 
     html = render_to_string(
         "decisions/pdf_download.html", {"record": overridden, "user": users["auditor"]}
@@ -586,8 +527,6 @@ def _worker(queue: str, media: Path) -> subprocess.Popen[str]:
 
 def _ready(queue: str) -> None:
     """Wait until a worker consumes the queue (Redis drops messages for an unbound queue)."""
-    from sourcing.tasks import ping
-
     assert ping.apply_async(args=["ready"], queue=queue).get(timeout=90) == "pong:ready"
 
 
@@ -631,7 +570,7 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
     worker = _worker(queue, media)
     try:
         _ready(queue)
-        case = make_case(users["commercial"], summary="word " * 999)
+        case = pdf_case(users["commercial"], summary="word " * 999)
         with transaction.atomic():  # committed: on_commit dispatches to the worker's queue
             record = review_decide(
                 case=case, by=users["reviewer"], action="approve",
@@ -651,7 +590,6 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
             lambda: RecordPdf.objects.filter(pk=pdf_id, status=JobStatus.DONE).exists(), 90
         ), RecordPdf.objects.get(pk=pdf_id).last_error
         # A late redelivery of the killed task finds the PDF done and changes nothing.
-        from decisions.records.tasks import render_record_pdf
 
         assert render_record_pdf.apply_async(args=[pdf_id]).get(timeout=60) == "done"
         pdf = RecordPdf.objects.get(pk=pdf_id)

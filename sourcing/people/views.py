@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from sourcing.forms import SignInForm
+from sourcing.people.forms import SignInForm
 
 
 def home(request: HttpRequest) -> HttpResponse:

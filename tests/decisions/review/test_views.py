@@ -1,4 +1,4 @@
-"""Review, record, audit and register pages: per role, four eyes, bad input, escaping, queries."""
+"""Review pages: per role, the queue, the case review, four eyes, bad input, the due list."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,50 +16,17 @@ from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
 from decisions.review.services import review_decide
-from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus, Department, Role, User
-from tests.sourcing.test_cases import ready_case
+from tests.factories import approved_record, other_option, ready_case, submitted_case
+from tests.pages import page_queries
 
 XSS = '<script>alert(1)</script><a hx-get="/admin/" hx-trigger="load">x</a>'
+
 Clients = Callable[[User | None], Client]
-
-
-@pytest.fixture
-def ruleset(db: None) -> None:
-    ruleset_publish_default()
-
-
-def submitted(owner: User, title: str = "Case management system") -> Case:
-    """A complete case, assessed, signed off and submitted, through the real services."""
-    case = ready_case(owner)
-    if title != case.title:
-        Case.objects.filter(pk=case.pk).update(title=title)
-    return case_submit(case=case, by=owner)
-
-
-def approved(owner: User, reviewer: User, **decision: Any) -> DecisionRecord:
-    record = review_decide(case=submitted(owner), by=reviewer, action="approve", **decision)
-    assert record is not None
-    return record
-
-
-def other_option(case: Case) -> str:
-    """An option other than the one recommended for this case."""
-    recommended = case.assessments.order_by("-created_at").first().recommended  # type: ignore[union-attr]
-    return next(o for o in ("build", "buy", "partner") if o != recommended)
 
 
 def post_decision(client: Client, case: Case, **data: str) -> Any:
     return client.post(reverse("review_case", args=[case.reference]), data)
-
-
-def main_html(response: Any) -> str:
-    """The page's <main>, without the header's sign-out form."""
-    html = response.content.decode()
-    return html[html.index('<main class="govuk-main-wrapper"') : html.index("</main>")]
-
-
-# Access per role -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -98,14 +63,11 @@ def test_a_reviewer_sees_the_review_pages_in_the_navigation(
     assert "Review queue" not in commercial and "Audit chain" not in commercial
 
 
-# The review queue ------------------------------------------------------------------------------
-
-
 def test_the_queue_lists_submitted_cases_oldest_first_with_days_waiting(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    first = submitted(users["commercial"], "First in")
-    second = submitted(users["outsider"], "Second in")
+    first = submitted_case(users["commercial"], "First in")
+    second = submitted_case(users["outsider"], "Second in")
     ready_case(users["commercial"])  # a draft: never in the queue
     first.status_changes.filter(to_status=CaseStatus.SUBMITTED).update(
         at=timezone.now() - timedelta(days=6)
@@ -121,9 +83,9 @@ def test_the_queue_lists_submitted_cases_oldest_first_with_days_waiting(
 def test_the_queue_filters_by_department_option_and_status(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    own = submitted(users["commercial"], "Department A case")
-    foreign = submitted(users["outsider"], "Department B case")
-    decided = approved(users["commercial"], users["reviewer"])
+    own = submitted_case(users["commercial"], "Department A case")
+    foreign = submitted_case(users["outsider"], "Department B case")
+    decided = approved_record(users["commercial"], users["reviewer"])
     client = client_as(users["reviewer"])
     html = client.get(reverse("review_queue"), {"department": "dept-b"}).content.decode()
     assert foreign.reference in html and own.reference not in html
@@ -149,12 +111,6 @@ def test_the_queue_refuses_an_unknown_filter_value_clearly(
     assert "<b>x" not in response.content.decode()
 
 
-def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured.captured_queries)
-
-
 def test_the_queue_makes_the_same_number_of_queries_for_3_and_20_cases(
     users: dict[str, User],
     ruleset: None,
@@ -164,22 +120,19 @@ def test_the_queue_makes_the_same_number_of_queries_for_3_and_20_cases(
     client = client_as(users["reviewer"])
     url = reverse("review_queue")
     for _ in range(3):
-        submitted(users["commercial"])
-    expected = _queries(client, url)
+        submitted_case(users["commercial"])
+    expected = page_queries(client, url)
     for _ in range(17):
-        submitted(users["outsider"])
+        submitted_case(users["outsider"])
     with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.content.decode().count('<th scope="row"') == 20
 
 
-# Reviewing a case ------------------------------------------------------------------------------
-
-
 def test_the_review_page_shows_answers_assessment_signoffs_and_form(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = client_as(users["reviewer"]).get(reverse("review_case", args=[case.reference]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -201,7 +154,7 @@ def test_the_review_page_shows_answers_assessment_signoffs_and_form(
 def test_the_review_page_uses_the_same_assessment_presentation_as_the_department(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     assessment = case.assessments.first()
     assert assessment is not None
     department = client_as(users["commercial"]).get(
@@ -219,7 +172,7 @@ def test_the_review_page_uses_the_same_assessment_presentation_as_the_department
 def test_a_reviewer_of_the_same_department_sees_why_they_cannot_decide(
     users: dict[str, User], ruleset: None, make_user: Callable[..., User], client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     insider = make_user("insider", Role.REVIEWER, Department.objects.get(code="dept-a"))
     html = client_as(insider).get(reverse("review_case", args=[case.reference])).content.decode()
     assert "You cannot review a case of your own department." in html
@@ -241,7 +194,7 @@ def test_a_reviewer_cannot_open_a_draft(
 def test_an_override_without_reasons_names_the_field_and_saves_nothing(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     events = AuditEvent.objects.count()
     response = post_decision(
         client_as(users["reviewer"]), case, action="override", option=other_option(case)
@@ -259,7 +212,7 @@ def test_an_override_without_reasons_names_the_field_and_saves_nothing(
 def test_an_override_needs_an_option(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = post_decision(client_as(users["reviewer"]), case, action="override", rationale="x")
     assert '<a href="#option">Select the option to approve instead</a>' in response.content.decode()
     assert not DecisionRecord.objects.exists()
@@ -268,14 +221,14 @@ def test_an_override_needs_an_option(
 def test_a_decision_needs_an_action(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = post_decision(client_as(users["reviewer"]), case)
     html = response.content.decode()
     assert '<a href="#action">Select what you want to do with this case</a>' in html
 
 
 def test_a_return_needs_comments(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = post_decision(client_as(users["reviewer"]), case, action="return", rationale="  ")
     assert (
         '<a href="#rationale">Enter your reasons for returning the case</a>'
@@ -288,7 +241,7 @@ def test_a_return_needs_comments(users: dict[str, User], ruleset: None, client_a
 def test_an_impossible_review_by_date_is_named(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = post_decision(
         client_as(users["reviewer"]),
         case,
@@ -315,7 +268,7 @@ def test_an_impossible_review_by_date_is_named(
 def test_approving_issues_a_record_and_shows_it(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     client = client_as(users["reviewer"])
     response = post_decision(
         client,
@@ -336,7 +289,7 @@ def test_approving_issues_a_record_and_shows_it(
 def test_an_override_with_reasons_is_recorded_as_an_override(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     option = other_option(case)
     post_decision(
         client_as(users["reviewer"]),
@@ -352,7 +305,7 @@ def test_an_override_with_reasons_is_recorded_as_an_override(
 def test_returning_sends_the_case_back_and_its_comments_show_on_resubmission(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     client = client_as(users["reviewer"])
     response = post_decision(client, case, action="return", rationale="Add the exit plan.")
     assert response.status_code == 302 and response["Location"] == reverse("review_queue")
@@ -370,7 +323,7 @@ def test_returning_sends_the_case_back_and_its_comments_show_on_resubmission(
 def test_rejecting_issues_a_rejection_record(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = post_decision(
         client_as(users["reviewer"]), case, action="reject", rationale="Join the shared one."
     )
@@ -385,7 +338,7 @@ def test_approving_twice_gives_a_clear_message_and_one_record(
     make_user: Callable[..., User],
     client_as: Clients,
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     assert post_decision(client_as(users["reviewer"]), case, action="approve").status_code == 302
     second = make_user("second-reviewer", Role.REVIEWER)
     response = post_decision(client_as(second), case, action="approve")
@@ -398,7 +351,7 @@ def test_approving_twice_gives_a_clear_message_and_one_record(
 def test_reviewer_text_is_shown_as_text_everywhere(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     review_decide(case=case, by=users["reviewer"], action="return", rationale=XSS)
     case_submit(case=case, by=users["commercial"])
     record = review_decide(
@@ -423,16 +376,19 @@ def test_reviewer_text_is_shown_as_text_everywhere(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;a hx-get=&quot;/admin/&quot;" in record_html
 
 
-# Re-review -------------------------------------------------------------------------------------
-
-
 def test_decisions_due_for_review_are_listed_soonest_first(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
     today = timezone.now().date()
-    later = approved(users["commercial"], users["reviewer"], review_by=today + timedelta(days=80))
-    sooner = approved(users["outsider"], users["reviewer"], review_by=today + timedelta(days=10))
-    distant = approved(users["commercial"], users["reviewer"])  # default review-by: years away
+    later = approved_record(
+        users["commercial"], users["reviewer"], review_by=today + timedelta(days=80)
+    )
+    sooner = approved_record(
+        users["outsider"], users["reviewer"], review_by=today + timedelta(days=10)
+    )
+    distant = approved_record(
+        users["commercial"], users["reviewer"]
+    )  # default review-by: years away
     html = client_as(users["reviewer"]).get(reverse("review_due")).content.decode()
     assert html.index(f"{sooner.reference}:") < html.index(f"{later.reference}:")
     assert f"{distant.reference}:" not in html
@@ -443,7 +399,9 @@ def test_reviewing_again_needs_a_reason_then_opens_the_case(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
     today = timezone.now().date()
-    record = approved(users["commercial"], users["reviewer"], review_by=today + timedelta(days=5))
+    record = approved_record(
+        users["commercial"], users["reviewer"], review_by=today + timedelta(days=5)
+    )
     client = client_as(users["reviewer"])
     url = reverse("review_reopen", args=[record.reference])
     response = client.post(url, {"reason": ""})
@@ -463,205 +421,8 @@ def test_reviewing_again_needs_a_reason_then_opens_the_case(
 def test_reviewing_again_a_case_that_is_not_approved_is_refused(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
-    case = submitted(users["commercial"])
+    case = submitted_case(users["commercial"])
     response = client_as(users["reviewer"]).post(
         reverse("review_reopen", args=[case.reference]), {"reason": "Why not."}
     )
     assert response.status_code == 409 and "There is a problem" in response.content.decode()
-
-
-# Decision records ------------------------------------------------------------------------------
-
-
-def test_the_record_page_shows_every_section_and_both_hashes(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    first = approved(users["outsider"], users["reviewer"])
-    record = approved(users["commercial"], users["reviewer"])
-    html = client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk])).content
-    text = html.decode()
-    for heading in (
-        "Identity",
-        "The need",
-        "The five options",
-        "Evidence",
-        "Scoring trail",
-        "Every rule and its contribution",
-        "Policy checks",
-        "Conditions",
-        "Risk and exit",
-        "Accountability",
-        "Returns to the department",
-        "Review and publication",
-        "Integrity",
-    ):
-        assert f">{heading}<" in text, heading
-    assert record.record_sha256 in text and first.record_sha256 in text
-    assert record.previous_sha256 == first.record_sha256
-    assert "govuk-details" in text and "Sam Owner" in text
-
-
-def test_a_department_user_reads_only_their_own_department_records(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    own = approved(users["commercial"], users["reviewer"])
-    foreign = approved(users["outsider"], users["reviewer"])
-    client = client_as(users["commercial"])
-    html = client.get(reverse("record_list")).content.decode()
-    assert own.reference in html and foreign.reference not in html
-    assert 'name="department"' not in html
-    assert client.get(reverse("record_detail", args=[own.pk])).status_code == 200
-    assert client.get(reverse("record_detail", args=[foreign.pk])).status_code == 404
-
-
-def test_records_are_searchable(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
-    plain = approved(users["commercial"], users["reviewer"])
-    case = submitted(users["outsider"])
-    override = review_decide(
-        case=case,
-        by=users["reviewer"],
-        action="approve",
-        option=other_option(case),
-        rationale="Because.",
-    )
-    assert override is not None
-    client = client_as(users["auditor"])
-
-    def found(**params: str) -> set[str]:
-        html = client.get(reverse("record_list"), params).content.decode()
-        return {ref for ref in (plain.reference, override.reference) if f">{ref}<" in html}
-
-    assert found() == {plain.reference, override.reference}
-    assert found(department="dept-b") == {override.reference}
-    assert found(overridden="yes") == {override.reference}
-    assert found(overridden="no") == {plain.reference}
-    assert found(option=override.decided_option) == {override.reference}
-    assert found(reference=plain.reference.lower()) == {plain.reference}
-    today = timezone.now().date()
-    tomorrow = today + timedelta(days=1)
-    day = {"from_day": str(today.day), "from_month": str(today.month), "from_year": str(today.year)}
-    assert found(**day) == {plain.reference, override.reference}
-    after = {
-        "from_day": str(tomorrow.day),
-        "from_month": str(tomorrow.month),
-        "from_year": str(tomorrow.year),
-    }
-    assert found(**after) == set()
-
-
-def test_an_impossible_date_range_is_a_clear_error(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    approved(users["commercial"], users["reviewer"])
-    params = {
-        "from_day": "10",
-        "from_month": "5",
-        "from_year": "2026",
-        "to_day": "1",
-        "to_month": "5",
-        "to_year": "2026",
-    }
-    html = client_as(users["auditor"]).get(reverse("record_list"), params).content.decode()
-    assert '<a href="#to-day">Decided to must be the same as or after decided from</a>' in html
-    assert "Correct the search to see records." in html
-    bad = client_as(users["auditor"]).get(
-        reverse("record_list"), {"from_day": "31", "from_month": "2", "from_year": "2026"}
-    )
-    assert '<a href="#from-day">Decided from must be a real date</a>' in bad.content.decode()
-
-
-def test_the_record_list_makes_the_same_number_of_queries_for_3_and_20_records(
-    users: dict[str, User],
-    ruleset: None,
-    client_as: Clients,
-    django_assert_num_queries: Any,
-) -> None:
-    client = client_as(users["auditor"])
-    url = reverse("record_list")
-    for _ in range(3):
-        approved(users["commercial"], users["reviewer"])
-    expected = _queries(client, url)
-    for _ in range(17):
-        approved(users["outsider"], users["reviewer"])
-    with django_assert_num_queries(expected):
-        response = client.get(url)
-    assert response.content.decode().count('<th scope="row"') == 20
-
-
-# Audit chain and register ----------------------------------------------------------------------
-
-
-def test_the_audit_page_shows_the_verified_chain(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    from decisions.audit.services import audit_checkpoint
-
-    approved(users["commercial"], users["reviewer"])
-    checkpoint = audit_checkpoint()
-    assert checkpoint is not None
-    html = client_as(users["auditor"]).get(reverse("audit_chain")).content.decode()
-    assert "The chain is verified" in html
-    assert checkpoint.head_sha256 in html and f"Event {checkpoint.seq}" in html
-    assert "1 record" in html
-
-
-@pytest.mark.tampers_audit_chain
-def test_the_audit_page_lists_every_problem(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    record = approved(users["commercial"], users["reviewer"])
-    with connection.cursor() as cursor:  # around the ORM and the append-only trigger
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "UPDATE decisions_decisionrecord SET decided_option = 'innovate' WHERE id = %s",
-            [record.pk],
-        )
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = origin")
-    html = client_as(users["auditor"]).get(reverse("audit_chain")).content.decode()
-    assert "The chain has 1 problem" in html and "columns differ from the hashed content" in html
-
-
-def test_auditors_change_nothing(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
-    record = approved(users["commercial"], users["reviewer"])
-    client = client_as(users["auditor"])
-    events = AuditEvent.objects.count()
-    for url in (
-        reverse("record_list"),
-        reverse("record_detail", args=[record.pk]),
-        reverse("audit_chain"),
-        reverse("register"),
-    ):
-        html = main_html(client.get(url))
-        assert 'method="post"' not in html.lower(), url
-    assert AuditEvent.objects.count() == events
-    assert client.post(reverse("review_case", args=[record.reference])).status_code == 403
-
-
-def test_the_register_shows_publishable_fields_only(
-    users: dict[str, User], ruleset: None, client_as: Clients
-) -> None:
-    case = submitted(users["commercial"], "Appeals case management")
-    review_decide(
-        case=case,
-        by=users["reviewer"],
-        action="approve",
-        option=other_option(case),
-        rationale="Private reasoning.",
-    )
-    rejected = submitted(users["outsider"], "Rejected idea")
-    review_decide(case=rejected, by=users["reviewer"], action="reject", rationale="No.")
-    html = main_html(client_as(None).get(reverse("register")))
-    assert "Appeals case management" in html and "Department A" in html
-    assert "Override" in html
-    assert "Rejected idea" not in html
-    answers = case.answers
-    budget = answers["whole_life_budget_gbp"]
-    for sensitive in (
-        f"{budget:,}",
-        "Private reasoning.",
-        "Sam Owner",
-        *(f"{cost:,}" for cost in answers.get("option_cost_estimates", {}).values() if cost),
-    ):
-        assert sensitive not in html, sensitive

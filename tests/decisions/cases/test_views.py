@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,19 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_update, signoff_record
+from decisions.cases.services import case_create, case_update, case_withdraw, signoff_record
 from decisions.engine import assess, default_ruleset
-from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus, User
-from tests.sourcing.examples_case_pages import complete_answers
-from tests.sourcing.test_cases import ready_case
+from tests.factories import complete_answers, ready_case
 
 ClientAs = Callable[[User | None], Client]
-
-
-@pytest.fixture
-def ruleset(db: None) -> None:
-    ruleset_publish_default()
 
 
 @pytest.fixture
@@ -44,9 +36,6 @@ def _html(response: Any) -> str:
 
 def _fresh(case: Case) -> Case:
     return Case.objects.get(pk=case.pk)
-
-
-# Your cases -------------------------------------------------------------------------------
 
 
 def test_only_commercial_users_reach_the_case_list(
@@ -74,7 +63,6 @@ def test_the_case_list_filters_by_status_and_searches(
     hosting = case_create(by=users["commercial"], title="Hosting migration")
     identity = case_create(by=users["commercial"], title="Identity verification")
     case_update(case=identity, by=users["commercial"])
-    from decisions.cases.services import case_withdraw
 
     case_withdraw(case=hosting, by=users["commercial"])
     html = _html(alice.get("/cases/", {"status": "withdrawn"}))
@@ -117,9 +105,6 @@ def test_the_navigation_offers_your_cases_to_commercial_users_only(
     assert 'href="/cases/"' not in _html(client_as(users["reviewer"]).get("/"))
 
 
-# Start a case ----------------------------------------------------------------------------
-
-
 def test_starting_a_case_goes_to_its_task_list(users: dict[str, User], alice: Client) -> None:
     response = alice.post("/cases/start/", {"title": "Grants platform", "summary": "Pay grants"})
     case = Case.objects.get(title="Grants platform")
@@ -154,9 +139,6 @@ def test_user_text_is_escaped(users: dict[str, User], alice: Client) -> None:
     case = case_create(by=users["commercial"], title="<script>alert(1)</script>")
     html = _html(alice.get(f"/cases/{case.reference}/"))
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
-
-
-# Question pages --------------------------------------------------------------------------
 
 
 def test_a_section_saves_valid_answers_and_goes_to_the_next(case: Case, alice: Client) -> None:
@@ -275,9 +257,6 @@ def test_int_questions_use_numeric_inputs_with_decorations(case: Case, alice: Cl
     assert '<div class="govuk-input__suffix" aria-hidden="true">months</div>' in html
 
 
-# Live preview ----------------------------------------------------------------------------
-
-
 def test_the_section_form_asks_htmx_for_the_preview_and_works_without_it(
     ruleset: None, case: Case, alice: Client
 ) -> None:
@@ -336,9 +315,6 @@ def test_the_preview_says_when_no_ruleset_is_published(case: Case, alice: Client
     assert "No ruleset has been published yet" in body
 
 
-# Check answers and recommendation -------------------------------------------------------
-
-
 def test_check_answers_has_change_links_with_context(users: dict[str, User], alice: Client) -> None:
     case = case_create(by=users["commercial"], title="Check", answers={"criticality": "high"})
     html = _html(alice.get(f"/cases/{case.reference}/check/"))
@@ -367,48 +343,6 @@ def test_a_recommendation_with_missing_answers_lists_each_linking_to_its_section
         "Enter the number of credible suppliers, like 12</a>"
     ) in html
     assert not Assessment.objects.exists()
-
-
-def test_the_assessment_page_matches_the_engine(
-    ruleset: None, users: dict[str, User], alice: Client
-) -> None:
-    answers = complete_answers()
-    case = case_create(by=users["commercial"], title="Assess me", answers=answers)
-    response = alice.post(f"/cases/{case.reference}/assess/")
-    assessment = Assessment.objects.get(case=case)
-    assert response["Location"] == f"/assessments/{assessment.pk}/"
-    html = _html(alice.get(response["Location"]))
-    expected = assess(answers, default_ruleset()).to_dict()
-    assert assessment.result == expected | {"ruleset": assessment.result["ruleset"]}
-    assert f"Recommendation: {expected['recommended'].capitalize()}" in html
-    cells = re.findall(r'<th scope="row" class="govuk-table__header">(\w+)</th>\s*<td[^>]*>\s*'
-                       r'<span class="app-bar"[^>]*><span class="app-bar__fill [\w-]+"></span>'
-                       r"</span>\s*(-?\d+) points", html)  # fmt: skip
-    assert [(o.lower(), int(s)) for o, s in cells] == [
-        (o, expected["scores"][o]) for o in expected["ranking"]
-    ]
-    assert assessment.ruleset_sha256 in html
-    assert "govuk-details" in html and expected["trace"][0]["when"] in html
-    for check in expected["policy_checks"]:
-        assert check["reason"] in html
-    assert "would win" in html or "No change to a single answer" in html
-    assert "Exit readiness" in html
-
-
-def test_replay_under_the_pinned_version_is_identical(
-    ruleset: None, users: dict[str, User], alice: Client
-) -> None:
-    case = case_create(by=users["commercial"], title="Replay", answers=complete_answers())
-    assessment = assessment_run(case=case, by=users["commercial"])
-    url = f"/assessments/{assessment.pk}/replay/"
-    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "pinned"}))
-    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "current"}))
-    bad = alice.get(url, {"ruleset": "tomorrow"})
-    assert bad.status_code == 400
-    assert "Choose the pinned ruleset or the current ruleset" in _html(bad)
-
-
-# Explanations, sign-offs, submit, withdraw -----------------------------------------------
 
 
 def test_explanations_are_saved_and_too_long_ones_are_refused(
@@ -517,9 +451,6 @@ def test_a_case_can_be_withdrawn_with_a_reason(case: Case, alice: Client) -> Non
     assert "cannot be withdrawn" in _html(again)
 
 
-# Another department ----------------------------------------------------------------------
-
-
 def test_another_department_s_case_is_404_on_every_page_and_partial(
     ruleset: None, users: dict[str, User], alice: Client
 ) -> None:
@@ -555,7 +486,6 @@ def test_another_department_s_case_is_404_on_every_page_and_partial(
 
 
 def test_clearing_a_number_removes_the_saved_answer(users, client_as) -> None:  # type: ignore[no-untyped-def]
-    from decisions.cases.services import case_create
 
     case = case_create(by=users["commercial"], title="Clear me", answers={"months_to_live": 9})
     client = client_as(users["commercial"])

@@ -1,17 +1,13 @@
-"""Case services: creation, changes, sign-offs, assessment, submission and the state machine."""
+"""Case services: creation, changes, sign-offs, submission and the state machine."""
 
 from __future__ import annotations
 
-import json
 import threading
-from typing import Any
 
 import pytest
 from django.db import connection
 
-from decisions import engine
-from decisions.assessments.models import Assessment
-from decisions.assessments.services import assessment_replay, assessment_run
+from decisions.assessments.services import assessment_run
 from decisions.cases.services import (
     case_create,
     case_submit,
@@ -20,37 +16,10 @@ from decisions.cases.services import (
     signoff_record,
     submission_blockers,
 )
-from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.models import CASE_TRANSITIONS, Case, CaseStatus, Discipline, User
+from sourcing.models import CASE_TRANSITIONS, Case, CaseStatus, User
 from tests.conftest import service_missing
-
-
-def complete_answers() -> dict[str, Any]:
-    data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
-    cases = data["cases"] if isinstance(data, dict) else data
-    return dict(cases[0]["answers"])
-
-
-@pytest.fixture
-def ruleset(db: None):  # type: ignore[no-untyped-def]
-    return ruleset_publish_default()
-
-
-def ready_case(user: User) -> Case:
-    """A case with complete answers, an assessment, explanations, sign-offs and an SRO."""
-    case = case_create(by=user, title="Case management system", answers=complete_answers())
-    assessment = assessment_run(case=case, by=user)
-    explain = {
-        c["check"]: "Explained."
-        for c in assessment.result["policy_checks"]
-        if c["result"] == "explain"
-    }
-    case_update(case=case, by=user, explanations=explain, sro_name="Sam Owner")
-    for discipline in Discipline.values:
-        signoff_record(case=case, by=user, discipline=discipline, name=f"{discipline} lead")
-    case.refresh_from_db()
-    return case
+from tests.factories import complete_answers, ready_case
 
 
 def test_a_case_gets_a_reference_and_starts_as_a_draft(users: dict[str, User]) -> None:
@@ -122,37 +91,6 @@ def test_the_same_answers_again_change_nothing(users: dict[str, User]) -> None:
     case = case_create(by=user, title="Same", answers={"criticality": "high"})
     again = case_update(case=case, by=user, answers={"criticality": "high"})
     assert again.answers_version == case.answers_version
-
-
-def test_an_assessment_is_pinned_to_the_ruleset_and_matches_the_engine(
-    users: dict[str, User], ruleset
-) -> None:  # type: ignore[no-untyped-def]
-    user = users["commercial"]
-    case = case_create(by=user, title="Case", answers=complete_answers())
-    assessment = assessment_run(case=case, by=user)
-    assert assessment.ruleset_version == ruleset.version
-    assert assessment.ruleset_sha256 == ruleset.sha256 == engine.default_ruleset().sha256
-    expected = engine.assess(complete_answers(), engine.default_ruleset()).to_dict()
-    assert assessment.result == json.loads(json.dumps(expected))
-
-
-def test_assessing_incomplete_answers_lists_every_missing_key(
-    users: dict[str, User], ruleset
-) -> None:  # type: ignore[no-untyped-def]
-    case = case_create(by=users["commercial"], title="Case", answers={"criticality": "low"})
-    with pytest.raises(ValidationFailed) as caught:
-        assessment_run(case=case, by=users["commercial"])
-    assert "months_to_live" in caught.value.errors and "criticality" not in caught.value.errors
-    assert len(caught.value.errors) == len(engine.schema.REQUIRED_KEYS) - 1
-    assert not Assessment.objects.exists()
-
-
-def test_a_pinned_replay_is_identical(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
-    case = case_create(by=users["commercial"], title="Case", answers=complete_answers())
-    assessment = assessment_run(case=case, by=users["commercial"])
-    replay = assessment_replay(assessment=assessment, mode="pinned")
-    assert replay.identical and replay.differences == ()
-    assert assessment_replay(assessment=assessment, mode="current").identical
 
 
 def test_submission_needs_assessment_explanations_sign_offs_and_sro(

@@ -1,4 +1,4 @@
-"""API for reviews, decision records, audit verification and the public register."""
+"""The records API: scoped records, audit verification, the public register, verify_audit."""
 
 from __future__ import annotations
 
@@ -10,70 +10,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
-from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, User
-from tests.sourcing.test_cases import ready_case
+from tests.factories import submitted_case
 
 
 @pytest.fixture
 def submitted(users: dict[str, User]) -> Case:
-    ruleset_publish_default()
-    return case_submit(case=ready_case(users["commercial"]), by=users["commercial"])
+    return submitted_case(users["commercial"])
 
 
 def post(client: Client, url: str, body: object) -> object:
     return client.post(url, json.dumps(body), content_type="application/json")
-
-
-def test_a_reviewer_approves_with_an_override_through_the_api(
-    submitted: Case, users, client_as
-) -> None:  # type: ignore[no-untyped-def]
-    client = client_as(users["reviewer"])
-    url = f"/api/v1/cases/{submitted.pk}/review"
-    refused = post(client, url, {"action": "approve", "option": "build"})
-    assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "rationale"]
-    response = post(
-        client, url, {"action": "approve", "option": "build", "rationale": "Strategic."}
-    )
-    assert response.status_code == 201
-    body = response.json()
-    assert body["status"] == "approved"
-    assert body["record"]["overridden"] is True
-    assert body["record"]["previous_sha256"] is None
-    again = post(client, url, {"action": "approve"})
-    assert again.status_code == 409
-    assert "not awaiting review" in again.json()["detail"]
-    assert DecisionRecord.objects.count() == 1
-
-
-def test_return_without_comments_names_the_rationale(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
-    response = post(
-        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "return"}
-    )
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "rationale"]
-
-
-def test_department_users_cannot_review(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
-    response = post(
-        client_as(users["commercial"]),
-        f"/api/v1/cases/{submitted.pk}/review",
-        {"action": "approve"},
-    )
-    assert response.status_code == 403
-
-
-def test_unknown_fields_in_a_review_are_refused(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
-    response = post(
-        client_as(users["reviewer"]),
-        f"/api/v1/cases/{submitted.pk}/review",
-        {"action": "approve", "colour": "red"},
-    )
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "colour"]
 
 
 def test_records_are_scoped_to_the_department(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]

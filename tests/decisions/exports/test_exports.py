@@ -25,26 +25,28 @@ from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.review.services import review_decide
 from sourcing.jobs import JobStatus
 from sourcing.models import User
-from tests.decisions.test_pdf import approve, eager, make_case, media  # noqa: F401 (fixtures)
+from tests.factories import pdf_case, pdf_record
+
+pytestmark = pytest.mark.usefixtures("media")
 
 
 @pytest.fixture
 def records(
     users: dict[str, User],
-    eager: None,  # noqa: F811
+    eager: None,
     django_capture_on_commit_callbacks: Any,
 ) -> list[DecisionRecord]:
     """An approved record (A), an overridden one (B, formula-like rationale) and a rejection."""
-    first = approve(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    first = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
     option = "build" if first.recommended != "build" else "procure"
-    second = approve(
+    second = pdf_record(
         users["outsider"],
         users["reviewer"],
         django_capture_on_commit_callbacks,
         option=option,
         rationale='=HYPERLINK("http://evil.example","click") and a, comma',
     )
-    case = make_case(users["commercial"])
+    case = pdf_case(users["commercial"])
     third = review_decide(case=case, by=users["reviewer"], action="reject", rationale="No.")
     # The rejection's PDF is left pending: the export renders it.
     assert RecordPdf.objects.get(record=third).status == JobStatus.PENDING
@@ -56,7 +58,7 @@ def test_a_bulk_export_builds_a_zip_whose_manifest_verifies(
     users: dict[str, User],
     client_as: Any,
     django_capture_on_commit_callbacks: Any,
-    media: Path,  # noqa: F811
+    media: Path,
 ) -> None:
     auditor = client_as(users["auditor"])
     assert auditor.get(reverse("export_start")).status_code == 200
@@ -215,7 +217,7 @@ def test_exports_expire_and_are_deleted(
     records: list[DecisionRecord],
     users: dict[str, User],
     client_as: Any,
-    media: Path,  # noqa: F811
+    media: Path,
 ) -> None:
     job = export_build(export_id=export_start(by=users["auditor"], filters={}).pk)
     zip_path = media / job.path

@@ -1,0 +1,28 @@
+"""JSON API of people: who the caller is (declared in sourcing.access.PERMISSIONS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+router = Router(tags=["people"])
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    department: str | None
+
+
+@router.get("/me", url_name="me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, Any]:
+    """Who the caller is: username, role and department."""
+    user = request.user
+    department = getattr(user, "department", None)
+    return {
+        "username": user.get_username(),
+        "role": user.role,  # type: ignore[union-attr]
+        "department": department.code if department else None,
+    }

@@ -1,0 +1,72 @@
+"""Assessment pages: the result as the engine gives it, and its replay."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from decisions.assessments.models import Assessment
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create
+from decisions.engine import assess, default_ruleset
+from sourcing.models import Case, User
+from tests.factories import complete_answers
+
+ClientAs = Callable[[User | None], Client]
+
+
+@pytest.fixture
+def case(users: dict[str, User]) -> Case:
+    return case_create(by=users["commercial"], title="Case management for appeals")
+
+
+@pytest.fixture
+def alice(users: dict[str, User], client_as: ClientAs) -> Client:
+    return client_as(users["commercial"])
+
+
+def _html(response: Any) -> str:
+    return response.content.decode()
+
+
+def test_the_assessment_page_matches_the_engine(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    answers = complete_answers()
+    case = case_create(by=users["commercial"], title="Assess me", answers=answers)
+    response = alice.post(f"/cases/{case.reference}/assess/")
+    assessment = Assessment.objects.get(case=case)
+    assert response["Location"] == f"/assessments/{assessment.pk}/"
+    html = _html(alice.get(response["Location"]))
+    expected = assess(answers, default_ruleset()).to_dict()
+    assert assessment.result == expected | {"ruleset": assessment.result["ruleset"]}
+    assert f"Recommendation: {expected['recommended'].capitalize()}" in html
+    cells = re.findall(r'<th scope="row" class="govuk-table__header">(\w+)</th>\s*<td[^>]*>\s*'
+                       r'<span class="app-bar"[^>]*><span class="app-bar__fill [\w-]+"></span>'
+                       r"</span>\s*(-?\d+) points", html)  # fmt: skip
+    assert [(o.lower(), int(s)) for o, s in cells] == [
+        (o, expected["scores"][o]) for o in expected["ranking"]
+    ]
+    assert assessment.ruleset_sha256 in html
+    assert "govuk-details" in html and expected["trace"][0]["when"] in html
+    for check in expected["policy_checks"]:
+        assert check["reason"] in html
+    assert "would win" in html or "No change to a single answer" in html
+    assert "Exit readiness" in html
+
+
+def test_replay_under_the_pinned_version_is_identical(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Replay", answers=complete_answers())
+    assessment = assessment_run(case=case, by=users["commercial"])
+    url = f"/assessments/{assessment.pk}/replay/"
+    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "pinned"}))
+    assert "Identical to the original result" in _html(alice.get(url, {"ruleset": "current"}))
+    bad = alice.get(url, {"ruleset": "tomorrow"})
+    assert bad.status_code == 400
+    assert "Choose the pinned ruleset or the current ruleset" in _html(bad)

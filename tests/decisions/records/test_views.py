@@ -1,0 +1,212 @@
+"""Record, audit and register pages: per role and department, search, escaping, queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from decisions.audit.models import AuditEvent
+from decisions.audit.services import audit_checkpoint
+from decisions.review.services import review_decide
+from sourcing.models import User
+from tests.factories import approved_record, other_option, submitted_case
+from tests.pages import main_html, page_queries
+
+Clients = Callable[[User | None], Client]
+
+
+def test_the_record_page_shows_every_section_and_both_hashes(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    first = approved_record(users["outsider"], users["reviewer"])
+    record = approved_record(users["commercial"], users["reviewer"])
+    html = client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk])).content
+    text = html.decode()
+    for heading in (
+        "Identity",
+        "The need",
+        "The five options",
+        "Evidence",
+        "Scoring trail",
+        "Every rule and its contribution",
+        "Policy checks",
+        "Conditions",
+        "Risk and exit",
+        "Accountability",
+        "Returns to the department",
+        "Review and publication",
+        "Integrity",
+    ):
+        assert f">{heading}<" in text, heading
+    assert record.record_sha256 in text and first.record_sha256 in text
+    assert record.previous_sha256 == first.record_sha256
+    assert "govuk-details" in text and "Sam Owner" in text
+
+
+def test_a_department_user_reads_only_their_own_department_records(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    own = approved_record(users["commercial"], users["reviewer"])
+    foreign = approved_record(users["outsider"], users["reviewer"])
+    client = client_as(users["commercial"])
+    html = client.get(reverse("record_list")).content.decode()
+    assert own.reference in html and foreign.reference not in html
+    assert 'name="department"' not in html
+    assert client.get(reverse("record_detail", args=[own.pk])).status_code == 200
+    assert client.get(reverse("record_detail", args=[foreign.pk])).status_code == 404
+
+
+def test_records_are_searchable(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
+    plain = approved_record(users["commercial"], users["reviewer"])
+    case = submitted_case(users["outsider"])
+    override = review_decide(
+        case=case,
+        by=users["reviewer"],
+        action="approve",
+        option=other_option(case),
+        rationale="Because.",
+    )
+    assert override is not None
+    client = client_as(users["auditor"])
+
+    def found(**params: str) -> set[str]:
+        html = client.get(reverse("record_list"), params).content.decode()
+        return {ref for ref in (plain.reference, override.reference) if f">{ref}<" in html}
+
+    assert found() == {plain.reference, override.reference}
+    assert found(department="dept-b") == {override.reference}
+    assert found(overridden="yes") == {override.reference}
+    assert found(overridden="no") == {plain.reference}
+    assert found(option=override.decided_option) == {override.reference}
+    assert found(reference=plain.reference.lower()) == {plain.reference}
+    today = timezone.now().date()
+    tomorrow = today + timedelta(days=1)
+    day = {"from_day": str(today.day), "from_month": str(today.month), "from_year": str(today.year)}
+    assert found(**day) == {plain.reference, override.reference}
+    after = {
+        "from_day": str(tomorrow.day),
+        "from_month": str(tomorrow.month),
+        "from_year": str(tomorrow.year),
+    }
+    assert found(**after) == set()
+
+
+def test_an_impossible_date_range_is_a_clear_error(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    approved_record(users["commercial"], users["reviewer"])
+    params = {
+        "from_day": "10",
+        "from_month": "5",
+        "from_year": "2026",
+        "to_day": "1",
+        "to_month": "5",
+        "to_year": "2026",
+    }
+    html = client_as(users["auditor"]).get(reverse("record_list"), params).content.decode()
+    assert '<a href="#to-day">Decided to must be the same as or after decided from</a>' in html
+    assert "Correct the search to see records." in html
+    bad = client_as(users["auditor"]).get(
+        reverse("record_list"), {"from_day": "31", "from_month": "2", "from_year": "2026"}
+    )
+    assert '<a href="#from-day">Decided from must be a real date</a>' in bad.content.decode()
+
+
+def test_the_record_list_makes_the_same_number_of_queries_for_3_and_20_records(
+    users: dict[str, User],
+    ruleset: None,
+    client_as: Clients,
+    django_assert_num_queries: Any,
+) -> None:
+    client = client_as(users["auditor"])
+    url = reverse("record_list")
+    for _ in range(3):
+        approved_record(users["commercial"], users["reviewer"])
+    expected = page_queries(client, url)
+    for _ in range(17):
+        approved_record(users["outsider"], users["reviewer"])
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert response.content.decode().count('<th scope="row"') == 20
+
+
+def test_the_audit_page_shows_the_verified_chain(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+
+    approved_record(users["commercial"], users["reviewer"])
+    checkpoint = audit_checkpoint()
+    assert checkpoint is not None
+    html = client_as(users["auditor"]).get(reverse("audit_chain")).content.decode()
+    assert "The chain is verified" in html
+    assert checkpoint.head_sha256 in html and f"Event {checkpoint.seq}" in html
+    assert "1 record" in html
+
+
+@pytest.mark.tampers_audit_chain
+def test_the_audit_page_lists_every_problem(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    with connection.cursor() as cursor:  # around the ORM and the append-only trigger
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "UPDATE decisions_decisionrecord SET decided_option = 'innovate' WHERE id = %s",
+            [record.pk],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+    html = client_as(users["auditor"]).get(reverse("audit_chain")).content.decode()
+    assert "The chain has 1 problem" in html and "columns differ from the hashed content" in html
+
+
+def test_auditors_change_nothing(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    client = client_as(users["auditor"])
+    events = AuditEvent.objects.count()
+    for url in (
+        reverse("record_list"),
+        reverse("record_detail", args=[record.pk]),
+        reverse("audit_chain"),
+        reverse("register"),
+    ):
+        html = main_html(client.get(url))
+        assert 'method="post"' not in html.lower(), url
+    assert AuditEvent.objects.count() == events
+    assert client.post(reverse("review_case", args=[record.reference])).status_code == 403
+
+
+def test_the_register_shows_publishable_fields_only(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"], "Appeals case management")
+    review_decide(
+        case=case,
+        by=users["reviewer"],
+        action="approve",
+        option=other_option(case),
+        rationale="Private reasoning.",
+    )
+    rejected = submitted_case(users["outsider"], "Rejected idea")
+    review_decide(case=rejected, by=users["reviewer"], action="reject", rationale="No.")
+    html = main_html(client_as(None).get(reverse("register")))
+    assert "Appeals case management" in html and "Department A" in html
+    assert "Override" in html
+    assert "Rejected idea" not in html
+    answers = case.answers
+    budget = answers["whole_life_budget_gbp"]
+    for sensitive in (
+        f"{budget:,}",
+        "Private reasoning.",
+        "Sam Owner",
+        *(f"{cost:,}" for cost in answers.get("option_cost_estimates", {}).values() if cost),
+    ):
+        assert sensitive not in html, sensitive

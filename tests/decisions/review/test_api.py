@@ -1,0 +1,70 @@
+"""The review API: approve with an override, return, refusals naming the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from decisions.records.models import DecisionRecord
+from sourcing.models import Case, User
+from tests.factories import submitted_case
+
+
+@pytest.fixture
+def submitted(users: dict[str, User]) -> Case:
+    return submitted_case(users["commercial"])
+
+
+def post(client: Client, url: str, body: object) -> object:
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_a_reviewer_approves_with_an_override_through_the_api(
+    submitted: Case, users, client_as
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(users["reviewer"])
+    url = f"/api/v1/cases/{submitted.pk}/review"
+    refused = post(client, url, {"action": "approve", "option": "build"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "rationale"]
+    response = post(
+        client, url, {"action": "approve", "option": "build", "rationale": "Strategic."}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "approved"
+    assert body["record"]["overridden"] is True
+    assert body["record"]["previous_sha256"] is None
+    again = post(client, url, {"action": "approve"})
+    assert again.status_code == 409
+    assert "not awaiting review" in again.json()["detail"]
+    assert DecisionRecord.objects.count() == 1
+
+
+def test_return_without_comments_names_the_rationale(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["reviewer"]), f"/api/v1/cases/{submitted.pk}/review", {"action": "return"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "rationale"]
+
+
+def test_department_users_cannot_review(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["commercial"]),
+        f"/api/v1/cases/{submitted.pk}/review",
+        {"action": "approve"},
+    )
+    assert response.status_code == 403
+
+
+def test_unknown_fields_in_a_review_are_refused(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["reviewer"]),
+        f"/api/v1/cases/{submitted.pk}/review",
+        {"action": "approve", "colour": "red"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "colour"]

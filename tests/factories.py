@@ -1,0 +1,153 @@
+"""Test data, built through the real service functions (never by writing rows directly).
+
+Shared by the test modules of every package: cases at each stage, decisions, catalogue rows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from decisions import engine
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.records.models import DecisionRecord
+from decisions.review.services import review_decide
+from decisions.rulesets.models import Ruleset
+from decisions.rulesets.services import ruleset_publish_default
+from sourcing.models import Case, Discipline, User
+from suppliers.catalogue import catalogue_csv
+
+# Text from many scripts, for what prints people's text (PDFs, CSV, pages).
+UNUSUAL = "Gwasanaeth Cymraeg: ŵ ŷ â — emoji 🙂🏛️ — اسم عربي שם עברי — 中文"
+
+
+def complete_answers() -> dict[str, Any]:
+    """Every answer of the questionnaire, valid (the first shipped golden case's)."""
+    data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
+    cases = data["cases"] if isinstance(data, dict) else data
+    return dict(cases[0]["answers"])
+
+
+def published_ruleset() -> Ruleset:
+    """The shipped default ruleset, published (once)."""
+    return ruleset_publish_default()
+
+
+def ready_case(owner: User, *, title: str = "Case management system", **answers: Any) -> Case:
+    """A case with complete answers (changed as given), an assessment, explanations, sign-offs
+    and an SRO: ready to submit. Needs a published ruleset."""
+    case = case_create(by=owner, title=title, answers={**complete_answers(), **answers})
+    assessment = assessment_run(case=case, by=owner)
+    explain = {
+        c["check"]: "Explained."
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=owner, explanations=explain, sro_name="Sam Owner")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
+    case.refresh_from_db()
+    return case
+
+
+def assessed_case(owner: User, **answers: Any) -> Case:
+    """A ready case titled "Case management", under the default ruleset (published here)."""
+    published_ruleset()
+    return ready_case(owner, title="Case management", **answers)
+
+
+def submitted_case(owner: User, title: str = "Case management system") -> Case:
+    """A ready case, submitted to the Centre of Excellence (the default ruleset published)."""
+    published_ruleset()
+    case = ready_case(owner)
+    if title != case.title:
+        Case.objects.filter(pk=case.pk).update(title=title)
+    return case_submit(case=case, by=owner)
+
+
+def approved_record(owner: User, reviewer: User, **decision: Any) -> DecisionRecord:
+    """The record of a submitted case the reviewer approved (with the decision's options)."""
+    record = review_decide(case=submitted_case(owner), by=reviewer, action="approve", **decision)
+    assert record is not None
+    return record
+
+
+def approved_case(owner: User, reviewer: User, **answers: Any) -> Case:
+    """An assessed case (answers changed as given), submitted and approved."""
+    case = case_submit(case=assessed_case(owner, **answers), by=owner)
+    review_decide(case=case, by=reviewer, action="approve")
+    case.refresh_from_db()
+    return case
+
+
+def other_option(case: Case) -> str:
+    """An option other than the one the case's latest assessment recommends."""
+    recommended = case.assessments.order_by("-created_at").first().recommended  # type: ignore[union-attr]
+    return next(o for o in ("build", "buy", "partner") if o != recommended)
+
+
+def catalogue_row(**changes: str) -> dict[str, str]:
+    """A valid supplier catalogue row, with changes."""
+    base = {
+        "company_number": "01234567",
+        "name": "Example Software Ltd",
+        "segments": "saas-platforms",
+        "sme": "yes",
+        "frameworks": "g-cloud",
+        "capabilities": "case management;crm",
+        "classification": "official",
+        "clearance": "bpss",
+        "accreditations": "cyber-essentials",
+        "regions": "uk-wide",
+        "website": "https://example.com",
+        "description": "",
+    }
+    return {**base, **changes}
+
+
+def catalogue_bytes(*rows: dict[str, str]) -> bytes:
+    """A catalogue CSV file of these rows."""
+    return catalogue_csv(rows).encode("utf-8")
+
+
+def pdf_case(owner: User, *, summary: str = "", **answers: Any) -> Case:
+    """A submitted case with complete answers (some replaced), explanations and sign-offs whose
+    text exercises the PDF (UNUSUAL characters in the SRO's name)."""
+    ruleset_publish_default()
+    case = case_create(
+        by=owner,
+        title="Case management system",
+        summary=summary,
+        answers={**complete_answers(), **answers},
+    )
+    assessment = assessment_run(case=case, by=owner)
+    explain = {
+        c["check"]: f"Explained for {c['check']}."
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=owner, explanations=explain, sro_name=f"Sam Owner {UNUSUAL}")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
+    case.refresh_from_db()
+    return case_submit(case=case, by=owner)
+
+
+def pdf_record(
+    owner: User,
+    reviewer: User,
+    capture: Any,
+    *,
+    option: str | None = None,
+    rationale: str = "",
+    **answers: Any,
+) -> DecisionRecord:
+    """Approve a new case; the on-commit dispatch runs as it would after a real commit."""
+    case = pdf_case(owner, **answers)
+    with capture(execute=True):
+        record = review_decide(
+            case=case, by=reviewer, action="approve", option=option, rationale=rationale
+        )
+    assert record is not None
+    return DecisionRecord.objects.select_related("pdf", "department").get(pk=record.pk)
