@@ -1,4 +1,8 @@
-"""The Celery app: eager (in-process) without REDIS_URL, a real Redis broker with it."""
+"""The Celery app: eager (in-process) without REDIS_URL, a real Redis broker with it.
+
+Task modules are registered by each app's AppConfig.ready() (Django starts in the worker too,
+through Celery's Django fixup), and services queue tasks by name (sourcing.tasks.enqueue).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
 
 app = Celery("sourcing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 
 class ReliableTask(Task):
