@@ -9,8 +9,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import Field
 
+from suppliers import selectors
 from suppliers.models import Segment, Supplier
-from suppliers.views import supplier_search
 
 router = Router(tags=["suppliers"])
 LIMIT_DEFAULT = 50
@@ -59,19 +59,17 @@ def supplier_out(supplier: Supplier) -> dict[str, Any]:
 @router.get("/segments", url_name="segments")
 def segments(request: HttpRequest) -> list[dict[str, Any]]:
     """The market segments: business model, incentives, approach and the options each fits."""
-    return [segment_out(s) for s in Segment.objects.all()]
+    return [segment_out(s) for s in selectors.segments()]
 
 
 @router.get("/suppliers", url_name="suppliers")
 def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str, Any]:
     """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them."""
-    if filters.segment and not Segment.objects.filter(key=filters.segment).exists():
+    if filters.segment and selectors.segment_by_key(filters.segment) is None:
         raise ValidationError(
             [{"loc": ["query", "segment"], "msg": f"Unknown segment {filters.segment[:40]!r}"}]
         )
-    found = supplier_search(
-        Supplier.objects.for_list(), q=filters.q.strip(), segment=filters.segment
-    )
+    found = selectors.supplier_search(q=filters.q.strip(), segment=filters.segment)
     count = found.count()
     page = found[filters.offset : filters.offset + filters.limit]
     return {

@@ -8,22 +8,20 @@ see is a 404.
 
 from __future__ import annotations
 
-from typing import Any, cast
-from urllib.parse import urlencode
+from typing import cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from sourcing.access import get_scoped_or_404, role_of
+from sourcing.access import role_of
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
+from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
-from suppliers import catalogue
+from suppliers import catalogue, selectors
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
@@ -40,7 +38,7 @@ from suppliers.forms import (
     errors_for_summary,
     initial_from,
 )
-from suppliers.models import CatalogueImport, Contract, Framework, Segment, Supplier
+from suppliers.models import Supplier
 from suppliers.reference import (
     ACCREDITATIONS,
     CLASSIFICATIONS,
@@ -66,29 +64,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _paginate(
-    request: HttpRequest, items: QuerySet[Any], params: dict[str, str], size: int
-) -> dict[str, Any]:
-    """A page of items and the GOV.UK pagination links that keep the search parameters."""
-    page = Paginator(items, size).get_page(request.GET.get("page"))
-
-    def href(number: int) -> str:
-        return "?" + urlencode({**params, "page": number})
-
-    links = [
-        {"ellipsis": True}
-        if number == Paginator.ELLIPSIS
-        else {"number": number, "href": href(number), "current": number == page.number}
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
-    return {
-        "page": page,
-        "page_links": links if page.paginator.num_pages > 1 else [],
-        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
-        "next_href": href(page.next_page_number()) if page.has_next() else None,
-    }
-
-
 def _labels(keys: list[str], names: dict[str, str]) -> list[str]:
     return [names.get(k, k) for k in keys]
 
@@ -100,7 +75,7 @@ def _labels(keys: list[str], names: dict[str, str]) -> list[str]:
 def segment_list(request: HttpRequest) -> HttpResponse:
     """The eight market segments: business model, incentives, options and approach."""
     segments = [
-        {"segment": s, "fits": _labels(s.fits, OPTION_LABELS)} for s in Segment.objects.all()
+        {"segment": s, "fits": _labels(s.fits, OPTION_LABELS)} for s in selectors.segments()
     ]
     return render(request, "suppliers/segment_list.html", {"segments": segments})
 
@@ -108,7 +83,9 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One segment: how it makes money, what it wants, how to approach it, its suppliers."""
-    segment = get_object_or_404(Segment, key=key)
+    segment = selectors.segment_by_key(key)
+    if segment is None:
+        raise Http404
     context = {
         "segment": segment,
         "fits": _labels(segment.fits, OPTION_LABELS),
@@ -121,60 +98,32 @@ def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
 # Suppliers --------------------------------------------------------------------------------------
 
 
-def supplier_search(
-    suppliers: QuerySet[Supplier],
-    *,
-    q: str = "",
-    segment: str = "",
-    framework: str = "",
-    sme: str = "",
-) -> QuerySet[Supplier]:
-    """Suppliers filtered by text, segment, framework and size."""
-    if q:
-        suppliers = suppliers.filter(
-            Q(search_text__icontains=q.lower()) | Q(company_number=q.upper())
-        )
-    if segment:
-        suppliers = suppliers.filter(segments__key=segment)
-    if framework:
-        suppliers = suppliers.filter(frameworks__key=framework)
-    if sme:
-        suppliers = suppliers.filter(sme=sme == "yes")
-    return suppliers
-
-
 @require_safe
 def supplier_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the catalogue by name, segment, framework and size; paginated."""
-    segments = list(Segment.objects.all())
-    frameworks = list(Framework.objects.all())
-    form = SupplierSearchForm(request.GET, segments=segments, frameworks=frameworks)
-    suppliers = Supplier.objects.for_list()
+    form = SupplierSearchForm(
+        request.GET, segments=selectors.segments(), frameworks=selectors.frameworks()
+    )
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_valid():
         params = {k: v.strip() for k, v in form.cleaned_data.items() if v and v.strip()}
-        suppliers = supplier_search(suppliers, **params)
+        suppliers = selectors.supplier_search(**params)
     else:
         errors = errors_for_summary(form)
-        suppliers = suppliers.none()
+        suppliers = selectors.supplier_search().none()
     context = {
         "form": form,
         "errors": errors,
         "filtered": bool(params),
         "can_maintain": role_of(request.user) in MAINTAINERS,
-        **_paginate(request, suppliers, params, PAGE_SIZE),
+        **paginate(request, suppliers, params, PAGE_SIZE),
     }
     return render(request, "suppliers/supplier_list.html", context)
 
 
 def _supplier(company_number: str) -> Supplier:
-    found = (
-        Supplier.objects.select_related("primary_segment")
-        .prefetch_related("segments", "frameworks")
-        .filter(company_number=company_number)
-        .first()
-    )
+    found = selectors.supplier_by_number(company_number)
     if found is None:
         raise Http404
     return found
@@ -199,8 +148,7 @@ def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
 
 
 def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> HttpResponse:
-    segments = list(Segment.objects.all())
-    frameworks = list(Framework.objects.all())
+    segments, frameworks = selectors.segments(), selectors.frameworks()
     initial = initial_from(catalogue.supplier_values(supplier)) if supplier else {}
     posted = request.POST if request.method == "POST" else None
     form = SupplierForm(posted, initial=initial, segments=segments, frameworks=frameworks)
@@ -268,7 +216,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         "problems": problems[: catalogue.PROBLEMS_SHOWN],
         "more_problems": max(len(problems) - catalogue.PROBLEMS_SHOWN, 0),
         "columns": COLUMN_DOCS,
-        "recent": CatalogueImport.objects.select_related("imported_by")[:5],
+        "recent": selectors.recent_imports(),
     }
     return render(request, "suppliers/catalogue_import.html", context)
 
@@ -293,11 +241,11 @@ COLUMN_DOCS: tuple[tuple[str, str], ...] = (
 @require_safe
 def catalogue_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """What an import created, updated and left unchanged."""
-    record = get_object_or_404(CatalogueImport.objects.select_related("imported_by"), pk=pk)
+    record = selectors.catalogue_import_by_pk(pk)
+    if record is None:
+        raise Http404
     shown = set(record.created[:CHANGES_SHOWN]) | set(record.updated[:CHANGES_SHOWN])
-    names = dict(
-        Supplier.objects.filter(company_number__in=shown).values_list("company_number", "name")
-    )
+    names = selectors.supplier_names(shown)
     context = {
         "record": record,
         "created": [(n, names.get(n, "")) for n in record.created[:CHANGES_SHOWN]],
@@ -322,9 +270,10 @@ def catalogue_sample(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, reference: str) -> Case:
     user = _user(request)
-    return get_scoped_or_404(
-        Case.objects.visible_to(user).select_related("department"), user, reference=reference
-    )
+    case = selectors.case_for_suppliers(user, reference)
+    if case is None:
+        raise Http404
+    return case
 
 
 @require_safe
@@ -361,16 +310,10 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     contracts = contracts_visible_to(user).for_list()
     rows = []
-    context = _paginate(request, contracts, {}, CONTRACT_PAGE_SIZE)
+    context = paginate(request, contracts, {}, CONTRACT_PAGE_SIZE)
     for contract in context["page"].object_list:
         rows.append({"contract": contract, "breaks": contract.break_points})
-    approved = (
-        Case.objects.filter(department_id=user.department_id, status=CaseStatus.APPROVED).order_by(
-            "reference"
-        )
-        if user.role == Role.COMMERCIAL
-        else Case.objects.none()
-    )
+    approved = selectors.approved_cases_of(user)
     count = context["page"].paginator.count
     context.update(
         {
@@ -391,7 +334,7 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
     refused = ""
     if form.is_bound and form.is_valid():
         number = form.cleaned_data["supplier"].strip().upper()
-        supplier = Supplier.objects.filter(company_number=number).first()
+        supplier = selectors.supplier_by_number(number)
         try:
             contract = contract_record(
                 case=case,
@@ -426,7 +369,7 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
         "errors": errors,
         "approved": case.status == CaseStatus.APPROVED and record is not None,
         "record": record,
-        "contracts": Contract.objects.filter(case=case).for_list(),
+        "contracts": selectors.contracts_of_case(case),
         "review_dates": contract_review_dates(record) if record else [],
         "start": form.date_parts("start"),
         "end": form.date_parts("end"),
@@ -440,6 +383,5 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
 @require_safe
 def concentration_radar(request: HttpRequest) -> HttpResponse:
     """Where government depends on few suppliers: value, shares and HHI per segment."""
-    contracts = Contract.objects.select_related("supplier", "department")
-    context = {**radar(contracts), "generated_at": timezone.now()}
+    context = {**radar(selectors.contracts_for_radar()), "generated_at": timezone.now()}
     return render(request, "suppliers/concentration_radar.html", context)

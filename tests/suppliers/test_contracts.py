@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord
@@ -197,3 +198,44 @@ def test_break_points_and_ends_feed_the_review_dates(
     )
     assert contract_due_record_ids(today=today, until=today + timedelta(days=90)) == {record.pk}
     assert contract_due_record_ids(today=today, until=today + timedelta(days=30)) == set()
+
+
+def test_the_contracts_let_are_a_fragment_of_the_record_page_and_a_page_without_javascript(
+    users: dict[str, User], supplier: Supplier, client_as: ClientAs
+) -> None:
+    case = approved_case(users["commercial"], users["reviewer"])
+    _record(case, users["commercial"], supplier, value_gbp=1_234_567)
+    url = reverse("case_contracts", args=[case.reference])
+    for role in ("commercial", "reviewer", "auditor"):
+        client = client_as(users[role])
+        fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        assert "<html" not in fragment and "Contracts let" in fragment
+        assert "£1,234,567" in fragment and supplier.name in fragment
+        page = client.get(url).content.decode()
+        assert "<html" in page and "£1,234,567" in page
+    assert client_as(users["outsider"]).get(url).status_code == 404
+    record = DecisionRecord.objects.get(case=case)
+    html = client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk])).content
+    assert f'hx-get="{url}"'.encode() in html and f'href="{url}"'.encode() in html
+
+
+def test_a_break_point_brings_the_decision_onto_the_due_for_review_list(
+    users: dict[str, User], supplier: Supplier, client_as: ClientAs
+) -> None:
+    case = approved_case(users["commercial"], users["reviewer"])
+    record = DecisionRecord.objects.get(case=case)
+    due = client_as(users["reviewer"]).get(reverse("review_due")).content.decode()
+    assert record.reference not in due  # its review-by date is years away
+    today = date.today()
+    _record(
+        case,
+        users["commercial"],
+        supplier,
+        start=today - timedelta(days=10),
+        end=today + timedelta(days=400),
+        break_points=[today + timedelta(days=60)],
+    )
+    due = client_as(users["reviewer"]).get(reverse("review_due")).content.decode()
+    assert record.reference in due
+    point = today + timedelta(days=60)
+    assert f"{point.day} {point:%B %Y}" in due and "Due in 60 days" in due

@@ -7,8 +7,11 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from decisions.assessments.models import Assessment
+from decisions.cases.services import case_submit
+from decisions.review.services import review_decide
 from sourcing.models import User
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv
@@ -120,3 +123,25 @@ def test_the_shortlist_page_explains_each_supplier(
     assert (
         client_as(users["outsider"]).get(f"/cases/{case.reference}/shortlist/").status_code == 404
     )
+
+
+def test_the_shortlist_is_a_fragment_of_the_case_review_and_record_pages(
+    users: dict[str, User], catalogue: None, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    url = reverse("case_shortlist", args=[case.reference])
+    entry = shortlist_for(case)[0]
+    fragment = client_as(users["commercial"]).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and 'id="shortlist-heading"' in fragment
+    assert entry.supplier.name in fragment and entry.segment.approach in fragment
+    loads = f'hx-get="{url}" hx-trigger="load"'
+    page = client_as(users["commercial"]).get(reverse("case_detail", args=[case.reference]))
+    assert loads in page.content.decode() and f'href="{url}"' in page.content.decode()
+    case = case_submit(case=case, by=users["commercial"])
+    review = client_as(users["reviewer"]).get(reverse("review_case", args=[case.reference]))
+    assert loads in review.content.decode() and f'href="{url}"' in review.content.decode()
+    record = review_decide(case=case, by=users["reviewer"], action="approve")
+    assert record is not None
+    shown = client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk]))
+    assert loads in shown.content.decode() and f'href="{url}"' in shown.content.decode()
+    assert client_as(users["auditor"]).get(url, HTTP_HX_REQUEST="true").status_code == 200
