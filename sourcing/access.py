@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from sourcing.logs import set_log_user
-from sourcing.models import ApiToken, Role
+from sourcing.models import ApiToken, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "sign_in": Access(PUBLIC.roles, ok=dict.fromkeys(ROLES, 302)),
     "sign_out": {"POST": Access(ROLES, ok=302)},
     "admin:*": only("admin"),
-    # --- case pages (issue 5) ---
+    # --- case pages ---
     "case_list": only("commercial"),
     "case_start": {"GET": only("commercial"), "POST": only("commercial")},
     "case_detail": only("commercial", scoped=True),
@@ -101,7 +101,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "POST": only("commercial", scoped=True, ok=302),
     },
     # --- end case pages ---
-    # --- review, records and audit pages (issue 6) ---
+    # --- review, records and audit pages ---
     # Reviewers decide; auditors read records and the chain; department users read their own
     # department's records. Errors in a posted form are re-rendered (200).
     "review_queue": only("reviewer"),
@@ -113,7 +113,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "audit_chain": only("auditor", "reviewer"),
     "register": PUBLIC,
     # --- end review pages ---
-    # --- PDFs and exports pages (issue 7) ---
+    # --- PDFs and exports pages ---
     # Same access as the record; the matrix's example PDF is still rendering (202).
     "record_pdf": Access(ROLES, scoped=True, ok=202),
     "export_start": {
@@ -125,7 +125,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "export_csv": only("auditor", "reviewer"),
     "export_ocds": only("auditor", "reviewer"),
     # --- end PDFs and exports pages ---
-    # --- suppliers pages (issue 8) ---
+    # --- suppliers pages ---
     # Everyone signed in browses segments and suppliers; the Centre of Excellence (reviewers)
     # and admins maintain the catalogue. Shortlists follow the case's visibility. Contracts:
     # a department records and reads its own; reviewers and auditors read all. The radar is
@@ -149,7 +149,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     },
     "concentration_radar": only("reviewer", "auditor"),
     # --- end suppliers pages ---
-    # --- ruleset governance pages (issue 9) ---
+    # --- ruleset governance pages ---
     # Published versions and their rule tables: stewards, reviewers, auditors (a draft is 404
     # to anyone but a steward). Drafts, golden cases, impact and publishing: stewards only.
     "ruleset_list": only("steward", "reviewer", "auditor"),
@@ -181,7 +181,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:me": SIGNED_IN,
-    # --- case API (issue 5) ---
+    # --- case API ---
     "api:questionnaire": SIGNED_IN,
     "api:cases": {
         "GET": only("commercial", "reviewer", "auditor"),
@@ -210,21 +210,21 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:case_submit": {"POST": only("commercial", scoped=True, ok=409)},
     "api:case_withdraw": {"POST": only("commercial", scoped=True, ok=422)},
     # --- end case API ---
-    # --- review, records, audit and register API (issue 6) ---
+    # --- review, records, audit and register API ---
     "api:case_review": {"POST": only("reviewer", ok=422)},
     "api:decisions": SIGNED_IN,
     "api:decision": Access(ROLES, scoped=True),
     "api:audit_verify": only("reviewer", "auditor"),
     "api:register": PUBLIC,
     # --- end review API ---
-    # --- PDFs and exports API (issue 7) ---
+    # --- PDFs and exports API ---
     "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering
     # --- end PDFs and exports API ---
-    # --- suppliers API (issue 8) ---
+    # --- suppliers API ---
     "api:segments": SIGNED_IN,
     "api:suppliers": SIGNED_IN,
     # --- end suppliers API ---
-    # --- ruleset governance API (issue 9) ---
+    # --- ruleset governance API ---
     "api:rulesets": SIGNED_IN,
     "api:ruleset": SIGNED_IN,
     # --- end ruleset governance API ---
@@ -245,6 +245,11 @@ def is_declared(view_name: str) -> bool:
     """Whether the permissions table names this route (or its namespace)."""
     namespace = view_name.rsplit(":", 1)[0] + ":*" if ":" in view_name else None
     return view_name in PERMISSIONS or (namespace is not None and namespace in PERMISSIONS)
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in user of a request the middleware let through to a view of signed-in roles."""
+    return cast(User, request.user)
 
 
 def role_of(user: Any) -> str:

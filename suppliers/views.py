@@ -8,17 +8,15 @@ see is a 404.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from sourcing.access import role_of
+from sourcing.access import role_of, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.models import Case, CaseStatus, Role, User
+from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers import catalogue, selectors
@@ -57,11 +55,6 @@ CONTRACT_ANCHORS = {
     "end_day": "#end-day",
     "extends_incumbent": "#id_extends_incumbent_0",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only signed-in users this far)."""
-    return cast(User, request.user)
 
 
 def _labels(keys: list[str], names: dict[str, str]) -> list[str]:
@@ -133,7 +126,7 @@ def _supplier(company_number: str) -> Supplier:
 def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
     """One supplier: segments, size, frameworks, capabilities, accreditation, regions."""
     supplier = _supplier(company_number)
-    user = _user(request)
+    user = signed_in_user(request)
     contracts = contracts_visible_to(user).filter(supplier=supplier).for_list()
     context = {
         "supplier": supplier,
@@ -155,7 +148,7 @@ def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> Http
     if posted is not None and form.is_valid():
         try:
             saved = catalogue.supplier_save(
-                by=_user(request), values=form.values(), supplier=supplier
+                by=signed_in_user(request), values=form.values(), supplier=supplier
             )
         except ValidationFailed as failed:
             for key, problems in failed.errors.items():
@@ -198,7 +191,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             result = catalogue.catalogue_import(
-                by=_user(request), raw=upload.read(), filename=upload.name or ""
+                by=signed_in_user(request), raw=upload.read(), filename=upload.name or ""
             )
         except catalogue.CatalogueInvalid as invalid:
             problems = invalid.problems
@@ -269,7 +262,7 @@ def catalogue_sample(request: HttpRequest) -> HttpResponse:
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
-    user = _user(request)
+    user = signed_in_user(request)
     case = selectors.case_for_suppliers(user, reference)
     if case is None:
         raise Http404
@@ -297,7 +290,7 @@ def case_contracts(request: HttpRequest, reference: str) -> HttpResponse:
     template = "suppliers/case_contracts.html"
     if request.htmx:  # type: ignore[attr-defined]
         template += "#contracts"
-    contracts = contracts_visible_to(_user(request)).filter(case=case).for_list()
+    contracts = contracts_visible_to(signed_in_user(request)).filter(case=case).for_list()
     return render(request, template, {"case": case, "contracts": contracts})
 
 
@@ -307,7 +300,7 @@ def case_contracts(request: HttpRequest, reference: str) -> HttpResponse:
 @require_safe
 def contract_list(request: HttpRequest) -> HttpResponse:
     """Contracts let after approved decisions (a department user: their own department's)."""
-    user = _user(request)
+    user = signed_in_user(request)
     contracts = contracts_visible_to(user).for_list()
     rows = []
     context = paginate(request, contracts, {}, CONTRACT_PAGE_SIZE)
@@ -338,7 +331,7 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             contract = contract_record(
                 case=case,
-                by=_user(request),
+                by=signed_in_user(request),
                 supplier=supplier,
                 value_gbp=form.cleaned_data["value_gbp"],
                 start=form.dates.get("start"),

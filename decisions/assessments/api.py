@@ -11,8 +11,9 @@ from ninja import Router, Schema, Status
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_replay, assessment_run
+from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
-from sourcing.models import Case, User
+from sourcing.models import Case
 
 router = Router(tags=["cases"])
 
@@ -42,14 +43,10 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(visible, pk=case_id)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
 def assessments_create(request: HttpRequest, case_id: int) -> Status:
     """Run the current published ruleset on the case's answers."""
-    assessment = assessment_run(case=_case(request, case_id), by=_user(request))
+    assessment = assessment_run(case=_case(request, case_id), by=signed_in_user(request))
     return Status(201, assessment_out(assessment))
 
 

@@ -17,8 +17,9 @@ from decisions.cases.services import (
     case_withdraw,
     signoff_record,
 )
+from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
-from sourcing.models import Case, User
+from sourcing.models import Case
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
 router = Router(tags=["cases"])
@@ -97,10 +98,6 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(visible, pk=case_id)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @router.get("/questionnaire", url_name="questionnaire")
 def questionnaire(request: HttpRequest) -> list[dict[str, Any]]:
     """Every question in form order: key, label, hint, type, choices, range, section."""
@@ -133,7 +130,7 @@ def cases_create(request: HttpRequest) -> Status:
     """Start a draft case in the caller's department (answers may be partial)."""
     body = json_body(request, CaseIn)
     case = case_create(
-        by=_user(request), title=body.title, summary=body.summary, answers=body.answers
+        by=signed_in_user(request), title=body.title, summary=body.summary, answers=body.answers
     )
     return Status(201, case_out(case))
 
@@ -149,7 +146,7 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Merge changes into a draft; 409 once submitted."""
     case = _case(request, case_id)
     body = json_body(request, CasePatch)
-    case = case_update(case=case, by=_user(request), **body.model_dump(exclude_unset=True))
+    case = case_update(case=case, by=signed_in_user(request), **body.model_dump(exclude_unset=True))
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
 
 
@@ -163,7 +160,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status:
     """Record a discipline's sign-off of the current answers."""
     case = _case(request, case_id)
     body = json_body(request, SignOffIn)
-    signoff = signoff_record(case=case, by=_user(request), **body.model_dump())
+    signoff = signoff_record(case=case, by=signed_in_user(request), **body.model_dump())
     return Status(
         201,
         {
@@ -181,7 +178,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status:
 @router.post("/cases/{case_id}/submit", url_name="case_submit")
 def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Submit to the Centre of Excellence; 409 saying what is missing otherwise."""
-    case = case_submit(case=_case(request, case_id), by=_user(request))
+    case = case_submit(case=_case(request, case_id), by=signed_in_user(request))
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
 
 
@@ -192,5 +189,5 @@ def withdraw(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Withdraw a case before a decision."""
     case = _case(request, case_id)
     body = json_body(request, WithdrawIn)
-    case = case_withdraw(case=case, by=_user(request), comment=body.comment)
+    case = case_withdraw(case=case, by=signed_in_user(request), comment=body.comment)
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))

@@ -8,10 +8,8 @@ partials included), validates a form, calls one service, and renders or redirect
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -37,9 +35,10 @@ from decisions.cases.selectors import current_signoffs
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import STATUS_TAGS, descriptions, option_rows, top_reasons
 from decisions.rulesets.selectors import current_ruleset
-from sourcing.access import get_scoped_or_404, scoped_to_department
+from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline, User
+from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline
+from sourcing.pagination import paginate
 from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, Section, display_value
 
 PAGE_SIZE = 20
@@ -55,20 +54,15 @@ CANNOT_START = ("Cannot start yet", "cannot")
 # Look-ups -------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only signed-in users this far)."""
-    return cast(User, request.user)
-
-
 def _visible(request: HttpRequest) -> CaseQuerySet:
     """The cases this user may see."""
-    user = _user(request)
+    user = signed_in_user(request)
     return cast(CaseQuerySet, scoped_to_department(Case.objects.visible_to(user), user))
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
     """The case by reference if the user may see it, else 404."""
-    user = _user(request)
+    user = signed_in_user(request)
     return get_scoped_or_404(Case.objects.visible_to(user), user, reference=reference)
 
 
@@ -238,25 +232,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if status:
             cases = cases.filter(status=status)
             params["status"] = status
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"case": c, "tag": STATUS_TAGS[c.status]} for c in page.object_list]
-
-    def href(number: int) -> str:
-        return "?" + urlencode({**params, "page": number})
-
-    links = [
-        {"ellipsis": True}
-        if number == Paginator.ELLIPSIS
-        else {"number": number, "href": href(number), "current": number == page.number}
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
-    ]
+    paged = paginate(request, cases, params, PAGE_SIZE)
+    rows = [{"case": c, "tag": STATUS_TAGS[c.status]} for c in paged["page"].object_list]
     context = {
+        **paged,
         "form": form,
         "rows": rows,
-        "page": page,
-        "page_links": links if page.paginator.num_pages > 1 else [],
-        "previous_href": href(page.previous_page_number()) if page.has_previous() else None,
-        "next_href": href(page.next_page_number()) if page.has_next() else None,
         "statuses": CaseStatus.choices,
         "filtered": bool(params),
     }
@@ -270,7 +251,7 @@ def case_start(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             case = services.case_create(
-                by=_user(request),
+                by=signed_in_user(request),
                 title=form.cleaned_data["title"],
                 summary=form.cleaned_data["summary"],
             )
@@ -314,7 +295,7 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
         try:
             changed = form.changed_answers()
             if changed:
-                services.case_update(case=case, by=_user(request), answers=changed)
+                services.case_update(case=case, by=signed_in_user(request), answers=changed)
         except ValidationFailed as failed:
             for key, problems in failed.errors.items():
                 form.errors.setdefault(key if key in current.keys else current.keys[0], []).extend(
@@ -381,7 +362,7 @@ def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
     """Get a recommendation: run the current ruleset and show the assessment."""
     case = _case(request, reference)
     try:
-        assessment = assessment_run(case=case, by=_user(request))
+        assessment = assessment_run(case=case, by=signed_in_user(request))
     except ValidationFailed as failed:
         missing = [k for k in failed.errors if k in QUESTIONS]
         return _render_check(request, case, _missing_errors(case, missing))
@@ -401,7 +382,9 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     if form.is_valid():
         try:
-            services.case_update(case=case, by=_user(request), explanations=form.cleaned_data)
+            services.case_update(
+                case=case, by=signed_in_user(request), explanations=form.cleaned_data
+            )
         except ValidationFailed as failed:
             errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
         except TransitionRefused as refusal:
@@ -436,13 +419,15 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     try:
         if which == "signoff" and signoff_form.is_valid():
-            services.signoff_record(case=case, by=_user(request), **signoff_form.cleaned_data)
+            services.signoff_record(
+                case=case, by=signed_in_user(request), **signoff_form.cleaned_data
+            )
             label = Discipline(signoff_form.cleaned_data["discipline"]).label.lower()
             messages.success(request, f"The {label} sign-off is recorded")
             return redirect("case_signoffs", reference=case.reference)
         if which == "sro" and sro_form.is_valid():
             services.case_update(
-                case=case, by=_user(request), sro_name=sro_form.cleaned_data["sro_name"]
+                case=case, by=signed_in_user(request), sro_name=sro_form.cleaned_data["sro_name"]
             )
             messages.success(request, "The Senior Responsible Owner is recorded")
             return redirect("case_signoffs", reference=case.reference)
@@ -490,7 +475,7 @@ def case_submit(request: HttpRequest, reference: str) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
-            services.case_submit(case=case, by=_user(request))
+            services.case_submit(case=case, by=signed_in_user(request))
         except TransitionRefused as refusal:
             errors = [(str(refusal), "#blockers")]
         else:
@@ -514,7 +499,7 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.case_withdraw(
-                case=case, by=_user(request), comment=form.cleaned_data["reason"].strip()
+                case=case, by=signed_in_user(request), comment=form.cleaned_data["reason"].strip()
             )
         except TransitionRefused as refusal:
             errors = [(str(refusal), "#reason")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -26,9 +26,9 @@ from decisions.impact.forms import ImpactFilterForm
 from decisions.presenter import OUTCOME_LABELS
 from decisions.rulesets.models import Ruleset, RulesetRun
 from decisions.rulesets.selectors import current_ruleset, draft_by_version
+from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
-from sourcing.models import User
 
 PAGE_SIZE = 50
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
@@ -38,11 +38,6 @@ RUN_TAGS = {
     JobStatus.DONE: "govuk-tag--green",
     JobStatus.FAILED: "govuk-tag--red",
 }
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only allowed roles this far)."""
-    return cast(User, request.user)
 
 
 def _draft(version: str) -> Ruleset:
@@ -117,7 +112,7 @@ def ruleset_impact(request: HttpRequest, version: str) -> HttpResponse:
     """Start an impact preview of a draft (a background task; eager in the embedded default)."""
     draft = _draft(version)
     try:
-        run = services.ruleset_impact_start(draft=draft, by=_user(request))
+        run = services.ruleset_impact_start(draft=draft, by=signed_in_user(request))
     except TransitionRefused as refused:
         messages.error(request, str(refused))
         return redirect("ruleset_detail", version=draft.version)
@@ -178,7 +173,7 @@ def ruleset_replay(request: HttpRequest) -> HttpResponse:
     """Replay every current approved decision under the current version (start, or list runs)."""
     if request.method == "POST":
         try:
-            run = services.ruleset_replay_start(by=_user(request))
+            run = services.ruleset_replay_start(by=signed_in_user(request))
         except TransitionRefused as refused:
             messages.error(request, str(refused))
             return redirect("ruleset_replay")

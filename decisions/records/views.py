@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -31,9 +31,10 @@ from decisions.records.forms import RecordSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import pdf_filename, pdf_path, pdf_state, public_interest_answers
 from decisions.records.verification import audit_verify
+from sourcing.access import signed_in_user
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
-from sourcing.models import CaseStatus, Discipline, Role, User
+from sourcing.models import CaseStatus, Discipline, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import LABELS, OPTION_LABELS
 
@@ -44,14 +45,9 @@ RETRY_AFTER_SECONDS = 5
 ANCHORS = {"from_day": "#from-day", "to_day": "#to-day"}
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only signed-in users this far)."""
-    return cast(User, request.user)
-
-
 def _record(request: HttpRequest, pk: int) -> DecisionRecord:
     """A record the user may see (a department user: their own department's), else 404."""
-    found = selectors.record_for_page(_user(request), pk)
+    found = selectors.record_for_page(signed_in_user(request), pk)
     if found is None:
         raise Http404
     return found
@@ -60,7 +56,7 @@ def _record(request: HttpRequest, pk: int) -> DecisionRecord:
 @require_safe
 def record_list(request: HttpRequest) -> HttpResponse:
     """Decision records (a department user: their own department's), searchable and paginated."""
-    user = _user(request)
+    user = signed_in_user(request)
     form = RecordSearchForm(request.GET or None, departments=user.role != Role.COMMERCIAL)
     records = DecisionRecord.objects.visible_to(user).for_list().select_related("decided_by")
     params: dict[str, str] = {}

@@ -6,7 +6,7 @@ is a 404.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +19,7 @@ from decisions.presenter import STATUS_TAGS, answer_groups, assessment_context, 
 from decisions.records.models import DecisionAction
 from decisions.review import selectors, services
 from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
+from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import error_links
 from sourcing.models import Case, CaseStatus, Discipline, User
@@ -33,14 +34,9 @@ DECISION_FIELDS["review_by"] = "review_by_day"
 ANCHORS = {"action": "#action", "option": "#option", "review_by_day": "#review_by-day"}
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only signed-in users this far)."""
-    return cast(User, request.user)
-
-
 def _case(request: HttpRequest, reference: str) -> Case:
     """A case the user may see (reviewers: submitted at least once), else 404."""
-    found = selectors.case_for_review(_user(request), reference)
+    found = selectors.case_for_review(signed_in_user(request), reference)
     if found is None:
         raise Http404
     return found
@@ -50,7 +46,7 @@ def _case(request: HttpRequest, reference: str) -> Case:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted cases of every department, oldest submission first, with days waiting."""
     form = QueueFilterForm(request.GET or None)
-    cases = selectors.queue_cases(_user(request))
+    cases = selectors.queue_cases(signed_in_user(request))
     params: dict[str, str] = {}
     status = "submitted"
     if form.is_valid():
@@ -127,7 +123,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
 def review_case(request: HttpRequest, reference: str) -> HttpResponse:
     """A submitted case with its assessment, and the reviewer's decision form."""
     case = _case(request, reference)
-    reviewer = _user(request)
+    reviewer = signed_in_user(request)
     context = _review_context(case, reviewer)
     assessment = context["assessment"]
     recommended = assessment.result.get("recommended") or "" if assessment else ""
@@ -180,7 +176,9 @@ def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
     refused = ""
     if form.is_valid():
         try:
-            services.review_reopen(case=case, by=_user(request), reason=form.cleaned_data["reason"])
+            services.review_reopen(
+                case=case, by=signed_in_user(request), reason=form.cleaned_data["reason"]
+            )
         except ValidationFailed as failed:
             for problems in failed.errors.values():
                 for problem in problems:

@@ -9,7 +9,7 @@ service from decisions.rulesets.services, and render or redirect.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,22 +31,20 @@ from decisions.rulesets.forms import (
     errors_for_summary,
 )
 from decisions.rulesets.models import Ruleset
+from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.models import Case, Role, User
+from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
 # Look-ups -------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    """The signed-in user (the access middleware lets only allowed roles this far)."""
-    return cast(User, request.user)
-
-
 def _ruleset(request: HttpRequest, version: str) -> Ruleset:
     """A published version, or a draft for a steward; else 404."""
     ruleset = selectors.ruleset_by_version(version)
-    if ruleset is None or (ruleset.published_at is None and _user(request).role != Role.STEWARD):
+    if ruleset is None or (
+        ruleset.published_at is None and signed_in_user(request).role != Role.STEWARD
+    ):
         raise Http404
     return ruleset
 
@@ -103,12 +101,12 @@ def ruleset_list(request: HttpRequest) -> HttpResponse:
         {"ruleset": r, "golden": _golden_summary(r.golden_result), "current": r == current}
         for r in selectors.rulesets_published()
     ]
-    steward = _user(request).role == Role.STEWARD
+    steward = signed_in_user(request).role == Role.STEWARD
     context = {
         "published": published,
         "drafts": selectors.ruleset_drafts() if steward else [],
         "steward": steward,
-        "can_replay": _user(request).role in (Role.STEWARD, Role.REVIEWER),
+        "can_replay": signed_in_user(request).role in (Role.STEWARD, Role.REVIEWER),
     }
     return render(request, "decisions/ruleset_list.html", context)
 
@@ -121,7 +119,7 @@ def ruleset_start(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             draft = services.ruleset_draft_create(
-                by=_user(request), version=form.cleaned_data["version"]
+                by=signed_in_user(request), version=form.cleaned_data["version"]
             )
         except ValidationFailed as failed:
             _service_errors(form, failed)
@@ -183,7 +181,7 @@ def _rule_page(request: HttpRequest, draft: Ruleset, rule_id: str | None) -> Htt
         if data is not None:
             try:
                 services.ruleset_rule_save(
-                    draft=draft, by=_user(request), rule=data, replaces=rule_id
+                    draft=draft, by=signed_in_user(request), rule=data, replaces=rule_id
                 )
             except services.DraftInvalid as invalid:
                 form.add_problems(invalid.problems)
@@ -233,7 +231,7 @@ def ruleset_rule_remove(request: HttpRequest, version: str, rule_id: str) -> Htt
     error = None
     if request.method == "POST":
         try:
-            services.ruleset_rule_remove(draft=draft, by=_user(request), rule_id=rule_id)
+            services.ruleset_rule_remove(draft=draft, by=signed_in_user(request), rule_id=rule_id)
         except services.DraftInvalid as invalid:
             error = "; ".join(str(p) for p in invalid.problems)
         except TransitionRefused as refused:
@@ -258,7 +256,7 @@ def ruleset_upload(request: HttpRequest, version: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.ruleset_upload(
-                draft=draft, by=_user(request), raw=form.cleaned_data["file"].read()
+                draft=draft, by=signed_in_user(request), raw=form.cleaned_data["file"].read()
             )
         except services.DraftInvalid as invalid:
             problems = invalid.problems
@@ -326,7 +324,9 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.ruleset_publish(
-                draft=draft, by=_user(request), change_summary=form.cleaned_data["change_summary"]
+                draft=draft,
+                by=signed_in_user(request),
+                change_summary=form.cleaned_data["change_summary"],
             )
         except ValidationFailed as failed:
             _service_errors(form, failed)
@@ -417,7 +417,7 @@ def golden_new(request: HttpRequest) -> HttpResponse:
             if not form.errors:
                 try:
                     golden = services.golden_case_save(
-                        by=_user(request),
+                        by=signed_in_user(request),
                         code=form.cleaned_data["code"],
                         title=form.cleaned_data["title"],
                         answers=answers,
@@ -459,7 +459,7 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
             if not form.errors:
                 try:
                     services.golden_case_save(
-                        by=_user(request),
+                        by=signed_in_user(request),
                         code=golden.code,
                         title=form.cleaned_data["title"],
                         answers=answers,
