@@ -2,7 +2,7 @@
 catalogue import, a case's shortlist, contracts and the concentration radar.
 
 Access is declared in sourcing.access.PERMISSIONS; cases and contracts are looked up through
-cases_visible_to / contracts_visible_to and the department scope, so what a user may not
+Case.objects.visible_to / contracts_visible_to and the department scope, so what a user may not
 see is a 404.
 """
 
