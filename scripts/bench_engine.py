@@ -105,6 +105,22 @@ def zen_condition(cond: Mapping[str, Any]) -> str:
     return f"({key} in {json.dumps(value)})"
 
 
+def zen_score(ruleset: Ruleset, option: str) -> str:
+    """One option's score in ZEN's expression language; each factor capped (format 2)."""
+
+    def terms(rules: list[Any]) -> str:
+        return " + ".join(f"({r.id} ? {w} : 0)" for r in rules for o, w in r.effects if o == option)
+
+    if not ruleset.factors:
+        return terms(list(ruleset.rules)) or "0"
+    capped = []
+    for factor in ruleset.factors:
+        summed = terms([r for r in ruleset.rules if r.factor == factor.name])
+        if summed:
+            capped.append(f"max([-{factor.cap}, min([{factor.cap}, {summed}])])")
+    return " + ".join(capped) or "0"
+
+
 def zen_graph(ruleset: Ruleset) -> dict[str, Any]:
     """input -> rule conditions (expression node) -> scores and viability -> output."""
     conditions = [
@@ -113,10 +129,9 @@ def zen_graph(ruleset: Ruleset) -> dict[str, Any]:
     ]
     totals = []
     for option in OPTIONS:
-        terms = [f"({r.id} ? {w} : 0)" for r in ruleset.rules for o, w in r.effects if o == option]
         gates = [r.id for r in ruleset.rules if option in r.gate]
         totals.append(
-            {"id": f"s-{option}", "key": f"score_{option}", "value": " + ".join(terms) or "0"}
+            {"id": f"s-{option}", "key": f"score_{option}", "value": zen_score(ruleset, option)}
         )
         totals.append(
             {
@@ -247,13 +262,15 @@ def main() -> None:
     data = ruleset.to_dict()
     for rule in data["rules"]:
         if rule["id"] == "R22":
+            old_weight = rule["effects"]["build"]
             rule["effects"]["build"] = -5
     draft = load_ruleset(data)
     start = time.perf_counter()
     report = impact_preview(ruleset, draft, answer_sets)
     elapsed = time.perf_counter() - start
     print(
-        f"impact preview over {report.total} generated answer sets (R22 build weight -20 -> -5): "
+        f"impact preview over {report.total} generated answer sets "
+        f"(R22 build weight {old_weight} -> -5): "
         f"{elapsed:.2f} s, {report.changed} recommendations change"
     )
 

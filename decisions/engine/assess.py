@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
+from decisions.engine.explain import (
+    CloseCall,
+    FactorScore,
+    Reason,
+    Robustness,
+    Tension,
+    Why,
+    close_call,
+    robustness,
+    tensions,
+    why,
+)
 from decisions.engine.frozen import FrozenMap
 from decisions.engine.policy import (
     ExitReadiness,
@@ -13,12 +25,33 @@ from decisions.engine.policy import (
     exit_readiness,
     policy_checks,
 )
-from decisions.engine.ruleset import WEIGHT_LIMIT, Ruleset
+from decisions.engine.ruleset import WEIGHT_LIMIT, Condition, Factor, RowText, Ruleset
 from decisions.engine.schema import OPTIONS, QUESTIONS, validate_answers
 
 ORDER: Final[dict[str, int]] = {option: i for i, option in enumerate(OPTIONS)}
 COST_RULE_ID: Final[str] = "COST"
 EXIT_RULE_ID: Final[str] = "EXIT"
+CAP_RULE_PREFIX: Final[str] = "CAP:"  # trace rows for capped factors: CAP:<factor>
+NOTHING: Final[Mapping[str, Any]] = FrozenMap({})
+
+__all__ = [
+    "Answers",
+    "Assessment",
+    "CloseCall",
+    "Condition",
+    "FactorScore",
+    "Flip",
+    "InvalidAnswers",
+    "Reason",
+    "Robustness",
+    "Tension",
+    "TraceEntry",
+    "WeightFlip",
+    "Why",
+    "assess",
+    "rank",
+    "winner",
+]
 
 
 class InvalidAnswers(ValueError):
@@ -60,47 +93,95 @@ class Answers:
 
 @dataclass(frozen=True, slots=True)
 class TraceEntry:
-    """One rule as evaluated: whether it fired, what it read, what it added, gated and attached."""
+    """One rule as evaluated: whether it fired, what it read, what it added, gated and attached.
+
+    about: the rule's description, source, condition in words, gate, condition texts and (format
+    2) factor and rationale, shared by every entry of the rule; read them through the properties.
+    """
 
     rule: str
-    description: str
-    source: str
-    when: str
     fired: bool
     inputs: Mapping[str, Any]
     effects: Mapping[str, int]
-    gate: tuple[str, ...] | None
-    condition_text: Mapping[str, str]
+    about: RowText = field(compare=False, repr=False)
+
+    @property
+    def description(self) -> str:
+        """What the rule says."""
+        return self.about.description
+
+    @property
+    def source(self) -> str:
+        """The policy the rule comes from."""
+        return self.about.source
+
+    @property
+    def when(self) -> str:
+        """The rule's condition in words."""
+        return self.about.when
+
+    @property
+    def gate(self) -> tuple[str, ...] | None:
+        """The options the rule ruled out (None when it did not fire or gates nothing)."""
+        return self.about.gate if self.fired else None
+
+    @property
+    def condition_text(self) -> Mapping[str, str]:
+        """The conditions the rule attached, by option (empty when it did not fire)."""
+        return self.about.condition_text if self.fired else NOTHING
+
+    @property
+    def factor(self) -> str | None:
+        """Format 2 rulesets: the factor the rule's effects count under."""
+        return self.about.factor
+
+    @property
+    def rationale(self) -> str | None:
+        """Format 2 rulesets: why the rule weighs what it weighs."""
+        return self.about.rationale
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (api.md trace entry plus the condition in words)."""
-        return {
+        """JSON-able form (api.md trace entry plus the condition in words; factor and
+        rationale only under a format 2 ruleset)."""
+        about = self.about
+        data = {
             "rule": self.rule,
-            "description": self.description,
-            "source": self.source,
-            "when": self.when,
+            "description": about.description,
+            "source": about.source,
+            "when": about.when,
             "fired": self.fired,
             "inputs": {
                 k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.inputs.items()
             },
             "effects": dict(self.effects),
-            "gate": list(self.gate) if self.gate else None,
-            "condition_text": dict(self.condition_text),
+            "gate": list(about.gate) if self.fired and about.gate else None,
+            "condition_text": dict(about.condition_text) if self.fired else {},
         }
+        if about.factor is not None:
+            data["factor"] = about.factor
+        if about.rationale is not None:
+            data["rationale"] = about.rationale
+        return data
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """A condition policy attaches to an option, with the rule and source that attached it."""
+_new = object.__new__
+_SET_RULE, _SET_FIRED, _SET_INPUTS, _SET_EFFECTS, _SET_ABOUT = (
+    TraceEntry.__dict__[name].__set__ for name in ("rule", "fired", "inputs", "effects", "about")
+)
 
-    option: str
-    text: str
-    source: str
-    rule: str
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-able form."""
-        return {"option": self.option, "text": self.text, "source": self.source, "rule": self.rule}
+def _entry(
+    rule: str, fired: bool, inputs: Mapping[str, Any], effects: Mapping[str, int], about: RowText
+) -> TraceEntry:
+    """A TraceEntry, equal to TraceEntry(rule, fired, inputs, effects, about), built through its
+    slots: twice as fast as the frozen dataclass __init__, and the trace is most of the work."""
+    entry = _new(TraceEntry)
+    _SET_RULE(entry, rule)
+    _SET_FIRED(entry, fired)
+    _SET_INPUTS(entry, inputs)
+    _SET_EFFECTS(entry, effects)
+    _SET_ABOUT(entry, about)
+    return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +245,13 @@ class Assessment:
     explanation: tuple[str, ...]
     flip: tuple[Flip, ...] | None = None
     weight_flips: tuple[WeightFlip, ...] | None = None
+    # Format 2 rulesets only (None under format 1, and then absent from to_dict()):
+    format: int = 1
+    factors: tuple[FactorScore, ...] | None = None
+    why: Why | None = None
+    close_call: CloseCall | None = None
+    robustness: Robustness | None = None  # needs flip analysis: None without it
+    tensions: tuple[Tension, ...] | None = None
 
     @property
     def complete(self) -> bool:
@@ -194,6 +282,17 @@ class Assessment:
                 None if self.weight_flips is None else [w.to_dict() for w in self.weight_flips]
             ),
             "exit_readiness": {o: e.to_dict() for o, e in self.exit_readiness.items()},
+        } | (self._format_2_dict() if self.format >= 2 else {})
+
+    def _format_2_dict(self) -> dict[str, Any]:
+        """The fields a format 2 ruleset adds to the result."""
+        return {
+            "format": self.format,
+            "factors": [f.to_dict() for f in self.factors or ()],
+            "why": None if self.why is None else self.why.to_dict(),
+            "close_call": None if self.close_call is None else self.close_call.to_dict(),
+            "robustness": None if self.robustness is None else self.robustness.to_dict(),
+            "tensions": [t.to_dict() for t in self.tensions or ()],
         }
 
 
@@ -222,17 +321,38 @@ def rank(scores: Mapping[str, int], viable: Mapping[str, bool]) -> tuple[str, ..
     return tuple(sorted(OPTIONS, key=lambda o: (not viable[o], -scores[o], ORDER[o])))
 
 
+def clamp(total: int, cap: int) -> int:
+    """A factor's total for one option as it counts: held within -cap..cap."""
+    return cap if total > cap else (-cap if total < -cap else total)
+
+
 def _score(
     values: Mapping[str, Any], ruleset: Ruleset
 ) -> tuple[dict[str, int], dict[str, bool], str | None]:
     """Scores, viability and winner only: the fast path for flips and impact previews."""
-    scores = dict.fromkeys(OPTIONS, 0)
     gated: set[str] = set()
-    for rule in ruleset.rules:
-        if rule.test(values):
-            for option, weight in rule.effects:
-                scores[option] += weight
-            gated.update(rule.gate)
+    if ruleset.format >= 2:
+        totals = [dict.fromkeys(OPTIONS, 0) for _ in ruleset.factors]
+        for rule in ruleset.rules:
+            if rule.test(values):
+                if rule.effects:
+                    total = totals[rule.slot]
+                    for option, weight in rule.effects:
+                        total[option] += weight
+                if rule.gate:
+                    gated.update(rule.gate)
+        caps = [f.cap for f in ruleset.factors]
+        scores = {
+            o: sum(clamp(total[o], cap) for total, cap in zip(totals, caps, strict=True))
+            for o in OPTIONS
+        }
+    else:
+        scores = dict.fromkeys(OPTIONS, 0)
+        for rule in ruleset.rules:
+            if rule.test(values):
+                for option, weight in rule.effects:
+                    scores[option] += weight
+                gated.update(rule.gate)
     viable = {o: o not in gated for o in OPTIONS}
     for option, points in cost_credit(values, viable, ruleset.param("cost_credit_max")).items():
         scores[option] += points
@@ -268,23 +388,98 @@ def _candidates(key: str, current: Any, ruleset: Ruleset) -> list[Any]:
 
 
 def flip_analysis(
-    values: Mapping[str, Any], ruleset: Ruleset, current: str | None
+    values: Mapping[str, Any],
+    ruleset: Ruleset,
+    current: str | None,
+    fired: list[bool] | None = None,
 ) -> tuple[Flip, ...]:
-    """For each key, the nearest single-answer change that changes the winner (if any)."""
+    """For each key, the nearest single-answer change that changes the winner (if any).
+
+    Incremental: a changed answer re-tests only the rules that read it and moves the totals
+    by the rules whose firing changed, giving exactly the winner a full re-score would give.
+    fired: each rule's result on values, when the caller has it.
+    """
+    rules = ruleset.rules
+    if fired is None:
+        fired = [rule.test(values) for rule in rules]
+    factored = ruleset.format >= 2
+    caps = [f.cap for f in ruleset.factors] if factored else []
+    base = [dict.fromkeys(OPTIONS, 0) for _ in (caps if factored else [0])]
+    gates = dict.fromkeys(OPTIONS, 0)
+    for index, rule in enumerate(rules):
+        if fired[index]:
+            total = base[rule.slot if factored else 0]
+            for option, weight in rule.effects:
+                total[option] += weight
+            for option in rule.gate:
+                gates[option] += 1
+    readers = ruleset.readers
+    credit_max = ruleset.param("cost_credit_max")
     flips = []
     trial = dict(values)
     for key in QUESTIONS:
         if key not in values:
             continue
         original = values[key]
+        reading = readers.get(key, ())
         for candidate in _candidates(key, original, ruleset):
             trial[key] = candidate
-            new = _score(trial, ruleset)[2]
+            changed = [i for i in reading if rules[i].test(trial) != fired[i]]
+            if not changed:
+                continue  # nothing fires differently, so nothing can change
+            raw = list(base)
+            shut = dict(gates)
+            for index in changed:
+                rule = rules[index]
+                sign = -1 if fired[index] else 1
+                slot = rule.slot if factored else 0
+                if rule.effects:
+                    if raw[slot] is base[slot]:
+                        raw[slot] = dict(base[slot])
+                    total = raw[slot]
+                    for option, weight in rule.effects:
+                        total[option] += sign * weight
+                for option in rule.gate:
+                    shut[option] += sign
+            viable = {o: not shut[o] for o in OPTIONS}
+            if factored:
+                scores = {
+                    o: sum(clamp(t[o], cap) for t, cap in zip(raw, caps, strict=True))
+                    for o in OPTIONS
+                }
+            else:
+                scores = dict(raw[0])
+            for option, points in cost_credit(trial, viable, credit_max).items():
+                scores[option] += points
+            best = rank(scores, viable)[0]
+            new = best if viable[best] else None
             if new != current:
                 flips.append(Flip(key, original, candidate, new))
                 break
         trial[key] = original
     return tuple(flips)
+
+
+def _weight_change(
+    rule_slot: int,
+    option: str,
+    score_change: int,
+    raw: list[dict[str, int]] | None,
+    caps: list[int],
+) -> int | None:
+    """The change to one weight that moves the option's score by score_change, or None.
+
+    Without factors a weight moves the score one for one. In a capped factor the score moves
+    only within -cap..cap, so the weight must bring the factor's total to the target; a
+    target beyond the cap cannot be reached by this weight.
+    """
+    if raw is None or rule_slot < 0:
+        return score_change
+    total, cap = raw[rule_slot][option], caps[rule_slot]
+    target = clamp(total, cap) + score_change
+    if not -cap <= target <= cap:
+        return None
+    return target - total
 
 
 def weight_flips(
@@ -293,14 +488,18 @@ def weight_flips(
     scores: Mapping[str, int],
     viable: Mapping[str, bool],
     current: str | None,
+    *,
+    raw: list[dict[str, int]] | None = None,
 ) -> tuple[WeightFlip, ...]:
     """For each fired rule, the smallest change to one of its weights that changes the winner.
 
     Exact, not searched: a weight moves only its own option's score, so the needed change is
-    the gap to the rival (one more when the tie-break favours the incumbent).
+    the gap to the rival (one more when the tie-break favours the incumbent); in a capped
+    factor (raw: the factors' totals before caps) the change also undoes what the cap held.
     """
     if current is None:
         return ()
+    caps = [f.cap for f in ruleset.factors]
     found: list[tuple[int, int, WeightFlip]] = []
     rivals = [o for o in OPTIONS if viable[o] and o != current]
     for index, rule in enumerate(ruleset.rules):
@@ -326,6 +525,10 @@ def weight_flips(
                 new = option
             else:
                 continue
+            change = _weight_change(rule.slot, option, delta, raw, caps)
+            if change is None:
+                continue
+            delta = change
             if abs(weight + delta) > WEIGHT_LIMIT:
                 continue
             flip = WeightFlip(rule.id, option, weight, weight + delta, new)
@@ -346,59 +549,50 @@ def assess(
     """Assess answers under a ruleset with the full trace; raises InvalidAnswers on bad answers.
 
     partial=True allows missing answers (a live preview): a test on a missing key is false.
+    A format 2 ruleset also caps each factor's total per option, adds a CAP:<factor> trace row
+    for each cap that bit, and explains the result (why, close call, robustness, tensions).
     """
     if not isinstance(answers, Answers):
         answers = Answers.from_mapping(answers, partial=partial)
     elif not answers.complete and not partial:
         raise InvalidAnswers(validate_answers(answers.as_dict(), partial=False))
     values = answers.as_dict()
+    explained = ruleset.format >= 2
 
     scores = dict.fromkeys(OPTIONS, 0)
+    raw = [dict.fromkeys(OPTIONS, 0) for _ in ruleset.factors] if explained else None
     ruled_out: dict[str, list[str]] = {o: [] for o in OPTIONS}
     fired: list[bool] = []
     trace: list[TraceEntry] = []
     attached: list[Condition] = []
-    nothing: Mapping[str, Any] = FrozenMap({})
+    nothing = NOTHING
     get = values.get
     for rule in ruleset.rules:
         hit = rule.test(values)
         fired.append(hit)
         keys = rule.keys
-        inputs = {keys[0]: get(keys[0])} if len(keys) == 1 else {k: get(k) for k in keys}
+        count = len(keys)
+        inputs: Mapping[str, Any]
+        if count == 1:
+            inputs = {keys[0]: get(keys[0])}
+        elif count == 2:
+            inputs = {keys[0]: get(keys[0]), keys[1]: get(keys[1])}
+        else:
+            inputs = {k: get(k) for k in keys} if count else nothing
         if hit:
+            total = scores if raw is None or not rule.effects else raw[rule.slot]
             for option, weight in rule.effects:
-                scores[option] += weight
+                total[option] += weight
             for option in rule.gate:
                 ruled_out[option].append(rule.id)
-            for option, text in rule.condition_text:
-                attached.append(Condition(option, text, rule.source, rule.id))
-            trace.append(
-                TraceEntry(
-                    rule.id,
-                    rule.description,
-                    rule.source,
-                    rule.when_text,
-                    True,
-                    inputs,
-                    rule.effects_view,
-                    rule.gate or None,
-                    rule.texts_view,
-                )
-            )
+            if rule.conditions:
+                attached += rule.conditions
+            trace.append(_entry(rule.id, True, inputs, rule.effects_view, rule.row))
         else:
-            trace.append(
-                TraceEntry(
-                    rule.id,
-                    rule.description,
-                    rule.source,
-                    rule.when_text,
-                    False,
-                    inputs,
-                    nothing,
-                    None,
-                    nothing,
-                )
-            )
+            trace.append(_entry(rule.id, False, inputs, nothing, rule.row))
+    factor_scores: tuple[FactorScore, ...] | None = None
+    if raw is not None:
+        factor_scores = _apply_caps(ruleset, raw, scores, trace)
     viable = {o: not ruled_out[o] for o in OPTIONS}
     credit = cost_credit(values, viable, ruleset.param("cost_credit_max"))
     if "option_cost_estimates" in values:
@@ -407,16 +601,18 @@ def assess(
         trace.append(
             TraceEntry(
                 COST_RULE_ID,
-                "Cost estimates: the cheapest viable option gets credit in proportion "
-                f"(at most {ruleset.param('cost_credit_max')} points), so cost alone never "
-                "overrides gates or strong directions.",
-                "Managing Public Money: value for money",
-                "option_cost_estimates is answered for at least two viable options",
                 bool(credit),
                 {"option_cost_estimates": values["option_cost_estimates"]},
                 FrozenMap(credit),
-                None,
-                nothing,
+                RowText(
+                    "Cost estimates: the cheapest viable option gets credit in proportion "
+                    f"(at most {ruleset.param('cost_credit_max')} points), so cost alone never "
+                    "overrides gates or strong directions.",
+                    "Managing Public Money: value for money",
+                    "option_cost_estimates is answered for at least two viable options",
+                    None,
+                    nothing,
+                ),
             )
         )
 
@@ -451,8 +647,44 @@ def assess(
         exits=exits,
         public_interest_test_gbp=ruleset.param("public_interest_test_gbp"),
         thin_market_below=ruleset.param("thin_market_below"),
+        detailed=explained,
     )
     frozen_out = {o: tuple(ids) for o, ids in ruled_out.items()}
+    flips = flip_analysis(values, ruleset, recommended, fired) if with_flip else None
+    extra: dict[str, Any] = {}
+    if explained:
+        close = close_call(
+            ranking=ranking,
+            viable=viable,
+            scores=scores,
+            recommended=recommended,
+            margin=margin,
+            below=ruleset.param("close_call_below"),
+            flips=flips,
+        )
+        extra = {
+            "format": ruleset.format,
+            "factors": factor_scores,
+            "why": why(
+                ruleset=ruleset,
+                fired=fired,
+                trace=trace,
+                recommended=recommended,
+                ranking=ranking,
+                viable=viable,
+            ),
+            "close_call": close,
+            "robustness": None
+            if flips is None
+            else robustness(
+                recommended=recommended,
+                margin=margin,
+                close=close,
+                flips=flips,
+                within_pct=ruleset.param("fragile_change_pct"),
+            ),
+            "tensions": tensions(checks, recommended),
+        }
     return Assessment(
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
@@ -476,12 +708,63 @@ def assess(
             recommended=recommended,
             margin=margin,
             ruleset=ruleset,
-        ),
-        flip=flip_analysis(values, ruleset, recommended) if with_flip else None,
-        weight_flips=weight_flips(ruleset, fired, scores, viable, recommended)
+        )
+        + _explain_more(extra.get("close_call"), extra.get("tensions")),
+        flip=flips,
+        weight_flips=weight_flips(ruleset, fired, scores, viable, recommended, raw=raw)
         if with_flip
         else None,
+        **extra,
     )
+
+
+def _apply_caps(
+    ruleset: Ruleset,
+    raw: list[dict[str, int]],
+    scores: dict[str, int],
+    trace: list[TraceEntry],
+) -> tuple[FactorScore, ...]:
+    """Add each factor's capped total to the scores, with a CAP row where a cap bit."""
+    out = []
+    for factor, total in zip(ruleset.factors, raw, strict=True):
+        cap = factor.cap
+        counted = {}
+        for option, points in total.items():
+            held = cap if points > cap else (-cap if points < -cap else points)
+            counted[option] = held
+            scores[option] += held
+        if counted != total:
+            trace.append(_cap_row(factor, total, counted))
+        out.append(FactorScore(factor.name, factor.label, cap, total, counted))
+    return tuple(out)
+
+
+def _cap_row(factor: Factor, total: Mapping[str, int], counted: Mapping[str, int]) -> TraceEntry:
+    """The CAP:<factor> trace row: what the cap held back from each option, and why."""
+    held = {o: counted[o] - total[o] for o in OPTIONS if counted[o] != total[o]}
+    words = "; ".join(f"{o} {total[o]:+d} counts as {counted[o]:+d}" for o in held)
+    return TraceEntry(
+        f"{CAP_RULE_PREFIX}{factor.name}",
+        True,
+        NOTHING,
+        FrozenMap(held),
+        RowText(
+            f"{factor.label}: a factor counts at most {factor.cap} points for or "
+            f"against one option, so each fact counts once ({words}).",
+            "Ruleset factors: each fact counts once",
+            f"the {factor.name} rules add more than {factor.cap} points for or against an option",
+            None,
+            NOTHING,
+            factor.name,
+            None,
+        ),
+    )
+
+
+def _explain_more(close: CloseCall | None, found: tuple[Tension, ...] | None) -> tuple[str, ...]:
+    """Format 2 sentences: a close call and the tensions with mandatory policy."""
+    lines = [] if close is None else [close.text]
+    return tuple(lines + [t.text for t in found or ()])
 
 
 def _explain(

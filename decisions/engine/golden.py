@@ -12,13 +12,31 @@ from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.ruleset import GOLDEN_CASES_PATH, Ruleset, read_json_file
 from decisions.engine.schema import OPTIONS
 
-EXPECTED_FIELDS = frozenset({"recommended", "must_be_ruled_out", "conditions", "policy_checks"})
+EXPECTED_FIELDS = frozenset(
+    {
+        "recommended",
+        "also_acceptable",
+        "acceptable_because",
+        "too_close_to_call",
+        "must_be_ruled_out",
+        "conditions",
+        "policy_checks",
+    }
+)
+CASE_FIELDS = frozenset({"id", "title", "answers", "expected", "sources", "basis", "revision"})
 RESULTS = frozenset({"complies", "explain", "n/a"})
 
 
 @dataclass(frozen=True, slots=True)
 class GoldenCase:
-    """One agreed case: answers and what the recommendation must be."""
+    """One agreed case: answers and what the recommendation must be.
+
+    also_acceptable: for a genuinely mixed case, other options that also pass, with the reason
+    in acceptable_because. too_close_to_call: when not None, whether the result must (True) or
+    must not (False) report a close call. sources, basis and revision document the case: the
+    public sources of a real decision, why the expected answer is right, and why and how the
+    case was changed ({"in": version, "reason": text, "previously": {...}}).
+    """
 
     id: str
     title: str
@@ -27,20 +45,44 @@ class GoldenCase:
     must_be_ruled_out: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()  # rule ids or (case-insensitive) text fragments
     policy_checks: tuple[tuple[str, str], ...] = ()
+    also_acceptable: tuple[str, ...] = ()
+    acceptable_because: str = ""
+    too_close_to_call: bool | None = None
+    sources: tuple[str, ...] = ()
+    basis: str = ""
+    revision: Mapping[str, Any] | None = None
+
+    @property
+    def acceptable(self) -> tuple[str | None, ...]:
+        """Every recommendation that passes: the expected one first."""
+        return (self.recommended, *self.also_acceptable)
 
     def to_dict(self) -> dict[str, Any]:
-        """The case in the file format."""
-        return {
+        """The case in the file format (the optional fields only when given)."""
+        expected: dict[str, Any] = {"recommended": self.recommended}
+        if self.also_acceptable:
+            expected["also_acceptable"] = list(self.also_acceptable)
+            expected["acceptable_because"] = self.acceptable_because
+        if self.too_close_to_call is not None:
+            expected["too_close_to_call"] = self.too_close_to_call
+        expected |= {
+            "must_be_ruled_out": list(self.must_be_ruled_out),
+            "conditions": list(self.conditions),
+            "policy_checks": dict(self.policy_checks),
+        }
+        data: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "answers": self.answers.as_dict(),
-            "expected": {
-                "recommended": self.recommended,
-                "must_be_ruled_out": list(self.must_be_ruled_out),
-                "conditions": list(self.conditions),
-                "policy_checks": dict(self.policy_checks),
-            },
+            "expected": expected,
         }
+        if self.sources:
+            data["sources"] = list(self.sources)
+        if self.basis:
+            data["basis"] = self.basis
+        if self.revision is not None:
+            data["revision"] = dict(self.revision)
+        return data
 
 
 class GoldenCaseError(ValueError):
@@ -113,6 +155,9 @@ def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCa
     case_id = raw.get("id")
     name = case_id if isinstance(case_id, str) and case_id else f"#{index + 1}"
     before = len(problems)
+    for field in sorted(set(raw) - CASE_FIELDS, key=str):
+        problems.append(f"{name}: {field}: unknown field")
+    problems += _documentation_problems(raw, name)
     if not (isinstance(case_id, str) and case_id):
         problems.append(f"{name}: id: missing")
     elif case_id in seen:
@@ -132,6 +177,20 @@ def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCa
     recommended = expected["recommended"]
     if recommended is not None and recommended not in OPTIONS:
         problems.append(f"{name}: expected.recommended: unknown option {recommended!r}")
+    also = expected.get("also_acceptable", [])
+    because = expected.get("acceptable_because", "")
+    if not isinstance(also, list) or any(o not in OPTIONS or o == recommended for o in also):
+        problems.append(
+            f"{name}: expected.also_acceptable: must be a list of other options than the "
+            "recommended one"
+        )
+    elif also and not (isinstance(because, str) and because.strip()):
+        problems.append(
+            f"{name}: expected.acceptable_because: say why the other options are acceptable"
+        )
+    close = expected.get("too_close_to_call")
+    if close is not None and not isinstance(close, bool):
+        problems.append(f"{name}: expected.too_close_to_call: must be true or false")
     ruled_out = expected.get("must_be_ruled_out", [])
     if not isinstance(ruled_out, list) or any(o not in OPTIONS for o in ruled_out):
         problems.append(f"{name}: expected.must_be_ruled_out: must be a list of options")
@@ -161,7 +220,31 @@ def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCa
         must_be_ruled_out=tuple(ruled_out),
         conditions=tuple(conditions),
         policy_checks=tuple(checks.items()),
+        also_acceptable=tuple(also),
+        acceptable_because=str(because) if also else "",
+        too_close_to_call=close,
+        sources=tuple(raw.get("sources", ())),
+        basis=str(raw.get("basis", "")),
+        revision=raw.get("revision"),
     )
+
+
+def _documentation_problems(raw: Mapping[str, Any], name: str) -> list[str]:
+    """Problems with a case's sources, basis and revision note."""
+    problems = []
+    sources = raw.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(u, str) and u for u in sources):
+        problems.append(f"{name}: sources: must be a list of addresses or references")
+    if not isinstance(raw.get("basis", ""), str):
+        problems.append(f"{name}: basis: must be text")
+    revision = raw.get("revision")
+    if revision is not None and not (
+        isinstance(revision, Mapping)
+        and isinstance(revision.get("reason"), str)
+        and revision["reason"].strip()
+    ):
+        problems.append(f"{name}: revision: must be an object with a reason")
+    return problems
 
 
 def load_golden_cases(
@@ -188,8 +271,16 @@ def check_case(case: GoldenCase, ruleset: Ruleset) -> GoldenResult:
     """Assess one golden case and list every way the result differs from what was agreed."""
     result = assess(case.answers, ruleset, with_flip=False)
     mismatches = []
-    if result.recommended != case.recommended:
-        mismatches.append(f"recommended: expected {case.recommended}, got {result.recommended}")
+    if result.recommended not in case.acceptable:
+        wanted = " or ".join(str(o) for o in case.acceptable)
+        mismatches.append(f"recommended: expected {wanted}, got {result.recommended}")
+    if case.too_close_to_call is not None and ruleset.format >= 2:
+        close = result.close_call is not None
+        if close != case.too_close_to_call:
+            mismatches.append(
+                f"too_close_to_call: expected {str(case.too_close_to_call).lower()}, "
+                f"got {str(close).lower()}"
+            )
     for option in case.must_be_ruled_out:
         if result.viable[option]:
             mismatches.append(f"must_be_ruled_out: {option} is still viable")

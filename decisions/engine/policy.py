@@ -33,23 +33,121 @@ CODE_BUILT: Final[frozenset[str]] = frozenset({"build", "procure", "partner"})
 READY_FROM: Final[int] = 70
 
 
+# The checks whose "explain" for the recommended option is a tension with mandatory policy.
+MANDATORY_CHECKS: Final[tuple[str, ...]] = ("cloud_first", "share_and_reuse")
+# Needs that are candidates for insourcing under the public interest test (PPN 024, part 1).
+INSOURCING_DIFFERENTIATION: Final[frozenset[str]] = frozenset(
+    {"government_specific", "unique_to_policy"}
+)
+READY_CAPABILITY: Final[frozenset[str]] = frozenset({"adequate", "strong"})
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyCheck:
-    """One standing policy check: complies, explain (the department must write why) or n/a."""
+    """One standing policy check: complies, explain (the department must write why) or n/a.
+
+    parts: for the public interest test under a format 2 ruleset, the PPN 024 judgement
+    (public_interest_parts); None otherwise, and then absent from to_dict().
+    """
 
     check: str
     result: str
     reason: str
     source: str
+    parts: Mapping[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {
+        data: dict[str, Any] = {
             "check": self.check,
             "result": self.result,
             "reason": self.reason,
             "source": self.source,
         }
+        if self.parts is not None:
+            data["parts"] = self.parts
+        return data
+
+
+def answer_words(value: Any) -> str:
+    """An answer in words: yes/no, numbers with commas, choices without underscores."""
+    if value is None:
+        return "not answered"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value).replace("_", " ")
+
+
+def _indicator(key: str, value: Any, met: bool, text: str) -> dict[str, Any]:
+    """One PPN 024 indicator: the answer it reads, whether it is met, and what it says."""
+    return {"key": key, "value": value, "met": met, "text": text}
+
+
+def public_interest_parts(a: Mapping[str, Any], *, threshold_gbp: int) -> dict[str, Any]:
+    """The public interest test (PPN 024) as the answers indicate it.
+
+    Part 1, a good candidate for insourcing: the need is government specific or unique to a
+    policy, keeping the intellectual property matters (high), or requirements change often
+    with policy (frequent); any one is enough. Part 2, ready to insource: in-house capability
+    adequate or strong, and at least one person available. Shape:
+    {"threshold_gbp", "budget_gbp", "good_candidate": {"result", "why", "indicators"},
+    "ready_to_insource": {"result", "why", "indicators"}}; each indicator is
+    {"key", "value", "met", "text"}.
+    """
+    differentiation = a.get("differentiation")
+    candidate = [
+        _indicator(
+            "differentiation",
+            differentiation,
+            differentiation in INSOURCING_DIFFERENTIATION,
+            f"the need is {answer_words(differentiation)}, not a commodity",
+        ),
+        _indicator(
+            "retain_ip_importance",
+            a.get("retain_ip_importance"),
+            a.get("retain_ip_importance") == "high",
+            "keeping the intellectual property in government matters",
+        ),
+        _indicator(
+            "policy_volatility",
+            a.get("policy_volatility"),
+            a.get("policy_volatility") == "frequent",
+            "requirements change often with policy",
+        ),
+    ]
+    capability = a.get("in_house_capability")
+    team = a.get("team_capacity_fte")
+    ready = [
+        _indicator(
+            "in_house_capability",
+            capability,
+            capability in READY_CAPABILITY,
+            f"in-house capability is {answer_words(capability)}",
+        ),
+        _indicator(
+            "team_capacity_fte",
+            team,
+            bool(team),
+            f"team capacity is {answer_words(team)} full-time staff",
+        ),
+    ]
+    met = [i["text"] for i in candidate if i["met"]]
+    return {
+        "threshold_gbp": threshold_gbp,
+        "budget_gbp": a.get("whole_life_budget_gbp"),
+        "good_candidate": {
+            "result": bool(met),
+            "why": "; ".join(met) or "a commodity need that the market serves well",
+            "indicators": candidate,
+        },
+        "ready_to_insource": {
+            "result": all(i["met"] for i in ready),
+            "why": "; ".join(i["text"] for i in ready),
+            "indicators": ready,
+        },
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +271,12 @@ def policy_checks(
     exits: Mapping[str, ExitReadiness],
     public_interest_test_gbp: int,
     thin_market_below: int,
+    detailed: bool = False,
 ) -> tuple[PolicyCheck, ...]:
-    """The seven standing policy checks for the answers and the recommended option."""
+    """The seven standing policy checks for the answers and the recommended option.
+
+    detailed=True (format 2 rulesets) adds the public interest test's parts (PPN 024).
+    """
     rec = recommended
     none_viable = "No option is viable, so there is no recommendation to check."
     checks: list[PolicyCheck] = []
@@ -301,12 +403,16 @@ def policy_checks(
     budget = a.get("whole_life_budget_gbp")
     if budget is not None and budget >= public_interest_test_gbp:
         checks.append(
-            _check(
+            PolicyCheck(
                 "public_interest_test",
                 "explain",
                 f"Whole-life value £{budget:,} is at "
                 f"or over £{public_interest_test_gbp:,}: record whether this is a good "
                 "candidate for insourcing and whether the department is ready to insource.",
+                CHECK_SOURCES["public_interest_test"],
+                public_interest_parts(a, threshold_gbp=public_interest_test_gbp)
+                if detailed
+                else None,
             )
         )
     else:

@@ -29,10 +29,28 @@ DEFAULT_RULESET_PATH: Final[Path] = RULESETS_DIR / "default.json"
 GOLDEN_CASES_PATH: Final[Path] = RULESETS_DIR / "golden_cases.json"
 
 WEIGHT_LIMIT: Final[int] = 1_000
-TOP_FIELDS: Final[frozenset[str]] = frozenset({"version", "description", "parameters", "rules"})
-RULE_FIELDS: Final[frozenset[str]] = frozenset(
-    {"id", "description", "source", "when", "effects", "gate", "condition_text"}
+RATIONALE_MAX: Final[int] = 300  # characters: a rationale is one line an auditor reads
+# Format 1 is the first ruleset format; format 2 adds factors with caps and rule rationales
+# (docs/decisions/0008). A ruleset without "format" is format 1 and loads, hashes and assesses
+# exactly as before, so old assessments replay identically.
+FORMATS: Final[tuple[int, ...]] = (1, 2)
+TOP_FIELDS: Final[frozenset[str]] = frozenset(
+    {"version", "description", "parameters", "rules", "format", "factors"}
 )
+RULE_FIELDS: Final[frozenset[str]] = frozenset(
+    {
+        "id",
+        "description",
+        "source",
+        "when",
+        "effects",
+        "gate",
+        "condition_text",
+        "factor",
+        "rationale",
+    }
+)
+FACTOR_FIELDS: Final[frozenset[str]] = frozenset({"label", "cap"})
 # Thresholds the engine itself applies (policy checks, cost credit), governed with the rules.
 DEFAULT_PARAMETERS: Final[dict[str, int]] = {
     "public_interest_test_gbp": 1_000_000,  # a services need at or over this must record the test
@@ -40,11 +58,18 @@ DEFAULT_PARAMETERS: Final[dict[str, int]] = {
     "cost_credit_max": 10,  # points the cheapest viable option earns from cost estimates
     "exit_readiness_poor_below": 40,  # exit readiness under this adds an exit-plan condition
 }
+# Parameters a format 2 ruleset adds (filled in with these defaults there, refused in format 1).
+FORMAT_2_PARAMETERS: Final[dict[str, int]] = {
+    "close_call_below": 5,  # a margin under this many points between the top two is a close call
+    "fragile_change_pct": 10,  # a number within this % of its answer is a small change
+}
 PARAMETER_LIMITS: Final[dict[str, tuple[int, int]]] = {
     "public_interest_test_gbp": (0, 1_000_000_000_000),
     "thin_market_below": (0, 10_000),
     "cost_credit_max": (0, 50),
     "exit_readiness_poor_below": (0, 100),
+    "close_call_below": (0, 100),
+    "fragile_change_pct": (0, 100),
 }
 
 
@@ -72,6 +97,47 @@ class RulesetError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Factor:
+    """A group of rules about one kind of fact; its total for one option is held within +-cap."""
+
+    name: str
+    label: str
+    cap: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The factor in the file format."""
+        return {"label": self.label, "cap": self.cap}
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A condition policy attaches to an option, with the rule and source that attached it."""
+
+    option: str
+    text: str
+    source: str
+    rule: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-able form."""
+        return {"option": self.option, "text": self.text, "source": self.source, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True)
+class RowText:
+    """What a trace row says about the rule (or engine step) it reports: built once per rule
+    at load time and shared by every trace entry of that rule."""
+
+    description: str
+    source: str
+    when: str
+    gate: tuple[str, ...] | None
+    condition_text: Mapping[str, str]
+    factor: str | None = None
+    rationale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One rule: when its condition holds it adds effects, gates options and attaches conditions."""
 
@@ -85,13 +151,19 @@ class Rule:
     when_text: str
     keys: tuple[str, ...]
     test: Predicate = field(compare=False, repr=False)
-    # Read-only views shared by every trace entry of this rule (built once at load time).
+    # Shared by every trace entry of this rule (built once at load time).
+    row: RowText = field(compare=False, repr=False)
     effects_view: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
-    texts_view: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    vector: tuple[int, ...] = field(default=(), compare=False, repr=False)  # weights, OPTIONS order
+    conditions: tuple[Condition, ...] = field(default=(), compare=False, repr=False)
+    factor: str | None = None  # format 2: the factor the rule's effects count under
+    rationale: str | None = None  # one line: why the rule weighs what it weighs
+    slot: int = field(default=-1, compare=False, repr=False)  # the factor's index, -1 for none
 
     def to_dict(self) -> dict[str, Any]:
-        """The rule in the file format (canonical: every field present)."""
-        return {
+        """The rule in the file format (canonical: every field present; factor and rationale
+        only when given, so a format 1 rule keeps its canonical form and hash)."""
+        data = {
             "id": self.id,
             "description": self.description,
             "source": self.source,
@@ -100,6 +172,11 @@ class Rule:
             "gate": list(self.gate),
             "condition_text": dict(self.condition_text),
         }
+        if self.factor is not None:
+            data["factor"] = self.factor
+        if self.rationale is not None:
+            data["rationale"] = self.rationale
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +189,10 @@ class Ruleset:
     parameters: tuple[tuple[str, int], ...]
     sha256: str
     thresholds: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    format: int = 1
+    factors: tuple[Factor, ...] = ()
+    # Key -> indices of the rules whose condition reads it (for incremental flip analysis).
+    readers: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def param(self, name: str) -> int:
         """One engine parameter's value."""
@@ -121,13 +202,20 @@ class Ruleset:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The canonical dict form: the hash is RFC 8785 JSON of exactly this."""
-        return {
+        """The canonical dict form: the hash is RFC 8785 JSON of exactly this.
+
+        A format 1 ruleset has exactly its original fields, so its hash never changes.
+        """
+        data: dict[str, Any] = {
             "version": self.version,
             "description": self.description,
             "parameters": dict(self.parameters),
             "rules": [rule.to_dict() for rule in self.rules],
         }
+        if self.format >= 2:
+            data["format"] = self.format
+            data["factors"] = {f.name: f.to_dict() for f in self.factors}
+        return data
 
     def canonical_json(self) -> bytes:
         """RFC 8785 canonical JSON of the ruleset, the bytes its sha256 is taken over."""
@@ -156,8 +244,10 @@ def _options_problems(value: Any, rule_id: str, name: str) -> list[RulesetProble
     return problems
 
 
-def _rule_problems(raw: Any, index: int, seen_ids: set[str]) -> list[RulesetProblem]:
-    """Every problem with one rule."""
+def _rule_problems(
+    raw: Any, index: int, seen_ids: set[str], fmt: int, factors: frozenset[str]
+) -> list[RulesetProblem]:
+    """Every problem with one rule (format 2 rules also need a declared factor and a rationale)."""
     if not isinstance(raw, Mapping):
         return [RulesetProblem(f"#{index + 1}", "rule", "a rule must be an object")]
     raw_id = raw.get("id")
@@ -209,17 +299,37 @@ def _rule_problems(raw: Any, index: int, seen_ids: set[str]) -> list[RulesetProb
                     add(f"condition_text.{option}", f"unknown option; use {', '.join(OPTIONS)}")
                 elif not (isinstance(text, str) and text.strip()):
                     add(f"condition_text.{option}", "must be a non-empty string")
+    if "rationale" in raw or fmt >= 2:
+        rationale = raw.get("rationale")
+        if not (isinstance(rationale, str) and rationale.strip()):
+            add("rationale", "missing: one line saying why the rule weighs what it weighs")
+        elif "\n" in rationale or "\r" in rationale or len(rationale) > RATIONALE_MAX:
+            add("rationale", f"must be one line of at most {RATIONALE_MAX} characters")
+    if fmt < 2:
+        if "factor" in raw:
+            add("factor", 'factors need "format": 2')
+    elif not isinstance(raw.get("factor"), str):
+        add("factor", f"missing: name one of the ruleset's factors ({', '.join(sorted(factors))})")
+    elif raw["factor"] not in factors:
+        add(
+            "factor",
+            f"unknown factor {raw['factor']!r}; declare it under factors "
+            f"({', '.join(sorted(factors))})",
+        )
     return problems
 
 
-def _parameter_problems(raw: Any) -> list[RulesetProblem]:
+def _parameter_problems(raw: Any, fmt: int) -> list[RulesetProblem]:
     """Problems with the optional parameters object."""
     if not isinstance(raw, Mapping):
         return [RulesetProblem(None, "parameters", "must be an object of name -> whole number")]
     problems = []
     for name, value in raw.items():
-        if name not in DEFAULT_PARAMETERS:
-            known = ", ".join(DEFAULT_PARAMETERS)
+        if fmt < 2 and name in FORMAT_2_PARAMETERS:
+            problems.append(RulesetProblem(None, f"parameters.{name}", 'needs "format": 2'))
+            continue
+        if name not in PARAMETER_LIMITS:
+            known = ", ".join(_parameter_defaults(fmt))
             problems.append(RulesetProblem(None, f"parameters.{name}", f"unknown; use {known}"))
             continue
         low, high = PARAMETER_LIMITS[name]
@@ -227,6 +337,55 @@ def _parameter_problems(raw: Any) -> list[RulesetProblem]:
             problems.append(
                 RulesetProblem(
                     None, f"parameters.{name}", f"must be a whole number from {low} to {high}"
+                )
+            )
+    return problems
+
+
+def _parameter_defaults(fmt: int) -> dict[str, int]:
+    """The engine parameters of a format, with their defaults."""
+    return {**DEFAULT_PARAMETERS, **FORMAT_2_PARAMETERS} if fmt >= 2 else dict(DEFAULT_PARAMETERS)
+
+
+def _format_of(data: Mapping[str, Any]) -> int:
+    """The ruleset's format (1 when absent or unusable: its own problem is reported apart)."""
+    fmt = data.get("format", 1)
+    return fmt if is_int(fmt) and fmt in FORMATS else 1
+
+
+def _factor_problems(data: Mapping[str, Any], fmt: int) -> list[RulesetProblem]:
+    """Problems with the format and the factors object."""
+    problems = []
+    if "format" in data and not (is_int(data["format"]) and data["format"] in FORMATS):
+        problems.append(
+            RulesetProblem(None, "format", f"must be one of {', '.join(map(str, FORMATS))}")
+        )
+    if fmt < 2:
+        if "factors" in data:
+            problems.append(RulesetProblem(None, "factors", 'factors need "format": 2'))
+        return problems
+    raw = data.get("factors")
+    if not isinstance(raw, Mapping) or not raw:
+        return [
+            *problems,
+            RulesetProblem(None, "factors", "missing: an object of factor -> {label, cap}"),
+        ]
+    for name, factor in raw.items():
+        where = f"factors.{name}"
+        if not (isinstance(name, str) and name.isidentifier()):
+            problems.append(RulesetProblem(None, where, "a factor name is a word, like money"))
+        if not isinstance(factor, Mapping):
+            problems.append(RulesetProblem(None, where, "must be an object with label and cap"))
+            continue
+        for extra in sorted(set(factor) - FACTOR_FIELDS, key=str):
+            problems.append(RulesetProblem(None, f"{where}.{extra}", "unknown; use label, cap"))
+        if not (isinstance(factor.get("label"), str) and factor["label"].strip()):
+            problems.append(RulesetProblem(None, f"{where}.label", "missing: a non-empty string"))
+        cap = factor.get("cap")
+        if not (isinstance(cap, int) and is_int(cap) and 1 <= cap <= WEIGHT_LIMIT):
+            problems.append(
+                RulesetProblem(
+                    None, f"{where}.cap", f"must be a whole number from 1 to {WEIGHT_LIMIT}"
                 )
             )
     return problems
@@ -246,38 +405,57 @@ def ruleset_problems(data: Any) -> list[RulesetProblem]:
         problems.append(RulesetProblem(None, "version", "missing: must be a non-empty string"))
     if "description" in data and not isinstance(data["description"], str):
         problems.append(RulesetProblem(None, "description", "must be a string"))
+    fmt = _format_of(data)
+    problems += _factor_problems(data, fmt)
     if "parameters" in data:
-        problems += _parameter_problems(data["parameters"])
+        problems += _parameter_problems(data["parameters"], fmt)
     rules = data.get("rules")
     if not isinstance(rules, list) or not rules:
         problems.append(RulesetProblem(None, "rules", "missing: must be a non-empty list of rules"))
         return problems
+    factors = data.get("factors")
+    names = frozenset(str(n) for n in factors) if isinstance(factors, Mapping) else frozenset()
     seen_ids: set[str] = set()
     for index, raw in enumerate(rules):
-        problems += _rule_problems(raw, index, seen_ids)
+        problems += _rule_problems(raw, index, seen_ids, fmt, names)
     return problems
 
 
-def _build_rule(raw: Mapping[str, Any]) -> Rule:
-    """A compiled rule from validated data."""
+def _build_rule(raw: Mapping[str, Any], slots: Mapping[str, int]) -> Rule:
+    """A compiled rule from validated data (slots: factor name -> index)."""
     when = copy.deepcopy(dict(raw["when"]))
     gate = set(raw.get("gate", ()))
     texts = raw.get("condition_text", {})
     effects = tuple((o, raw["effects"][o]) for o in OPTIONS if o in raw["effects"])
     condition_text = tuple((o, texts[o]) for o in OPTIONS if o in texts)
+    gated = tuple(o for o in OPTIONS if o in gate)
+    row = RowText(
+        raw["description"],
+        raw["source"],
+        describe_condition(when),
+        gated or None,
+        FrozenMap(dict(condition_text)),
+        raw.get("factor"),
+        raw.get("rationale"),
+    )
     return Rule(
         id=raw["id"],
         description=raw["description"],
         source=raw["source"],
         when=when,
         effects=effects,
-        gate=tuple(o for o in OPTIONS if o in gate),
+        gate=gated,
         condition_text=condition_text,
-        when_text=describe_condition(when),
+        when_text=row.when,
         keys=keys_read(when),
         test=compile_condition(when),
         effects_view=FrozenMap(dict(effects)),
-        texts_view=FrozenMap(dict(condition_text)),
+        vector=tuple(raw["effects"].get(o, 0) for o in OPTIONS),
+        conditions=tuple(Condition(o, t, raw["source"], raw["id"]) for o, t in condition_text),
+        factor=raw.get("factor"),
+        rationale=raw.get("rationale"),
+        slot=slots.get(raw.get("factor", ""), -1),
+        row=row,
     )
 
 
@@ -286,8 +464,15 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
     problems = ruleset_problems(data)
     if problems:
         raise RulesetError(problems)
-    rules = tuple(_build_rule(raw) for raw in data["rules"])
-    parameters = {**DEFAULT_PARAMETERS, **data.get("parameters", {})}
+    fmt = _format_of(data)
+    parameters = {**_parameter_defaults(fmt), **data.get("parameters", {})}
+    # Factors in the order rules first use them (rule order is hashed; key order is not).
+    declared = data.get("factors", {})
+    used = list(dict.fromkeys(raw["factor"] for raw in data["rules"] if "factor" in raw))
+    order = used + sorted(set(declared) - set(used))
+    factors = tuple(Factor(name, declared[name]["label"], declared[name]["cap"]) for name in order)
+    slots = {name: index for index, name in enumerate(order)}
+    rules = tuple(_build_rule(raw, slots) for raw in data["rules"])
     thresholds: dict[str, set[int]] = {}
     for rule in rules:
         for key, values in int_constants(rule.when).items():
@@ -300,6 +485,11 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
         sha256="",
         thresholds=tuple(
             (key, tuple(sorted(thresholds[key]))) for key in QUESTIONS if key in thresholds
+        ),
+        format=fmt,
+        factors=factors,
+        readers=FrozenMap(
+            {key: tuple(i for i, rule in enumerate(rules) if key in rule.keys) for key in QUESTIONS}
         ),
     )
     digest = hashlib.sha256(ruleset.canonical_json()).hexdigest()

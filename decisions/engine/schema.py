@@ -22,11 +22,14 @@ class Question:
     min: int | None = None
     max: int | None = None
     required: bool = True
+    # For a choice: True when its choices form a scale (low to high), so one step along it is
+    # a small change of judgement; False for categories (what kind of thing is needed).
+    scale: bool = True
 
 
-def _choice(key: str, *choices: str) -> Question:
-    """A required single-choice question; choices are listed in their natural order."""
-    return Question(key, "choice", choices)
+def _choice(key: str, *choices: str, required: bool = True, scale: bool = True) -> Question:
+    """A single-choice question; choices are listed in their natural order."""
+    return Question(key, "choice", choices, required=required, scale=scale)
 
 
 QUESTIONS: Final[dict[str, Question]] = {
@@ -39,6 +42,7 @@ QUESTIONS: Final[dict[str, Question]] = {
             "infrastructure",
             "end_user_computing",
             "data_analytics",
+            scale=False,
         ),
         _choice(
             "differentiation",
@@ -67,8 +71,31 @@ QUESTIONS: Final[dict[str, Question]] = {
         Question("whole_life_budget_gbp", "int", min=0, max=MONEY_MAX),
         Question("whole_life_years", "int", min=1, max=25),
         Question("option_cost_estimates", "cost_map", OPTIONS, 0, MONEY_MAX, required=False),
+        # Keys added with ruleset format 2. They are optional, so a case answered before they
+        # existed still assesses: a missing key is "not answered" and no rule credits it.
+        _choice("process_change", "will_adapt", "partly", "will_not", required=False),
+        Question("existing_service_team", "bool", required=False),
+        _choice(
+            "service_integration_capability",
+            "none",
+            "limited",
+            "adequate",
+            "strong",
+            required=False,
+        ),
+        Question("depends_on_platform_not_live", "bool", required=False),
+        _choice("delivery_approach", "incremental", "single_cutover", required=False, scale=False),
     )
 }
+
+# The keys added after the first questionnaire (optional; see above).
+LATER_KEYS: Final[tuple[str, ...]] = (
+    "process_change",
+    "existing_service_team",
+    "service_integration_capability",
+    "depends_on_platform_not_live",
+    "delivery_approach",
+)
 
 QUESTION_KEYS: Final[tuple[str, ...]] = tuple(QUESTIONS)
 REQUIRED_KEYS: Final[tuple[str, ...]] = tuple(k for k, q in QUESTIONS.items() if q.required)

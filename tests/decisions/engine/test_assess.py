@@ -62,7 +62,7 @@ def test_to_dict_has_the_api_shape_and_is_plain_json_without_floats() -> None:
     assert API_KEYS <= set(data)
     assert json.loads(json.dumps(data)) == data
     assert no_floats(data)
-    assert data["ruleset"] == {"version": "2026.1", "sha256": default_ruleset().sha256}
+    assert data["ruleset"] == {"version": "2026.2", "sha256": default_ruleset().sha256}
     assert len(data["ranking"]) == 5
     assert all(isinstance(s, int) for s in data["scores"].values())
     assert [p["check"] for p in data["policy_checks"]] == list(POLICY_CHECKS)
@@ -217,15 +217,29 @@ def test_every_flip_really_changes_the_winner() -> None:
 
 
 def test_flip_uses_the_thresholds_in_the_rules() -> None:
-    result = assess(
-        {**BASE, "in_house_capability": "strong", "team_capacity_fte": 10, "months_to_live": 6},
-        default_ruleset(),
-    )
+    ruleset = default_ruleset()
+    answers = {**BASE, "differentiation": "government_specific", "team_capacity_fte": 8}
+    result = assess({**answers, "months_to_live": 6}, ruleset)
     assert result.recommended == "build"
     assert any(
-        f.key == "months_to_live" and f.to_value == 5 and f.winner == "buy"
+        f.key == "months_to_live" and f.to_value == 5 and f.winner == "procure"
         for f in result.flip or ()
     )
+    bands = dict(ruleset.thresholds)["months_to_live"]
+    assert all(
+        any(abs(f.to_value - c) <= 1 for c in bands)
+        for f in result.flip or ()
+        if f.key == "months_to_live"
+    )
+
+
+def test_time_pressure_counts_against_build_only_without_a_team_running_the_service() -> None:
+    ruleset = default_ruleset()
+    answers = {**BASE, "differentiation": "government_specific", "team_capacity_fte": 8}
+    assert assess({**answers, "months_to_live": 4}, ruleset).recommended == "procure"
+    with_team = assess({**answers, "months_to_live": 4, "existing_service_team": True}, ruleset)
+    assert with_team.recommended == "build"
+    assert not any(f.key == "months_to_live" for f in with_team.flip or ())
 
 
 def test_every_weight_flip_is_exact() -> None:

@@ -20,7 +20,7 @@ from decisions.engine import (
     load_ruleset,
     load_ruleset_file,
 )
-from decisions.engine.ruleset import DEFAULT_RULESET_PATH
+from decisions.engine.ruleset import DEFAULT_PARAMETERS, DEFAULT_RULESET_PATH
 
 
 def default_data() -> dict[str, Any]:
@@ -147,7 +147,7 @@ def test_hash_changes_when_one_weight_changes() -> None:
 
 def test_defaults_filled_in_hash_the_same_as_written_out() -> None:
     written = minimal()
-    written["parameters"] = dict(default_ruleset().parameters)
+    written["parameters"] = dict(DEFAULT_PARAMETERS)
     assert load_ruleset(written).sha256 == load_ruleset(minimal()).sha256
     assert (
         load_ruleset(minimal(gate=["build", "buy"])).sha256
@@ -194,10 +194,21 @@ def test_describe_condition_reads_as_plain_english() -> None:
     )
 
 
-def test_default_ruleset_names_a_source_for_every_rule() -> None:
+def test_default_ruleset_names_a_source_factor_and_rationale_for_every_rule() -> None:
     ruleset = default_ruleset()
-    assert ruleset.version == "2026.1"
+    assert ruleset.version == "2026.2" and ruleset.format == 2
     assert all(rule.source.strip() and rule.description.strip() for rule in ruleset.rules)
+    assert all(rule.rationale and "\n" not in rule.rationale for rule in ruleset.rules)
+    assert [f.name for f in ruleset.factors] == [
+        "need",
+        "market",
+        "capability",
+        "reuse_policy",
+        "time",
+        "risk_lock_in",
+        "money",
+    ]
+    assert {rule.factor for rule in ruleset.rules} == {f.name for f in ruleset.factors}
 
 
 def test_default_ruleset_reads_every_questionnaire_key() -> None:

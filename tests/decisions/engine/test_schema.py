@@ -3,13 +3,37 @@
 from __future__ import annotations
 
 from decisions.engine import OPTIONS, QUESTION_KEYS, QUESTIONS, validate_answers
+from decisions.engine.schema import LATER_KEYS
 from tests.decisions.engine.strategies import BASE
 
 
-def test_there_are_the_22_stable_keys_and_five_options() -> None:
-    assert len(QUESTION_KEYS) == 22
+def test_there_are_the_22_first_stable_keys_five_later_ones_and_five_options() -> None:
+    assert len(QUESTION_KEYS) == 27
     assert OPTIONS == ("buy", "build", "partner", "procure", "innovate")
-    assert [k for k in QUESTION_KEYS if not QUESTIONS[k].required] == ["option_cost_estimates"]
+    assert [k for k in QUESTION_KEYS if not QUESTIONS[k].required] == [
+        "option_cost_estimates",
+        *LATER_KEYS,
+    ]
+    assert LATER_KEYS == (
+        "process_change",
+        "existing_service_team",
+        "service_integration_capability",
+        "depends_on_platform_not_live",
+        "delivery_approach",
+    )
+
+
+def test_a_case_answered_before_the_later_keys_existed_is_complete() -> None:
+    assert validate_answers(BASE, partial=False) == []
+    assert all(key not in BASE for key in LATER_KEYS)
+
+
+def test_later_keys_are_validated_like_any_other() -> None:
+    errors = validate_answers(
+        {**BASE, "process_change": "maybe", "existing_service_team": "yes"}, partial=False
+    )
+    assert [e.key for e in errors] == ["process_change", "existing_service_team"]
+    assert "will_adapt, partly, will_not" in errors[0].message
 
 
 def test_complete_answers_are_valid() -> None:
