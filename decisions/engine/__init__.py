@@ -15,6 +15,7 @@ from decisions.engine.assess import (
     winner,
 )
 from decisions.engine.conditions import condition_problems, describe_condition
+from decisions.engine.explain import CloseCall, FactorScore, Reason, Robustness, Tension, Why
 from decisions.engine.golden import (
     GoldenCase,
     GoldenCaseError,
@@ -24,10 +25,16 @@ from decisions.engine.golden import (
     run_golden_cases,
 )
 from decisions.engine.impact import Change, ImpactReport, impact_preview
-from decisions.engine.policy import POLICY_CHECKS, ExitReadiness, PolicyCheck
+from decisions.engine.policy import (
+    POLICY_CHECKS,
+    ExitReadiness,
+    PolicyCheck,
+    public_interest_parts,
+)
 from decisions.engine.ruleset import (
     DEFAULT_RULESET_PATH,
     GOLDEN_CASES_PATH,
+    Factor,
     Rule,
     Ruleset,
     RulesetError,
@@ -38,6 +45,7 @@ from decisions.engine.ruleset import (
     ruleset_problems,
 )
 from decisions.engine.schema import (
+    LATER_KEYS,
     OPTIONS,
     QUESTION_KEYS,
     QUESTIONS,
@@ -49,6 +57,7 @@ from decisions.engine.schema import (
 __all__ = [
     "DEFAULT_RULESET_PATH",
     "GOLDEN_CASES_PATH",
+    "LATER_KEYS",
     "OPTIONS",
     "POLICY_CHECKS",
     "QUESTIONS",
@@ -57,8 +66,11 @@ __all__ = [
     "Answers",
     "Assessment",
     "Change",
+    "CloseCall",
     "Condition",
     "ExitReadiness",
+    "Factor",
+    "FactorScore",
     "Flip",
     "GoldenCase",
     "GoldenCaseError",
@@ -68,12 +80,16 @@ __all__ = [
     "InvalidAnswers",
     "PolicyCheck",
     "Question",
+    "Reason",
+    "Robustness",
     "Rule",
     "Ruleset",
     "RulesetError",
     "RulesetProblem",
+    "Tension",
     "TraceEntry",
     "WeightFlip",
+    "Why",
     "assess",
     "condition_problems",
     "default_ruleset",
@@ -82,6 +98,7 @@ __all__ = [
     "load_golden_cases",
     "load_ruleset",
     "load_ruleset_file",
+    "public_interest_parts",
     "rank",
     "ruleset_problems",
     "run_golden_cases",

@@ -183,9 +183,10 @@ def why(
 ) -> Why | None:
     """The reasons for the recommended option and against each other viable option.
 
-    For: fired rules that favour the recommended option over the runner-up, strongest first,
-    one per factor (each fact counts once), at most three. Against an option: the fired rule
-    that most favours the recommended option over it. Ties go to the earlier rule.
+    For: fired rules that add to the recommended option and favour it over the runner-up,
+    strongest lead first, one per factor (each fact counts once), at most three. Against an
+    option: the fired rule that most favours the recommended option over it. Ties go to the
+    larger effect, then the earlier rule.
     """
     if recommended is None:
         return None
@@ -201,7 +202,7 @@ def why(
         vector = rule.vector
         mine = vector[me]
         lead = mine - vector[runner] if them else mine
-        if lead > 0:
+        if mine > 0 and lead > 0:
             best = strongest.get(rule.factor)
             if best is None or lead > best[0] or (lead == best[0] and mine > best[1]):
                 strongest[rule.factor] = (lead, mine, index)

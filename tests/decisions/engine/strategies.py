@@ -49,8 +49,8 @@ def _value(key: str) -> st.SearchStrategy[Any]:
 
 
 def answers() -> st.SearchStrategy[dict[str, Any]]:
-    """Complete answers anywhere in the answer space, cost estimates sometimes given."""
+    """Complete answers anywhere in the answer space; cost estimates and the later, optional
+    keys sometimes given."""
     required = {k: _value(k) for k, q in QUESTIONS.items() if q.required}
-    return st.fixed_dictionaries(
-        required, optional={"option_cost_estimates": _value("option_cost_estimates")}
-    )
+    optional = {k: _value(k) for k, q in QUESTIONS.items() if not q.required}
+    return st.fixed_dictionaries(required, optional=optional)

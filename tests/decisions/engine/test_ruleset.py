@@ -227,3 +227,113 @@ def test_default_ruleset_has_the_gates_of_the_brief() -> None:
 
 def test_problem_reads_as_one_line() -> None:
     assert str(RulesetProblem("R3", "effects.buy", "bad")) == "rule R3, effects.buy: bad"
+
+
+def format_2(**rule: Any) -> dict[str, Any]:
+    """A minimal format 2 ruleset: one factor, one rule."""
+    base = {
+        "id": "R1",
+        "description": "d",
+        "source": "s",
+        "factor": "need",
+        "rationale": "Why it weighs this.",
+        "when": {"always": True},
+        "effects": {"buy": 5},
+    }
+    return {
+        "version": "t",
+        "format": 2,
+        "factors": {"need": {"label": "The need", "cap": 40}},
+        "rules": [{**base, **rule}],
+    }
+
+
+def test_a_format_2_ruleset_loads_with_factors_rationales_and_the_new_parameters() -> None:
+    ruleset = load_ruleset(format_2())
+    assert ruleset.format == 2
+    assert [(f.name, f.label, f.cap) for f in ruleset.factors] == [("need", "The need", 40)]
+    assert ruleset.rules[0].factor == "need"
+    assert ruleset.rules[0].rationale == "Why it weighs this."
+    assert ruleset.param("close_call_below") == 5
+    assert ruleset.param("fragile_change_pct") == 10
+    data = ruleset.to_dict()
+    assert data["format"] == 2 and data["factors"] == {"need": {"label": "The need", "cap": 40}}
+    assert data["rules"][0]["factor"] == "need"
+    assert load_ruleset(data).sha256 == ruleset.sha256
+
+
+def test_format_2_problems_are_named_by_rule_id_and_field() -> None:
+    data = format_2()
+    data["factors"]["money"] = {"label": "", "cap": 0, "colour": "red"}
+    data["parameters"] = {"close_call_below": 500}
+    data["rules"] += [
+        {
+            "id": "R2",
+            "description": "d",
+            "source": "s",
+            "when": {"always": True},
+            "effects": {},
+        },
+        {
+            "id": "R3",
+            "description": "d",
+            "source": "s",
+            "factor": "luck",
+            "rationale": "two\nlines",
+            "when": {"always": True},
+            "effects": {},
+        },
+    ]
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(data)
+    found = {(p.rule_id, p.field) for p in caught.value.problems}
+    assert found == {
+        (None, "factors.money.colour"),
+        (None, "factors.money.label"),
+        (None, "factors.money.cap"),
+        (None, "parameters.close_call_below"),
+        ("R2", "factor"),
+        ("R2", "rationale"),
+        ("R3", "factor"),
+        ("R3", "rationale"),
+    }
+    text = str(caught.value)
+    assert "rule R3, factor: unknown factor 'luck'" in text
+    assert "rule R2, rationale: missing" in text
+
+
+def test_format_1_refuses_the_format_2_fields_and_parameters() -> None:
+    data = minimal(factor="need", rationale="One line.")
+    data["factors"] = {"need": {"label": "The need", "cap": 40}}
+    data["parameters"] = {"close_call_below": 5}
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(data)
+    assert {(p.rule_id, p.field) for p in caught.value.problems} == {
+        (None, "factors"),
+        (None, "parameters.close_call_below"),
+        ("R1", "factor"),
+    }
+    with pytest.raises(RulesetError) as unknown:
+        load_ruleset({**format_2(), "format": 3})
+    assert "format" in {p.field for p in unknown.value.problems}
+
+
+def test_a_format_1_rule_may_carry_a_rationale_without_changing_anything_else() -> None:
+    plain = load_ruleset(minimal())
+    explained = load_ruleset(minimal(rationale="One line."))
+    assert explained.rules[0].rationale == "One line."
+    assert "rationale" not in plain.to_dict()["rules"][0]
+    assert explained.sha256 != plain.sha256  # the rationale is part of the rule
+    assert "format" not in explained.to_dict()
+
+
+def test_factor_order_follows_the_rules_so_the_hash_fixes_it() -> None:
+    data = format_2()
+    data["factors"] = {
+        "money": {"label": "Money", "cap": 10},
+        "need": {"label": "The need", "cap": 40},
+    }
+    swapped = {**data, "factors": dict(reversed(list(data["factors"].items())))}
+    assert [f.name for f in load_ruleset(data).factors] == ["need", "money"]
+    assert load_ruleset(swapped).factors == load_ruleset(data).factors
+    assert load_ruleset(swapped).sha256 == load_ruleset(data).sha256
