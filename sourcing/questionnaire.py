@@ -27,6 +27,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             "service_type",
             "differentiation",
+            "process_change",
             "policy_volatility",
             "criticality",
             "data_classification",
@@ -52,7 +53,9 @@ SECTIONS: tuple[Section, ...] = (
         (
             "incumbent_lock_in",
             "in_house_capability",
+            "existing_service_team",
             "team_capacity_fte",
+            "service_integration_capability",
             "retain_ip_importance",
             "reuse_potential",
             "integration_complexity",
@@ -61,7 +64,13 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "money",
         "Money and risk",
-        ("whole_life_budget_gbp", "whole_life_years", "option_cost_estimates"),
+        (
+            "whole_life_budget_gbp",
+            "whole_life_years",
+            "depends_on_platform_not_live",
+            "delivery_approach",
+            "option_cost_estimates",
+        ),
     ),
 )
 
@@ -150,6 +159,28 @@ LABELS: dict[str, tuple[str, str]] = {
         "How many years does the budget cover?",
         "The period the whole-life budget is for.",
     ),
+    "process_change": (
+        "Will the organisation change its processes to fit a product? (optional)",
+        "Common business functions such as finance, HR and payroll work best when processes "
+        "adapt to the product; customising a product to fit old processes is where they fail.",
+    ),
+    "existing_service_team": (
+        "Does an in-house team already run the service being changed? (optional)",
+        "A team that already runs the service can extend it quickly, even when time is short.",
+    ),
+    "service_integration_capability": (
+        "Can the department act as service integrator across several suppliers? (optional)",
+        "Splitting work into lots with several suppliers needs someone in the department to "
+        "join them up: architecture, service management and commercial skills.",
+    ),
+    "depends_on_platform_not_live": (
+        "Does the need depend on another programme's platform that is not yet live? (optional)",
+        "A dependency that is not live yet can slip; fixed contracts pay for every slip.",
+    ),
+    "delivery_approach": (
+        "How will the new service replace the old one? (optional)",
+        "Running old and new side by side lets you go back; a single cut-over does not.",
+    ),
     "option_cost_estimates": (
         "Should-cost estimates per option (optional)",
         "Whole-life estimates in pounds. The cheapest viable option gets credit, but cost alone "
@@ -193,6 +224,11 @@ CHOICE_LABELS: dict[str, str] = {
     "strong": "Strong",
     "department": "Within the department",
     "cross_government": "Across government",
+    "will_adapt": "Yes, processes will change to fit the product",
+    "partly": "Partly",
+    "will_not": "No, the product must fit current processes",
+    "incremental": "Step by step, with old and new running side by side",
+    "single_cutover": "A single cut-over on one date",
 }
 
 # The five sourcing options (Sourcing Playbook) as people read them.

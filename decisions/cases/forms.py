@@ -34,6 +34,11 @@ SUBJECTS: dict[str, str] = {
     "retain_ip_importance": "how much government must own the code, data and know-how",
     "reuse_potential": "whether others could reuse what is built",
     "integration_complexity": "how much it depends on other systems",
+    "process_change": "whether the organisation will change its processes",
+    "existing_service_team": "yes if an in-house team already runs the service",
+    "service_integration_capability": "whether the department can act as service integrator",
+    "depends_on_platform_not_live": "yes if it depends on a platform that is not yet live",
+    "delivery_approach": "how the new service will replace the old one",
 }
 
 # Whole-number questions: (message when it is not a whole number, message when out of range).

@@ -51,6 +51,10 @@ QUESTIONS: Final[dict[str, Question]] = {
             "government_specific",
             "unique_to_policy",
         ),
+        # Keys added with ruleset format 2 (LATER_KEYS) are optional, so a case answered before
+        # they existed still assesses: a missing key is "not answered" and no rule credits it.
+        # They sit where the questionnaire asks them (the form follows this order).
+        _choice("process_change", "will_adapt", "partly", "will_not", required=False),
         _choice("policy_volatility", "stable", "occasional", "frequent"),
         _choice("criticality", "low", "medium", "high", "critical"),
         _choice("data_classification", "official", "official_sensitive", "secret"),
@@ -64,17 +68,8 @@ QUESTIONS: Final[dict[str, Question]] = {
         _choice("solution_uncertainty", "known", "some_unknowns", "novel"),
         _choice("incumbent_lock_in", "none", "moderate", "severe"),
         _choice("in_house_capability", "none", "limited", "adequate", "strong"),
-        Question("team_capacity_fte", "int", min=0, max=1_000),
-        _choice("retain_ip_importance", "low", "medium", "high"),
-        _choice("reuse_potential", "none", "department", "cross_government"),
-        _choice("integration_complexity", "low", "medium", "high"),
-        Question("whole_life_budget_gbp", "int", min=0, max=MONEY_MAX),
-        Question("whole_life_years", "int", min=1, max=25),
-        Question("option_cost_estimates", "cost_map", OPTIONS, 0, MONEY_MAX, required=False),
-        # Keys added with ruleset format 2. They are optional, so a case answered before they
-        # existed still assesses: a missing key is "not answered" and no rule credits it.
-        _choice("process_change", "will_adapt", "partly", "will_not", required=False),
         Question("existing_service_team", "bool", required=False),
+        Question("team_capacity_fte", "int", min=0, max=1_000),
         _choice(
             "service_integration_capability",
             "none",
@@ -83,12 +78,18 @@ QUESTIONS: Final[dict[str, Question]] = {
             "strong",
             required=False,
         ),
+        _choice("retain_ip_importance", "low", "medium", "high"),
+        _choice("reuse_potential", "none", "department", "cross_government"),
+        _choice("integration_complexity", "low", "medium", "high"),
+        Question("whole_life_budget_gbp", "int", min=0, max=MONEY_MAX),
+        Question("whole_life_years", "int", min=1, max=25),
         Question("depends_on_platform_not_live", "bool", required=False),
         _choice("delivery_approach", "incremental", "single_cutover", required=False, scale=False),
+        Question("option_cost_estimates", "cost_map", OPTIONS, 0, MONEY_MAX, required=False),
     )
 }
 
-# The keys added after the first questionnaire (optional; see above).
+# The keys added after the first questionnaire (optional; see above), in questionnaire order.
 LATER_KEYS: Final[tuple[str, ...]] = (
     "process_change",
     "existing_service_team",

@@ -45,7 +45,8 @@ def rulesets(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/rulesets/{version}", url_name="ruleset")
 def ruleset(request: HttpRequest, version: str) -> dict[str, Any]:
-    """One published version: the rules and engine parameters as data, with the sha256."""
+    """One published version: the rules and engine parameters as data, with the sha256
+    (and, for a format 2 ruleset, its format and factors, so the hash can be recomputed)."""
     found = selectors.ruleset_by_version(version)
     if found is None or found.published_at is None:
         raise Http404
@@ -55,4 +56,5 @@ def ruleset(request: HttpRequest, version: str) -> dict[str, Any]:
         "description": content.get("description", ""),
         "parameters": content.get("parameters", {}),
         "rules": content.get("rules", []),
+        **{name: content[name] for name in ("format", "factors") if name in content},
     }

@@ -46,6 +46,9 @@ class RuleForm(forms.Form):
     id = forms.CharField(max_length=40, required=False)
     description = forms.CharField(max_length=1000, required=False)
     source = forms.CharField(max_length=300, required=False)
+    # Format 2 rulesets: the factor the rule counts under and its one-line rationale.
+    factor = forms.CharField(max_length=40, required=False)
+    rationale = forms.CharField(max_length=1000, required=False)
     when = forms.CharField(required=False, max_length=20_000)
     gate = forms.MultipleChoiceField(
         choices=[(o, OPTION_LABELS[o]) for o in OPTIONS],
@@ -68,6 +71,8 @@ class RuleForm(forms.Form):
             "id": rule["id"],
             "description": rule["description"],
             "source": rule["source"],
+            "factor": rule.get("factor", ""),
+            "rationale": rule.get("rationale", ""),
             "when": json.dumps(rule["when"], indent=2),
             "gate": list(rule.get("gate", [])),
         }
@@ -103,6 +108,9 @@ class RuleForm(forms.Form):
             "gate": [o for o in OPTIONS if o in data["gate"]],
             "condition_text": texts,
         }
+        for name in ("factor", "rationale"):
+            if data[name].strip():
+                rule[name] = data[name].strip()
         if when is not None:
             rule["when"] = when
         return rule

@@ -41,9 +41,9 @@ def test_erin_edits_a_rule_previews_the_impact_and_publishes(
     page.get_by_role("button", name="Start the draft").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the version as a year")
     assert_accessible(page)
-    page.get_by_label("New version").fill("2026.2")
+    page.get_by_label("New version").fill("2026.3")
     page.get_by_role("button", name="Start the draft").click()
-    expect(page.locator("h1")).to_have_text("Draft 2026.2")
+    expect(page.locator("h1")).to_have_text("Draft 2026.3")
     assert_accessible(page)
 
     page.get_by_role("link", name="Change rule R03").click()
@@ -56,32 +56,32 @@ def test_erin_edits_a_rule_previews_the_impact_and_publishes(
     assert_accessible(page)
     page.locator("#id_effect_buy").fill("12")
     page.get_by_role("button", name="Save the rule").click()
-    expect(page.locator("h1")).to_have_text("Draft 2026.2")
-    expect(page.locator("#golden ~ p").first).to_contain_text("All 47 pass")
+    expect(page.locator("h1")).to_have_text("Draft 2026.3")
+    expect(page.locator("#golden ~ p").first).to_contain_text("All 61 pass")
 
-    page.get_by_role("link", name="See what changed from 2026.1").click()
-    expect(page.locator("h1")).to_have_text("What changed from 2026.1")
+    page.get_by_role("link", name="See what changed from 2026.2").click()
+    expect(page.locator("h1")).to_have_text("What changed from 2026.2")
     expect(page.locator("#change-R03")).to_contain_text("Buy +12")
     assert_accessible(page)
-    page.get_by_role("link", name="Back to draft 2026.2").click()
+    page.get_by_role("link", name="Back to draft 2026.3").click()
 
     page.get_by_role("button", name="Preview the impact on past cases").click()
     expect(page.locator("h1")).to_have_text("Impact on past cases")
     expect(page.locator(".govuk-panel__title")).to_contain_text("recommendations would change")
     assert_accessible(page)
 
-    page.get_by_role("link", name="Go on to publish draft 2026.2").click()
-    expect(page.locator("h1")).to_have_text("Publish draft 2026.2")
+    page.get_by_role("link", name="Go on to publish draft 2026.3").click()
+    expect(page.locator("h1")).to_have_text("Publish draft 2026.3")
     assert_accessible(page)
-    page.get_by_role("button", name="Publish 2026.2").click()
+    page.get_by_role("button", name="Publish 2026.3").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a summary")
     assert_accessible(page)
     page.get_by_label("Change summary").fill("Buy scores 12 for a product that fits 80%.")
-    page.get_by_role("button", name="Publish 2026.2").click()
-    expect(page.locator("h1")).to_have_text("Version 2026.2")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("2026.2 is published")
+    page.get_by_role("button", name="Publish 2026.3").click()
+    expect(page.locator("h1")).to_have_text("Version 2026.3")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("2026.3 is published")
     assert_accessible(page)
-    assert Ruleset.objects.current().version == "2026.2"  # type: ignore[union-attr]
+    assert Ruleset.objects.current().version == "2026.3"  # type: ignore[union-attr]
 
 
 def test_axe_finds_nothing_on_the_other_ruleset_pages(
@@ -104,7 +104,7 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
     assert_accessible(page)
 
     page.goto(f"{base}/rulesets/new/")
-    page.get_by_label("New version").fill("2026.2")
+    page.get_by_label("New version").fill("2026.3")
     page.get_by_role("button", name="Start the draft").click()
     page.get_by_role("link", name="Upload a whole ruleset file").click()
     page.get_by_label("Ruleset file (JSON, up to 1 MB)").set_input_files(
@@ -113,8 +113,8 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
     page.get_by_role("button", name="Check and save").click()
     expect(page.locator("#problems")).to_contain_text("must be a non-empty list of rules")
     assert_accessible(page)
-    page.goto(f"{base}/rulesets/2026.2/rules/R01/remove/")
-    expect(page.locator("h1")).to_have_text("Remove rule R01?")
+    page.goto(f"{base}/rulesets/2026.3/rules/R02/remove/")
+    expect(page.locator("h1")).to_have_text("Remove rule R02?")
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
 
@@ -126,6 +126,6 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
     page.get_by_role("button", name="Replay all approved decisions").click()
     expect(page.locator(".govuk-panel__title")).to_contain_text("would now come out differently")
     assert_accessible(page)
-    page.goto(f"{base}/rulesets/2026.1/")
-    expect(page.locator("h1")).to_have_text("Version 2026.1")
+    page.goto(f"{base}/rulesets/2026.2/")
+    expect(page.locator("h1")).to_have_text("Version 2026.2")
     assert_accessible(page)

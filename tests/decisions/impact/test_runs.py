@@ -84,7 +84,7 @@ def test_a_draft_changing_one_weight_shows_exactly_the_affected_cases(
     case_update(case=twice, by=users["commercial"], answers=GOLDEN[0]["answers"])
     assessment_run(case=twice, by=users["commercial"])
     cases[twice.pk] = (twice, GOLDEN[0]["answers"])
-    draft = _draft_with(users["steward"], "2026.2", "R05", build=-100)
+    draft = _draft_with(users["steward"], "2026.3", "R05", build=-100)
     old, new = engine.load_ruleset(published.content), engine.load_ruleset(draft.content)
     expected = {
         case.reference: (engine.assess(a, old).recommended, engine.assess(a, new).recommended)
@@ -119,7 +119,7 @@ def test_a_draft_changing_one_weight_shows_exactly_the_affected_cases(
 def test_a_running_preview_shows_its_progress_and_polls(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
-    draft = ruleset_draft_create(by=users["steward"], version="2026.2")
+    draft = ruleset_draft_create(by=users["steward"], version="2026.3")
     run = ruleset_impact_start(draft=draft, by=users["steward"])  # not committed: still pending
     RulesetRun.objects.filter(pk=run.pk).update(total=200, done=50, status="running")
     client = client_as(users["steward"])
@@ -148,7 +148,7 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     assert decisions_flagged_by_replay() == set()
     # A policy change that turns this need away from buy; the agreed answers it breaks are
     # withdrawn (as a steward would, with the policy), so that it can be published.
-    draft = _draft_with(users["steward"], "2026.2", "R01", buy=-500)
+    draft = _draft_with(users["steward"], "2026.3", "R02", buy=-500)
     failures = [r.case_id for r in ruleset_golden_run(draft).failures]
     assert "G01" in failures
     GoldenCase.objects.filter(code__in=failures).delete()
@@ -159,7 +159,7 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     flagged = decisions_flagged_by_replay()
     assert flagged == {record.pk}
     assert run.result["items"][0]["was"] == "buy" and run.result["items"][0]["now"] != "buy"
-    assert run.result["ruleset"]["version"] == "2026.2"
+    assert run.result["ruleset"]["version"] == "2026.3"
     csv = client_as(users["reviewer"]).get(reverse("ruleset_replay_csv", args=[run.pk]))
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()

@@ -67,24 +67,24 @@ def _draft_with(steward: User, version: str, rule_id: str, **effects: int) -> Ru
 
 
 def test_a_draft_needs_a_new_well_formed_version(users: dict[str, User], published) -> None:  # type: ignore[no-untyped-def]
-    for bad in ("", "2026", "v2026.2", "2026.2.1", "2026.1"):
+    for bad in ("", "2026", "v2026.3", "2026.3.1", "2026.2"):
         with pytest.raises(ValidationFailed) as caught:
             ruleset_draft_create(by=users["steward"], version=bad)
         assert "version" in caught.value.errors
-    draft = ruleset_draft_create(by=users["steward"], version="2026.2")
+    draft = ruleset_draft_create(by=users["steward"], version="2026.3")
     assert draft.published_at is None and draft.based_on == published
     assert draft.content["rules"] == published.content["rules"]
-    assert draft.content["version"] == "2026.2"
+    assert draft.content["version"] == "2026.3"
     for role in ("reviewer", "auditor", "admin", "commercial"):
         with pytest.raises(TransitionRefused):
-            ruleset_draft_create(by=users[role], version="2026.3")
+            ruleset_draft_create(by=users[role], version="2026.4")
 
 
 def test_a_broken_draft_lists_every_error_and_saves_nothing(
     users: dict[str, User], published: Ruleset
 ) -> None:
     steward = users["steward"]
-    draft = ruleset_draft_create(by=steward, version="2026.2")
+    draft = ruleset_draft_create(by=steward, version="2026.3")
     before = (draft.sha256, draft.content)
     content = copy.deepcopy(draft.content)
     rules = content["rules"]
@@ -116,7 +116,7 @@ def test_a_broken_draft_lists_every_error_and_saves_nothing(
 def test_the_upload_page_lists_every_problem_with_rule_and_field(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
-    draft = ruleset_draft_create(by=users["steward"], version="2026.2")
+    draft = ruleset_draft_create(by=users["steward"], version="2026.3")
     content = copy.deepcopy(draft.content)
     content["rules"][0]["effects"]["buy"] = "forty"
     content["rules"][1]["id"] = content["rules"][0]["id"]
@@ -128,11 +128,11 @@ def test_the_upload_page_lists_every_problem_with_rule_and_field(
     assert response.status_code == 200
     page = response.content.decode()
     assert "The file has 3 problems: nothing was saved" in page
-    assert "rule R01, effects.buy: weight must be a whole number, not &#x27;forty&#x27;" in page
-    assert "rule R01, id: duplicate id &#x27;R01&#x27;" in page
-    assert "rule R03, when.lt: lt compares numbers but differentiation is a choice" in page
+    assert "rule R02, effects.buy: weight must be a whole number, not &#x27;forty&#x27;" in page
+    assert "rule R02, id: duplicate id &#x27;R02&#x27;" in page
+    assert "rule R07, when.lt: lt compares numbers but differentiation is a choice" in page
     draft.refresh_from_db()
-    assert draft.content["rules"][0]["effects"]["buy"] == 40
+    assert draft.content["rules"][0]["effects"]["buy"] == 25
     bad_json = SimpleUploadedFile("r.json", b"{not json", "application/json")
     response = client_as(users["steward"]).post(
         reverse("ruleset_upload", args=[draft.version]), {"file": bad_json}
@@ -143,7 +143,7 @@ def test_the_upload_page_lists_every_problem_with_rule_and_field(
 def test_the_rule_form_changes_one_rule_and_names_bad_weights(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
-    draft = ruleset_draft_create(by=users["steward"], version="2026.2")
+    draft = ruleset_draft_create(by=users["steward"], version="2026.3")
     client = client_as(users["steward"])
     url = reverse("ruleset_rule_edit", args=[draft.version, "R02"])
     form = client.get(url)
@@ -152,6 +152,8 @@ def test_the_rule_form_changes_one_rule_and_names_bad_weights(
         "id": "R02",
         "description": "A commodity need is bought, not built.",
         "source": "TCoP 11 Define your purchasing strategy",
+        "factor": "need",
+        "rationale": _rule(draft, "R02")["rationale"],
         "when": '{"eq": ["differentiation", "commodity"]}',
         "effect_buy": "1.5",
         "effect_build": "-10",
@@ -161,6 +163,11 @@ def test_the_rule_form_changes_one_rule_and_names_bad_weights(
     assert "Rule R02, effects.buy: weight must be a whole number" in response.content.decode()
     response = client.post(url, {**data, "when": "{oops"})
     assert "when: the condition is not valid JSON" in response.content.decode()
+    # A format 2 rule needs its factor and rationale, each named by rule and field.
+    response = client.post(url, {**data, "effect_buy": "12", "factor": "", "rationale": ""})
+    assert response.status_code == 200
+    assert "Rule R02, factor: missing" in response.content.decode()
+    assert "Rule R02, rationale: missing" in response.content.decode()
     response = client.post(url, {**data, "effect_buy": "12"})
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -191,7 +198,7 @@ def test_the_rule_form_changes_one_rule_and_names_bad_weights(
 def test_drafts_are_for_stewards_and_published_tables_for_the_coe(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
-    draft = ruleset_draft_create(by=users["steward"], version="2026.2")
+    draft = ruleset_draft_create(by=users["steward"], version="2026.3")
     for role in ("reviewer", "auditor"):
         client = client_as(users[role])
         assert client.get(reverse("ruleset_detail", args=[draft.version])).status_code == 404
@@ -200,7 +207,7 @@ def test_drafts_are_for_stewards_and_published_tables_for_the_coe(
         assert table.status_code == 200
         text = table.content.decode()
         assert "differentiation is commodity" in text and "TCoP 11" in text
-        assert "Draft 2026.2" not in client.get(reverse("ruleset_list")).content.decode()
+        assert "Draft 2026.3" not in client.get(reverse("ruleset_list")).content.decode()
     steward = client_as(users["steward"])
     page = steward.get(reverse("ruleset_detail", args=[draft.version])).content.decode()
     assert f"All {len(GOLDEN)} pass" in page
@@ -247,13 +254,13 @@ def test_publishing_with_a_failing_golden_case_is_refused(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
     steward = users["steward"]
-    draft = _draft_with(steward, "2026.2", "R01", buy=-500)
+    draft = _draft_with(steward, "2026.3", "R02", buy=-500)
     with pytest.raises(TransitionRefused, match="golden case"):
         ruleset_publish(draft=draft, by=steward, change_summary="Buy less")
     draft.refresh_from_db()
     assert draft.published_at is None and Ruleset.objects.current() == published
     # A golden case the steward adds counts too: the unchanged draft now fails it.
-    ruleset_rule_save(draft=draft, by=steward, rule=_rule(published, "R01"), replaces="R01")
+    ruleset_rule_save(draft=draft, by=steward, rule=_rule(published, "R02"), replaces="R02")
     case = case_create(by=users["commercial"], title="Hosting", answers=GOLDEN[0]["answers"])
     response = client_as(steward).post(
         reverse("golden_new"),
@@ -271,14 +278,14 @@ def test_publishing_with_a_failing_golden_case_is_refused(
     )
     assert page.status_code == 200
     assert "1 golden case(s) do not pass (G99); nothing was published." in page.content.decode()
-    assert not AuditEvent.objects.filter(action="ruleset.published", object_id="2026.2").exists()
+    assert not AuditEvent.objects.filter(action="ruleset.published", object_id="2026.3").exists()
 
 
 def test_publishing_makes_the_draft_current_and_it_never_changes_again(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
     steward = users["steward"]
-    draft = _draft_with(steward, "2026.2", "R02", buy=12)
+    draft = _draft_with(steward, "2026.3", "R02", buy=12)
     response = client_as(steward).post(
         reverse("ruleset_publish", args=[draft.version]), {"change_summary": "PPN 01/26"}
     )
@@ -287,8 +294,8 @@ def test_publishing_makes_the_draft_current_and_it_never_changes_again(
     assert Ruleset.objects.current() == draft
     assert draft.published_by == steward and draft.golden_result["passed"] is True
     assert draft.sha256 == engine.load_ruleset(draft.content).sha256
-    event = AuditEvent.objects.get(action="ruleset.published", object_id="2026.2")
-    assert event.payload["sha256"] == draft.sha256 and event.payload["based_on"] == "2026.1"
+    event = AuditEvent.objects.get(action="ruleset.published", object_id="2026.3")
+    assert event.payload["sha256"] == draft.sha256 and event.payload["based_on"] == "2026.2"
     rule = _rule(draft, "R02")
     for attempt in (
         lambda: ruleset_rule_save(draft=draft, by=steward, rule=rule, replaces="R02"),
@@ -299,7 +306,7 @@ def test_publishing_makes_the_draft_current_and_it_never_changes_again(
     ):
         with pytest.raises(TransitionRefused):
             attempt()
-    edit = client_as(steward).get(reverse("ruleset_rule_edit", args=["2026.2", "R02"]))
+    edit = client_as(steward).get(reverse("ruleset_rule_edit", args=["2026.3", "R02"]))
     assert edit.status_code == 404
 
 
@@ -307,18 +314,18 @@ def test_of_two_stewards_publishing_at_once_one_wins(
     users: dict[str, User], make_user: Callable[..., User], published: Ruleset
 ) -> None:
     erin, frank = users["steward"], make_user("frank", "steward")
-    draft = _draft_with(erin, "2026.2", "R02", buy=12)
+    draft = _draft_with(erin, "2026.3", "R02", buy=12)
     stale = Ruleset.objects.get(pk=draft.pk)  # frank's copy, loaded before erin publishes
-    other = ruleset_draft_create(by=frank, version="2026.3")  # also from 2026.1
+    other = ruleset_draft_create(by=frank, version="2026.4")  # also from 2026.2
     ruleset_publish(draft=draft, by=erin, change_summary="Erin's change")
     with pytest.raises(TransitionRefused, match="has just been published by user-steward"):
         ruleset_publish(draft=stale, by=frank, change_summary="Frank's change")
     assert Ruleset.objects.get(pk=draft.pk).change_summary == "Erin's change"
     # Another draft from the same base would silently undo erin's change: it is refused.
-    with pytest.raises(TransitionRefused, match=r"2026\.2 was published after this draft"):
+    with pytest.raises(TransitionRefused, match=r"2026\.3 was published after this draft"):
         ruleset_publish(draft=other, by=frank, change_summary="Frank's change")
     with pytest.raises(ValidationFailed, match="already exists"):
-        ruleset_draft_create(by=frank, version="2026.2")
+        ruleset_draft_create(by=frank, version="2026.3")
 
 
 def test_concurrent_publishing_in_real_transactions_has_one_winner(
@@ -329,7 +336,7 @@ def test_concurrent_publishing_in_real_transactions_has_one_winner(
     ruleset_publish_default()
     golden_cases_import()
     stewards = [users["steward"], make_user("frank", "steward")]
-    draft = _draft_with(stewards[0], "2026.2", "R02", buy=12)
+    draft = _draft_with(stewards[0], "2026.3", "R02", buy=12)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -350,7 +357,7 @@ def test_concurrent_publishing_in_real_transactions_has_one_winner(
         thread.join()
     assert sorted(outcomes)[-1] == "won" and outcomes.count("won") == 1
     assert "has just been published" in sorted(outcomes)[0]
-    assert AuditEvent.objects.filter(action="ruleset.published", object_id="2026.2").count() == 1
+    assert AuditEvent.objects.filter(action="ruleset.published", object_id="2026.3").count() == 1
 
 
 def test_a_new_assessment_names_the_new_version_and_an_old_one_replays_identically(
@@ -359,15 +366,15 @@ def test_a_new_assessment_names_the_new_version_and_an_old_one_replays_identical
     alice = users["commercial"]
     case = case_create(by=alice, title="Back office", answers=GOLDEN[0]["answers"])
     old = assessment_run(case=case, by=alice)
-    draft = _draft_with(users["steward"], "2026.2", "R02", buy=12)
+    draft = _draft_with(users["steward"], "2026.3", "R02", buy=12)
     ruleset_publish(draft=draft, by=users["steward"], change_summary="PPN 01/26")
     case_update(case=case, by=alice, answers={**case.answers, "team_capacity_fte": 7})
     new = assessment_run(case=case, by=alice)
-    assert (new.ruleset_version, new.ruleset_sha256) == ("2026.2", draft.sha256)
-    assert new.result["ruleset"]["version"] == "2026.2"
-    assert old.ruleset_version == "2026.1"
+    assert (new.ruleset_version, new.ruleset_sha256) == ("2026.3", draft.sha256)
+    assert new.result["ruleset"]["version"] == "2026.3"
+    assert old.ruleset_version == "2026.2"
     replay = assessment_replay(assessment=old, mode="pinned")
-    assert replay.identical and replay.ruleset_version == "2026.1"
+    assert replay.identical and replay.ruleset_version == "2026.2"
 
 
 def test_a_pinned_replay_of_every_seeded_assessment_is_identical(db: None) -> None:
@@ -375,10 +382,10 @@ def test_a_pinned_replay_of_every_seeded_assessment_is_identical(db: None) -> No
     seed_cases()
     seed_golden_cases()
     erin = User.objects.get(username="erin")
-    draft = _draft_with(erin, "2026.2", "R05", build=30)
+    draft = _draft_with(erin, "2026.3", "R05", build=30)
     ruleset_publish(draft=draft, by=erin, change_summary="More build for policy needs")
     assessments = list(Assessment.objects.select_related("ruleset"))
-    assert assessments and {a.ruleset_version for a in assessments} == {"2026.1"}
+    assert assessments and {a.ruleset_version for a in assessments} == {"2026.2"}
     for assessment in assessments:
         assert assessment_replay(assessment=assessment, mode="pinned").identical
 
@@ -386,22 +393,24 @@ def test_a_pinned_replay_of_every_seeded_assessment_is_identical(db: None) -> No
 def test_the_api_lists_published_versions_and_gives_the_rules_as_data(
     users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
 ) -> None:
-    draft = _draft_with(users["steward"], "2026.2", "R02", buy=12)
+    draft = _draft_with(users["steward"], "2026.3", "R02", buy=12)
     client = client_as(users["commercial"])
     listed = client.get("/api/v1/rulesets").json()
-    assert [i["version"] for i in listed["items"]] == ["2026.1"]
+    assert [i["version"] for i in listed["items"]] == ["2026.2"]
     assert listed["items"][0]["sha256"] == published.sha256
     assert listed["items"][0]["golden_cases"]["passed"] is True
     assert client.get(f"/api/v1/rulesets/{draft.version}").status_code == 404
     ruleset_publish(draft=draft, by=users["steward"], change_summary="PPN 01/26")
     listed = client.get("/api/v1/rulesets").json()
-    assert [i["version"] for i in listed["items"]] == ["2026.2", "2026.1"]
-    assert listed["current"] == "2026.2"
+    assert [i["version"] for i in listed["items"]] == ["2026.3", "2026.2"]
+    assert listed["current"] == "2026.3"
     assert listed["items"][0]["published_by"] == "user-steward"
     assert listed["items"][0]["change_summary"] == "PPN 01/26"
-    one = client.get("/api/v1/rulesets/2026.2").json()
+    one = client.get("/api/v1/rulesets/2026.3").json()
     assert one["sha256"] == draft.sha256
-    rebuilt = {k: one[k] for k in ("description", "parameters", "rules")} | {"version": "2026.2"}
+    fields = ("description", "parameters", "rules", "format", "factors")
+    rebuilt = {k: one[k] for k in fields if k in one} | {"version": "2026.3"}
+    assert one["format"] == 2 and one["factors"]["need"]["cap"] == 40
     assert engine.load_ruleset(rebuilt).sha256 == draft.sha256
     assert client_as(None).get("/api/v1/rulesets").status_code == 401
     assert client.get("/api/v1/rulesets/2099.9").status_code == 404
