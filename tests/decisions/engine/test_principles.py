@@ -4,6 +4,7 @@ and an incremental flip analysis equal to a full re-score."""
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -99,22 +100,28 @@ def _outcome(result: Any) -> tuple[Any, ...]:
     return (result.recommended, result.ranking, result.scores, result.viable, result.margin)
 
 
+@functools.cache
+def _saturated(factor: str, option: str, sign: int, extra: int) -> tuple[Ruleset, Ruleset]:
+    """The default ruleset with the factor driven to its cap for the option (whatever the
+    answers), and the same with one more rule in that factor adding extra points."""
+    data = default_ruleset().to_dict()
+    _with_rule(data, "SATURATE", factor, {option: sign * WEIGHT_LIMIT})
+    at_cap = load_ruleset(data)
+    _with_rule(data, "EXTRA", factor, {option: sign * extra})
+    return at_cap, load_ruleset(data)
+
+
 @FAST
-@given(capped(), st.integers(1, 200))
+@given(capped(), st.sampled_from([1, 5, 40, 200]))
 def test_adding_a_rule_to_a_factor_already_at_its_cap_changes_nothing(
     drawn: tuple[dict[str, Any], str, str, int], weight: int
 ) -> None:
     a, factor, option, sign = drawn
-    data = default_ruleset().to_dict()
-    cap = data["factors"][factor]["cap"]
-    # Drive the factor to its cap for the option whatever the answers are, then add another.
-    _with_rule(data, "SATURATE", factor, {option: sign * WEIGHT_LIMIT})
-    at_cap = load_ruleset(data)
-    _with_rule(data, "EXTRA", factor, {option: sign * weight})
-    more = load_ruleset(data)
+    at_cap, more = _saturated(factor, option, sign, weight)
     first, second = assess(a, at_cap, with_flip=False), assess(a, more, with_flip=False)
     assert _outcome(first) == _outcome(second)
     counted = {f.factor: f.counted for f in second.factors or ()}
+    cap = next(f.cap for f in more.factors if f.name == factor)
     assert counted[factor][option] == sign * cap
 
 
