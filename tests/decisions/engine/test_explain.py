@@ -66,19 +66,11 @@ def test_a_close_call_names_both_options_and_the_answers_that_separate_them() ->
 
 
 def test_an_exact_tie_says_the_option_order_decides_nothing() -> None:
-    data = default_ruleset().to_dict()
-    data["rules"].append(
-        {
-            "id": "TIE",
-            "description": "Lift build to procure's score.",
-            "source": "test",
-            "factor": "money",
-            "rationale": "A test tie.",
-            "when": {"always": True},
-            "effects": {"build": 3},
-        }
-    )
     from decisions.engine import load_ruleset
+    from tests.decisions.engine.test_principles import _with_rule
+
+    data = default_ruleset().to_dict()
+    _with_rule(data, "TIE", "money", {"build": 3})  # lifts build to procure's score
 
     answers = {k: v for k, v in answers_of("G31").items() if k != "option_cost_estimates"}
     answers["option_cost_estimates"] = {"procure": 200000, "build": 900000}
