@@ -60,7 +60,9 @@ DEFAULT_PARAMETERS: Final[dict[str, int]] = {
 }
 # Parameters a format 2 ruleset adds (filled in with these defaults there, refused in format 1).
 FORMAT_2_PARAMETERS: Final[dict[str, int]] = {
-    "close_call_below": 5,  # a margin under this many points between the top two is a close call
+    # A lead under this many points is too close to call: the stated bound on what one unit of
+    # a numeric answer can move a score (10), so one small change could undo it.
+    "close_call_below": 10,
     "fragile_change_pct": 10,  # a number within this % of its answer is a small change
 }
 PARAMETER_LIMITS: Final[dict[str, tuple[int, int]]] = {

@@ -53,7 +53,7 @@ def test_a_close_call_names_both_options_and_the_answers_that_separate_them() ->
     result = result_of("G31")
     close = result.close_call
     assert close is not None and close.options == ("procure", "build")
-    assert close.margin == result.margin == 3 and close.below == 5
+    assert close.margin == result.margin == 3 and close.below == 10
     assert close.separating and all(f.winner == "build" for f in close.separating)
     assert any(f.key == "best_product_fit_pct" and f.to_value == 65 for f in close.separating)
     assert close.text.startswith("Too close to call between procure and build")

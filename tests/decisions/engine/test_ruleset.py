@@ -254,7 +254,7 @@ def test_a_format_2_ruleset_loads_with_factors_rationales_and_the_new_parameters
     assert [(f.name, f.label, f.cap) for f in ruleset.factors] == [("need", "The need", 40)]
     assert ruleset.rules[0].factor == "need"
     assert ruleset.rules[0].rationale == "Why it weighs this."
-    assert ruleset.param("close_call_below") == 5
+    assert ruleset.param("close_call_below") == 10
     assert ruleset.param("fragile_change_pct") == 10
     data = ruleset.to_dict()
     assert data["format"] == 2 and data["factors"] == {"need": {"label": "The need", "cap": 40}}
