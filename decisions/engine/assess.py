@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from decisions.engine.explain import (
@@ -27,12 +27,12 @@ from decisions.engine.policy import (
 )
 from decisions.engine.ruleset import WEIGHT_LIMIT, Condition, Factor, RowText, Ruleset
 from decisions.engine.schema import OPTIONS, QUESTIONS, validate_answers
+from decisions.engine.trace import NOTHING, Flip, TraceEntry, WeightFlip, make_entry
 
 ORDER: Final[dict[str, int]] = {option: i for i, option in enumerate(OPTIONS)}
 COST_RULE_ID: Final[str] = "COST"
 EXIT_RULE_ID: Final[str] = "EXIT"
 CAP_RULE_PREFIX: Final[str] = "CAP:"  # trace rows for capped factors: CAP:<factor>
-NOTHING: Final[Mapping[str, Any]] = FrozenMap({})
 
 __all__ = [
     "Answers",
@@ -89,139 +89,6 @@ class Answers:
     def as_dict(self) -> dict[str, Any]:
         """Plain dict of the answers (a cost map as a dict)."""
         return {k: (dict(v) if QUESTIONS[k].type == "cost_map" else v) for k, v in self.items}
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    """One rule as evaluated: whether it fired, what it read, what it added, gated and attached.
-
-    about: the rule's description, source, condition in words, gate, condition texts and (format
-    2) factor and rationale, shared by every entry of the rule; read them through the properties.
-    """
-
-    rule: str
-    fired: bool
-    inputs: Mapping[str, Any]
-    effects: Mapping[str, int]
-    about: RowText = field(compare=False, repr=False)
-
-    @property
-    def description(self) -> str:
-        """What the rule says."""
-        return self.about.description
-
-    @property
-    def source(self) -> str:
-        """The policy the rule comes from."""
-        return self.about.source
-
-    @property
-    def when(self) -> str:
-        """The rule's condition in words."""
-        return self.about.when
-
-    @property
-    def gate(self) -> tuple[str, ...] | None:
-        """The options the rule ruled out (None when it did not fire or gates nothing)."""
-        return self.about.gate if self.fired else None
-
-    @property
-    def condition_text(self) -> Mapping[str, str]:
-        """The conditions the rule attached, by option (empty when it did not fire)."""
-        return self.about.condition_text if self.fired else NOTHING
-
-    @property
-    def factor(self) -> str | None:
-        """Format 2 rulesets: the factor the rule's effects count under."""
-        return self.about.factor
-
-    @property
-    def rationale(self) -> str | None:
-        """Format 2 rulesets: why the rule weighs what it weighs."""
-        return self.about.rationale
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (api.md trace entry plus the condition in words; factor and
-        rationale only under a format 2 ruleset)."""
-        about = self.about
-        data = {
-            "rule": self.rule,
-            "description": about.description,
-            "source": about.source,
-            "when": about.when,
-            "fired": self.fired,
-            "inputs": {
-                k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.inputs.items()
-            },
-            "effects": dict(self.effects),
-            "gate": list(about.gate) if self.fired and about.gate else None,
-            "condition_text": dict(about.condition_text) if self.fired else {},
-        }
-        if about.factor is not None:
-            data["factor"] = about.factor
-        if about.rationale is not None:
-            data["rationale"] = about.rationale
-        return data
-
-
-_new = object.__new__
-_SET_RULE, _SET_FIRED, _SET_INPUTS, _SET_EFFECTS, _SET_ABOUT = (
-    TraceEntry.__dict__[name].__set__ for name in ("rule", "fired", "inputs", "effects", "about")
-)
-
-
-def _entry(
-    rule: str, fired: bool, inputs: Mapping[str, Any], effects: Mapping[str, int], about: RowText
-) -> TraceEntry:
-    """A TraceEntry, equal to TraceEntry(rule, fired, inputs, effects, about), built through its
-    slots: twice as fast as the frozen dataclass __init__, and the trace is most of the work."""
-    entry = _new(TraceEntry)
-    _SET_RULE(entry, rule)
-    _SET_FIRED(entry, fired)
-    _SET_INPUTS(entry, inputs)
-    _SET_EFFECTS(entry, effects)
-    _SET_ABOUT(entry, about)
-    return entry
-
-
-@dataclass(frozen=True, slots=True)
-class Flip:
-    """A single-answer change that would change the winner."""
-
-    key: str
-    from_value: Any
-    to_value: Any
-    winner: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form: {key, from, to, winner}."""
-        return {
-            "key": self.key,
-            "from": self.from_value,
-            "to": self.to_value,
-            "winner": self.winner,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class WeightFlip:
-    """The smallest change to one weight of a fired rule that would change the winner."""
-
-    rule: str
-    option: str
-    from_weight: int
-    to_weight: int
-    winner: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "rule": self.rule,
-            "option": self.option,
-            "from": self.from_weight,
-            "to": self.to_weight,
-            "winner": self.winner,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,9 +454,9 @@ def assess(
                 ruled_out[option].append(rule.id)
             if rule.conditions:
                 attached += rule.conditions
-            trace.append(_entry(rule.id, True, inputs, rule.effects_view, rule.row))
+            trace.append(make_entry(rule.id, True, inputs, rule.effects_view, rule.row))
         else:
-            trace.append(_entry(rule.id, False, inputs, nothing, rule.row))
+            trace.append(make_entry(rule.id, False, inputs, nothing, rule.row))
     factor_scores: tuple[FactorScore, ...] | None = None
     if raw is not None:
         factor_scores = _apply_caps(ruleset, raw, scores, trace)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from decisions.engine.policy import MANDATORY_CHECKS, PolicyCheck, answer_words
 from decisions.engine.ruleset import Ruleset
 from decisions.engine.schema import OPTIONS, QUESTIONS
-
-if TYPE_CHECKING:
-    from decisions.engine.assess import Flip, TraceEntry
+from decisions.engine.trace import Flip, TraceEntry
 
 REASONS_FOR: Final[int] = 3  # the strongest reasons given for the recommended option
 CHECK_NAMES: Final[dict[str, str]] = {

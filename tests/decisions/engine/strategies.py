@@ -1,12 +1,16 @@
-"""Hypothesis strategies and sample answers for engine tests."""
+"""Hypothesis strategies, sample answers and small helpers shared by the engine tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
 from decisions.engine.schema import OPTIONS, QUESTIONS
+
+# Stored rulesets and results of earlier versions (pinned replays must stay identical).
+DATA = Path(__file__).resolve().parent / "data"
 
 BASE: dict[str, Any] = {
     "service_type": "citizen_facing",
@@ -54,3 +58,18 @@ def answers() -> st.SearchStrategy[dict[str, Any]]:
     required = {k: _value(k) for k, q in QUESTIONS.items() if q.required}
     optional = {k: _value(k) for k, q in QUESTIONS.items() if not q.required}
     return st.fixed_dictionaries(required, optional=optional)
+
+
+def with_rule(data: dict[str, Any], rule_id: str, factor: str, effects: dict[str, int]) -> None:
+    """Append an always-firing format 2 rule to a ruleset's data (in place)."""
+    data["rules"].append(
+        {
+            "id": rule_id,
+            "description": "Added for the test.",
+            "source": "test",
+            "factor": factor,
+            "rationale": "Added for the test.",
+            "when": {"always": True},
+            "effects": effects,
+        }
+    )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import rfc8785
 
 from decisions.engine import assess, load_ruleset, load_ruleset_file
+from tests.decisions.engine.strategies import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 OLD_SHA256 = "ecce664bbee76f67d8de1e1c6b5569b5ff5f81bcce9e4c17fdfaaf736a6d17b8"
 
 

@@ -8,8 +8,16 @@ from typing import Any
 
 import pytest
 
-from decisions.engine import Assessment, assess, default_ruleset, load_golden_cases
+from decisions.engine import (
+    Assessment,
+    assess,
+    default_ruleset,
+    load_golden_cases,
+    load_ruleset,
+    load_ruleset_file,
+)
 from decisions.engine.policy import public_interest_parts
+from tests.decisions.engine.strategies import DATA, with_rule
 
 
 def answers_of(case_id: str) -> dict[str, Any]:
@@ -66,11 +74,8 @@ def test_a_close_call_names_both_options_and_the_answers_that_separate_them() ->
 
 
 def test_an_exact_tie_says_the_option_order_decides_nothing() -> None:
-    from decisions.engine import load_ruleset
-    from tests.decisions.engine.test_principles import _with_rule
-
     data = default_ruleset().to_dict()
-    _with_rule(data, "TIE", "money", {"build": 3})  # lifts build to procure's score
+    with_rule(data, "TIE", "money", {"build": 3})  # lifts build to procure's score
 
     answers = {k: v for k, v in answers_of("G31").items() if k != "option_cost_estimates"}
     answers["option_cost_estimates"] = {"procure": 200000, "build": 900000}
@@ -175,9 +180,6 @@ def test_conditions_are_computed_for_every_option_and_fit_it() -> None:
 
 
 def test_a_format_1_result_has_no_format_2_fields() -> None:
-    from decisions.engine import load_ruleset_file
-    from tests.decisions.engine.test_compatibility import DATA
-
     old = assess(answers_of("RC05"), load_ruleset_file(DATA / "ruleset_2026.1.json"))
     data = old.to_dict()
     assert not {"format", "factors", "why", "close_call", "robustness", "tensions"} & set(data)

@@ -11,10 +11,18 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from decisions.engine import OPTIONS, QUESTIONS, assess, default_ruleset, load_ruleset
-from decisions.engine.assess import _score, flip_analysis
+from decisions.engine import (
+    OPTIONS,
+    QUESTIONS,
+    assess,
+    default_ruleset,
+    load_golden_cases,
+    load_ruleset,
+    load_ruleset_file,
+)
+from decisions.engine.assess import _candidates, _score, flip_analysis
 from decisions.engine.ruleset import WEIGHT_LIMIT, Ruleset
-from tests.decisions.engine.strategies import BASE, answers
+from tests.decisions.engine.strategies import BASE, DATA, answers, with_rule
 
 FAST = settings(max_examples=300, deadline=None)
 # The stated bound: one unit more of any numeric answer moves no option's score by more than
@@ -82,20 +90,6 @@ def capped(draw: st.DrawFn) -> tuple[dict[str, Any], str, str, int]:
     return draw(answers()), factor, draw(st.sampled_from(OPTIONS)), draw(st.sampled_from([1, -1]))
 
 
-def _with_rule(data: dict[str, Any], rule_id: str, factor: str, effects: dict[str, int]) -> None:
-    data["rules"].append(
-        {
-            "id": rule_id,
-            "description": "Added for the test.",
-            "source": "test",
-            "factor": factor,
-            "rationale": "Added for the test.",
-            "when": {"always": True},
-            "effects": effects,
-        }
-    )
-
-
 def _outcome(result: Any) -> tuple[Any, ...]:
     return (result.recommended, result.ranking, result.scores, result.viable, result.margin)
 
@@ -105,9 +99,9 @@ def _saturated(factor: str, option: str, sign: int, extra: int) -> tuple[Ruleset
     """The default ruleset with the factor driven to its cap for the option (whatever the
     answers), and the same with one more rule in that factor adding extra points."""
     data = default_ruleset().to_dict()
-    _with_rule(data, "SATURATE", factor, {option: sign * WEIGHT_LIMIT})
+    with_rule(data, "SATURATE", factor, {option: sign * WEIGHT_LIMIT})
     at_cap = load_ruleset(data)
-    _with_rule(data, "EXTRA", factor, {option: sign * extra})
+    with_rule(data, "EXTRA", factor, {option: sign * extra})
     return at_cap, load_ruleset(data)
 
 
@@ -126,8 +120,6 @@ def test_adding_a_rule_to_a_factor_already_at_its_cap_changes_nothing(
 
 
 def test_in_the_default_ruleset_the_reuse_factor_is_at_its_cap_for_partner_in_rc21() -> None:
-    from decisions.engine import load_golden_cases
-
     case = next(c for c in load_golden_cases() if c.id == "RC21")
     result = assess(case.answers, default_ruleset(), with_flip=False)
     reuse = next(f for f in result.factors or () if f.factor == "reuse_policy")
@@ -178,8 +170,6 @@ def test_a_tie_or_near_tie_is_always_said_never_settled_by_the_option_order(
 
 
 def _brute_force_flips(values: dict[str, Any], ruleset: Ruleset, current: str | None) -> list[Any]:
-    from decisions.engine.assess import _candidates
-
     found = []
     for key in QUESTIONS:
         if key not in values:
@@ -195,9 +185,6 @@ def _brute_force_flips(values: dict[str, Any], ruleset: Ruleset, current: str | 
 @settings(max_examples=120, deadline=None)
 @given(answers())
 def test_the_incremental_flip_analysis_equals_a_full_rescore(a: dict[str, Any]) -> None:
-    from decisions.engine import load_ruleset_file
-    from tests.decisions.engine.test_compatibility import DATA
-
     for ruleset in (default_ruleset(), load_ruleset_file(DATA / "ruleset_2026.1.json")):
         current = _score(a, ruleset)[2]
         fast = [
