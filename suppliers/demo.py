@@ -4,6 +4,7 @@ contracts for the approved demo decisions. Every name is made up."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -376,11 +377,16 @@ def _years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def seed_demo_contracts() -> int:
-    """Contracts for the approved demo decisions that have none yet; returns how many."""
+def seed_demo_contracts(*, title_of: Callable[[str], str] | None = None) -> int:
+    """Contracts for the approved demo decisions that have none yet; returns how many.
+
+    `title_of` maps a demo case's title to the title of the case to contract (the load bench's
+    copies of the demo cases); by default the demo case itself.
+    """
     made = 0
     for title, number, value, years, breaks, extends in DEMO_CONTRACTS:
-        case = Case.objects.filter(title=title, status=CaseStatus.APPROVED).first()
+        case_title = title_of(title) if title_of else title
+        case = Case.objects.filter(title=case_title, status=CaseStatus.APPROVED).first()
         supplier = Supplier.objects.filter(company_number=number).first()
         if case is None or supplier is None:
             continue

@@ -1,0 +1,40 @@
+"""The load bench's data builder and its route enumeration (the bench itself runs in make bench)."""
+
+from __future__ import annotations
+
+from scripts.loadbench.data import DRAFT_VERSION, bench_data_build
+from scripts.loadbench.routes import SAMPLES, missing_samples, probes, url_routes
+from sourcing.demo import DEMO_CASES
+
+
+def test_every_route_with_a_get_is_loaded_or_has_a_sample() -> None:
+    routes = url_routes()
+    assert routes.undeclared == []
+    assert missing_samples(routes) == [], "add samples to SAMPLES in scripts/loadbench/routes.py"
+    # No sample is left for a route that no longer exists.
+    assert set(SAMPLES) <= set(routes.loaded)
+    assert "case_detail" in routes.loaded and "case_assess" in routes.not_loaded
+
+
+def test_builder_at_multiplier_one_loads_the_demo_data_and_every_sample_resolves(db: None) -> None:
+    report = bench_data_build(multiplier=1)
+    assert report.counts["cases"] == len(DEMO_CASES)
+    assert report.counts["decision records"] == 3
+    assert report.counts["exports"] == 1 and report.counts["ruleset runs"] == 2
+    assert bench_data_build(multiplier=1).counts == report.counts  # safe to run again
+    found = probes()
+    routes = {probe.route for probe in found}
+    assert routes == set(url_routes().loaded)
+    assert any(probe.path.startswith(f"/rulesets/{DRAFT_VERSION}/") for probe in found)
+    # Department users are sent their own department's objects.
+    alice = {p.path for p in found if p.route == "case_detail" and p.persona == "alice"}
+    bob = {p.path for p in found if p.route == "case_detail" and p.persona == "bob"}
+    assert alice and bob and alice != bob
+
+
+def test_a_second_copy_doubles_cases_records_and_contracts(db: None) -> None:
+    one = bench_data_build(multiplier=1).counts
+    two = bench_data_build(multiplier=2).counts
+    for table in ("cases", "decision records", "contracts", "exports"):
+        assert two[table] == 2 * one[table], table
+    assert two["suppliers"] > one["suppliers"]
