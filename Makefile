@@ -13,18 +13,20 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.12.1/b
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: run test worker bench lint format check-python apt browser-deps deps dev-deps migrate demo clean
+.PHONY: run test worker bench bench-load lint format check-python apt browser-deps deps dev-deps migrate demo clean
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "No Python 3.12 or newer found. Install one (e.g. 'pyenv install 3.12.1', or Debian/Ubuntu 'apt-get install python3.12 python3.12-venv') and run make again."; \
 	  exit 1; fi
 
-# Install only the Debian packages that are missing; apt-get as root, through sudo otherwise.
+# Install only the Debian packages that are missing (one dpkg-query for all of them); apt-get as
+# root, through sudo otherwise.
 define apt_install
-	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(1) 2>/dev/null | awk '/ ok installed$$/ {print $$1}' | \
+	  sort | comm -13 - <(printf '%s\n' $(1) | sort) | tr '\n' ' '); \
 	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages:$$missing"; \
+	  echo "Installing Debian packages: $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -36,7 +38,9 @@ apt:
 browser-deps:
 	$(call apt_install,$(BROWSER_PKGS))
 
-$(PY): | check-python
+# The interpreter is looked for only when the venv is made (not on every run).
+$(PY):
+	@$(MAKE) --no-print-directory check-python
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
@@ -62,9 +66,14 @@ migrate: deps
 demo: migrate
 	$(PY) manage.py seed_demo
 
-run: demo
+# One process prepares and serves: it migrates only when a migration is unapplied and loads the
+# demo data only when it is missing or changed (manage.py run_demo), so a warm start does no work.
+# By default no autoreloader (it starts Django twice) and no system checks (`make test` runs
+# them); `make run RUN_ARGS=` reloads on code changes and runs the checks.
+RUN_ARGS ?= --noreload --skip-checks
+run: deps
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (demo users in README.md)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py run_demo $(RUN_ARGS) 127.0.0.1:$(PORT)
 
 worker: deps
 	$(VENV)/bin/celery -A sourcing worker --loglevel=INFO --concurrency=2 --beat
@@ -83,9 +92,15 @@ test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Speed figures (printed, never asserted in tests): every scripts/bench_*.py in turn.
+# Speed figures (printed, never asserted in tests): every scripts/bench_*.py in turn (the load
+# bench, scripts/bench_load.py, needs PostgreSQL: it makes its own <DATABASE_URL name>_bench).
 bench: apt $(VENV)/.bench-deps
 	@set -e; for script in scripts/bench_*.py; do echo "== $$script"; $(PY) $$script; done
+
+# The load bench alone: BENCH_DURATION (seconds per level, default 120), BENCH_USERS (1,10,30),
+# BENCH_MULTIPLIER (10), BENCH_WORKERS (3), BENCH_PORT (8200); BENCH_ARGS=--strict fails on targets.
+bench-load: apt $(VENV)/.bench-deps
+	$(PY) scripts/bench_load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

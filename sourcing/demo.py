@@ -4,21 +4,26 @@ every feature's services)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 from django.db import transaction
 
 from decisions.assessments.services import assessment_run
+from decisions.audit.models import AuditEvent
+from decisions.audit.services import audit_append
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
-from decisions.engine import GOLDEN_CASES_PATH
+from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
 from decisions.review.services import review_decide
 from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
 from sourcing.models import Case, Discipline, Role, User
 from sourcing.people.services import department_ensure, user_ensure
+from suppliers import demo as supplier_demo
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv, demo_catalogue_rows, seed_demo_contracts
 from suppliers.models import Framework, Segment, Supplier
-from suppliers.reference import load_reference_data
+from suppliers.reference import FRAMEWORKS_PATH, SEGMENTS_PATH, load_reference_data
 
 DEMO_PASSWORD = "sourcing-demo-2026"  # noqa: S105 (demo only; seed_demo refuses production)
 
@@ -41,7 +46,8 @@ USERS = (
 
 @transaction.atomic
 def seed_people() -> None:
-    """Create (or reset) the demo departments and users; safe to run again."""
+    """Create (or put back) the demo departments and users; safe to run again. A demo user who
+    exists keeps their password, so their sessions stay valid."""
     departments = {code: department_ensure(code=code, name=name) for code, name in DEPARTMENTS}
     for username, role, code, first, last in USERS:
         user_ensure(
@@ -51,7 +57,56 @@ def seed_people() -> None:
             department=departments[code] if code else None,
             first_name=first,
             last_name=last,
+            keep_password=True,
         )
+
+
+# Appended to the audit chain after the demo data is loaded, with the fingerprint below.
+DEMO_SEEDED = "demo.seeded"
+
+
+def demo_fingerprint() -> str:
+    """sha256 over everything the demo data is made from: this module, the supplier demo
+    module and the shipped data files (ruleset, golden cases, segments, frameworks). Any change
+    to them makes `seed_demo` load the demo data again."""
+    digest = hashlib.sha256()
+    for path in (
+        Path(__file__),
+        Path(supplier_demo.__file__),
+        DEFAULT_RULESET_PATH,
+        GOLDEN_CASES_PATH,
+        SEGMENTS_PATH,
+        FRAMEWORKS_PATH,
+    ):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def demo_is_current() -> bool:
+    """Whether the demo data is there and was loaded from today's definitions: three queries
+    and a hash of six files, no password hashing. False after any change (or none loaded)."""
+    seeded = (
+        AuditEvent.objects.filter(action=DEMO_SEEDED)
+        .order_by("-seq")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    if not seeded or seeded.get("fingerprint") != demo_fingerprint():
+        return False
+    people = set(
+        User.objects.filter(username__in=[u[0] for u in USERS], is_active=True).values_list(
+            "username", "role", "department__code"
+        )
+    )
+    if people != {(username, role, code) for username, role, code, *_ in USERS}:
+        return False
+    titles = {case[1] for case in DEMO_CASES}
+    return Case.objects.filter(title__in=titles).values("title").distinct().count() == len(titles)
+
+
+def demo_seeded_record() -> None:
+    """Note in the audit chain that the demo data is loaded, with its fingerprint."""
+    audit_append(action=DEMO_SEEDED, payload={"fingerprint": demo_fingerprint()})
 
 
 # (owner, title, summary, golden case whose answers it uses, how far it goes)
@@ -135,13 +190,29 @@ def _golden_answers() -> dict[str, dict[str, object]]:
     return {case["id"]: case["answers"] for case in cases}
 
 
-def seed_cases() -> None:
-    """Create the demo cases through the real services, unless they exist already."""
+def demo_title(title: str, copy: int = 1) -> str:
+    """A demo case's title in the given copy of the demo data (the first copy is unmarked)."""
+    return title if copy == 1 else f"{title} (copy {copy})"
+
+
+def seed_cases(*, copy: int = 1) -> None:
+    """Create the demo cases through the real services, unless they exist already.
+
+    `copy` > 1 creates another copy of the same cases (titles marked "(copy N)"): the load
+    bench's larger data sets are made of copies.
+    """
     ruleset_publish_default()
     answers = _golden_answers()
-    for username, title, summary, golden, stage in DEMO_CASES:
-        owner = User.objects.get(username=username)
-        if Case.objects.filter(department=owner.department, title=title).exists():
+    owners = {user.username: user for user in User.objects.filter(username__in=("alice", "bob"))}
+    existing = set(
+        Case.objects.filter(
+            title__in=[demo_title(case[1], copy) for case in DEMO_CASES]
+        ).values_list("department_id", "title")
+    )
+    for username, demo_case_title, summary, golden, stage in DEMO_CASES:
+        owner = owners[username]
+        title = demo_title(demo_case_title, copy)
+        if (owner.department_id, title) in existing:
             continue
         if stage == "started":
             section_one = ("service_type", "differentiation", "policy_volatility", "criticality")

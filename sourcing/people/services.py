@@ -29,11 +29,13 @@ def user_ensure(
     department: Department | None = None,
     first_name: str = "",
     last_name: str = "",
+    keep_password: bool = False,
 ) -> User:
-    """A user with this username, role and department; the password is (re)set."""
+    """A user with this username, role and department; the password is (re)set, unless
+    `keep_password` and the user exists (so their sessions stay valid)."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}")
-    user, _ = User.objects.update_or_create(
+    user, created = User.objects.update_or_create(
         username=username,
         defaults={
             "role": role,
@@ -45,8 +47,9 @@ def user_ensure(
             "is_superuser": role == Role.ADMIN,
         },
     )
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    if created or not keep_password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
     return user
 
 

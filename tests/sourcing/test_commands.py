@@ -6,10 +6,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
 
+from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord
 from decisions.rulesets.models import Ruleset
 from sourcing.demo import DEMO_PASSWORD
+from sourcing.management.commands.run_demo import migration_files, migrations_pending
 from sourcing.models import Case, Department, User
 
 
@@ -56,3 +60,35 @@ def test_seed_demo_refuses_in_production(db: None, settings) -> None:
     with pytest.raises(CommandError, match="production"):
         run("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_does_nothing_when_the_demo_data_is_current(db: None) -> None:
+    run("seed_demo")
+    alice = User.objects.get(username="alice")
+    client = Client()
+    client.force_login(alice)
+    events = AuditEvent.objects.count()
+    assert "already loaded" in run("seed_demo")
+    assert AuditEvent.objects.count() == events
+    # Passwords are not set again, so demo users keep their sessions.
+    assert User.objects.get(username="alice").password == alice.password
+    assert client.get("/api/v1/me").json()["username"] == "alice"
+
+
+def test_seed_demo_loads_again_when_a_demo_user_is_missing_but_keeps_the_others(
+    db: None,
+) -> None:
+    run("seed_demo")
+    bob_password = User.objects.get(username="bob").password
+    User.objects.filter(username="erin").update(role="auditor")
+    assert "Demo data ready" in run("seed_demo")
+    assert User.objects.get(username="erin").role == "steward"
+    assert User.objects.get(username="bob").password == bob_password
+
+
+def test_migrations_pending_reads_the_migration_table(db: None) -> None:
+    assert not migrations_pending()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'suppliers'")
+    assert migrations_pending()
+    assert ("sourcing", "0001_initial") in migration_files()

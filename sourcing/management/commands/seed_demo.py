@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from sourcing.demo import (
     DEMO_PASSWORD,
     USERS,
+    demo_is_current,
+    demo_seeded_record,
     seed_cases,
     seed_golden_cases,
     seed_people,
@@ -18,14 +20,28 @@ from sourcing.demo import (
 
 
 class Command(BaseCommand):
-    help = "Load demo departments, users and cases (idempotent). Refused in production."
+    help = (
+        "Load demo departments, users and cases (idempotent; nothing is done when the demo data "
+        "is there and its definitions are unchanged). Refused in production."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="load even when the demo data looks current"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run when DJANGO_ENV=production.")
+        users = ", ".join(f"{u[0]} ({u[1]})" for u in USERS)
+        if not options["force"] and demo_is_current():
+            self.stdout.write(
+                f"Demo data already loaded. Users: {users}; password: {DEMO_PASSWORD}"
+            )
+            return
         seed_people()
         seed_cases()
         seed_golden_cases()
         seed_suppliers()
-        names = ", ".join(f"{u[0]} ({u[1]})" for u in USERS)
-        self.stdout.write(f"Demo data ready. Users: {names}; password: {DEMO_PASSWORD}")
+        demo_seeded_record()
+        self.stdout.write(f"Demo data ready. Users: {users}; password: {DEMO_PASSWORD}")

@@ -1,0 +1,74 @@
+"""manage.py run_demo [ADDRPORT]: what `make run` serves with, quick when nothing changed.
+
+Migrates only when a migration file on disk is not in the database's django_migrations table
+(one query, no migration graph), loads the demo data only when `seed_demo` finds it missing or
+its definitions changed (three queries and a hash of six files), then runs the development
+server with its autoreloader. The server's own migration check is not repeated; its system
+checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.loader import MigrationLoader
+
+
+def migration_files() -> set[tuple[str, str]]:
+    """(app label, migration name) of every migration file of the installed apps, found the way
+    Django's loader finds them (module names, not imported)."""
+    found: set[tuple[str, str]] = set()
+    for app in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(app.label)
+        if module_name is None:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        if not hasattr(module, "__path__"):
+            continue
+        found.update(
+            (app.label, name)
+            for _, name, is_pkg in pkgutil.iter_modules(module.__path__)
+            if not is_pkg and name[0] not in "_~"
+        )
+    return found
+
+
+def migrations_pending(alias: str = DEFAULT_DB_ALIAS) -> bool:
+    """True when any migration file is not recorded as applied (or nothing is)."""
+    connection = connections[alias]
+    if "django_migrations" not in connection.introspection.table_names():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM django_migrations")
+        applied = {(app, name) for app, name in cursor.fetchall()}
+    return not migration_files() <= applied
+
+
+class Command(RunserverCommand):
+    help = __doc__.split("\n\n")[0] if __doc__ else ""
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("run_demo refuses to run when DJANGO_ENV=production.")
+        # The autoreloader runs this command again in a child process (RUN_MAIN=true): the
+        # database was prepared by the parent.
+        if os.environ.get("RUN_MAIN") != "true":
+            if migrations_pending():
+                call_command("migrate", interactive=False, verbosity=1)
+            call_command("seed_demo")
+        super().handle(*args, **options)
+
+    def check_migrations(self) -> None:
+        """Done before serving (see handle)."""
