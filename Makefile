@@ -42,7 +42,6 @@ browser-deps:
 $(PY):
 	@$(MAKE) --no-print-directory check-python
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 
 # Stamp files: reinstall only when pyproject.toml changes, so a second `make run` is fast.
 $(VENV)/.deps: pyproject.toml | $(PY)
