@@ -100,7 +100,7 @@ def step_credentials(args: argparse.Namespace) -> int:
 
     from scripts.loadbench.routes import PERSONAS
     from sourcing.models import User
-    from sourcing.services import token_issue
+    from sourcing.people.services import token_issue
 
     users = {u.username: u for u in User.objects.filter(username__in=PERSONAS)}
     slots = []

@@ -78,13 +78,11 @@ def seed_copy(copy: int) -> None:
 
 def seed_fixtures(multiplier: int) -> None:
     """Objects that only some pages show: exports, replay runs, a draft with an impact run."""
-    from decisions.exports import export_start
-    from decisions.models import ExportJob, Ruleset, RulesetRun
-    from decisions.rulesets import (
-        ruleset_draft_create,
-        ruleset_impact_start,
-        ruleset_replay_start,
-    )
+    from decisions.exports.models import ExportJob
+    from decisions.exports.services import export_start
+    from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
+    from decisions.rulesets.models import Ruleset, RulesetRun
+    from decisions.rulesets.services import ruleset_draft_create
 
     dave, carol, erin = _user("dave"), _user("carol"), _user("erin")
     for _ in range(ExportJob.objects.count(), multiplier):
@@ -101,7 +99,10 @@ def seed_fixtures(multiplier: int) -> None:
 
 def data_counts() -> dict[str, int]:
     """Row counts of what the pages list."""
-    from decisions.models import AuditEvent, DecisionRecord, ExportJob, RecordPdf, RulesetRun
+    from decisions.audit.models import AuditEvent
+    from decisions.exports.models import ExportJob
+    from decisions.records.models import DecisionRecord, RecordPdf
+    from decisions.rulesets.models import RulesetRun
     from sourcing.models import Case
     from suppliers.models import Contract, Supplier
 

@@ -92,7 +92,7 @@ def _own(cases: dict[str, str], persona: str) -> Any:
 
 
 def _record(persona: str) -> Any:
-    from decisions.models import DecisionRecord
+    from decisions.records.models import DecisionRecord
 
     return DecisionRecord.objects.filter(case=_own(APPROVED_CASE, persona)).latest("pk")
 
@@ -108,7 +108,7 @@ def _draft_version() -> str:
 
 
 def _published_version() -> str:
-    from decisions.models import Ruleset
+    from decisions.rulesets.models import Ruleset
 
     current = Ruleset.objects.current()
     assert current is not None, "no published ruleset: load the demo data first"
@@ -116,13 +116,13 @@ def _published_version() -> str:
 
 
 def _run(kind: str) -> int:
-    from decisions.models import RulesetRun
+    from decisions.rulesets.models import RulesetRun
 
     return RulesetRun.objects.filter(kind=kind).earliest("pk").pk
 
 
 def _export() -> int:
-    from decisions.models import ExportJob
+    from decisions.exports.models import ExportJob
 
     return ExportJob.objects.earliest("pk").pk
 
@@ -134,13 +134,13 @@ def _catalogue_import() -> int:
 
 
 def _golden() -> str:
-    from decisions.models import GoldenCase
+    from decisions.rulesets.models import GoldenCase
 
     return GoldenCase.objects.earliest("code").code
 
 
 def _first_rule() -> str:
-    from decisions.models import Ruleset
+    from decisions.rulesets.models import Ruleset
 
     return Ruleset.objects.get(version=_draft_version()).content["rules"][0]["id"]
 
@@ -177,6 +177,7 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "assessment_detail": lambda p: {"pk": _assessment(p).pk},
     "assessment_replay": lambda p: {"pk": _assessment(p).pk},
     "case_shortlist": _by_reference(APPROVED_CASE),
+    "case_contracts": _by_reference(APPROVED_CASE),
     "contract_record": _by_reference(APPROVED_CASE),
     "review_case": lambda p: {"reference": _case(SUBMITTED_CASE).reference},
     "record_detail": lambda p: {"pk": _record(p).pk},
@@ -333,7 +334,7 @@ def route_plan() -> list[Measured]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from sourcing.services import token_issue
+    from sourcing.people.services import token_issue
 
     clients: dict[str, Client] = {ANONYMOUS: Client()}
     tokens: dict[str, str] = {}
