@@ -34,7 +34,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -230,12 +229,12 @@ def start_gunicorn(bench: Bench, port: int, workers: int, threads: int) -> subpr
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=10):
                 return process
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while the workers boot
             if process.poll() is not None:
                 break
             time.sleep(0.3)
