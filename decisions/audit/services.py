@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
+from decisions.engine.hashable import require_hashable
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
@@ -56,7 +57,13 @@ def audit_append(
     object_id: str | int = "",
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event; appends are serialised so concurrent writers never fork the chain."""
+    """Append one event; appends are serialised so concurrent writers never fork the chain.
+
+    Raises decisions.engine.hashable.Unhashable (nothing appended, the caller's transaction
+    rolls back) when the payload holds a value RFC 8785 cannot hash: the last guard behind
+    the services' own validation.
+    """
+    require_hashable(payload or {}, what="payload")
     with transaction.atomic():
         serialise_appends(_LOCK_KEY)
         last = AuditEvent.objects.order_by("-seq").only("seq", "sha256").first()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from decisions.engine.assess import Answers, InvalidAnswers, assess
+from decisions.engine.hashable import hashable_problems
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.ruleset import GOLDEN_CASES_PATH, Ruleset, read_json_file
 from decisions.engine.schema import OPTIONS
@@ -152,6 +153,10 @@ def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCa
     if not isinstance(raw, Mapping):
         problems.append(f"#{index + 1}: case: must be an object")
         return None
+    unhashable = hashable_problems(raw)
+    if unhashable:  # the input gate: the rest of the checks assume hashable JSON values
+        problems += [f"#{index + 1}: {p.dotted or 'case'}: {p.message}" for p in unhashable]
+        return None
     case_id = raw.get("id")
     name = case_id if isinstance(case_id, str) and case_id else f"#{index + 1}"
     before = len(problems)
@@ -206,7 +211,7 @@ def _case(raw: Any, index: int, seen: set[str], problems: list[str]) -> GoldenCa
         for check, result in checks.items():
             if check not in POLICY_CHECKS:
                 problems.append(f"{name}: expected.policy_checks.{check}: unknown check")
-            elif result not in RESULTS:
+            elif not isinstance(result, str) or result not in RESULTS:
                 problems.append(
                     f"{name}: expected.policy_checks.{check}: use complies, explain or n/a"
                 )

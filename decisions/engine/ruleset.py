@@ -22,6 +22,7 @@ from decisions.engine.conditions import (
     keys_read,
 )
 from decisions.engine.frozen import FrozenMap
+from decisions.engine.hashable import dotted, hashable_problems
 from decisions.engine.schema import OPTIONS, QUESTIONS, is_int
 
 RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent / "data"
@@ -393,10 +394,34 @@ def _factor_problems(data: Mapping[str, Any], fmt: int) -> list[RulesetProblem]:
     return problems
 
 
+def _unhashable(data: Mapping[str, Any]) -> list[RulesetProblem]:
+    """Values the ruleset's sha256 cannot be taken over (the input gate), by rule and field."""
+    rules = data.get("rules")
+    found = []
+    for problem in hashable_problems(data):
+        path = problem.path
+        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+            raw = rules[path[1]] if isinstance(rules, list) else None
+            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+            ok_id = isinstance(raw_id, str) and raw_id.strip() and not hashable_problems(raw_id)
+            rule_id = raw_id if ok_id else f"#{path[1] + 1}"
+            found.append(RulesetProblem(rule_id, dotted(path[2:]) or "rule", problem.message))
+        else:
+            found.append(RulesetProblem(None, problem.dotted or "ruleset", problem.message))
+    return found
+
+
 def ruleset_problems(data: Any) -> list[RulesetProblem]:
-    """Every problem in a ruleset's data, empty when it loads."""
+    """Every problem in a ruleset's data, empty when it loads.
+
+    Values that cannot be hashed (the input gate, decisions.engine.hashable) are reported
+    alone: the rest of the checks assume JSON values of a bounded depth.
+    """
     if not isinstance(data, Mapping):
         return [RulesetProblem(None, "ruleset", "a ruleset must be a JSON object")]
+    unhashable = _unhashable(data)
+    if unhashable:
+        return unhashable
     problems = [
         RulesetProblem(
             None, str(name), f"unknown field; a ruleset has {', '.join(sorted(TOP_FIELDS))}"

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from decisions.engine.hashable import hashable_problems
+
 OPTIONS: Final[tuple[str, ...]] = ("buy", "build", "partner", "procure", "innovate")
 
 # The largest amount of money accepted anywhere (a trillion pounds): keeps numbers sane.
@@ -147,6 +149,12 @@ def validate_answers(answers: Mapping[str, Any], *, partial: bool) -> list[Answe
     """Every problem with answers: unknown keys, bad values and (unless partial) missing keys."""
     if not isinstance(answers, Mapping):
         return [AnswerError("answers", "answers must be an object keyed by questionnaire keys")]
+    unhashable = hashable_problems(answers)
+    if unhashable:  # the input gate: values the answers' hash cannot be taken over
+        return [
+            AnswerError(str(p.path[0]) if p.path else "answers", f"{p.dotted}: {p.message}")
+            for p in unhashable
+        ]
     errors: list[AnswerError] = []
     for key in answers:
         if key not in QUESTIONS:

@@ -110,7 +110,7 @@ def test_absurdly_deep_conditions_are_refused_not_crashed() -> None:
         when = {"not": when}
     with pytest.raises(RulesetError) as caught:
         load_ruleset(minimal(when=when))
-    assert "nested at most" in caught.value.problems[0].message
+    assert "deep or less" in caught.value.problems[0].message  # the input gate's depth limit
 
 
 def test_missing_top_level_fields_are_reported() -> None:

@@ -1,0 +1,232 @@
+"""The input gate for everything that is hashed: values RFC 8785 can canonicalise and
+PostgreSQL's jsonb can store, within a bounded depth and size.
+
+Answers, rulesets, rules, golden cases and audit payloads are hashed over RFC 8785 canonical
+JSON and stored as jsonb. RFC 8785 (section 3.2.2.3, I-JSON) allows integers only within
+±(2**53 - 1) and refuses lone surrogates, NaN and the infinities; jsonb refuses the NUL
+character (U+0000); deep nesting exhausts Python's recursion limit in the hashing and in
+error messages. `hashable_problems` names every such value by its path, so a service can
+refuse the input as field errors with nothing saved; `require_hashable` is the last guard
+before hashing; `parse_json` reads JSON text (an API body, an uploaded file, a form's JSON
+field) through the same gate and never raises anything but `JsonRejected`.
+
+Pure Python, no Django: every layer above the engine may use it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+SAFE_INTEGER: Final[int] = 2**53 - 1  # RFC 8785 / I-JSON: integers exact in an IEEE double
+MAX_DEPTH: Final[int] = 64  # nesting levels of objects and arrays (a ruleset needs about 30)
+MAX_VALUES: Final[int] = 200_000  # values in one document (strings, numbers, objects...)
+MAX_STRING: Final[int] = 1_000_000  # characters in one string
+PROBLEMS_SHOWN: Final[int] = 20  # a document with more problems lists the first ones
+# json.loads turns integer literals into int with CPython's int-string limit (4300 digits),
+# which raises a bare ValueError. Any literal longer than this is out of range anyway.
+_INT_DIGITS: Final[int] = len(str(SAFE_INTEGER)) + 1
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GateProblem:
+    """One value that cannot be hashed or stored: where it is and why (a GOV.UK-style message)."""
+
+    path: Path
+    message: str
+
+    @property
+    def dotted(self) -> str:
+        """The path as people read it: answers.months_to_live, rules[3].when.all[0]."""
+        return dotted(self.path)
+
+    def __str__(self) -> str:
+        """The problem as one line."""
+        return f"{self.dotted or 'the value'}: {self.message}"
+
+
+class Unhashable(ValueError):
+    """A value that the gate refuses, with every problem found (the first PROBLEMS_SHOWN)."""
+
+    def __init__(self, problems: list[GateProblem]) -> None:
+        """Keep the problems and summarise them as the message."""
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class JsonRejected(ValueError):
+    """JSON text that is malformed (`syntax` true: a 400) or holds values the gate refuses."""
+
+    def __init__(self, problems: list[GateProblem], *, syntax: bool) -> None:
+        """Keep the problems; `syntax` tells a parse failure from refused values."""
+        self.problems = problems
+        self.syntax = syntax
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def dotted(path: Path) -> str:
+    """A path as one string: keys joined by dots, list positions in brackets."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _shown(text: str) -> str:
+    """A short, printable excerpt of a string for a message (surrogates escaped)."""
+    excerpt = text[:40].encode("utf-8", "backslashreplace").decode("utf-8")
+    return repr(excerpt)
+
+
+def _string_problem(text: str) -> str | None:
+    """Why a string cannot be hashed or stored, or None."""
+    if len(text) > MAX_STRING:
+        return f"must be {MAX_STRING:,} characters or fewer"
+    if "\x00" in text:
+        return "must not contain the null character (U+0000)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(text[exc.start])
+            return f"must not contain a lone surrogate (U+{code:04X}): it is not a character"
+    return None
+
+
+class _OutOfRange:
+    """An integer literal too long to be in range (from parse_json), kept for its message."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+
+def _integer_message() -> str:
+    return f"must be a whole number from -{SAFE_INTEGER:,} to {SAFE_INTEGER:,}"
+
+
+def _number_message() -> str:
+    return f"must be a number from -{SAFE_INTEGER:,} to {SAFE_INTEGER:,}"
+
+
+def hashable_problems(
+    value: Any,
+    *,
+    path: Path = (),
+    max_depth: int = MAX_DEPTH,
+    max_values: int = MAX_VALUES,
+) -> list[GateProblem]:
+    """Every value under `value` that RFC 8785 cannot hash or jsonb cannot store.
+
+    Refused: numbers outside ±(2**53 - 1), NaN and infinities, strings with a lone surrogate
+    or a NUL or over MAX_STRING characters, object keys that are not strings, anything that is
+    not a JSON value, nesting deeper than `max_depth`, more than `max_values` values. Returns
+    at most PROBLEMS_SHOWN problems, in document order; empty when the value may be hashed.
+    Walks iteratively, so any depth is safe to check.
+    """
+    problems: list[GateProblem] = []
+    stack: list[tuple[Path, Any, int]] = [(path, value, 0)]
+    seen = 0
+    while stack and len(problems) < PROBLEMS_SHOWN:
+        where, item, depth = stack.pop()
+        seen += 1
+        if seen > max_values:
+            problems.append(GateProblem(path, f"must hold {max_values:,} values or fewer"))
+            break
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if not -SAFE_INTEGER <= item <= SAFE_INTEGER:
+                problems.append(GateProblem(where, _integer_message()))
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                problems.append(GateProblem(where, "must be a finite number"))
+            elif abs(item) > SAFE_INTEGER:  # RFC 8785 would write it as an unsafe integer
+                problems.append(GateProblem(where, _number_message()))
+        elif isinstance(item, str):
+            message = _string_problem(item)
+            if message:
+                problems.append(GateProblem(where, message))
+        elif isinstance(item, _OutOfRange):
+            problems.append(GateProblem(where, _integer_message()))
+        elif isinstance(item, Mapping | list | tuple):
+            if depth >= max_depth:
+                problems.append(GateProblem(where, f"must be nested {max_depth} deep or less"))
+                continue
+            children: list[tuple[Path, Any, int]] = []
+            if isinstance(item, Mapping):
+                for key, child in item.items():
+                    if not isinstance(key, str):
+                        problems.append(GateProblem(where, f"has a key that is not text: {key!r}"))
+                        continue
+                    message = _string_problem(key)
+                    if message:
+                        problems.append(GateProblem(where, f"has a key that {message}"))
+                        continue
+                    children.append(((*where, key), child, depth + 1))
+            else:
+                children = [((*where, i), child, depth + 1) for i, child in enumerate(item)]
+            stack.extend(reversed(children))
+        else:
+            problems.append(GateProblem(where, f"is not a JSON value ({type(item).__name__})"))
+    return problems[:PROBLEMS_SHOWN]
+
+
+def require_hashable(value: Any, *, what: str = "value") -> None:
+    """The last guard before hashing: raises Unhashable naming every refused value."""
+    problems = hashable_problems(value, path=(what,))
+    if problems:
+        raise Unhashable(problems)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object hook refusing a key given twice (json would silently keep the last)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {_shown(key)} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _int_or_marker(digits: str) -> int | _OutOfRange:
+    return _OutOfRange(digits) if len(digits.lstrip("-")) > _INT_DIGITS else int(digits)
+
+
+def parse_json(raw: bytes | str, *, path: Path = (), max_depth: int = MAX_DEPTH) -> Any:
+    """JSON text as data that may be hashed and stored, or JsonRejected saying why not.
+
+    Malformed text (not UTF-8, a syntax error, a key given twice, nesting beyond the
+    recursion limit) is rejected with `syntax` true and one problem at `path`; values the
+    gate refuses are rejected with `syntax` false, each problem at its own path under `path`.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise JsonRejected(
+            [GateProblem(path, f"is not UTF-8 text (byte {exc.start + 1} cannot be read)")],
+            syntax=True,
+        ) from None
+    try:
+        data = json.loads(text, parse_int=_int_or_marker, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        message = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise JsonRejected([GateProblem(path, message)], syntax=True) from None
+    except RecursionError:
+        message = f"is nested too deeply to read: it must be nested {max_depth} deep or less"
+        raise JsonRejected([GateProblem(path, message)], syntax=True) from None
+    except ValueError as exc:  # a key given twice, or a number float() cannot read
+        raise JsonRejected([GateProblem(path, f"is not valid JSON: {exc}")], syntax=True) from None
+    problems = hashable_problems(data, path=path, max_depth=max_depth)
+    if problems:
+        raise JsonRejected(problems, syntax=False)
+    return data
