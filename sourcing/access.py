@@ -16,7 +16,13 @@ from typing import Any, cast
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.utils import timezone
 
 from sourcing.logs import set_log_user
@@ -252,6 +258,15 @@ def signed_in_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def declared_methods(view_name: str) -> list[str]:
+    """The methods a route is declared for (HEAD wherever GET is), for a 405's Allow header."""
+    entry = PERMISSIONS.get(view_name)
+    methods = set(entry) if isinstance(entry, dict) else {"GET", "POST"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def role_of(user: Any) -> str:
     """The caller's role, or ANONYMOUS."""
     if user is None or not user.is_authenticated:
@@ -317,9 +332,8 @@ class RouteAccessMiddleware:
             log.error("route not in the permissions table", extra={"view": view_name})
             raise PermissionDenied
         if access is None:
-            if is_api:
-                return _api_error(405, "Method not allowed.")
-            return HttpResponse("Method not allowed.", status=405, content_type="text/plain")
+            # Styled (GOV.UK page or JSON) by sourcing.middleware.MethodNotAllowedMiddleware.
+            return HttpResponseNotAllowed(declared_methods(view_name))
         role = role_of(request.user)
         if role in access.roles:
             return None

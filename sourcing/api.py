@@ -1,5 +1,12 @@
-"""The API root at /api/v1/ (django-ninja): authentication, errors, health, and each feature's
-router mounted."""
+"""The JSON API at /api/v1/ (django-ninja): authentication, errors, and the routers.
+
+Errors: every exception an operation raises ends here as JSON in the contract's shape
+(../shared/api.md, Errors): 400 for malformed JSON, 422 naming each bad field (the input gate,
+pydantic, the services' ValidationFailed, values the database cannot store), 409 for refused
+transitions, 413 for bodies over 1 MB, and for anything unexpected a logged 500 whose body
+carries the request id. Errors raised outside an operation (routing, middleware) are answered
+in the same shapes by sourcing.error_views.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +15,25 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.db import connection
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.utils import check_csrf
 
 from decisions.assessments.api import router as assessments_router
 from decisions.cases.api import router as cases_router
 from decisions.engine import QUESTIONS
+from decisions.engine.hashable import JsonRejected, Unhashable
 from decisions.records.api import router as records_router
 from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
+from sourcing.api_body import GatedParser
+from sourcing.error_views import SERVER_ERROR
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.logs import current_request_id
 from sourcing.people.api import router as people_router
 from suppliers.api import router as suppliers_router
 
@@ -53,6 +65,7 @@ api = NinjaAPI(
     description="JSON API for sourcing cases, assessments, reviews and decision records.",
     urls_namespace="api",
     auth=BearerOrSession(),
+    parser=GatedParser(),
 )
 
 
@@ -77,6 +90,31 @@ def _contract_loc(loc: Any) -> list[Any]:
     if len(parts) >= 2 and parts[0] == "body" and parts[1] in _BODY_PARAMETERS:
         return ["body", *parts[2:]]
     return parts
+
+
+def _rejected_body(request: HttpRequest, exc: JsonRejected) -> HttpResponse:
+    """400 for JSON that cannot be read; 422 naming each value the input gate refuses."""
+    detail = [{"loc": list(p.path), "msg": f"{_subject(p.path)} {p.message}"} for p in exc.problems]
+    return api.create_response(request, {"detail": detail}, status=400 if exc.syntax else 422)
+
+
+def _subject(path: tuple[str | int, ...]) -> str:
+    """Who a message is about: the field's name, or the body."""
+    names = [str(part) for part in path if isinstance(part, str) and part != "body"]
+    return names[-1] if names else "The body"
+
+
+@api.exception_handler(JsonRejected)
+def _json_rejected(request: HttpRequest, exc: JsonRejected) -> HttpResponse:
+    return _rejected_body(request, exc)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps a body parser's exception in HttpError(400): unwrap the input gate's.
+    if isinstance(exc.__cause__, JsonRejected):
+        return _rejected_body(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)
@@ -106,6 +144,57 @@ def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpRespons
 @api.exception_handler(TransitionRefused)
 def _refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Your role may not do this."}, status=403)
+
+
+@api.exception_handler(DjangoValidationError)
+def _model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    detail = [
+        {"loc": ["body"] if field == "__all__" else ["body", field], "msg": str(message)}
+        for field, messages in by_field.items()
+        for message in messages
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+def _where(request: HttpRequest) -> list[str]:
+    return ["query"] if request.method in _SAFE_METHODS else ["body"]
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(UnicodeEncodeError)
+@api.exception_handler(Unhashable)
+def _cannot_store(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A value that reached the database or the hashing and could not be stored: a 422.
+
+    The input gate and the services' validation refuse these first, naming the field; this is
+    the backstop, so it is logged with the request id to be found and named upstream.
+    """
+    log.warning("a value could not be stored", exc_info=exc, extra={"path": request.path})
+    if isinstance(exc, Unhashable):
+        detail = [{"loc": ["body"], "msg": str(p)} for p in exc.problems]
+    else:
+        msg = "A value is out of range or contains characters that cannot be stored."
+        detail = [{"loc": _where(request), "msg": msg}]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else: logged with its traceback and the request id, answered as JSON."""
+    request_id = current_request_id()
+    log.error(
+        "unhandled error in the API",
+        exc_info=exc,
+        extra={"path": request.path, "method": request.method, "request_id": request_id},
+    )
+    body = {"detail": SERVER_ERROR, "request_id": request_id}
+    return api.create_response(request, body, status=500)
 
 
 class HealthOut(Schema):

@@ -19,6 +19,12 @@ _department: ContextVar[str] = ContextVar("department", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def current_request_id() -> str:
+    """The id of the request being handled ("-" outside a request), as logged and echoed in
+    the X-Request-ID header: error pages and the API's 500 body quote it."""
+    return _request_id.get()
+
+
 def set_log_user(user: Any) -> None:
     """Record who is acting, for every later log line of this request."""
     if user is not None and getattr(user, "is_authenticated", False):

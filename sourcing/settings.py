@@ -56,6 +56,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Bad input in the address refused before any view; every 405 styled with Allow; every
+    # page response Vary: HX-Request (sourcing.middleware).
+    "sourcing.middleware.VaryOnHtmxMiddleware",
+    "sourcing.middleware.MethodNotAllowedMiddleware",
+    "sourcing.middleware.RequestGuardMiddleware",
     "sourcing.access.RouteAccessMiddleware",
 ]
 

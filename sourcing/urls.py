@@ -25,3 +25,9 @@ urlpatterns = [
     path("", include("decisions.rulesets.urls")),
     path("", include("suppliers.urls")),
 ]
+
+# Errors no view handled: GOV.UK pages, or JSON under /api/ (sourcing.error_views).
+handler400 = "sourcing.error_views.bad_request"
+handler403 = "sourcing.error_views.permission_denied"
+handler404 = "sourcing.error_views.page_not_found"
+handler500 = "sourcing.error_views.server_error"

@@ -1,0 +1,137 @@
+"""Request and response rules that hold for every route, pages and API alike.
+
+- RequestGuardMiddleware: input no route can use is refused before any view or query runs.
+  A NUL character in the path or the query string (PostgreSQL text cannot hold it) is a 400;
+  a number in the path beyond PostgreSQL's bigint (no object has that id) is a 404; a whole
+  number in the query string beyond bigint is a 422 in the API (naming the parameter) and a
+  400 page elsewhere. Pages get GOV.UK pages, the API its JSON error shape.
+- MethodNotAllowedMiddleware: every 405 carries an `Allow` header; the API's is JSON, a page's
+  is a GOV.UK page linking to the page the action belongs to (instead of a bare
+  "Method not allowed.").
+- VaryOnHtmxMiddleware: pages answer an htmx request (`HX-Request: true`) with a fragment and
+  a plain request with the whole page from the same URL, so every page response says
+  `Vary: HX-Request`; otherwise a browser's cache can show the fragment on Back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
+
+from sourcing.access import access_for, role_of
+from sourcing.error_views import api_error, is_api
+
+BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: ids and every integer column
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DIGITS = re.compile(r"^[0-9]+$")
+
+Middleware = Callable[[HttpRequest], HttpResponse]
+
+
+def _beyond_bigint(text: str) -> bool:
+    # Compared by length first: int() of a long digit string is slow (and limited in CPython).
+    digits = text.lstrip("+-").lstrip("0")
+    return len(digits) > 19 or (len(digits) == 19 and int(digits) > BIGINT_MAX)
+
+
+def _shown(name: str) -> str:
+    return name.replace("\x00", "\\0")[:40]
+
+
+class RequestGuardMiddleware:
+    """NUL characters and out-of-range numbers in the address, refused before the database."""
+
+    def __init__(self, get_response: Middleware) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused = self._refusal(request)
+        return refused if refused is not None else self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        api = is_api(request)
+        if "\x00" in request.path:
+            msg = "The address must not contain the null character (%00)"
+            if api:
+                return api_error(400, [{"loc": ["path"], "msg": msg}])
+            return _bad_request_page(request, [msg])
+        if any(_DIGITS.match(s) and _beyond_bigint(s) for s in request.path.split("/")):
+            if api:
+                return api_error(404, "Not Found")
+            return render(request, "404.html", status=404)
+        null: list[tuple[str, str]] = []
+        huge: list[tuple[str, str]] = []
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                null.append((name, f"{_shown(name)} must not contain the null character (%00)"))
+            elif any(_INTEGER.match(v) and _beyond_bigint(v) for v in values):
+                bound = f"{BIGINT_MAX:,}"
+                message = f"{_shown(name)} must be a whole number from -{bound} to {bound}"
+                huge.append((name, message))
+        if not (null or huge):
+            return None
+        if api:
+            detail = [{"loc": ["query", _shown(n)], "msg": m} for n, m in null + huge]
+            return api_error(400 if null else 422, detail)
+        return _bad_request_page(request, [m for _, m in null + huge])
+
+
+def _bad_request_page(request: HttpRequest, problems: list[str]) -> HttpResponse:
+    return render(request, "400.html", {"problems": problems}, status=400)
+
+
+def _belongs_to(request: HttpRequest) -> str | None:
+    """The nearest page above this address that the user may open, if there is one."""
+    parts = [p for p in request.path.split("/") if p]
+    role = role_of(getattr(request, "user", None))
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/" + "/".join(parts) + "/"
+        try:
+            match = resolve(candidate)
+        except Resolver404:
+            continue
+        access = access_for(match.view_name, "GET")
+        if access is not None and role in access.roles:
+            return candidate
+    return None
+
+
+class MethodNotAllowedMiddleware:
+    """Every 405 with an `Allow` header: JSON in the API, a GOV.UK page for pages."""
+
+    def __init__(self, get_response: Middleware) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405:
+            return response
+        allow = response.get("Allow", "")
+        if is_api(request):
+            methods = ", ".join(m.strip() for m in allow.split(",") if m.strip())
+            styled = api_error(405, f"Method not allowed: use {methods or 'another method'}.")
+        else:
+            context = {"belongs_to": _belongs_to(request)}
+            styled = render(request, "405.html", context, status=405)
+        if allow:
+            styled["Allow"] = allow
+        return styled
+
+
+class VaryOnHtmxMiddleware:
+    """`Vary: HX-Request` on every page response (one URL serves a page and its fragment)."""
+
+    def __init__(self, get_response: Middleware) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not is_api(request):
+            patch_vary_headers(response, ("HX-Request",))
+        return response

@@ -1,0 +1,101 @@
+"""Rules for every route (sourcing.middleware): bad addresses refused before the database,
+styled 405s with Allow, and Vary: HX-Request on pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from sourcing.cases import case_create
+from sourcing.models import User
+from tests.sourcing.test_api_cases import Api
+
+
+@pytest.fixture
+def alice(users: dict[str, User], client_as: Callable[[User | None], Client]) -> Client:
+    return client_as(users["commercial"])
+
+
+def test_nul_in_a_page_address_is_a_govuk_400_page(alice: Client) -> None:
+    response = alice.get("/cases/%00/")
+    assert response.status_code == 400
+    assert b"govuk-template" in response.content
+    assert b"must not contain the null character" in response.content
+
+
+def test_nul_in_a_page_query_string_is_a_400_page_naming_the_parameter(alice: Client) -> None:
+    response = alice.get("/suppliers/?q=%00")
+    assert response.status_code == 400
+    assert b"q must not contain the null character" in response.content
+
+
+def test_nul_in_an_api_query_string_is_a_json_400_naming_it(users: dict[str, User]) -> None:
+    response = Api(users["commercial"]).get("suppliers?q=%00")
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["query", "q"]
+
+
+def test_nul_in_an_api_path_is_a_json_400(users: dict[str, User]) -> None:
+    response = Api(users["commercial"]).get("rulesets/2026.1%00")
+    assert response.status_code == 400 and response.json()["detail"][0]["loc"] == ["path"]
+
+
+def test_an_offset_beyond_bigint_is_a_422_naming_it(users: dict[str, User]) -> None:
+    response = Api(users["commercial"]).get("suppliers?offset=99999999999999999999")
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["query", "offset"]
+    assert problem["msg"].startswith("offset must be a whole number")
+
+
+def test_an_offset_beyond_bigint_on_a_page_is_a_400_page(alice: Client) -> None:
+    response = alice.get("/suppliers/?page=99999999999999999999")
+    assert response.status_code == 400 and b"page must be a whole number" in response.content
+
+
+def test_an_id_beyond_bigint_is_not_found(alice: Client, users: dict[str, User]) -> None:
+    assert alice.get("/assessments/99999999999999999999/").status_code == 404
+    api = Api(users["commercial"]).get("cases/99999999999999999999")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_a_big_number_within_bigint_is_left_to_the_view(alice: Client) -> None:
+    assert alice.get("/assessments/9223372036854775807/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "address", "belongs_to"),
+    [
+        ("commercial", "/cases/{reference}/assess/", "/cases/{reference}/"),
+        ("steward", "/rulesets/2026.1/impact/", "/rulesets/2026.1/"),
+        ("reviewer", "/review/{reference}/reopen/", "/review/{reference}/"),
+    ],
+)
+def test_opening_a_post_only_address_shows_a_govuk_405_page_with_allow(
+    users: dict[str, User],
+    client_as: Callable[[User | None], Client],
+    role: str,
+    address: str,
+    belongs_to: str,
+) -> None:
+    reference = case_create(by=users["commercial"], title="Payments").reference
+    response = client_as(users[role]).get(address.format(reference=reference))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    html = response.content.decode()
+    assert "<title>This address is for sending a form" in html and "govuk-template" in html
+    assert f'href="{belongs_to.format(reference=reference)}"' in html
+
+
+def test_a_view_s_own_405_is_styled_too(alice: Client) -> None:
+    response = alice.post("/cases/")  # the list's view allows GET and HEAD only
+    assert response.status_code == 405
+    assert response["Allow"] and "POST" not in response["Allow"]
+    assert b"This address is for sending a form" in response.content
+
+
+def test_every_page_response_varies_on_hx_request(alice: Client) -> None:
+    for response in (alice.get("/cases/"), alice.get("/cases/%00/"), alice.get("/nowhere/")):
+        assert "HX-Request" in response["Vary"], response.status_code
