@@ -60,13 +60,23 @@ class Unhashable(ValueError):
 
 
 class JsonRejected(ValueError):
-    """JSON text that is malformed (`syntax` true: a 400) or holds values the gate refuses."""
+    """JSON text that is malformed (`syntax` true: a 400) or holds values the gate refuses.
 
-    def __init__(self, problems: list[GateProblem], *, syntax: bool) -> None:
+    For malformed text, `reason` says why in a few words ("Expecting value (line 1, column
+    11)") and is the exception's message; `problems` holds one problem at the text's path.
+    """
+
+    def __init__(self, problems: list[GateProblem], *, syntax: bool, reason: str = "") -> None:
         """Keep the problems; `syntax` tells a parse failure from refused values."""
         self.problems = problems
         self.syntax = syntax
-        super().__init__("; ".join(str(p) for p in problems))
+        self.reason = reason
+        super().__init__(reason or "; ".join(str(p) for p in problems))
+
+    @classmethod
+    def malformed(cls, path: Path, reason: str) -> JsonRejected:
+        """Text that cannot be read as JSON, and why."""
+        return cls([GateProblem(path, f"is not valid JSON: {reason}")], syntax=True, reason=reason)
 
 
 def dotted(path: Path) -> str:
@@ -99,15 +109,6 @@ def _string_problem(text: str) -> str | None:
             code = ord(text[exc.start])
             return f"must not contain a lone surrogate (U+{code:04X}): it is not a character"
     return None
-
-
-class _OutOfRange:
-    """An integer literal too long to be in range (from parse_json), kept for its message."""
-
-    __slots__ = ("digits",)
-
-    def __init__(self, digits: str) -> None:
-        self.digits = digits
 
 
 def _integer_message() -> str:
@@ -156,8 +157,6 @@ def hashable_problems(
             message = _string_problem(item)
             if message:
                 problems.append(GateProblem(where, message))
-        elif isinstance(item, _OutOfRange):
-            problems.append(GateProblem(where, _integer_message()))
         elif isinstance(item, Mapping | list | tuple):
             if depth >= max_depth:
                 problems.append(GateProblem(where, f"must be nested {max_depth} deep or less"))
@@ -198,35 +197,42 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _int_or_marker(digits: str) -> int | _OutOfRange:
-    return _OutOfRange(digits) if len(digits.lstrip("-")) > _INT_DIGITS else int(digits)
+def _int_within_reach(literal: str) -> int:
+    """An integer literal as int; one too long to be in range becomes the first integer out
+    of range (the gate refuses it with the same message), so CPython's 4300-digit
+    int-string limit is never reached."""
+    if len(literal.lstrip("-")) <= _INT_DIGITS:
+        return int(literal)
+    return -(SAFE_INTEGER + 1) if literal.startswith("-") else SAFE_INTEGER + 1
 
 
-def parse_json(raw: bytes | str, *, path: Path = (), max_depth: int = MAX_DEPTH) -> Any:
+def parse_json(
+    raw: bytes | str, *, path: Path = (), max_depth: int = MAX_DEPTH, gate: bool = True
+) -> Any:
     """JSON text as data that may be hashed and stored, or JsonRejected saying why not.
 
     Malformed text (not UTF-8, a syntax error, a key given twice, nesting beyond the
     recursion limit) is rejected with `syntax` true and one problem at `path`; values the
     gate refuses are rejected with `syntax` false, each problem at its own path under `path`.
+    With `gate` false only malformed text is rejected: for callers whose own validation runs
+    the gate and names the problems in its own terms (a ruleset's by rule id). Integer
+    literals too long to be in range are read as the first integer out of range either way.
     """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
-        raise JsonRejected(
-            [GateProblem(path, f"is not UTF-8 text (byte {exc.start + 1} cannot be read)")],
-            syntax=True,
-        ) from None
+        raise JsonRejected.malformed(path, f"byte {exc.start + 1} is not UTF-8 text") from None
     try:
-        data = json.loads(text, parse_int=_int_or_marker, object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(text, parse_int=_int_within_reach, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
-        message = f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        raise JsonRejected([GateProblem(path, message)], syntax=True) from None
+        reason = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+        raise JsonRejected.malformed(path, reason) from None
     except RecursionError:
-        message = f"is nested too deeply to read: it must be nested {max_depth} deep or less"
-        raise JsonRejected([GateProblem(path, message)], syntax=True) from None
-    except ValueError as exc:  # a key given twice, or a number float() cannot read
-        raise JsonRejected([GateProblem(path, f"is not valid JSON: {exc}")], syntax=True) from None
-    problems = hashable_problems(data, path=path, max_depth=max_depth)
+        reason = f"it is nested too deeply to read (more than {max_depth} levels are refused)"
+        raise JsonRejected.malformed(path, reason) from None
+    except ValueError as exc:  # a key given twice
+        raise JsonRejected.malformed(path, str(exc)) from None
+    problems = hashable_problems(data, path=path, max_depth=max_depth) if gate else []
     if problems:
         raise JsonRejected(problems, syntax=False)
     return data

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from decisions.engine import OPTIONS, POLICY_CHECKS, RulesetProblem
+from decisions.engine.hashable import parse_json  # any depth, any integer literal: no crash
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
 from sourcing.questionnaire import OPTION_LABELS
@@ -86,7 +87,7 @@ class RuleForm(forms.Form):
         """The rule as data (after is_valid), or None when the condition is not JSON."""
         data = self.cleaned_data
         try:
-            when = json.loads(data["when"]) if data["when"].strip() else None
+            when = parse_json(data["when"], gate=False) if data["when"].strip() else None
         except ValueError as exc:
             self.add_error("when", f"when: the condition is not valid JSON ({exc})")
             return None
@@ -194,7 +195,7 @@ class GoldenCaseForm(forms.Form):
         if not text:
             return None
         try:
-            return json.loads(text)
+            return parse_json(text, gate=False)
         except ValueError as exc:
             self.add_error("answers", f"The answers are not valid JSON ({exc})")
             return None

@@ -10,7 +10,6 @@ The impact preview and the replay of decisions are in decisions.impact.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from decisions import engine
 from decisions.audit.services import audit_append
+from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.selectors import golden_cases_engine
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -184,20 +184,16 @@ def ruleset_rule_remove(*, draft: Ruleset, by: User, rule_id: str) -> Ruleset:
     return _save(locked, by, {**locked.content, "rules": rules}, f"removed rule {rule_id}")
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
 def parse_ruleset_file(raw: bytes) -> Any:
-    """JSON from an uploaded file (duplicate keys refused), or DraftInvalid saying why not."""
+    """JSON from an uploaded file (duplicate keys refused), or DraftInvalid saying why not.
+
+    Read through the input gate's parser (decisions.engine.hashable): any depth and any
+    integer literal are safe to read; values that cannot be hashed are named by rule id when
+    the draft is validated.
+    """
     try:
-        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except (UnicodeDecodeError, ValueError) as exc:
+        return parse_json(raw, gate=False)
+    except JsonRejected as exc:
         problem = engine.RulesetProblem(None, "file", f"is not a readable JSON file: {exc}")
         raise DraftInvalid([problem]) from exc
 
