@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from django.db import transaction
 from decisions.audit.services import audit_append
 from sourcing.errors import ValidationFailed
 from sourcing.models import Role, User
+from suppliers.company_numbers import company_number_normalise
 from suppliers.models import CatalogueImport, Framework, Segment, Supplier
 from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
 
@@ -44,8 +46,7 @@ CELL_MAX = 2000  # any list column, before it is split
 FILE_MAX = 5 * 1024 * 1024
 ROWS_MAX = 20_000
 PROBLEMS_SHOWN = 500
-COMPANY_NUMBER = re.compile(r"^(?:\d{8}|[A-Z]{2}\d{6})$")
-CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9 &/+.-]*$")
+CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9 &/+.-]*$", re.ASCII)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
 MAINTAINERS = frozenset({Role.ADMIN, Role.REVIEWER})
@@ -64,10 +65,11 @@ class Problem:
 
 
 class CatalogueInvalid(ValidationFailed):
-    """The file has problems; nothing was imported."""
+    """The file has problems; nothing was imported. `notes` says how the file was read."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], notes: list[Problem] | None = None) -> None:
         self.problems = problems
+        self.notes = notes or []
         super().__init__({"file": [str(p) for p in problems[:PROBLEMS_SHOWN]]})
 
 
@@ -87,6 +89,8 @@ class SupplierData:
     regions: tuple[str, ...]
     website: str
     description: str
+    # How a value was read, by field (e.g. a company number padded back to 8 digits).
+    notes: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def fields(self) -> dict[str, Any]:
         """The supplier's own columns (not its segments and frameworks)."""
@@ -107,17 +111,29 @@ class SupplierData:
 
 @dataclass
 class ImportResult:
-    """What an import did, by company number."""
+    """What an import did, by company number; `notes` says how the file was read."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     record: CatalogueImport | None = None
+    notes: list[Problem] = field(default_factory=list)
+
+
+def text_nfc(text: str) -> str:
+    """Text in Unicode NFC: "Café" typed with a combining accent equals the precomposed one."""
+    return unicodedata.normalize("NFC", text)
+
+
+def search_key(text: str) -> str:
+    """Text as the supplier search compares it: NFKC and case-folded (full-width letters,
+    ligatures and accents typed either way match), the same for stored text and queries."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def search_text(name: str, company_number: str, capabilities: Iterable[str]) -> str:
-    """What the supplier search matches against, lower case."""
-    return " | ".join([name.lower(), company_number.lower(), *capabilities])
+    """What the supplier search matches against (search_key of each part)."""
+    return search_key(" | ".join([name, company_number, *capabilities]))
 
 
 def _split(value: str) -> list[str]:
@@ -160,16 +176,13 @@ def validate_supplier(
         if len(text) > CELL_MAX:
             add(name, f"Must be {CELL_MAX} characters or fewer")
             text = ""
-        value[name] = text.strip()
+        value[name] = text_nfc(text).strip()
 
-    number = value["company_number"].upper().replace(" ", "")
-    if not number:
-        add("company_number", "Enter the company number")
-    elif not COMPANY_NUMBER.match(number):
-        add(
-            "company_number",
-            "Enter a Companies House number: 8 digits, or 2 letters and 6 digits, like SC123456",
-        )
+    checked = company_number_normalise(value["company_number"])
+    number = checked.number
+    if checked.error:
+        add("company_number", checked.error)
+    notes = (("company_number", checked.note),) if checked.note else ()
     name = value["name"]
     if not name:
         add("name", "Enter the supplier's name")
@@ -232,36 +245,235 @@ def validate_supplier(
             regions=regions,
             website=website,
             description=description,
+            notes=notes,
         ),
         {},
     )
 
 
-def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
+# Separators a spreadsheet may write, and how people call them.
+DELIMITERS: dict[str, str] = {
+    ",": "commas (,)",
+    ";": "semicolons (;)",
+    "\t": "tabs",
+    "|": "vertical bars (|)",
+}
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_SAVE_AS = "in the spreadsheet, choose Save As, 'CSV UTF-8 (Comma delimited)', and upload that"
+
+
+@dataclass
+class CsvTable:
+    """A catalogue file after the normalising step: named columns, rows aligned to them."""
+
+    header: list[str] = field(default_factory=list)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, cells)
+    notes: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def header_name(cell: str) -> str:
+    """A column's name as the catalogue spells it: "Company number" is company_number."""
+    text = unicodedata.normalize("NFKC", cell).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s-]+", "_", text)
+
+
+def _decode(raw: bytes, table: CsvTable) -> str | None:
+    """The file's text: UTF-8 (with or without a byte order mark), UTF-16 with a byte order
+    mark (Excel's "Unicode Text"), or else Windows-1252 (Excel's "CSV (Comma delimited)"),
+    saying so in a note."""
+    if raw.startswith(_WORKBOOKS):
+        table.problems.append(
+            Problem(1, "file", f"The file is a spreadsheet workbook, not CSV: {_SAVE_AS}")
+        )
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            table.problems.append(
+                Problem(1, "file", f"The file cannot be read as UTF-16: {_SAVE_AS}")
+            )
+            return None
+        table.notes.append(Problem(1, "file", "The file was read as UTF-16 text"))
+        return text
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, Problem(
-            line, "file", "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
-        )
-
-
-def parse_catalogue(raw: bytes) -> tuple[list[tuple[int, SupplierData]], list[Problem]]:
-    """Every row of a catalogue CSV, validated: ([(line, data)], problems)."""
-    if len(raw) > FILE_MAX:
-        return [], [Problem(1, "file", f"The file must be smaller than {FILE_MAX // 2**20} MB")]
-    text, problem = _decode(raw)
-    if problem is not None or text is None:
-        return [], [problem] if problem else []
-    if not text.strip():
-        return [], [Problem(1, "file", "The file is empty")]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        if _UTF8_SEQUENCE.search(raw):  # UTF-8 text with some other bytes: a damaged file
+            raise UnicodeDecodeError("cp1252", raw, 0, 1, "mixed with UTF-8")
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        table.problems.append(
+            Problem(
+                line, "file", "The file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
+            )
+        )
+        return None
+    table.notes.append(
+        Problem(
+            1,
+            "file",
+            "The file is not UTF-8, so it was read as Windows-1252 (what Excel's 'CSV (Comma "
+            "delimited)' writes): check names with accents, or save it as 'CSV UTF-8'",
+        )
+    )
+    return text
+
+
+def _delimiter(text: str) -> str:
+    """The separator whose split of the first line names the most catalogue columns."""
+    first = text.split("\n", 1)[0]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            return (0, 0)
+        return (sum(header_name(c) in COLUMNS for c in cells), len(cells))
+
+    best = max(DELIMITERS, key=score)  # ties go to the first: commas
+    return best if score(best)[0] else ","
+
+
+def _unnamed_columns(table: CsvTable, cells_by_row: list[tuple[int, list[str]]]) -> list[int]:
+    """Columns without a name: empty ones (Excel's trailing columns) are dropped; one with a
+    value is a problem."""
+    unnamed = [i for i, name in enumerate(table.header) if not name]
+    for index in unnamed:
+        used = next(
+            (line for line, cells in cells_by_row if index < len(cells) and cells[index].strip()),
+            None,
+        )
+        if used is not None:
+            table.problems.append(
+                Problem(
+                    used,
+                    "header",
+                    f"Column {index + 1} has no name but this line has a value in it: name the "
+                    "column or delete it",
+                )
+            )
+    return unnamed
+
+
+def _aligned(cells: list[str], width: int, named: list[int]) -> list[str] | None:
+    """A row's cells, one a column: a row may miss its trailing unnamed cells (spreadsheets
+    drop them) or have extra empty ones; anything else is a row of the wrong length."""
+    if len(cells) < width and len(cells) > max(named, default=-1):
+        return cells + [""] * (width - len(cells))
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        return cells[:width]
+    return cells if len(cells) == width else None
+
+
+def normalise_csv(raw: bytes) -> CsvTable:
+    """The one normalising step before validation: a catalogue file as a spreadsheet writes it,
+    read into named columns and aligned rows, with notes saying how it was read.
+
+    Handles a byte order mark, UTF-16 and Windows-1252 text, the separator (commas,
+    semicolons, tabs or vertical bars: the one that names the most columns, said in a note
+    when it is not a comma), column names in any case with spaces, unnamed empty columns
+    (dropped) and rows missing their trailing empty cells. Blank lines are skipped.
+    """
+    table = CsvTable()
+    if len(raw) > FILE_MAX:
+        table.problems.append(
+            Problem(1, "file", f"The file must be smaller than {FILE_MAX // 2**20} MB")
+        )
+        return table
+    text = _decode(raw, table)
+    if text is None:
+        return table
+    if text.count("\x00") > len(text) // 4:  # UTF-16 without its byte order mark
+        table.problems.append(
+            Problem(
+                1, "file", f"The file contains null characters, so it is not CSV text: {_SAVE_AS}"
+            )
+        )
+        return table
+    if not text.strip():
+        table.problems.append(Problem(1, "file", "The file is empty"))
+        return table
+    delimiter = _delimiter(text)
+    if delimiter != ",":
+        table.notes.append(
+            Problem(
+                1,
+                "file",
+                f"The columns are separated by {DELIMITERS[delimiter]}, not commas: the file "
+                "was read that way",
+            )
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        table.header = [header_name(h) for h in next(reader)]
     except csv.Error as exc:
-        return [], [Problem(1, "header", f"The header cannot be read: {exc}")]
+        table.problems.append(Problem(1, "header", f"The header cannot be read: {exc}"))
+        return table
+    rows: list[tuple[int, list[str]]] = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            table.problems.append(
+                Problem(reader.line_num, "file", f"The line cannot be read: {exc}")
+            )
+            return table
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are allowed
+        if len(rows) == ROWS_MAX:
+            table.problems.append(
+                Problem(reader.line_num, "file", f"The file has more than {ROWS_MAX} rows")
+            )
+            return table
+        rows.append((reader.line_num, cells))
+    unnamed = set(_unnamed_columns(table, rows))
+    named = [i for i in range(len(table.header)) if i not in unnamed]
+    width = len(table.header)
+    for line, cells in rows:
+        aligned = _aligned(cells, width, named)
+        if aligned is None:
+            message = f"The row has {len(cells)} values but there are {len(named)} columns"
+            table.problems.append(Problem(line, "row", message))
+            continue
+        table.rows.append((line, [aligned[i] for i in named]))
+    table.header = [table.header[i] for i in named]
+    return table
+
+
+def notes_summary(notes: list[Problem], shown: int = 5) -> list[str]:
+    """How a file was read, in a few sentences: file notes as they are, padded company
+    numbers counted with the first few lines."""
+    sentences = [n.message for n in notes if n.field == "file"]
+    padded = [n for n in notes if n.field == "company_number"]
+    if padded:
+        lines = "; ".join(f"line {n.line}: {n.message.split(':')[0]}" for n in padded[:shown])
+        more = f"; and {len(padded) - shown} more" if len(padded) > shown else ""
+        count = f"{len(padded)} company number{'s' if len(padded) != 1 else ''}"
+        verb = "was" if len(padded) == 1 else "were"
+        sentences.append(
+            f"{count} had lost leading zeros (spreadsheets drop them) and {verb} padded back "
+            f"to 8 digits ({lines}{more})"
+        )
+    return sentences
+
+
+def parse_catalogue(
+    raw: bytes,
+) -> tuple[list[tuple[int, SupplierData]], list[Problem], list[Problem]]:
+    """Every row of a catalogue CSV, normalised and validated: ([(line, data)], problems,
+    notes saying how the file was read)."""
+    table = normalise_csv(raw)
+    problems, notes = table.problems, table.notes
+    if problems:
+        return [], problems, notes
+    header = table.header
     missing = [c for c in COLUMNS if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
     repeated = sorted({h for h in header if header.count(h) > 1})
@@ -271,39 +483,16 @@ def parse_catalogue(raw: bytes) -> tuple[list[tuple[int, SupplierData]], list[Pr
         shown = ", ".join(repr(u[:40]) for u in unknown[:10])
         problems.append(Problem(1, "header", f"Unknown columns: {shown}"))
     if repeated:
-        problems.append(Problem(1, "header", f"Repeated columns: {', '.join(repeated)}"))
+        shown = ", ".join(repr(r[:40]) for r in repeated)
+        problems.append(Problem(1, "header", f"Repeated columns: {shown}"))
     if problems:
         problems.append(Problem(1, "header", f"The columns must be: {', '.join(COLUMNS)}"))
-        return [], problems
+        return [], problems, notes
     segments = dict.fromkeys(Segment.objects.values_list("key", flat=True))
     frameworks = dict.fromkeys(Framework.objects.values_list("key", flat=True))
     rows: list[tuple[int, SupplierData]] = []
     seen: dict[str, int] = {}
-    count = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(reader.line_num, "file", f"The line cannot be read: {exc}"))
-            break
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines are allowed
-        count += 1
-        if count > ROWS_MAX:
-            problems.append(Problem(line, "file", f"The file has more than {ROWS_MAX} rows"))
-            break
-        if len(cells) != len(header):
-            problems.append(
-                Problem(
-                    line,
-                    "row",
-                    f"The row has {len(cells)} values but there are {len(header)} columns",
-                )
-            )
-            continue
+    for line, cells in table.rows:
         data, errors = validate_supplier(
             dict(zip(header, cells, strict=True)),
             segment_keys=segments,
@@ -313,6 +502,7 @@ def parse_catalogue(raw: bytes) -> tuple[list[tuple[int, SupplierData]], list[Pr
             problems.extend(Problem(line, name, message) for message in messages)
         if data is None:
             continue
+        notes.extend(Problem(line, name, note) for name, note in data.notes)
         if data.company_number in seen:
             problems.append(
                 Problem(
@@ -326,7 +516,7 @@ def parse_catalogue(raw: bytes) -> tuple[list[tuple[int, SupplierData]], list[Pr
         rows.append((line, data))
     if not rows and not problems:
         problems.append(Problem(1, "file", "The file has a header but no suppliers"))
-    return rows, problems
+    return rows, problems, notes
 
 
 def _require_maintainer(by: User) -> None:
@@ -362,9 +552,9 @@ def _wanted(data: SupplierData, segment_ids: dict[str, int]) -> dict[str, Any]:
 def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResult:
     """Import a catalogue CSV: all rows valid or nothing changes; upsert by company number."""
     _require_maintainer(by)
-    rows, problems = parse_catalogue(raw)
+    rows, problems, notes = parse_catalogue(raw)
     if problems:
-        raise CatalogueInvalid(problems)
+        raise CatalogueInvalid(problems, notes)
     segment_ids = dict(Segment.objects.values_list("key", "id"))
     framework_ids = dict(Framework.objects.values_list("key", "id"))
     segment_keys = {v: k for k, v in segment_ids.items()}
@@ -384,7 +574,7 @@ def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResul
         through_f = Supplier.frameworks.through.objects.filter(supplier_id__in=ids)
         for supplier_id, framework_id in through_f.values_list("supplier_id", "framework_id"):
             links_f.setdefault(supplier_id, []).append(framework_keys[framework_id])
-    result = ImportResult()
+    result = ImportResult(notes=notes)
     to_create: list[tuple[Supplier, SupplierData]] = []
     to_update: list[tuple[Supplier, SupplierData]] = []
     for _, data in rows:

@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
+from suppliers.catalogue import search_key
+from suppliers.company_numbers import company_number_normalise
 from suppliers.models import CatalogueImport, Contract, Framework, Segment, Supplier
 
 
@@ -33,9 +35,12 @@ def supplier_search(
     framework key and size ("yes": SMEs, "no": large firms), in list order."""
     suppliers = Supplier.objects.for_list()
     if q:
-        suppliers = suppliers.filter(
-            Q(search_text__icontains=q.lower()) | Q(company_number=q.upper())
-        )
+        # The same normalising as the stored text (NFKC, case-folded) and company numbers.
+        matches = Q(search_text__icontains=search_key(q.strip()))
+        number = company_number_normalise(q).number
+        if number:
+            matches |= Q(company_number=number)
+        suppliers = suppliers.filter(matches)
     if segment:
         suppliers = suppliers.filter(segments__key=segment)
     if framework:

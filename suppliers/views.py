@@ -20,6 +20,7 @@ from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers import catalogue, selectors
+from suppliers.company_numbers import company_number_normalise
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
@@ -187,6 +188,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
     """Upload a catalogue CSV: every row checked; all imported, or nothing and every problem."""
     form = CatalogueUploadForm(request.POST or None, request.FILES or None)
     problems: list[catalogue.Problem] = []
+    notes: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -195,6 +197,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
             )
         except catalogue.CatalogueInvalid as invalid:
             problems = invalid.problems
+            notes = catalogue.notes_summary(invalid.notes)
             count = len(problems)
             form.add_error(
                 "file",
@@ -202,10 +205,13 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
             )
         else:
             assert result.record is not None
+            for note in catalogue.notes_summary(result.notes):
+                messages.info(request, note)
             return redirect("catalogue_import_detail", pk=result.record.pk)
     context = {
         "form": form,
         "errors": errors_for_summary(form),
+        "notes": notes,
         "problems": problems[: catalogue.PROBLEMS_SHOWN],
         "more_problems": max(len(problems) - catalogue.PROBLEMS_SHOWN, 0),
         "columns": COLUMN_DOCS,
@@ -216,7 +222,11 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
 
 # The documented columns (docs/suppliers.md says the same).
 COLUMN_DOCS: tuple[tuple[str, str], ...] = (
-    ("company_number", "Required. Companies House number: 8 digits, or 2 letters and 6 digits."),
+    (
+        "company_number",
+        "Required. Companies House number: 8 digits, or a prefix such as SC, NI or OC and 6 "
+        "digits.",
+    ),
     ("name", f"Required. Up to {catalogue.NAME_MAX} characters."),
     ("segments", "Required. Segment keys separated by ';', the main one first."),
     ("sme", "Required. yes or no."),
@@ -326,8 +336,8 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = ContractForm(request.POST if request.method == "POST" else None)
     refused = ""
     if form.is_bound and form.is_valid():
-        number = form.cleaned_data["supplier"].strip().upper()
-        supplier = selectors.supplier_by_number(number)
+        number = company_number_normalise(form.cleaned_data["supplier"]).number
+        supplier = selectors.supplier_by_number(number) if number else None
         try:
             contract = contract_record(
                 case=case,

@@ -73,7 +73,9 @@ def test_wrong_columns_are_reported_on_the_header_line(users: dict[str, User]) -
 
 
 def test_a_bad_encoding_is_reported_with_its_line(users: dict[str, User]) -> None:
-    good = catalogue_bytes(catalogue_row(), catalogue_row(company_number="07654321"))
+    good = catalogue_bytes(
+        catalogue_row(), catalogue_row(company_number="07654321", name="Café Ltd")
+    )  # UTF-8
     raw = good + "01111111,Caf\xe9 Ltd,saas-platforms,yes,,,,,,,,\n".encode("latin-1")
     assert _problems(users, raw) == [(4, "file")]
 

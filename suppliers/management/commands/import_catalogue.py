@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sourcing.errors import ValidationFailed
 from sourcing.models import User
-from suppliers.catalogue import CatalogueInvalid, catalogue_import
+from suppliers.catalogue import CatalogueInvalid, catalogue_import, notes_summary
 
 
 class Command(BaseCommand):
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         try:
             result = catalogue_import(by=user, raw=path.read_bytes(), filename=path.name)
         except CatalogueInvalid as invalid:
+            for note in notes_summary(invalid.notes):
+                self.stderr.write(note)
             for problem in invalid.problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"{len(invalid.problems)} problems: nothing was imported.") from None
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError(str(failed)) from None
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
+        for note in notes_summary(result.notes):
+            self.stdout.write(note)
         self.stdout.write(
             f"Imported {path.name}: {len(result.created)} created, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged."
