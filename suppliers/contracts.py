@@ -50,6 +50,45 @@ def current_approval(case: Case) -> DecisionRecord | None:
     return DecisionRecord.objects.current_approvals().filter(case=case).order_by("-seq").first()
 
 
+def contract_problems(
+    *,
+    supplier: Supplier | None,
+    value_gbp: Any,
+    start: date | None,
+    end: date | None,
+    break_points: Iterable[date] = (),
+) -> dict[str, list[str]]:
+    """Every problem with a contract's values, by field (supplier, value_gbp, start, end,
+    break_points); empty when it can be recorded. The contract form reports these with its
+    own errors in one round; contract_record refuses with them."""
+    errors: dict[str, list[str]] = {}
+    if supplier is None:
+        errors["supplier"] = ["Enter the company number of a supplier in the catalogue"]
+    if isinstance(value_gbp, bool) or not isinstance(value_gbp, int):
+        errors["value_gbp"] = ["Enter the contract value in whole pounds, like 250,000"]
+    elif value_gbp < 0:
+        errors["value_gbp"] = ["The contract value must be £0 or more"]
+    elif value_gbp > VALUE_MAX:
+        errors["value_gbp"] = [f"The contract value must be £{VALUE_MAX:,} or less"]
+    if start is None:
+        errors["start"] = ["Enter the start date"]
+    if end is None:
+        errors["end"] = ["Enter the end date"]
+    elif start is not None and end <= start:
+        errors["end"] = ["The end date must be after the start date"]
+    points = sorted(set(break_points))
+    if len(points) > BREAK_POINTS_MAX:
+        errors["break_points"] = [f"Enter {BREAK_POINTS_MAX} break points or fewer"]
+    elif start is not None and end is not None and end > start:
+        outside = [p for p in points if not start < p < end]
+        if outside:
+            shown = ", ".join(f"{p.day} {p:%B %Y}" for p in outside)
+            errors["break_points"] = [
+                f"Break points must fall between the start and the end: {shown} does not"
+            ]
+    return errors
+
+
 @transaction.atomic
 def contract_record(
     *,
@@ -72,31 +111,10 @@ def contract_record(
             f"This case is {case.get_status_display().lower()}: record a contract once it is "
             "approved."
         )
-    errors: dict[str, list[str]] = {}
-    if supplier is None:
-        errors["supplier"] = ["Enter the company number of a supplier in the catalogue"]
-    if isinstance(value_gbp, bool) or not isinstance(value_gbp, int):
-        errors["value_gbp"] = ["Enter the contract value in whole pounds, like 250000"]
-    elif value_gbp < 0:
-        errors["value_gbp"] = ["The contract value must be £0 or more"]
-    elif value_gbp > VALUE_MAX:
-        errors["value_gbp"] = [f"The contract value must be £{VALUE_MAX:,} or less"]
-    if start is None:
-        errors["start"] = ["Enter the date the contract starts"]
-    if end is None:
-        errors["end"] = ["Enter the date the contract ends"]
-    elif start is not None and end <= start:
-        errors["end"] = ["The end date must be after the start date"]
     points = sorted(set(break_points))
-    if len(points) > BREAK_POINTS_MAX:
-        errors["break_points"] = [f"Enter {BREAK_POINTS_MAX} break points or fewer"]
-    elif start is not None and end is not None and end > start:
-        outside = [p for p in points if not start < p < end]
-        if outside:
-            shown = ", ".join(f"{p.day} {p:%B %Y}" for p in outside)
-            errors["break_points"] = [
-                f"Break points must fall between the start and the end: {shown} does not"
-            ]
+    errors = contract_problems(
+        supplier=supplier, value_gbp=value_gbp, start=start, end=end, break_points=points
+    )
     if errors:
         raise ValidationFailed(errors)
     assert supplier is not None and start is not None and end is not None

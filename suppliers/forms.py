@@ -8,7 +8,9 @@ from typing import Any
 
 from django import forms
 
-from sourcing.forms import DateInputMixin
+from sourcing.dates import PARTS, DateAnswer, DateInputsMixin, DateSpec, parse_date_text
+from sourcing.money import PoundsField
+from suppliers import selectors
 from suppliers.catalogue import (
     DESCRIPTION_MAX,
     FILE_MAX,
@@ -16,16 +18,14 @@ from suppliers.catalogue import (
     NAME_MAX,
     WEBSITE_MAX,
 )
-from suppliers.models import Framework, Segment
+from suppliers.company_numbers import company_number_normalise
+from suppliers.contracts import VALUE_MAX, contract_problems
+from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
 
 SME_CHOICES = [("", "Any size"), ("yes", "SMEs only"), ("no", "Large firms only")]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 Q_MAX = 100
-VALUE_PATTERN = re.compile(r"^£?\s*[\d,]+$")
-BREAK_POINT = re.compile(
-    r"^\s*(\d{1,2})[ /.-](\d{1,2})[ /.-](\d{4})\s*$|^\s*(\d{4})-(\d{2})-(\d{2})\s*$"
-)
 
 
 def errors_for_summary(
@@ -36,7 +36,8 @@ def errors_for_summary(
     pairs: list[tuple[str, str]] = []
     for name, field in form.fields.items():
         multiple = isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
-        anchor = anchors.get(name, f"#id_{name}_0" if multiple else f"#id_{name}")
+        own = form[name].id_for_label or f"id_{name}"  # a date part's id is <prefix>-<part>
+        anchor = anchors.get(name, f"#id_{name}_0" if multiple else f"#{own}")
         pairs += [(str(e), anchor) for e in form.errors.get(name, [])]
     pairs += [(str(e), "#main-content") for e in form.non_field_errors()]
     return pairs
@@ -158,18 +159,26 @@ def initial_from(values: dict[str, str]) -> dict[str, Any]:
 SUPPLIER_FIELDS = {"segments": "primary_segment"}
 
 
-class ContractForm(DateInputMixin):
-    """A contract: supplier, value, start, end, break points, whether it extends an incumbent."""
+class ContractForm(DateInputsMixin):
+    """A contract: supplier, value, start, end, break points, whether it extends an incumbent.
 
-    DATES = {"start": "The start date", "end": "The end date"}
+    Dates and money as people type them (sourcing.dates, sourcing.money); every problem,
+    the service's own checks included (suppliers.contracts.contract_problems), is reported in
+    one round.
+    """
+
+    DATES = {
+        "start": DateSpec("the start date", required=True),
+        "end": DateSpec("the end date", required=True),
+    }
+    # Service error keys -> the form's fields (a date's problem goes to its day).
+    FIELDS = {"start": "start_day", "end": "end_day"}
 
     supplier = forms.CharField(
-        max_length=20,
+        max_length=40,
         error_messages={"required": "Enter the supplier's company number"},
     )
-    value_gbp = forms.CharField(
-        max_length=30, error_messages={"required": "Enter the contract value in pounds"}
-    )
+    value_gbp = PoundsField(label_in_messages="the contract value", maximum=VALUE_MAX)
     break_points = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
     extends_incumbent = forms.ChoiceField(
         choices=YES_NO,
@@ -180,40 +189,59 @@ class ContractForm(DateInputMixin):
         },
     )
 
-    def clean_value_gbp(self) -> int:
-        """Whole pounds, allowing a pound sign and thousands commas."""
-        text = self.cleaned_data["value_gbp"].strip()
-        if text.startswith("-"):
-            raise forms.ValidationError("The contract value must be £0 or more")
-        if not VALUE_PATTERN.match(text):
-            raise forms.ValidationError("Enter the contract value in whole pounds, like 250000")
-        return int(text.lstrip("£").replace(",", "").strip())
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.supplier_found: Supplier | None = None
+        # The page's order, so the error summary lists problems as the page shows them.
+        dates = [f"{prefix}_{part}" for prefix in self.DATES for part in PARTS]
+        self.order_fields(["supplier", "value_gbp", *dates, "break_points"])
+
+    def clean_supplier(self) -> str:
+        """The company number as Companies House writes it (suppliers.company_numbers)."""
+        checked = company_number_normalise(self.cleaned_data["supplier"])
+        if checked.error:
+            raise forms.ValidationError(checked.error)
+        self.supplier_found = selectors.supplier_by_number(checked.number)
+        return checked.number
 
     def clean_break_points(self) -> list[date]:
-        """One date a line, as 27 3 2027, 27/3/2027 or 2027-03-27."""
-        found = []
-        for line in self.cleaned_data["break_points"].splitlines():
+        """One date a line, through the one date parser ("27 3 2027", "27 March 2027",
+        "27/03/2027", "2027-03-27")."""
+        found: list[date] = []
+        for number, line in enumerate(self.cleaned_data["break_points"].splitlines(), 1):
             if not line.strip():
                 continue
-            match = BREAK_POINT.match(line)
-            try:
-                if match is None:
-                    raise ValueError
-                if match.group(1):
-                    day, month, year = (int(match.group(n)) for n in (1, 2, 3))
-                else:
-                    year, month, day = (int(match.group(n)) for n in (4, 5, 6))
-                found.append(date(year, month, day))
-            except ValueError:
+            answer = parse_date_text(line, label=f"Break point {number}")
+            if answer.value is None:
                 raise forms.ValidationError(
                     f"{line.strip()[:30]!r} is not a date: enter one break point a line, "
                     "like 27 3 2027"
-                ) from None
+                )
+            found.append(answer.value)
         return found
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for prefix, label in self.DATES.items():
-            if self.dates.get(prefix) is None and f"{prefix}_day" not in self.errors:
-                self.add_error(f"{prefix}_day", f"Enter {label[0].lower()}{label[1:]}")
+        # The service's checks on whatever the form could read, so that every problem is
+        # reported at once (fields that already have an error are not checked again).
+        problems = contract_problems(
+            supplier=self.supplier_found,
+            value_gbp=cleaned.get("value_gbp"),
+            start=self.dates.get("start"),
+            end=self.dates.get("end"),
+            break_points=cleaned.get("break_points") or (),
+        )
+        for key, messages in problems.items():
+            self.report(key, messages)
         return cleaned
+
+    def report(self, key: str, messages: list[str]) -> None:
+        """Add a service's problems under the form's field for `key`, unless it has one."""
+        if key in self.DATES:
+            if not self.date_answers.get(key, DateAnswer()).message:
+                self.date_error(key, " ".join(messages))
+            return
+        name = self.FIELDS.get(key, key)
+        if name not in self.errors:
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

@@ -20,7 +20,6 @@ from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers import catalogue, selectors
-from suppliers.company_numbers import company_number_normalise
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
@@ -51,11 +50,7 @@ PAGE_SIZE = 25
 CONTRACT_PAGE_SIZE = 50
 MAINTAINERS = {Role.ADMIN, Role.REVIEWER}
 CHANGES_SHOWN = 100
-CONTRACT_ANCHORS = {
-    "start_day": "#start-day",
-    "end_day": "#end-day",
-    "extends_incumbent": "#id_extends_incumbent_0",
-}
+CONTRACT_ANCHORS = {"extends_incumbent": "#id_extends_incumbent_0"}
 
 
 def _labels(keys: list[str], names: dict[str, str]) -> list[str]:
@@ -336,24 +331,20 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = ContractForm(request.POST if request.method == "POST" else None)
     refused = ""
     if form.is_bound and form.is_valid():
-        number = company_number_normalise(form.cleaned_data["supplier"]).number
-        supplier = selectors.supplier_by_number(number) if number else None
         try:
             contract = contract_record(
                 case=case,
                 by=signed_in_user(request),
-                supplier=supplier,
+                supplier=form.supplier_found,
                 value_gbp=form.cleaned_data["value_gbp"],
                 start=form.dates.get("start"),
                 end=form.dates.get("end"),
                 break_points=form.cleaned_data["break_points"],
                 extends_incumbent=form.cleaned_data["extends_incumbent"] == "yes",
             )
-        except ValidationFailed as failed:
+        except ValidationFailed as failed:  # changed since the form was checked
             for key, problems in failed.errors.items():
-                name = {"start": "start_day", "end": "end_day"}.get(key, key)
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+                form.report(key, problems)
         except TransitionRefused as refusal:
             refused = str(refusal)
         else:
@@ -374,8 +365,8 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
         "record": record,
         "contracts": selectors.contracts_of_case(case),
         "review_dates": contract_review_dates(record) if record else [],
-        "start": form.date_parts("start"),
-        "end": form.date_parts("end"),
+        "start": form.date_input("start"),
+        "end": form.date_input("end"),
     }
     return render(request, "suppliers/contract_form.html", context)
 
