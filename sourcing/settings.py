@@ -127,7 +127,9 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 
 # The audit chain's head is published as a checkpoint every this many events (and by the beat).
 AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 10, minimum=1)
-API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1)
+# API tokens last API_TOKEN_DAYS by default and never longer than API_TOKEN_MAX_DAYS.
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 366, minimum=1, maximum=3660)
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1, maximum=API_TOKEN_MAX_DAYS)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB: larger bodies are refused (413 in the API)
 
 LANGUAGE_CODE = "en-gb"

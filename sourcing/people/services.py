@@ -55,12 +55,20 @@ def user_ensure(
 
 @transaction.atomic
 def token_issue(*, user: User, days: int | None = None) -> str:
-    """Create an API token for an active user; returns the raw token (stored only hashed)."""
+    """Create an API token for an active user; returns the raw token (stored only hashed).
+
+    Lasts `days` (default API_TOKEN_DAYS), from 1 to API_TOKEN_MAX_DAYS; ValueError otherwise.
+    """
     if not user.is_active:
         raise ValueError(f"User {user.username} is not active.")
     days = settings.API_TOKEN_DAYS if days is None else days
     if days < 1:
         raise ValueError("A token must last at least 1 day.")
+    if days > settings.API_TOKEN_MAX_DAYS:
+        raise ValueError(
+            f"A token can last at most {settings.API_TOKEN_MAX_DAYS} days (API_TOKEN_MAX_DAYS); "
+            "issue a new one when it expires."
+        )
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -22,6 +22,9 @@ def test_env_int_fails_loudly_on_a_bad_value(monkeypatch) -> None:
     monkeypatch.setenv("SOME_NUMBER", "0")
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env_int("SOME_NUMBER", 1, minimum=1)
+    monkeypatch.setenv("SOME_NUMBER", "2000000")
+    with pytest.raises(ImproperlyConfigured, match="at most 3660"):
+        env_int("SOME_NUMBER", 1, maximum=3660)
 
 
 def test_env_bool_accepts_only_yes_or_no_words(monkeypatch) -> None:

@@ -29,6 +29,15 @@ def test_issue_token_takes_days(users: dict[str, User]) -> None:
     assert 1 < (token.expires_at - token.created_at).total_seconds() / 86400 <= 2
 
 
+@pytest.mark.parametrize("days", ["367", "2000000", "9" * 400, "0"])
+def test_issue_token_refuses_a_lifetime_out_of_range_with_a_clear_error(
+    users: dict[str, User], days: str
+) -> None:
+    with pytest.raises(CommandError, match=r"at (most 366|least 1) day"):
+        run("issue_token", "user-auditor", "--days", days)
+    assert not ApiToken.objects.exists()
+
+
 def test_issue_token_for_an_unknown_user_is_an_error(db: None) -> None:
     with pytest.raises(CommandError, match="No user called 'nobody'"):
         run("issue_token", "nobody")
