@@ -31,6 +31,7 @@ from decisions.records.api import router as records_router
 from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
 from sourcing.api_body import GatedParser
+from sourcing.api_docs import GovukDocs
 from sourcing.error_views import SERVER_ERROR
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.logs import current_request_id
@@ -66,6 +67,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerOrSession(),
     parser=GatedParser(),
+    docs=GovukDocs(),  # a GOV.UK page rendered on the server (docs/decisions/0008)
 )
 
 
