@@ -15,13 +15,14 @@ from suppliers.models import Segment, Supplier
 router = Router(tags=["suppliers"])
 LIMIT_DEFAULT = 50
 LIMIT_MAX = 500
+OFFSET_MAX = 1_000_000_000  # beyond any catalogue; keeps offset + limit within bigint
 
 
 class SupplierFilters(Schema):
     segment: str = ""
     q: str = Field("", max_length=100)
     limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
 def segment_out(segment: Segment) -> dict[str, Any]:

@@ -50,6 +50,12 @@ def test_an_offset_beyond_bigint_is_a_422_naming_it(users: dict[str, User]) -> N
     assert problem["msg"].startswith("offset must be a whole number")
 
 
+def test_an_offset_within_bigint_but_beyond_the_catalogue_is_a_422(users: dict[str, User]) -> None:
+    response = Api(users["commercial"]).get("suppliers?offset=9223372036854775807")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "offset"]
+
+
 def test_an_offset_beyond_bigint_on_a_page_is_a_400_page(alice: Client) -> None:
     response = alice.get("/suppliers/?page=99999999999999999999")
     assert response.status_code == 400 and b"page must be a whole number" in response.content
