@@ -187,7 +187,7 @@ def require_hashable(value: Any, *, what: str = "value") -> None:
         raise Unhashable(problems)
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """An object hook refusing a key given twice (json would silently keep the last)."""
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -223,7 +223,7 @@ def parse_json(
     except UnicodeDecodeError as exc:
         raise JsonRejected.malformed(path, f"byte {exc.start + 1} is not UTF-8 text") from None
     try:
-        data = json.loads(text, parse_int=_int_within_reach, object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(text, parse_int=_int_within_reach, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
         reason = f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
         raise JsonRejected.malformed(path, reason) from None

@@ -22,7 +22,7 @@ from decisions.engine.conditions import (
     keys_read,
 )
 from decisions.engine.frozen import FrozenMap
-from decisions.engine.hashable import dotted, hashable_problems
+from decisions.engine.hashable import dotted, hashable_problems, no_duplicate_keys
 from decisions.engine.schema import OPTIONS, QUESTIONS, is_int
 
 RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent / "data"
@@ -524,20 +524,10 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
     return ruleset
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object hook that refuses a key given twice (json would silently keep the last)."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object")
-        result[key] = value
-    return result
-
-
 def read_json_file(path: str | Path) -> Any:
     """JSON from a file, refusing duplicate keys."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle, object_pairs_hook=_no_duplicate_keys)
+        return json.load(handle, object_pairs_hook=no_duplicate_keys)
 
 
 def load_ruleset_file(path: str | Path) -> Ruleset:
