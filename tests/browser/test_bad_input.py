@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from decisions.models import ExportJob
+from decisions.exports.models import ExportJob
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.browser.test_exports import demo_records  # noqa: F401 (a fixture)
 

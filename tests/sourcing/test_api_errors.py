@@ -10,13 +10,14 @@ import pytest
 from django.db import DataError
 from django.test import RequestFactory
 
-from decisions.models import AuditEvent, DecisionRecord
-from decisions.services import ruleset_publish_default
-from sourcing.cases import case_create, case_submit
+from decisions.audit.models import AuditEvent
+from decisions.cases.services import case_create, case_submit
+from decisions.records.models import DecisionRecord
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.error_views import server_error
 from sourcing.models import Case, User
-from tests.sourcing.test_api_cases import Api
-from tests.sourcing.test_cases import ready_case
+from tests.factories import ready_case
+from tests.pages import Api
 
 HUGE = "9" * 5000  # past CPython's int-string limit (4300 digits)
 
@@ -96,7 +97,7 @@ def test_an_unhandled_error_is_a_json_500_with_the_logged_request_id(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("the service broke")
 
-    monkeypatch.setattr("sourcing.api_cases.case_create", broken)
+    monkeypatch.setattr("decisions.cases.api.case_create", broken)
     api = Api(users["commercial"])
     with caplog.at_level(logging.ERROR, logger="sourcing.api"):
         response = api.client.post(
@@ -121,7 +122,7 @@ def test_a_value_the_database_cannot_store_is_a_422_not_a_500(
     def overflow(**kwargs: Any) -> None:
         raise DataError("integer out of range")
 
-    monkeypatch.setattr("sourcing.api_cases.case_create", overflow)
+    monkeypatch.setattr("decisions.cases.api.case_create", overflow)
     response = Api(users["commercial"]).send("POST", "cases", {"title": "T"})
     assert response.status_code == 422 and locs(response) == [["body"]]
 

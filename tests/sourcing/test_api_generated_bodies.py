@@ -11,12 +11,15 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decisions.models import Assessment, AuditEvent, DecisionRecord
-from decisions.services import assessment_run, ruleset_publish_default
-from sourcing.cases import case_create, case_submit
+from decisions.assessments.models import Assessment
+from decisions.assessments.services import assessment_run
+from decisions.audit.models import AuditEvent
+from decisions.cases.services import case_create, case_submit
+from decisions.records.models import DecisionRecord
+from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatusChange, SignOff, User
-from tests.sourcing.test_api_cases import Api
-from tests.sourcing.test_cases import complete_answers, ready_case
+from tests.factories import complete_answers, ready_case
+from tests.pages import Api
 
 # Every write endpoint: (method, path, who calls it, the body's own field names).
 WRITES = [

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from sourcing.cases import case_create
+from decisions.cases.services import case_create
 from sourcing.models import User
-from tests.sourcing.test_api_cases import Api
+from tests.pages import Api
 
 
 @pytest.fixture

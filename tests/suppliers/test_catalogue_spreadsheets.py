@@ -19,8 +19,8 @@ from suppliers.catalogue import (
     supplier_save,
 )
 from suppliers.models import Supplier
-from tests.sourcing.test_api_cases import Api
-from tests.suppliers.helpers import row
+from tests.factories import catalogue_row as row
+from tests.pages import Api
 
 ClientAs = Callable[[User | None], Client]
 

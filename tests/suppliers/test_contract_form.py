@@ -12,7 +12,7 @@ from django.test import Client
 
 from sourcing.models import Case, User
 from suppliers.models import Contract, Supplier
-from tests.suppliers.helpers import approved_case
+from tests.factories import approved_case
 from tests.suppliers.test_contracts import supplier  # noqa: F401 (a fixture)
 
 ClientAs = Callable[[User | None], Client]

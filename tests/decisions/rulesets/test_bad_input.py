@@ -11,11 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from decisions.models import GoldenCase, Ruleset
-from decisions.rulesets import DraftInvalid, golden_case_save, ruleset_draft_create, ruleset_upload
+from decisions.rulesets.models import GoldenCase, Ruleset
+from decisions.rulesets.services import (
+    DraftInvalid,
+    golden_case_save,
+    ruleset_draft_create,
+    ruleset_upload,
+)
 from sourcing.errors import ValidationFailed
 from sourcing.models import User
-from tests.decisions.test_rulesets import GOLDEN, published  # noqa: F401 (a fixture)
+from tests.decisions.rulesets.test_services import GOLDEN, published  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("published")
 
