@@ -62,7 +62,7 @@ def test_back_after_an_htmx_poll_shows_the_whole_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The export is held back (no build dispatched), so its page keeps polling its own URL.
-    monkeypatch.setattr("decisions.exports.export_dispatch", lambda export_id: True)
+    monkeypatch.setattr("decisions.exports.services.export_dispatch", lambda export_id: True)
     sign_in(page, live_server.url, "dave")
     expect(page.locator("h1")).to_contain_text("Welcome")
     page.goto(f"{live_server.url}/exports/")
