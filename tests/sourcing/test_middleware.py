@@ -38,7 +38,7 @@ def test_nul_in_an_api_query_string_is_a_json_400_naming_it(users: dict[str, Use
 
 
 def test_nul_in_an_api_path_is_a_json_400(users: dict[str, User]) -> None:
-    response = Api(users["commercial"]).get("rulesets/2026.1%00")
+    response = Api(users["commercial"]).get("rulesets/2026.2%00")
     assert response.status_code == 400 and response.json()["detail"][0]["loc"] == ["path"]
 
 
@@ -75,7 +75,7 @@ def test_a_big_number_within_bigint_is_left_to_the_view(alice: Client) -> None:
     ("role", "address", "belongs_to"),
     [
         ("commercial", "/cases/{reference}/assess/", "/cases/{reference}/"),
-        ("steward", "/rulesets/2026.1/impact/", "/rulesets/2026.1/"),
+        ("steward", "/rulesets/2026.2/impact/", "/rulesets/2026.2/"),
         ("reviewer", "/review/{reference}/reopen/", "/review/{reference}/"),
     ],
 )

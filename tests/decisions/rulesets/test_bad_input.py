@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("published")
 
 @pytest.fixture
 def draft(users: dict[str, User]) -> Ruleset:
-    return ruleset_draft_create(by=users["steward"], version="2026.2")
+    return ruleset_draft_create(by=users["steward"], version="2026.3")
 
 
 def _with_rule_two(draft: Ruleset, when_text: str) -> bytes:
