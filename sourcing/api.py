@@ -67,7 +67,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerOrSession(),
     parser=GatedParser(),
-    docs=GovukDocs(),  # a GOV.UK page rendered on the server (docs/decisions/0016)
+    docs=GovukDocs(),  # a GOV.UK page rendered on the server (docs/decisions/0017)
 )
 
 

@@ -2,7 +2,7 @@
 
 Rendered on the server from the same OpenAPI document as /api/v1/openapi.json, with the
 service's own layout: no third-party scripts, so it works under the strict CSP and without
-JavaScript, and passes axe like every other page (docs/decisions/0016). Each operation shows
+JavaScript, and passes axe like every other page (docs/decisions/0017). Each operation shows
 its method and path, what it does, its parameters, its JSON body's fields, its responses and
 a curl example.
 """
