@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from decisions.engine import OPTIONS, QUESTIONS
+from decisions.engine import OPTIONS, QUESTIONS, public_interest_parts
+from decisions.engine.ruleset import DEFAULT_PARAMETERS
 from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, display_value
 
 
@@ -86,20 +87,37 @@ def option_rows(result: dict[str, Any], descriptions: dict[str, str]) -> list[di
     return rows
 
 
+def question_text(key: str) -> str:
+    """A question by its label and its key: 'How unusual is the need? (differentiation)'."""
+    return f"{LABELS[key][0]} ({key})" if key in LABELS else key
+
+
 def inputs_text(inputs: dict[str, Any]) -> str:
+    """The answers a rule read, each named by its question's label and key, with the answer as
+    people read it: 'How unusual is the need? (differentiation): A commodity need'."""
     parts = []
     for key, value in inputs.items():
         shown = display_value(key, value) if key in QUESTIONS and value is not None else "—"
-        parts.append(f"{LABELS[key][0] if key in LABELS else key} {shown}")
+        parts.append(f"{question_text(key)}: {shown}")
     return "; ".join(parts)
 
 
+def _factor_labels(result: dict[str, Any]) -> dict[str, str]:
+    """A format 2 result's factor names and labels ({} for format 1)."""
+    return {f["factor"]: f["label"] for f in result.get("factors") or []}
+
+
 def trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every rule as evaluated, for the rule trace: the questions it read by label and key,
+    and (format 2) its factor and the rationale for its weight."""
+    factors = _factor_labels(result)
     return [
         {
             "rule": entry["rule"],
             "description": entry["description"],
             "source": entry["source"],
+            "rationale": entry.get("rationale") or "",
+            "factor": factors.get(entry.get("factor") or "", entry.get("factor") or ""),
             "when": entry["when"],
             "fired": entry["fired"],
             "effects": effects_text(entry["effects"]),
@@ -139,7 +157,10 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         "rows": option_rows(result, descriptions(result)),
         "trace": trace_rows(result),
         "fired_count": sum(1 for e in result["trace"] if e["fired"]),
+        "explanation": explanation_lines(result),
+        "explained": explained(result),
         "conditions": result["conditions"],
+        "other_conditions": other_conditions(result),
         "checks": [
             {
                 **c,
@@ -150,7 +171,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         ],
         "flips": [
             {
-                "question": LABELS[f["key"]][0],
+                "question": question_text(f["key"]),
                 "was": display_value(f["key"], f["from"]),
                 "now": display_value(f["key"], f["to"]),
                 "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
@@ -234,3 +255,266 @@ def decision_text(action: str, option: str) -> str:
     if action == "approve":
         return f"Approved: {OPTION_LABELS.get(option, option)}"
     return "Rejected"
+
+
+# Explanations an auditor can follow (format 2 results; a format 1 result has none of them) ----
+
+ROBUSTNESS_TAGS: dict[str, tuple[str, str]] = {
+    "robust": ("Robust", "govuk-tag--green"),
+    "fragile": ("Fragile", "govuk-tag--yellow"),
+}
+
+
+def option_label(option: str | None) -> str:
+    """An option's name, like "Buy"; "no option" for None."""
+    return OPTION_LABELS.get(option or "", option or "no option")
+
+
+def points_text(points: int) -> str:
+    """ "1 point", "5 points"."""
+    return f"{points} point{'' if abs(points) == 1 else 's'}"
+
+
+def change_text(flip: dict[str, Any]) -> str:
+    """A single-answer change by question label and key: 'How many people can the department
+    put on it? (team_capacity_fte): 5 FTE instead of 12 FTE'."""
+    key = flip["key"]
+    return (
+        f"{question_text(key)}: {answer_shown(key, flip['to'])} instead of "
+        f"{answer_shown(key, flip['from'])}"
+    )
+
+
+def _reason(reason: dict[str, Any], factors: dict[str, str]) -> dict[str, Any]:
+    """One rule as a reason: its rationale, the answers it read (by label and key), its rule,
+    factor and how many points it puts between the two options compared."""
+    factor = reason.get("factor") or ""
+    return {
+        "rule": reason["rule"],
+        "factor": factors.get(factor, factor),
+        "text": reason["text"],
+        "answers": inputs_text(reason.get("answers") or {}),
+        "points": reason["points"],
+    }
+
+
+def why_view(result: dict[str, Any]) -> dict[str, Any] | None:
+    """Why this option: the strongest reasons for it and the strongest reason against each
+    other viable option, in words (rationales and answers), or None (format 1, no winner)."""
+    why = result.get("why")
+    if not why:
+        return None
+    factors = _factor_labels(result)
+    winner = option_label(why["option"])
+    against = []
+    for option, reason in why["against"].items():
+        shown = _reason(reason, factors) if reason else None
+        if shown is None:
+            text = (
+                f"{option_label(option)}: no single rule favours {winner} over it; the gap "
+                "comes from factor caps or cost estimates."
+            )
+        else:
+            text = (
+                f"{option_label(option)}: {shown['text']} ({shown['answers']}; rule "
+                f"{shown['rule']}, {points_text(shown['points'])} more for {winner})"
+            )
+        against.append(
+            {"option": option, "label": option_label(option), "reason": shown, "text": text}
+        )
+    reasons = [_reason(r, factors) for r in why["for"]]
+    return {
+        "option": why["option"],
+        "label": winner,
+        "for": [
+            {**r, "sentence": f"{r['text']} ({r['answers']}; rule {r['rule']})"} for r in reasons
+        ],
+        "against": against,
+    }
+
+
+def close_call_view(result: dict[str, Any]) -> dict[str, Any] | None:
+    """ "Too close to call": the two options, how close, and the answers that would separate
+    them (the single-answer changes that make the runner-up the recommendation)."""
+    close = result.get("close_call")
+    if not close:
+        return None
+    first, second = close["options"]
+    one, two = option_label(first), option_label(second)
+    if close["margin"] == 0:
+        lead = (
+            f"{one} and {two} are tied on {points_text(result['scores'][first])}; the fixed order "
+            f"of the options lists {one} first, which decides nothing on its own."
+        )
+    else:
+        lead = (
+            f"{one} leads {two} by {points_text(close['margin'])}, under the close-call "
+            f"threshold of {points_text(close['below'])}."
+        )
+    separating = close.get("separating")
+    changes = None if separating is None else [change_text(f) for f in separating]
+    if changes is None:
+        tail = (
+            "The flip analysis was not run, so the answers that would separate them are not known."
+        )
+    elif changes:
+        tail = f"These answers would make {two} the recommendation:"
+    else:
+        tail = f"No change to a single answer makes {two} the recommendation."
+    heading = f"Too close to call between {one} and {two}"
+    listed = f" {'; '.join(changes)}." if changes else ""
+    return {
+        "heading": heading,
+        "lead": lead,
+        "tail": tail,
+        "changes": changes or [],
+        "text": f"{heading}: {lead} {tail}{listed}",
+    }
+
+
+def robustness_view(result: dict[str, Any]) -> dict[str, Any] | None:
+    """Robust, or fragile with the smallest change that would flip it, in words."""
+    robustness = result.get("robustness")
+    if not robustness:
+        return None
+    level = robustness["level"]
+    smallest = robustness.get("smallest_change")
+    recommended = option_label(result.get("recommended"))
+    if level == "fragile" and smallest:
+        key = smallest["key"]
+        text = (
+            f"Fragile: changing the answer to {question_text(key)} from "
+            f"{answer_shown(key, smallest['from'])} to {answer_shown(key, smallest['to'])} would "
+            f"make {option_label(smallest['winner'])} the recommendation instead of {recommended}."
+        )
+    elif level == "fragile":
+        close = result.get("close_call") or {}
+        text = (
+            f"Fragile: {recommended} leads by {points_text(result.get('margin') or 0)}, under the "
+            f"close-call threshold of {points_text(close.get('below', 0))}."
+        )
+    else:
+        text = robustness["text"]
+    return {"level": level, "tag": ROBUSTNESS_TAGS.get(level, (level, "")), "text": text}
+
+
+def tensions_view(result: dict[str, Any]) -> list[dict[str, str]]:
+    """The mandatory policy checks the recommended option fails, said as known tensions."""
+    reasons = {c["check"]: c["reason"] for c in result.get("policy_checks", [])}
+    return [
+        {
+            "check": t["check"],
+            "label": check_label(t["check"]),
+            "source": t["source"],
+            "text": (
+                f"Known tension with {check_label(t['check']).lower()}: the recommended option, "
+                f"{option_label(t['option'])}, does not meet it as it stands, and the scoring has "
+                f"counted that. {reasons.get(t['check'], '')}"
+            ).strip(),
+        }
+        for t in result.get("tensions") or []
+    ]
+
+
+def factor_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each factor's points per option as they count, with what its cap held back."""
+    return [
+        {
+            "label": f["label"],
+            "cap": f["cap"],
+            "cells": [
+                {
+                    "option": option_label(o),
+                    "counted": f["counted"][o],
+                    "raw": f["raw"][o],
+                    "capped": f["raw"][o] != f["counted"][o],
+                }
+                for o in OPTIONS
+            ],
+        }
+        for f in result.get("factors") or []
+    ]
+
+
+def explanation_lines(result: dict[str, Any]) -> list[str]:
+    """The engine's explanation sentences, less those "Why this option" says in words (the
+    close call and the tensions)."""
+    said = {(result.get("close_call") or {}).get("text")}
+    said.update(t["text"] for t in result.get("tensions") or [])
+    return [line for line in result.get("explanation", []) if line not in said]
+
+
+def other_conditions(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conditions each other viable option would carry, for a reviewer weighing another
+    option than the recommended one: [{"option", "label", "conditions"}]; options with none
+    are left out."""
+    by_option = result.get("conditions_by_option") or {}
+    return [
+        {"option": o, "label": option_label(o), "conditions": by_option[o]}
+        for o in result["ranking"]
+        if o != result.get("recommended") and result["viable"].get(o) and by_option.get(o)
+    ]
+
+
+def explained(result: dict[str, Any]) -> dict[str, Any]:
+    """Everything "Why this option" shows (includes/assessment_explained.html): the reasons,
+    a close call, robustness, tensions and the factors; empty parts for a format 1 result."""
+    return {
+        "why": why_view(result),
+        "close_call": close_call_view(result),
+        "robustness": robustness_view(result),
+        "tensions": tensions_view(result),
+        "factors": factor_rows(result),
+        "option_labels": [option_label(o) for o in OPTIONS],
+    }
+
+
+def record_result(content: dict[str, Any]) -> dict[str, Any]:
+    """A record's scoring trail with its policy checks: the parts of the engine result a record
+    keeps, in the result's shape, for the functions above."""
+    return {**content.get("scoring", {}), "policy_checks": content.get("policy_checks", [])}
+
+
+def explanation_words(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The same explanations as plain sentences for the API (None for a format 1 result):
+    {"why": {"for": [text], "against": {option: text}}, "close_call": text or null,
+    "robustness": text or null, "tensions": [text]}."""
+    if not result.get("format"):
+        return None
+    shown = explained(result)
+    why = shown["why"]
+    return {
+        "why": None
+        if why is None
+        else {
+            "for": [r["sentence"] for r in why["for"]],
+            "against": {a["option"]: a["text"] for a in why["against"]},
+        },
+        "close_call": shown["close_call"]["text"] if shown["close_call"] else None,
+        "robustness": shown["robustness"]["text"] if shown["robustness"] else None,
+        "tensions": [t["text"] for t in shown["tensions"]],
+    }
+
+
+def public_interest(checks: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The Public Interest Test (PPN 024) for services of £1m or more, else None: the engine's
+    two parts as stored with the assessment (format 2), or, for an assessment made before the
+    engine gave them, the same parts worked out from its answers."""
+    check = next((c for c in checks if c.get("check") == "public_interest_test"), None)
+    if check is None or check.get("result") == "n/a":
+        return None
+    parts = check.get("parts") or public_interest_parts(
+        answers, threshold_gbp=DEFAULT_PARAMETERS["public_interest_test_gbp"]
+    )
+    budget = parts.get("budget_gbp")
+    return {
+        "budget_gbp": budget,
+        "budget_text": f"{budget:,}" if isinstance(budget, int) else "Not answered",
+        "reason": check.get("reason", ""),
+        "source": check.get("source", ""),
+        "good_candidate": parts["good_candidate"]["result"],
+        "good_candidate_why": parts["good_candidate"]["why"],
+        "ready": parts["ready_to_insource"]["result"],
+        "ready_why": parts["ready_to_insource"]["why"],
+        "explanation": check.get("explanation", ""),
+    }

@@ -29,6 +29,13 @@ def complete_answers() -> dict[str, Any]:
     return dict(cases[0]["answers"])
 
 
+def golden_answers(code: str) -> dict[str, Any]:
+    """The answers of one shipped golden case, like "G41" (a close call: build leads procure by
+    5 points)."""
+    data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
+    return dict(next(case["answers"] for case in data["cases"] if case["id"] == code))
+
+
 def published_ruleset() -> Ruleset:
     """The shipped default ruleset, published (once)."""
     return ruleset_publish_default()

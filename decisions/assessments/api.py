@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_replay, assessment_run
+from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.models import Case
@@ -25,7 +26,8 @@ class ReplayIn(Schema):
 
 
 def assessment_out(assessment: Assessment) -> dict[str, Any]:
-    """The assessment object of the API contract."""
+    """The assessment object of the API contract; `in_words` says why, a close call, robustness
+    and tensions as the pages do (null for results of a format 1 ruleset)."""
     return {
         **assessment.result,
         "id": assessment.pk,
@@ -34,6 +36,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
         "ruleset": {"version": assessment.ruleset_version, "sha256": assessment.ruleset_sha256},
         "answers": assessment.answers,
         "answers_version": assessment.answers_version,
+        "in_words": explanation_words(assessment.result),
     }
 
 

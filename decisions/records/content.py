@@ -11,6 +11,7 @@ import rfc8785
 
 from decisions.assessments.models import Assessment
 from decisions.cases.selectors import current_signoffs
+from decisions.presenter import explanation_words, record_result
 from decisions.records.models import DecisionRecord
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, CaseStatus, User
@@ -38,6 +39,8 @@ EVIDENCE_KEYS = (
     "integration_complexity",
     "incumbent_lock_in",
     "reuse_potential",
+    "existing_service_team",
+    "service_integration_capability",
     "option_cost_estimates",
 )
 NEED_KEYS = (
@@ -51,7 +54,13 @@ NEED_KEYS = (
     "retain_ip_importance",
     "whole_life_budget_gbp",
     "whole_life_years",
+    "process_change",
+    "depends_on_platform_not_live",
+    "delivery_approach",
 )
+# What a format 2 result adds to the scoring trail: factors with their caps, why this option,
+# a close call, robustness and tensions with mandatory policy.
+EXPLAINED_FIELDS = ("format", "factors", "why", "close_call", "robustness", "tensions")
 
 
 def record_hash(*, seq: int, content: dict[str, Any], previous_sha256: str | None) -> str:
@@ -95,6 +104,16 @@ def _options(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
             }
         )
     return options
+
+
+def decided_conditions(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
+    """The conditions of the decided option (the recommended one, or the one a reviewer chose
+    instead), from the engine's conditions for every option; an assessment stored before those
+    existed has only the recommended option's. A rejection decides no option: none."""
+    by_option = result.get("conditions_by_option")
+    if by_option is not None:
+        return list(by_option.get(decided, []))
+    return [c for c in result.get("conditions", []) if c.get("option") in (decided, None, "")]
 
 
 def _thresholds(answers: dict[str, Any], result: dict[str, Any]) -> list[str]:
@@ -186,14 +205,13 @@ def build_content(
             "trace": result["trace"],
             "flip": result.get("flip"),
             "weight_flips": result.get("weight_flips"),
+            **{name: result[name] for name in EXPLAINED_FIELDS if name in result},
         },
         "policy_checks": [
             {**check, "explanation": explanations.get(check["check"], "")}
             for check in result.get("policy_checks", [])
         ],
-        "conditions": [
-            c for c in result.get("conditions", []) if c.get("option") in (decided_option, None, "")
-        ],
+        "conditions": decided_conditions(result, decided_option) if decided_option else [],
         "risk_and_exit": {
             "incumbent_lock_in": answers.get("incumbent_lock_in"),
             "exit_readiness": result.get("exit_readiness", {}).get(decided_option),
@@ -268,7 +286,8 @@ def _pdf_sha256(record: DecisionRecord) -> str | None:
 
 def record_full(record: DecisionRecord) -> dict[str, Any]:
     """The whole record: its frozen content, hashes and links (GET decisions/{id}, and
-    records.json in a bulk export)."""
+    records.json in a bulk export); `in_words` says why, a close call, robustness and tensions
+    as the record page does (null for a record of a format 1 ruleset)."""
     superseded_by = getattr(record, "superseded_by", None)
     return {
         **record_summary(record),
@@ -278,4 +297,5 @@ def record_full(record: DecisionRecord) -> dict[str, Any]:
         "pdf_sha256": _pdf_sha256(record),
         "supersedes": record.supersedes_id,
         "superseded_by": superseded_by.pk if superseded_by else None,
+        "in_words": explanation_words(record_result(record.content)),
     }

@@ -26,6 +26,15 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from decisions.audit.services import audit_append
+from decisions.presenter import (
+    answer_rows,
+    change_text,
+    explained,
+    explanation_lines,
+    inputs_text,
+    public_interest,
+    record_result,
+)
 from decisions.records.models import DecisionRecord, RecordPdf
 from sourcing.jobs import JobStatus
 from sourcing.questionnaire import OPTION_LABELS
@@ -49,7 +58,6 @@ CHECK_LABELS = {
     "no_tower_model": "No tower model",
     "pilot_first": "Pilot first",
 }
-INSOURCING_DIFFERENTIATION = {"government_specific", "unique_to_policy"}
 
 
 class RefusedFetch(ValueError):
@@ -117,60 +125,9 @@ def _day(value: str | date | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _shown(value: Any) -> str:
-    """An answer as text for people: yes/no, money with commas, words without underscores."""
-    if value is None or value == "":
-        return "Not answered"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return "; ".join(f"{OPTION_LABELS.get(k, k)}: £{v:,}" for k, v in value.items())
-    return str(value).replace("_", " ")
-
-
-def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
-
-
-def public_interest_answers(content: dict[str, Any]) -> dict[str, Any] | None:
-    """The Public Interest Test answers (PPN 024) for services of £1m or more, else None."""
-    check = next(
-        (c for c in content.get("policy_checks", []) if c.get("check") == "public_interest_test"),
-        None,
-    )
-    if check is None or check.get("result") == "n/a":
-        return None
-    answers = content.get("answers", {})
-    candidate_reasons = []
-    if answers.get("differentiation") in INSOURCING_DIFFERENTIATION:
-        candidate_reasons.append(
-            f"the need is {_shown(answers['differentiation'])}, not a commodity"
-        )
-    if answers.get("retain_ip_importance") == "high":
-        candidate_reasons.append("keeping the intellectual property in government matters")
-    if answers.get("policy_volatility") == "frequent":
-        candidate_reasons.append("requirements change often with policy")
-    ready_reasons = [
-        f"in-house capability is {_shown(answers.get('in_house_capability'))}",
-        f"team capacity is {_shown(answers.get('team_capacity_fte'))} full-time staff",
-    ]
-    ready = answers.get("in_house_capability") in ("adequate", "strong") and bool(
-        answers.get("team_capacity_fte")
-    )
-    return {
-        "budget_gbp": answers.get("whole_life_budget_gbp"),
-        "budget_text": _shown(answers.get("whole_life_budget_gbp")),
-        "reason": check.get("reason", ""),
-        "source": check.get("source", ""),
-        "good_candidate": bool(candidate_reasons),
-        "good_candidate_why": "; ".join(candidate_reasons)
-        or "a commodity need that the market serves well",
-        "ready": ready,
-        "ready_why": "; ".join(ready_reasons),
-        "explanation": check.get("explanation", ""),
-    }
+def _rows(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """(question label, answer as people read it) for each answer of a section."""
+    return [(row["label"], row["value"]) for row in answer_rows(answers, answers.keys())]
 
 
 def pdf_context(record: DecisionRecord) -> dict[str, Any]:
@@ -196,8 +153,8 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
         "assessed_at": _when(identity.get("assessed_at")),
         "review_by": _day(content.get("review_by")),
         "history": [{**h, "at": _when(h["at"])} for h in identity.get("status_history", [])],
-        "need": [(_label(k), _shown(v)) for k, v in content["need"]["answers"].items()],
-        "evidence": [(_label(k), _shown(v)) for k, v in content["evidence"].items()],
+        "need": _rows(content["need"]["answers"]),
+        "evidence": _rows(content["evidence"]),
         "options": [
             {**o, "label": OPTION_LABELS.get(o["option"], o["option"])} for o in content["options"]
         ],
@@ -207,9 +164,7 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
                 "effects_text": ", ".join(
                     f"{OPTION_LABELS.get(k, k)} {v:+d}" for k, v in entry.get("effects", {}).items()
                 ),
-                "inputs_text": "; ".join(
-                    f"{k} = {_shown(v)}" for k, v in entry.get("inputs", {}).items()
-                ),
+                "inputs_text": inputs_text(entry.get("inputs", {})),
             }
             for entry in scoring.get("trace", [])
         ],
@@ -221,7 +176,13 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
             )
             for option in scoring.get("ranking", [])
         ],
-        "flips": scoring.get("flip") or [],
+        "flips": [
+            {**f, "text": change_text(f), "winner_label": OPTION_LABELS.get(f["winner"] or "", "")}
+            for f in scoring.get("flip") or []
+        ],
+        "explanation": explanation_lines(scoring),
+        "explained": explained(record_result(content)),
+        "decided_label": OPTION_LABELS.get(record.decided_option, record.decided_option),
         "checks": [
             {**c, "label": CHECK_LABELS.get(c["check"], c["check"])}
             for c in content.get("policy_checks", [])
@@ -231,7 +192,7 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
             for s in accountability.get("signoffs", [])
         ],
         "returns": [{**r, "at": _when(r["at"])} for r in accountability.get("returns", [])],
-        "pit": public_interest_answers(content),
+        "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
         "printed_at": _when(timezone.now().isoformat()),
     }
 

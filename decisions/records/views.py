@@ -22,21 +22,26 @@ from decisions.presenter import (
     answer_shown,
     check_label,
     decision_text,
+    explained,
+    explanation_lines,
     parse_when,
+    public_interest,
+    question_text,
+    record_result,
     trace_rows,
 )
 from decisions.records import selectors
 from decisions.records.content import register_entry
 from decisions.records.forms import RecordSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
-from decisions.records.pdf import pdf_filename, pdf_path, pdf_state, public_interest_answers
+from decisions.records.pdf import pdf_filename, pdf_path, pdf_state
 from decisions.records.verification import audit_verify
 from sourcing.access import signed_in_user
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
 from sourcing.models import CaseStatus, Discipline, Role
 from sourcing.pagination import paginate
-from sourcing.questionnaire import LABELS, OPTION_LABELS
+from sourcing.questionnaire import OPTION_LABELS
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -121,10 +126,11 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
         superseded_by = None
     return {
         "record": record,
-        "pit": public_interest_answers(content),
+        "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
         "identity": identity,
         "decision": decision_text(record.action, record.decided_option),
         "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
+        "decided_label": OPTION_LABELS.get(record.decided_option, record.decided_option),
         "created_at": parse_when(identity.get("created_at")),
         "decided_at": parse_when(identity.get("decided_at")),
         "assessed_at": parse_when(identity.get("assessed_at")),
@@ -154,11 +160,13 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
             }
             for option in scoring.get("ranking", [])
         ],
+        "explanation": explanation_lines(scoring),
+        "explained": explained(record_result(content)),
         "trace": trace_rows(scoring),
         "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
         "flips": [
             {
-                "question": LABELS[f["key"]][0] if f["key"] in LABELS else f["key"],
+                "question": question_text(f["key"]),
                 "was": answer_shown(f["key"], f["from"]),
                 "now": answer_shown(f["key"], f["to"]),
                 "winner": OPTION_LABELS.get(f["winner"] or "", ""),

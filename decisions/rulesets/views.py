@@ -61,18 +61,23 @@ def _draft(version: str) -> Ruleset:
 
 
 def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
-    """The readable rule table: rule, source, condition in words, effects, gate, texts."""
+    """The readable rule table: rule, source, rationale and factor (format 2), condition in
+    words, effects, gate, texts."""
+    loaded = selectors.engine_ruleset(ruleset)
+    factors = {f.name: f.label for f in loaded.factors}
     return [
         {
             "id": rule.id,
             "description": rule.description,
             "source": rule.source,
+            "rationale": rule.rationale or "",
+            "factor": factors.get(rule.factor or "", rule.factor or ""),
             "when": rule.when_text,
             "effects": effects_text(dict(rule.effects)),
             "gate": ", ".join(OPTION_LABELS[o] for o in rule.gate),
             "texts": [(OPTION_LABELS[o], text) for o, text in rule.condition_text],
         }
-        for rule in selectors.engine_ruleset(ruleset).rules
+        for rule in loaded.rules
     ]
 
 
@@ -139,6 +144,10 @@ def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
     context: dict[str, Any] = {
         "ruleset": ruleset,
         "rows": _rule_rows(ruleset),
+        "factors": [
+            {"name": f.name, "label": f.label, "cap": f.cap}
+            for f in selectors.engine_ruleset(ruleset).factors
+        ],
         "parameters": sorted(ruleset.content.get("parameters", {}).items()),
         "is_draft": ruleset.published_at is None,
         "is_current": ruleset == selectors.current_ruleset(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from decisions import engine
+from decisions.presenter import explanation_words
 from sourcing.models import User
 from tests.factories import complete_answers
 from tests.pages import Api
@@ -33,6 +34,10 @@ def test_the_assessment_is_the_engines_result_for_the_same_answers(
     assert assessment.pop("ruleset") == {"version": ruleset.version, "sha256": ruleset.sha256}
     for key in ("id", "case_id", "created_at", "answers_version"):
         assessment.pop(key)
+    # The explanations in words, as the pages say them (labels, not keys).
+    words = assessment.pop("in_words")
+    assert words == explanation_words(expected)
+    assert words["why"]["for"] and words["robustness"].startswith(("Robust", "Fragile"))
     assert expected.pop("ruleset") == {"version": ruleset.version, "sha256": ruleset.sha256}
     assert assessment == {**expected, "answers": complete_answers()}
     listed = api.get(f"cases/{case['id']}/assessments").json()

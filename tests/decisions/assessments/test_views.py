@@ -14,7 +14,7 @@ from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create
 from decisions.engine import assess, default_ruleset
 from sourcing.models import Case, User
-from tests.factories import complete_answers
+from tests.factories import complete_answers, golden_answers
 
 ClientAs = Callable[[User | None], Client]
 
@@ -70,3 +70,32 @@ def test_replay_under_the_pinned_version_is_identical(
     bad = alice.get(url, {"ruleset": "tomorrow"})
     assert bad.status_code == 400
     assert "Choose the pinned ruleset or the current ruleset" in _html(bad)
+
+
+def test_a_close_call_is_said_on_the_page_and_in_the_api_with_why_and_robustness(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Close", answers=golden_answers("G41"))
+    assessment = assessment_run(case=case, by=users["commercial"])
+    assert assessment.result["close_call"]["options"] == ["build", "procure"]
+    html = " ".join(_html(alice.get(f"/assessments/{assessment.pk}/")).split())
+    assert "Too close to call between Build and Procure." in html
+    assert "Build leads Procure by 5 points, under the close-call threshold of 10 points." in html
+    assert "How many people can the department put on it? (team_capacity_fte): 5 FTE instead" in (
+        html
+    )
+    assert ">Why this option<" in html and "The strongest reasons for Build" in html
+    assert "The strongest reason against each other viable option" in html
+    assert ">Fragile<" in html and "Points by factor, as they count" in html
+    # Every trace row names its questions by label and key, with the rule's rationale.
+    assert "How unusual is the need? (differentiation): Specific to government" in html
+    assert "Why this weight" in html
+    # The same in the API: the engine's fields, and the page's words.
+    listed = alice.get(f"/api/v1/cases/{case.pk}/assessments").json()[0]
+    assert listed["close_call"]["options"] == ["build", "procure"]
+    assert listed["close_call"]["separating"]
+    assert listed["in_words"]["close_call"].startswith(
+        "Too close to call between Build and Procure: Build leads Procure by 5 points"
+    )
+    assert listed["robustness"]["level"] == "fragile"
+    assert listed["in_words"]["robustness"].startswith("Fragile: changing the answer to")

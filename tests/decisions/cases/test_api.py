@@ -44,6 +44,15 @@ def test_the_questionnaire_lists_every_key_in_form_order(users: dict[str, User])
     )
     assert next(i for i in items if i["key"] == "option_cost_estimates")["required"] is False
     assert all(i["label"] and i["hint"] and i["section"] for i in items)
+    # The later questions: optional, each in its section, with its values' labels.
+    later = {i["key"]: i for i in items if i["key"] in engine.LATER_KEYS}
+    assert set(later) == set(engine.LATER_KEYS) and not any(i["required"] for i in later.values())
+    assert later["process_change"]["section"] == "need"
+    assert later["service_integration_capability"]["section"] == "capability"
+    assert {c["value"] for c in later["delivery_approach"]["choices"]} == {
+        "incremental",
+        "single_cutover",
+    }
 
 
 def test_alice_takes_a_case_from_start_to_submitted(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]

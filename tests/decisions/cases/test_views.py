@@ -9,12 +9,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_update, case_withdraw, signoff_record
 from decisions.engine import assess, default_ruleset
 from sourcing.models import Case, CaseStatus, User
+from sourcing.questionnaire import LABELS
 from tests.factories import complete_answers, ready_case
 
 ClientAs = Callable[[User | None], Client]
@@ -493,3 +495,38 @@ def test_clearing_a_number_removes_the_saved_answer(users, client_as) -> None:  
     assert response.status_code == 302
     case.refresh_from_db()
     assert "months_to_live" not in case.answers
+
+
+LATER = {
+    "process_change": ("need", "will_adapt", "Yes, processes will change to fit the product"),
+    "existing_service_team": ("capability", "yes", "Yes"),
+    "service_integration_capability": ("capability", "limited", "Limited"),
+    "depends_on_platform_not_live": ("money", "no", "No"),
+    "delivery_approach": ("money", "incremental", "Step by step, with old and new running"),
+}
+
+
+def test_the_later_questions_are_asked_in_their_sections_and_checked(
+    case: Case, alice: Client
+) -> None:
+    for key, (section, value, shown) in LATER.items():
+        page = _html(alice.get(f"/cases/{case.reference}/sections/{section}/"))
+        assert escape(LABELS[key][0]) in page and f'name="{key}"' in page, key
+        if value not in ("yes", "no"):
+            assert shown in page, key
+    # Left blank, an optional question stays unanswered.
+    alice.post(f"/cases/{case.reference}/sections/need/", {"months_to_live": "18"})
+    assert "process_change" not in _fresh(case).answers
+    for section in ("need", "capability", "money"):
+        data = {k: v for k, (s, v, _) in LATER.items() if s == section}
+        response = alice.post(f"/cases/{case.reference}/sections/{section}/", data)
+        assert response.status_code == 302, section
+    answers = _fresh(case).answers
+    assert answers["process_change"] == "will_adapt" and answers["existing_service_team"] is True
+    assert answers["depends_on_platform_not_live"] is False
+    check = " ".join(_html(alice.get(f"/cases/{case.reference}/check/")).split())
+    for key, (_, _, shown) in LATER.items():
+        assert escape(LABELS[key][0]) in check and shown in check, key
+    # A value outside the choices names the field.
+    bad = alice.post(f"/cases/{case.reference}/sections/money/", {"delivery_approach": "big_bang"})
+    assert bad.status_code == 200 and 'href="#delivery_approach"' in _html(bad)

@@ -25,16 +25,17 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
+from decisions.presenter import public_interest
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
     html_to_pdf,
     pdf_render,
     pdf_sweep,
     pdf_verify,
-    public_interest_answers,
     safe_url_fetcher,
     static_path_for,
 )
@@ -44,9 +45,10 @@ from decisions.review.services import review_decide
 from sourcing.celery import app as celery_app
 from sourcing.jobs import JobStatus
 from sourcing.models import User
+from sourcing.questionnaire import LABELS, display_value
 from sourcing.tasks import ping
 from tests.conftest import service_missing
-from tests.factories import UNUSUAL, pdf_case, pdf_record
+from tests.factories import UNUSUAL, golden_answers, pdf_case, pdf_record
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -57,9 +59,13 @@ pytestmark = pytest.mark.usefixtures("media")
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def pdf_text(path: Path) -> str:
+def pdf_text(path: Path, *, raw: bool = False) -> str:
+    """The PDF's text; raw: in the order it was drawn (a table cell's lines together)."""
     result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-enc", "UTF-8", *(["-raw"] if raw else []), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -223,7 +229,7 @@ def test_services_of_a_million_or_more_show_the_public_interest_test(
         in_house_capability="strong",
         team_capacity_fte=6,
     )
-    pit = public_interest_answers(record.content)
+    pit = public_interest(record.content["policy_checks"], record.content["answers"])
     assert pit is not None and pit["ready"] is True and pit["budget_text"] == "1,200,000"
     flat = re.sub(r"\s+", " ", pdf_text(media / record.pdf.path))
     assert "6. Public Interest Test" in flat
@@ -232,12 +238,67 @@ def test_services_of_a_million_or_more_show_the_public_interest_test(
     assert "Explained for public_interest_test." in flat
 
 
+def test_the_pdf_says_why_a_close_call_and_the_decided_option_s_conditions(
+    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
+) -> None:
+    record = pdf_record(
+        users["commercial"],
+        users["reviewer"],
+        django_capture_on_commit_callbacks,
+        option="procure",
+        rationale="Procure: the team is needed elsewhere.",
+        **golden_answers("G41"),
+    )
+    assert record.overridden and record.content["conditions"]
+    flat = re.sub(r"\s+", " ", pdf_text(media / record.pdf.path))
+    assert "Why this option" in flat and "The strongest reasons for Build" in flat
+    assert "Too close to call between Build and Procure." in flat
+    assert "Fragile." in flat and "Points by factor, as they count" in flat
+    assert "The conditions attached to the decided option, Procure" in flat
+    for condition in record.content["conditions"]:
+        assert condition["text"] in flat, condition
+    assert "How unusual is the need? (differentiation)" in flat  # the trace, label and key
+    assert "Why this weight:" in flat
+
+
+def test_the_later_questions_are_in_the_record_and_its_pdf(
+    users: dict[str, User],
+    eager: None,
+    django_capture_on_commit_callbacks: Any,
+    media: Path,
+    client_as: Any,
+) -> None:
+    later = {
+        "process_change": "will_adapt",
+        "existing_service_team": True,
+        "service_integration_capability": "adequate",
+        "depends_on_platform_not_live": False,
+        "delivery_approach": "single_cutover",
+    }
+    record = pdf_record(
+        users["commercial"], users["reviewer"], django_capture_on_commit_callbacks, **later
+    )
+    kept = {**record.content["need"]["answers"], **record.content["evidence"]}
+    assert {k: kept[k] for k in later} == later
+    flat = re.sub(r"\s+", " ", pdf_text(media / record.pdf.path, raw=True))
+    page = " ".join(
+        client_as(users["auditor"])
+        .get(reverse("record_detail", args=[record.pk]))
+        .content.decode()
+        .split()
+    )
+    for key, value in later.items():
+        label, shown = LABELS[key][0], display_value(key, value)
+        assert f"{label} {shown}" in flat, key
+        assert escape(label) in page and escape(shown) in page, key
+
+
 def test_the_public_interest_test_is_absent_under_a_million() -> None:
     content = {
         "policy_checks": [{"check": "public_interest_test", "result": "n/a", "reason": ""}],
         "answers": {"whole_life_budget_gbp": 900_000},
     }
-    assert public_interest_answers(content) is None
+    assert public_interest(content["policy_checks"], content["answers"]) is None
 
 
 # --- Safe rendering ---------------------------------------------------------------------------

@@ -14,9 +14,16 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_checkpoint
+from decisions.cases.services import case_submit
 from decisions.review.services import review_decide
 from sourcing.models import User
-from tests.factories import approved_record, other_option, submitted_case
+from tests.factories import (
+    approved_record,
+    golden_answers,
+    other_option,
+    ready_case,
+    submitted_case,
+)
 from tests.pages import main_html, page_queries
 
 Clients = Callable[[User | None], Client]
@@ -210,3 +217,40 @@ def test_the_register_shows_publishable_fields_only(
         *(f"{cost:,}" for cost in answers.get("option_cost_estimates", {}).values() if cost),
     ):
         assert sensitive not in html, sensitive
+
+
+def test_a_record_says_why_too_close_to_call_and_carries_the_decided_option_s_conditions(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    owner = users["commercial"]
+    case = case_submit(case=ready_case(owner, **golden_answers("G41")), by=owner)
+    result = case.assessments.get().result
+    assert result["recommended"] == "build" and result["conditions_by_option"]["procure"]
+    record = review_decide(
+        case=case,
+        by=users["reviewer"],
+        action="approve",
+        option="procure",
+        rationale="Procure: the team is needed elsewhere.",
+    )
+    assert record is not None and record.overridden
+    wanted = result["conditions_by_option"]["procure"]
+    assert record.content["conditions"] == wanted
+    assert record.content["scoring"]["close_call"] == result["close_call"]
+    html = " ".join(
+        client_as(users["auditor"])
+        .get(reverse("record_detail", args=[record.pk]))
+        .content.decode()
+        .split()
+    )
+    assert "Too close to call between Build and Procure." in html
+    assert "The strongest reasons for Build" in html
+    assert "The conditions attached to the decided option, Procure (chosen by the Centre" in html
+    for condition in wanted:
+        assert condition["text"] in html
+    assert "No conditions are attached" not in html
+    assert "How unusual is the need? (differentiation)" in html  # the trace, label and key
+    api = client_as(users["auditor"]).get(f"/api/v1/decisions/{record.pk}").json()
+    assert api["conditions"] == wanted
+    assert api["scoring"]["close_call"]["options"] == ["build", "procure"]
+    assert api["in_words"]["close_call"].startswith("Too close to call between Build and Procure")

@@ -17,7 +17,13 @@ from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
 from decisions.review.services import review_decide
 from sourcing.models import Case, CaseStatus, Department, Role, User
-from tests.factories import approved_record, other_option, ready_case, submitted_case
+from tests.factories import (
+    approved_record,
+    golden_answers,
+    other_option,
+    ready_case,
+    submitted_case,
+)
 from tests.pages import page_queries
 
 XSS = '<script>alert(1)</script><a hx-get="/admin/" hx-trigger="load">x</a>'
@@ -426,3 +432,20 @@ def test_reviewing_again_a_case_that_is_not_approved_is_refused(
         reverse("review_reopen", args=[case.reference]), {"reason": "Why not."}
     )
     assert response.status_code == 409 and "There is a problem" in response.content.decode()
+
+
+def test_the_review_page_says_why_and_when_a_decision_is_too_close_to_call(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    owner = users["commercial"]
+    case = case_submit(case=ready_case(owner, **golden_answers("G41")), by=owner)
+    html = " ".join(
+        client_as(users["reviewer"])
+        .get(reverse("review_case", args=[case.reference]))
+        .content.decode()
+        .split()
+    )
+    assert "Too close to call between Build and Procure." in html
+    assert "The strongest reasons for Build" in html and ">Fragile<" in html
+    # A reviewer weighing the runner-up sees the conditions it would carry.
+    assert "Conditions if another option is chosen" in html

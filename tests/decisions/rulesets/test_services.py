@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from decisions import engine
 from decisions.assessments.models import Assessment
@@ -207,6 +208,12 @@ def test_drafts_are_for_stewards_and_published_tables_for_the_coe(
         assert table.status_code == 200
         text = table.content.decode()
         assert "differentiation is commodity" in text and "TCoP 11" in text
+        # Each rule's source and rationale, and the factors with their caps.
+        rule = _rule(published, "R02")
+        assert f"Why this weight: {escape(rule['rationale'])}" in text
+        assert "Factors and their caps" in text
+        for name, factor in published.content["factors"].items():
+            assert f"<code>{name}</code>" in text and escape(factor["label"]) in text
         assert "Draft 2026.3" not in client.get(reverse("ruleset_list")).content.decode()
     steward = client_as(users["steward"])
     page = steward.get(reverse("ruleset_detail", args=[draft.version])).content.decode()
