@@ -66,8 +66,9 @@ def _finish(page: Page, base_url: str, reference: str, *, check: bool) -> None:
     expect(page.locator("h1")).to_have_text("Recommendation: Buy")
     if check:
         assert_accessible(page)
-        page.get_by_text("Show all").click()  # the rule trace opens
-        expect(page.locator(".govuk-details__text")).to_be_visible()
+        trace = page.locator(".govuk-details", has_text="Show all")
+        trace.get_by_text("Show all").click()  # the rule trace opens
+        expect(trace.locator(".govuk-details__text")).to_be_visible()
 
     page.goto(f"{base_url}/cases/{reference}/explanations/")
     expect(page.locator("h1")).to_have_text("Explain policy checks")
