@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
+from django.db.models.signals import post_migrate
 
 
 class DecisionsConfig(AppConfig):
@@ -15,4 +17,11 @@ class DecisionsConfig(AppConfig):
         from decisions.audit import tasks as audit_tasks  # noqa: F401
         from decisions.exports import tasks as exports_tasks  # noqa: F401
         from decisions.impact import tasks as impact_tasks  # noqa: F401
+        from decisions.integrity import tasks as integrity_tasks  # noqa: F401
+        from decisions.integrity.dbroles import grants_after_migrate
+        from decisions.integrity.system_checks import signing_key_check
         from decisions.records import tasks as records_tasks  # noqa: F401
+
+        # After every migrate, grant the application role again (tables may be new).
+        post_migrate.connect(grants_after_migrate, sender=self)
+        checks.register(signing_key_check)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from decisions.assessments.models import Assessment
 from decisions.audit.models import AuditCheckpoint, AuditEvent
 from decisions.exports.models import ExportJob
-from decisions.records.models import DecisionAction, DecisionRecord, RecordPdf
+from decisions.integrity.models import SignedHead
+from decisions.records.models import DecisionAction, DecisionRecord, RecordPdf, RecordPdfHash
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "ExportJob",
     "GoldenCase",
     "RecordPdf",
+    "RecordPdfHash",
     "Ruleset",
     "RulesetRun",
+    "SignedHead",
 ]

@@ -222,6 +222,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:decision": Access(ROLES, scoped=True),
     "api:audit_verify": only("reviewer", "auditor"),
     "api:register": PUBLIC,
+    # The signed heads of the audit chain and records, and the keys that sign them: public.
+    "api:register_heads": PUBLIC,
     # --- end review API ---
     # --- PDFs and exports API ---
     "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering

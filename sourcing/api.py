@@ -27,6 +27,7 @@ from decisions.assessments.api import router as assessments_router
 from decisions.cases.api import router as cases_router
 from decisions.engine import QUESTIONS
 from decisions.engine.hashable import JsonRejected, Unhashable
+from decisions.integrity.api import router as integrity_router
 from decisions.records.api import router as records_router
 from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
@@ -238,3 +239,4 @@ api.add_router("/", review_router)
 api.add_router("/", records_router)
 api.add_router("/", suppliers_router)
 api.add_router("/", rulesets_router)
+api.add_router("/", integrity_router)

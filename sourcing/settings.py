@@ -87,13 +87,32 @@ TEMPLATES = [
 
 # Embedded default: a SQLite file under var/. DATABASE_URL selects PostgreSQL.
 DATABASE_URL = env_str("DATABASE_URL", "")
+MIGRATE_DATABASE_ALIAS = "migrate"
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0)
         )
     }
+    # Least privilege: DATABASE_URL is the application's role (it may only SELECT and INSERT
+    # the append-only tables); MIGRATE_DATABASE_URL the owner's, used by `manage.py migrate`
+    # (sourcing/management/commands/migrate.py). Unset or equal: one role does both.
+    MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL", "")
+    if MIGRATE_DATABASE_URL and MIGRATE_DATABASE_URL != DATABASE_URL:
+        _owner = dj_database_url.parse(MIGRATE_DATABASE_URL, conn_max_age=0)
+        if (_owner["NAME"], _owner.get("HOST"), _owner.get("PORT")) != (
+            DATABASES["default"]["NAME"],
+            DATABASES["default"].get("HOST"),
+            DATABASES["default"].get("PORT"),
+        ):
+            raise ImproperlyConfigured(
+                "MIGRATE_DATABASE_URL must name the same database as DATABASE_URL "
+                "(another role, same host, port and database)."
+            )
+        DATABASES[MIGRATE_DATABASE_ALIAS] = {**_owner, "TEST": {"MIRROR": "default"}}
 else:
+    if env_str("MIGRATE_DATABASE_URL", ""):
+        raise ImproperlyConfigured("MIGRATE_DATABASE_URL needs DATABASE_URL (PostgreSQL) too.")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
@@ -130,6 +149,14 @@ AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 10, minimum=1)
 # API tokens last API_TOKEN_DAYS by default and never longer than API_TOKEN_MAX_DAYS.
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 366, minimum=1, maximum=3660)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1, maximum=API_TOKEN_MAX_DAYS)
+# Signed heads (decisions.integrity.signing): the Ed25519 private key, as its 32-byte seed in
+# hex or base64 (AUDIT_SIGNING_KEY) or a file (AUDIT_SIGNING_KEY_FILE: PKCS#8 PEM or the seed).
+# The database never holds it. Development generates var/keys/audit-signing-key.pem on first
+# use; production requires one. Public keys of earlier signing keys (base64, comma-separated)
+# keep heads they signed verifiable after a key change.
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE", "")
+AUDIT_PREVIOUS_PUBLIC_KEYS = env_list("AUDIT_PREVIOUS_PUBLIC_KEYS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB: larger bodies are refused (413 in the API)
 
 LANGUAGE_CODE = "en-gb"
@@ -207,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "decisions.audit_checkpoint",
         "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300, minimum=10),
     },
+    # A signed head of the chain and the records' Merkle root (decisions.integrity), published
+    # in the register's heads feed; it writes a checkpoint too.
+    "signed-head": {
+        "task": "decisions.head_sign",
+        "schedule": env_int("AUDIT_CHECKPOINT_SECONDS", 300, minimum=10),
+    },
     # Decision record PDFs and exports: re-dispatch the PDF outbox and exports left waiting,
     # delete expired exports.
     "pdf-outbox-sweep": {
@@ -225,6 +258,9 @@ PDF_RENDER_SOFT_TIME_LIMIT = env_int("PDF_RENDER_SOFT_TIME_LIMIT", 60, minimum=1
 PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 90, minimum=2)
 PDF_MAX_ATTEMPTS = env_int("PDF_MAX_ATTEMPTS", 5, minimum=1)
 PDF_SWEEP_AFTER_SECONDS = env_int("PDF_SWEEP_AFTER_SECONDS", 60, minimum=1)
+# Verification reports a record whose PDF is still not rendered this many minutes after the
+# decision (pending, failed or missing).
+PDF_OVERDUE_MINUTES = env_int("PDF_OVERDUE_MINUTES", 60, minimum=1)
 # Bulk exports: hours a finished export can be downloaded before it is deleted.
 EXPORT_EXPIRY_HOURS = env_int("EXPORT_EXPIRY_HOURS", 24, minimum=1)
 EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 1800, minimum=1)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("decisions.assessments.urls")),
     path("", include("decisions.review.urls")),
     path("", include("decisions.records.urls")),
+    path("", include("decisions.integrity.urls")),
     path("", include("decisions.exports.urls")),
     # Before the rulesets' routes, so "replay" and "impact" are never read as versions.
     path("", include("decisions.impact.urls")),

@@ -7,9 +7,10 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
 
-from decisions.records.verification import audit_verify
+from decisions.integrity.verification import audit_verify
 from decisions.rulesets.models import Ruleset
 from sourcing.celery import app as celery_app
 from sourcing.models import Department, Role, User
@@ -103,6 +104,28 @@ def browser_type_launch_args() -> dict[str, object]:
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_truncate_triggers():  # type: ignore[no-untyped-def]
+    """Tests on real transactions (transactional_db, live_server) end with Django's flush, a
+    TRUNCATE that the append-only tables' triggers refuse. The test database's superuser lets
+    that one statement through with triggers off (session_replication_role = replica): the
+    triggers themselves stay on for every test."""
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET session_replication_role = origin")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.hookimpl(wrapper=True)

@@ -29,6 +29,13 @@ def serialise_appends(key: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
+def audit_appends_hold() -> None:
+    """Hold the audit chain's append lock until the transaction ends: no event is appended
+    meanwhile, so what is read under it (the head, and the records issued with their events)
+    stays consistent. Call inside transaction.atomic()."""
+    serialise_appends(_LOCK_KEY)
+
+
 def event_content(event: AuditEvent) -> dict[str, Any]:
     """What an event's hash covers (everything but the hash itself)."""
     return {

@@ -1,5 +1,5 @@
-"""JSON API of decision records: the list, one record, its PDF, the audit chain's verification
-and the public register (declared in sourcing.access.PERMISSIONS)."""
+"""JSON API of decision records: the list, one record, its PDF and the public register
+(declared in sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
 from decisions.records.models import DecisionRecord
 from decisions.records.pdf import pdf_state
-from decisions.records.verification import audit_verify
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
 from sourcing.jobs import JobStatus
 
@@ -36,12 +35,6 @@ def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
         "department", "superseded_by"
     )
     return record_full(get_object_or_404(records, pk=record_id))
-
-
-@router.get("/audit/verify", url_name="audit_verify")
-def verify(request: HttpRequest) -> dict[str, Any]:
-    """Walk the audit chain, the checkpoints and the decision records; report every break."""
-    return audit_verify().to_dict()
 
 
 @router.get("/register", auth=None, url_name="register")

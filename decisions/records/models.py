@@ -83,3 +83,21 @@ class RecordPdf(models.Model):
 
     def __str__(self) -> str:
         return f"PDF of {self.record_id}: {self.status}"
+
+
+class RecordPdfHash(models.Model):
+    """The hash of a record's rendered PDF, written once in the render's transaction.
+
+    The outbox row (RecordPdf) changes as the PDF renders; this row never does. Verification
+    compares the stored file with the hash on the chained `pdf.rendered` event, and this row
+    with that event.
+    """
+
+    record = models.OneToOneField(DecisionRecord, on_delete=models.PROTECT, related_name="pdf_hash")
+    path = models.CharField(max_length=300, help_text="Relative to MEDIA_ROOT.")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    rendered_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"PDF hash of record {self.record_id}"

@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from decisions.presenter import (
     public_interest,
     record_result,
 )
-from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
 from sourcing.jobs import JobStatus
 from sourcing.questionnaire import OPTION_LABELS
 from sourcing.tasks import enqueue
@@ -202,8 +203,9 @@ def pdf_html(record: DecisionRecord) -> str:
     return render_to_string("decisions/pdf_record.html", pdf_context(record))
 
 
-def html_to_pdf(html: str, *, fetcher: Any = None) -> bytes:
-    """Render HTML to tagged PDF/UA-1 with the safe fetcher and no attachments of any kind."""
+def html_to_pdf(html: str, *, fetcher: Any = None, attachments: Sequence[Any] = ()) -> bytes:
+    """Render HTML to tagged PDF/UA-1 with the safe fetcher; nothing the markup asks to attach
+    is attached, only our own `attachments` (WeasyPrint Attachments, e.g. the record proof)."""
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
     document = HTML(
         string=html, base_url=PDF_ORIGIN + "/", url_fetcher=fetcher or safe_url_fetcher()
@@ -212,7 +214,7 @@ def html_to_pdf(html: str, *, fetcher: Any = None) -> bytes:
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [link for link in page.links if link[0] != "attachment"]
-    return bytes(document.write_pdf(attachments=[], **options))
+    return bytes(document.write_pdf(attachments=list(attachments), **options))
 
 
 def record_pdf_bytes(record: DecisionRecord) -> bytes:
@@ -261,7 +263,9 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
         pdf.save(update_fields=["attempts", "status"])
     with transaction.atomic():
         pdf = (
-            RecordPdf.objects.select_for_update(skip_locked=True)
+            # of=self: lock the outbox row only; the application's role may not lock (UPDATE)
+            # the append-only record it joins.
+            RecordPdf.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("record__department")
             .filter(pk=pdf_id)
             .first()
@@ -269,6 +273,13 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
         if pdf is None or pdf.status == JobStatus.DONE:
             return pdf
         record = pdf.record
+        if RecordPdfHash.objects.filter(record=record).exists():
+            # Rendered once already (the append-only hash row says so): never render again
+            # over the stored file; the outbox row is put right and verification reports it.
+            log.warning("pdf already rendered", extra={"record": record.reference})
+            pdf.status = JobStatus.DONE
+            pdf.save(update_fields=["status"])
+            return pdf
         try:
             data = record_pdf_bytes(record)
         except Exception as exc:  # a bad record must be recorded, never silently missing
@@ -293,6 +304,13 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
         pdf.rendered_at = timezone.now()
         pdf.last_error = ""
         pdf.save(update_fields=["path", "sha256", "size", "status", "rendered_at", "last_error"])
+        RecordPdfHash.objects.create(
+            record=record,
+            path=relative,
+            sha256=pdf.sha256,
+            size=len(data),
+            rendered_at=pdf.rendered_at,
+        )
         audit_append(
             action="pdf.rendered",
             object_type="decision_record",
@@ -302,6 +320,7 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
                 "record_sha256": record.record_sha256,
                 "pdf_sha256": pdf.sha256,
                 "size": pdf.size,
+                "path": relative,
             },
         )
         return pdf
@@ -382,21 +401,3 @@ def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
 def pdf_path(pdf: RecordPdf) -> Path:
     """The stored file of a rendered PDF."""
     return Path(settings.MEDIA_ROOT) / pdf.path
-
-
-def pdf_verify() -> list[str]:
-    """Every stored PDF that is missing or no longer matches its recorded sha256 and size."""
-    problems = []
-    for pdf in RecordPdf.objects.filter(status=JobStatus.DONE).select_related("record"):
-        path = pdf_path(pdf)
-        reference = pdf.record.reference
-        if not pdf.path or not path.is_file():
-            problems.append(f"record {reference}: the stored PDF is missing")
-            continue
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != pdf.sha256 or path.stat().st_size != pdf.size:
-            problems.append(f"record {reference}: the stored PDF does not match its sha256")
-    return problems

@@ -1,4 +1,4 @@
-"""Routes of the decision record pages, the audit chain and the public register (declared in
+"""Routes of the decision record pages and the public register (declared in
 sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
@@ -11,6 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("records/", views.record_list, name="record_list"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/pdf/", views.record_pdf, name="record_pdf"),
-    path("audit/", views.audit_chain, name="audit_chain"),
     path("register/", views.register, name="register"),
 ]

@@ -1,5 +1,5 @@
-"""Pages of decision records: the list (searchable), a record in full, its PDF download, the
-audit chain's verification and the public register. Access is declared in
+"""Pages of decision records: the list (searchable), a record in full, its PDF download and
+the public register (the audit chain's page is decisions.integrity's). Access is declared in
 sourcing.access.PERMISSIONS; a record a department user may not see is a 404.
 """
 
@@ -35,7 +35,6 @@ from decisions.records.content import register_entry
 from decisions.records.forms import RecordSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import pdf_filename, pdf_path, pdf_state
-from decisions.records.verification import audit_verify
 from sourcing.access import signed_in_user
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
@@ -227,13 +226,6 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision record: every section of its content, its hashes and its links."""
     record = _record(request, pk)
     return render(request, "decisions/record_detail.html", _record_context(record))
-
-
-@require_safe
-def audit_chain(request: HttpRequest) -> HttpResponse:
-    """The audit chain's verification result (it reads; it changes nothing)."""
-    report = audit_verify().to_dict()
-    return render(request, "decisions/audit_chain.html", {"report": report})
 
 
 @require_safe

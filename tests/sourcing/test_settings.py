@@ -65,8 +65,29 @@ def test_production_mode_passes_the_deploy_check() -> None:
         DJANGO_ENV="production",
         SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
         ALLOWED_HOSTS="sourcing.example.gov.uk",
+        AUDIT_SIGNING_KEY="5e" * 32,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_run_without_a_signing_key() -> None:
+    result = _manage(
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
+        ALLOWED_HOSTS="sourcing.example.gov.uk",
+        AUDIT_SIGNING_KEY="",
+        AUDIT_SIGNING_KEY_FILE="",
+    )
+    assert result.returncode != 0
+    assert "decisions.E001" in result.stderr and "AUDIT_SIGNING_KEY" in result.stderr
+    bad = _manage(
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 60,
+        AUDIT_SIGNING_KEY="too-short",
+    )
+    assert bad.returncode != 0 and "decisions.E002" in bad.stderr
 
 
 def test_production_mode_requires_a_secret_key() -> None:

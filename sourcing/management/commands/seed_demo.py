@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from decisions.integrity.heads import head_sign
 from sourcing.demo import (
     DEMO_PASSWORD,
     USERS,
@@ -44,4 +45,5 @@ class Command(BaseCommand):
         seed_golden_cases()
         seed_suppliers()
         demo_seeded_record()
+        head_sign()  # the register's feed of signed heads has one from the first run
         self.stdout.write(f"Demo data ready. Users: {users}; password: {DEMO_PASSWORD}")

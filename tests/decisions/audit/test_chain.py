@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import GENESIS, audit_append, event_hash
-from decisions.records.verification import audit_verify
+from decisions.integrity.verification import audit_verify
 from sourcing.models import User
 from tests.conftest import service_missing
 

@@ -24,8 +24,8 @@ from decisions.cases.services import (
     case_withdraw,
     signoff_record,
 )
+from decisions.integrity.verification import audit_verify
 from decisions.records.models import DecisionRecord
-from decisions.records.verification import audit_verify
 from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import ServiceError

@@ -29,18 +29,18 @@ from django.utils.html import escape
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
+from decisions.integrity.checks import pdfs_verify
+from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
     html_to_pdf,
     pdf_render,
     pdf_sweep,
-    pdf_verify,
     safe_url_fetcher,
     static_path_for,
 )
 from decisions.records.tasks import render_record_pdf
-from decisions.records.verification import audit_verify
 from decisions.review.services import review_decide
 from sourcing.celery import app as celery_app
 from sourcing.jobs import JobStatus
@@ -108,7 +108,7 @@ def test_approval_renders_the_pdf_before_it_returns_in_eager_mode(
     event = AuditEvent.objects.get(action="pdf.rendered")
     assert event.payload["pdf_sha256"] == pdf.sha256
     assert event.payload["record_sha256"] == overridden.record_sha256
-    assert pdf_verify() == []
+    assert pdfs_verify() == []
 
 
 def test_the_pdf_shows_the_cover_every_section_and_escaped_user_text(
@@ -498,16 +498,16 @@ def test_a_broker_outage_at_approval_delays_the_pdf_but_never_loses_it(
 
 
 @pytest.mark.tampers_audit_chain
-def test_pdf_verify_finds_a_stored_pdf_changed_or_removed(
+def test_pdfs_verify_finds_a_stored_pdf_changed_or_removed(
     overridden: DecisionRecord, media: Path
 ) -> None:
     path = media / overridden.pdf.path
     path.write_bytes(path.read_bytes() + b"%tampered")
-    assert pdf_verify() == [
-        f"record {overridden.reference}: the stored PDF does not match its sha256"
+    assert pdfs_verify() == [
+        f"record {overridden.reference}: the stored PDF does not match its sha256 on the audit chain"
     ]
     path.unlink()
-    assert pdf_verify() == [f"record {overridden.reference}: the stored PDF is missing"]
+    assert pdfs_verify() == [f"record {overridden.reference}: the stored PDF is missing"]
     # The verifier reports it with the chain's other checks.
     assert audit_verify().problems == (f"record {overridden.reference}: the stored PDF is missing",)
 

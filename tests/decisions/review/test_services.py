@@ -13,9 +13,9 @@ from django.utils import timezone
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.integrity.verification import audit_verify
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord
-from decisions.records.verification import audit_verify
 from decisions.review.services import default_review_by, review_decide, review_reopen
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed

@@ -21,7 +21,7 @@ from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create, case_update
 from decisions.impact.services import ruleset_impact_start
-from decisions.records.verification import audit_verify
+from decisions.integrity.verification import audit_verify
 from decisions.rulesets.diff import ruleset_diff
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (

@@ -1,0 +1,238 @@
+"""Verification that does not take the database's word for it.
+
+- Every column of a decision record that pages, the register or access checks read is compared
+  with the record's hashed content.
+- Every record's PDF is compared with the hash on its chained `pdf.rendered` event; the hash
+  row and the outbox row must agree with that event; a PDF missing long after the decision is
+  reported.
+- Every stored signed head, and every head an auditor supplies, must verify with a trusted key
+  and still match the chain (its event's hash) and the records (their Merkle root): a deleted
+  tail, a re-hashed history or deleted records are caught against a head kept elsewhere.
+
+Each function returns problems as sentences naming the record or event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from decisions.audit.models import AuditEvent
+from decisions.integrity import merkle
+from decisions.integrity.heads import head_data, record_leaves
+from decisions.integrity.keys import trusted_keys
+from decisions.integrity.models import SignedHead
+from decisions.integrity.signing import Head, signature_valid
+from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
+from decisions.records.pdf import pdf_relative_path
+from sourcing.jobs import JobStatus
+
+
+def _same_time(stored: datetime, hashed: Any) -> bool:
+    try:
+        return isinstance(hashed, str) and datetime.fromisoformat(hashed) == stored
+    except ValueError:
+        return False
+
+
+def _same_day(stored: date, hashed: Any) -> bool:
+    return isinstance(hashed, str) and stored.isoformat() == hashed
+
+
+def record_columns_differing(record: DecisionRecord, supersedes_sha256: str | None) -> list[str]:
+    """The names of the record's columns that differ from its hashed content.
+
+    `supersedes_sha256` is the record_sha256 of the record this one's `supersedes` column points
+    to (None when it points nowhere).
+    """
+    content = record.content if isinstance(record.content, Mapping) else {}
+    identity = content.get("identity") or {}
+    accountability = content.get("accountability") or {}
+    department = identity.get("department") or {}
+    reviewer = accountability.get("reviewer") or {}
+    expected: dict[str, bool] = {
+        "reference": record.reference == identity.get("reference"),
+        "case": record.case_id == identity.get("case_id"),
+        "department": record.department.code == department.get("code"),
+        "action": record.action == accountability.get("decision"),
+        "recommended": record.recommended == (accountability.get("recommended") or ""),
+        "decided_option": record.decided_option == (accountability.get("decided_option") or ""),
+        "overridden": record.overridden == accountability.get("overridden"),
+        "decided_by": record.decided_by.get_username() == reviewer.get("username"),
+        "decided_at": _same_time(record.decided_at, identity.get("decided_at")),
+        "review_by": _same_day(record.review_by, content.get("review_by")),
+        "supersedes": supersedes_sha256 == identity.get("supersedes_sha256"),
+    }
+    return [name for name, same in expected.items() if not same]
+
+
+def records_columns_verify() -> list[str]:
+    """Every record whose columns differ from its hashed content, naming the columns."""
+    hashes = dict(DecisionRecord.objects.values_list("pk", "record_sha256"))
+    problems = []
+    records = (
+        DecisionRecord.objects.select_related("department", "decided_by")
+        .order_by("seq")
+        .iterator(chunk_size=500)
+    )
+    for record in records:
+        differing = record_columns_differing(
+            record, hashes.get(record.supersedes_id) if record.supersedes_id else None
+        )
+        if differing:
+            problems.append(
+                f"record {record.reference}: columns differ from the hashed content: "
+                + ", ".join(differing)
+            )
+    return problems
+
+
+def _file_digest(path: Path) -> tuple[str, int] | None:
+    """sha256 and size of a file, or None if it is not there."""
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest(), path.stat().st_size
+
+
+def _rendered_check(
+    record: DecisionRecord,
+    event: Mapping[str, Any],
+    hash_row: RecordPdfHash | None,
+    outbox: RecordPdf | None,
+) -> list[str]:
+    """A record whose PDF the chain says was rendered: the file, hash row and outbox agree."""
+    name = f"record {record.reference}"
+    problems = []
+    if event.get("record_sha256") != record.record_sha256:
+        problems.append(f"{name}: the chained pdf.rendered event names another record hash")
+    chained = (event.get("pdf_sha256"), event.get("size"))
+    path = str(event.get("path") or pdf_relative_path(record))
+    found = _file_digest(Path(settings.MEDIA_ROOT) / path)
+    if found is None:
+        problems.append(f"{name}: the stored PDF is missing")
+    elif found != chained:
+        problems.append(f"{name}: the stored PDF does not match its sha256 on the audit chain")
+    if hash_row is None:
+        problems.append(f"{name}: the PDF's hash row is missing")
+    elif (hash_row.sha256, hash_row.size, hash_row.path) != (*chained, path):
+        problems.append(f"{name}: the PDF's hash row differs from its chained pdf.rendered event")
+    if outbox is None or outbox.status != JobStatus.DONE:
+        status = outbox.status if outbox is not None else "missing"
+        problems.append(f"{name}: the PDF is marked {status}, but the chain says it was rendered")
+    elif (outbox.sha256, outbox.path) != (chained[0], path):
+        problems.append(f"{name}: the PDF outbox row differs from its chained pdf.rendered event")
+    return problems
+
+
+def pdfs_verify(*, now: datetime | None = None) -> list[str]:
+    """Every record's PDF checked against the hash on its chained `pdf.rendered` event.
+
+    A PDF not rendered PDF_OVERDUE_MINUTES after the decision is reported (pending, failed or
+    missing), never skipped.
+    """
+    now = now or timezone.now()
+    overdue = timedelta(minutes=settings.PDF_OVERDUE_MINUTES)
+    rendered: dict[str, list[Mapping[str, Any]]] = {}
+    events = AuditEvent.objects.filter(action="pdf.rendered").values_list("object_id", "payload")
+    for object_id, payload in events.iterator(chunk_size=2000):
+        rendered.setdefault(object_id, []).append(payload if isinstance(payload, Mapping) else {})
+    hash_rows = {row.record_id: row for row in RecordPdfHash.objects.all()}
+    outboxes = {
+        row.record_id: row
+        for row in RecordPdf.objects.only("record_id", "status", "sha256", "path")
+    }
+    problems: list[str] = []
+    records = DecisionRecord.objects.order_by("seq").only(
+        "pk", "seq", "reference", "record_sha256", "decided_at"
+    )
+    for record in records.iterator(chunk_size=1000):
+        name = f"record {record.reference}"
+        chained = rendered.get(str(record.pk), [])
+        hash_row, outbox = hash_rows.get(record.pk), outboxes.get(record.pk)
+        if len(chained) > 1:
+            problems.append(f"{name}: its PDF was rendered more than once on the audit chain")
+        if chained:
+            problems.extend(_rendered_check(record, chained[0], hash_row, outbox))
+            continue
+        if hash_row is not None:
+            problems.append(f"{name}: a PDF hash row exists without a chained pdf.rendered event")
+        if outbox is not None and outbox.status == JobStatus.DONE:
+            problems.append(
+                f"{name}: the PDF is marked rendered, but no pdf.rendered event is chained"
+            )
+        elif record.decided_at < now - overdue:
+            status = outbox.status if outbox is not None else "missing"
+            minutes = int((now - record.decided_at).total_seconds() // 60)
+            problems.append(
+                f"{name}: no PDF has been rendered {minutes} minutes after the decision ({status})"
+            )
+    return problems
+
+
+def heads_verify(
+    heads: Sequence[Head], *, keys: Mapping[str, Ed25519PublicKey], supplied: bool
+) -> list[str]:
+    """Each head must verify with a trusted key and still match the chain and the records.
+
+    `supplied` heads come from the auditor (kept from the public feed); the others are the
+    heads stored in the database.
+    """
+    if not heads:
+        return []
+    events = dict(
+        AuditEvent.objects.filter(seq__in={h.seq for h in heads}).values_list("seq", "sha256")
+    )
+    last = AuditEvent.objects.aggregate(last=Max("seq"))["last"] or 0
+    leaves = [leaf for _seq, leaf in record_leaves()]
+    roots = merkle.prefix_roots(leaves, {h.records for h in heads})
+    problems = []
+    for head in sorted(heads, key=lambda h: (h.seq, h.signature)):
+        name = f"{'published' if supplied else 'signed'} head at event {head.seq}"
+        if not signature_valid(head, keys):
+            problems.append(
+                f"{name}: its signature does not verify with a trusted key (key {head.key_id})"
+            )
+        if head.seq > last:
+            problems.append(
+                f"{name}: the chain ends at event {last}, before this head (events deleted or "
+                "truncated)"
+            )
+        elif head.seq not in events:
+            problems.append(f"{name}: its event is missing (deleted)")
+        elif events[head.seq] != head.head_sha256:
+            problems.append(f"{name}: the chain no longer matches this head (history rewritten)")
+        if head.records not in roots:
+            problems.append(
+                f"{name}: it covers {head.records} records but {len(leaves)} remain "
+                "(records deleted)"
+            )
+        elif roots[head.records].hex() != head.records_root:
+            problems.append(
+                f"{name}: the records no longer match its Merkle root (records changed or "
+                "reordered)"
+            )
+    return problems
+
+
+def integrity_problems(*, heads: Sequence[Head] = ()) -> list[str]:
+    """The checks above together, with the heads an auditor supplies (may be none)."""
+    problems = records_columns_verify()
+    problems.extend(pdfs_verify())
+    stored = [head_data(row) for row in SignedHead.objects.order_by("seq")]
+    if stored or heads:
+        keys = trusted_keys()
+        problems.extend(heads_verify(stored, keys=keys, supplied=False))
+        problems.extend(heads_verify(heads, keys=keys, supplied=True))
+    return problems

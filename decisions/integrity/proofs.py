@@ -1,0 +1,248 @@
+"""One record, verifiable alone: what a record's PDF carries and how it is checked offline.
+
+The PDF embeds `record-proof.json` (a PDF file attachment):
+
+    {"type": "sourcing-decisions/record-proof/v1",
+     "record": {"seq", "reference", "previous_sha256", "content", "record_sha256"},
+     "inclusion": {"leaf_index", "tree_size", "path": [64-hex, ...]},
+     "head": {seq, head_sha256, records, records_root, signed_at, key_id, signature},
+     "key": {"key_id", "algorithm": "Ed25519", "public_key": base64}}
+
+Checking it needs no database: the record's hash is recomputed from its content, the
+inclusion proof (RFC 9162) leads from that hash to the head's Merkle root, the head's Ed25519
+signature must verify with a key the auditor trusts (the key the PDF names is only a hint), and
+the head must be one of the published heads the auditor kept, when they give them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from weasyprint import Attachment
+
+from decisions.integrity import merkle
+from decisions.integrity.heads import head_covering, head_data, record_leaves
+from decisions.integrity.keys import trusted_keys
+from decisions.integrity.signing import (
+    ALGORITHM,
+    Head,
+    HeadProblem,
+    head_from_dict,
+    public_key_b64,
+    signature_valid,
+)
+from decisions.records.content import record_hash
+from decisions.records.models import DecisionRecord
+
+PROOF_TYPE = "sourcing-decisions/record-proof/v1"
+ATTACHMENT_NAME = "record-proof.json"
+ATTACHMENT_DESCRIPTION = (
+    "The decision record, its hash, the signed head that covers it and the Merkle inclusion "
+    "proof: check with manage.py verify_record"
+)
+
+
+def record_proof(record: DecisionRecord) -> dict[str, Any]:
+    """The proof a record's PDF carries (signs a head covering the record if none does yet).
+
+    Raises LookupError when no head can cover the record, and ValueError when the stored
+    records no longer lead to the signed root (the database was changed).
+    """
+    row = head_covering(record)
+    head = head_data(row)
+    leaves = record_leaves(limit=head.records)
+    index = next((i for i, (seq, _leaf) in enumerate(leaves) if seq == record.seq), None)
+    hashes = [leaf for _seq, leaf in leaves]
+    if index is None or merkle.root_of_hashes(hashes).hex() != head.records_root:
+        raise ValueError(
+            f"The records no longer match the signed head at event {head.seq}: "
+            f"record {record.reference} cannot be proven."
+        )
+    key = trusted_keys().get(head.key_id)
+    return {
+        "type": PROOF_TYPE,
+        "record": {
+            "seq": record.seq,
+            "reference": record.reference,
+            "previous_sha256": record.previous_sha256,
+            "content": record.content,
+            "record_sha256": record.record_sha256,
+        },
+        "inclusion": {
+            "leaf_index": index,
+            "tree_size": len(hashes),
+            "path": [node.hex() for node in merkle.inclusion_path(index, hashes)],
+        },
+        "head": head.to_dict(),
+        "key": {
+            "key_id": head.key_id,
+            "algorithm": ALGORITHM,
+            "public_key": public_key_b64(key) if key is not None else None,
+        },
+    }
+
+
+def proof_json(proof: Mapping[str, Any]) -> str:
+    """The attachment's text: JSON, UTF-8, keys sorted, for people and machines alike."""
+    return json.dumps(proof, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def proof_attachment(proof: Mapping[str, Any]) -> Any:
+    """A WeasyPrint Attachment carrying the proof, for `write_pdf(attachments=[...])`."""
+    return Attachment(
+        string=proof_json(proof),
+        name=ATTACHMENT_NAME,
+        description=ATTACHMENT_DESCRIPTION,
+        relationship="Supplement",
+    )
+
+
+class ProofMissing(ValueError):
+    """The file is not a PDF, or carries no readable record proof."""
+
+
+def proof_from_pdf(data: bytes) -> dict[str, Any]:
+    """The record proof embedded in a PDF's attachments; ProofMissing says what is wrong."""
+    try:
+        attachments = PdfReader(io.BytesIO(data)).attachments
+        payloads = attachments.get(ATTACHMENT_NAME) or []
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ProofMissing(f"The file is not a readable PDF ({type(exc).__name__}).") from None
+    if len(payloads) != 1:
+        raise ProofMissing(
+            f"The PDF carries no {ATTACHMENT_NAME} attachment (or more than one): "
+            "it was not rendered with a record proof."
+        )
+    try:
+        proof = json.loads(payloads[0].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ProofMissing(f"The PDF's {ATTACHMENT_NAME} is not JSON.") from None
+    if not isinstance(proof, dict) or proof.get("type") != PROOF_TYPE:
+        raise ProofMissing(f"The PDF's {ATTACHMENT_NAME} is not a {PROOF_TYPE} document.")
+    return proof
+
+
+@dataclass
+class ProofReport:
+    """What `verify_record` found: valid only when every check passed."""
+
+    reference: str = ""
+    record_sha256: str = ""
+    head: dict[str, Any] | None = None
+    compared_with_published: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "reference": self.reference,
+            "record_sha256": self.record_sha256,
+            "head": self.head,
+            "compared_with_published": self.compared_with_published,
+            "problems": list(self.problems),
+        }
+
+
+def _hex32(value: Any) -> bytes | None:
+    if not isinstance(value, str) or len(value) != 64:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+def proof_verify(
+    proof: Mapping[str, Any],
+    *,
+    keys: Mapping[str, Ed25519PublicKey],
+    published: Sequence[Head] = (),
+) -> ProofReport:
+    """Check a record proof offline: content -> record hash -> Merkle root -> signed head.
+
+    `keys` are the public keys the auditor trusts (by key id); `published` the heads they kept
+    from the public feed, if any: the proof's head must then be one of them, field for field.
+    """
+    report = ProofReport()
+    record = proof.get("record")
+    inclusion = proof.get("inclusion")
+    if not isinstance(record, Mapping) or not isinstance(inclusion, Mapping):
+        report.problems.append("The proof has no 'record' or no 'inclusion'.")
+        return report
+    report.reference = str(record.get("reference", ""))
+    report.record_sha256 = str(record.get("record_sha256", ""))
+    try:
+        head = head_from_dict(proof.get("head"))
+    except HeadProblem as exc:
+        report.problems.append(f"The proof's head is malformed: {exc}")
+        return report
+    report.head = head.to_dict()
+
+    seq, content = record.get("seq"), record.get("content")
+    if not isinstance(seq, int) or not isinstance(content, Mapping):
+        report.problems.append("The record has no whole-number 'seq' or no 'content'.")
+    elif (
+        record_hash(seq=seq, content=dict(content), previous_sha256=record.get("previous_sha256"))
+        != report.record_sha256
+    ):
+        report.problems.append(
+            "The record's content does not match its sha256 (the record was changed)."
+        )
+    identity = content.get("identity", {}) if isinstance(content, Mapping) else {}
+    if isinstance(identity, Mapping) and identity.get("reference") != report.reference:
+        report.problems.append("The record's reference differs from the one in its content.")
+
+    leaf = _hex32(report.record_sha256)
+    path = inclusion.get("path")
+    nodes = [_hex32(node) for node in path] if isinstance(path, list) else [None]
+    index, size = inclusion.get("leaf_index"), inclusion.get("tree_size")
+    if leaf is None or any(node is None for node in nodes):
+        report.problems.append("The record hash or the inclusion path is not 64-hex SHA-256.")
+    elif not isinstance(index, int) or not isinstance(size, int) or size != head.records:
+        report.problems.append(
+            f"The inclusion proof is for a tree of {size} records; the head covers {head.records}."
+        )
+    elif not merkle.verify_inclusion(
+        index,
+        size,
+        merkle.leaf_hash(leaf),
+        [node for node in nodes if node is not None],
+        bytes.fromhex(head.records_root),
+    ):
+        report.problems.append(
+            "The inclusion proof does not lead to the head's Merkle root (the record is not "
+            "the one the head covers)."
+        )
+
+    if head.key_id not in keys:
+        report.problems.append(
+            f"The head is signed by key {head.key_id}, which is not among the keys you trust: "
+            "give the published public key (--public-key) or a copy of the heads feed."
+        )
+    elif not signature_valid(head, keys):
+        report.problems.append("The head's signature does not verify (the head was changed).")
+
+    if published:
+        report.compared_with_published = True
+        same_seq = [h for h in published if h.seq == head.seq]
+        if not same_seq:
+            report.problems.append(
+                f"The head at event {head.seq} is not among the published heads you gave."
+            )
+        elif head not in same_seq:
+            report.problems.append(
+                f"The head at event {head.seq} differs from the published head at that event "
+                "(two versions of history were signed)."
+            )
+    return report
