@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -232,26 +234,39 @@ def winner(values: Mapping[str, Any], ruleset: Ruleset) -> str | None:
     return _score(values, ruleset)[2]
 
 
-def _candidates(key: str, current: Any, ruleset: Ruleset) -> list[Any]:
+def _candidates(key: str, current: Any, ruleset: Ruleset) -> tuple[Any, ...]:
     """Alternative values for one key, nearest first: choices, the other bool, or thresholds +-1."""
     question = QUESTIONS[key]
-    if question.type == "bool":
-        return [not current]
-    if question.type == "choice":
-        here = question.choices.index(current)
-        others = [c for c in question.choices if c != current]
-        return sorted(others, key=lambda c: (abs(question.choices.index(c) - here), c))
     if question.type == "int":
-        assert question.min is not None and question.max is not None
-        constants = dict(ruleset.thresholds).get(key, ())
-        values = {
-            v
-            for c in constants
-            for v in (c - 1, c, c + 1)
-            if question.min <= v <= question.max and v != current
-        }
-        return sorted(values, key=lambda v: (abs(v - current), v))
-    return []
+        return _int_candidates(key, current, dict(ruleset.thresholds).get(key, ()))
+    if question.type in ("choice", "bool"):
+        return _other_candidates(key, current)
+    return ()  # a map of cost estimates: no single alternative to try
+
+
+@functools.lru_cache(maxsize=256)
+def _other_candidates(key: str, current: Any) -> tuple[Any, ...]:
+    """A choice's other values (nearest along the list first), or the other bool."""
+    question = QUESTIONS[key]
+    if question.type == "bool":
+        return (not current,)
+    here = question.choices.index(current)
+    others = [c for c in question.choices if c != current]
+    return tuple(sorted(others, key=lambda c: (abs(question.choices.index(c) - here), c)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _int_candidates(key: str, current: int, constants: tuple[int, ...]) -> tuple[int, ...]:
+    """Each threshold the rules compare the number with, and one either side, nearest first."""
+    question = QUESTIONS[key]
+    assert question.min is not None and question.max is not None
+    values = {
+        v
+        for c in constants
+        for v in (c - 1, c, c + 1)
+        if question.min <= v <= question.max and v != current
+    }
+    return tuple(sorted(values, key=lambda v: (abs(v - current), v)))
 
 
 def flip_analysis(
@@ -262,69 +277,162 @@ def flip_analysis(
 ) -> tuple[Flip, ...]:
     """For each key, the nearest single-answer change that changes the winner (if any).
 
-    Incremental: a changed answer re-tests only the rules that read it and moves the totals
-    by the rules whose firing changed, giving exactly the winner a full re-score would give.
+    Incremental: a changed answer re-tests only the rules that read it (ruleset.readers),
+    and moves only the factor totals of the rules whose firing changed, re-capping just those;
+    the winner is exactly the one a full re-score would give (a property test checks it).
     fired: each rule's result on values, when the caller has it.
     """
     rules = ruleset.rules
     if fired is None:
         fired = [rule.test(values) for rule in rules]
     factored = ruleset.format >= 2
-    caps = [f.cap for f in ruleset.factors] if factored else []
-    base = [dict.fromkeys(OPTIONS, 0) for _ in (caps if factored else [0])]
-    gates = dict.fromkeys(OPTIONS, 0)
+    slots = len(ruleset.factors) if factored else 1
+    caps = [f.cap for f in ruleset.factors] if factored else [0]
+    options = range(len(OPTIONS))
+    raw = [[0] * len(OPTIONS) for _ in range(slots)]
+    gates = [0] * len(OPTIONS)
     for index, rule in enumerate(rules):
         if fired[index]:
-            total = base[rule.slot if factored else 0]
-            for option, weight in rule.effects:
-                total[option] += weight
-            for option in rule.gate:
-                gates[option] += 1
-    readers = ruleset.readers
-    credit_max = ruleset.param("cost_credit_max")
+            if rule.effects:
+                row = raw[rule.slot if factored else 0]
+                for place, weight in enumerate(rule.vector):
+                    row[place] += weight
+            for gated in rule.gate:
+                gates[ORDER[gated]] += 1
+    counted = (
+        [[clamp(v, cap) for v in row] for row, cap in zip(raw, caps, strict=True)]
+        if (factored)
+        else raw
+    )
+    base = [sum(row[option] for row in counted) for option in options]
+    credit_max = ruleset.param("cost_credit_max") if values.get("option_cost_estimates") else 0
+    base_credit = [0] * len(OPTIONS)
+    if credit_max:
+        viable = {o: not gates[i] for i, o in enumerate(OPTIONS)}
+        for credited, points in cost_credit(values, viable, credit_max).items():
+            base_credit[ORDER[credited]] = points
+    readers, reach, alike = ruleset.readers, ruleset.reach, ruleset.alike
+    winner = ORDER[current] if current is not None else -1
+    lead = [
+        (base[winner] + base_credit[winner]) - (base[o] + base_credit[o]) if winner >= 0 else 0
+        for o in options
+    ]
     flips = []
     trial = dict(values)
     for key in QUESTIONS:
-        if key not in values:
+        reading = readers.get(key)
+        if not reading or key not in values:
+            continue  # no rule reads it: no change to it can change anything
+        if _cannot_flip(
+            reach=reach[key],
+            reading=reading,
+            rules=rules,
+            fired=fired,
+            gates=gates,
+            lead=lead,
+            winner=winner,
+            credit_max=credit_max,
+        ):
             continue
         original = values[key]
-        reading = readers.get(key, ())
+        kinds = alike[key]
+        tried = {_kind(kinds, original)}
         for candidate in _candidates(key, original, ruleset):
+            kind = _kind(kinds, candidate)
+            if kind in tried:
+                continue  # no rule tells it from a value already tried: the same winner
+            tried.add(kind)
             trial[key] = candidate
             changed = [i for i in reading if rules[i].test(trial) != fired[i]]
             if not changed:
                 continue  # nothing fires differently, so nothing can change
-            raw = list(base)
-            shut = dict(gates)
+            moved: dict[int, list[int]] = {}
+            shut = gates
             for index in changed:
                 rule = rules[index]
                 sign = -1 if fired[index] else 1
-                slot = rule.slot if factored else 0
                 if rule.effects:
-                    if raw[slot] is base[slot]:
-                        raw[slot] = dict(base[slot])
-                    total = raw[slot]
-                    for option, weight in rule.effects:
-                        total[option] += sign * weight
-                for option in rule.gate:
-                    shut[option] += sign
-            viable = {o: not shut[o] for o in OPTIONS}
-            if factored:
-                scores = {
-                    o: sum(clamp(t[o], cap) for t, cap in zip(raw, caps, strict=True))
-                    for o in OPTIONS
-                }
-            else:
-                scores = dict(raw[0])
-            for option, points in cost_credit(trial, viable, credit_max).items():
-                scores[option] += points
-            best = rank(scores, viable)[0]
-            new = best if viable[best] else None
+                    slot = rule.slot if factored else 0
+                    delta = moved.get(slot)
+                    if delta is None:
+                        delta = moved[slot] = [0] * len(OPTIONS)
+                    for place, weight in enumerate(rule.vector):
+                        delta[place] += sign * weight
+                if rule.gate:
+                    if shut is gates:
+                        shut = list(gates)
+                    for gated in rule.gate:
+                        shut[ORDER[gated]] += sign
+            scores = list(base)
+            for slot, delta in moved.items():
+                row, held, cap = raw[slot], counted[slot], caps[slot]
+                for option in options:
+                    if delta[option]:
+                        total = row[option] + delta[option]
+                        scores[option] += (clamp(total, cap) if factored else total) - held[option]
+            if credit_max and shut is not gates:
+                viable = {o: not shut[i] for i, o in enumerate(OPTIONS)}
+                for credited, points in cost_credit(trial, viable, credit_max).items():
+                    scores[ORDER[credited]] += points
+            elif credit_max:
+                scores = [s + c for s, c in zip(scores, base_credit, strict=True)]
+            # The winner as rank() orders: viable first, then score, then the option order.
+            best = -1
+            for option in options:
+                if not shut[option] and (best < 0 or scores[option] > scores[best]):
+                    best = option
+            new = OPTIONS[best] if best >= 0 else None
             if new != current:
                 flips.append(Flip(key, original, candidate, new))
                 break
         trial[key] = original
     return tuple(flips)
+
+
+def _kind(kinds: tuple[int, ...] | Mapping[Any, int], value: Any) -> Any:
+    """Which values of a key a value is alike with (see Ruleset.alike)."""
+    if isinstance(kinds, tuple):
+        return bisect.bisect_left(kinds, value)
+    return kinds.get(value, value)
+
+
+def _cannot_flip(
+    *,
+    reach: tuple[tuple[int, ...], tuple[bool, ...]],
+    reading: tuple[int, ...],
+    rules: tuple[Any, ...],
+    fired: list[bool],
+    gates: list[int],
+    lead: list[int],
+    winner: int,
+    credit_max: int,
+) -> bool:
+    """True when no change to a key can change the winner, judged from its readers alone.
+
+    Its readers move an option's score by at most the sum of their weights (a cap only holds a
+    total back), so a rival whose gap to the winner is larger than both sums cannot overtake
+    it. A reader that gates may rule the winner out (then anything can happen), or rule a
+    rival in when the readers are all that rule it out; and a change of who is viable may move
+    the cost credit of each option by up to its maximum.
+    """
+    moves, can_gate = reach
+    if winner < 0:
+        return not any(can_gate)  # nothing viable stays so unless a reader's gate can lift
+    if can_gate[winner]:
+        return False
+    slack = 2 * credit_max if any(can_gate) else 0
+    for option in range(len(gates)):
+        if option == winner:
+            continue
+        if gates[option]:
+            if not can_gate[option]:
+                continue  # ruled out by rules that do not read this key: it stays out
+            held = sum(1 for i in reading if fired[i] and OPTIONS[option] in rules[i].gate)
+            if held < gates[option]:
+                continue  # other rules rule it out too
+        if lead[option] <= moves[option] + moves[winner] + slack:
+            return False
+    return True
 
 
 def _weight_change(

@@ -173,6 +173,26 @@ def _walk_constants(cond: Mapping[str, Any], found: dict[str, set[int]]) -> None
         found.setdefault(arg[0], set()).update(values)
 
 
+def value_sets(cond: Mapping[str, Any]) -> dict[str, set[frozenset[Any]]]:
+    """The sets of values each choice or yes/no key is tested for membership of (eq, in)."""
+    found: dict[str, set[frozenset[Any]]] = {}
+    _walk_value_sets(cond, found)
+    return found
+
+
+def _walk_value_sets(cond: Mapping[str, Any], found: dict[str, set[frozenset[Any]]]) -> None:
+    """Collect the tested value sets per key into found."""
+    ((op, arg),) = cond.items()
+    if op in ("all", "any"):
+        for item in arg:
+            _walk_value_sets(item, found)
+    elif op == "not":
+        _walk_value_sets(arg, found)
+    elif op in ("eq", "in") and QUESTIONS[arg[0]].type != "int":
+        values = arg[1] if op == "in" else [arg[1]]
+        found.setdefault(arg[0], set()).add(frozenset(values))
+
+
 def _word(value: Any) -> str:
     """A value as people read it."""
     if isinstance(value, bool):

@@ -20,6 +20,7 @@ from decisions.engine.conditions import (
     describe_condition,
     int_constants,
     keys_read,
+    value_sets,
 )
 from decisions.engine.frozen import FrozenMap
 from decisions.engine.hashable import dotted, hashable_problems, no_duplicate_keys
@@ -196,6 +197,17 @@ class Ruleset:
     factors: tuple[Factor, ...] = ()
     # Key -> indices of the rules whose condition reads it (for incremental flip analysis).
     readers: Mapping[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Key -> how far a change to it can move each option's score (the sum of its readers'
+    # weights, in OPTIONS order), and which options its readers gate (OPTIONS order).
+    reach: Mapping[str, tuple[tuple[int, ...], tuple[bool, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Key -> which values no rule can tell apart: for a number, the sorted points x where a
+    # rule's truth may change between x and x + 1 (values with as many points below them are
+    # alike); for a choice or yes/no, a class per value (values in the same sets are alike).
+    alike: Mapping[str, tuple[int, ...] | Mapping[Any, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def param(self, name: str) -> int:
         """One engine parameter's value."""
@@ -504,6 +516,13 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
     for rule in rules:
         for key, values in int_constants(rule.when).items():
             thresholds.setdefault(key, set()).update(values)
+    readers = {
+        key: tuple(i for i, rule in enumerate(rules) if key in rule.keys) for key in QUESTIONS
+    }
+    tested: dict[str, set[frozenset[Any]]] = {}
+    for rule in rules:
+        for key, sets in value_sets(rule.when).items():
+            tested.setdefault(key, set()).update(sets)
     ruleset = Ruleset(
         version=data["version"],
         description=data.get("description", ""),
@@ -515,13 +534,46 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
         ),
         format=fmt,
         factors=factors,
-        readers=FrozenMap(
-            {key: tuple(i for i, rule in enumerate(rules) if key in rule.keys) for key in QUESTIONS}
+        readers=FrozenMap(readers),
+        alike=FrozenMap(_alike(thresholds, tested)),
+        reach=FrozenMap(
+            {
+                key: (
+                    tuple(
+                        sum(abs(rules[i].vector[o]) for i in indices) for o in range(len(OPTIONS))
+                    ),
+                    tuple(any(o in rules[i].gate for i in indices) for o in OPTIONS),
+                )
+                for key, indices in readers.items()
+            }
         ),
     )
     digest = hashlib.sha256(ruleset.canonical_json()).hexdigest()
     object.__setattr__(ruleset, "sha256", digest)
     return ruleset
+
+
+def _alike(
+    thresholds: Mapping[str, set[int]], tested: Mapping[str, set[frozenset[Any]]]
+) -> dict[str, tuple[int, ...] | Mapping[Any, int]]:
+    """Ruleset.alike: for each key, which of its values no rule can tell apart."""
+    alike: dict[str, tuple[int, ...] | Mapping[Any, int]] = {}
+    for key, question in QUESTIONS.items():
+        if question.type == "int":
+            alike[key] = tuple(sorted({x for c in thresholds.get(key, ()) for x in (c - 1, c)}))
+        elif question.type in ("choice", "bool"):
+            values: tuple[Any, ...] = (
+                question.choices if question.type == "choice" else (False, True)
+            )
+            sets = sorted(tested.get(key, ()), key=lambda s: sorted(map(str, s)))
+            signatures: dict[tuple[bool, ...], int] = {}
+            alike[key] = FrozenMap(
+                {
+                    value: signatures.setdefault(tuple(value in s for s in sets), len(signatures))
+                    for value in values
+                }
+            )
+    return alike
 
 
 def read_json_file(path: str | Path) -> Any:

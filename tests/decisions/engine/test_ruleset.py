@@ -337,3 +337,48 @@ def test_factor_order_follows_the_rules_so_the_hash_fixes_it() -> None:
     assert [f.name for f in load_ruleset(data).factors] == ["need", "money"]
     assert load_ruleset(swapped).factors == load_ruleset(data).factors
     assert load_ruleset(swapped).sha256 == load_ruleset(data).sha256
+
+
+def _tiny(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"version": "2099.1", "description": "", "parameters": {}, "rules": rules}
+
+
+def test_values_no_rule_can_tell_apart_are_alike_and_each_key_knows_how_far_it_reaches() -> None:
+    rules = [
+        {
+            "id": "A",
+            "description": "a",
+            "source": "s",
+            "when": {
+                "all": [{"eq": ["service_type", "infrastructure"]}, {"lt": ["months_to_live", 6]}]
+            },
+            "effects": {"buy": 10, "build": -5},
+        },
+        {
+            "id": "B",
+            "description": "b",
+            "source": "s",
+            "when": {"in": ["service_type", ["infrastructure", "end_user_computing"]]},
+            "effects": {"procure": 3},
+            "gate": ["innovate"],
+        },
+        {
+            "id": "C",
+            "description": "c",
+            "source": "s",
+            "when": {"gte": ["months_to_live", 24]},
+            "effects": {"build": 7},
+        },
+    ]
+    ruleset = load_ruleset(_tiny(rules))
+    kinds = ruleset.alike["service_type"]
+    assert not isinstance(kinds, tuple)
+    # citizen_facing, internal_system and data_analytics are in no set: alike.
+    assert kinds["citizen_facing"] == kinds["internal_system"] == kinds["data_analytics"]
+    assert len({kinds["infrastructure"], kinds["end_user_computing"], kinds["citizen_facing"]}) == 3
+    # A number's truth may change between 5|6 and 6|7 (lt 6), and 23|24 and 24|25 (gte 24).
+    assert ruleset.alike["months_to_live"] == (5, 6, 23, 24)
+    moves, gates = ruleset.reach["service_type"]
+    assert moves == (10, 5, 0, 3, 0) and gates == (False, False, False, False, True)
+    assert ruleset.reach["months_to_live"] == ((10, 12, 0, 0, 0), (False,) * 5)
+    assert ruleset.reach["criticality"] == ((0,) * 5, (False,) * 5)
