@@ -21,7 +21,9 @@ from decisions.engine.golden import (
     GoldenCaseError,
     GoldenReport,
     GoldenResult,
+    case_sha256,
     load_golden_cases,
+    previous_case,
     run_golden_cases,
 )
 from decisions.engine.impact import Change, ImpactReport, impact_preview
@@ -91,6 +93,7 @@ __all__ = [
     "WeightFlip",
     "Why",
     "assess",
+    "case_sha256",
     "condition_problems",
     "default_ruleset",
     "describe_condition",
@@ -98,6 +101,7 @@ __all__ = [
     "load_golden_cases",
     "load_ruleset",
     "load_ruleset_file",
+    "previous_case",
     "public_interest_parts",
     "rank",
     "ruleset_problems",

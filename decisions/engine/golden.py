@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 from decisions.engine.assess import Answers, InvalidAnswers, assess
 from decisions.engine.hashable import hashable_problems
 from decisions.engine.policy import POLICY_CHECKS
-from decisions.engine.ruleset import GOLDEN_CASES_PATH, Ruleset, read_json_file
+from decisions.engine.ruleset import GOLDEN_CASES_PATH, Ruleset, canonical_bytes, read_json_file
 from decisions.engine.schema import OPTIONS
 
 EXPECTED_FIELDS = frozenset(
@@ -270,6 +271,36 @@ def load_golden_cases(
     if problems:
         raise GoldenCaseError(problems)
     return tuple(c for c in cases if c is not None)
+
+
+CONTENT_FIELDS = ("title", "answers", "expected")
+
+
+def case_sha256(case: GoldenCase, *, documented: bool = True) -> str:
+    """sha256 of a case's canonical JSON, its id left out: what it says (title, answers,
+    expected outcome) and, when documented, its sources, basis and revision note too."""
+    data = case.to_dict()
+    del data["id"]
+    if not documented:
+        data = {name: data[name] for name in CONTENT_FIELDS}
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def previous_case(case: GoldenCase) -> GoldenCase | None:
+    """The case as it was before its revision (from revision.previously: its title, expected
+    outcome and the answers that differed, null meaning not answered), or None if it has none."""
+    before = (case.revision or {}).get("previously")
+    if not isinstance(before, Mapping):
+        return None
+    data = case.to_dict()
+    answers = {**data["answers"], **before.get("answers", {})}
+    raw = {
+        "id": case.id,
+        "title": before.get("title", data["title"]),
+        "answers": {key: value for key, value in answers.items() if value is not None},
+        "expected": before.get("expected", data["expected"]),
+    }
+    return load_golden_cases([raw])[0]
 
 
 def check_case(case: GoldenCase, ruleset: Ruleset) -> GoldenResult:

@@ -148,6 +148,13 @@ class PublishForm(forms.Form):
     )
 
 
+CLOSE_CALL_CHOICES = [
+    ("", "Not checked"),
+    ("yes", "Must be too close to call"),
+    ("no", "Must not be too close to call"),
+]
+
+
 class GoldenCaseForm(forms.Form):
     """A golden case: its answers as JSON and the agreed outcome."""
 
@@ -165,6 +172,18 @@ class GoldenCaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     conditions = forms.CharField(required=False, max_length=5000)
+    # For a genuinely mixed case: other options that also pass, and why.
+    also_acceptable = forms.MultipleChoiceField(
+        choices=[(o, OPTION_LABELS[o]) for o in OPTIONS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    acceptable_because = forms.CharField(required=False, max_length=2000)
+    too_close_to_call = forms.ChoiceField(choices=CLOSE_CALL_CHOICES, required=False)
+    # Documentation: public sources, why the expected outcome is right, why it was changed.
+    sources = forms.CharField(required=False, max_length=10_000)
+    basis = forms.CharField(required=False, max_length=5000)
+    revision_reason = forms.CharField(required=False, max_length=2000)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         """Add a result field per policy check; the code is fixed once a case exists."""
@@ -177,17 +196,43 @@ class GoldenCaseForm(forms.Form):
             del self.fields["case_reference"]
 
     @staticmethod
-    def initial_for(answers: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
-        """Initial data from stored answers and expected outcome."""
+    def initial_for(
+        answers: dict[str, Any],
+        expected: dict[str, Any],
+        *,
+        sources: list[str] | None = None,
+        basis: str = "",
+        revision: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Initial data from a stored case: answers, expected outcome and documentation."""
+        close = expected.get("too_close_to_call")
         initial: dict[str, Any] = {
             "answers": json.dumps(answers, indent=2),
             "recommended": expected.get("recommended") or "none",
             "must_be_ruled_out": list(expected.get("must_be_ruled_out", [])),
             "conditions": "\n".join(expected.get("conditions", [])),
+            "also_acceptable": list(expected.get("also_acceptable", [])),
+            "acceptable_because": expected.get("acceptable_because", ""),
+            "too_close_to_call": "" if close is None else ("yes" if close else "no"),
+            "sources": "\n".join(sources or []),
+            "basis": basis,
+            "revision_reason": (revision or {}).get("reason", ""),
         }
         for check, result in expected.get("policy_checks", {}).items():
             initial[f"check_{check}"] = result
         return initial
+
+    def documentation(self, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+        """sources, basis and revision for golden_case_save (after is_valid). The revision
+        keeps what a stored one says besides its reason (its version and the case before it);
+        an empty reason removes the note."""
+        data = self.cleaned_data
+        reason = data["revision_reason"].strip()
+        return {
+            "sources": [line.strip() for line in data["sources"].splitlines() if line.strip()],
+            "basis": data["basis"],
+            "revision": {**(stored or {}), "reason": reason} if reason else None,
+        }
 
     def answers_data(self) -> Any:
         """The answers as data (after is_valid); None when left empty or not JSON."""
@@ -213,4 +258,17 @@ class GoldenCaseForm(forms.Form):
             "policy_checks": {
                 check: data[f"check_{check}"] for check in POLICY_CHECKS if data[f"check_{check}"]
             },
+            **(
+                {
+                    "also_acceptable": list(data["also_acceptable"]),
+                    "acceptable_because": data["acceptable_because"].strip(),
+                }
+                if data["also_acceptable"]
+                else {}
+            ),
+            **(
+                {"too_close_to_call": data["too_close_to_call"] == "yes"}
+                if data["too_close_to_call"]
+                else {}
+            ),
         }

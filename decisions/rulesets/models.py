@@ -51,12 +51,22 @@ class Ruleset(models.Model):
 
 
 class GoldenCase(models.Model):
-    """Answers with an agreed expected outcome; every published ruleset must pass them all."""
+    """Answers with an agreed expected outcome; every published ruleset must pass them all.
+
+    sources, basis and revision document the case (the public sources of a real decision, why
+    the expected answer is right, why and how it was changed: {"in", "reason", "previously"}).
+    shipped_sha256 is the sha256 of the shipped case it was last stored from (blank for a case
+    a steward made): a row that still matches it was not edited, so a new release may update it.
+    """
 
     code = models.SlugField(max_length=40, unique=True)
     title = models.CharField(max_length=300)
     answers = models.JSONField()
     expected = models.JSONField()
+    sources = models.JSONField(default=list, blank=True)
+    basis = models.TextField(blank=True, default="")
+    revision = models.JSONField(null=True, blank=True)
+    shipped_sha256 = models.CharField(max_length=64, blank=True, default="")
     source_case = models.ForeignKey(
         "sourcing.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -81,13 +81,28 @@ def golden_case_by_code(code: str) -> GoldenCase | None:
     return GoldenCase.objects.filter(code=code).first()
 
 
+def golden_case_data(golden: GoldenCase) -> dict[str, Any]:
+    """A stored golden case in the file format the engine reads (documentation when given)."""
+    data = {
+        "id": golden.code,
+        "title": golden.title,
+        "answers": golden.answers,
+        "expected": golden.expected,
+    }
+    if golden.sources:
+        data["sources"] = golden.sources
+    if golden.basis:
+        data["basis"] = golden.basis
+    if golden.revision is not None:
+        data["revision"] = golden.revision
+    return data
+
+
 def golden_cases_engine() -> tuple[engine.GoldenCase, ...]:
     """Every golden case in the database, as engine golden cases."""
-    rows = [
-        {"id": g.code, "title": g.title, "answers": g.answers, "expected": g.expected}
-        for g in GoldenCase.objects.order_by("code")
-    ]
-    return engine.load_golden_cases(rows)
+    return engine.load_golden_cases(
+        [golden_case_data(g) for g in GoldenCase.objects.order_by("code")]
+    )
 
 
 def ruleset_golden_run(ruleset: Ruleset) -> engine.GoldenReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from decisions import engine
 from decisions.audit.services import audit_append
 from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.rulesets.models import GoldenCase, Ruleset
-from decisions.rulesets.selectors import golden_cases_engine
+from decisions.rulesets.selectors import golden_case_data, golden_cases_engine
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
@@ -282,20 +283,39 @@ def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset
     return locked
 
 
+def _version_taken(version: str, existing: Ruleset) -> str:
+    """Why the shipped default cannot be published under its version, and what to do."""
+    if existing.published_at is not None:
+        who = existing.published_by.get_username() if existing.published_by else "the system"
+        what = f"was published by {who} on {existing.published_at:%d %B %Y}"
+    else:
+        who = existing.created_by.get_username() if existing.created_by else "a steward"
+        what = f"is a draft of {who}'s"
+    return (
+        f"The shipped default ruleset {version} was not published: a version {version} "
+        f"already exists with other content (it {what}). The current version stays in use. "
+        "To adopt the shipped rules, start a draft under a new version, upload "
+        "decisions/engine/data/default.json into it (it takes the draft's version) and publish it."
+    )
+
+
 @transaction.atomic
 def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
     """Store the shipped default ruleset as a published version, once (idempotent).
 
-    Refuses (TransitionRefused) when its version is already stored with other content, or when
-    it fails the shipped golden cases.
+    Refuses (TransitionRefused) when its version is already stored with other content (a
+    steward published or drafted that version: the message says whose and what to do), or
+    when it fails the shipped golden cases.
     """
     loaded = engine.default_ruleset()
-    existing = Ruleset.objects.filter(version=loaded.version).first()
+    existing = (
+        Ruleset.objects.select_related("published_by", "created_by")
+        .filter(version=loaded.version)
+        .first()
+    )
     if existing is not None:
         if existing.sha256 != loaded.sha256:
-            raise TransitionRefused(
-                f"Version {loaded.version} is already published with other content."
-            )
+            raise TransitionRefused(_version_taken(loaded.version, existing))
         return existing
     report = engine.run_golden_cases(loaded)
     if not report.passed:
@@ -321,8 +341,12 @@ def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
 
 # Golden cases --------------------------------------------------------------------------------
 
+DOCUMENTATION: Final = ("sources", "basis", "revision")
 
-def _golden_errors(code: str, title: str, answers: Any, expected: Any) -> dict[str, list[str]]:
+
+def _golden_errors(code: str, title: str, raw: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every problem of a golden case, keyed by field (answers.<key>, expected.<field>,
+    sources, basis, revision, code, title)."""
     errors: dict[str, list[str]] = {}
     if not CODE_PATTERN.match(code):
         errors["code"] = ["Enter a code of letters, numbers, - or _ (up to 40), like G48"]
@@ -331,14 +355,28 @@ def _golden_errors(code: str, title: str, answers: Any, expected: Any) -> dict[s
     elif len(title) > TITLE_MAX:
         errors["title"] = [f"The title must be {TITLE_MAX} characters or fewer"]
     try:
-        engine.load_golden_cases([{"id": code or "new", "answers": answers, "expected": expected}])
+        engine.load_golden_cases([{"id": code or "new", **raw}])
     except engine.GoldenCaseError as exc:
         for problem in exc.problems:
             _, _, rest = problem.partition(": ")
             name, _, message = rest.partition(": ")
-            key = name if name.startswith(("answers", "expected")) else "expected"
+            key = name if name.startswith(("answers", "expected", *DOCUMENTATION)) else "expected"
             errors.setdefault(key, []).append(f"{name}: {message}")
     return errors
+
+
+def _documentation(
+    sources: list[str] | None, basis: str, revision: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """A golden case's documentation as the engine reads it (only what is given)."""
+    given: dict[str, Any] = {}
+    if sources:
+        given["sources"] = sources
+    if basis.strip():
+        given["basis"] = basis.strip()
+    if revision is not None:
+        given["revision"] = revision
+    return given
 
 
 @transaction.atomic
@@ -351,35 +389,48 @@ def golden_case_save(
     expected: Any,
     golden: GoldenCase | None = None,
     source_case: Case | None = None,
+    sources: list[str] | None = None,
+    basis: str = "",
+    revision: Mapping[str, Any] | None = None,
 ) -> GoldenCase:
-    """Create a golden case, or change one (its code stays), after validating it whole."""
+    """Create a golden case, or change one (its code stays), after validating it whole.
+
+    sources (addresses or references), basis (why the expected outcome is right) and revision
+    ({"reason", and, for a shipped case, "in" and "previously"}) document it; the expected
+    outcome may name options also acceptable (with acceptable_because) and whether the result
+    must be too close to call. Raises ValidationFailed naming every bad field.
+    """
     require_steward(by)
     code = golden.code if golden is not None else code.strip()
-    errors = _golden_errors(code, title, answers, expected)
+    documentation = _documentation(sources, basis, revision)
+    raw = {"answers": answers, "expected": expected, **documentation}
+    errors = _golden_errors(code, title, raw)
     if golden is None and GoldenCase.objects.filter(code=code).exists():
         errors.setdefault("code", []).append(f"A golden case {code} already exists")
     if errors:
         raise ValidationFailed(errors)
+    fields = {
+        "title": title.strip(),
+        "answers": answers,
+        "expected": expected,
+        "sources": documentation.get("sources", []),
+        "basis": documentation.get("basis", ""),
+        "revision": documentation.get("revision"),
+    }
     if golden is None:
         try:
             with transaction.atomic():
                 golden = GoldenCase.objects.create(
-                    code=code,
-                    title=title.strip(),
-                    answers=answers,
-                    expected=expected,
-                    source_case=source_case,
-                    created_by=by,
+                    code=code, source_case=source_case, created_by=by, **fields
                 )
         except IntegrityError as exc:
             raise ValidationFailed({"code": [f"A golden case {code} already exists"]}) from exc
         action = "golden_case.created"
     else:
         golden = GoldenCase.objects.select_for_update().get(pk=golden.pk)
-        golden.title = title.strip()
-        golden.answers = answers
-        golden.expected = expected
-        golden.save(update_fields=["title", "answers", "expected", "updated_at"])
+        for name, value in fields.items():
+            setattr(golden, name, value)
+        golden.save(update_fields=[*fields, "updated_at"])
         action = "golden_case.changed"
     audit_append(
         action=action,
@@ -390,29 +441,113 @@ def golden_case_save(
             "title": golden.title,
             "expected": expected,
             "source_case": source_case.reference if source_case else None,
+            "revision": (golden.revision or {}).get("reason"),
         },
     )
     return golden
 
 
-def golden_cases_import(data: Any = None) -> int:
-    """Store the golden cases of a file (the shipped one by default) not yet stored; idempotent."""
+@dataclass(frozen=True)
+class GoldenImport:
+    """What storing a file of golden cases did, by code: cases added, cases updated to the
+    file's version, and cases a steward has edited, left as the steward made them."""
+
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    kept: tuple[str, ...]
+
+    def __str__(self) -> str:
+        kept = f" ({', '.join(self.kept)})" if self.kept else ""
+        return (
+            f"{len(self.created)} golden cases added, {len(self.updated)} updated to the shipped "
+            f"version, {len(self.kept)} kept as a steward edited them{kept}"
+        )
+
+
+def _stored_case(row: GoldenCase) -> engine.GoldenCase | None:
+    """A stored golden case as the engine reads it (None if it no longer loads)."""
+    try:
+        return engine.load_golden_cases([golden_case_data(row)])[0]
+    except engine.GoldenCaseError:
+        return None
+
+
+def _unedited(row: GoldenCase, stored: engine.GoldenCase | None, case: engine.GoldenCase) -> bool:
+    """True when a stored row is a shipped case as shipped: it still matches the shipped case
+    it was stored from, or, stored before rows recorded that (no shipped_sha256, nobody made
+    it), it says what this case or the version before its revision says."""
+    if stored is None:
+        return False
+    if row.shipped_sha256:
+        return engine.case_sha256(stored) == row.shipped_sha256
+    if row.created_by_id is not None:
+        return False
+    said = engine.case_sha256(stored, documented=False)
+    before = engine.previous_case(case)
+    return said == engine.case_sha256(case, documented=False) or (
+        before is not None and said == engine.case_sha256(before, documented=False)
+    )
+
+
+def golden_cases_import(data: Any = None) -> GoldenImport:
+    """Store the golden cases of a file (the shipped one by default); safe to run again.
+
+    A missing case is added. A stored case that is as it was shipped is updated to the file's
+    version (a new release may revise its expected outcome, with the reason in its revision
+    note), each update appended to the audit chain as golden_case.updated; a case a steward
+    has edited is kept as the steward made it, and listed in the result.
+    """
     cases = engine.load_golden_cases(data)
-    created = 0
+    created: list[str] = []
+    updated: list[str] = []
+    kept: list[str] = []
     with transaction.atomic():
-        existing = set(GoldenCase.objects.values_list("code", flat=True))
+        rows = {row.code: row for row in GoldenCase.objects.select_for_update()}
         for case in cases:
-            if case.id in existing:
-                continue
+            shipped = engine.case_sha256(case)
             raw = case.to_dict()
-            GoldenCase.objects.create(
-                code=case.id, title=case.title, answers=raw["answers"], expected=raw["expected"]
+            fields = {
+                "title": case.title,
+                "answers": raw["answers"],
+                "expected": raw["expected"],
+                "sources": raw.get("sources", []),
+                "basis": raw.get("basis", ""),
+                "revision": raw.get("revision"),
+                "shipped_sha256": shipped,
+            }
+            row = rows.get(case.id)
+            if row is None:
+                GoldenCase.objects.create(code=case.id, **fields)
+                created.append(case.id)
+                continue
+            stored = _stored_case(row)
+            if stored is not None and engine.case_sha256(stored) == shipped:
+                if row.shipped_sha256 != shipped:  # as shipped: remember it
+                    row.shipped_sha256 = shipped
+                    row.save(update_fields=["shipped_sha256"])
+                continue
+            if not _unedited(row, stored, case):
+                kept.append(case.id)
+                continue
+            previous = row.expected
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.save(update_fields=[*fields, "updated_at"])
+            updated.append(case.id)
+            audit_append(
+                action="golden_case.updated",
+                object_type="golden_case",
+                object_id=case.id,
+                payload={
+                    "previously": previous,
+                    "expected": raw["expected"],
+                    "reason": (case.revision or {}).get("reason", ""),
+                },
             )
-            created += 1
         if created:
             audit_append(
                 action="golden_case.imported",
                 object_type="golden_case",
-                payload={"created": created},
+                payload={"created": len(created)},
             )
-    return created
+    return GoldenImport(tuple(created), tuple(updated), tuple(kept))

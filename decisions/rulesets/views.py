@@ -392,7 +392,7 @@ def _golden_errors(form: GoldenCaseForm, failed: ValidationFailed) -> None:
         if head == "expected":
             target = f"check_{rest.partition('.')[2]}" if rest.startswith("policy") else rest
         else:
-            target = head
+            target = "revision_reason" if head == "revision" else head
         for problem in problems:
             form.add_error(target if target in form.fields else None, problem)
 
@@ -432,6 +432,7 @@ def golden_new(request: HttpRequest) -> HttpResponse:
                         answers=answers,
                         expected=form.expected(),
                         source_case=source,
+                        **form.documentation(),
                     )
                 except ValidationFailed as failed:
                     _golden_errors(form, failed)
@@ -455,7 +456,8 @@ def golden_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
-    """Change a golden case's title, answers and expected outcome."""
+    """Change a golden case's title, answers, expected outcome and documentation (kept as
+    they are unless changed: sources, basis, the revision note, acceptable alternatives)."""
     golden = selectors.golden_case_by_code(code)
     if golden is None:
         raise Http404
@@ -474,6 +476,7 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
                         answers=answers,
                         expected=form.expected(),
                         golden=golden,
+                        **form.documentation(golden.revision),
                     )
                 except ValidationFailed as failed:
                     _golden_errors(form, failed)
@@ -483,7 +486,13 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
     else:
         initial = {
             "title": golden.title,
-            **GoldenCaseForm.initial_for(golden.answers, golden.expected),
+            **GoldenCaseForm.initial_for(
+                golden.answers,
+                golden.expected,
+                sources=golden.sources,
+                basis=golden.basis,
+                revision=golden.revision,
+            ),
         }
         form = GoldenCaseForm(initial=initial, editing=True)
     return render(request, "decisions/golden_form.html", _golden_context(form, golden=golden))

@@ -102,6 +102,16 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
     page.goto(f"{base}/rulesets/golden-cases/G01/")
     expect(page.locator("h1")).to_have_text("Change golden case G01")
     assert_accessible(page)
+    # A real decision: its sources, basis and the options also acceptable are in the form.
+    page.goto(f"{base}/rulesets/golden-cases/RC02/")
+    expect(page.get_by_label("Sources (optional)")).to_contain_text("https://")
+    expect(page.get_by_label("Basis (optional)")).not_to_be_empty()
+    assert page.locator('input[name="also_acceptable"]:checked').count() >= 1
+    assert_accessible(page)
+    page.goto(f"{base}/rulesets/golden-cases/")
+    expect(page.locator("main")).to_contain_text("public source")
+    expect(page.locator("main")).to_contain_text("Revised in 2026.2")
+    assert_accessible(page)
 
     page.goto(f"{base}/rulesets/new/")
     page.get_by_label("New version").fill("2026.3")

@@ -16,6 +16,7 @@ from sourcing.demo import (
     seed_cases,
     seed_golden_cases,
     seed_people,
+    seed_ruleset,
     seed_suppliers,
 )
 
@@ -41,8 +42,11 @@ class Command(BaseCommand):
             )
             return
         seed_people()
+        refused = seed_ruleset()
+        if refused:
+            self.stderr.write(self.style.WARNING(refused))
         seed_cases()
-        seed_golden_cases()
+        self.stdout.write(f"Golden cases: {seed_golden_cases()}.")
         seed_suppliers()
         demo_seeded_record()
         head_sign()  # the register's feed of signed heads has one from the first run
