@@ -16,13 +16,7 @@ from decisions.audit.services import audit_append
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
 from decisions.review.services import review_decide
-from decisions.rulesets.models import Ruleset
-from decisions.rulesets.services import (
-    GoldenImport,
-    golden_cases_import,
-    ruleset_publish_default,
-)
-from sourcing.errors import TransitionRefused
+from decisions.rulesets.services import GoldenImport, golden_cases_import, ruleset_install_shipped
 from sourcing.models import Case, Discipline, Role, User
 from sourcing.people.services import department_ensure, user_ensure
 from suppliers import demo as supplier_demo
@@ -207,7 +201,7 @@ def seed_cases(*, copy: int = 1) -> None:
     `copy` > 1 creates another copy of the same cases (titles marked "(copy N)"): the load
     bench's larger data sets are made of copies.
     """
-    seed_ruleset()
+    ruleset_install_shipped()
     answers = _golden_answers()
     owners = {user.username: user for user in User.objects.filter(username__in=("alice", "bob"))}
     existing = set(
@@ -270,19 +264,6 @@ def _review(case: object, stage: str) -> None:
             action=action,  # type: ignore[arg-type]
             rationale=REVIEW_REASONS[kind],
         )
-
-
-def seed_ruleset() -> str | None:
-    """Publish the shipped default ruleset (once; safe to run again). When a steward has
-    already used its version for other rules, nothing is published and the reason is returned
-    (the current version stays in use); None otherwise."""
-    try:
-        ruleset_publish_default()
-    except TransitionRefused as refused:
-        if Ruleset.objects.current() is None:
-            raise
-        return str(refused)
-    return None
 
 
 def seed_golden_cases() -> GoldenImport:

@@ -551,3 +551,27 @@ def golden_cases_import(data: Any = None) -> GoldenImport:
                 payload={"created": len(created)},
             )
     return GoldenImport(tuple(created), tuple(updated), tuple(kept))
+
+
+@dataclass(frozen=True)
+class ShippedRules:
+    """What installing the shipped rules did: why the default ruleset was not published (None
+    when it was, or already was), and what storing the shipped golden cases did."""
+
+    refused: str | None
+    golden: GoldenImport
+
+
+def ruleset_install_shipped() -> ShippedRules:
+    """Install the rules a release ships (safe to run on every deploy): publish the default
+    ruleset unless its version is taken by other rules (then the current version stays in use
+    and `refused` says whose it is and what to do), and store the shipped golden cases
+    (golden_cases_import). Raises TransitionRefused only when nothing at all is published."""
+    refused = None
+    try:
+        ruleset_publish_default()
+    except TransitionRefused as exc:
+        if Ruleset.objects.current() is None:
+            raise
+        refused = str(exc)
+    return ShippedRules(refused, golden_cases_import())

@@ -8,15 +8,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from decisions.integrity.heads import head_sign
+from decisions.rulesets.services import ruleset_install_shipped
 from sourcing.demo import (
     DEMO_PASSWORD,
     USERS,
     demo_is_current,
     demo_seeded_record,
     seed_cases,
-    seed_golden_cases,
     seed_people,
-    seed_ruleset,
     seed_suppliers,
 )
 
@@ -42,11 +41,11 @@ class Command(BaseCommand):
             )
             return
         seed_people()
-        refused = seed_ruleset()
-        if refused:
-            self.stderr.write(self.style.WARNING(refused))
+        shipped = ruleset_install_shipped()
+        if shipped.refused:
+            self.stderr.write(self.style.WARNING(shipped.refused))
+        self.stdout.write(f"Golden cases: {shipped.golden}.")
         seed_cases()
-        self.stdout.write(f"Golden cases: {seed_golden_cases()}.")
         seed_suppliers()
         demo_seeded_record()
         head_sign()  # the register's feed of signed heads has one from the first run

@@ -24,11 +24,11 @@ from decisions.rulesets.services import (
     golden_case_save,
     golden_cases_import,
     ruleset_draft_create,
+    ruleset_install_shipped,
     ruleset_publish,
     ruleset_publish_default,
     ruleset_rule_save,
 )
-from sourcing.demo import seed_ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.decisions.engine.strategies import DATA
@@ -227,9 +227,32 @@ def test_a_version_a_steward_already_used_is_refused_with_what_to_do(
     ruleset_publish(draft=Ruleset.objects.get(pk=draft.pk), by=steward, change_summary="Ours")
     with pytest.raises(TransitionRefused, match="was published by user-steward on"):
         ruleset_publish_default()
-    # Seeding says so and goes on under the current version.
-    assert "already exists with other content" in (seed_ruleset() or "")
-    assert Ruleset.objects.current().version == "2026.2"  # type: ignore[union-attr]
+    # Installing the shipped rules says so, stores the golden cases and goes on under the
+    # current version.
+    shipped = ruleset_install_shipped()
+    assert "already exists with other content" in (shipped.refused or "")
+    assert shipped.golden.created and Ruleset.objects.current().version == "2026.2"  # type: ignore[union-attr]
+
+
+def test_install_rules_brings_a_database_to_the_shipped_release(
+    users: dict[str, User], release_2026_1: Ruleset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("install_rules")
+    out, err = capsys.readouterr()
+    assert Ruleset.objects.current().version == "2026.2" and not err  # type: ignore[union-attr]
+    assert f"{len(REVISED)} updated to the shipped version" in out
+    call_command("install_rules")
+    out, _ = capsys.readouterr()
+    assert "0 golden cases added, 0 updated to the shipped version, 0 kept" in out
+
+
+def test_install_rules_on_an_empty_database_publishes_the_default(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("install_rules")
+    out, _ = capsys.readouterr()
+    assert Ruleset.objects.current().version == engine.default_ruleset().version  # type: ignore[union-attr]
+    assert f"{len(SHIPPED)} golden cases added" in out
 
 
 def test_seed_demo_reports_the_golden_cases_and_a_refused_default(
