@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('decisions', '0006_exports_governance'),
+        ('decisions', '0008_least_privilege'),
     ]
 
     operations = [
