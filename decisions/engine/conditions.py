@@ -8,7 +8,7 @@ A condition is JSON: {"all": [...]}, {"any": [...]}, {"not": c}, {"eq": [key, va
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from decisions.engine.schema import QUESTIONS, is_int, value_error
@@ -153,44 +153,34 @@ def _walk_keys(cond: Mapping[str, Any], seen: dict[str, None]) -> None:
         seen[arg[0]] = None
 
 
-def int_constants(cond: Mapping[str, Any]) -> dict[str, set[int]]:
-    """Numbers each integer key is compared with: the thresholds flip analysis tries."""
-    found: dict[str, set[int]] = {}
-    _walk_constants(cond, found)
-    return found
-
-
-def _walk_constants(cond: Mapping[str, Any], found: dict[str, set[int]]) -> None:
-    """Collect integer constants per key into found."""
+def _tests(cond: Mapping[str, Any]) -> Iterator[tuple[str, str, list[Any]]]:
+    """Every test of an answer's value in a condition: (operator, key, the values it names)."""
     ((op, arg),) = cond.items()
     if op in ("all", "any"):
         for item in arg:
-            _walk_constants(item, found)
+            yield from _tests(item)
     elif op == "not":
-        _walk_constants(arg, found)
-    elif op in ("eq", "in", *COMPARISONS) and QUESTIONS[arg[0]].type == "int":
-        values = arg[1] if op == "in" else [arg[1]]
-        found.setdefault(arg[0], set()).update(values)
+        yield from _tests(arg)
+    elif op in ("eq", "in", *COMPARISONS):
+        yield op, arg[0], list(arg[1]) if op == "in" else [arg[1]]
+
+
+def int_constants(cond: Mapping[str, Any]) -> dict[str, set[int]]:
+    """Numbers each integer key is compared with: the thresholds flip analysis tries."""
+    found: dict[str, set[int]] = {}
+    for _, key, values in _tests(cond):
+        if QUESTIONS[key].type == "int":
+            found.setdefault(key, set()).update(values)
+    return found
 
 
 def value_sets(cond: Mapping[str, Any]) -> dict[str, set[frozenset[Any]]]:
     """The sets of values each choice or yes/no key is tested for membership of (eq, in)."""
     found: dict[str, set[frozenset[Any]]] = {}
-    _walk_value_sets(cond, found)
+    for _, key, values in _tests(cond):
+        if QUESTIONS[key].type != "int":
+            found.setdefault(key, set()).add(frozenset(values))
     return found
-
-
-def _walk_value_sets(cond: Mapping[str, Any], found: dict[str, set[frozenset[Any]]]) -> None:
-    """Collect the tested value sets per key into found."""
-    ((op, arg),) = cond.items()
-    if op in ("all", "any"):
-        for item in arg:
-            _walk_value_sets(item, found)
-    elif op == "not":
-        _walk_value_sets(arg, found)
-    elif op in ("eq", "in") and QUESTIONS[arg[0]].type != "int":
-        values = arg[1] if op == "in" else [arg[1]]
-        found.setdefault(arg[0], set()).add(frozenset(values))
 
 
 def _word(value: Any) -> str:

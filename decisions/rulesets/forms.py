@@ -12,6 +12,7 @@ from decisions.engine import OPTIONS, POLICY_CHECKS, RulesetProblem
 from decisions.engine.hashable import parse_json  # any depth, any integer literal: no crash
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
+from decisions.rulesets.models import GoldenCase
 from sourcing.questionnaire import OPTION_LABELS
 
 UPLOAD_MAX = 1_000_000  # bytes
@@ -196,27 +197,22 @@ class GoldenCaseForm(forms.Form):
             del self.fields["case_reference"]
 
     @staticmethod
-    def initial_for(
-        answers: dict[str, Any],
-        expected: dict[str, Any],
-        *,
-        sources: list[str] | None = None,
-        basis: str = "",
-        revision: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Initial data from a stored case: answers, expected outcome and documentation."""
+    def initial_for(golden: GoldenCase) -> dict[str, Any]:
+        """Initial data from a stored case: title, answers, expected outcome, documentation."""
+        expected = golden.expected
         close = expected.get("too_close_to_call")
         initial: dict[str, Any] = {
-            "answers": json.dumps(answers, indent=2),
+            "title": golden.title,
+            "answers": json.dumps(golden.answers, indent=2),
             "recommended": expected.get("recommended") or "none",
             "must_be_ruled_out": list(expected.get("must_be_ruled_out", [])),
             "conditions": "\n".join(expected.get("conditions", [])),
             "also_acceptable": list(expected.get("also_acceptable", [])),
             "acceptable_because": expected.get("acceptable_because", ""),
             "too_close_to_call": "" if close is None else ("yes" if close else "no"),
-            "sources": "\n".join(sources or []),
-            "basis": basis,
-            "revision_reason": (revision or {}).get("reason", ""),
+            "sources": "\n".join(golden.sources or []),
+            "basis": golden.basis,
+            "revision_reason": (golden.revision or {}).get("reason", ""),
         }
         for check, result in expected.get("policy_checks", {}).items():
             initial[f"check_{check}"] = result

@@ -484,15 +484,6 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
                     messages.success(request, f"Golden case {golden.code} saved.")
                     return redirect("golden_list")
     else:
-        initial = {
-            "title": golden.title,
-            **GoldenCaseForm.initial_for(
-                golden.answers,
-                golden.expected,
-                sources=golden.sources,
-                basis=golden.basis,
-                revision=golden.revision,
-            ),
-        }
+        initial = GoldenCaseForm.initial_for(golden)
         form = GoldenCaseForm(initial=initial, editing=True)
     return render(request, "decisions/golden_form.html", _golden_context(form, golden=golden))

@@ -47,16 +47,7 @@ def published(db: None) -> Ruleset:
 
 def _posted(golden: GoldenCase, **changes: Any) -> dict[str, Any]:
     """What the steward's form posts back when only `changes` are made to what it showed."""
-    initial = {
-        "title": golden.title,
-        **GoldenCaseForm.initial_for(
-            golden.answers,
-            golden.expected,
-            sources=golden.sources,
-            basis=golden.basis,
-            revision=golden.revision,
-        ),
-    }
+    initial = GoldenCaseForm.initial_for(golden)
     return {k: v for k, v in {**initial, **changes}.items() if v not in ("", [], None)}
 
 
