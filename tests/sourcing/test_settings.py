@@ -52,7 +52,9 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         env={**clean, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        # A guard against a hang, not a speed target: collectstatic hashes every vendored file and
+        # takes minutes on a loaded 2-core machine.
+        timeout=600,
     )
 
 
