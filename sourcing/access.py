@@ -114,14 +114,18 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "review_due": only("reviewer"),
     "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
     "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
-    "record_list": only("auditor", "reviewer", "commercial"),
-    "record_detail": only("auditor", "reviewer", "commercial", scoped=True),
+    # Administrators read records too: they find a failed PDF there and try it again.
+    "record_list": only("auditor", "reviewer", "commercial", "admin"),
+    "record_detail": only("auditor", "reviewer", "commercial", "admin", scoped=True),
     "audit_chain": only("auditor", "reviewer"),
     "register": PUBLIC,
     # --- end review pages ---
     # --- PDFs and exports pages ---
     # Same access as the record; the matrix's example PDF is still rendering (202).
     "record_pdf": Access(ROLES, scoped=True, ok=202),
+    # An administrator tries a failed PDF again (audited); the example has not failed, so it
+    # is refused and the PDF's page says why (302).
+    "record_pdf_retry": {"POST": only("admin", ok=302)},
     "export_start": {
         "GET": only("auditor", "reviewer"),
         "POST": only("auditor", "reviewer", ok=302),  # no filter: exports everything
@@ -227,6 +231,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- end review API ---
     # --- PDFs and exports API ---
     "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering
+    # An administrator tries a failed PDF again; the example has not failed (409).
+    "api:decision_pdf_retry": {"POST": only("admin", ok=409)},
     # --- end PDFs and exports API ---
     # --- suppliers API ---
     "api:segments": SIGNED_IN,

@@ -229,6 +229,17 @@ CELERY_TASK_MAX_RETRIES = env_int("CELERY_TASK_MAX_RETRIES", 5, minimum=0)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The beat's period of the PDF outbox and export sweeps, and how long a row may wait after its
+# last dispatch before a sweep queues it again: below the period, so each sweep finds what the
+# one before it queued and was lost (a threshold equal to the period missed it by a fraction of
+# a second, every other sweep).
+PDF_SWEEP_SECONDS = env_int("PDF_SWEEP_SECONDS", 60, minimum=2)
+PDF_SWEEP_AFTER_SECONDS = env_int("PDF_SWEEP_AFTER_SECONDS", 30, minimum=1)
+if PDF_SWEEP_AFTER_SECONDS >= PDF_SWEEP_SECONDS:
+    raise ImproperlyConfigured(
+        f"PDF_SWEEP_AFTER_SECONDS ({PDF_SWEEP_AFTER_SECONDS}) must be below PDF_SWEEP_SECONDS "
+        f"({PDF_SWEEP_SECONDS}), or every other sweep finds the rows too young to queue again."
+    )
 CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "decisions.audit_checkpoint",
@@ -242,22 +253,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Decision record PDFs and exports: re-dispatch the PDF outbox and exports left waiting,
     # delete expired exports.
-    "pdf-outbox-sweep": {
-        "task": "decisions.pdf_sweep",
-        "schedule": env_int("PDF_SWEEP_SECONDS", 60, minimum=10),
-    },
-    "export-sweep": {
-        "task": "decisions.export_sweep",
-        "schedule": env_int("PDF_SWEEP_SECONDS", 60, minimum=10),
-    },
+    "pdf-outbox-sweep": {"task": "decisions.pdf_sweep", "schedule": PDF_SWEEP_SECONDS},
+    "export-sweep": {"task": "decisions.export_sweep", "schedule": PDF_SWEEP_SECONDS},
     "export-cleanup": {"task": "decisions.export_cleanup", "schedule": 3600},
 }
-# Decision record PDFs: render time limits (seconds), attempts before a PDF is failed,
-# and how long an outbox row may wait before the sweep dispatches it again.
+# Decision record PDFs: render time limits (seconds; a row `running` longer than the hard one
+# was lost with its worker and is claimed again), attempts before a PDF is failed for good.
 PDF_RENDER_SOFT_TIME_LIMIT = env_int("PDF_RENDER_SOFT_TIME_LIMIT", 60, minimum=1)
 PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 90, minimum=2)
+if PDF_RENDER_SOFT_TIME_LIMIT >= PDF_RENDER_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"PDF_RENDER_SOFT_TIME_LIMIT ({PDF_RENDER_SOFT_TIME_LIMIT}) must be below "
+        f"PDF_RENDER_TIME_LIMIT ({PDF_RENDER_TIME_LIMIT}), so a slow render is recorded as failed."
+    )
 PDF_MAX_ATTEMPTS = env_int("PDF_MAX_ATTEMPTS", 5, minimum=1)
-PDF_SWEEP_AFTER_SECONDS = env_int("PDF_SWEEP_AFTER_SECONDS", 60, minimum=1)
 # Verification reports a record whose PDF is still not rendered this many minutes after the
 # decision (pending, failed or missing).
 PDF_OVERDUE_MINUTES = env_int("PDF_OVERDUE_MINUTES", 60, minimum=1)

@@ -18,6 +18,9 @@ from sourcing.celery import ReliableTask, app
 # Publishing to a broker that is briefly away: retry a little, then fail (the caller's sweep
 # or outbox row makes sure the work is queued again later).
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2}
+# A web request queues work once, on a fresh connection, giving up after this many seconds
+# (connecting and each read or write); an outbox row and its sweep do the rest.
+DISPATCH_TIMEOUT_SECONDS = 0.5
 
 
 def enqueue(name: str, *args: Any) -> None:
@@ -31,9 +34,37 @@ def enqueue(name: str, *args: Any) -> None:
     app.tasks[name].apply_async(args=args, retry=True, retry_policy=PUBLISH_RETRY)
 
 
+def dispatch(name: str, *args: Any) -> None:
+    """Queue the registered task `name` once, now, for a web request: no publish retry, a
+    connection of its own with DISPATCH_TIMEOUT_SECONDS to connect and to send, and no result
+    kept (so the result backend is not touched). A broker that is down or hangs costs the
+    request at most about a second, never the ~20 s of the pooled connection's retries.
+
+    For work that an outbox row and its sweep also deliver (the caller logs the failure).
+    Raises NotRegistered for an unknown name and the broker's error (kombu's OperationalError,
+    redis' ConnectionError or TimeoutError) when publishing fails. In eager mode the task runs
+    here and now, like `enqueue`.
+    """
+    task = app.tasks[name]
+    if app.conf.task_always_eager:
+        task.apply_async(args=args)
+        return
+    options = {
+        "socket_connect_timeout": DISPATCH_TIMEOUT_SECONDS,
+        "socket_timeout": DISPATCH_TIMEOUT_SECONDS,
+        "retry_on_timeout": False,
+        "max_retries": 0,  # kombu's connection retries (2 s apart by default): none
+    }
+    with app.connection_for_write(
+        connect_timeout=DISPATCH_TIMEOUT_SECONDS, transport_options=options
+    ) as connection:
+        task.apply_async(args=args, connection=connection, retry=False, ignore_result=True)
+
+
 def enqueue_on_commit(name: str, *args: Any) -> None:
-    """Queue the task once the current transaction commits (never for work rolled back)."""
-    transaction.on_commit(lambda: enqueue(name, *args))
+    """Queue the task once the current transaction commits (never for work rolled back), the
+    way a request does (`dispatch`: a short broker timeout, no retry)."""
+    transaction.on_commit(lambda: dispatch(name, *args))
 
 
 @shared_task(base=ReliableTask, name="sourcing.ping")

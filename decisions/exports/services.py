@@ -23,16 +23,17 @@ from decisions.exports.selectors import export_records
 from decisions.records.pdf import pdf_path, pdf_render, pdf_row
 from sourcing.jobs import JobStatus
 from sourcing.models import User
-from sourcing.tasks import enqueue
+from sourcing.tasks import dispatch
 
 log = logging.getLogger(__name__)
 BUILD_TASK = "decisions.export_build"  # decisions.exports.tasks.export_build_task
 
 
 def export_dispatch(export_id: int) -> bool:
-    """Queue an export's build; a broker failure is logged (the sweep dispatches it again)."""
+    """Queue an export's build once, with a short broker timeout; a broker failure is logged (the
+    sweep dispatches it again)."""
     try:
-        enqueue(BUILD_TASK, export_id)
+        dispatch(BUILD_TASK, export_id)
     except Exception:
         log.warning("export dispatch failed; the sweep will retry", exc_info=True)
         return False

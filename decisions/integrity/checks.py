@@ -31,8 +31,8 @@ from decisions.integrity.heads import head_data, record_leaves
 from decisions.integrity.keys import trusted_keys
 from decisions.integrity.models import SignedHead
 from decisions.integrity.signing import Head, signature_valid
-from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
-from decisions.records.pdf import pdf_relative_path
+from decisions.records.models import DecisionAction, DecisionRecord, RecordPdf, RecordPdfHash
+from decisions.records.pdf import pdf_failed_for_good, pdf_relative_path
 from sourcing.jobs import JobStatus
 
 
@@ -139,8 +139,9 @@ def _rendered_check(
 def pdfs_verify(*, now: datetime | None = None) -> list[str]:
     """Every record's PDF checked against the hash on its chained `pdf.rendered` event.
 
-    A PDF not rendered PDF_OVERDUE_MINUTES after the decision is reported (pending, failed or
-    missing), never skipped.
+    A PDF that failed for good (the attempt cap reached) is reported at once ("approved record
+    without its PDF"); one not rendered PDF_OVERDUE_MINUTES after the decision is reported
+    (pending, running, failed or missing), never skipped.
     """
     now = now or timezone.now()
     overdue = timedelta(minutes=settings.PDF_OVERDUE_MINUTES)
@@ -151,11 +152,13 @@ def pdfs_verify(*, now: datetime | None = None) -> list[str]:
     hash_rows = {row.record_id: row for row in RecordPdfHash.objects.all()}
     outboxes = {
         row.record_id: row
-        for row in RecordPdf.objects.only("record_id", "status", "sha256", "path")
+        for row in RecordPdf.objects.only(
+            "record_id", "status", "sha256", "path", "attempts", "last_error"
+        )
     }
     problems: list[str] = []
     records = DecisionRecord.objects.order_by("seq").only(
-        "pk", "seq", "reference", "record_sha256", "decided_at"
+        "pk", "seq", "reference", "record_sha256", "decided_at", "action"
     )
     for record in records.iterator(chunk_size=1000):
         name = f"record {record.reference}"
@@ -171,6 +174,14 @@ def pdfs_verify(*, now: datetime | None = None) -> list[str]:
         if outbox is not None and outbox.status == JobStatus.DONE:
             problems.append(
                 f"{name}: the PDF is marked rendered, but no pdf.rendered event is chained"
+            )
+        elif pdf_failed_for_good(outbox):
+            assert outbox is not None
+            kind = "approved" if record.action == DecisionAction.APPROVE else "rejected"
+            problems.append(
+                f"{name}: {kind} record without its PDF (rendering failed after "
+                f"{outbox.attempts} attempts: {outbox.last_error or 'no error recorded'}; an "
+                "administrator can try again)"
             )
         elif record.decided_at < now - overdue:
             status = outbox.status if outbox is not None else "missing"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
@@ -13,7 +12,7 @@ from ninja import Router
 from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
 from decisions.records.models import DecisionRecord
-from decisions.records.pdf import pdf_state
+from decisions.records.pdf import pdf_failed_for_good, pdf_retry, pdf_state
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
 from sourcing.jobs import JobStatus
 
@@ -63,13 +62,38 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
     pdf = pdf_state(record)
     if pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
-    if pdf.status == JobStatus.FAILED and pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+    if pdf_failed_for_good(pdf):
         return JsonResponse(
-            {"status": "failed", "detail": "The PDF could not be rendered; auditors are told."},
+            {
+                "status": "failed",
+                "detail": "The PDF could not be rendered. Verification reports it to auditors "
+                "and an administrator can try again.",
+                "attempts": pdf.attempts,
+            },
             status=503,
         )
     response = JsonResponse(
         {"status": pdf.status, "detail": "The PDF is still being rendered."}, status=202
     )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@router.post(
+    "/decisions/{record_id}/pdf/retry",
+    url_name="decision_pdf_retry",
+    response={202: dict, 409: dict},
+    openapi_extra={
+        "responses": {
+            202: {"description": "Queued again with a fresh set of attempts"},
+            409: {"description": "The PDF has not failed: it is rendered or still being tried"},
+        }
+    },
+)
+def decision_pdf_retry(request: HttpRequest, record_id: int) -> HttpResponse:
+    """An administrator tries a record's failed PDF again (audited as `pdf.retried`)."""
+    record = get_object_or_404(DecisionRecord, pk=record_id)
+    pdf = pdf_retry(record=record, by=request.user)  # type: ignore[arg-type]
+    response = JsonResponse({"status": pdf.status, "attempts": pdf.attempts}, status=202)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -71,7 +71,11 @@ class RecordPdf(models.Model):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When a task was last queued for the row (or the queueing tried: the sweep retries it).
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last claimed the row to render it (status running, one attempt counted);
+    # a running row claimed longer ago than PDF_RENDER_TIME_LIMIT was lost with its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True, help_text="Relative to MEDIA_ROOT.")
     sha256 = models.CharField(max_length=64, blank=True)

@@ -37,9 +37,11 @@ from decisions.presenter import (
     record_result,
 )
 from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
+from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
+from sourcing.models import Role, User
 from sourcing.questionnaire import OPTION_LABELS
-from sourcing.tasks import enqueue
+from sourcing.tasks import dispatch
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO: one line per page is noise in the worker's log.
@@ -242,36 +244,96 @@ def _write_atomically(path: Path, data: bytes) -> None:
     partial.replace(path)
 
 
-def pdf_render(*, pdf_id: int) -> RecordPdf | None:
-    """Render and store one record's PDF, once: a repeated or concurrent call changes nothing.
+# A worker claims a row (committing the attempt), then takes the row's lock to render it, a
+# moment later. A row `running` but not locked was lost with its worker (killed, out of memory,
+# past the hard time limit) once its claim is older than this: claimed again, never before.
+# Should a live worker be slower than that to take its lock, it finds the row claimed again and
+# leaves it (nothing is rendered twice; one attempt is spent).
+CLAIM_GRACE = timedelta(seconds=10)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-    The attempt is counted (and committed) before rendering, so a record that kills the worker
-    still runs out of attempts. Rendering holds the row lock, so a redelivered task skips it.
-    Returns the row, or None when another worker holds it.
-    """
-    with transaction.atomic():
-        pdf = RecordPdf.objects.select_for_update(skip_locked=True).filter(pk=pdf_id).first()
-        if pdf is None or pdf.status == JobStatus.DONE:
-            return pdf
-        if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
-            if pdf.status != JobStatus.FAILED:
-                pdf.status = JobStatus.FAILED
-                pdf.save(update_fields=["status"])
-            return pdf
-        pdf.attempts += 1
-        pdf.status = JobStatus.RUNNING
-        pdf.save(update_fields=["attempts", "status"])
+
+def _claim_lost(pdf: RecordPdf) -> bool:
+    """Whether a `running` row we could lock (no render holds it) was lost with its worker: its
+    claim is older than CLAIM_GRACE (a row `running` past the hard time limit always is)."""
+    return (pdf.claimed_at or _EPOCH) < timezone.now() - CLAIM_GRACE
+
+
+def _pdf_fail(pdf: RecordPdf, error: str) -> None:
+    """Record a failed try; at the attempt cap, also chain `pdf.failed` (reviewers, auditors
+    and verification see it; an administrator may try again). Call in the row's transaction."""
+    pdf.status = JobStatus.FAILED
+    pdf.last_error = error[:2000]
+    pdf.save(update_fields=["status", "last_error"])
+    if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+        log.error("pdf failed for good", extra={"record": pdf.record_id, "error": error[:200]})
+        audit_append(
+            action="pdf.failed",
+            object_type="decision_record",
+            object_id=pdf.record_id,
+            payload={
+                "reference": pdf.record.reference,
+                "attempts": pdf.attempts,
+                "last_error": pdf.last_error,
+            },
+        )
+
+
+def _pdf_claim(pdf_id: int) -> tuple[RecordPdf | None, bool]:
+    """Claim a row to render it: (row, True) with one attempt counted and committed, or
+    (row or None, False) when there is nothing to render now: done, failed for good, or
+    claimed by a live worker (locked by its render, or claimed within CLAIM_GRACE), left as it
+    is. A row lost with its worker at the last attempt is failed for good here."""
     with transaction.atomic():
         pdf = (
-            # of=self: lock the outbox row only; the application's role may not lock (UPDATE)
-            # the append-only record it joins.
             RecordPdf.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("record__department")
+            .select_related("record")
             .filter(pk=pdf_id)
             .first()
         )
         if pdf is None or pdf.status == JobStatus.DONE:
-            return pdf
+            return pdf, False  # None: a worker holds the row (it is rendering it right now)
+        if pdf.status == JobStatus.RUNNING and not _claim_lost(pdf):
+            return None, False  # claimed moments ago: its worker is about to render it
+        if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
+            if pdf.status != JobStatus.FAILED:  # lost with its worker at the last attempt
+                _pdf_fail(
+                    pdf,
+                    f"The worker stopped while rendering (killed, or over the "
+                    f"{settings.PDF_RENDER_TIME_LIMIT} s time limit), {pdf.attempts} times.",
+                )
+            return pdf, False
+        pdf.attempts += 1
+        pdf.status = JobStatus.RUNNING
+        pdf.claimed_at = timezone.now()
+        pdf.save(update_fields=["attempts", "status", "claimed_at"])
+        return pdf, True
+
+
+def pdf_render(*, pdf_id: int) -> RecordPdf | None:
+    """Render and store one record's PDF, once: a repeated or concurrent call changes nothing.
+
+    A worker first claims the row (marks it running and counts the attempt, committed, so a
+    record that kills its worker still runs out of attempts); a row it cannot claim (another
+    worker renders it) is left untouched for that worker, and the call returns None. It then
+    renders holding the row's lock (only the row's: OF self), so a redelivered task skips it.
+    A failure is recorded with its error; the last allowed attempt's failure also appends
+    `pdf.failed` to the audit chain. Returns the row, or None when another worker holds it.
+    """
+    claimed, ours = _pdf_claim(pdf_id)
+    if not ours:
+        return claimed
+    assert claimed is not None
+    with transaction.atomic():
+        pdf = (
+            # of=self: lock the outbox row only; the application's role may not lock (UPDATE)
+            # the append-only record it joins, and other departments' work must not wait.
+            RecordPdf.objects.select_for_update(of=("self",))
+            .select_related("record__department")
+            .get(pk=pdf_id)
+        )
+        if (pdf.status, pdf.attempts) != (JobStatus.RUNNING, claimed.attempts):
+            return pdf  # claimed again as lost (past the hard time limit): not ours any more
         record = pdf.record
         if RecordPdfHash.objects.filter(record=record).exists():
             # Rendered once already (the append-only hash row says so): never render again
@@ -284,16 +346,7 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
             data = record_pdf_bytes(record)
         except Exception as exc:  # a bad record must be recorded, never silently missing
             log.exception("pdf render failed", extra={"record": record.reference})
-            pdf.status = JobStatus.FAILED
-            pdf.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            pdf.save(update_fields=["status", "last_error"])
-            if pdf.attempts >= settings.PDF_MAX_ATTEMPTS:
-                audit_append(
-                    action="pdf.failed",
-                    object_type="decision_record",
-                    object_id=record.pk,
-                    payload={"reference": record.reference, "attempts": pdf.attempts},
-                )
+            _pdf_fail(pdf, f"{type(exc).__name__}: {exc}")
             return pdf
         relative = pdf_relative_path(record)
         _write_atomically(Path(settings.MEDIA_ROOT) / relative, data)
@@ -327,30 +380,24 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
 
 
 def pdf_dispatch(pdf_id: int) -> bool:
-    """Queue the render task; a broker failure is logged, never raised (the sweep retries)."""
+    """Queue the render task once, with a short broker timeout and no retry (a request never
+    waits on the broker); a failure is logged, never raised: the outbox sweep queues it again."""
     try:
-        enqueue(RENDER_TASK, pdf_id)
+        dispatch(RENDER_TASK, pdf_id)
     except Exception:
         log.warning("pdf dispatch failed; the outbox sweep will retry", exc_info=True)
         return False
-    RecordPdf.objects.filter(pk=pdf_id).update(dispatched_at=timezone.now())
     return True
 
 
 def pdf_outbox_add(record: DecisionRecord) -> RecordPdf:
     """Write a new record's PDF outbox row (call in the record's transaction) and dispatch it
     once the transaction commits (eager: rendered right then). A broker outage delays the PDF,
-    never loses it: the sweep dispatches rows left waiting."""
-    pdf = RecordPdf.objects.create(record=record)
-    pdf_outbox_dispatch_on_commit(record)
+    never loses it: the sweep dispatches rows left waiting. The row is written as dispatched
+    now, so nothing is written after the commit (a worker may already hold the row)."""
+    pdf = RecordPdf.objects.create(record=record, dispatched_at=timezone.now())
+    transaction.on_commit(lambda: pdf_dispatch(pdf.pk))
     return pdf
-
-
-def pdf_outbox_dispatch_on_commit(record: DecisionRecord) -> None:
-    """Dispatch a record's PDF once its transaction commits (eager: rendered right then)."""
-    pdf_id = RecordPdf.objects.filter(record=record).values_list("pk", flat=True).first()
-    if pdf_id is not None:
-        transaction.on_commit(lambda: pdf_dispatch(pdf_id))
 
 
 def pdf_row(record: DecisionRecord) -> RecordPdf:
@@ -366,35 +413,100 @@ def pdf_state(record: DecisionRecord) -> RecordPdf:
     try:
         return record.pdf
     except RecordPdf.DoesNotExist:
-        pdf, created = RecordPdf.objects.get_or_create(record=record)
+        pdf, created = RecordPdf.objects.get_or_create(
+            record=record, defaults={"dispatched_at": timezone.now()}
+        )
         if created:
-            pdf_outbox_dispatch_on_commit(record)
+            transaction.on_commit(lambda: pdf_dispatch(pdf.pk))
         return pdf
 
 
+def pdf_failed_for_good(pdf: RecordPdf | None) -> bool:
+    """Whether rendering gave up (the attempt cap reached): shown as "PDF failed", reported by
+    verification, and an administrator may try again."""
+    return (
+        pdf is not None
+        and pdf.status == JobStatus.FAILED
+        and pdf.attempts >= settings.PDF_MAX_ATTEMPTS
+    )
+
+
+def pdf_retry(*, record: DecisionRecord, by: User) -> RecordPdf:
+    """An administrator tries a failed PDF again: the row goes back to pending with a fresh set
+    of PDF_MAX_ATTEMPTS attempts, `pdf.retried` is chained (by whom, the attempts and error
+    given up on), and the render is queued once the transaction commits.
+
+    Raises TransitionRefused for anyone but an administrator, or when the PDF has not failed
+    for good (it is rendered, or still being tried).
+    """
+    if by.role != Role.ADMIN:
+        raise TransitionRefused("Only an administrator can try a failed PDF again.")
+    with transaction.atomic():
+        pdf = RecordPdf.objects.select_for_update().filter(record=record).first()
+        if not pdf_failed_for_good(pdf):
+            raise TransitionRefused(
+                "The PDF of this record has not failed: it is rendered or still being tried."
+            )
+        assert pdf is not None
+        audit_append(
+            action="pdf.retried",
+            actor=by,
+            object_type="decision_record",
+            object_id=record.pk,
+            payload={
+                "reference": record.reference,
+                "attempts": pdf.attempts,
+                "last_error": pdf.last_error,
+            },
+        )
+        pdf.status = JobStatus.PENDING
+        pdf.attempts = 0
+        pdf.last_error = ""
+        pdf.claimed_at = None
+        pdf.dispatched_at = timezone.now()
+        pdf.save(update_fields=["status", "attempts", "last_error", "claimed_at", "dispatched_at"])
+        pdf_id = pdf.pk
+        transaction.on_commit(lambda: pdf_dispatch(pdf_id))
+    return pdf
+
+
 def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
-    """Dispatch again outbox rows left waiting, and failed rows still under the attempt cap."""
+    """Dispatch again the outbox rows left behind, and return their ids: rows pending, or failed
+    under the attempt cap, whose last dispatch is `older_than` ago (PDF_SWEEP_AFTER_SECONDS,
+    below the beat's period, so every sweep finds what the last one queued and was lost), and
+    rows `running` that were lost with their worker: not locked by a render and claimed more
+    than CLAIM_GRACE ago (any row `running` longer than the hard time limit is one).
+
+    Stops at the first dispatch the broker refuses (it is down: the next sweep goes on).
+    """
     wait = (
         older_than
         if older_than is not None
         else timedelta(seconds=settings.PDF_SWEEP_AFTER_SECONDS)
     )
-    cutoff = timezone.now() - wait
-    stale = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
-    waiting = Q(status__in=[JobStatus.PENDING, JobStatus.RUNNING]) & stale
-    retry = Q(status=JobStatus.FAILED, attempts__lt=settings.PDF_MAX_ATTEMPTS) & (
-        Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True)
+    now = timezone.now()
+    cutoff = now - wait
+    due = Q(dispatched_at__lt=cutoff) | Q(dispatched_at__isnull=True, created_at__lt=cutoff)
+    waiting = Q(status=JobStatus.PENDING) | Q(
+        status=JobStatus.FAILED, attempts__lt=settings.PDF_MAX_ATTEMPTS
+    )
+    # Not locked (skip_locked below), so no worker is rendering it.
+    lost = Q(status=JobStatus.RUNNING) & (
+        Q(claimed_at__lt=now - CLAIM_GRACE) | Q(claimed_at__isnull=True)
     )
     with transaction.atomic():
-        # A row a worker is rendering is locked: skip it rather than queue a duplicate.
+        # A row a worker is rendering is locked: skip it rather than queue a duplicate. The rows
+        # are marked dispatched while locked (a worker may take them the moment they are sent).
         ids = list(
             RecordPdf.objects.select_for_update(skip_locked=True)
-            .filter(waiting | retry)
+            .filter((waiting | lost) & due)
             .order_by("pk")
             .values_list("pk", flat=True)[:500]
         )
-    for pdf_id in ids:
-        pdf_dispatch(pdf_id)
+        RecordPdf.objects.filter(pk__in=ids).update(dispatched_at=now)
+    for number, pdf_id in enumerate(ids):
+        if not pdf_dispatch(pdf_id):
+            return ids[:number]
     return ids
 
 

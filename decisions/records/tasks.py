@@ -7,6 +7,7 @@ from django.conf import settings
 
 from decisions.records.pdf import pdf_render, pdf_sweep
 from sourcing.celery import ReliableTask
+from sourcing.jobs import JobStatus
 
 
 @shared_task(
@@ -17,12 +18,15 @@ from sourcing.celery import ReliableTask
     time_limit=settings.PDF_RENDER_TIME_LIMIT,
 )
 def render_record_pdf(self: Task, pdf_id: int) -> str:
-    """Render one record's PDF from its outbox row (idempotent); retry a failure, capped."""
+    """Render one record's PDF from its outbox row (idempotent); retry a failure, capped.
+
+    Returns the row's status, or "busy" when another worker is rendering it (nothing changed).
+    """
     pdf = pdf_render(pdf_id=pdf_id)
     if pdf is None:
         return "busy"
     if (
-        pdf.status == "failed"
+        pdf.status == JobStatus.FAILED
         and pdf.attempts < settings.PDF_MAX_ATTEMPTS
         and not self.request.is_eager
     ):

@@ -9,11 +9,11 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from decisions.presenter import (
     CHECK_TAGS,
@@ -34,8 +34,15 @@ from decisions.records import selectors
 from decisions.records.content import register_entry
 from decisions.records.forms import RecordSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
-from decisions.records.pdf import pdf_filename, pdf_path, pdf_state
+from decisions.records.pdf import (
+    pdf_failed_for_good,
+    pdf_filename,
+    pdf_path,
+    pdf_retry,
+    pdf_state,
+)
 from sourcing.access import signed_in_user
+from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
 from sourcing.models import CaseStatus, Discipline, Role
@@ -57,12 +64,20 @@ def _record(request: HttpRequest, pk: int) -> DecisionRecord:
     return found
 
 
+def _pdf_of(record: DecisionRecord) -> RecordPdf | None:
+    """The record's PDF outbox row as loaded with it (None for an older record without one)."""
+    try:
+        return record.pdf
+    except RecordPdf.DoesNotExist:
+        return None
+
+
 @require_safe
 def record_list(request: HttpRequest) -> HttpResponse:
     """Decision records (a department user: their own department's), searchable and paginated."""
     user = signed_in_user(request)
     form = RecordSearchForm(request.GET or None, departments=user.role != Role.COMMERCIAL)
-    records = DecisionRecord.objects.visible_to(user).for_list().select_related("decided_by")
+    records = DecisionRecord.objects.visible_to(user).for_list().select_related("decided_by", "pdf")
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_bound and not form.is_valid():
@@ -93,6 +108,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
             "record": record,
             "title": record.content.get("identity", {}).get("title", ""),
             "decision": decision_text(record.action, record.decided_option),
+            "pdf_failed": pdf_failed_for_good(_pdf_of(record)),
         }
         for record in paged["page"].object_list
     ]
@@ -123,8 +139,11 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
         superseded_by: DecisionRecord | None = record.superseded_by
     except DecisionRecord.DoesNotExist:
         superseded_by = None
+    pdf = _pdf_of(record)
     return {
         "record": record,
+        "pdf": pdf,
+        "pdf_failed": pdf_failed_for_good(pdf),
         "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
         "identity": identity,
         "decision": decision_text(record.action, record.decided_option),
@@ -267,14 +286,26 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = pdf_state(record)
     if pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
-    response = render(request, "decisions/pdf_pending.html", {"record": record, "pdf": pdf})
-    if pdf.status != JobStatus.FAILED or pdf.attempts < _max_attempts():
+    failed = pdf_failed_for_good(pdf)
+    response = render(
+        request, "decisions/pdf_pending.html", {"record": record, "pdf": pdf, "failed": failed}
+    )
+    if failed:
+        response.status_code = 503
+    else:
         response.status_code = 202
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    else:
-        response.status_code = 503
     return response
 
 
-def _max_attempts() -> int:
-    return int(settings.PDF_MAX_ATTEMPTS)
+@require_POST
+def record_pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """An administrator tries a failed PDF again (audited), then sees the record's page."""
+    record = get_object_or_404(DecisionRecord, pk=pk)
+    try:
+        pdf_retry(record=record, by=signed_in_user(request))
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The PDF of {record.reference} is being rendered again.")
+    return redirect("record_detail", pk=record.pk)

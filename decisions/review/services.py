@@ -82,7 +82,13 @@ def review_decide(
         errors["option"] = [f"Choose one of {', '.join(OPTIONS)}"]
     if errors:
         raise ValidationFailed(errors)
-    case = Case.objects.select_for_update().select_related("department", "owner").get(pk=case.pk)
+    # OF self: lock the case row only, never its department and owner (every approval in a
+    # department would otherwise wait for the one before it, and so would the workers).
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("department", "owner")
+        .get(pk=case.pk)
+    )
     if case.status != CaseStatus.SUBMITTED:
         raise TransitionRefused(
             f"This case is {case.get_status_display().lower()}, not awaiting review: "

@@ -208,8 +208,10 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     # Records and exports
     "record_detail": _records("pk"),
     "record_pdf": _records("pk"),
+    "record_pdf_retry": _records("pk"),
     "api:decision": _records("record_id"),
     "api:decision_pdf": _records("record_id"),
+    "api:decision_pdf_retry": _records("record_id"),
     "export_detail": _export,
     "export_download": _export,
     # Rulesets, impact and replay

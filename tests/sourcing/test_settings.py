@@ -115,3 +115,18 @@ def test_production_collects_static_files_with_hashed_module_imports(tmp_path: P
     assert result.returncode == 0, result.stdout + result.stderr
     app_js = next((tmp_path / "js").glob("app.*.js")).read_text()
     assert "govuk-frontend.min." in app_js and "govuk-frontend.min.js'" not in app_js
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PDF_SWEEP_SECONDS": "60", "PDF_SWEEP_AFTER_SECONDS": "60"}, "must be below PDF_SWEEP"),
+        ({"PDF_RENDER_SOFT_TIME_LIMIT": "90", "PDF_RENDER_TIME_LIMIT": "90"}, "must be below"),
+    ],
+)
+def test_the_pdf_sweep_and_time_limits_must_leave_room_for_recovery(
+    env: dict[str, str], message: str
+) -> None:
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr

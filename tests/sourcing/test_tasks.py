@@ -18,7 +18,7 @@ from sourcing.tasks import enqueue
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("sourcing", "decisions", "suppliers")
-QUEUERS = {"enqueue", "enqueue_on_commit"}
+QUEUERS = {"enqueue", "enqueue_on_commit", "dispatch"}
 
 
 def _string_constants(tree: ast.Module) -> dict[str, str]:
@@ -35,7 +35,7 @@ def _string_constants(tree: ast.Module) -> dict[str, str]:
 
 
 def queued_task_names() -> set[str]:
-    """The first argument of every enqueue()/enqueue_on_commit() call in the apps' code."""
+    """The first argument of every enqueue(), enqueue_on_commit() and dispatch() in the code."""
     names: set[str] = set()
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
+import io
+import json
 import os
 import re
 import signal
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pypdf
 import pytest
@@ -25,6 +29,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from decisions.audit.models import AuditEvent
@@ -34,8 +39,10 @@ from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
+    CLAIM_GRACE,
     html_to_pdf,
     pdf_render,
+    pdf_retry,
     pdf_sweep,
     safe_url_fetcher,
     static_path_for,
@@ -43,6 +50,7 @@ from decisions.records.pdf import (
 from decisions.records.tasks import render_record_pdf
 from decisions.review.services import review_decide
 from sourcing.celery import app as celery_app
+from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.models import User
 from sourcing.questionnaire import LABELS, display_value
@@ -412,6 +420,119 @@ def test_a_redelivered_task_renders_nothing_twice(overridden: DecisionRecord, me
     assert RecordPdf.objects.get().attempts == 1
 
 
+@contextlib.contextmanager
+def patch_dispatch(*, refuse: bool = False) -> Iterator[list[int]]:
+    """Record the render tasks queued (the broker refuses them all when `refuse`)."""
+    queued: list[int] = []
+
+    def dispatch(name: str, pdf_id: int) -> None:
+        queued.append(pdf_id)
+        if refuse:
+            raise ConnectionRefusedError("the broker is down")
+
+    with mock.patch("decisions.records.pdf.dispatch", dispatch):
+        yield queued
+
+
+def _pending_record(users: dict[str, User]) -> DecisionRecord:
+    """An approved record whose PDF is not rendered yet (its transaction never commits)."""
+    record = review_decide(
+        case=pdf_case(users["commercial"]), by=users["reviewer"], action="approve"
+    )
+    assert record is not None
+    return record
+
+
+def test_a_row_claimed_by_a_live_worker_is_left_as_it_is(users: dict[str, User]) -> None:
+    record = _pending_record(users)
+    claimed = timezone.now() - timedelta(seconds=1)
+    RecordPdf.objects.filter(record=record).update(
+        status=JobStatus.RUNNING, attempts=1, claimed_at=claimed
+    )
+    pdf = RecordPdf.objects.get(record=record)
+    assert pdf_render(pdf_id=pdf.pk) is None  # busy: another worker is about to render it
+    assert render_record_pdf.apply(args=[pdf.pk]).get() == "busy"
+    pdf.refresh_from_db()
+    assert (pdf.status, pdf.attempts, pdf.claimed_at) == (JobStatus.RUNNING, 1, claimed)
+    assert pdf_sweep(older_than=timedelta(0)) == []  # not lost: nothing queued again
+
+
+def test_a_row_lost_with_its_worker_is_claimed_again_and_rendered_once(
+    users: dict[str, User], media: Path
+) -> None:
+    record = _pending_record(users)
+    lost = timezone.now() - CLAIM_GRACE - timedelta(seconds=1)
+    RecordPdf.objects.filter(record=record).update(
+        status=JobStatus.RUNNING, attempts=1, claimed_at=lost, dispatched_at=lost - timedelta(1)
+    )
+    pdf = RecordPdf.objects.get(record=record)
+    with patch_dispatch() as queued:
+        assert pdf_sweep() == [pdf.pk] and queued == [pdf.pk]
+    done = pdf_render(pdf_id=pdf.pk)
+    assert done is not None and (done.status, done.attempts) == (JobStatus.DONE, 2)
+    assert pdf_render(pdf_id=pdf.pk).attempts == 2  # type: ignore[union-attr]
+    assert AuditEvent.objects.filter(action="pdf.rendered").count() == 1
+
+
+def test_a_row_lost_at_the_last_attempt_fails_for_good_with_its_reason(
+    users: dict[str, User], settings: Any
+) -> None:
+    record = _pending_record(users)
+    lost = timezone.now() - CLAIM_GRACE - timedelta(seconds=1)
+    RecordPdf.objects.filter(record=record).update(
+        status=JobStatus.RUNNING, attempts=settings.PDF_MAX_ATTEMPTS, claimed_at=lost
+    )
+    pdf = pdf_render(pdf_id=RecordPdf.objects.get(record=record).pk)
+    assert pdf is not None and pdf.status == JobStatus.FAILED
+    assert pdf.attempts == settings.PDF_MAX_ATTEMPTS
+    assert "The worker stopped while rendering" in pdf.last_error
+    event = AuditEvent.objects.get(action="pdf.failed")
+    assert event.payload["attempts"] == settings.PDF_MAX_ATTEMPTS
+    assert event.payload["last_error"] == pdf.last_error
+    assert pdf_render(pdf_id=pdf.pk).status == JobStatus.FAILED  # type: ignore[union-attr]
+    assert AuditEvent.objects.filter(action="pdf.failed").count() == 1  # chained once
+    assert not audit_verify().valid  # "approved record without its PDF" until tried again
+    pdf_retry(record=record, by=users["admin"])  # queued once committed (never, here)
+    assert RecordPdf.objects.get(pk=pdf.pk).status == JobStatus.PENDING
+    assert audit_verify().valid
+
+
+def test_the_sweep_queues_rows_left_behind_and_only_those(users: dict[str, User]) -> None:
+    now = timezone.now()
+    old = now - timedelta(minutes=5)
+    rows = {}
+    for name, values in {
+        "pending, queued long ago": {"status": JobStatus.PENDING, "dispatched_at": old},
+        "pending, queued just now": {"status": JobStatus.PENDING, "dispatched_at": now},
+        "failed, attempts left": {"status": JobStatus.FAILED, "attempts": 1, "dispatched_at": old},
+        "failed for good": {"status": JobStatus.FAILED, "attempts": 5, "dispatched_at": old},
+        "running, lost": {"status": JobStatus.RUNNING, "claimed_at": old, "dispatched_at": old},
+        "running, live": {"status": JobStatus.RUNNING, "claimed_at": now, "dispatched_at": old},
+    }.items():
+        record = _pending_record(users)
+        RecordPdf.objects.filter(record=record).update(**values)
+        rows[name] = RecordPdf.objects.get(record=record).pk
+    with patch_dispatch() as queued:
+        swept = pdf_sweep()
+    expected = [
+        rows[n] for n in ("pending, queued long ago", "failed, attempts left", "running, lost")
+    ]
+    assert swept == queued == sorted(expected)
+    assert RecordPdf.objects.filter(pk__in=expected, dispatched_at__gte=now).count() == 3
+    with patch_dispatch() as queued:
+        assert pdf_sweep() == []  # just queued: not again before PDF_SWEEP_AFTER_SECONDS
+    gave_up = RecordPdf.objects.get(pk=rows["failed for good"]).record
+    pdf_retry(record=gave_up, by=users["admin"])  # verification reports it until then
+
+
+def test_the_sweep_stops_at_the_first_dispatch_the_broker_refuses(users: dict[str, User]) -> None:
+    old = timezone.now() - timedelta(minutes=5)
+    for _ in range(3):
+        RecordPdf.objects.filter(record=_pending_record(users)).update(dispatched_at=old)
+    with patch_dispatch(refuse=True) as queued:
+        assert pdf_sweep() == [] and len(queued) == 1
+
+
 def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
     users: dict[str, User],
     eager: None,
@@ -432,10 +553,14 @@ def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
     assert "font cache exploded" in pdf.last_error
     api = client_as(users["auditor"]).get(reverse("api:decision_pdf", args=[record.pk]))
     assert api.status_code == 202  # a retry is still to come
+    assert not AuditEvent.objects.filter(action="pdf.failed").exists()
+    assert audit_verify().valid  # not failed for good yet, not overdue
     assert pdf_sweep(older_than=timedelta(0)) == [pdf.pk]  # eager: the retry runs now
     pdf.refresh_from_db()
     assert (pdf.status, pdf.attempts) == (JobStatus.FAILED, 2)
-    assert AuditEvent.objects.filter(action="pdf.failed").count() == 1
+    failed = AuditEvent.objects.get(action="pdf.failed")
+    assert failed.payload["attempts"] == 2
+    assert "font cache exploded" in failed.payload["last_error"]
     assert pdf_sweep(older_than=timedelta(0)) == []  # the cap is reached: no more tries
     api = client_as(users["auditor"]).get(reverse("api:decision_pdf", args=[record.pk]))
     assert api.status_code == 503 and api.json()["status"] == "failed"
@@ -443,6 +568,117 @@ def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
     assert (
         record.reference in page.content.decode() and "font cache exploded" in page.content.decode()
     )
+    assert not audit_verify().valid  # reported until an administrator gets it rendered
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        pdf_retry(record=record, by=users["admin"])
+    assert RecordPdf.objects.get(record=record).status == JobStatus.DONE
+
+
+@pytest.mark.parametrize("caller", ["reviewer", "auditor"])
+def test_a_pdf_failed_for_good_is_shown_to_reviewers_and_auditors_and_reported(
+    caller: str,
+    users: dict[str, User],
+    eager: None,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    client_as: Any,
+) -> None:
+    settings.PDF_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(
+        "decisions.records.pdf.record_pdf_bytes",
+        lambda record: (_ for _ in ()).throw(RuntimeError("font cache exploded")),
+    )
+    record = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    problem = (
+        f"record {record.reference}: approved record without its PDF (rendering failed after 1 "
+        "attempts: RuntimeError: font cache exploded; an administrator can try again)"
+    )
+    assert audit_verify().problems == (problem,)
+    client = client_as(users[caller])
+    detail = client.get(reverse("record_detail", args=[record.pk])).content.decode()
+    assert "PDF failed" in detail and "font cache exploded" in detail
+    assert reverse("record_pdf_retry", args=[record.pk]) not in detail  # administrators only
+    listing = client.get(reverse("record_list")).content.decode()
+    assert "PDF failed" in listing
+    download = client.get(reverse("record_pdf", args=[record.pk]))
+    assert download.status_code == 503 and "PDF failed" in download.content.decode()
+    if caller == "auditor":
+        chain = client.get(reverse("audit_chain")).content.decode()
+        assert escape(problem) in chain
+        stdout = io.StringIO()
+        with pytest.raises(SystemExit) as exit_code:
+            call_command("verify_audit", stdout=stdout)
+        assert exit_code.value.code == 1
+        assert problem in json.loads(stdout.getvalue())["problems"]
+    # The department's own user sees it failed too (without the error's detail).
+    own = client_as(users["commercial"]).get(reverse("record_detail", args=[record.pk]))
+    assert "PDF failed" in own.content.decode()
+    # An administrator tries again once the fault is fixed: rendered, audited, verified.
+    monkeypatch.undo()
+    admin = client_as(users["admin"])
+    page = admin.get(reverse("record_detail", args=[record.pk])).content.decode()
+    assert reverse("record_pdf_retry", args=[record.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(reverse("record_pdf_retry", args=[record.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("record_detail", args=[record.pk])
+    pdf = RecordPdf.objects.get(record=record)
+    assert (pdf.status, pdf.attempts, pdf.last_error) == (JobStatus.DONE, 1, "")
+    retried = AuditEvent.objects.get(action="pdf.retried")
+    assert retried.actor == users["admin"].username
+    assert retried.payload == {
+        "reference": record.reference,
+        "attempts": 1,
+        "last_error": "RuntimeError: font cache exploded",
+    }
+    assert AuditEvent.objects.filter(action="pdf.rendered", object_id=str(record.pk)).count() == 1
+    assert audit_verify().valid
+    # Nothing left to try again: refused, nothing changed.
+    again = admin.post(reverse("record_pdf_retry", args=[record.pk]), follow=True)
+    assert "has not failed" in again.content.decode()
+    assert AuditEvent.objects.filter(action="pdf.retried").count() == 1
+
+
+def test_only_an_administrator_may_try_a_failed_pdf_again(
+    users: dict[str, User],
+    eager: None,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    client_as: Any,
+) -> None:
+    settings.PDF_MAX_ATTEMPTS = 1
+    monkeypatch.setattr(
+        "decisions.records.pdf.record_pdf_bytes",
+        lambda record: (_ for _ in ()).throw(RuntimeError("no fonts")),
+    )
+    record = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    with pytest.raises(TransitionRefused):
+        pdf_retry(record=record, by=users["reviewer"])
+    for role in ("reviewer", "auditor", "commercial", "steward"):
+        assert (
+            client_as(users[role]).post(reverse("record_pdf_retry", args=[record.pk])).status_code
+            == 403
+        )
+        api = client_as(users[role]).post(
+            reverse("api:decision_pdf_retry", args=[record.pk]), content_type="application/json"
+        )
+        assert api.status_code == 403
+    monkeypatch.undo()
+    admin = client_as(users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        api = admin.post(
+            reverse("api:decision_pdf_retry", args=[record.pk]), content_type="application/json"
+        )
+    assert api.status_code == 202, api.content
+    assert RecordPdf.objects.get(record=record).status == JobStatus.DONE
+    again = admin.post(
+        reverse("api:decision_pdf_retry", args=[record.pk]), content_type="application/json"
+    )
+    assert again.status_code == 409 and "has not failed" in again.json()["detail"]
+    assert audit_verify().valid
 
 
 def _use_broker(url: str, *, eager: bool) -> None:
@@ -485,7 +721,7 @@ def test_a_broker_outage_at_approval_delays_the_pdf_but_never_loses_it(
     record_id = response.json()["record"]["id"]
     assert response.json()["record"]["pdf_sha256"] is None
     pdf = RecordPdf.objects.get(record_id=record_id)
-    assert (pdf.status, pdf.dispatched_at) == (JobStatus.PENDING, None)
+    assert (pdf.status, pdf.attempts) == (JobStatus.PENDING, 0)  # queueing it was tried once
     pending = client_as(users["commercial"]).get(reverse("api:decision_pdf", args=[record_id]))
     assert pending.status_code == 202 and pending["Retry-After"] == "5"
     # The broker is back (eager here); the sweep the worker's beat runs delivers the PDF.
@@ -560,7 +796,8 @@ def test_the_download_include_shows_each_state(
 ) -> None:
 
     html = render_to_string(
-        "decisions/pdf_download.html", {"record": overridden, "user": users["auditor"]}
+        "decisions/pdf_download.html",
+        {"record": overridden, "pdf": overridden.pdf, "user": users["auditor"]},
     )
     assert (
         reverse("record_pdf", args=[overridden.pk]) in html and "Download the record (PDF" in html
@@ -568,7 +805,9 @@ def test_the_download_include_shows_each_state(
     RecordPdf.objects.filter(pk=overridden.pdf.pk).update(status="pending")
     overridden.refresh_from_db()
     pending = DecisionRecord.objects.select_related("pdf").get(pk=overridden.pk)
-    assert "being rendered" in render_to_string("decisions/pdf_download.html", {"record": pending})
+    assert "being rendered" in render_to_string(
+        "decisions/pdf_download.html", {"record": pending, "pdf": pending.pdf}
+    )
     RecordPdf.objects.filter(pk=overridden.pdf.pk).update(status="done")
 
 
@@ -638,7 +877,9 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
                 rationale=("A long rationale. " * 550)[:10000],
             )  # fmt: skip
         pdf_id = RecordPdf.objects.get(record=record).pk
-        assert _wait(lambda: _locked(pdf_id), 90), "the worker never started rendering"
+        claimed = RecordPdf.objects.filter(pk=pdf_id, status=JobStatus.RUNNING)
+        rendering = lambda: claimed.exists() and _locked(pdf_id)  # noqa: E731 (claimed, locked)
+        assert _wait(rendering, 90), "the worker never started rendering"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
         assert _wait(lambda: not _locked(pdf_id), 20)
@@ -646,7 +887,13 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
         assert pdf.status == JobStatus.RUNNING and not pdf.path  # nothing stored, nothing lost
         worker = _worker(queue, media)
         _ready(queue)
-        assert pdf_sweep(older_than=timedelta(0)) == [pdf_id]  # what the beat does each minute
+        # Claimed moments ago, the sweep leaves it to its worker; once the claim is older than
+        # the grace and no render holds the row, it was lost: the sweep queues it again.
+        RecordPdf.objects.filter(pk=pdf_id).update(claimed_at=timezone.now())
+        assert pdf_sweep(older_than=timedelta(0)) == []
+        lost = timezone.now() - CLAIM_GRACE - timedelta(seconds=1)
+        RecordPdf.objects.filter(pk=pdf_id).update(claimed_at=lost)
+        assert pdf_sweep(older_than=timedelta(0)) == [pdf_id]
         assert _wait(
             lambda: RecordPdf.objects.filter(pk=pdf_id, status=JobStatus.DONE).exists(), 90
         ), RecordPdf.objects.get(pk=pdf_id).last_error

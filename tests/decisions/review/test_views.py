@@ -40,7 +40,7 @@ def post_decision(client: Client, case: Case, **data: str) -> Any:
     [
         ("review_queue", {"reviewer"}),
         ("review_due", {"reviewer"}),
-        ("record_list", {"reviewer", "auditor", "commercial"}),
+        ("record_list", {"reviewer", "auditor", "commercial", "admin"}),
         ("audit_chain", {"reviewer", "auditor"}),
         ("register", {"reviewer", "auditor", "commercial", "steward", "admin"}),
     ],
