@@ -279,7 +279,8 @@ def role_of(user: Any) -> str:
     """The caller's role, or ANONYMOUS."""
     if user is None or not user.is_authenticated:
         return ANONYMOUS
-    return user.role
+    role: str = user.role
+    return role
 
 
 def token_hash(raw: str) -> str:
@@ -332,6 +333,7 @@ class RouteAccessMiddleware:
                 log.info("api token refused", extra={"path": request.path})
                 return _api_error(401, "The bearer token is missing, expired or revoked.")
             request.user = user
+            # A flag for the API's CSRF rule (sourcing.api); HttpRequest declares no such attribute.
             request.bearer_token = True  # type: ignore[attr-defined]
         set_log_user(request.user)
         access = access_for(view_name, request.method or "GET")

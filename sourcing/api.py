@@ -217,7 +217,7 @@ def _tasks_status() -> str:
 
 
 @api.get("/health", auth=None, url_name="health", response={200: HealthOut, 503: HealthOut})
-def health(request: HttpRequest) -> Status:
+def health(request: HttpRequest) -> Status[dict[str, str]]:
     """Whether the database answers, and how tasks run (eager, ok or unavailable)."""
     try:
         with connection.cursor() as cursor:

@@ -68,7 +68,8 @@ class Operation:
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
-        return components.get(ref.rsplit("/", 1)[1], {})
+        resolved: dict[str, Any] = components.get(ref.rsplit("/", 1)[1], {})
+        return resolved
     return schema
 
 

@@ -7,6 +7,7 @@ through Celery's Django fixup), and services queue tasks by name (sourcing.tasks
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery, Task
 from django.conf import settings
@@ -17,7 +18,7 @@ app = Celery("sourcing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-class ReliableTask(Task):
+class ReliableTask(Task[Any, Any]):
     """Base for our tasks: acks late, retries transient failures a capped number of times."""
 
     acks_late = True
@@ -27,6 +28,7 @@ class ReliableTask(Task):
     retry_backoff_max = 300
     retry_jitter = True
 
+    # Read from settings when a task runs; Task declares a plain attribute, hence the override.
     @property
     def max_retries(self) -> int:  # type: ignore[override]
         return int(settings.CELERY_TASK_MAX_RETRIES)

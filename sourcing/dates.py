@@ -136,11 +136,12 @@ def parse_date_parts(
         "year": int(year_text) if _NUMBER.match(year_text) else None,
     }
     unreadable = tuple(p for p in PARTS if numbers[p] is None)
-    if unreadable:
+    day, month, year = numbers["day"], numbers["month"], numbers["year"]
+    if unreadable or day is None or month is None or year is None:
         wrong = unreadable if len(unreadable) == 1 else PARTS
         return DateAnswer(message=f"{subject} must be a real date", wrong=wrong)
     try:
-        value = date(numbers["year"], numbers["month"], numbers["day"])  # type: ignore[arg-type]
+        value = date(year, month, day)
     except ValueError:  # a day the month does not have, or year 0000
         return DateAnswer(message=f"{subject} must be a real date", wrong=PARTS)
     if must_be is not None:

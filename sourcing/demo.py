@@ -242,18 +242,18 @@ def seed_cases(*, copy: int = 1) -> None:
         _review(case, stage)
 
 
-def _review(case: object, stage: str) -> None:
+def _review(case: Case, stage: str) -> None:
     """The Centre of Excellence's decision on a submitted demo case, if it has one."""
     carol = User.objects.get(username="carol")
     kind, _, option = stage.partition(":")
     if kind == "approved":
-        review_decide(case=case, by=carol, action="approve")  # type: ignore[arg-type]
+        review_decide(case=case, by=carol, action="approve")
     elif kind == "overridden":
         review_decide(
             case=case,
             by=carol,
             action="approve",
-            option=option,  # type: ignore[arg-type]
+            option=option,
             rationale=REVIEW_REASONS["overridden"],
         )
     elif kind in ("returned", "rejected"):
@@ -261,7 +261,7 @@ def _review(case: object, stage: str) -> None:
         review_decide(
             case=case,
             by=carol,
-            action=action,  # type: ignore[arg-type]
+            action=action,
             rationale=REVIEW_REASONS[kind],
         )
 

@@ -33,25 +33,25 @@ def api_error(status: int, detail: Any, **extra: Any) -> JsonResponse:
     return JsonResponse({"detail": detail, **extra}, status=status)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400."""
     if is_api(request):
         return api_error(400, [{"loc": [], "msg": "The request cannot be read."}])
-    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    return defaults.bad_request(request, exception)
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """403."""
     if is_api(request):
         return api_error(403, "Your role may not do this.")
-    return defaults.permission_denied(request, exception)  # type: ignore[arg-type]
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404."""
     if is_api(request):
         return api_error(404, "Not Found")
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

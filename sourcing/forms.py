@@ -72,9 +72,9 @@ def error_links(form: forms.Form, anchors: dict[str, str]) -> list[tuple[str, st
     """(message, anchor) pairs of a form's errors for the GOV.UK error summary: a field links
     to `anchors[name]`, else to `#name`; errors of the whole form to the main content."""
     pairs = [
-        (message, anchors.get(name, f"#{name}"))
+        (str(message), anchors.get(name, f"#{name}"))
         for name in form.fields
         for message in form.errors.get(name, [])
     ]
-    pairs += [(message, "#main-content") for message in form.non_field_errors()]
+    pairs += [(str(message), "#main-content") for message in form.non_field_errors()]
     return pairs

@@ -113,6 +113,7 @@ class MethodNotAllowedMiddleware:
         if response.status_code != 405:
             return response
         allow = response.get("Allow", "")
+        styled: HttpResponse
         if is_api(request):
             methods = ", ".join(m.strip() for m in allow.split(",") if m.strip())
             styled = api_error(405, f"Method not allowed: use {methods or 'another method'}.")

@@ -89,7 +89,7 @@ class PoundsField(forms.CharField):
             f"like {EXAMPLE}"
         )
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         text = super().clean(value)
         answer = parse_pounds(
             text, label=self.label_in_messages, required=self.required, maximum=self.maximum

@@ -20,10 +20,11 @@ def paginate(request: HttpRequest, items: Any, params: dict[str, str], size: int
     def href(number: int) -> str:
         return "?" + urlencode({**params, "page": number})
 
+    # The elided range yields page numbers and, for each gap, Paginator.ELLIPSIS (a lazy string).
     links = [
-        {"ellipsis": True}
-        if number == Paginator.ELLIPSIS
-        else {"number": number, "href": href(number), "current": number == page.number}
+        {"number": number, "href": href(number), "current": number == page.number}
+        if isinstance(number, int)
+        else {"ellipsis": True}
         for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     ]
     return {

@@ -275,8 +275,8 @@ def _change_size(flip: Flip, within_pct: int) -> float | None:
         steps = abs(question.choices.index(flip.to_value) - question.choices.index(flip.from_value))
         return 1 / (len(question.choices) - 1) if steps == 1 else None
     if question.type == "int":
-        change = abs(flip.to_value - flip.from_value)
-        base = abs(flip.from_value)
+        change: float = abs(flip.to_value - flip.from_value)
+        base: float = abs(flip.from_value)
         if change * 100 <= max(100, base * within_pct):
             return change / max(base, 1)
     return None

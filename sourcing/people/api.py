@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from sourcing.access import signed_in_user
+
 router = Router(tags=["people"])
 
 
@@ -19,10 +21,10 @@ class MeOut(Schema):
 @router.get("/me", url_name="me", response=MeOut)
 def me(request: HttpRequest) -> dict[str, Any]:
     """Who the caller is: username, role and department."""
-    user = request.user
-    department = getattr(user, "department", None)
+    user = signed_in_user(request)
+    department = user.department
     return {
         "username": user.get_username(),
-        "role": user.role,  # type: ignore[union-attr]
+        "role": user.role,
         "department": department.code if department else None,
     }

@@ -6,12 +6,14 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from sourcing.access import signed_in_user
 from sourcing.people.forms import SignInForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in home page: what this role can do."""
-    return render(request, "sourcing/home.html", {"role": request.user.get_role_display()})  # type: ignore[union-attr]
+    role = signed_in_user(request).get_role_display()
+    return render(request, "sourcing/home.html", {"role": role})
 
 
 class SignInView(auth_views.LoginView):
