@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -357,14 +357,14 @@ class RouteAccessMiddleware:
         raise PermissionDenied
 
 
-def scoped_to_department(queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+def scoped_to_department[QS: QuerySet[Any]](queryset: QS, user: Any) -> QS:
     """Objects the user may see: a department user only their own department's."""
     if role_of(user) == Role.COMMERCIAL:
         return queryset.filter(department_id=user.department_id)
     return queryset
 
 
-def get_scoped_or_404(queryset: QuerySet[Any], user: Any, **lookup: Any) -> Any:
+def get_scoped_or_404[M: Model](queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
     """One object the user may see, else 404 (never reveal that it exists)."""
     obj = scoped_to_department(queryset, user).filter(**lookup).first()
     if obj is None:

@@ -3,6 +3,7 @@ summary links."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,15 @@ OPTION_CHOICES = [(o, OPTION_LABELS[o]) for o in OPTIONS]
 
 
 DATE_PARTS = ("day", "month", "year")
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Iterable[tuple[str, str]]) -> None:
+    """Give the form's choice field `name` (a ChoiceField or one of its subclasses) the choices
+    known only when the form is built; TypeError if `name` is another kind of field."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name!r} is a {type(field).__name__}, not a choice field")
+    field.choices = list(choices)
 
 
 def department_choices() -> list[tuple[str, str]]:

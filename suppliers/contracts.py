@@ -9,13 +9,12 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 
 from decisions.audit.services import audit_append
 from decisions.records.models import DecisionRecord
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
-from suppliers.models import Contract, Supplier
+from suppliers.models import Contract, ContractQuerySet, Supplier
 
 VALUE_MAX = 10**12  # pounds: a trillion is a typing error, not a contract
 BREAK_POINTS_MAX = 20
@@ -35,10 +34,10 @@ class ContractDate:
         return f"{self.kind.capitalize()} of the {self.contract.supplier.name} contract"
 
 
-def contracts_visible_to(user: User) -> QuerySet[Contract]:
+def contracts_visible_to(user: User) -> ContractQuerySet:
     """Contracts a user may see: a department user their own department's; the Centre of
     Excellence and auditors every department's; nobody else any."""
-    if user.role == Role.COMMERCIAL:
+    if user.role == Role.COMMERCIAL and user.department_id is not None:
         return Contract.objects.filter(department_id=user.department_id)
     if user.role in (Role.REVIEWER, Role.AUDITOR):
         return Contract.objects.all()

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from sourcing.dates import PARTS, DateAnswer, DateInputsMixin, DateSpec, parse_date_text
+from sourcing.forms import set_choices
 from sourcing.money import PoundsField
 from suppliers import selectors
 from suppliers.catalogue import (
@@ -57,12 +58,10 @@ class SupplierSearchForm(forms.Form):
         self, *args: Any, segments: list[Segment], frameworks: list[Framework], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["segment"].choices = [("", "All segments")] + [
-            (s.key, s.name) for s in segments
-        ]
-        self.fields["framework"].choices = [("", "Any framework")] + [
-            (f.key, f.name) for f in frameworks
-        ]
+        set_choices(self, "segment", [("", "All segments")] + [(s.key, s.name) for s in segments])
+        set_choices(
+            self, "framework", [("", "Any framework")] + [(f.key, f.name) for f in frameworks]
+        )
 
 
 class CatalogueUploadForm(forms.Form):
@@ -110,9 +109,9 @@ class SupplierForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(s.key, s.name) for s in segments]
-        self.fields["primary_segment"].choices = [("", "Choose a segment"), *choices]
-        self.fields["other_segments"].choices = choices
-        self.fields["frameworks"].choices = [(f.key, f.name) for f in frameworks]
+        set_choices(self, "primary_segment", [("", "Choose a segment"), *choices])
+        set_choices(self, "other_segments", choices)
+        set_choices(self, "frameworks", [(f.key, f.name) for f in frameworks])
 
     def values(self) -> dict[str, str]:
         """The supplier as the catalogue's strings, for supplier_save."""

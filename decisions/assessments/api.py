@@ -22,7 +22,7 @@ router = Router(tags=["cases"])
 class ReplayIn(Schema):
     ruleset: Literal["pinned", "current"]
 
-    model_config = {"extra": "forbid"}  # type: ignore[assignment]
+    model_config = {"extra": "forbid"}
 
 
 def assessment_out(assessment: Assessment) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 
 
 @router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
-def assessments_create(request: HttpRequest, case_id: int) -> Status:
+def assessments_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     """Run the current published ruleset on the case's answers."""
     assessment = assessment_run(case=_case(request, case_id), by=signed_in_user(request))
     return Status(201, assessment_out(assessment))

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from decisions.assessments.api import assessment_out
 from decisions.cases.selectors import current_signoffs
@@ -23,7 +24,7 @@ from sourcing.models import Case
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
 router = Router(tags=["cases"])
-_STRICT = {"extra": "forbid"}
+_STRICT: ConfigDict = {"extra": "forbid"}
 
 
 class CaseIn(Schema):
@@ -31,7 +32,7 @@ class CaseIn(Schema):
     summary: str = ""
     answers: dict[str, Any] = {}
 
-    model_config = _STRICT  # type: ignore[assignment]
+    model_config = _STRICT
 
 
 class CasePatch(Schema):
@@ -41,7 +42,7 @@ class CasePatch(Schema):
     explanations: dict[str, str] | None = None
     sro_name: str | None = None
 
-    model_config = _STRICT  # type: ignore[assignment]
+    model_config = _STRICT
 
 
 class SignOffIn(Schema):
@@ -50,13 +51,13 @@ class SignOffIn(Schema):
     role: str = ""
     comment: str = ""
 
-    model_config = _STRICT  # type: ignore[assignment]
+    model_config = _STRICT
 
 
 class WithdrawIn(Schema):
     comment: str = ""
 
-    model_config = _STRICT  # type: ignore[assignment]
+    model_config = _STRICT
 
 
 def case_out(case: Case) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def cases_list(request: HttpRequest) -> dict[str, Any]:
 @router.post(
     "/cases", url_name="cases", response={201: dict}, openapi_extra=documented_body(CaseIn)
 )
-def cases_create(request: HttpRequest) -> Status:
+def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Start a draft case in the caller's department (answers may be partial)."""
     body = json_body(request, CaseIn)
     case = case_create(
@@ -156,7 +157,7 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
     response={201: dict},
     openapi_extra=documented_body(SignOffIn),
 )
-def signoffs_create(request: HttpRequest, case_id: int) -> Status:
+def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     """Record a discipline's sign-off of the current answers."""
     case = _case(request, case_id)
     body = json_body(request, SignOffIn)

@@ -362,7 +362,7 @@ class CaseListFilterForm(forms.Form):
 def form_errors(form: forms.Form, prefix: str = "id_") -> list[tuple[str, str]]:
     """(message, link) pairs of a Django form's errors for the error summary."""
     return [
-        (message, f"#{prefix}{name}")
+        (str(message), f"#{prefix}{name}")
         for name in form.fields
         for message in form.errors.get(name, [])
     ]

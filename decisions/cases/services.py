@@ -66,9 +66,11 @@ def _next_reference(year: int) -> str:
     return f"SRC-{year}-{counter.last:04d}"
 
 
-def _require_department_user(by: User) -> None:
+def _require_department_user(by: User) -> int:
+    """The user's department id; TransitionRefused unless a department commercial user."""
     if by.role != Role.COMMERCIAL or by.department_id is None:
         raise TransitionRefused("Only a department commercial user can do this.")
+    return by.department_id
 
 
 def case_move(case: Case, *, by: User, to: str, comment: str = "") -> None:
@@ -91,7 +93,7 @@ def _locked(case: Case) -> Case:
 @transaction.atomic
 def case_create(*, by: User, title: str, summary: str = "", answers: Any = None) -> Case:
     """Start a draft case in the user's department; answers may be partial."""
-    _require_department_user(by)
+    department_id = _require_department_user(by)
     answers = {} if answers is None else answers
     errors: dict[str, list[str]] = {}
     _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
@@ -103,7 +105,7 @@ def case_create(*, by: User, title: str, summary: str = "", answers: Any = None)
         reference=_next_reference(timezone.now().year),
         title=title.strip(),
         summary=summary.strip(),
-        department_id=by.department_id,
+        department_id=department_id,
         owner=by,
         answers=dict(answers),
     )

@@ -7,7 +7,7 @@ partials included), validates a form, calls one service, and renders or redirect
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
@@ -57,7 +57,7 @@ CANNOT_START = ("Cannot start yet", "cannot")
 def _visible(request: HttpRequest) -> CaseQuerySet:
     """The cases this user may see."""
     user = signed_in_user(request)
-    return cast(CaseQuerySet, scoped_to_department(Case.objects.visible_to(user), user))
+    return scoped_to_department(Case.objects.visible_to(user), user)
 
 
 def _case(request: HttpRequest, reference: str) -> Case:

@@ -27,7 +27,7 @@ class ExportFilterForm(forms.Form):
     LABELS = {"from": "Decided from", "to": "Decided to"}
 
     def clean_department(self) -> str:
-        code = self.cleaned_data["department"].strip()
+        code: str = self.cleaned_data["department"].strip()
         if code and not Department.objects.filter(code=code).exists():
             raise forms.ValidationError("Choose a department from the list")
         return code
@@ -78,7 +78,7 @@ class ExportFilterForm(forms.Form):
         """(message, #anchor) pairs for the GOV.UK error summary."""
         anchors = {"to_day": "#to-day", "from_day": "#from-day"}
         return [
-            (message, anchors.get(name, f"#{name}"))
+            (str(message), anchors.get(name, f"#{name}"))
             for name in self.fields
             for message in self.errors.get(name, [])
         ]

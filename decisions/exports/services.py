@@ -166,7 +166,7 @@ def _build(job: ExportJob) -> ExportJob:
 
 def export_verify(path: Path) -> list[str]:
     """Problems with an export zip: any file whose sha256 differs from its manifest entry."""
-    problems = []
+    problems: list[str] = []
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         names = set(archive.namelist()) - {"manifest.json"}

@@ -5,6 +5,7 @@ files. Access is declared in sourcing.access.PERMISSIONS.
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -57,7 +58,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A finished export's zip (404 once it has expired and been deleted)."""
     job = selectors.export_by_pk(pk)
     if job is None:

@@ -8,6 +8,7 @@ from django import forms
 
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
+from sourcing.forms import set_choices
 
 
 class ImpactFilterForm(forms.Form):
@@ -21,6 +22,6 @@ class ImpactFilterForm(forms.Form):
         """Offer the outcomes and the departments found in the results."""
         super().__init__(*args, **kwargs)
         outcomes = [("", "Any"), *((o, OUTCOME_LABELS[o]) for o in OUTCOMES)]
-        self.fields["old"].choices = outcomes
-        self.fields["new"].choices = outcomes
-        self.fields["department"].choices = [("", "Any"), *((d, d) for d in departments)]
+        set_choices(self, "old", outcomes)
+        set_choices(self, "new", outcomes)
+        set_choices(self, "department", [("", "Any"), *((d, d) for d in departments)])

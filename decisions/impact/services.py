@@ -120,7 +120,7 @@ def _impact(run: RulesetRun) -> dict[str, Any]:
             for after, count in row.items():
                 matrix[before][after] += count
         for change in report.changes:
-            _, _, reference, title, department = meta[change.id]  # type: ignore[index]
+            _, _, reference, title, department = meta[change.id]
             changes.append(
                 {
                     "case_id": change.id,
@@ -131,7 +131,7 @@ def _impact(run: RulesetRun) -> dict[str, Any]:
                     "new": change.new or NONE_VIABLE,
                 }
             )
-        invalid += [meta[i][2] for i in report.invalid]  # type: ignore[index]
+        invalid += [meta[i][2] for i in report.invalid]
         done += len(chunk)
         _progress(run, done)
     return {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
@@ -55,7 +56,7 @@ def register(request: HttpRequest) -> dict[str, Any]:
         }
     },
 )
-def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponse:
+def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
     """The record's PDF as rendered at issue time; 202 with Retry-After while it renders."""
     records = DecisionRecord.objects.visible_to(request.user).select_related("department")
     record = get_object_or_404(records, pk=record_id)

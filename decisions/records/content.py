@@ -65,7 +65,7 @@ EXPLAINED_FIELDS = ("format", "factors", "why", "close_call", "robustness", "ten
 
 def record_hash(*, seq: int, content: dict[str, Any], previous_sha256: str | None) -> str:
     """sha256 over the RFC 8785 canonical JSON of the record and the previous record's hash."""
-    body = {"seq": seq, "content": content, "previous_sha256": previous_sha256}
+    body: dict[str, Any] = {"seq": seq, "content": content, "previous_sha256": previous_sha256}
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices
+from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices, set_choices
 
 
 class RecordSearchForm(DateInputMixin):
@@ -26,7 +26,7 @@ class RecordSearchForm(DateInputMixin):
     def __init__(self, *args: Any, departments: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if departments:
-            self.fields["department"].choices = department_choices()
+            set_choices(self, "department", department_choices())
         else:  # a department user sees only their own department's records
             del self.fields["department"]
 

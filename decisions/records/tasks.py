@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
 from django.conf import settings
 
@@ -17,7 +19,7 @@ from sourcing.jobs import JobStatus
     soft_time_limit=settings.PDF_RENDER_SOFT_TIME_LIMIT,
     time_limit=settings.PDF_RENDER_TIME_LIMIT,
 )
-def render_record_pdf(self: Task, pdf_id: int) -> str:
+def render_record_pdf(self: Task[Any, Any], pdf_id: int) -> str:
     """Render one record's PDF from its outbox row (idempotent); retry a failure, capped.
 
     Returns the row's status, or "busy" when another worker is rendering it (nothing changed).

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -278,7 +279,7 @@ def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:
 
 
 @require_safe
-def record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A record's PDF: the file when rendered, else a page saying it is on its way (202)."""
     record = get_object_or_404(
         DecisionRecord.objects.visible_to(request.user).select_related("department"), pk=pk

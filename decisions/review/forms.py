@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 
 from decisions.review.services import RATIONALE_MAX
-from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices
+from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices, set_choices
 
 # The decision form's action radios map onto review_decide's actions (override = approve + option).
 DECISION_ACTIONS = {
@@ -39,7 +39,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = department_choices()
+        set_choices(self, "department", department_choices())
 
 
 class DecisionForm(DateInputMixin):
@@ -74,10 +74,10 @@ class DecisionForm(DateInputMixin):
         self.recommended = recommended
         if not recommended:
             # Nothing was viable: the only approval is of an option the reviewer chooses.
-            self.fields["action"].choices = [
-                (k, v) for k, v in DECISION_ACTIONS.items() if k != "approve"
-            ]
-        self.fields["option"].choices = [(o, lbl) for o, lbl in OPTION_CHOICES if o != recommended]
+            set_choices(
+                self, "action", [(k, v) for k, v in DECISION_ACTIONS.items() if k != "approve"]
+            )
+        set_choices(self, "option", [(o, lbl) for o, lbl in OPTION_CHOICES if o != recommended])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

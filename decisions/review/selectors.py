@@ -17,11 +17,12 @@ from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange
 DUE_WITHIN_DAYS = 90
 
 
-def queue_cases(user: Any) -> CaseQuerySet:
+def queue_cases(user: Any, *, option: str = "") -> CaseQuerySet:
     """Cases the user may see, annotated with when they were last submitted and what their
-    latest assessment recommends, oldest submission first."""
+    latest assessment recommends (only those recommending `option`, if given), oldest
+    submission first."""
     latest = Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk")
-    return (
+    cases = (
         Case.objects.visible_to(user)
         .select_related("department", "owner")
         .annotate(
@@ -31,8 +32,10 @@ def queue_cases(user: Any) -> CaseQuerySet:
             ),
             recommended_option=Subquery(latest.values("recommended")[:1]),
         )
-        .order_by("submitted_at", "pk")
     )
+    if option:
+        cases = cases.filter(recommended_option=option)
+    return cases.order_by("submitted_at", "pk")
 
 
 def case_for_review(user: Any, reference: str) -> Case | None:
@@ -95,7 +98,7 @@ def due_for_review(*, today: date) -> list[dict[str, Any]]:
         .select_related("department", "case")
         .order_by("review_by", "pk")
     )
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "record": record,
             "due": min([record.review_by, *extra.get(record.case_id, [])]),

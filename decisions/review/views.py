@@ -46,18 +46,18 @@ def _case(request: HttpRequest, reference: str) -> Case:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Submitted cases of every department, oldest submission first, with days waiting."""
     form = QueueFilterForm(request.GET or None)
-    cases = selectors.queue_cases(signed_in_user(request))
+    data = form.cleaned_data if form.is_valid() else {}
+    option = data.get("option") or ""
+    cases = selectors.queue_cases(signed_in_user(request), option=option)
     params: dict[str, str] = {}
     status = "submitted"
-    if form.is_valid():
-        data = form.cleaned_data
+    if data:
         status = data["status"] or status
         if data["department"]:
             cases = cases.filter(department__code=data["department"])
             params["department"] = data["department"]
-        if data["option"]:
-            cases = cases.filter(recommended_option=data["option"])
-            params["option"] = data["option"]
+        if option:
+            params["option"] = option
         if data["status"]:
             params["status"] = data["status"]
     if status != "all":
@@ -189,7 +189,7 @@ def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, f"{case.reference} is open for review again")
             return redirect("review_case", reference=case.reference)
     anchor = f"#reason-{case.reference}"
-    errors = [(m, anchor) for m in form.errors.get("reason", [])]
+    errors = [(str(m), anchor) for m in form.errors.get("reason", [])]
     errors += [(refused, anchor)] if refused else []
     return _render_due(
         request, failed=case.reference, form=form, errors=errors, status=409 if refused else 200
