@@ -58,7 +58,10 @@ def dispatch(name: str, *args: Any) -> None:
     with app.connection_for_write(
         connect_timeout=DISPATCH_TIMEOUT_SECONDS, transport_options=options
     ) as connection:
-        task.apply_async(args=args, connection=connection, retry=False, ignore_result=True)
+        # celery-types lists no **options on apply_async; Celery hands `connection` to send_task.
+        task.apply_async(  # type: ignore[call-arg]
+            args=args, connection=connection, retry=False, ignore_result=True
+        )
 
 
 def enqueue_on_commit(name: str, *args: Any) -> None:
