@@ -7,12 +7,14 @@ Plain data in (an assessment's result, a record's content), words and rows out; 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
 from decisions.engine import OPTIONS, QUESTIONS, public_interest_parts
 from decisions.engine.ruleset import DEFAULT_PARAMETERS
-from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, display_value
+from sourcing.questionnaire import CHOICE_LABELS, LABELS, OPTION_LABELS, SECTIONS, display_value
 
 
 class HasResult(Protocol):
@@ -102,6 +104,38 @@ def inputs_text(inputs: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+# A rule's condition in words as the engine writes it (decisions.engine.describe_condition):
+# question keys, choice values, whole numbers (with thousands commas), words and brackets.
+_CONDITION_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+|[a-z_]+|[^a-z_\d]+")
+
+
+def condition_text(when: str) -> str:
+    """A rule's condition with each question by its label and key and each answer as people
+    read it: 'differentiation is tailored_common and months_to_live is less than 6' becomes
+    '“How unusual is the need?” (differentiation) is “A common need with some tailoring” and
+    “How many months until it must be live?” (months_to_live) is less than 6 months'. Words it
+    does not know are kept as they are."""
+    if when == "always":
+        return "Always"
+    shown = []
+    key: str | None = None
+    for part in _CONDITION_TOKEN.findall(when):
+        if part in QUESTIONS:
+            key = part
+            shown.append(f"“{LABELS[part][0]}” ({part})" if part in LABELS else part)
+            continue
+        question = QUESTIONS.get(key or "")
+        if question is not None and part.replace(",", "").isdigit() and question.type == "int":
+            shown.append(display_value(key or "", int(part.replace(",", ""))))
+        elif question is not None and question.type == "choice" and part in question.choices:
+            shown.append(f"“{display_value(key or '', part)}”")
+        elif question is not None and question.type == "bool" and part in ("yes", "no"):
+            shown.append(f"“{display_value(key or '', part == 'yes')}”")
+        else:
+            shown.append(part)
+    return "".join(shown)
+
+
 def _factor_labels(result: dict[str, Any]) -> dict[str, str]:
     """A format 2 result's factor names and labels ({} for format 1)."""
     return {f["factor"]: f["label"] for f in result.get("factors") or []}
@@ -118,7 +152,7 @@ def trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             "source": entry["source"],
             "rationale": entry.get("rationale") or "",
             "factor": factors.get(entry.get("factor") or "", entry.get("factor") or ""),
-            "when": entry["when"],
+            "when": condition_text(entry["when"]),
             "fired": entry["fired"],
             "effects": effects_text(entry["effects"]),
             "gate": ", ".join(OPTION_LABELS[o] for o in entry["gate"] or []),
@@ -154,6 +188,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         "assessment": assessment,
         "result": result,
         "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
+        "headline": headline(result, none=""),
         "rows": option_rows(result, descriptions(result)),
         "trace": trace_rows(result),
         "fired_count": sum(1 for e in result["trace"] if e["fired"]),
@@ -165,6 +200,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
             {
                 **c,
                 "label": c["check"].replace("_", " ").capitalize(),
+                "reason": check_reason(c["reason"]),
                 "tag": CHECK_TAGS[c["result"]],
             }
             for c in result["policy_checks"]
@@ -248,6 +284,57 @@ def answer_groups(answers: dict[str, Any]) -> list[dict[str, Any]]:
 def check_label(check: str) -> str:
     """A policy check's name, like "Public interest test"."""
     return check.replace("_", " ").capitalize()
+
+
+def _service_words(m: re.Match[str]) -> str:
+    service = m["service"]
+    shown = display_value("service_type", service) if service in CHOICE_LABELS else service
+    return f"{shown} recommended to {option_label(m['option'])}: "
+
+
+def _component_words(m: re.Match[str]) -> str:
+    found = (
+        "meets part of the need" if m["xgov"] == "partial" else "meets the need and is available"
+    )
+    return f"An existing government component {found}: "
+
+
+def _exit_words(m: re.Match[str]) -> str:
+    level = EXIT_LEVELS.get(m["level"], (m["level"], ""))[0].lower()
+    return f"exit readiness for {option_label(m['option'])} is {m['score']} of 100 ({level})"
+
+
+# The engine's policy check reasons that name an option or an answer by its key, and the same
+# sentence in words (the stored reason never changes, so results replay identically).
+_REASON_WORDS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"^A (?P<service>[a-z_]+) need recommended to (?P<option>[a-z]+): "),
+        _service_words,
+    ),
+    (
+        re.compile(r"^An existing government component is (?P<xgov>partial|available): "),
+        _component_words,
+    ),
+    (
+        re.compile(
+            r"exit readiness for (?P<option>[a-z]+) is (?P<score>\d+) \((?P<level>[a-z_]+)\)"
+        ),
+        _exit_words,
+    ),
+    (
+        re.compile(r"^(?P<option>buy|build|partner|procure|innovate) keeps the code"),
+        lambda m: f"{option_label(m['option'])} keeps the code",
+    ),
+)
+
+
+def check_reason(reason: str) -> str:
+    """A policy check's reason as people read it: options by name and answers by their labels
+    ("An internal system recommended to Procure: ..." for "A internal_system need recommended
+    to procure: ...")."""
+    for pattern, words in _REASON_WORDS:
+        reason = pattern.sub(words, reason, count=1)
+    return reason
 
 
 def decision_text(action: str, option: str) -> str:
@@ -398,9 +485,34 @@ def robustness_view(result: dict[str, Any]) -> dict[str, Any] | None:
     return {"level": level, "tag": ROBUSTNESS_TAGS.get(level, (level, "")), "text": text}
 
 
+def close_runner_up(result: dict[str, Any]) -> str | None:
+    """The option too close to call with the recommended one, or None (no close call)."""
+    close = result.get("close_call")
+    return close["options"][1] if close else None
+
+
+def recommendation_text(
+    recommended: str | None, close_with: str | None = None, *, none: str = "No viable option"
+) -> str:
+    """The recommendation in a few words for headings, lists and hints: "Build"; "Build, too
+    close to call with Partner" when the margin is under the close-call threshold (the fixed
+    order of the options never decides alone, so a list never shows a near-tie as settled);
+    `none` when no option is viable."""
+    if not recommended:
+        return none
+    if close_with:
+        return f"{option_label(recommended)}, too close to call with {option_label(close_with)}"
+    return option_label(recommended)
+
+
+def headline(result: dict[str, Any], *, none: str = "No viable option") -> str:
+    """A result's recommendation in a few words (recommendation_text)."""
+    return recommendation_text(result.get("recommended"), close_runner_up(result), none=none)
+
+
 def tensions_view(result: dict[str, Any]) -> list[dict[str, str]]:
     """The mandatory policy checks the recommended option fails, said as known tensions."""
-    reasons = {c["check"]: c["reason"] for c in result.get("policy_checks", [])}
+    reasons = {c["check"]: check_reason(c["reason"]) for c in result.get("policy_checks", [])}
     return [
         {
             "check": t["check"],
@@ -436,12 +548,69 @@ def factor_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def ruled_out_by(result: dict[str, Any]) -> dict[str, list[str]]:
+    """The gate rules that ruled each option out, in the trace's order: from the result's
+    `ruled_out`, or (a record's scoring trail keeps no `ruled_out`) from the fired gates of
+    its trace."""
+    if "ruled_out" in result:
+        return {o: list(rules) for o, rules in result["ruled_out"].items() if rules}
+    found: dict[str, list[str]] = {}
+    for entry in result.get("trace", []):
+        for option in (entry["gate"] or []) if entry["fired"] else []:
+            found.setdefault(option, []).append(entry["rule"])
+    return found
+
+
 def explanation_lines(result: dict[str, Any]) -> list[str]:
-    """The engine's explanation sentences, less those "Why this option" says in words (the
-    close call and the tensions)."""
-    said = {(result.get("close_call") or {}).get("text")}
-    said.update(t["text"] for t in result.get("tensions") or [])
-    return [line for line in result.get("explanation", []) if line not in said]
+    """Who leads and by how much, and which rules rule each option out, in words (option
+    names and the rules' descriptions, never keys): "Build scores 40 points, 12 points ahead
+    of Partner (28 points)."; "Procure is ruled out by rule R12: ...". A close call and the
+    tensions are said by "Why this option" (explained), so they are not repeated here."""
+    scores = result["scores"]
+    ranking = result["ranking"]
+    recommended = result.get("recommended")
+    margin = result.get("margin")
+    if recommended is None:
+        lines = [
+            "No option is viable: every option is ruled out by a gate, so there is no "
+            "recommendation."
+        ]
+    elif margin is None:
+        lines = [
+            f"{option_label(recommended)} is the only viable option "
+            f"({points_text(scores[recommended])})."
+        ]
+    else:
+        second = ranking[1]
+        first, other = option_label(recommended), option_label(second)
+        if margin == 0:
+            lines = [f"{first} and {other} are tied on {points_text(scores[recommended])}."]
+        else:
+            lines = [
+                f"{first} scores {points_text(scores[recommended])}, {points_text(margin)} "
+                f"ahead of {other} ({points_text(scores[second])})."
+            ]
+    texts = descriptions(result)
+    gated = ruled_out_by(result)
+    for option in ranking:
+        rules = gated.get(option)
+        if not rules or result["viable"].get(option, True):
+            continue
+        said = "; ".join(f"{rule}: {texts.get(rule, '')}".rstrip(": ") for rule in rules)
+        lines.append(
+            f"{option_label(option)} is ruled out by rule{'s' if len(rules) > 1 else ''} {said}"
+        )
+    return lines
+
+
+def summary_reasons(result: dict[str, Any]) -> list[str]:
+    """The result in a few sentences for the public register and OCDS (no answers, so nothing
+    unpublishable): who leads and by how much, a close call said as one, what was ruled out."""
+    lines = explanation_lines(result)
+    close = close_call_view(result)
+    if close:
+        lines.insert(1, f"{close['heading']}: {close['lead']}")
+    return lines
 
 
 def other_conditions(result: dict[str, Any]) -> list[dict[str, Any]]:

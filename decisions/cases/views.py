@@ -33,13 +33,21 @@ from decisions.cases.forms import (
 )
 from decisions.cases.selectors import current_signoffs
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
-from decisions.presenter import STATUS_TAGS, descriptions, option_rows, top_reasons
+from decisions.presenter import (
+    STATUS_TAGS,
+    close_runner_up,
+    descriptions,
+    headline,
+    option_rows,
+    recommendation_text,
+    top_reasons,
+)
 from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
-from sourcing.questionnaire import LABELS, OPTION_LABELS, SECTIONS, Section, display_value
+from sourcing.questionnaire import LABELS, SECTIONS, Section, display_value
 
 PAGE_SIZE = 20
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
@@ -80,6 +88,11 @@ def _latest(case: Case) -> Assessment | None:
 # Presentation helpers -------------------------------------------------------------------------
 
 
+def _latest_text(latest: Assessment, none: str) -> str:
+    """The latest assessment's recommendation in a few words, a near-tie said as one."""
+    return recommendation_text(latest.recommended, close_runner_up(latest.result), none=none)
+
+
 def _preview_context(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
     """What the live preview panel shows for these (possibly partial, unsaved) answers."""
     result = assessment_preview(answers)
@@ -93,7 +106,7 @@ def _preview_context(case: Case, answers: dict[str, Any]) -> dict[str, Any]:
     if result is not None and answered:
         leader = result["recommended"] or result["ranking"][0]
         context["preview_rows"] = option_rows(result, descriptions(result))
-        context["preview_leader"] = OPTION_LABELS[leader] if result["recommended"] else None
+        context["preview_leader"] = headline(result) if result["recommended"] else None
         context["preview_reasons"] = top_reasons(result, leader)
     return context
 
@@ -131,7 +144,7 @@ def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
             "Get a recommendation",
             reverse("assessment_detail", args=[latest.pk]),
             COMPLETED,
-            f"Recommended: {OPTION_LABELS.get(latest.recommended, 'no viable option')}",
+            f"Recommended: {_latest_text(latest, 'no viable option')}",
         )
     else:
         recommend = _task(
@@ -275,7 +288,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "tasks": _tasks(case, latest),
         "latest": latest,
         "latest_current": latest is not None and latest.answers_version == case.answers_version,
-        "latest_label": OPTION_LABELS.get(latest.recommended, "") if latest else "",
+        "latest_label": _latest_text(latest, "") if latest else "",
         "history": case.status_changes.select_related("by"),
         "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
     }

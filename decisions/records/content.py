@@ -11,7 +11,7 @@ import rfc8785
 
 from decisions.assessments.models import Assessment
 from decisions.cases.selectors import current_signoffs
-from decisions.presenter import explanation_words, record_result
+from decisions.presenter import explanation_words, option_label, record_result, summary_reasons
 from decisions.records.models import DecisionRecord
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, CaseStatus, User
@@ -167,10 +167,12 @@ def build_content(
         }
         for s in current_signoffs(case).values()
     ]
-    reasons = list(result.get("explanation", []))
+    reasons = summary_reasons(result)
     if overridden:
         reasons.insert(
-            0, f"Overridden by the Centre of Excellence: {decided_option} instead of {recommended}."
+            0,
+            f"Overridden by the Centre of Excellence: {option_label(decided_option)} instead of "
+            f"{option_label(recommended)}.",
         )
     return {
         "identity": {

@@ -30,11 +30,12 @@ from decisions.audit.services import audit_append
 from decisions.presenter import (
     answer_rows,
     change_text,
+    check_reason,
     explained,
     explanation_lines,
-    inputs_text,
     public_interest,
     record_result,
+    trace_rows,
 )
 from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
 from sourcing.errors import TransitionRefused
@@ -161,16 +162,7 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
         "options": [
             {**o, "label": OPTION_LABELS.get(o["option"], o["option"])} for o in content["options"]
         ],
-        "trace": [
-            {
-                **entry,
-                "effects_text": ", ".join(
-                    f"{OPTION_LABELS.get(k, k)} {v:+d}" for k, v in entry.get("effects", {}).items()
-                ),
-                "inputs_text": inputs_text(entry.get("inputs", {})),
-            }
-            for entry in scoring.get("trace", [])
-        ],
+        "trace": trace_rows(scoring),
         "scores": [
             (
                 OPTION_LABELS.get(option, option),
@@ -187,7 +179,11 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
         "explained": explained(record_result(content)),
         "decided_label": OPTION_LABELS.get(record.decided_option, record.decided_option),
         "checks": [
-            {**c, "label": CHECK_LABELS.get(c["check"], c["check"])}
+            {
+                **c,
+                "label": CHECK_LABELS.get(c["check"], c["check"]),
+                "reason": check_reason(c.get("reason", "")),
+            }
             for c in content.get("policy_checks", [])
         ],
         "signoffs": [

@@ -22,6 +22,7 @@ from decisions.presenter import (
     answer_rows,
     answer_shown,
     check_label,
+    check_reason,
     decision_text,
     explained,
     explanation_lines,
@@ -204,6 +205,7 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
             {
                 **c,
                 "label": check_label(c["check"]),
+                "reason": check_reason(c.get("reason", "")),
                 "tag": CHECK_TAGS.get(c["result"], (c["result"], "govuk-tag--grey")),
             }
             for c in content.get("policy_checks", [])

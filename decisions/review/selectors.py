@@ -18,9 +18,10 @@ DUE_WITHIN_DAYS = 90
 
 
 def queue_cases(user: Any, *, option: str = "") -> CaseQuerySet:
-    """Cases the user may see, annotated with when they were last submitted and what their
-    latest assessment recommends (only those recommending `option`, if given), oldest
-    submission first."""
+    """Cases the user may see, annotated with when they were last submitted, what their
+    latest assessment recommends (only those recommending `option`, if given) and the option
+    too close to call with it (`close_with`, None without a close call), oldest submission
+    first."""
     latest = Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk")
     cases = (
         Case.objects.visible_to(user)
@@ -31,6 +32,7 @@ def queue_cases(user: Any, *, option: str = "") -> CaseQuerySet:
                 filter=Q(status_changes__to_status=CaseStatus.SUBMITTED),
             ),
             recommended_option=Subquery(latest.values("recommended")[:1]),
+            close_with=Subquery(latest.values("result__close_call__options__1")[:1]),
         )
     )
     if option:

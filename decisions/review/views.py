@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.cases.selectors import current_signoffs
-from decisions.presenter import STATUS_TAGS, answer_groups, assessment_context, check_label
+from decisions.presenter import (
+    STATUS_TAGS,
+    answer_groups,
+    assessment_context,
+    check_label,
+    recommendation_text,
+)
 from decisions.records.models import DecisionAction
 from decisions.review import selectors, services
 from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
@@ -68,7 +74,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         {
             "case": case,
             "tag": STATUS_TAGS[case.status],
-            "recommended": OPTION_LABELS.get(case.recommended_option or "", "None viable"),
+            "recommended": recommendation_text(
+                case.recommended_option, case.close_with, none="None viable"
+            ),
             "days": (today - case.submitted_at).days
             if case.status == CaseStatus.SUBMITTED and case.submitted_at
             else None,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from decisions import engine
 from decisions.engine import OPTIONS, POLICY_CHECKS
-from decisions.presenter import OUTCOME_LABELS, effects_text
+from decisions.presenter import OUTCOME_LABELS, condition_text, effects_text
 from decisions.rulesets import diff as rulesets_diff
 from decisions.rulesets import selectors, services
 from decisions.rulesets.forms import (
@@ -72,7 +72,7 @@ def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
             "source": rule.source,
             "rationale": rule.rationale or "",
             "factor": factors.get(rule.factor or "", rule.factor or ""),
-            "when": rule.when_text,
+            "when": condition_text(rule.when_text),
             "effects": effects_text(dict(rule.effects)),
             "gate": ", ".join(OPTION_LABELS[o] for o in rule.gate),
             "texts": [(OPTION_LABELS[o], text) for o, text in rule.condition_text],

@@ -3,6 +3,7 @@ and the API (labels from the questionnaire, never bare keys)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from decisions.engine import (
@@ -14,18 +15,26 @@ from decisions.engine import (
     public_interest_parts,
 )
 from decisions.presenter import (
+    check_reason,
     close_call_view,
+    condition_text,
     explained,
     explanation_lines,
     explanation_words,
+    headline,
     other_conditions,
     public_interest,
+    recommendation_text,
     robustness_view,
+    summary_reasons,
     tensions_view,
     trace_rows,
     why_view,
 )
+from sourcing.questionnaire import CHOICE_LABELS
 from tests.decisions.engine.strategies import DATA, with_rule
+
+OPTION_KEYS = re.compile(r"\b(buy|build|partner|procure|innovate)\b")
 
 
 def _answers(case_id: str) -> dict[str, Any]:
@@ -128,7 +137,11 @@ def test_a_format_1_result_has_no_words_to_add() -> None:
     assert explanation_words(result) is None
     shown = explained(result)
     assert shown["why"] is None and shown["close_call"] is None and shown["factors"] == []
-    assert explanation_lines(result) == result["explanation"]
+    # The same sentences as the engine's, in words.
+    assert explanation_lines(result)[0] == (
+        "Buy scores 90 points, 80 points ahead of Procure (10 points)."
+    )
+    assert result["explanation"][0] == "buy scores 90, 80 ahead of procure (10)."
 
 
 def test_other_options_carry_their_own_conditions() -> None:
@@ -164,3 +177,78 @@ def test_the_public_interest_test_reads_the_engines_parts_or_works_them_out_for_
     assert fallback is not None and fallback["good_candidate_why"] == parts["good_candidate"]["why"]
     assert fallback["ready"] is True
     assert public_interest([{**old, "result": "n/a"}], answers) is None
+
+
+def test_a_near_tie_is_never_shown_as_settled_in_a_few_words() -> None:
+    close = _result("G41")  # build leads procure by 5 points
+    assert headline(close) == "Build, too close to call with Procure"
+    assert headline(_result("G01")) == "Buy"
+    assert recommendation_text(None, none="None viable") == "None viable"
+    assert recommendation_text("partner", "buy") == "Partner, too close to call with Buy"
+
+
+def test_who_leads_and_what_is_ruled_out_is_said_with_option_names() -> None:
+    result = _result("G29")  # innovate; buy and procure ruled out by gates
+    lines = explanation_lines(result)
+    assert lines[0] == "Innovate scores 55 points, 55 points ahead of Build (0 points)."
+    assert lines[1].startswith("Procure is ruled out by rule R12: No credible suppliers")
+    assert lines[2].startswith("Buy is ruled out by rule R11: ")
+    # A record's scoring trail keeps no ruled_out: the trace's fired gates say the same.
+    kept = {k: v for k, v in result.items() if k != "ruled_out"}
+    assert explanation_lines(kept) == lines
+    tie = {**result, "scores": {**result["scores"], "build": 55}, "margin": 0}
+    assert explanation_lines(tie)[0] == "Innovate and Build are tied on 55 points."
+
+
+def test_the_public_summary_says_a_close_call_and_no_answers() -> None:
+    result = _result("G41")
+    summary = summary_reasons(result)
+    assert summary[0] == "Build scores 30 points, 5 points ahead of Procure (25 points)."
+    assert summary[1].startswith("Too close to call between Build and Procure: Build leads")
+    assert "£" not in " ".join(summary)  # no budget or cost: the register publishes these
+
+
+def test_policy_check_reasons_name_options_and_answers_in_words() -> None:
+    reason = (
+        "A internal_system need recommended to procure: explain why whole-life value, exit "
+        "costs included, beats public cloud or SaaS."
+    )
+    assert check_reason(reason).startswith("An internal system recommended to Procure: explain")
+    assert check_reason("build keeps the code and data under government control.") == (
+        "Build keeps the code and data under government control."
+    )
+    assert (
+        check_reason(
+            "Record an exit and data-portability plan; exit readiness for buy is 55 (needs_plan)."
+        )
+        == "Record an exit and data-portability plan; exit readiness for Buy is 55 of 100 (needs a plan)."
+    )
+    # Every reason the engine gives on the shipped golden cases: no option or answer by its key.
+    for case in load_golden_cases():
+        for check in assess(case.answers.as_dict(), default_ruleset()).to_dict()["policy_checks"]:
+            shown = check_reason(check["reason"])
+            assert not OPTION_KEYS.search(shown), (case.id, shown)
+            assert not [v for v in re.findall(r"[a-z]+_[a-z_]+", shown) if v in CHOICE_LABELS]
+
+
+def test_every_rule_condition_names_questions_by_label_and_key_and_answers_in_words() -> None:
+    when = "differentiation is tailored_common and months_to_live is less than 6"
+    assert condition_text(when) == (
+        "“How unusual is the need?” (differentiation) is “A common need with some tailoring” "
+        "and “How many months until it must be live?” (months_to_live) is less than 6 months"
+    )
+    assert condition_text("existing_service_team is yes").endswith(
+        "(existing_service_team) is “Yes”"
+    )
+    assert condition_text("whole_life_budget_gbp is at least 1,000,000").endswith(
+        "(whole_life_budget_gbp) is at least £1,000,000"
+    )
+    for ruleset in (default_ruleset(), load_ruleset_file(DATA / "ruleset_2026.1.json")):
+        for rule in ruleset.rules:
+            shown = condition_text(rule.when_text)
+            bare = re.sub(r"“[^”]*”|\([a-z_]+\)", "", shown)  # labels and (key) taken out
+            assert not re.findall(r"\b[a-z]+_[a-z_]+\b", bare), (rule.id, shown)
+            after_is = set(re.findall(r"\bis ([a-z]+)", bare))
+            assert after_is <= {"less", "more", "at", "answered", "not"}, (rule.id, shown)
+    row = trace_rows(_result("G01"))[0]
+    assert row["when"] == condition_text(_result("G01")["trace"][0]["when"])

@@ -17,7 +17,7 @@ from decisions.cases.services import case_create, case_update, case_withdraw, si
 from decisions.engine import assess, default_ruleset
 from sourcing.models import Case, CaseStatus, User
 from sourcing.questionnaire import LABELS
-from tests.factories import complete_answers, ready_case
+from tests.factories import complete_answers, golden_answers, ready_case
 
 ClientAs = Callable[[User | None], Client]
 
@@ -310,6 +310,22 @@ def test_the_preview_merges_saved_answers_with_posted_ones(
     assert leader is not None
     assert f"Leading option: <strong>{leader.capitalize()}</strong>" in body
     assert "Ruled out" in body  # buy is not viable with no market
+
+
+def test_a_near_tie_is_said_on_the_task_list_and_in_the_preview(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    case = ready_case(users["commercial"], **golden_answers("G41"))  # build leads procure by 5
+    said = "Build, too close to call with Procure"
+    task_list = " ".join(_html(alice.get(f"/cases/{case.reference}/")).split())
+    assert f"Recommended: {said}" in task_list  # the task's hint
+    assert f'<dd class="govuk-summary-list__value">{said}</dd>' in task_list
+    preview = _html(
+        alice.post(f"/cases/{case.reference}/preview/", {}, headers={"HX-Request": "1"})
+    )
+    assert f"Leading option: <strong>{said}</strong>" in preview
+    assessment = " ".join(_html(alice.get(f"/assessments/{case.assessments.get().pk}/")).split())
+    assert f"Recommendation: {said}" in assessment
 
 
 def test_the_preview_says_when_no_ruleset_is_published(case: Case, alice: Client) -> None:

@@ -269,6 +269,26 @@ def test_the_pdf_says_why_a_close_call_and_the_decided_option_s_conditions(
     assert "Why this weight:" in flat
 
 
+def test_the_pdf_says_options_rules_and_policy_reasons_in_words(
+    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
+) -> None:
+    record = pdf_record(
+        users["commercial"],
+        users["reviewer"],
+        django_capture_on_commit_callbacks,
+        **golden_answers("G29"),  # innovate: no market rules buy out, no supplier procure
+    )
+    scoring = record.content["scoring"]
+    assert scoring["recommended"] == "innovate" and not scoring["viable"]["buy"]
+    flat = re.sub(r"\s+", " ", pdf_text(media / record.pdf.path, raw=True))
+    assert "Buy is ruled out by rule R11: No market for the need" in flat
+    assert "Rules out: Buy" in flat and "['buy']" not in flat
+    assert "Innovate keeps the code and data under government control." in flat
+    assert "innovate scores" not in flat  # the engine's own sentence, with keys, is not shown
+    summary = record.content["publishable"]["reasons_summary"]
+    assert summary[0].startswith("Innovate scores 55 points, ")
+
+
 def test_the_later_questions_are_in_the_record_and_its_pdf(
     users: dict[str, User],
     eager: None,

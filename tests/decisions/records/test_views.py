@@ -237,6 +237,13 @@ def test_a_record_says_why_too_close_to_call_and_carries_the_decided_option_s_co
     wanted = result["conditions_by_option"]["procure"]
     assert record.content["conditions"] == wanted
     assert record.content["scoring"]["close_call"] == result["close_call"]
+    # The public register's summary says the override and the close call in words.
+    assert record.content["publishable"]["reasons_summary"] == [
+        "Overridden by the Centre of Excellence: Procure instead of Build.",
+        "Build scores 30 points, 5 points ahead of Procure (25 points).",
+        "Too close to call between Build and Procure: Build leads Procure by 5 points, under the "
+        "close-call threshold of 10 points.",
+    ]
     html = " ".join(
         client_as(users["auditor"])
         .get(reverse("record_detail", args=[record.pk]))

@@ -447,5 +447,11 @@ def test_the_review_page_says_why_and_when_a_decision_is_too_close_to_call(
     )
     assert "Too close to call between Build and Procure." in html
     assert "The strongest reasons for Build" in html and ">Fragile<" in html
+    assert "Recommendation: Build, too close to call with Procure</h2>" in html
+    assert "The rules recommend Build, too close to call with Procure." in html  # the form
+    queue = " ".join(
+        client_as(users["reviewer"]).get(reverse("review_queue")).content.decode().split()
+    )
+    assert '<td class="govuk-table__cell">Build, too close to call with Procure</td>' in queue
     # A reviewer weighing the runner-up sees the conditions it would carry.
     assert "Conditions if another option is chosen" in html

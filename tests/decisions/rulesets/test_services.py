@@ -207,7 +207,8 @@ def test_drafts_are_for_stewards_and_published_tables_for_the_coe(
         table = client.get(reverse("ruleset_detail", args=[published.version]))
         assert table.status_code == 200
         text = table.content.decode()
-        assert "differentiation is commodity" in text and "TCoP 11" in text
+        commodity = "“How unusual is the need?” (differentiation) is “A commodity need”"
+        assert escape(commodity) in text and "TCoP 11" in text
         # Each rule's source and rationale, and the factors with their caps.
         rule = _rule(published, "R02")
         assert f"Why this weight: {escape(rule['rationale'])}" in text
