@@ -7,7 +7,7 @@ import json
 from decisions import engine
 from decisions.presenter import explanation_words
 from sourcing.models import User
-from tests.factories import complete_answers
+from tests.factories import complete_answers, golden_answers
 from tests.pages import Api
 
 
@@ -44,6 +44,21 @@ def test_the_assessment_is_the_engines_result_for_the_same_answers(
     assert [a["id"] for a in listed] == [
         api.get(f"cases/{case['id']}").json()["latest_assessment"]["id"]
     ]
+
+
+def test_a_near_tie_is_too_close_to_call_in_the_api(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
+    api = Api(users["commercial"])
+    answers = golden_answers("G41")  # build leads procure by 5 points, under the threshold
+    case = api.send("POST", "cases", {"title": "Close", "answers": answers}).json()
+    assessment = api.send("POST", f"cases/{case['id']}/assessments").json()
+    close = assessment["close_call"]
+    assert close["options"] == ["build", "procure"] and close["margin"] == 5
+    assert close["below"] == 10 and close["separating"]
+    said = assessment["in_words"]["close_call"]
+    assert said.startswith("Too close to call between Build and Procure: Build leads Procure by 5")
+    assert assessment["robustness"]["level"] == "fragile"
+    again = api.get(f"cases/{case['id']}").json()["latest_assessment"]
+    assert again["close_call"] == close and again["in_words"]["close_call"] == said
 
 
 def test_replay_under_todays_ruleset_reports_what_differs(users: dict[str, User], ruleset) -> None:  # type: ignore[no-untyped-def]
