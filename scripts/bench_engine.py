@@ -25,7 +25,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -342,7 +342,10 @@ def _policy_node(ruleset: Ruleset) -> dict[str, Any]:
     thin_below = ruleset.param("thin_market_below")
     rec = "recommended"
     none_viable = "'No option is viable, so there is no recommendation to check.'"
-    in_set = lambda values: "[" + ", ".join(_str(v) for v in sorted(values)) + "]"  # noqa: E731
+
+    def in_set(values: Iterable[str]) -> str:
+        return "[" + ", ".join(_str(v) for v in sorted(values)) + "]"
+
     exit_of = _ternary([(f"{rec} == {_str(o)}", f"exit_{o}") for o in OPTIONS])
     checks = [
         (

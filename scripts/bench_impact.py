@@ -135,6 +135,8 @@ def main() -> int:
 
     # For comparison: the engine alone over the same answers, already in memory.
     answers = [(row[0], row[1]) for row in latest_answers()]
+    if run.baseline is None:
+        raise SystemExit("The impact preview ran without a baseline: publish a ruleset first.")
     started = time.perf_counter()
     engine.impact_preview(engine_ruleset(run.baseline), engine_ruleset(draft), answers)
     engine_seconds = time.perf_counter() - started

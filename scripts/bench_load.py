@@ -189,13 +189,16 @@ class Bench:
 
     def build(self, multiplier: int) -> dict[str, Any]:
         started = time.perf_counter()
-        report = json.loads(self.step("build", "--multiplier", str(multiplier), capture=True))
+        report: dict[str, Any] = json.loads(
+            self.step("build", "--multiplier", str(multiplier), capture=True)
+        )
         report["total seconds"] = time.perf_counter() - started
         return report
 
     def plan(self, path: Path) -> dict[str, Any]:
         self.step("plan", "--out", str(path))
-        return json.loads(path.read_text())
+        plan: dict[str, Any] = json.loads(path.read_text())
+        return plan
 
 
 def percentile(ordered: list[float], share: float) -> float:

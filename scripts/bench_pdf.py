@@ -129,7 +129,7 @@ def bench_export(pdf: bytes) -> None:
     took = time.perf_counter() - start
     print(
         f"bulk export of {job.total} records (zip of PDFs, CSV, JSON, manifest; "
-        f"{job.size / 1e6:.1f} MB): {took:.1f} s"
+        f"{(job.size or 0) / 1e6:.1f} MB): {took:.1f} s"
     )
 
 

@@ -142,7 +142,8 @@ def _golden() -> str:
 def _first_rule() -> str:
     from decisions.rulesets.models import Ruleset
 
-    return Ruleset.objects.get(version=_draft_version()).content["rules"][0]["id"]
+    rule_id: str = Ruleset.objects.get(version=_draft_version()).content["rules"][0]["id"]
+    return rule_id
 
 
 def _section() -> str:
