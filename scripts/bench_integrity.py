@@ -11,6 +11,7 @@ import hashlib
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,7 +22,7 @@ from decisions.integrity import merkle
 from decisions.integrity.signing import key_id, sign_head, signature_valid
 
 
-def timed(label: str, func, repeat: int = 5) -> float:  # type: ignore[no-untyped-def]
+def timed(label: str, func: Callable[[], object], repeat: int = 5) -> float:
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -406,7 +407,8 @@ def main() -> int:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a replaced stdout may not have reconfigure
+        sys.stdout.reconfigure(line_buffering=True)
     levels = [int(n) for n in args.users.split(",") if n.strip()]
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)

@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +37,11 @@ RUNS = 5
 EXPORT_RECORDS = 1000
 
 
-def _median(fn: object, runs: int = RUNS) -> float:
+def _median(fn: Callable[[], object], runs: int = RUNS) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -22,9 +22,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
 
 from sourcing.access import access_for, role_of
 from sourcing.error_views import api_error, is_api
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request once django-htmx's HtmxMiddleware (settings.MIDDLEWARE) has added
+    `request.htmx`; a view that reads it takes this type."""
+
+    htmx: HtmxDetails
+
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL bigint: ids and every integer column
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")

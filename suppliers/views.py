@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import role_of, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
@@ -275,7 +276,7 @@ def _case(request: HttpRequest, reference: str) -> Case:
 
 
 @require_safe
-def case_shortlist(request: HttpRequest, reference: str) -> HttpResponse:
+def case_shortlist(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """Suppliers to engage for the case's recommended option and runner-up, explained.
 
     The case, review and record pages load it as a fragment (htmx); without JavaScript their
@@ -283,17 +284,17 @@ def case_shortlist(request: HttpRequest, reference: str) -> HttpResponse:
     """
     case = _case(request, reference)
     template = "suppliers/case_shortlist.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template += "#shortlist"
     return render(request, template, {"case": case, **shortlist_context(case)})
 
 
 @require_safe
-def case_contracts(request: HttpRequest, reference: str) -> HttpResponse:
+def case_contracts(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     """The contracts let for a case (a fragment of the record page; a page without JavaScript)."""
     case = _case(request, reference)
     template = "suppliers/case_contracts.html"
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template += "#contracts"
     contracts = contracts_visible_to(signed_in_user(request)).filter(case=case).for_list()
     return render(request, template, {"case": case, "contracts": contracts})

@@ -11,12 +11,15 @@ from django.utils import timezone
 from decisions.engine import OPTIONS
 from sourcing.models import Department
 
+# The option filter: any, or one option by its key (the export page lists them).
+OPTION_FILTER_CHOICES = [("", "Any"), *[(o, o) for o in OPTIONS]]
+
 
 class ExportFilterForm(forms.Form):
     """Department, decision date range (GOV.UK date inputs) and option; all optional."""
 
     department = forms.CharField(required=False)
-    option = forms.ChoiceField(required=False, choices=[("", "Any"), *[(o, o) for o in OPTIONS]])
+    option = forms.ChoiceField(required=False, choices=OPTION_FILTER_CHOICES)
     from_day = forms.CharField(required=False, max_length=2)
     from_month = forms.CharField(required=False, max_length=2)
     from_year = forms.CharField(required=False, max_length=4)

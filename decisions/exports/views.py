@@ -13,8 +13,9 @@ from django_htmx.http import HttpResponseStopPolling
 
 from decisions.exports import selectors
 from decisions.exports.formats import ocds_package, records_csv
-from decisions.exports.forms import ExportFilterForm
+from decisions.exports.forms import OPTION_FILTER_CHOICES, ExportFilterForm
 from decisions.exports.services import export_path, export_start
+from sourcing.access import signed_in_user
 from sourcing.jobs import JobStatus
 
 
@@ -23,13 +24,13 @@ def export_start_view(request: HttpRequest) -> HttpResponse:
     """Choose a filter and start a bulk export; recent exports and failed PDFs are listed."""
     form = ExportFilterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        job = export_start(by=request.user, filters=form.filters())  # type: ignore[arg-type]
+        job = export_start(by=signed_in_user(request), filters=form.filters())
         return redirect("export_detail", pk=job.pk)
     context = {
         "form": form,
         "errors": form.error_links() if form.is_bound else [],
         "departments": selectors.departments(),
-        "options": ExportFilterForm.base_fields["option"].choices,  # type: ignore[attr-defined]
+        "options": OPTION_FILTER_CHOICES,
         "exports": selectors.recent_exports(),
         "failed_pdfs": selectors.failed_pdfs(),
     }

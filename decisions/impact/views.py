@@ -29,6 +29,7 @@ from decisions.rulesets.selectors import current_ruleset, draft_by_version
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
+from sourcing.middleware import HtmxHttpRequest
 
 PAGE_SIZE = 50
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
@@ -81,9 +82,9 @@ def _progress(run: RulesetRun) -> dict[str, Any]:
     }
 
 
-def _progress_response(request: HttpRequest, run: RulesetRun) -> HttpResponse | None:
+def _progress_response(request: HtmxHttpRequest, run: RulesetRun) -> HttpResponse | None:
     """For an htmx poll, the progress fragment; when finished, stop polling and reload."""
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return None
     context = _progress(run)
     html = render(request, "decisions/ruleset_progress.html", context).content
@@ -135,7 +136,7 @@ def _filtered_changes(
 
 
 @require_safe
-def ruleset_impact_run(request: HttpRequest, run_id: int) -> HttpResponse:
+def ruleset_impact_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """An impact preview: progress while it runs, then the matrix and the affected cases."""
     run = _run(run_id, "impact")
     polled = _progress_response(request, run)
@@ -199,7 +200,7 @@ def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
 
 
 @require_safe
-def ruleset_replay_run(request: HttpRequest, run_id: int) -> HttpResponse:
+def ruleset_replay_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """A replay: progress while it runs, then the decisions that would now come out differently."""
     run = _run(run_id, "replay")
     polled = _progress_response(request, run)

@@ -68,6 +68,7 @@ class RefusedFetch(ValueError):
     """The print template asked for something other than our static files or a data: URL."""
 
 
+# WeasyPrint ships no types, so its URLFetcher is Any to mypy.
 class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
     """Only our own static files (read from disk) and data: URLs: no network, no file://."""
 

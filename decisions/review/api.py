@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from decisions.records.content import record_full
 from decisions.review.services import review_decide
+from sourcing.access import signed_in_user
 from sourcing.models import Case
 
 router = Router(tags=["decisions"])
@@ -31,7 +32,7 @@ def review(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)
     record = review_decide(
         case=case,
-        by=request.user,  # type: ignore[arg-type]
+        by=signed_in_user(request),
         action=body.action,
         option=body.option,
         rationale=body.rationale,
