@@ -15,6 +15,7 @@ from decisions.records.content import record_full, record_summary, register_entr
 from decisions.records.models import DecisionRecord
 from decisions.records.pdf import pdf_failed_for_good, pdf_retry, pdf_state
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
+from sourcing.access import signed_in_user
 from sourcing.jobs import JobStatus
 
 router = Router(tags=["decisions"])
@@ -94,7 +95,7 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
 def decision_pdf_retry(request: HttpRequest, record_id: int) -> HttpResponse:
     """An administrator tries a record's failed PDF again (audited as `pdf.retried`)."""
     record = get_object_or_404(DecisionRecord, pk=record_id)
-    pdf = pdf_retry(record=record, by=request.user)  # type: ignore[arg-type]
+    pdf = pdf_retry(record=record, by=signed_in_user(request))
     response = JsonResponse({"status": pdf.status, "attempts": pdf.attempts}, status=202)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
