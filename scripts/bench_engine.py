@@ -682,10 +682,11 @@ def main() -> int:
 
     answer_sets = list(enumerate(generate_answers(args.cases)))
     data = ruleset.to_dict()
-    for rule in data["rules"]:
-        if rule["id"] == "R22":
-            old_weight = rule["effects"]["build"]
-            rule["effects"]["build"] = -5
+    rule = next((r for r in data["rules"] if r["id"] == "R22"), None)
+    if rule is None:
+        raise SystemExit("The default ruleset has no rule R22 to re-weight: update this bench.")
+    old_weight = rule["effects"]["build"]
+    rule["effects"]["build"] = -5
     draft = load_ruleset(data)
     start = time.perf_counter()
     report = impact_preview(ruleset, draft, answer_sets)
