@@ -33,6 +33,7 @@ from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
 from sourcing.api_body import GatedParser
 from sourcing.api_docs import GovukDocs
+from sourcing.api_schemas import responses
 from sourcing.error_views import SERVER_ERROR
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.logs import current_request_id
@@ -216,7 +217,12 @@ def _tasks_status() -> str:
     return "ok"
 
 
-@api.get("/health", auth=None, url_name="health", response={200: HealthOut, 503: HealthOut})
+@api.get(
+    "/health",
+    auth=None,
+    url_name="health",
+    response=responses({200: HealthOut, 503: HealthOut}, public=True),
+)
 def health(request: HttpRequest) -> Status[dict[str, str]]:
     """Whether the database answers, and how tasks run (eager, ok or unavailable)."""
     try:

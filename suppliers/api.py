@@ -5,24 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import ValidationError
 from pydantic import Field
 
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from suppliers import selectors
 from suppliers.models import Segment, Supplier
 
 router = Router(tags=["suppliers"])
-LIMIT_DEFAULT = 50
-LIMIT_MAX = 500
-OFFSET_MAX = 1_000_000_000  # beyond any catalogue; keeps offset + limit within bigint
 
 
-class SupplierFilters(Schema):
+class SupplierFilters(PageQuery):
     segment: str = ""
     q: str = Field("", max_length=100)
-    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
-    offset: int = Field(0, ge=0, le=OFFSET_MAX)
 
 
 def segment_out(segment: Segment) -> dict[str, Any]:
@@ -57,13 +53,13 @@ def supplier_out(supplier: Supplier) -> dict[str, Any]:
     }
 
 
-@router.get("/segments", url_name="segments")
+@router.get("/segments", url_name="segments", response=responses({200: list[dict[str, Any]]}))
 def segments(request: HttpRequest) -> list[dict[str, Any]]:
     """The market segments: business model, incentives, approach and the options each fits."""
     return [segment_out(s) for s in selectors.segments()]
 
 
-@router.get("/suppliers", url_name="suppliers")
+@router.get("/suppliers", url_name="suppliers", response=responses({200: PageOut}))
 def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str, Any]:
     """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them."""
     if filters.segment and selectors.segment_by_key(filters.segment) is None:
@@ -71,11 +67,4 @@ def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str
             [{"loc": ["query", "segment"], "msg": f"Unknown segment {filters.segment[:40]!r}"}]
         )
     found = selectors.supplier_search(q=filters.q.strip(), segment=filters.segment)
-    count = found.count()
-    page = found[filters.offset : filters.offset + filters.limit]
-    return {
-        "items": [supplier_out(s) for s in page],
-        "count": count,
-        "limit": filters.limit,
-        "offset": filters.offset,
-    }
+    return page_of(found, filters, supplier_out)

@@ -7,13 +7,14 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.models import Case
 
 router = Router(tags=["cases"])
@@ -46,23 +47,30 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(visible, pk=case_id)
 
 
-@router.post("/cases/{case_id}/assessments", url_name="case_assessments", response={201: dict})
+@router.post(
+    "/cases/{case_id}/assessments",
+    url_name="case_assessments",
+    response=responses({201: dict[str, Any]}),
+)
 def assessments_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     """Run the current published ruleset on the case's answers."""
     assessment = assessment_run(case=_case(request, case_id), by=signed_in_user(request))
     return Status(201, assessment_out(assessment))
 
 
-@router.get("/cases/{case_id}/assessments", url_name="case_assessments")
-def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
-    """Every assessment of the case, newest first."""
+@router.get(
+    "/cases/{case_id}/assessments", url_name="case_assessments", response=responses({200: PageOut})
+)
+def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery]) -> dict[str, Any]:
+    """Every assessment of the case, newest first; `limit` and `offset` page them."""
     case = _case(request, case_id)
-    return [assessment_out(a) for a in case.assessments.order_by("-created_at", "-pk")]
+    return page_of(case.assessments.order_by("-created_at", "-pk"), page, assessment_out)
 
 
 @router.post(
     "/assessments/{assessment_id}/replay",
     url_name="assessment_replay",
+    response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(ReplayIn),
 )
 def replay(request: HttpRequest, assessment_id: int) -> dict[str, Any]:

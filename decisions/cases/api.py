@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from decisions.assessments.api import assessment_out
@@ -20,6 +20,7 @@ from decisions.cases.services import (
 )
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.models import Case
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
@@ -99,33 +100,39 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(visible, pk=case_id)
 
 
-@router.get("/questionnaire", url_name="questionnaire")
+@router.get(
+    "/questionnaire", url_name="questionnaire", response=responses({200: list[dict[str, Any]]})
+)
 def questionnaire(request: HttpRequest) -> list[dict[str, Any]]:
     """Every question in form order: key, label, hint, type, choices, range, section."""
     return questionnaire_items()
 
 
-@router.get("/cases", url_name="cases")
-def cases_list(request: HttpRequest) -> dict[str, Any]:
-    """Cases the caller may see, newest first."""
+def case_summary(case: Case) -> dict[str, Any]:
+    """A case as the list shows it."""
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "title": case.title,
+        "department": case.department.code,
+        "status": case.status,
+        "created_at": case.created_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+    }
+
+
+@router.get("/cases", url_name="cases", response=responses({200: PageOut}))
+def cases_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """Cases the caller may see, newest first; `limit` and `offset` page them."""
     cases = Case.objects.visible_to(request.user).select_related("department", "owner")
-    items = [
-        {
-            "id": c.pk,
-            "reference": c.reference,
-            "title": c.title,
-            "department": c.department.code,
-            "status": c.status,
-            "created_at": c.created_at.isoformat(),
-            "updated_at": c.updated_at.isoformat(),
-        }
-        for c in cases.order_by("-created_at", "-pk")
-    ]
-    return {"items": items, "count": len(items)}
+    return page_of(cases.order_by("-created_at", "-pk"), page, case_summary)
 
 
 @router.post(
-    "/cases", url_name="cases", response={201: dict}, openapi_extra=documented_body(CaseIn)
+    "/cases",
+    url_name="cases",
+    response=responses({201: dict[str, Any]}),
+    openapi_extra=documented_body(CaseIn),
 )
 def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Start a draft case in the caller's department (answers may be partial)."""
@@ -136,13 +143,18 @@ def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(201, case_out(case))
 
 
-@router.get("/cases/{case_id}", url_name="case")
+@router.get("/cases/{case_id}", url_name="case", response=responses({200: dict[str, Any]}))
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its answers, explanations, sign-offs and latest assessment."""
     return case_out(_case(request, case_id))
 
 
-@router.patch("/cases/{case_id}", url_name="case", openapi_extra=documented_body(CasePatch))
+@router.patch(
+    "/cases/{case_id}",
+    url_name="case",
+    response=responses({200: dict[str, Any]}),
+    openapi_extra=documented_body(CasePatch),
+)
 def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Merge changes into a draft; 409 once submitted."""
     case = _case(request, case_id)
@@ -154,7 +166,7 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.post(
     "/cases/{case_id}/signoffs",
     url_name="case_signoffs",
-    response={201: dict},
+    response=responses({201: dict[str, Any]}),
     openapi_extra=documented_body(SignOffIn),
 )
 def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
@@ -176,7 +188,9 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
     )
 
 
-@router.post("/cases/{case_id}/submit", url_name="case_submit")
+@router.post(
+    "/cases/{case_id}/submit", url_name="case_submit", response=responses({200: dict[str, Any]})
+)
 def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Submit to the Centre of Excellence; 409 saying what is missing otherwise."""
     case = case_submit(case=_case(request, case_id), by=signed_in_user(request))
@@ -184,7 +198,10 @@ def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/cases/{case_id}/withdraw", url_name="case_withdraw", openapi_extra=documented_body(WithdrawIn)
+    "/cases/{case_id}/withdraw",
+    url_name="case_withdraw",
+    response=responses({200: dict[str, Any]}),
+    openapi_extra=documented_body(WithdrawIn),
 )
 def withdraw(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Withdraw a case before a decision."""

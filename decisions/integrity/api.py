@@ -7,26 +7,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from decisions.integrity.heads import head_data, heads_published
 from decisions.integrity.keys import published_keys
 from decisions.integrity.signing import STATEMENT_TYPE
 from decisions.integrity.verification import audit_verify
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 
 router = Router(tags=["decisions"])
-LIMIT_DEFAULT = 50
-LIMIT_MAX = 200
 
 
-class HeadsPage(Schema):
-    limit: int = Field(LIMIT_DEFAULT, ge=1, le=LIMIT_MAX)
-    offset: int = Field(0, ge=0)
+class HeadsPage(PageOut):
+    statement_type: str
+    keys: list[dict[str, Any]]
 
 
-@router.get("/register/heads", auth=None, url_name="register_heads")
-def register_heads(request: HttpRequest, page: Query[HeadsPage]) -> dict[str, Any]:
+@router.get(
+    "/register/heads",
+    auth=None,
+    url_name="register_heads",
+    response=responses({200: HeadsPage}, public=True),
+)
+def register_heads(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """The signed heads published so far, newest first, and the public keys that sign them.
 
     Each head: `{seq, head_sha256, records, records_root, signed_at, key_id, signature}`; the
@@ -34,19 +37,14 @@ def register_heads(request: HttpRequest, page: Query[HeadsPage]) -> dict[str, An
     with `"type": "sourcing-decisions/signed-head/v1"`. Keep copies: `manage.py verify_audit
     --head` and `verify_record --heads` check against them.
     """
-    heads = heads_published()
-    rows = heads[page.offset : page.offset + page.limit]
     return {
         "statement_type": STATEMENT_TYPE,
         "keys": published_keys(),
-        "items": [head_data(row).to_dict() for row in rows],
-        "count": heads.count(),
-        "limit": page.limit,
-        "offset": page.offset,
+        **page_of(heads_published(), page, lambda row: head_data(row).to_dict()),
     }
 
 
-@router.get("/audit/verify", url_name="audit_verify")
+@router.get("/audit/verify", url_name="audit_verify", response=responses({200: dict[str, Any]}))
 def verify(request: HttpRequest) -> dict[str, Any]:
     """Walk the audit chain, the checkpoints, the decision records, their PDFs and the signed
     heads; report every break."""

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Query, Router
 
 from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
@@ -16,20 +16,22 @@ from decisions.records.models import DecisionRecord
 from decisions.records.pdf import pdf_failed_for_good, pdf_retry, pdf_state
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
 from sourcing.access import signed_in_user
+from sourcing.api_schemas import Message, PageOut, PageQuery, page_of, responses
 from sourcing.jobs import JobStatus
 
 router = Router(tags=["decisions"])
 
 
-@router.get("/decisions", url_name="decisions")
-def decisions(request: HttpRequest) -> dict[str, Any]:
-    """Decision records the caller may see, newest first."""
+@router.get("/decisions", url_name="decisions", response=responses({200: PageOut}))
+def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """Decision records the caller may see, newest first; `limit` and `offset` page them."""
     records = DecisionRecord.objects.visible_to(request.user).select_related("department")
-    items = [record_summary(r) for r in records.order_by("-decided_at", "-pk")]
-    return {"items": items, "count": len(items)}
+    return page_of(records.order_by("-decided_at", "-pk"), page, record_summary)
 
 
-@router.get("/decisions/{record_id}", url_name="decision")
+@router.get(
+    "/decisions/{record_id}", url_name="decision", response=responses({200: dict[str, Any]})
+)
 def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
     """One whole decision record."""
     records = DecisionRecord.objects.visible_to(request.user).select_related(
@@ -38,17 +40,19 @@ def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
     return record_full(get_object_or_404(records, pk=record_id))
 
 
-@router.get("/register", auth=None, url_name="register")
-def register(request: HttpRequest) -> dict[str, Any]:
-    """The public transparency register: approved decisions, publishable fields only."""
-    items = [register_entry(r) for r in selectors.register_entries()]
-    return {"items": items, "count": len(items)}
+@router.get(
+    "/register", auth=None, url_name="register", response=responses({200: PageOut}, public=True)
+)
+def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """The public transparency register: approved decisions, publishable fields only, newest
+    first; `limit` and `offset` page them."""
+    return page_of(selectors.register_entries(), page, register_entry)
 
 
 @router.get(
     "/decisions/{record_id}/pdf",
     url_name="decision_pdf",
-    response={200: Any, 202: dict, 503: dict},
+    response=responses({200: Any, 202: Message, 503: Message}),
     openapi_extra={
         "responses": {
             200: {"description": "The stored PDF", "content": {"application/pdf": {}}},
@@ -84,7 +88,7 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
 @router.post(
     "/decisions/{record_id}/pdf/retry",
     url_name="decision_pdf_retry",
-    response={202: dict, 409: dict},
+    response=responses({202: dict[str, Any], 409: Message}),
     openapi_extra={
         "responses": {
             202: {"description": "Queued again with a fresh set of attempts"},

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from decisions.records.content import record_full
 from decisions.review.services import review_decide
 from sourcing.access import signed_in_user
+from sourcing.api_schemas import responses
 from sourcing.models import Case
 
 router = Router(tags=["decisions"])
@@ -26,7 +27,11 @@ class ReviewIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-@router.post("/cases/{case_id}/review", url_name="case_review", response={200: dict, 201: dict})
+@router.post(
+    "/cases/{case_id}/review",
+    url_name="case_review",
+    response=responses({200: dict[str, Any], 201: dict[str, Any]}),
+)
 def review(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case."""
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)

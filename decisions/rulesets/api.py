@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from decisions.rulesets import selectors
 from decisions.rulesets.models import Ruleset
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 
 router = Router(tags=["rulesets"])
 
@@ -31,19 +32,22 @@ def ruleset_summary(ruleset: Ruleset) -> dict[str, Any]:
     }
 
 
-@router.get("/rulesets", url_name="rulesets")
-def rulesets(request: HttpRequest) -> dict[str, Any]:
-    """Published ruleset versions, newest first, with their sha256 and golden case result."""
+class RulesetsPage(PageOut):
+    current: str | None
+
+
+@router.get("/rulesets", url_name="rulesets", response=responses({200: RulesetsPage}))
+def rulesets(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """Published ruleset versions, newest first, with their sha256 and golden case result, and
+    the `current` version; `limit` and `offset` page them."""
     current = selectors.current_ruleset()
-    items = [ruleset_summary(r) for r in selectors.rulesets_published()]
     return {
-        "items": items,
-        "count": len(items),
+        **page_of(selectors.rulesets_published(), page, ruleset_summary),
         "current": current.version if current else None,
     }
 
 
-@router.get("/rulesets/{version}", url_name="ruleset")
+@router.get("/rulesets/{version}", url_name="ruleset", response=responses({200: dict[str, Any]}))
 def ruleset(request: HttpRequest, version: str) -> dict[str, Any]:
     """One published version: the rules and engine parameters as data, with the sha256
     (and, for a format 2 ruleset, its format and factors, so the hash can be recomputed)."""

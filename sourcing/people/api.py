@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from sourcing.access import signed_in_user
+from sourcing.api_schemas import responses
 
 router = Router(tags=["people"])
 
@@ -18,7 +19,7 @@ class MeOut(Schema):
     department: str | None
 
 
-@router.get("/me", url_name="me", response=MeOut)
+@router.get("/me", url_name="me", response=responses({200: MeOut}))
 def me(request: HttpRequest) -> dict[str, Any]:
     """Who the caller is: username, role and department."""
     user = signed_in_user(request)

@@ -49,5 +49,5 @@ def test_bodies_and_parameters_are_described_field_by_field() -> None:
     assert (limit.where, limit.type, limit.notes) == (
         "query",
         "whole number",
-        "from 1 to 500; default 50",
+        "from 1 to 200; default 50",
     )

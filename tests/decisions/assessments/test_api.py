@@ -41,7 +41,8 @@ def test_the_assessment_is_the_engines_result_for_the_same_answers(
     assert expected.pop("ruleset") == {"version": ruleset.version, "sha256": ruleset.sha256}
     assert assessment == {**expected, "answers": complete_answers()}
     listed = api.get(f"cases/{case['id']}/assessments").json()
-    assert [a["id"] for a in listed] == [
+    assert listed["count"] == 1 and listed["limit"] == 50 and listed["offset"] == 0
+    assert [a["id"] for a in listed["items"]] == [
         api.get(f"cases/{case['id']}").json()["latest_assessment"]["id"]
     ]
 

@@ -93,7 +93,7 @@ def test_a_close_call_is_said_on_the_page_and_in_the_api_with_why_and_robustness
     assert "How unusual is the need? (differentiation): Specific to government" in html
     assert "Why this weight" in html
     # The same in the API: the engine's fields, and the page's words.
-    listed = alice.get(f"/api/v1/cases/{case.pk}/assessments").json()[0]
+    listed = alice.get(f"/api/v1/cases/{case.pk}/assessments").json()["items"][0]
     assert listed["close_call"]["options"] == ["build", "procure"]
     assert listed["close_call"]["separating"]
     assert listed["in_words"]["close_call"].startswith(

@@ -1,0 +1,100 @@
+"""Shapes the API's routes share: the pages of its lists and its errors, declared on every route
+(`response=`) so the OpenAPI document lists every status an operation answers with.
+
+Lists (../shared/api.md, Lists): `?limit=` (default 50, at most 200) and `?offset=`, answered
+as `{"items": [...], "count": N, "limit": L, "offset": O}`. An out-of-range `limit` or `offset`
+(below its minimum, above its maximum, not an integer) is a 422 naming the parameter, from the
+query schema; never a 500. The offset's maximum is beyond any list the service holds and keeps
+offset + limit inside PostgreSQL's bigint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field
+
+LIMIT_DEFAULT: Final[int] = 50
+LIMIT_MAX: Final[int] = 200
+OFFSET_MAX: Final[int] = 1_000_000_000
+
+
+class Problem(Schema):
+    """One bad value: where it is (`["body", "answers", "differentiation"]`) and what is wrong."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Invalid(Schema):
+    """400 (malformed JSON) and 422 (values refused): every problem, by field."""
+
+    detail: list[Problem]
+
+
+class Message(Schema):
+    """401, 403, 404, 405, 409, 413 and 503: what happened and what to do, in words."""
+
+    detail: str
+
+
+class ServerError(Schema):
+    """500: something went wrong on our side; the request id is in our logs."""
+
+    detail: str
+    request_id: str
+
+
+def responses(ok: dict[int, Any], *, public: bool = False) -> dict[int, Any]:
+    """`response=` of a route: its own successes and every error the API root may answer with
+    (sourcing.api), 401 only where a caller must sign in."""
+    errors: dict[int, Any] = {
+        400: Invalid | Message,
+        403: Message,
+        404: Message,
+        409: Message,
+        413: Message,
+        422: Invalid,
+        500: ServerError,
+    }
+    if not public:
+        errors[401] = Message
+    return {**ok, **errors}
+
+
+class PageQuery(Schema):
+    """`limit` and `offset` of one page of a list."""
+
+    limit: int = Field(
+        LIMIT_DEFAULT, ge=1, le=LIMIT_MAX, description=f"Items per page, 1 to {LIMIT_MAX}"
+    )
+    offset: int = Field(
+        0, ge=0, le=OFFSET_MAX, description="Items to skip from the start of the list"
+    )
+
+
+class PageOut(Schema):
+    """One page of a list: its items, how many the whole list holds, the limit and offset."""
+
+    items: list[dict[str, Any]]
+    count: int
+    limit: int
+    offset: int
+
+
+def page_of[T](
+    rows: QuerySet[Any] | Sequence[T], page: PageQuery, out: Callable[[T], dict[str, Any]]
+) -> dict[str, Any]:
+    """One page of `rows` (a queryset is counted and sliced in the database), each item
+    through `out`."""
+    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+    chosen = rows[page.offset : page.offset + page.limit]
+    return {
+        "items": [out(row) for row in chosen],
+        "count": count,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
