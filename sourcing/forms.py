@@ -1,22 +1,19 @@
-"""Form plumbing every feature uses: GOV.UK date inputs, department and option choices, error
-summary links."""
+"""Form plumbing every feature uses: department and option choices, the one way a form's errors
+reach the GOV.UK error summary (error_links), and a service's field errors shown on a form
+(add_service_errors). Dates and amounts as people type them: sourcing.dates, sourcing.money."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from typing import Any
 
 from django import forms
 
 from decisions.engine.schema import OPTIONS
+from sourcing.dates import DateInputsMixin
 from sourcing.models import Department
 from sourcing.questionnaire import OPTION_LABELS
 
 OPTION_CHOICES = [(o, OPTION_LABELS[o]) for o in OPTIONS]
-
-
-DATE_PARTS = ("day", "month", "year")
 
 
 def set_choices(form: forms.BaseForm, name: str, choices: Iterable[tuple[str, str]]) -> None:
@@ -33,58 +30,42 @@ def department_choices() -> list[tuple[str, str]]:
     return [("", "All departments"), *Department.objects.values_list("code", "name")]
 
 
-def parse_date(data: dict[str, Any], prefix: str, label: str) -> tuple[date | None, str]:
-    """A date from a GOV.UK date input's three parts: (date or None, error message or "")."""
-    parts = [str(data.get(f"{prefix}_{p}") or "").strip() for p in DATE_PARTS]
-    if not any(parts):
-        return None, ""
-    if not all(parts):
-        missing = [p for p, value in zip(DATE_PARTS, parts, strict=True) if not value]
-        return None, f"{label} must include a {' and '.join(missing)}"
-    if not all(p.isascii() and p.isdigit() for p in parts):
-        return None, f"{label} must be a real date"
-    day, month, year = (int(p) for p in parts)
-    if year < 1000 or year > 9999:
-        return None, f"{label} must include a year with 4 numbers"
-    try:
-        return date(year, month, day), ""
-    except ValueError:
-        return None, f"{label} must be a real date"
+def add_service_errors(
+    form: forms.Form, errors: dict[str, list[str]], fields: dict[str, str] | None = None
+) -> None:
+    """Show a service's field errors (ValidationFailed.errors) against the form's own fields,
+    so a rule the service checks reads on the page like the form's own checks.
+
+    `fields` maps a service's field name to the form's (default: the same name); a date of a
+    DateInputsMixin form (by its prefix) is shown on the whole date; a field the form does not
+    have is an error of the whole form.
+    """
+    for key, messages in errors.items():
+        name = (fields or {}).get(key, key)
+        for message in messages:
+            if isinstance(form, DateInputsMixin) and name in form.DATES:
+                form.date_error(name, message)
+            elif name in form.fields:
+                form.add_error(name, message)
+            else:
+                form.add_error(None, message)
 
 
-class DateInputMixin(forms.Form):
-    """Adds day, month and year fields for each named date and checks them together."""
+def error_links(form: forms.Form, anchors: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(message, href) pairs of a form's errors for the GOV.UK error summary
+    (templates/includes/error_summary.html), in field order.
 
-    DATES: dict[str, str] = {}  # prefix -> label used in error messages
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for prefix in self.DATES:
-            for part in DATE_PARTS:
-                self.fields[f"{prefix}_{part}"] = forms.CharField(required=False, max_length=10)
-        self.dates: dict[str, date | None] = {}
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for prefix, label in self.DATES.items():
-            value, error = parse_date(cleaned, prefix, label)
-            if error:
-                self.add_error(f"{prefix}_day", error)
-            self.dates[prefix] = value
-        return cleaned
-
-    def date_parts(self, prefix: str) -> dict[str, Any]:
-        """Bound day, month and year fields, for the date input include."""
-        return {part: self[f"{prefix}_{part}"] for part in DATE_PARTS}
-
-
-def error_links(form: forms.Form, anchors: dict[str, str]) -> list[tuple[str, str]]:
-    """(message, anchor) pairs of a form's errors for the GOV.UK error summary: a field links
-    to `anchors[name]`, else to `#name`; errors of the whole form to the main content."""
-    pairs = [
-        (str(message), anchors.get(name, f"#{name}"))
-        for name in form.fields
-        for message in form.errors.get(name, [])
-    ]
+    A field links to `anchors[name]` when given, else to its input: its widget's id (a date
+    part's is <prefix>-<part>), the first option of radios and checkboxes (<id>_0); errors of
+    the whole form link to the main content.
+    """
+    anchors = anchors or {}
+    pairs: list[tuple[str, str]] = []
+    for name, field in form.fields.items():
+        bound = form[name]
+        multiple = isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
+        own = bound.id_for_label or bound.auto_id or name
+        anchor = anchors.get(name, f"#{bound.auto_id or name}_0" if multiple else f"#{own}")
+        pairs += [(str(message), anchor) for message in form.errors.get(name, [])]
     pairs += [(str(message), "#main-content") for message in form.non_field_errors()]
     return pairs

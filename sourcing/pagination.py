@@ -9,16 +9,26 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 
-def paginate(request: HttpRequest, items: Any, params: dict[str, str], size: int) -> dict[str, Any]:
+def paginate(
+    request: HttpRequest,
+    items: Any,
+    params: dict[str, str],
+    size: int,
+    *,
+    path: str = "",
+    number: int | None = None,
+) -> dict[str, Any]:
     """`page`, `page_links`, `previous_href` and `next_href` for includes/pagination.html.
 
     `items` is a queryset or list; `params` are the search parameters every link keeps; the
-    page number comes from ?page= (out of range: the last page).
+    page number comes from ?page= (out of range: the last page), or is `number`; the links go
+    to `path` (default: the address of the request, for a page answering a POST elsewhere).
     """
-    page: Page[Any] = Paginator(items, size).get_page(request.GET.get("page"))
+    wanted = number if number is not None else request.GET.get("page")
+    page: Page[Any] = Paginator(items, size).get_page(wanted)
 
     def href(number: int) -> str:
-        return "?" + urlencode({**params, "page": number})
+        return path + "?" + urlencode({**params, "page": number})
 
     # The elided range yields page numbers and, for each gap, Paginator.ELLIPSIS (a lazy string).
     links = [

@@ -29,21 +29,6 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 Q_MAX = 100
 
 
-def errors_for_summary(
-    form: forms.Form, anchors: dict[str, str] | None = None
-) -> list[tuple[str, str]]:
-    """(message, link) pairs for the error summary, in field order."""
-    anchors = anchors or {}
-    pairs: list[tuple[str, str]] = []
-    for name, field in form.fields.items():
-        multiple = isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect)
-        own = form[name].id_for_label or f"id_{name}"  # a date part's id is <prefix>-<part>
-        anchor = anchors.get(name, f"#id_{name}_0" if multiple else f"#{own}")
-        pairs += [(str(e), anchor) for e in form.errors.get(name, [])]
-    pairs += [(str(e), "#main-content") for e in form.non_field_errors()]
-    return pairs
-
-
 class SupplierSearchForm(forms.Form):
     """The supplier search's filters (a GET form)."""
 

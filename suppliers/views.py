@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import role_of, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.forms import add_service_errors, error_links
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -34,7 +35,6 @@ from suppliers.forms import (
     ContractForm,
     SupplierForm,
     SupplierSearchForm,
-    errors_for_summary,
     initial_from,
 )
 from suppliers.models import Supplier
@@ -100,7 +100,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
         params = {k: v.strip() for k, v in form.cleaned_data.items() if v and v.strip()}
         suppliers = selectors.supplier_search(**params)
     else:
-        errors = errors_for_summary(form)
+        errors = error_links(form)
         suppliers = selectors.supplier_search().none()
     context = {
         "form": form,
@@ -148,17 +148,14 @@ def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> Http
                 by=signed_in_user(request), values=form.values(), supplier=supplier
             )
         except ValidationFailed as failed:
-            for key, problems in failed.errors.items():
-                name = SUPPLIER_FIELDS.get(key, key)
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            add_service_errors(form, failed.errors, SUPPLIER_FIELDS)
         else:
             messages.success(request, f"{saved.name} is saved")
             return redirect("supplier_detail", company_number=saved.company_number)
     context = {
         "supplier": supplier,
         "form": form,
-        "errors": errors_for_summary(form),
+        "errors": error_links(form),
         "list_separator_hint": "Separate capabilities with commas, like: case management, crm",
     }
     return render(request, "suppliers/supplier_form.html", context)
@@ -206,7 +203,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
             return redirect("catalogue_import_detail", pk=result.record.pk)
     context = {
         "form": form,
-        "errors": errors_for_summary(form),
+        "errors": error_links(form),
         "notes": notes,
         "problems": problems[: catalogue.PROBLEMS_SHOWN],
         "more_problems": max(len(problems) - catalogue.PROBLEMS_SHOWN, 0),
@@ -354,7 +351,7 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
                 f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded",
             )
             return redirect("contract_record", reference=case.reference)
-    errors = errors_for_summary(form, CONTRACT_ANCHORS)
+    errors = error_links(form, CONTRACT_ANCHORS)
     if refused:
         errors.append((refused, "#main-content"))
     record = current_approval(case)

@@ -6,15 +6,17 @@ person typed into answers of the right type, with GOV.UK error messages that nam
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.http import QueryDict
 
-from decisions.cases.services import SUMMARY_MAX, TEXT_MAX, TITLE_MAX
+from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
 from sourcing.models import CaseStatus, Discipline
+from sourcing.money import parse_pounds
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
 
 # What each question asks about, for error messages: "Select how unusual the need is".
@@ -59,8 +61,8 @@ NUMBER_MESSAGES: dict[str, tuple[str, str]] = {
         "Enter the number of people the department can put on it, like 6",
         "Enter a number of people from 0 to 1,000",
     ),
-    "whole_life_budget_gbp": (
-        "Enter the whole-life budget in pounds, like 750000",
+    "whole_life_budget_gbp": (  # only the first is used (a missing answer): parse_pounds
+        "Enter the whole-life budget in pounds, like 750,000",
         f"Enter a whole-life budget from £0 to £{MONEY_MAX:,}",
     ),
     "whole_life_years": (
@@ -91,11 +93,10 @@ def missing_message(key: str) -> str:
     return NUMBER_MESSAGES[key][0]
 
 
-def _number(raw: str, *, money: bool) -> int | None:
-    """A whole number from what was typed (commas, spaces and a pound sign allowed), or None."""
-    text = raw.strip().replace(",", "").replace(" ", "")
-    if money:
-        text = text.removeprefix("£")
+def _number(raw: str) -> int | None:
+    """A whole number from what was typed (commas and spaces allowed), or None. Amounts of
+    money are read by sourcing.money.parse_pounds instead."""
+    text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
     if not text.isascii() or not text.isdigit():
         return None
     return int(text)
@@ -137,6 +138,7 @@ class SectionForm:
         self.saved = saved
         self.data = data
         self.errors: dict[str, list[str]] = {}
+        self.anchors: dict[str, str] = {}  # message -> the input it is about, when not the first
         self.cleaned: dict[str, Any] = {}
         if data is not None:
             self._clean(data)
@@ -162,9 +164,15 @@ class SectionForm:
                     self.cleaned[key] = BOOL_VALUES[raw]
                 else:
                     self.errors[key] = [f"Select {SUBJECTS[key]}"]
+            elif question.type == "int" and key in MONEY_LABELS:
+                money = parse_pounds(raw, label=MONEY_LABELS[key], maximum=MONEY_MAX)
+                if money.message:
+                    self.errors[key] = [money.message]
+                else:
+                    self.cleaned[key] = money.pounds
             else:
                 invalid, out_of_range = NUMBER_MESSAGES[key]
-                number = _number(raw, money=key == "whole_life_budget_gbp")
+                number = _number(raw)
                 assert question.min is not None and question.max is not None
                 if number is None:
                     self.errors[key] = [invalid]
@@ -181,16 +189,13 @@ class SectionForm:
             raw = data.get(cost_field(option), "")
             if not raw.strip():
                 continue
-            number = _number(raw, money=True)
             name = OPTION_LABELS[option].lower()
-            if number is None:
-                message = f"Enter the estimate for {name} in pounds, like 500000"
-            elif number > MONEY_MAX:
-                message = f"Enter an estimate for {name} from £0 to £{MONEY_MAX:,}"
-            else:
-                costs[option] = number
+            money = parse_pounds(raw, label=f"the estimate for {name}", maximum=MONEY_MAX)
+            if money.pounds is not None:
+                costs[option] = money.pounds
                 continue
-            self.errors.setdefault(COST_KEY, []).append(message)
+            self.errors.setdefault(COST_KEY, []).append(money.message)
+            self.anchors[money.message] = f"#{cost_field(option)}"
         if COST_KEY not in self.errors and (costs or self.saved.get(COST_KEY)):
             self.cleaned[COST_KEY] = costs
 
@@ -205,7 +210,7 @@ class SectionForm:
     def error_list(self) -> list[tuple[str, str]]:
         """(message, link) pairs for the error summary, in question order."""
         return [
-            (message, f"#{field_id(key)}")
+            (message, self.anchors.get(message, f"#{field_id(key)}"))
             for key in self.section.keys
             for message in self.errors.get(key, [])
         ]
@@ -357,12 +362,3 @@ class CaseListFilterForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200)
     status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *CaseStatus.choices])
-
-
-def form_errors(form: forms.Form, prefix: str = "id_") -> list[tuple[str, str]]:
-    """(message, link) pairs of a Django form's errors for the error summary."""
-    return [
-        (str(message), f"#{prefix}{name}")
-        for name in form.fields
-        for message in form.errors.get(name, [])
-    ]

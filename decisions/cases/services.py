@@ -11,7 +11,7 @@ from django.utils import timezone
 from decisions.audit.services import audit_append
 from decisions.cases.selectors import current_signoffs
 from decisions.engine.policy import POLICY_CHECKS
-from decisions.engine.schema import QUESTIONS, validate_answers
+from decisions.engine.schema import MONEY_MAX, QUESTIONS, validate_answers
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import (
     CASE_TRANSITIONS,
@@ -24,10 +24,14 @@ from sourcing.models import (
     SignOff,
     User,
 )
+from sourcing.money import parse_pounds
 
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
 TEXT_MAX = 5000
+# Amounts in whole pounds, and how the messages of sourcing.money.parse_pounds name them.
+MONEY_LABELS = {"whole_life_budget_gbp": "the whole-life budget"}
+COSTS = "option_cost_estimates"
 
 
 def _check_text(
@@ -47,6 +51,37 @@ def _check_text(
         errors.setdefault(field, []).append(f"{label} must be {limit} characters or fewer")
     elif "\x00" in value:
         errors.setdefault(field, []).append(f"{label} must not contain null characters")
+
+
+def _pounds(value: Any, label: str, key: str, errors: dict[str, list[str]]) -> Any:
+    if not isinstance(value, str):
+        return value  # a number (or anything else) is the schema's to check
+    money = parse_pounds(value, label=label, maximum=MONEY_MAX)
+    if money.message:
+        errors.setdefault(key, []).append(money.message)
+    return money.pounds
+
+
+def money_answers(answers: Any) -> tuple[Any, dict[str, list[str]]]:
+    """Answers with amounts typed as text ("£250,000", "250 000", "250,000.00") read in whole
+    pounds, as the pages read them (sourcing.money), and the problems with those that cannot be
+    read, by questionnaire key; everything else is left for the schema's checks."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(answers, dict):
+        return answers, errors
+    read = dict(answers)
+    for key, label in MONEY_LABELS.items():
+        if key in read:
+            read[key] = _pounds(read[key], label, key, errors)
+    costs = read.get(COSTS)
+    if isinstance(costs, dict):
+        read[COSTS] = {
+            option: _pounds(amount, f"the estimate for {option}", COSTS, errors)
+            for option, amount in costs.items()
+        }
+    if errors:  # the keys already refused are not refused again by the schema
+        read = {k: v for k, v in read.items() if k not in errors}
+    return read, errors
 
 
 def _answer_errors(answers: Any, *, partial: bool) -> dict[str, list[str]]:
@@ -94,8 +129,7 @@ def _locked(case: Case) -> Case:
 def case_create(*, by: User, title: str, summary: str = "", answers: Any = None) -> Case:
     """Start a draft case in the user's department; answers may be partial."""
     department_id = _require_department_user(by)
-    answers = {} if answers is None else answers
-    errors: dict[str, list[str]] = {}
+    answers, errors = money_answers({} if answers is None else answers)
     _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
     _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
     errors.update(_answer_errors(answers, partial=True))
@@ -138,7 +172,7 @@ def case_update(
         raise TransitionRefused(
             f"This case is {case.get_status_display().lower()} and cannot be changed."
         )
-    errors: dict[str, list[str]] = {}
+    answers, errors = money_answers(answers) if answers is not None else (None, {})
     if title is not None:
         _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
     if summary is not None:

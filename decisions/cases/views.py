@@ -28,7 +28,6 @@ from decisions.cases.forms import (
     SroForm,
     WithdrawForm,
     field_id,
-    form_errors,
     missing_message,
 )
 from decisions.cases.selectors import current_signoffs
@@ -45,6 +44,7 @@ from decisions.presenter import (
 from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.forms import add_service_errors, error_links
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
 from sourcing.questionnaire import LABELS, SECTIONS, Section, display_value
@@ -269,12 +269,10 @@ def case_start(request: HttpRequest) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
             )
         except ValidationFailed as failed:
-            for name, problems in failed.errors.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
+            add_service_errors(form, failed.errors)
         else:
             return redirect("case_detail", reference=case.reference)
-    return render(request, "sourcing/case_start.html", {"form": form, "errors": form_errors(form)})
+    return render(request, "sourcing/case_start.html", {"form": form, "errors": error_links(form)})
 
 
 @require_safe
@@ -399,7 +397,7 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case, by=signed_in_user(request), explanations=form.cleaned_data
             )
         except ValidationFailed as failed:
-            errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
+            add_service_errors(form, failed.errors)
         except TransitionRefused as refusal:
             errors = [(str(refusal), "#main-content")]
         else:
@@ -416,7 +414,7 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
             }
             for c in checks
         ],
-        "errors": form_errors(form) + errors,
+        "errors": error_links(form) + errors,
     }
     return render(request, "sourcing/case_explanations.html", context)
 
@@ -445,7 +443,7 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, "The Senior Responsible Owner is recorded")
             return redirect("case_signoffs", reference=case.reference)
     except ValidationFailed as failed:
-        errors = [(" ".join(v), "#main-content") for v in failed.errors.values()]
+        add_service_errors(signoff_form if which == "signoff" else sro_form, failed.errors)
     except TransitionRefused as refusal:
         errors = [(str(refusal), "#main-content")]
     latest = current_signoffs(case)
@@ -465,7 +463,7 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
         "signoff_form": signoff_form,
         "sro_form": sro_form,
         "disciplines": Discipline.choices,
-        "errors": form_errors(signoff_form) + form_errors(sro_form) + errors,
+        "errors": error_links(signoff_form) + error_links(sro_form) + errors,
     }
     return render(request, "sourcing/case_signoffs.html", context)
 
@@ -523,6 +521,6 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         "case": case,
         "form": form,
         "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
-        "errors": form_errors(form, prefix="") + errors,
+        "errors": error_links(form, {"reason": "#reason"}) + errors,
     }
     return render(request, "sourcing/case_withdraw.html", context)

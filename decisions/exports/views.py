@@ -16,6 +16,7 @@ from decisions.exports.formats import ocds_package, records_csv
 from decisions.exports.forms import OPTION_FILTER_CHOICES, ExportFilterForm
 from decisions.exports.services import export_path, export_start
 from sourcing.access import signed_in_user
+from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
 
 
@@ -28,7 +29,9 @@ def export_start_view(request: HttpRequest) -> HttpResponse:
         return redirect("export_detail", pk=job.pk)
     context = {
         "form": form,
-        "errors": form.error_links() if form.is_bound else [],
+        "errors": error_links(form) if form.is_bound else [],
+        "from_date": form.date_input("from"),
+        "to_date": form.date_input("to"),
         "departments": selectors.departments(),
         "options": OPTION_FILTER_CHOICES,
         "exports": selectors.recent_exports(),

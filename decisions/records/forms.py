@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 
-from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices, set_choices
+from sourcing.dates import DateInputsMixin, DateSpec
+from sourcing.forms import OPTION_CHOICES, department_choices, set_choices
 
 
-class RecordSearchForm(DateInputMixin):
+class RecordSearchForm(DateInputsMixin):
     """Search decision records (a GET form): all fields optional."""
 
-    DATES = {"from": "Decided from", "to": "Decided to"}
+    DATES = {"from": DateSpec("decided from"), "to": DateSpec("decided to")}
 
     reference = forms.CharField(required=False, max_length=40)
     department = forms.ChoiceField(required=False)
@@ -24,6 +25,7 @@ class RecordSearchForm(DateInputMixin):
     )
 
     def __init__(self, *args: Any, departments: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")  # the page's inputs are named and id'd alike
         super().__init__(*args, **kwargs)
         if departments:
             set_choices(self, "department", department_choices())
@@ -34,5 +36,5 @@ class RecordSearchForm(DateInputMixin):
         cleaned = super().clean()
         start, end = self.dates.get("from"), self.dates.get("to")
         if start and end and end < start:
-            self.add_error("to_day", "Decided to must be the same as or after decided from")
+            self.date_error("to", "Decided to must be the same as or after decided from")
         return cleaned

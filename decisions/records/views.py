@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 RETRY_AFTER_SECONDS = 5
 # Error summary anchors: dates link to their day input.
-ANCHORS = {"from_day": "#from-day", "to_day": "#to-day"}
 
 
 def _record(request: HttpRequest, pk: int) -> DecisionRecord:
@@ -83,7 +82,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_bound and not form.is_valid():
-        errors = error_links(form, ANCHORS)
+        errors = error_links(form)
         records = records.none()
     elif form.is_bound:
         data = form.cleaned_data
@@ -120,8 +119,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "errors": errors,
         "filtered": bool(params) or bool(errors),
-        "from_date": form.date_parts("from"),
-        "to_date": form.date_parts("to"),
+        "from_date": form.date_input("from"),
+        "to_date": form.date_input("to"),
     }
     return render(request, "decisions/record_list.html", context)
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
+from pydantic import Field
 
 from decisions.records.content import record_full
 from decisions.review.services import review_decide
 from sourcing.access import signed_in_user
 from sourcing.api_schemas import responses
+from sourcing.dates import parse_date_text
 from sourcing.models import Case
 
 router = Router(tags=["decisions"])
@@ -22,7 +24,11 @@ class ReviewIn(Schema):
     action: str
     option: str | None = None
     rationale: str = ""
-    review_by: date | None = None
+    review_by: str | None = Field(
+        None,
+        max_length=60,
+        description='A date as people write it: "2029-03-27", "27/3/2029", "27 March 2029"',
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -35,13 +41,19 @@ class ReviewIn(Schema):
 def review(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case."""
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)
+    review_by = None
+    if body.review_by is not None and body.review_by.strip():
+        answer = parse_date_text(body.review_by, label="review-by date")
+        if answer.value is None:
+            raise ValidationError([{"loc": ["body", "review_by"], "msg": answer.message}])
+        review_by = answer.value
     record = review_decide(
         case=case,
         by=signed_in_user(request),
         action=body.action,
         option=body.option,
         rationale=body.rationale,
-        review_by=body.review_by,
+        review_by=review_by,
     )
     case.refresh_from_db()
     if record is None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from decisions.review.services import RATIONALE_MAX
-from sourcing.forms import OPTION_CHOICES, DateInputMixin, department_choices, set_choices
+from decisions.review.services import RATIONALE_MAX, review_problems
+from sourcing.dates import DateInputsMixin, DateSpec
+from sourcing.forms import OPTION_CHOICES, add_service_errors, department_choices, set_choices
 
 # The decision form's action radios map onto review_decide's actions (override = approve + option).
 DECISION_ACTIONS = {
@@ -38,14 +40,20 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=QUEUE_STATUSES)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")  # the page's selects are named and id'd alike
         super().__init__(*args, **kwargs)
         set_choices(self, "department", department_choices())
 
 
-class DecisionForm(DateInputMixin):
-    """A reviewer's decision: action, override option, reasons and review-by date."""
+class DecisionForm(DateInputsMixin):
+    """A reviewer's decision: action, override option, reasons and review-by date.
 
-    DATES = {"review_by": "Review-by date"}
+    Every problem is reported in one round: the form's own (a missing action, a date that is
+    not a real date) and the review service's (reasons needed to return, reject or override, a
+    review-by date in the past), through review_problems, the check review_decide refuses with.
+    """
+
+    DATES = {"review_by": DateSpec("review-by date")}
 
     action = forms.ChoiceField(
         choices=list(DECISION_ACTIONS.items()),
@@ -81,8 +89,18 @@ class DecisionForm(DateInputMixin):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("action") == "override" and not cleaned.get("option"):
+        action = cleaned.get("action")
+        if action == "override" and not cleaned.get("option"):
             self.add_error("option", "Select the option to approve instead")
+        elif action and "option" not in self.errors:
+            decision = self.decision()
+            problems = review_problems(
+                **decision, recommended=self.recommended, today=timezone.now().date()
+            )
+            if self.date_answers["review_by"].message:
+                problems.pop("review_by", None)  # already said: not a real date
+            # A field the form already refused (reasons too long, say) is not refused twice.
+            add_service_errors(self, {k: v for k, v in problems.items() if k not in self.errors})
         return cleaned
 
     def decision(self) -> dict[str, Any]:

@@ -54,6 +54,50 @@ def review_blockers(case: Case, reviewer: User) -> list[str]:
     return blockers
 
 
+def review_problems(
+    *,
+    action: str,
+    rationale: Any,
+    option: str | None,
+    recommended: str | None = None,
+    review_by: date | None = None,
+    today: date | None = None,
+) -> dict[str, list[str]]:
+    """Every problem with a decision's fields, by field (action, option, rationale, review_by),
+    all at once: the decision form shows them in one round and review_decide refuses with them.
+
+    Without `recommended` (the assessment's recommendation, "" when nothing was viable), only
+    what needs no case is checked: the action, the option and the rationale's length.
+    """
+    errors: dict[str, list[str]] = {}
+    if action not in ACTIONS:
+        errors["action"] = ["Choose approve, return or reject"]
+    if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX or "\x00" in rationale:
+        errors["rationale"] = [
+            f"Reasons must be text of {RATIONALE_MAX} characters or fewer, without null characters"
+        ]
+        rationale = ""
+    if option is not None and option not in OPTIONS:
+        errors["option"] = [f"Choose one of {', '.join(OPTIONS)}"]
+    if recommended is None or errors:
+        return errors
+    rationale = rationale.strip()
+    if action in ("return", "reject") and not rationale:
+        verb = "returning" if action == "return" else "rejecting"
+        errors["rationale"] = [f"Enter your reasons for {verb} the case"]
+    decided = option or recommended
+    if action == "approve" and not decided:
+        errors["option"] = ["Nothing was viable: choose the option to approve"]
+    elif action == "approve" and decided != recommended and not rationale:
+        errors["rationale"] = [
+            f"Enter why you chose {decided.title()} instead of the recommended "
+            f"{recommended.title() if recommended else 'nothing'}"
+        ]
+    if action != "return" and review_by is not None and review_by <= (today or date.today()):
+        errors["review_by"] = ["Review-by date must be in the future"]
+    return errors
+
+
 @transaction.atomic
 def review_decide(
     *,
@@ -69,19 +113,10 @@ def review_decide(
     A second, concurrent decision on the same case waits for the row lock and then finds the
     case no longer submitted: it is refused, so there is never more than one decision.
     """
-    errors: dict[str, list[str]] = {}
-    if action not in ACTIONS:
-        errors["action"] = ["Choose approve, return or reject"]
-    if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX or "\x00" in rationale:
-        errors["rationale"] = [
-            f"Reasons must be text of {RATIONALE_MAX} characters or fewer, without null characters"
-        ]
-        rationale = ""
+    basic = review_problems(action=action, rationale=rationale, option=option)
+    if basic:
+        raise ValidationFailed(basic)
     rationale = rationale.strip()
-    if option is not None and option not in OPTIONS:
-        errors["option"] = [f"Choose one of {', '.join(OPTIONS)}"]
-    if errors:
-        raise ValidationFailed(errors)
     # OF self: lock the case row only, never its department and owner (every approval in a
     # department would otherwise wait for the one before it, and so would the workers).
     case = (
@@ -105,9 +140,17 @@ def review_decide(
     if assessment is None:
         raise TransitionRefused("The case has no assessment of its current answers.")
     recommended = assessment.result.get("recommended") or ""
-    if action in ("return", "reject") and not rationale:
-        verb = "returning" if action == "return" else "rejecting"
-        raise ValidationFailed({"rationale": [f"Enter your reasons for {verb} the case"]})
+    now = timezone.now()
+    problems = review_problems(
+        action=action,
+        rationale=rationale,
+        option=option,
+        recommended=recommended,
+        review_by=review_by,
+        today=now.date(),
+    )
+    if problems:
+        raise ValidationFailed(problems)
     if action == "return":
         case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale)
         audit_append(
@@ -119,22 +162,8 @@ def review_decide(
         )
         return None
     decided = option or recommended
-    if action == "approve" and not decided:
-        raise ValidationFailed({"option": ["Nothing was viable: choose the option to approve"]})
     overridden = action == "approve" and decided != recommended
-    if overridden and not rationale:
-        raise ValidationFailed(
-            {
-                "rationale": [
-                    f"Enter why you chose {decided.title()} instead of the recommended "
-                    f"{recommended.title() if recommended else 'nothing'}"
-                ]
-            }
-        )
-    now = timezone.now()
     due = review_by or default_review_by(assessment.answers, now)
-    if due <= now.date():
-        raise ValidationFailed({"review_by": ["The review-by date must be in the future"]})
     to = CaseStatus.APPROVED if action == "approve" else CaseStatus.REJECTED
     case_move(case, by=by, to=to, comment=rationale)
     supersedes = (

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,17 +28,15 @@ from decisions.review import selectors, services
 from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import error_links
+from sourcing.forms import add_service_errors, error_links
 from sourcing.models import Case, CaseStatus, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 
 PAGE_SIZE = 25
 # review_decide's error keys -> the decision form's fields (dates report on their day input).
-DECISION_FIELDS = {"action": "action", "option": "option", "rationale": "rationale"}
-DECISION_FIELDS["review_by"] = "review_by_day"
 # Error summary anchors: radios link to their first input, dates to their day input.
-ANCHORS = {"action": "#action", "option": "#option", "review_by_day": "#review_by-day"}
+ANCHORS = {"action": "#action", "option": "#option", "rationale": "#rationale"}
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
@@ -148,9 +147,7 @@ def review_case(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             record = services.review_decide(case=case, by=reviewer, **form.decision())
         except ValidationFailed as failed:
-            for key, problems in failed.errors.items():
-                for problem in problems:
-                    form.add_error(DECISION_FIELDS.get(key), problem)
+            add_service_errors(form, failed.errors)
         except TransitionRefused as refusal:
             refused = str(refusal)
         else:
@@ -170,7 +167,7 @@ def review_case(request: HttpRequest, reference: str) -> HttpResponse:
             and assessment is not None,
             "recommended_option": recommended,
             "option_labels": OPTION_LABELS,
-            "review_by": form.date_parts("review_by"),
+            "review_by": form.date_input("review_by"),
         }
     )
     return render(request, "decisions/review_case.html", context, status=409 if refused else 200)
@@ -188,9 +185,7 @@ def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case, by=signed_in_user(request), reason=form.cleaned_data["reason"]
             )
         except ValidationFailed as failed:
-            for problems in failed.errors.values():
-                for problem in problems:
-                    form.add_error("reason", problem)
+            add_service_errors(form, failed.errors)
         except TransitionRefused as refusal:
             refused = str(refusal)
         else:
@@ -232,12 +227,22 @@ def _render_due(
         for item in selectors.due_for_review(today=today)
     ]
     errors = errors or []
-    if failed and not any(row["record"].reference == failed for row in rows):
+    at = next((i for i, row in enumerate(rows) if row["record"].reference == failed), None)
+    if failed and at is None:
         # The case is not in the list (not approved, say): the summary is all there is.
         errors = [(text, "") for text, _ in errors]
         failed = ""
+    paged = paginate(
+        request,
+        rows,
+        {},
+        PAGE_SIZE,
+        path=reverse("review_due"),
+        number=at // PAGE_SIZE + 1 if at is not None else None,  # the page of the failed one
+    )
     context = {
-        "rows": rows,
+        **paged,
+        "rows": paged["page"].object_list,
         "errors": errors,
         "failed": failed,
         "within": selectors.DUE_WITHIN_DAYS,

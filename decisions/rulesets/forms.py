@@ -25,16 +25,6 @@ CHECK_RESULTS: tuple[tuple[str, str], ...] = (
 WHOLE = re.compile(r"^[+-]?\d+$")
 
 
-def errors_for_summary(form: forms.Form) -> list[tuple[str, str]]:
-    """(message, link) pairs of a form's errors for the error summary, in field order."""
-    first = next(iter(form.fields))
-    pairs = [(str(e), f"#id_{first}") for e in form.non_field_errors()]
-    for name, field in form.fields.items():
-        anchor = f"id_{name}_0" if isinstance(field, forms.MultipleChoiceField) else f"id_{name}"
-        pairs += [(str(e), f"#{anchor}") for e in form.errors.get(name, [])]
-    return pairs
-
-
 class DraftStartForm(forms.Form):
     version = forms.CharField(
         max_length=40,

@@ -28,11 +28,11 @@ from decisions.rulesets.forms import (
     PublishForm,
     RuleForm,
     UploadForm,
-    errors_for_summary,
 )
 from decisions.rulesets.models import Ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.forms import add_service_errors, error_links
 from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -89,12 +89,6 @@ def _golden_summary(result: dict[str, Any]) -> str:
     return f"{result.get('failed', 0)} of {result.get('total', 0)} failed"
 
 
-def _service_errors(form: Any, failed: ValidationFailed) -> None:
-    for name, problems in failed.errors.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-
-
 # Versions and drafts --------------------------------------------------------------------------
 
 
@@ -127,13 +121,13 @@ def ruleset_start(request: HttpRequest) -> HttpResponse:
                 by=signed_in_user(request), version=form.cleaned_data["version"]
             )
         except ValidationFailed as failed:
-            _service_errors(form, failed)
+            add_service_errors(form, failed.errors)
         except TransitionRefused as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(request, f"Draft {draft.version} started from {current}.")
             return redirect("ruleset_detail", version=draft.version)
-    context = {"form": form, "errors": errors_for_summary(form), "current": current}
+    context = {"form": form, "errors": error_links(form), "current": current}
     return render(request, "decisions/ruleset_start.html", context)
 
 
@@ -204,7 +198,7 @@ def _rule_page(request: HttpRequest, draft: Ruleset, rule_id: str | None) -> Htt
         "draft": draft,
         "rule_id": rule_id,
         "form": form,
-        "errors": errors_for_summary(form),
+        "errors": error_links(form),
         "options": [
             {
                 "option": o,
@@ -279,7 +273,7 @@ def ruleset_upload(request: HttpRequest, version: str) -> HttpResponse:
         else:
             messages.success(request, f"The file was checked and saved as draft {draft.version}.")
             return redirect("ruleset_detail", version=draft.version)
-    errors = errors_for_summary(form) + [(str(p), "#problems") for p in problems]
+    errors = error_links(form) + [(str(p), "#problems") for p in problems]
     context = {"draft": draft, "form": form, "errors": errors, "problems": problems}
     return render(request, "decisions/ruleset_upload.html", context)
 
@@ -338,7 +332,7 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
                 change_summary=form.cleaned_data["change_summary"],
             )
         except ValidationFailed as failed:
-            _service_errors(form, failed)
+            add_service_errors(form, failed.errors)
         except TransitionRefused as refused:
             form.add_error(None, str(refused))
         else:
@@ -355,7 +349,7 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     context = {
         "draft": draft,
         "form": form,
-        "errors": errors_for_summary(form),
+        "errors": error_links(form),
         "golden": report,
         "diff": diff,
         "impact": selectors.latest_impact(draft),
@@ -400,7 +394,7 @@ def _golden_errors(form: GoldenCaseForm, failed: ValidationFailed) -> None:
 def _golden_context(form: GoldenCaseForm, **extra: Any) -> dict[str, Any]:
     return {
         "form": form,
-        "errors": errors_for_summary(form),
+        "errors": error_links(form),
         "checks": [form[f"check_{c}"] for c in POLICY_CHECKS],
         **extra,
     }

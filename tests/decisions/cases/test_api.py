@@ -279,3 +279,24 @@ def test_bad_fields_on_a_draft_are_422_naming_them(
 @pytest.mark.parametrize("case_id", ["abc", "0", "-1", "99999999999999999999"])
 def test_odd_case_ids_are_404_or_422_not_500(users: dict[str, User], case_id: str) -> None:
     assert Api(users["commercial"]).get(f"cases/{case_id}").status_code in (404, 422)
+
+
+def test_amounts_in_the_api_are_read_as_people_type_them(users: dict[str, User]) -> None:
+    api = Api(users["commercial"])
+    answers = {"whole_life_budget_gbp": "£250,000", "option_cost_estimates": {"buy": "250 000"}}
+    created = api.send("POST", "cases", {"title": "Money", "answers": answers})
+    assert created.status_code == 201, created.json()
+    assert created.json()["answers"] == {
+        "whole_life_budget_gbp": 250_000,
+        "option_cost_estimates": {"buy": 250_000},
+    }
+    case_id = created.json()["id"]
+    refused = api.send("PATCH", f"cases/{case_id}", {"answers": {"whole_life_budget_gbp": "lots"}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {
+            "loc": ["body", "answers", "whole_life_budget_gbp"],
+            "msg": "The whole-life budget must be a number, like 250,000",
+        }
+    ]
+    assert api.get(f"cases/{case_id}").json()["answers"]["whole_life_budget_gbp"] == 250_000

@@ -174,6 +174,34 @@ def test_the_last_section_goes_to_check_answers_and_money_accepts_pounds(
     assert answers["option_cost_estimates"] == {"buy": 900_000, "procure": 1_100_000}
 
 
+@pytest.mark.parametrize(
+    "typed", ["250 000", "250\u00a0000", "250\u202f000", "250,000.00", "£250,000", "£ 250000"]
+)
+def test_money_is_read_as_people_type_it_in_the_questionnaire(
+    typed: str, case: Case, alice: Client
+) -> None:
+    response = alice.post(
+        f"/cases/{case.reference}/sections/money/",
+        {"whole_life_budget_gbp": typed, "option_cost_estimates-buy": typed},
+    )
+    assert response.status_code == 302, _html(response)
+    answers = _fresh(case).answers
+    assert answers["whole_life_budget_gbp"] == 250_000
+    assert answers["option_cost_estimates"] == {"buy": 250_000}
+
+
+def test_pence_in_the_questionnaire_get_the_govuk_message(case: Case, alice: Client) -> None:
+    response = alice.post(
+        f"/cases/{case.reference}/sections/money/", {"whole_life_budget_gbp": "250,000.50"}
+    )
+    html = _html(response)
+    assert (
+        '<a href="#whole_life_budget_gbp">The whole-life budget must be in whole pounds, '
+        "like 250,000</a>" in html
+    )
+    assert "whole_life_budget_gbp" not in _fresh(case).answers
+
+
 def test_save_and_return_goes_to_the_task_list(case: Case, alice: Client) -> None:
     response = alice.post(
         f"/cases/{case.reference}/sections/market/", {"open_standards": "yes", "then": "tasks"}
@@ -224,8 +252,8 @@ def test_save_and_return_goes_to_the_task_list(case: Case, alice: Client) -> Non
         (
             "money",
             {"option_cost_estimates-build": "a lot"},
-            "Enter the estimate for build in pounds, like 500000",
-            "option_cost_estimates-buy",
+            "The estimate for build must be a number, like 250,000",
+            "option_cost_estimates-build",  # the wrong one, not the first
         ),
     ],
 )

@@ -144,8 +144,8 @@ def test_the_progress_page_polls_until_the_export_is_done(
         ),
         (
             {"to_day": "3", "to_year": "2026"},
-            "Decided to must include a day, month and year",
-            "#to-day",
+            "Decided to must include a month",  # only the missing part, linked
+            "#to-month",
         ),
         ({"department": "no-such"}, "Choose a department from the list", "#department"),
     ],

@@ -68,3 +68,32 @@ def test_unknown_fields_in_a_review_are_refused(submitted: Case, users, client_a
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "colour"]
+
+
+def test_a_review_by_date_is_read_as_people_write_it(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(users["reviewer"])
+    url = f"/api/v1/cases/{submitted.pk}/review"
+    impossible = post(client, url, {"action": "approve", "review_by": "31/02/2031"})
+    assert impossible.status_code == 422
+    assert impossible.json()["detail"] == [
+        {"loc": ["body", "review_by"], "msg": "Review-by date must be a real date"}
+    ]
+    approved = post(client, url, {"action": "approve", "review_by": "27 March 2031"})
+    assert approved.status_code == 201
+    assert approved.json()["record"]["review_by"] == "2031-03-27"
+
+
+def test_every_problem_of_a_review_is_named_in_one_answer(
+    submitted: Case, users, client_as
+) -> None:  # type: ignore[no-untyped-def]
+    response = post(
+        client_as(users["reviewer"]),
+        f"/api/v1/cases/{submitted.pk}/review",
+        {"action": "reject", "review_by": "2020-01-01"},
+    )
+    assert response.status_code == 422
+    assert {tuple(d["loc"]) for d in response.json()["detail"]} == {
+        ("body", "rationale"),
+        ("body", "review_by"),
+    }
+    assert not DecisionRecord.objects.exists()

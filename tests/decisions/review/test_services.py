@@ -268,7 +268,7 @@ def test_concurrent_reviewers_make_one_decision(transactional_db: None, users, m
 
 
 def test_a_review_by_date_in_the_past_is_refused(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationFailed, match="review-by"):
+    with pytest.raises(ValidationFailed, match="Review-by date must be in the future"):
         review_decide(
             case=submitted,
             by=users["reviewer"],

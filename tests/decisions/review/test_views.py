@@ -15,6 +15,7 @@ from django.utils import timezone
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
+from decisions.review import views as review_views
 from decisions.review.services import review_decide
 from sourcing.models import Case, CaseStatus, Department, Role, User
 from tests.factories import (
@@ -233,6 +234,73 @@ def test_a_decision_needs_an_action(
     assert '<a href="#action">Select what you want to do with this case</a>' in html
 
 
+def test_every_error_of_the_decision_form_is_reported_in_one_round(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    response = post_decision(
+        client_as(users["reviewer"]),
+        case,
+        action="override",
+        option=other_option(case),
+        review_by_day="1",
+        review_by_month="Jan",
+        review_by_year="2020",
+    )
+    html = response.content.decode()
+    links = re.findall(r'<li><a href="(#[\w-]+)">([^<]+)</a></li>', html)
+    assert [href for href, _ in links] == ["#rationale", "#review_by-day"], links
+    assert links[1][1] == "Review-by date must be in the future"
+    assert 'id="review_by-error"' in html and 'id="rationale-error"' in html
+    assert not DecisionRecord.objects.exists()
+
+
+def test_reasons_that_are_too_long_are_said_once(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    response = post_decision(
+        client_as(users["reviewer"]), case, action="return", rationale="x" * 10_001
+    )
+    links = re.findall(r'<li><a href="(#[\w-]+)">([^<]+)</a></li>', response.content.decode())
+    assert links == [("#rationale", "Reasons must be 10,000 characters or fewer")]
+
+
+def test_only_the_missing_part_of_the_review_by_date_is_highlighted_and_linked(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    response = post_decision(
+        client_as(users["reviewer"]),
+        case,
+        action="approve",
+        review_by_day="27",
+        review_by_month="",
+        review_by_year="2031",
+    )
+    html = response.content.decode()
+    assert '<a href="#review_by-month">Review-by date must include a month</a>' in html
+    wrong = re.findall(r'class="[^"]*govuk-input--error[^"]*" id="([\w-]+)"', html)
+    assert wrong == ["review_by-month"]
+
+
+def test_a_review_by_month_typed_as_a_name_is_accepted(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    response = post_decision(
+        client_as(users["reviewer"]),
+        case,
+        action="approve",
+        review_by_day="27",
+        review_by_month="Apr",
+        review_by_year="2031",
+    )
+    assert response.status_code == 302
+    record = DecisionRecord.objects.get()
+    assert record.review_by.isoformat() == "2031-04-27"
+
+
 def test_a_return_needs_comments(users: dict[str, User], ruleset: None, client_as: Clients) -> None:
     case = submitted_case(users["commercial"])
     response = post_decision(client_as(users["reviewer"]), case, action="return", rationale="  ")
@@ -267,7 +335,7 @@ def test_an_impossible_review_by_date_is_named(
         review_by_month="1",
         review_by_year="2020",
     )
-    assert "The review-by date must be in the future" in past.content.decode()
+    assert "Review-by date must be in the future" in past.content.decode()
     assert not DecisionRecord.objects.exists()
 
 
@@ -399,6 +467,29 @@ def test_decisions_due_for_review_are_listed_soonest_first(
     assert html.index(f"{sooner.reference}:") < html.index(f"{later.reference}:")
     assert f"{distant.reference}:" not in html
     assert "Due in 10 days" in html and "Review again" in html
+
+
+def test_the_due_list_comes_in_pages_and_a_refused_reason_shows_on_its_own_page(
+    users: dict[str, User], ruleset: None, client_as: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_views, "PAGE_SIZE", 1)
+    today = timezone.now().date()
+    sooner = approved_record(
+        users["commercial"], users["reviewer"], review_by=today + timedelta(days=10)
+    )
+    later = approved_record(
+        users["outsider"], users["reviewer"], review_by=today + timedelta(days=20)
+    )
+    client = client_as(users["reviewer"])
+    first = client.get(reverse("review_due")).content.decode()
+    assert f"{sooner.reference}:" in first and f"{later.reference}:" not in first
+    assert 'class="govuk-pagination"' in first and 'href="/review/due/?page=2"' in first
+    second = client.get(reverse("review_due"), {"page": 2}).content.decode()
+    assert f"{later.reference}:" in second and f"{sooner.reference}:" not in second
+    refused = client.post(reverse("review_reopen", args=[later.reference]), {"reason": ""})
+    html = refused.content.decode()
+    assert f'<a href="#reason-{later.reference}">Enter why the decision' in html
+    assert f"{later.reference}:" in html and 'href="/review/due/?page=1"' in html
 
 
 def test_reviewing_again_needs_a_reason_then_opens_the_case(
