@@ -1,5 +1,8 @@
 """Benchmark: a typical decision record PDF against a bare WeasyPrint render of a plain
-document with the same page count (target <= 1.3x), and a bulk export of 1,000 records.
+document with the same page count (target <= 1.3x); the worst allowed input (every free text at
+its longest without a space, tests.factories.longest_text_record) against the same record's HTML
+without the break opportunities of decisions.records.pdf.breakable; and a bulk export of 1,000
+records.
 
 Runs on a throwaway SQLite database and media folder: `python scripts/bench_pdf.py`.
 """
@@ -85,6 +88,46 @@ def bench_render() -> bytes:
     return data
 
 
+def bench_worst_case() -> None:
+    """The worst allowed input: render time with the break opportunities, and without them."""
+    import pypdf
+    from django.template.loader import render_to_string
+
+    from decisions.records import pdf as record_pdf
+    from decisions.records.models import DecisionRecord
+    from sourcing.models import User
+    from tests.factories import longest_text_record
+
+    class Capture:  # the on-commit callbacks run as they would after a real commit
+        def __call__(self, execute: bool = True) -> Capture:
+            return self
+
+        def __enter__(self) -> None:
+            return None
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    owner = User.objects.get(username="alice")
+    reviewer = User.objects.get(username="carol")
+    record = longest_text_record(owner, reviewer, Capture())
+    record = DecisionRecord.objects.get(pk=record.pk)
+    data = record_pdf.record_pdf_bytes(record)
+    pages = len(pypdf.PdfReader(__import__("io").BytesIO(data)).pages)
+    took = _median(lambda: record_pdf.record_pdf_bytes(record), runs=3)
+    print(f"worst allowed input, {pages} pages, with break opportunities: {took * 1000:6.0f} ms")
+    unbroken = record_pdf.breakable
+    try:
+        record_pdf.breakable = lambda value: value
+        html = render_to_string("decisions/pdf_record.html", record_pdf.pdf_context(record))
+    finally:
+        record_pdf.breakable = unbroken
+    start = time.perf_counter()
+    record_pdf.html_to_pdf(html)
+    without = time.perf_counter() - start
+    print(f"  the same without them (once):                  {without * 1000:6.0f} ms")
+
+
 def bench_export(pdf: bytes) -> None:
     """Issue 1,000 records with rendered PDFs, then time one bulk export of them all."""
     from django.conf import settings
@@ -144,6 +187,7 @@ def main() -> None:
     print(f"demo records with PDFs: {RecordPdf.objects.filter(status='done').count()}")
     pdf = bench_render()
     bench_export(pdf)
+    bench_worst_case()
 
 
 if __name__ == "__main__":

@@ -10,9 +10,17 @@ from typing import Any
 
 from decisions import engine
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.cases.services import (
+    SUMMARY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    case_create,
+    case_submit,
+    case_update,
+    signoff_record,
+)
 from decisions.records.models import DecisionRecord
-from decisions.review.services import review_decide
+from decisions.review.services import RATIONALE_MAX, review_decide
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, Discipline, User
@@ -155,6 +163,69 @@ def pdf_record(
     with capture(execute=True):
         record = review_decide(
             case=case, by=reviewer, action="approve", option=option, rationale=rationale
+        )
+    assert record is not None
+    return DecisionRecord.objects.select_related("pdf", "department").get(pk=record.pk)
+
+
+# Every free text a decision record prints, at its longest, without a space: one letter each,
+# so a test can count that all of it was printed (pdftotext), however it wrapped.
+LONGEST_TEXTS: dict[str, tuple[str, int]] = {
+    "title": ("ŵ", TITLE_MAX),
+    "summary": ("ŷ", SUMMARY_MAX),
+    "sro_name": ("ẅ", 200),
+    "explanation": ("ẃ", TEXT_MAX),
+    "signoff_name": ("ẁ", 200),
+    "signoff_role": ("ỳ", 200),
+    "signoff_comment": ("ĵ", TEXT_MAX),
+    "return_comment": ("ĥ", RATIONALE_MAX),
+    "rationale": ("ŝ", RATIONALE_MAX),
+}
+
+
+def longest_text(field: str) -> str:
+    """The field's longest allowed text, without a space."""
+    letter, length = LONGEST_TEXTS[field]
+    return letter * length
+
+
+def longest_text_record(owner: User, reviewer: User, capture: Any) -> DecisionRecord:
+    """The worst allowed input for a decision record's PDF: every free text at its longest,
+    without a space (explained policy checks, four sign-offs, a return, an override)."""
+    ruleset_publish_default()
+    case = case_create(
+        by=owner,
+        title=longest_text("title"),
+        summary=longest_text("summary"),
+        answers=complete_answers(),
+    )
+    assessment = assessment_run(case=case, by=owner)
+    explain = {
+        c["check"]: longest_text("explanation")
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=owner, explanations=explain, sro_name=longest_text("sro_name"))
+    for discipline in Discipline.values:
+        signoff_record(
+            case=case,
+            by=owner,
+            discipline=discipline,
+            name=longest_text("signoff_name"),
+            role=longest_text("signoff_role"),
+            comment=longest_text("signoff_comment"),
+        )
+    case = case_submit(case=case, by=owner)
+    review_decide(case=case, by=reviewer, action="return", rationale=longest_text("return_comment"))
+    case.refresh_from_db()
+    case = case_submit(case=case, by=owner)
+    with capture(execute=True):
+        record = review_decide(
+            case=case,
+            by=reviewer,
+            action="approve",
+            option=other_option(case),
+            rationale=longest_text("rationale"),
         )
     assert record is not None
     return DecisionRecord.objects.select_related("pdf", "department").get(pk=record.pk)

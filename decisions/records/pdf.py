@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -62,6 +63,34 @@ CHECK_LABELS = {
     "no_tower_model": "No tower model",
     "pilot_first": "Pilot first",
 }
+
+
+# Text without a space longer than this gets a break opportunity (a zero-width space) every this
+# many characters: WeasyPrint's `overflow-wrap: anywhere` is quadratic in a word's length (a
+# 10,000-character word: about 19 s), with break opportunities the render time stays that of
+# ordinary text, and nothing overflows a column or is cut off. pdftotext reads the text back
+# without them.
+BREAK_EVERY = 40
+_LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 1},}}")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(value: Any) -> Any:
+    """`value` with a break opportunity every BREAK_EVERY characters of every run of text
+    without a space, in every string of it (dicts, lists and tuples walked); anything else as
+    it is. The one place the print template's text is made safe to lay out."""
+    if isinstance(value, str):
+        return _LONG_RUN.sub(
+            lambda run: ZERO_WIDTH_SPACE.join(
+                run[0][i : i + BREAK_EVERY] for i in range(0, len(run[0]), BREAK_EVERY)
+            ),
+            value,
+        )
+    if isinstance(value, dict):
+        return {key: breakable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(breakable(item) for item in value)
+    return value
 
 
 class RefusedFetch(ValueError):
@@ -136,7 +165,8 @@ def _rows(answers: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def pdf_context(record: DecisionRecord) -> dict[str, Any]:
-    """Everything the print template shows, from the record's frozen content."""
+    """Everything the print template shows, from the record's frozen content; its text made
+    breakable (long words and URLs wrap, whatever anyone typed)."""
     content = record.content
     identity = content["identity"]
     accountability = content["accountability"]
@@ -146,11 +176,9 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
         if record.action == "approve"
         else "Rejected"
     )
-    return {
-        "record": record,
+    shown = {
         "content": content,
         "identity": identity,
-        "title": f"Decision record {record.reference}: {identity['title']}",
         "decision": decision,
         "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
         "created_at": _when(identity.get("created_at")),
@@ -194,6 +222,12 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
         "returns": [{**r, "at": _when(r["at"])} for r in accountability.get("returns", [])],
         "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
         "printed_at": _when(timezone.now().isoformat()),
+    }
+    return {
+        **breakable(shown),
+        "record": record,
+        # The document's title (its metadata) as written.
+        "title": f"Decision record {record.reference}: {identity['title']}",
     }
 
 

@@ -39,7 +39,10 @@ from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
+    BREAK_EVERY,
     CLAIM_GRACE,
+    ZERO_WIDTH_SPACE,
+    breakable,
     html_to_pdf,
     pdf_render,
     pdf_retry,
@@ -56,7 +59,14 @@ from sourcing.models import User
 from sourcing.questionnaire import LABELS, display_value
 from sourcing.tasks import ping
 from tests.conftest import service_missing
-from tests.factories import UNUSUAL, golden_answers, pdf_case, pdf_record
+from tests.factories import (
+    LONGEST_TEXTS,
+    UNUSUAL,
+    golden_answers,
+    longest_text_record,
+    pdf_case,
+    pdf_record,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -224,6 +234,44 @@ def test_a_record_with_very_long_text_and_many_returns_still_renders(
     assert pdf.status == JobStatus.DONE, pdf.last_error
     flat = re.sub(r"\s+", " ", pdf_text(media / pdf.path))
     assert "Return 3:" in flat and "Every return to the department" in flat
+
+
+def test_every_free_text_at_its_longest_without_a_space_wraps_inside_the_page_in_full(
+    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
+) -> None:
+    record = longest_text_record(
+        users["commercial"], users["reviewer"], django_capture_on_commit_callbacks
+    )
+    assert record.pdf.status == JobStatus.DONE, record.pdf.last_error
+    path = media / record.pdf.path
+    text = pdf_text(path)
+    explained = sum(1 for c in record.content["policy_checks"] if c["result"] == "explain")
+    copies = {"explanation": explained, "signoff_name": 4, "signoff_role": 4}
+    copies["signoff_comment"] = 4
+    for field, (letter, length) in LONGEST_TEXTS.items():
+        # Nothing cut off: every letter of every copy is in the text.
+        assert text.count(letter) >= length * copies.get(field, 1), field
+    # Nothing overflows: every word drawn lies inside its page.
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    assert len(pages) > 5
+    for width, height, words in pages:
+        for x_min, y_min, x_max, y_max in re.findall(
+            r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)"', words
+        ):
+            assert 0 <= float(x_min) and float(x_max) <= float(width), (x_min, x_max, width)
+            assert 0 <= float(y_min) and float(y_max) <= float(height), (y_min, y_max, height)
+
+
+def test_long_words_get_break_opportunities_and_short_ones_none() -> None:
+    assert breakable("a short sentence") == "a short sentence"
+    long = "https://example.org/" + "x" * 100
+    broken = breakable({"items": [long, 3], "pair": ("y" * 41,)})
+    parts = broken["items"][0].split(ZERO_WIDTH_SPACE)
+    assert "".join(parts) == long and max(len(p) for p in parts) == BREAK_EVERY
+    assert broken["items"][1] == 3 and broken["pair"] == ("y" * 40 + ZERO_WIDTH_SPACE + "y",)
 
 
 def test_services_of_a_million_or_more_show_the_public_interest_test(
