@@ -28,6 +28,12 @@ def read_heads(sources: list[str]) -> list[Head]:
             heads.extend(heads_from_json(json.loads(text)))
         except OSError as exc:
             raise CommandError(f"--head {source}: cannot read it ({exc.strerror}).") from None
+        except UnicodeDecodeError:
+            raise CommandError(
+                f"--head {source}: not UTF-8 text (signed heads are a JSON file)."
+            ) from None
+        except RecursionError:
+            raise CommandError(f"--head {source}: not JSON (nested too deeply).") from None
         except json.JSONDecodeError as exc:
             raise CommandError(
                 f"--head {source}: not JSON ({exc.msg}, line {exc.lineno})."

@@ -380,3 +380,9 @@ def test_verify_audit_names_a_bad_head_file(db: None, tmp_path: Path) -> None:
         call_command("verify_audit", "--head", str(bad), stdout=io.StringIO())
     with pytest.raises(CommandError, match="cannot read"):
         call_command("verify_audit", "--head", str(tmp_path / "absent"), stdout=io.StringIO())
+    bad.write_bytes(b"\x7fELF\x02\x01\x01\x00\xd0\xff binary")
+    with pytest.raises(CommandError, match="not UTF-8 text"):
+        call_command("verify_audit", "--head", str(bad), stdout=io.StringIO())
+    bad.write_text("[" * 100_000)
+    with pytest.raises(CommandError, match="not JSON"):
+        call_command("verify_audit", "--head", str(bad), stdout=io.StringIO())
