@@ -17,3 +17,18 @@ class SuppliersConfig(AppConfig):
         from suppliers.contracts import contract_review_dates_by_case
 
         review_dates_provider_register(contract_review_dates_by_case)
+        # Changes made outside the catalogue's services (the admin site, a shell) also retire
+        # what was computed from the old catalogue.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from suppliers.catalogue import catalogue_changed
+        from suppliers.models import Framework, Segment, Supplier
+
+        def changed(**_: object) -> None:
+            catalogue_changed()
+
+        for model in (Supplier, Segment, Framework):
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"cat-{model}")
+            post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"cat-d-{model}")
+        for through in (Supplier.segments.through, Supplier.frameworks.through):
+            m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"cat-{through}")

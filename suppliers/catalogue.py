@@ -8,10 +8,12 @@ import hashlib
 import io
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from decisions.audit.services import audit_append
@@ -45,6 +47,9 @@ CAPABILITIES_MAX = 30
 CELL_MAX = 2000  # any list column, before it is split
 FILE_MAX = 5 * 1024 * 1024
 ROWS_MAX = 20_000
+# The catalogue's version in the cache: computed views of the catalogue (a case's shortlist) are
+# keyed by it, so a change to any supplier, segment or framework retires them all at once.
+VERSION_KEY = "suppliers:catalogue-version"
 PROBLEMS_SHOWN = 500
 CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9 &/+.-]*$", re.ASCII)
 YES = {"yes", "y", "true", "1"}
@@ -633,14 +638,39 @@ def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResul
     return result
 
 
+def catalogue_version() -> str:
+    """The catalogue's current version: an opaque token, new after every committed change (and
+    whenever the cache has lost it, which only costs a recomputation)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY) or version
+    return str(version)
+
+
+def catalogue_changed() -> None:
+    """Retire everything computed from the catalogue: a new version now (this transaction's own
+    reads see it) and again once the change commits (a view computed by another process between
+    the two, from the old rows, is never found under the final version)."""
+
+    def bump() -> None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
 def _relink(
     changed: list[tuple[Supplier, SupplierData]],
     segment_ids: dict[str, int],
     framework_ids: dict[str, int],
 ) -> None:
-    """Replace the segment and framework links of the given suppliers."""
+    """Replace the segment and framework links of the given suppliers (every change to the
+    catalogue comes through here, so it retires what was computed from the old catalogue)."""
     if not changed:
         return
+    catalogue_changed()
     ids = [s.pk for s, _ in changed]
     seg_through = Supplier.segments.through
     fw_through = Supplier.frameworks.through

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+
 from decisions.assessments.models import Assessment
 from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
+from suppliers.catalogue import catalogue_version
 from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import (
     ACCREDITATIONS,
@@ -31,6 +34,8 @@ CLEARED_STAFF = 3
 SME_POINTS = {"innovate": 12, "procure": 8, "build": 6, "buy": 3, "partner": 3}
 SME_REASON = "An SME: small firms are preferred where the work can be split into lots or stages"
 STRICTEST = "secret"
+# A computed shortlist is kept this long (seconds) unless the catalogue changes first.
+CACHE_SECONDS = 24 * 3600
 SERVICE_LABELS = {
     "citizen_facing": "citizen-facing services",
     "internal_system": "internal systems",
@@ -172,6 +177,43 @@ def shortlist_for(
 
 
 def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
+    """The shortlist, computed once per assessment, options and catalogue version.
+
+    The cache holds (option, supplier id, score, reasons, segment id) rows under a key naming
+    the catalogue's version (suppliers.catalogue.catalogue_version: new after every change to a
+    supplier, segment or framework), the assessment (its id and creation time: the answers and
+    result it scores never change), the options with their roles, the classification and
+    `per_option`. A hit costs two queries whatever the catalogue's size.
+    """
+    assessment = basis.assessment
+    key = ":".join(
+        [
+            "suppliers:shortlist",
+            catalogue_version(),
+            str(assessment.pk),
+            assessment.created_at.isoformat() if assessment.created_at else "",
+            ",".join(f"{o}={r}" for o, r in basis.options),
+            basis.classification,
+            str(per_option),
+        ]
+    )
+    rows: list[tuple[str, int, int, list[str], int]] | None = cache.get(key)
+    if rows is None:
+        rows = [
+            (e.option, e.supplier.pk, e.score, list(e.reasons), e.segment.pk)
+            for e in _computed(basis, per_option=per_option)
+        ]
+        cache.set(key, rows, CACHE_SECONDS)
+    suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
+    segments = Segment.objects.in_bulk({row[4] for row in rows})
+    return [
+        ShortlistEntry(option, suppliers[pk], score, tuple(reasons), segments[segment_pk])
+        for option, pk, score, reasons, segment_pk in rows
+        if pk in suppliers and segment_pk in segments
+    ]
+
+
+def _computed(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     allowed = [
         c
         for c, rank in CLASSIFICATION_RANK.items()

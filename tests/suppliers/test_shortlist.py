@@ -4,6 +4,7 @@ one lacking the accreditation the case's data classification needs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -13,11 +14,13 @@ from decisions.assessments.models import Assessment
 from decisions.cases.services import case_submit
 from decisions.review.services import review_decide
 from sourcing.models import User
-from suppliers.catalogue import catalogue_import
+from suppliers.catalogue import catalogue_import, supplier_save
 from suppliers.demo import demo_catalogue_csv
+from suppliers.models import Supplier
 from suppliers.reference import CLASSIFICATION_RANK
 from suppliers.shortlist import shortlist_basis, shortlist_context, shortlist_for
 from tests.factories import assessed_case, catalogue_bytes, catalogue_row
+from tests.pages import page_queries
 
 ClientAs = Callable[[User | None], Client]
 
@@ -145,3 +148,57 @@ def test_the_shortlist_is_a_fragment_of_the_case_review_and_record_pages(
     shown = client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk]))
     assert loads in shown.content.decode() and f'href="{url}"' in shown.content.decode()
     assert client_as(users["auditor"]).get(url, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def _row_of(supplier: Supplier, **changes: str) -> dict[str, str]:
+    """A catalogue row that keeps everything about `supplier` but `changes`."""
+    keys = [s.key for s in supplier.segments.all()]
+    keys.sort(key=lambda key: key != supplier.primary_segment.key)  # the primary one first
+    kept = dict(
+        company_number=supplier.company_number,
+        name=supplier.name,
+        segments=";".join(keys),
+        sme="yes" if supplier.sme else "no",
+        frameworks=";".join(f.key for f in supplier.frameworks.all()),
+        capabilities=";".join(supplier.capabilities),
+        classification=supplier.classification,
+        clearance=supplier.clearance,
+        accreditations=";".join(supplier.accreditations),
+        regions=";".join(supplier.regions),
+        website=supplier.website,
+    )
+    return catalogue_row(**{**kept, **changes})
+
+
+def test_the_shortlist_is_computed_once_per_catalogue_version_and_changes_with_it(
+    users: dict[str, User], catalogue: None, django_assert_max_num_queries: Any
+) -> None:
+    case = assessed_case(users["commercial"])
+    first = shortlist_for(case)
+    with django_assert_max_num_queries(6):  # the basis, then the kept rows' suppliers
+        assert shortlist_for(case) == first
+    top = first[0].supplier
+    catalogue_import(
+        by=users["admin"], raw=catalogue_bytes(_row_of(top, name="Aardvark Imported Ltd"))
+    )
+    assert shortlist_for(case)[0].supplier.name == "Aardvark Imported Ltd"
+    supplier_save(
+        by=users["reviewer"], values=_row_of(top, name="Aardvark Renamed Ltd"), supplier=top
+    )
+    assert shortlist_for(case)[0].supplier.name == "Aardvark Renamed Ltd"
+    top.segments.clear()  # outside the services (the admin site, a shell)
+    assert top not in [e.supplier for e in shortlist_for(case)]
+
+
+def test_the_shortlist_fragment_makes_the_same_queries_with_five_times_the_catalogue(
+    users: dict[str, User], catalogue: None, client_as: ClientAs, django_assert_num_queries: Any
+) -> None:
+    case = assessed_case(users["commercial"])
+    client = client_as(users["commercial"])
+    url = reverse("case_shortlist", args=[case.reference])
+    page_queries(client, url)  # computed and kept
+    expected = page_queries(client, url)
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(2000))
+    page_queries(client, url)  # computed again for the new catalogue, and kept
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
