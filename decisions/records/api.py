@@ -24,9 +24,10 @@ router = Router(tags=["decisions"])
 
 @router.get("/decisions", url_name="decisions", response=responses({200: PageOut}))
 def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
-    """Decision records the caller may see, newest first; `limit` and `offset` page them."""
-    records = DecisionRecord.objects.visible_to(request.user).select_related("department")
-    return page_of(records.order_by("-decided_at", "-pk"), page, record_summary)
+    """Decision records the caller may see, newest first; `limit` and `offset` page them. Each
+    item holds the record's columns, never its content (GET decisions/{id} has it)."""
+    records = DecisionRecord.objects.visible_to(request.user).for_list().defer("content")
+    return page_of(records, page, record_summary)
 
 
 @router.get(

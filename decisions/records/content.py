@@ -249,17 +249,24 @@ def build_content(
 
 
 def register_entry(record: DecisionRecord) -> dict[str, Any]:
-    """The publishable fields of a record, and nothing else (no costs, budgets or suppliers)."""
-    identity = record.content["identity"]
+    """The publishable fields of a record, and nothing else (no costs, budgets or suppliers).
+
+    `record` comes from DecisionRecordQuerySet.summaries() (its `title` and `reasons_summary`
+    annotated, the content not loaded) or is a whole record."""
+    title = getattr(record, "title", None)
+    reasons = getattr(record, "reasons_summary", None)
+    if title is None or reasons is None:
+        title = record.content["identity"]["title"]
+        reasons = record.content["publishable"]["reasons_summary"]
     return {
         "reference": record.reference,
         "department": record.department.name,
-        "title": identity["title"],
+        "title": title,
         "decision": record.get_action_display(),
         "decided_option": record.decided_option,
         "decided_at": record.decided_at.isoformat(),
         "overridden": record.overridden,
-        "reasons_summary": record.content["publishable"]["reasons_summary"],
+        "reasons_summary": reasons,
     }
 
 

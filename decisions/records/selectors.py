@@ -18,9 +18,11 @@ def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
 
 
 def register_entries() -> DecisionRecordQuerySet:
-    """Approved decisions for the public register (current ones, newest first)."""
+    """Approved decisions for the public register (current ones, newest first), without their
+    content: `title` and `reasons_summary` are annotated (DecisionRecordQuerySet.summaries)."""
     return (
         DecisionRecord.objects.current_approvals()
+        .summaries()
         .select_related("department")
         .order_by("-decided_at", "-pk")
     )

@@ -78,7 +78,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     """Decision records (a department user: their own department's), searchable and paginated."""
     user = signed_in_user(request)
     form = RecordSearchForm(request.GET or None, departments=user.role != Role.COMMERCIAL)
-    records = DecisionRecord.objects.visible_to(user).for_list().select_related("decided_by", "pdf")
+    records = DecisionRecord.objects.visible_to(user).for_list().summaries().select_related("pdf")
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_bound and not form.is_valid():
@@ -107,7 +107,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "record": record,
-            "title": record.content.get("identity", {}).get("title", ""),
+            "title": record.title or "",
             "decision": decision_text(record.action, record.decided_option),
             "pdf_failed": pdf_failed_for_good(_pdf_of(record)),
         }

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from decisions.records.models import DecisionRecord
 from sourcing.models import Case, User
-from tests.factories import submitted_case
+from tests.factories import approved_record, submitted_case
 
 
 @pytest.fixture
@@ -48,6 +50,29 @@ def test_records_are_scoped_to_the_department(submitted: Case, users, client_as)
         "review_by",
         "publishable",
     }
+
+
+def test_the_decisions_list_and_register_page_by_limit_and_offset_without_the_content(
+    users: dict[str, User], ruleset: None, client_as: Any
+) -> None:
+    records = [approved_record(users["commercial"], users["reviewer"]) for _ in range(3)]
+    newest_first = [r.reference for r in reversed(records)]
+    client = client_as(users["auditor"])
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get("/api/v1/decisions", {"limit": 2, "offset": 1}).json()
+    assert (body["count"], body["limit"], body["offset"]) == (3, 2, 1)
+    assert [item["reference"] for item in body["items"]] == newest_first[1:3]
+    # The list reads the record's columns, never its frozen content.
+    assert not any('"content"' in q["sql"] for q in captured.captured_queries)
+    register = Client().get("/api/v1/register", {"limit": 1}).json()
+    assert register["count"] == 3 and len(register["items"]) == 1
+    assert register["items"][0]["title"] == records[-1].content["identity"]["title"]
+    assert (
+        register["items"][0]["reasons_summary"]
+        == (records[-1].content["publishable"]["reasons_summary"])
+    )
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"offset": 10**12}):
+        assert client.get("/api/v1/decisions", bad).status_code == 422
 
 
 def test_auditors_verify_the_chain(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
