@@ -3,13 +3,16 @@ those never dispatched, delete the expired; and check a zip against its manifest
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +20,11 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append
-from decisions.exports.formats import records_csv, records_json
+from decisions.exports.formats import CSV_COLUMNS, csv_row
 from decisions.exports.models import ExportJob
 from decisions.exports.selectors import export_records
+from decisions.records.content import record_full
+from decisions.records.models import DecisionRecord
 from decisions.records.pdf import pdf_path, pdf_render, pdf_row
 from sourcing.jobs import JobStatus
 from sourcing.models import User
@@ -86,9 +91,54 @@ def export_build(*, export_id: int) -> ExportJob:
         return job
 
 
+CHUNK = 200  # records read at a time: the build holds one chunk, never the whole export
+
+
+def _chunks(filters: dict[str, Any], *, content: bool) -> Iterator[list[DecisionRecord]]:
+    """The records the filter selects, in chain order, CHUNK at a time (keyset on seq)."""
+    records = export_records(filters)
+    if not content:
+        records = records.defer("content")
+    last = 0
+    while chunk := list(records.filter(seq__gt=last)[:CHUNK]):
+        yield chunk
+        last = chunk[-1].seq
+
+
+class _Hashing(io.RawIOBase):
+    """A writable that passes bytes to `target` while counting them and taking their sha256."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self.target.write(view)
+        self.sha256.update(view)
+        self.size += len(view)
+        return len(view)
+
+
+def _json_items(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """json.dumps(list(items), ensure_ascii=False, indent=1) piece by piece (the same text)."""
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        yield ("[\n " if first else ",\n ") + text
+        first = False
+    yield "[]" if first else "\n]"
+
+
 def _build(job: ExportJob) -> ExportJob:
-    records = list(export_records(job.filters))
-    ExportJob.objects.filter(pk=job.pk).update(total=len(records))
+    """Stream the export into its zip: one chunk of records at a time, each file hashed as it is
+    written, so the memory used does not grow with the number of records."""
+    total = export_records(job.filters).count()
+    ExportJob.objects.filter(pk=job.pk).update(total=total)
     relative = f"exports/export-{job.pk}-{timezone.now():%Y%m%dT%H%M%S}.zip"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,51 +147,66 @@ def _build(job: ExportJob) -> ExportJob:
     partial = target.with_suffix(".part")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
-        def add(name: str, data: bytes) -> None:
-            archive.writestr(name, data)
-            files.append(
-                {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-            )
+        def add(name: str, write: Callable[[IO[bytes]], None]) -> None:
+            with archive.open(name, "w", force_zip64=True) as entry:
+                hashing = _Hashing(entry)
+                write(hashing)
+            files.append({"name": name, "sha256": hashing.sha256.hexdigest(), "size": hashing.size})
 
-        for index, record in enumerate(records, start=1):
-            pdf = pdf_row(record)
-            if pdf.status != JobStatus.DONE:
-                pdf = pdf_render(pdf_id=pdf.pk) or pdf
-            if pdf.status == JobStatus.DONE:
-                data = pdf_path(pdf).read_bytes()
-                if hashlib.sha256(data).hexdigest() != pdf.sha256:
-                    missing.append({"reference": record.reference, "reason": "hash mismatch"})
+        index = 0
+        for chunk in _chunks(job.filters, content=False):
+            for record in chunk:
+                index += 1
+                pdf = pdf_row(record)
+                if pdf.status != JobStatus.DONE:
+                    pdf = pdf_render(pdf_id=pdf.pk) or pdf
+                if pdf.status == JobStatus.DONE:
+                    data = pdf_path(pdf).read_bytes()  # one PDF at a time
+                    if hashlib.sha256(data).hexdigest() != pdf.sha256:
+                        missing.append({"reference": record.reference, "reason": "hash mismatch"})
+                    else:
+                        add(f"pdfs/{Path(pdf.path).name}", lambda out, data=data: out.write(data))
                 else:
-                    add(f"pdfs/{Path(pdf.path).name}", data)
-            else:
-                reason = pdf.last_error or f"PDF {pdf.status}"
-                missing.append({"reference": record.reference, "reason": reason})
-            if index % 10 == 0 or index == len(records):
-                ExportJob.objects.filter(pk=job.pk).update(done=index)
-        fresh = list(export_records(job.filters))  # with the PDFs just rendered
-        add("records.csv", records_csv(fresh).encode("utf-8"))
-        add(
-            "records.json",
-            json.dumps(records_json(fresh), ensure_ascii=False, indent=1).encode("utf-8"),
-        )
+                    reason = pdf.last_error or f"PDF {pdf.status}"
+                    missing.append({"reference": record.reference, "reason": reason})
+                if index % 10 == 0 or index == total:
+                    ExportJob.objects.filter(pk=job.pk).update(done=index)
+
+        # The records again, with the PDFs just rendered.
+        def write_csv(out: IO[bytes]) -> None:
+            text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+            writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+            writer.writeheader()
+            for chunk in _chunks(job.filters, content=True):
+                writer.writerows(csv_row(r) for r in chunk)
+            text.detach()
+
+        def write_json(out: IO[bytes]) -> None:
+            items = (record_full(r) for chunk in _chunks(job.filters, content=True) for r in chunk)
+            for piece in _json_items(items):
+                out.write(piece.encode("utf-8"))
+
+        add("records.csv", write_csv)
+        add("records.json", write_json)
         manifest = {
             "export_id": job.pk,
             "created_at": timezone.now().isoformat(),
             "requested_by": job.requested_by.get_username(),
             "filters": job.filters,
-            "records": len(records),
+            "records": index,
             "audit_chain_head": _chain_head(),
             "files": files,
             "missing_pdfs": missing,
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=1).encode("utf-8"))
     partial.replace(target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    with target.open("rb") as stored:
+        digest = hashlib.file_digest(stored, "sha256").hexdigest()
     now = timezone.now()
     with transaction.atomic():
         ExportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.DONE,
-            done=len(records),
+            done=index,
             path=relative,
             sha256=digest,
             size=target.stat().st_size,
@@ -155,7 +220,7 @@ def _build(job: ExportJob) -> ExportJob:
             object_id=job.pk,
             payload={
                 "zip_sha256": digest,
-                "records": len(records),
+                "records": index,
                 "missing_pdfs": len(missing),
                 "audit_chain_head": manifest["audit_chain_head"],
             },
@@ -175,8 +240,11 @@ def export_verify(path: Path) -> list[str]:
         for entry in manifest["files"]:
             if entry["name"] not in names:
                 problems.append(f"{entry['name']}: missing")
-            elif hashlib.sha256(archive.read(entry["name"])).hexdigest() != entry["sha256"]:
-                problems.append(f"{entry['name']}: sha256 does not match the manifest")
+            else:
+                with archive.open(entry["name"]) as member:  # streamed, never read whole
+                    digest = hashlib.file_digest(member, "sha256").hexdigest()
+                if digest != entry["sha256"]:
+                    problems.append(f"{entry['name']}: sha256 does not match the manifest")
     return problems
 
 

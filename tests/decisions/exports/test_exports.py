@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
-from decisions.exports.formats import CSV_COLUMNS, OCDS_SCHEMA_PATH
+from decisions.exports import services
+from decisions.exports.formats import CSV_COLUMNS, OCDS_SCHEMA_PATH, records_csv, records_json
 from decisions.exports.models import ExportJob
 from decisions.exports.selectors import export_records
 from decisions.exports.services import export_build, export_cleanup, export_start, export_verify
@@ -104,6 +105,38 @@ def test_a_bulk_export_builds_a_zip_whose_manifest_verifies(
         for name in src.namelist():
             dst.writestr(name, b"changed" if name == "records.csv" else src.read(name))
     assert export_verify(tampered) == ["records.csv: sha256 does not match the manifest"]
+
+
+def test_the_export_streams_records_in_chunks_writing_exactly_what_the_formats_give(
+    records: list[DecisionRecord],
+    users: dict[str, User],
+    django_capture_on_commit_callbacks: Any,
+    media: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "CHUNK", 2)  # three records: two chunks
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_start(by=users["auditor"], filters={})
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.done == job.total == 3
+    fresh = list(export_records({}))
+    whole_json = json.dumps(records_json(fresh), ensure_ascii=False, indent=1).encode()
+    with zipfile.ZipFile(media / job.path) as archive:
+        assert archive.read("records.json") == whole_json
+        assert archive.read("records.csv") == records_csv(fresh).encode()
+        manifest = json.loads(archive.read("manifest.json"))
+    sizes = {entry["name"]: entry["size"] for entry in manifest["files"]}
+    assert sizes["records.json"] == len(whole_json) and manifest["records"] == 3
+    assert export_verify(media / job.path) == []
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [{}], [{"a": [1, {"b": "line\nbreak"}], "c": "é ✓"}, {"d": None}, {"e": []}]],
+)
+def test_the_streamed_json_is_the_text_of_the_whole_list(items: list[Any]) -> None:
+    streamed = "".join(services._json_items(iter(items)))
+    assert streamed == json.dumps(items, ensure_ascii=False, indent=1)
 
 
 def test_the_progress_page_polls_until_the_export_is_done(
