@@ -6,15 +6,15 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
-from decisions.engine.hashable import require_hashable
+from decisions.engine.hashable import canonical_json, require_hashable
 
 GENESIS = "0" * 64
+CHAIN_CHUNK = 5000  # events read at a time when the chain is walked (memory stays flat)
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
 
 
@@ -36,6 +36,20 @@ def audit_appends_hold() -> None:
     serialise_appends(_LOCK_KEY)
 
 
+# The columns an event's hash covers, in the order event_content names them.
+HASHED_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "department",
+    "action",
+    "object_type",
+    "object_id",
+    "payload",
+    "prev_sha256",
+)
+
+
 def event_content(event: AuditEvent) -> dict[str, Any]:
     """What an event's hash covers (everything but the hash itself)."""
     return {
@@ -53,7 +67,7 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
 
 def event_hash(event: AuditEvent) -> str:
     """sha256 of the RFC 8785 canonical JSON of the event's content and previous hash."""
-    return hashlib.sha256(rfc8785.dumps(event_content(event))).hexdigest()
+    return hashlib.sha256(canonical_json(event_content(event))).hexdigest()
 
 
 def audit_append(
@@ -116,6 +130,20 @@ class ChainCheck:
     checkpoint_sha256: str | None = None
 
 
+def _checkpoint_problems(checkpoints: Any, hashes: dict[int, str]) -> list[str]:
+    """Checkpoints (seq, head) against the events' hashes by seq."""
+    problems = []
+    for seq, head in checkpoints.iterator(chunk_size=CHAIN_CHUNK):
+        if seq not in hashes:
+            problems.append(f"checkpoint {seq}: the event is missing (deleted or truncated chain)")
+        elif hashes[seq] != head:
+            problems.append(
+                f"checkpoint {seq}: the chain no longer matches the published head "
+                "(history rewritten)"
+            )
+    return problems
+
+
 def audit_chain_check() -> ChainCheck:
     """Walk the chain in sequence order and against its checkpoints; report every break.
 
@@ -126,33 +154,41 @@ def audit_chain_check() -> ChainCheck:
     previous = GENESIS
     expected_seq = 1
     count = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        count += 1
-        if event.seq != expected_seq:
-            problems.append(
-                f"event {event.seq}: expected sequence {expected_seq} (missing or reordered events)"
-            )
-        if event.prev_sha256 != previous:
-            problems.append(
-                f"event {event.seq}: previous hash does not match event {event.seq - 1}"
-            )
-        if event_hash(event) != event.sha256:
-            problems.append(f"event {event.seq}: content does not match its hash (edited)")
-        previous = event.sha256
-        expected_seq = event.seq + 1
-    hashes = dict(AuditEvent.objects.values_list("seq", "sha256"))
-    latest = None
-    for checkpoint in AuditCheckpoint.objects.order_by("seq"):
-        latest = checkpoint
-        if checkpoint.seq not in hashes:
-            problems.append(
-                f"checkpoint {checkpoint.seq}: the event is missing (deleted or truncated chain)"
-            )
-        elif hashes[checkpoint.seq] != checkpoint.head_sha256:
-            problems.append(
-                f"checkpoint {checkpoint.seq}: the chain no longer matches the published head "
-                "(history rewritten)"
-            )
+    last_seq = 0
+    events = AuditEvent.objects.order_by("seq").values_list(*HASHED_COLUMNS, "sha256")
+    checkpoints = AuditCheckpoint.objects.order_by("seq").values_list("seq", "head_sha256")
+    # Keyset chunks: one chunk of events (and the checkpoints among them) in memory at a time.
+    while chunk := list(events.filter(seq__gt=last_seq)[:CHAIN_CHUNK]):
+        hashes: dict[int, str] = {}
+        for seq, occurred_at, actor, department, action, otype, oid, payload, prev, sha in chunk:
+            count += 1
+            if seq != expected_seq:
+                problems.append(
+                    f"event {seq}: expected sequence {expected_seq} (missing or reordered events)"
+                )
+            if prev != previous:
+                problems.append(f"event {seq}: previous hash does not match event {seq - 1}")
+            content = {
+                "seq": seq,
+                "occurred_at": occurred_at.isoformat(),
+                "actor": actor,
+                "department": department,
+                "action": action,
+                "object_type": otype,
+                "object_id": oid,
+                "payload": payload,
+                "prev_sha256": prev,
+            }
+            if hashlib.sha256(canonical_json(content)).hexdigest() != sha:
+                problems.append(f"event {seq}: content does not match its hash (edited)")
+            hashes[seq] = sha
+            previous = sha
+            expected_seq = seq + 1
+        problems += _checkpoint_problems(checkpoints.filter(seq__gt=last_seq, seq__lte=seq), hashes)
+        last_seq = seq
+    # Checkpoints past the last event: their events are gone.
+    problems += _checkpoint_problems(checkpoints.filter(seq__gt=last_seq), {})
+    latest = AuditCheckpoint.objects.order_by("-seq").first()
     return ChainCheck(
         count,
         previous,

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import rfc8785
+
 SAFE_INTEGER: Final[int] = 2**53 - 1  # RFC 8785 / I-JSON: integers exact in an IEEE double
 MAX_DEPTH: Final[int] = 64  # nesting levels of objects and arrays (a ruleset needs about 30)
 MAX_VALUES: Final[int] = 200_000  # values in one document (strings, numbers, objects...)
@@ -236,3 +238,44 @@ def parse_json(
     if problems:
         raise JsonRejected(problems, syntax=False)
     return data
+
+
+# Key characters up to here sort the same by code point (Python) and by UTF-16 code unit
+# (RFC 8785 section 3.2.3); above it, surrogate pairs can sort before U+E000-U+FFFF.
+_SAME_ORDER_MAX: Final[str] = "\ud7ff"
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """True when json.dumps writes the value exactly as RFC 8785 does: only strings, safe
+    integers, booleans, None, lists and dicts with string keys below U+D800, no floats."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -SAFE_INTEGER <= value <= SAFE_INTEGER
+    if depth > MAX_DEPTH:
+        return False
+    if kind is dict:
+        return all(
+            type(k) is str and (not k or max(k) <= _SAME_ORDER_MAX) and _plain(v, depth + 1)
+            for k, v in value.items()
+        )
+    if kind is list:
+        return all(_plain(v, depth + 1) for v in value)
+    return False
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON of a value the gate accepts, as UTF-8 bytes.
+
+    The same bytes as `rfc8785.dumps`, about three times faster for the usual values (strings,
+    integers, booleans, null, lists, objects): for those, CPython's C encoder with sorted keys,
+    no spaces and no ASCII escaping writes exactly RFC 8785's text (its string escapes are the
+    same: the two-character forms and \\u00xx in lower case for other control characters).
+    Anything else (a float, a key above U+D7FF, an unsafe integer) goes to `rfc8785.dumps`.
+    """
+    if _plain(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
+    return rfc8785.dumps(value)

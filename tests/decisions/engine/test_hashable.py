@@ -18,6 +18,7 @@ from decisions.engine.hashable import (
     SAFE_INTEGER,
     JsonRejected,
     Unhashable,
+    canonical_json,
     hashable_problems,
     parse_json,
     require_hashable,
@@ -192,3 +193,35 @@ def test_whatever_the_gate_accepts_can_be_hashed_and_stored(value: Any) -> None:
         assert json.loads(canonical) == json.loads(json.dumps(value))
     else:
         assert all(p.message for p in problems)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-SAFE_INTEGER, max_value=SAFE_INTEGER)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=["Cs"])),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"])), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(_json_values)
+def test_canonical_json_writes_the_bytes_rfc8785_writes(value: Any) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"\U0001f600": 1, "\ufb01": 2},  # UTF-16 order differs from code point order
+        {"a": 1.5, "b": 1e21, "c": -0.0},
+        {"control": '\x00\x01\x1f\x7f\u2028 "\\ /', "n": -SAFE_INTEGER},
+        [{"z": 1, "a": {"y": [], "b": {}}}, "é", True, None],
+    ],
+)
+def test_canonical_json_matches_rfc8785_on_its_edge_cases(value: Any) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
