@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from django.db import transaction
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
 from decisions import engine
@@ -150,24 +151,40 @@ def _replay(run: RulesetRun) -> dict[str, Any]:
     current = engine_ruleset(run.ruleset)
     items: list[dict[str, Any]] = []
     total = done = 0
-    rows = _approved_records().values_list(
-        "pk", "reference", "department__code", "recommended", "decided_option", "content"
+    # Only the answers and the pinned version out of each record's content (about 27 KB a
+    # record): the database reads them, so a record costs little more than the engine's run.
+    rows = (
+        _approved_records()
+        .annotate(
+            answers=KeyTransform("answers", "content"),
+            pinned=KeyTextTransform(
+                "version", KeyTransform("ruleset", KeyTransform("identity", "content"))
+            ),
+        )
+        .values_list(
+            "pk",
+            "reference",
+            "department__code",
+            "recommended",
+            "decided_option",
+            "answers",
+            "pinned",
+        )
     )
-    for chunk in _chunks(rows.iterator(chunk_size=500), CHUNK):
-        for pk, reference, department, recommended, decided, content in chunk:
-            answers = content.get("answers", {})
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+        for pk, reference, department, recommended, decided, stored, pinned in chunk:
+            answers = stored or {}
             if engine.validate_answers(answers, partial=False):
                 continue
             total += 1
             now = engine.winner(answers, current) or ""
             if now != (recommended or ""):
-                pinned = content.get("identity", {}).get("ruleset", {})
                 items.append(
                     {
                         "record_id": pk,
                         "reference": reference,
                         "department": department,
-                        "pinned_version": pinned.get("version", ""),
+                        "pinned_version": pinned or "",
                         "was": recommended or NONE_VIABLE,
                         "decided": decided or NONE_VIABLE,
                         "now": now or NONE_VIABLE,
