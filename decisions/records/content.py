@@ -7,10 +7,9 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-import rfc8785
-
 from decisions.assessments.models import Assessment
 from decisions.cases.selectors import current_signoffs
+from decisions.engine.hashable import canonical_json
 from decisions.presenter import explanation_words, option_label, record_result, summary_reasons
 from decisions.records.models import DecisionRecord
 from sourcing.jobs import JobStatus
@@ -66,7 +65,7 @@ EXPLAINED_FIELDS = ("format", "factors", "why", "close_call", "robustness", "ten
 def record_hash(*, seq: int, content: dict[str, Any], previous_sha256: str | None) -> str:
     """sha256 over the RFC 8785 canonical JSON of the record and the previous record's hash."""
     body: dict[str, Any] = {"seq": seq, "content": content, "previous_sha256": previous_sha256}
-    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def _options(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
