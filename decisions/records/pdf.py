@@ -12,7 +12,9 @@ import mimetypes
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -410,9 +412,28 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
         return pdf
 
 
+# Set by pdf_dispatch_deferred(): new PDFs wait in the outbox instead of being queued.
+_deferred: ContextVar[bool] = ContextVar("pdf_dispatch_deferred", default=False)
+
+
+@contextmanager
+def pdf_dispatch_deferred() -> Iterator[None]:
+    """Within the block, new records' PDFs wait in the outbox (not queued, so with eager tasks
+    not rendered there and then); `pdf_sweep(older_than=timedelta(0))` queues them later. The
+    quick start loads the demo data this way and renders its PDFs once it is serving."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def pdf_dispatch(pdf_id: int) -> bool:
     """Queue the render task once, with a short broker timeout and no retry (a request never
-    waits on the broker); a failure is logged, never raised: the outbox sweep queues it again."""
+    waits on the broker); a failure is logged, never raised: the outbox sweep queues it again.
+    False, and nothing queued, inside pdf_dispatch_deferred()."""
+    if _deferred.get():
+        return False
     try:
         dispatch(RENDER_TASK, pdf_id)
     except Exception:

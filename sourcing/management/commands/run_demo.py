@@ -2,7 +2,8 @@
 
 Migrates only when a migration file on disk is not in the database's django_migrations table
 (one query, no migration graph), loads the demo data only when `seed_demo` finds it missing or
-its definitions changed (three queries and a hash of six files), then runs the development
+its definitions changed (three queries and a hash of six files; the demo records' PDFs are
+rendered, or queued for the worker, once the server is up), then runs the development
 server with its autoreloader. The server's own migration check is not repeated; its system
 checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
@@ -21,6 +25,8 @@ from django.core.management.base import CommandError
 from django.core.management.commands.runserver import Command as RunserverCommand
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
+
+from decisions.records.pdf import pdf_dispatch_deferred, pdf_sweep
 
 
 def migration_files() -> set[tuple[str, str]]:
@@ -56,6 +62,16 @@ def migrations_pending(alias: str = DEFAULT_DB_ALIAS) -> bool:
     return not migration_files() <= applied
 
 
+def _render_waiting_pdfs() -> None:
+    """Queue every PDF waiting in the outbox (with eager tasks: render it here), a moment after
+    the server starts; in its own thread, with its own database connection."""
+    time.sleep(1)
+    try:
+        pdf_sweep(older_than=timedelta(0))
+    finally:
+        connections.close_all()
+
+
 class Command(RunserverCommand):
     help = __doc__.split("\n\n")[0] if __doc__ else ""
 
@@ -67,7 +83,11 @@ class Command(RunserverCommand):
         if os.environ.get("RUN_MAIN") != "true":
             if migrations_pending():
                 call_command("migrate", interactive=False, verbosity=1)
-            call_command("seed_demo")
+            # The demo records' PDFs wait in the outbox while the data loads (rendering them is
+            # most of a first start) and are rendered, or queued for the worker, once serving.
+            with pdf_dispatch_deferred():
+                call_command("seed_demo")
+            threading.Thread(target=_render_waiting_pdfs, name="demo-pdfs", daemon=True).start()
         super().handle(*args, **options)
 
     def check_migrations(self) -> None:

@@ -44,6 +44,7 @@ from decisions.records.pdf import (
     ZERO_WIDTH_SPACE,
     breakable,
     html_to_pdf,
+    pdf_dispatch_deferred,
     pdf_render,
     pdf_retry,
     pdf_sweep,
@@ -126,6 +127,22 @@ def test_approval_renders_the_pdf_before_it_returns_in_eager_mode(
     event = AuditEvent.objects.get(action="pdf.rendered")
     assert event.payload["pdf_sha256"] == pdf.sha256
     assert event.payload["record_sha256"] == overridden.record_sha256
+    assert pdfs_verify() == []
+
+
+def test_pdfs_made_while_dispatch_is_deferred_wait_in_the_outbox_for_the_sweep(
+    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, media: Path
+) -> None:
+    with pdf_dispatch_deferred():
+        record = pdf_record(
+            users["commercial"], users["reviewer"], django_capture_on_commit_callbacks
+        )
+    pdf = RecordPdf.objects.get(record=record)
+    assert (pdf.status, pdf.dispatched_at, pdf.attempts) == (JobStatus.PENDING, None, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pdf_sweep(older_than=timedelta(0)) == [pdf.pk]
+    pdf.refresh_from_db()
+    assert pdf.status == JobStatus.DONE and (media / pdf.path).is_file()
     assert pdfs_verify() == []
 
 
