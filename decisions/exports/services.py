@@ -91,7 +91,7 @@ def export_build(*, export_id: int) -> ExportJob:
         return job
 
 
-CHUNK = 200  # records read at a time: the build holds one chunk, never the whole export
+CHUNK = 50  # records read at a time: the build holds one chunk, never the whole export
 
 
 def _chunks(filters: dict[str, Any], *, content: bool) -> Iterator[list[DecisionRecord]]:
