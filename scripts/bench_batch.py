@@ -122,8 +122,8 @@ def step_events(args: argparse.Namespace) -> int:
                     "prev_sha256": previous,
                 }
                 sha = hashlib.sha256(canonical_json(content)).hexdigest()
-                row = [seq, occurred_at, "alice", "dfe", "case.updated", "case"]
-                copy.write_row([*row, content["object_id"], json.dumps(payload), previous, sha])
+                head = [seq, occurred_at, "alice", "dfe", "case.updated", "case"]
+                copy.write_row([*head, content["object_id"], json.dumps(payload), previous, sha])
                 if seq % every == 0:
                     checkpoints.append((seq, sha))
                 previous = sha
@@ -292,7 +292,9 @@ def step_replay(args: argparse.Namespace) -> int:
             action=DecisionAction.APPROVE, superseded_by__isnull=True
         ).iterator(chunk_size=500)
     ]
-    current = engine_ruleset(Ruleset.objects.current())
+    published = Ruleset.objects.current()
+    assert published is not None
+    current = engine_ruleset(published)
     started = time.perf_counter()
     for item in answers:
         if not engine.validate_answers(item, partial=False):
@@ -376,7 +378,8 @@ def run_step(env: dict[str, str], *argv: str) -> dict[str, Any]:
     )
     if result.returncode != 0:
         raise SystemExit(f"batch step failed ({result.returncode}): {' '.join(argv)}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def orchestrate(args: argparse.Namespace) -> int:

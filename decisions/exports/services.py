@@ -124,6 +124,15 @@ class _Hashing(io.RawIOBase):
         return len(view)
 
 
+def partial_write(data: bytes) -> Callable[[_Hashing], None]:
+    """A writer of `data` for add()."""
+
+    def write(out: _Hashing) -> None:
+        out.write(data)
+
+    return write
+
+
 def _json_items(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     """json.dumps(list(items), ensure_ascii=False, indent=1) piece by piece (the same text)."""
     first = True
@@ -147,7 +156,7 @@ def _build(job: ExportJob) -> ExportJob:
     partial = target.with_suffix(".part")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
-        def add(name: str, write: Callable[[IO[bytes]], None]) -> None:
+        def add(name: str, write: Callable[[_Hashing], None]) -> None:
             with archive.open(name, "w", force_zip64=True) as entry:
                 hashing = _Hashing(entry)
                 write(hashing)
@@ -165,7 +174,7 @@ def _build(job: ExportJob) -> ExportJob:
                     if hashlib.sha256(data).hexdigest() != pdf.sha256:
                         missing.append({"reference": record.reference, "reason": "hash mismatch"})
                     else:
-                        add(f"pdfs/{Path(pdf.path).name}", lambda out, data=data: out.write(data))
+                        add(f"pdfs/{Path(pdf.path).name}", partial_write(data))
                 else:
                     reason = pdf.last_error or f"PDF {pdf.status}"
                     missing.append({"reference": record.reference, "reason": reason})
@@ -173,15 +182,18 @@ def _build(job: ExportJob) -> ExportJob:
                     ExportJob.objects.filter(pk=job.pk).update(done=index)
 
         # The records again, with the PDFs just rendered.
-        def write_csv(out: IO[bytes]) -> None:
-            text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        def write_csv(out: _Hashing) -> None:
+            text = io.StringIO()  # one chunk's rows at a time
             writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
             writer.writeheader()
             for chunk in _chunks(job.filters, content=True):
                 writer.writerows(csv_row(r) for r in chunk)
-            text.detach()
+                out.write(text.getvalue().encode("utf-8"))
+                text.seek(0)
+                text.truncate()
+            out.write(text.getvalue().encode("utf-8"))
 
-        def write_json(out: IO[bytes]) -> None:
+        def write_json(out: _Hashing) -> None:
             items = (record_full(r) for chunk in _chunks(job.filters, content=True) for r in chunk)
             for piece in _json_items(items):
                 out.write(piece.encode("utf-8"))
@@ -241,9 +253,11 @@ def export_verify(path: Path) -> list[str]:
             if entry["name"] not in names:
                 problems.append(f"{entry['name']}: missing")
             else:
+                digest = hashlib.sha256()
                 with archive.open(entry["name"]) as member:  # streamed, never read whole
-                    digest = hashlib.file_digest(member, "sha256").hexdigest()
-                if digest != entry["sha256"]:
+                    while block := member.read(1 << 20):
+                        digest.update(block)
+                if digest.hexdigest() != entry["sha256"]:
                     problems.append(f"{entry['name']}: sha256 does not match the manifest")
     return problems
 
