@@ -191,7 +191,7 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
             "suppliers:shortlist",
             catalogue_version(),
             str(assessment.pk),
-            assessment.created_at.isoformat() if assessment.created_at else "",
+            assessment.created_at.isoformat(),
             ",".join(f"{o}={r}" for o, r in basis.options),
             basis.classification,
             str(per_option),
