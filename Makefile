@@ -13,7 +13,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.12.1/b
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: run test worker bench bench-load lint format check-python apt browser-deps deps dev-deps migrate demo clean
+.PHONY: run test drill worker bench bench-load lint format check-python apt browser-deps deps dev-deps migrate demo clean
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -104,6 +104,12 @@ format: dev-deps
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The PDF drills alone: their own Redis, gunicorn and a Celery worker with beat on PostgreSQL,
+# with no fault, the worker killed, Redis stopped; they print their figures. `make test` runs
+# them when RUN_DRILLS=1 (CI's .ci/run sets it).
+drill: dev-deps
+	RUN_DRILLS=1 $(PY) -m pytest -m drill $(PYTEST_ARGS)
 
 # Speed figures (printed, never asserted in tests): every scripts/bench_*.py in turn (the load
 # bench, scripts/bench_load.py, needs PostgreSQL: it makes its own <DATABASE_URL name>_bench).

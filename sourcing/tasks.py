@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import ChannelError
 
 from sourcing.celery import ReliableTask, app
 
@@ -49,19 +50,44 @@ def dispatch(name: str, *args: Any) -> None:
     if app.conf.task_always_eager:
         task.apply_async(args=args)
         return
+    with _short_connection() as connection:
+        # celery-types lists no **options on apply_async; Celery hands `connection` to send_task.
+        task.apply_async(  # type: ignore[call-arg]
+            args=args, connection=connection, retry=False, ignore_result=True
+        )
+
+
+def _short_connection() -> Any:
+    """A broker connection of its own that gives up after DISPATCH_TIMEOUT_SECONDS."""
     options = {
         "socket_connect_timeout": DISPATCH_TIMEOUT_SECONDS,
         "socket_timeout": DISPATCH_TIMEOUT_SECONDS,
         "retry_on_timeout": False,
         "max_retries": 0,  # kombu's connection retries (2 s apart by default): none
     }
-    with app.connection_for_write(
+    return app.connection_for_write(
         connect_timeout=DISPATCH_TIMEOUT_SECONDS, transport_options=options
-    ) as connection:
-        # celery-types lists no **options on apply_async; Celery hands `connection` to send_task.
-        task.apply_async(  # type: ignore[call-arg]
-            args=args, connection=connection, retry=False, ignore_result=True
-        )
+    )
+
+
+def queued_tasks() -> int | None:
+    """How many tasks wait in the default queue for a worker to take them (0 for a queue the
+    broker does not know yet); None in eager mode or when the broker does not answer.
+
+    A sweep uses it to tell a row whose task is still queued from one whose task was lost.
+    """
+    if app.conf.task_always_eager:
+        return None
+    try:
+        with _short_connection() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=True
+            )
+            return int(declared.message_count)
+    except ChannelError:
+        return 0  # never declared (a broker started afresh): nothing is queued
+    except Exception:
+        return None
 
 
 def enqueue_on_commit(name: str, *args: Any) -> None:

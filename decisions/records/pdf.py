@@ -45,7 +45,7 @@ from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.models import Role, User
 from sourcing.questionnaire import OPTION_LABELS
-from sourcing.tasks import dispatch
+from sourcing.tasks import dispatch, queued_tasks
 
 log = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO: one line per page is noise in the worker's log.
@@ -527,7 +527,9 @@ def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
     under the attempt cap, whose last dispatch is `older_than` ago (PDF_SWEEP_AFTER_SECONDS,
     below the beat's period, so every sweep finds what the last one queued and was lost), and
     rows `running` that were lost with their worker: not locked by a render and claimed more
-    than CLAIM_GRACE ago (any row `running` longer than the hard time limit is one).
+    than CLAIM_GRACE ago (any row `running` longer than the hard time limit is one). While tasks
+    still wait in the broker's queue, only the lost rows are queued (the others' tasks are, in
+    all likelihood, among those waiting).
 
     Stops at the first dispatch the broker refuses (it is down: the next sweep goes on).
     """
@@ -546,6 +548,12 @@ def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
     lost = Q(status=JobStatus.RUNNING) & (
         Q(claimed_at__lt=now - CLAIM_GRACE) | Q(claimed_at__isnull=True)
     )
+    if queued_tasks():
+        # Tasks still wait in the broker's queue: the rows waiting were queued and are still
+        # there, in all likelihood; queue them again once the queue is drained (a task lost
+        # meanwhile waits that long), never pile copies behind a backlog. Rows lost with their
+        # worker were taken off the queue already: queue those now.
+        waiting = Q(pk__in=[])
     with transaction.atomic():
         # A row a worker is rendering is locked: skip it rather than queue a duplicate. The rows
         # are marked dispatched while locked (a worker may take them the moment they are sent).

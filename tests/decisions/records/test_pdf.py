@@ -37,6 +37,7 @@ from decisions.cases.services import case_submit
 from decisions.integrity.checks import pdfs_verify
 from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
+from decisions.records import pdf as pdf_sweep_module
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
     BREAK_EVERY,
@@ -507,7 +508,8 @@ def test_a_redelivered_task_renders_nothing_twice(overridden: DecisionRecord, me
 
 @contextlib.contextmanager
 def patch_dispatch(*, refuse: bool = False) -> Iterator[list[int]]:
-    """Record the render tasks queued (the broker refuses them all when `refuse`)."""
+    """Record the render tasks queued (the broker refuses them all when `refuse`); nothing
+    waits in the broker's queue unless the test patched `queued_tasks` itself."""
     queued: list[int] = []
 
     def dispatch(name: str, pdf_id: int) -> None:
@@ -516,7 +518,11 @@ def patch_dispatch(*, refuse: bool = False) -> Iterator[list[int]]:
             raise ConnectionRefusedError("the broker is down")
 
     with mock.patch("decisions.records.pdf.dispatch", dispatch):
-        yield queued
+        if isinstance(pdf_sweep_module.queued_tasks, mock.Mock):
+            yield queued  # the test says what waits in the queue
+            return
+        with mock.patch("decisions.records.pdf.queued_tasks", return_value=0):  # none queued
+            yield queued
 
 
 def _pending_record(users: dict[str, User]) -> DecisionRecord:
@@ -608,6 +614,24 @@ def test_the_sweep_queues_rows_left_behind_and_only_those(users: dict[str, User]
         assert pdf_sweep() == []  # just queued: not again before PDF_SWEEP_AFTER_SECONDS
     gave_up = RecordPdf.objects.get(pk=rows["failed for good"]).record
     pdf_retry(record=gave_up, by=users["admin"])  # verification reports it until then
+
+
+def test_behind_a_backlog_the_sweep_queues_only_rows_lost_with_their_worker(
+    users: dict[str, User],
+) -> None:
+    old = timezone.now() - timedelta(minutes=5)
+    waiting = _pending_record(users)
+    RecordPdf.objects.filter(record=waiting).update(dispatched_at=old)
+    lost = _pending_record(users)
+    RecordPdf.objects.filter(record=lost).update(
+        status=JobStatus.RUNNING, attempts=1, claimed_at=old, dispatched_at=old
+    )
+    with mock.patch("decisions.records.pdf.queued_tasks", return_value=40):
+        with patch_dispatch() as queued:
+            assert pdf_sweep() == [RecordPdf.objects.get(record=lost).pk] == queued
+    with mock.patch("decisions.records.pdf.queued_tasks", return_value=0):
+        with patch_dispatch() as queued:  # drained: the waiting row's task was lost
+            assert pdf_sweep() == [RecordPdf.objects.get(record=waiting).pk] == queued
 
 
 def test_the_sweep_stops_at_the_first_dispatch_the_broker_refuses(users: dict[str, User]) -> None:
