@@ -603,6 +603,11 @@ def test_the_sweep_queues_rows_left_behind_and_only_those(users: dict[str, User]
         record = _pending_record(users)
         RecordPdf.objects.filter(record=record).update(**values)
         rows[name] = RecordPdf.objects.get(record=record).pk
+    # "Just now" as the sweep runs (making the rows above takes seconds on a loaded machine).
+    RecordPdf.objects.filter(pk=rows["pending, queued just now"]).update(
+        dispatched_at=timezone.now()
+    )
+    RecordPdf.objects.filter(pk=rows["running, live"]).update(claimed_at=timezone.now())
     with patch_dispatch() as queued:
         swept = pdf_sweep()
     expected = [
