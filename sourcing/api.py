@@ -147,7 +147,14 @@ def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpRespons
 
 @api.exception_handler(TransitionRefused)
 def _refused(request: HttpRequest, exc: TransitionRefused) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=409)
+    body: dict[str, Any] = {"detail": str(exc)}
+    if exc.blockers:
+        # Each blocker by its stable code, what it concerns and its message, so a client can
+        # route by code rather than by the wording.
+        body["blockers"] = [
+            {"code": b.code, "concerns": b.concerns, "message": b.message} for b in exc.blockers
+        ]
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(PermissionDenied)

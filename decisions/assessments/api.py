@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import case_assessments
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
@@ -64,7 +65,7 @@ def assessments_create(request: HttpRequest, case_id: int) -> Status[dict[str, A
 def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery]) -> dict[str, Any]:
     """Every assessment of the case, newest first; `limit` and `offset` page them."""
     case = _case(request, case_id)
-    return page_of(case.assessments.order_by("-created_at", "-pk"), page, assessment_out)
+    return page_of(case_assessments(case), page, assessment_out)
 
 
 @router.post(

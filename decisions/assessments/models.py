@@ -15,6 +15,10 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
         case and ruleset."""
         return self.filter(case__in=Case.objects.visible_to(user)).select_related("case", "ruleset")
 
+    def newest_first(self) -> AssessmentQuerySet:
+        """Newest first (ties broken by id): what "the latest assessment" means everywhere."""
+        return self.order_by("-created_at", "-pk")
+
 
 class Assessment(models.Model):
     """One run of the engine on a case's answers, pinned to a ruleset version and hash."""

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from decisions.assessments.api import assessment_out
+from decisions.assessments.selectors import latest_assessment
 from decisions.cases.selectors import current_signoffs
 from decisions.cases.services import (
     case_create,
@@ -63,7 +64,7 @@ class WithdrawIn(Schema):
 
 def case_out(case: Case) -> dict[str, Any]:
     """A case as the API shows it."""
-    latest = case.assessments.order_by("-created_at", "-pk").first()
+    latest = latest_assessment(case)
     return {
         "id": case.pk,
         "reference": case.reference,

@@ -8,11 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from decisions.assessments.selectors import latest_assessment
 from decisions.audit.services import audit_append
 from decisions.cases.selectors import current_signoffs
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import MONEY_MAX, QUESTIONS, validate_answers
-from sourcing.errors import TransitionRefused, ValidationFailed
+from decisions.presenter import check_label
+from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.models import (
     CASE_TRANSITIONS,
     Case,
@@ -306,27 +308,54 @@ def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
     return case
 
 
-def submission_blockers(case: Case) -> list[str]:
-    """What stops the case being submitted; empty when it can be."""
-    blockers: list[str] = []
-    latest = case.assessments.order_by("-created_at", "-pk").first()
+# Codes of the submission blockers (Blocker.code); pages route by them, never by the words.
+NO_CURRENT_ASSESSMENT = "no_current_assessment"
+EXPLANATION_MISSING = "explanation_missing"
+SIGNOFF_MISSING = "signoff_missing"
+SIGNOFF_STALE = "signoff_stale"
+SRO_MISSING = "sro_missing"
+
+
+def submission_blockers(case: Case) -> list[Blocker]:
+    """What stops the case being submitted, in task order; empty when it can be. Each names
+    what it concerns: "assessment", the policy check's key, the sign-off's discipline, or
+    "sro_name"."""
+    blockers: list[Blocker] = []
+    latest = latest_assessment(case)
     if latest is None or latest.answers_version != case.answers_version:
-        blockers.append("Get a recommendation on the current answers")
+        blockers.append(
+            Blocker(
+                NO_CURRENT_ASSESSMENT, "assessment", "Get a recommendation on the current answers"
+            )
+        )
     else:
         for check in latest.result.get("policy_checks", []):
             if check["result"] == "explain" and not case.explanations.get(check["check"]):
-                blockers.append(f"Explain the policy check: {check['check'].replace('_', ' ')}")
+                blockers.append(
+                    Blocker(
+                        EXPLANATION_MISSING,
+                        check["check"],
+                        f"Explain the policy check: {check_label(check['check']).lower()}",
+                    )
+                )
     signoffs = current_signoffs(case)
     for discipline in Discipline:
         signoff = signoffs.get(discipline.value)
+        name = discipline.label.lower()
         if signoff is None:
-            blockers.append(f"Get a {discipline.label.lower()} sign-off")
+            blockers.append(Blocker(SIGNOFF_MISSING, discipline.value, f"Get a {name} sign-off"))
         elif signoff.answers_version != case.answers_version:
             blockers.append(
-                f"Get the {discipline.label.lower()} sign-off again: the answers changed"
+                Blocker(
+                    SIGNOFF_STALE,
+                    discipline.value,
+                    f"Get the {name} sign-off again: the answers changed",
+                )
             )
     if not case.sro_name:
-        blockers.append("Enter the Senior Responsible Owner's name")
+        blockers.append(
+            Blocker(SRO_MISSING, "sro_name", "Enter the Senior Responsible Owner's name")
+        )
     return blockers
 
 
@@ -343,7 +372,10 @@ def case_submit(*, case: Case, by: User) -> Case:
         )
     blockers = submission_blockers(case)
     if blockers:
-        raise TransitionRefused("The case cannot be submitted yet: " + "; ".join(blockers) + ".")
+        raise TransitionRefused(
+            "The case cannot be submitted yet: " + "; ".join(b.message for b in blockers) + ".",
+            blockers=tuple(blockers),
+        )
     case_move(case, by=by, to=CaseStatus.SUBMITTED)
     audit_append(
         action="case.submitted",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import latest_assessment
 from decisions.assessments.services import assessment_preview, assessment_run
 from decisions.cases import services
 from decisions.cases.forms import (
@@ -43,7 +44,7 @@ from decisions.presenter import (
 )
 from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
-from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links
 from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
@@ -79,10 +80,6 @@ def _section(slug: str) -> Section:
     if section is None:
         raise Http404
     return section
-
-
-def _latest(case: Case) -> Assessment | None:
-    return case.assessments.order_by("-created_at", "-pk").first()
 
 
 # Presentation helpers -------------------------------------------------------------------------
@@ -279,7 +276,7 @@ def case_start(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The task list: sections, then check, recommend, explain, sign off and submit."""
     case = _case(request, reference)
-    latest = _latest(case)
+    latest = latest_assessment(case)
     context = {
         "case": case,
         "status_tag": STATUS_TAGS[case.status],
@@ -363,7 +360,7 @@ def _render_check(request: HttpRequest, case: Case, errors: list[tuple[str, str]
         "groups": _check_rows(case),
         "errors": errors,
         "has_ruleset": current_ruleset() is not None,
-        "latest": _latest(case),
+        "latest": latest_assessment(case),
     }
     return render(request, "sourcing/case_check.html", context)
 
@@ -386,7 +383,7 @@ def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
 def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     """A written explanation for each policy check the latest assessment marked "explain"."""
     case = _case(request, reference)
-    latest = _latest(case)
+    latest = latest_assessment(case)
     checks = _explain_checks(latest)
     data = request.POST if request.method == "POST" else None
     form = ExplanationsForm(checks, data, initial=case.explanations)
@@ -468,15 +465,16 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "sourcing/case_signoffs.html", context)
 
 
-def _blocker_href(case: Case, blocker: str) -> str:
-    """Where to go to clear a submission blocker."""
-    if "recommendation" in blocker:
-        return reverse("case_check", args=[case.reference])
-    if blocker.startswith("Explain"):
-        return reverse("case_explanations", args=[case.reference])
-    if "Senior Responsible Owner" in blocker:
-        return reverse("case_signoffs", args=[case.reference]) + "#sro_name"
-    return reverse("case_signoffs", args=[case.reference])
+def _blocker_href(case: Case, blocker: Blocker) -> str:
+    """Where to go to clear a submission blocker, by its code (the field it concerns)."""
+    ref = [case.reference]
+    if blocker.code == services.NO_CURRENT_ASSESSMENT:
+        return reverse("case_check", args=ref)
+    if blocker.code == services.EXPLANATION_MISSING:
+        return reverse("case_explanations", args=ref) + f"#id_{blocker.concerns}"
+    if blocker.code == services.SRO_MISSING:
+        return reverse("case_signoffs", args=ref) + "#id_sro_name"
+    return reverse("case_signoffs", args=ref)
 
 
 @require_http_methods(["GET", "POST"])
@@ -495,7 +493,7 @@ def case_submit(request: HttpRequest, reference: str) -> HttpResponse:
     blockers = services.submission_blockers(case) if case.is_editable else []
     context = {
         "case": case,
-        "blockers": [{"text": b, "href": _blocker_href(case, b)} for b in blockers],
+        "blockers": [{"text": b.message, "href": _blocker_href(case, b)} for b in blockers],
         "errors": errors,
     }
     return render(request, "sourcing/case_submit.html", context)

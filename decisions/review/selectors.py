@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Q, Subquery
 
-from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import latest_assessment_per_case
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord
 from decisions.review.dates import review_dates
@@ -22,7 +22,7 @@ def queue_cases(user: Any, *, option: str = "") -> CaseQuerySet:
     latest assessment recommends (only those recommending `option`, if given) and the option
     too close to call with it (`close_with`, None without a close call), oldest submission
     first."""
-    latest = Assessment.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-pk")
+    latest = latest_assessment_per_case()
     cases = (
         Case.objects.visible_to(user)
         .select_related("department", "owner")
@@ -46,16 +46,6 @@ def case_for_review(user: Any, reference: str) -> Case | None:
         Case.objects.visible_to(user)
         .select_related("department", "owner")
         .filter(reference=reference)
-        .first()
-    )
-
-
-def review_assessment(case: Case) -> Assessment | None:
-    """The case's latest assessment, with its ruleset."""
-    return (
-        Assessment.objects.filter(case=case)
-        .select_related("ruleset")
-        .order_by("-created_at", "-pk")
         .first()
     )
 

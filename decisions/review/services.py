@@ -16,7 +16,7 @@ from decisions.engine import OPTIONS
 from decisions.records.models import DecisionAction, DecisionRecord
 from decisions.records.pdf import pdf_outbox_add
 from decisions.records.services import record_issue
-from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, SignOff, User
 
 ACTIONS = ("approve", "return", "reject")
@@ -40,17 +40,36 @@ def default_review_by(answers: dict[str, Any], decided_at: datetime) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def review_blockers(case: Case, reviewer: User) -> list[str]:
+# Codes of the four-eyes blockers (Blocker.code); each concerns the reviewer.
+NOT_A_REVIEWER = "not_a_reviewer"
+OWN_DEPARTMENT = "own_department"
+OWN_CASE = "own_case"
+SIGNED_OFF = "signed_off"
+
+
+def review_blockers(case: Case, reviewer: User) -> list[Blocker]:
     """Why this reviewer may not decide this case (four eyes); empty when they may."""
     blockers = []
     if reviewer.role != Role.REVIEWER:
-        blockers.append("Only a Centre of Excellence reviewer can review cases.")
+        blockers.append(
+            Blocker(
+                NOT_A_REVIEWER, "reviewer", "Only a Centre of Excellence reviewer can review cases."
+            )
+        )
     if reviewer.department_id is not None and reviewer.department_id == case.department_id:
-        blockers.append("You cannot review a case of your own department.")
+        blockers.append(
+            Blocker(OWN_DEPARTMENT, "reviewer", "You cannot review a case of your own department.")
+        )
     if case.owner_id == reviewer.pk:
-        blockers.append("You cannot review your own case.")
+        blockers.append(Blocker(OWN_CASE, "reviewer", "You cannot review your own case."))
     if SignOff.objects.filter(case=case, recorded_by=reviewer).exists():
-        blockers.append("You recorded a sign-off on this case, so someone else must review it.")
+        blockers.append(
+            Blocker(
+                SIGNED_OFF,
+                "reviewer",
+                "You recorded a sign-off on this case, so someone else must review it.",
+            )
+        )
     return blockers
 
 
@@ -131,7 +150,7 @@ def review_decide(
         )
     blockers = review_blockers(case, by)
     if blockers:
-        raise TransitionRefused(" ".join(blockers))
+        raise TransitionRefused(" ".join(b.message for b in blockers), blockers=tuple(blockers))
     assessment = (
         Assessment.objects.filter(case=case, answers_version=case.answers_version)
         .order_by("-created_at", "-pk")

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions.assessments.selectors import latest_assessment
 from decisions.cases.selectors import current_signoffs
 from decisions.presenter import (
     STATUS_TAGS,
@@ -94,7 +95,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     """Everything the reviewer reads before deciding."""
-    assessment = selectors.review_assessment(case)
+    assessment = latest_assessment(case)
     signoffs = current_signoffs(case)
     explanations = case.explanations or {}
     checks = assessment.result.get("policy_checks", []) if assessment else []

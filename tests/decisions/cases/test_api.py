@@ -83,6 +83,9 @@ def test_alice_takes_a_case_from_start_to_submitted(users: dict[str, User], rule
     assert assessment["ruleset"] == {"version": ruleset.version, "sha256": ruleset.sha256}
     refused = api.send("POST", f"cases/{case['id']}/submit")
     assert refused.status_code == 409 and "sign-off" in refused.json()["detail"]
+    blockers = refused.json()["blockers"]
+    assert {"code": "sro_missing", "concerns": "sro_name"}.items() <= blockers[-1].items()
+    assert {b["code"] for b in blockers} >= {"signoff_missing", "sro_missing"}
     explain = {
         c["check"]: "Explained." for c in assessment["policy_checks"] if c["result"] == "explain"
     }

@@ -9,6 +9,10 @@ from django.db import connection
 
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import (
+    NO_CURRENT_ASSESSMENT,
+    SIGNOFF_MISSING,
+    SIGNOFF_STALE,
+    SRO_MISSING,
     case_create,
     case_submit,
     case_update,
@@ -75,7 +79,10 @@ def test_changing_answers_makes_sign_offs_stale(users: dict[str, User]) -> None:
     case = case_update(case=case, by=user, answers={"criticality": "critical"})
     signoff.refresh_from_db()
     assert signoff.is_stale
-    assert "Get the legal sign-off again: the answers changed" in submission_blockers(case)
+    stale = [b for b in submission_blockers(case) if b.code == SIGNOFF_STALE]
+    assert [(b.concerns, b.message) for b in stale] == [
+        ("legal", "Get the legal sign-off again: the answers changed")
+    ]
 
 
 def test_a_null_answer_removes_it(users: dict[str, User]) -> None:
@@ -98,8 +105,11 @@ def test_submission_needs_assessment_explanations_sign_offs_and_sro(
 ) -> None:  # type: ignore[no-untyped-def]
     user = users["commercial"]
     case = case_create(by=user, title="Case", answers=complete_answers())
-    with pytest.raises(TransitionRefused, match="Get a recommendation"):
+    with pytest.raises(TransitionRefused, match="Get a recommendation") as refused:
         case_submit(case=case, by=user)
+    codes = [(b.code, b.concerns) for b in refused.value.blockers]
+    assert codes[0] == (NO_CURRENT_ASSESSMENT, "assessment")
+    assert (SIGNOFF_MISSING, "commercial") in codes and (SRO_MISSING, "sro_name") in codes
     case.refresh_from_db()
     assert case.status == CaseStatus.DRAFT
     ready = ready_case(user)

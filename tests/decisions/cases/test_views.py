@@ -445,6 +445,9 @@ def test_submit_lists_what_is_missing_and_a_refusal_changes_nothing(
     html = _html(alice.get(url))
     assert "Get a recommendation on the current answers" in html
     assert "Get a legal sign-off" in html and "Submit the case</button>" not in html
+    # Each blocker links to where it is cleared, routed by its code (not by its words).
+    assert f'href="/cases/{case.reference}/check/">Get a recommendation' in html
+    assert f'href="/cases/{case.reference}/sign-offs/#id_sro_name">Enter the Senior' in html
     response = alice.post(url)
     assert response.status_code == 200
     assert "govuk-error-summary" in _html(response)

@@ -1,0 +1,24 @@
+"""Named reads of assessments: the one definition of a case's latest assessment."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, QuerySet
+
+from decisions.assessments.models import Assessment
+from sourcing.models import Case
+
+
+def latest_assessment(case: Case) -> Assessment | None:
+    """The case's latest assessment (newest first, ties by id) with its ruleset, or None."""
+    return Assessment.objects.filter(case=case).select_related("ruleset").newest_first().first()
+
+
+def latest_assessment_per_case() -> QuerySet[Assessment]:
+    """Each case's assessments newest first, for a subquery on a case list: filter on
+    ``case=OuterRef("pk")`` is applied, take ``.values(field)[:1]``."""
+    return Assessment.objects.filter(case=OuterRef("pk")).newest_first()
+
+
+def case_assessments(case: Case) -> QuerySet[Assessment]:
+    """Every assessment of a case, newest first."""
+    return Assessment.objects.filter(case=case).newest_first()
