@@ -1,7 +1,9 @@
-"""Template context: the service navigation for the signed-in user's role."""
+"""Template context: the service navigation and the permission flags (`may`) for the signed-in
+user's role, both read from the one permissions table (sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,33 @@ class NavItem:
     label: str
     url: str
     active: bool
+
+
+class May(Mapping[str, bool]):
+    """`may.<view name>` in a template: whether the user's role may call that route, by the
+    permissions table (GET where the route declares it, else POST). A namespaced name is
+    written with "__" for ":" (`may.admin__index`). Unknown names are False. Department
+    scoping still applies when the route is called: a flag says the role may, not that every
+    object is visible."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __getitem__(self, name: str) -> bool:
+        view_name = name.replace("__", ":")
+        access = access_for(view_name, "GET") or access_for(view_name, "POST")
+        return access is not None and self.role in access.roles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def permissions(request: HttpRequest) -> dict[str, Any]:
+    """`may`: the permission flags of the caller's role (anonymous included)."""
+    return {"may": May(role_of(getattr(request, "user", None)))}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sourcing.context_processors.navigation",
+                "sourcing.context_processors.permissions",
             ],
         },
     },
