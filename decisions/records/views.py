@@ -119,6 +119,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "errors": errors,
         "filtered": bool(params) or bool(errors),
+        # A department user sees their own department's records only (visible_to).
+        "scope": user.department.name if user.role == Role.COMMERCIAL and user.department else "",
         "from_date": form.date_input("from"),
         "to_date": form.date_input("to"),
     }
