@@ -267,8 +267,14 @@ def drill(
     env.pop("MIGRATE_DATABASE_URL", None)
     services = Drill(request.node.name, tmp_path, env, redis_port, web_port)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        services.say = reporter.write_line
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+
+        def say(line: str) -> None:
+            with capture.global_and_fixture_disabled():  # past the capture, pass or fail
+                reporter.write_line(line)
+
+        services.say = say
     try:
         services.redis_start()
         services.web_start()
