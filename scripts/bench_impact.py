@@ -49,7 +49,7 @@ def store_cases(count: int) -> tuple[Any, float]:
     from decisions.assessments.models import Assessment
     from decisions.rulesets.selectors import engine_ruleset
     from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
-    from sourcing.models import Case, Role
+    from sourcing.models import Case, CaseStatus, Role
     from sourcing.people.services import department_ensure, user_ensure
 
     started = time.perf_counter()
@@ -71,6 +71,8 @@ def store_cases(count: int) -> tuple[Any, float]:
                 department=owners[n % len(owners)].department,
                 owner=owners[n % len(owners)],
                 answers=answers,
+                # The preview reads cases submitted at least once, never drafts.
+                status=CaseStatus.SUBMITTED,
             )
             for n, answers in enumerate(answer_sets)
         ],

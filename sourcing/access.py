@@ -25,6 +25,7 @@ from django.http import (
 )
 from django.utils import timezone
 
+from sourcing.limits import too_many_requests, usage
 from sourcing.logs import set_log_user
 from sourcing.models import ApiToken, Role, User
 
@@ -65,6 +66,10 @@ def only(*roles: str, scoped: bool = False, ok: int | Mapping[str, int] = 200) -
 
 
 _HIDDEN_DRAFT = {"reviewer": 404, "auditor": 404}
+# Who reads decision records (budgets, rationale, sign-offs): the record page, its PDF and the
+# record API alike (stewards: 403). A department user only their own department's;
+# administrators to find a failed PDF and try it again.
+RECORD_READERS = ("auditor", "reviewer", "commercial", "admin")
 
 # view name -> Access for every method, or {METHOD: Access}. A namespace ending in ":*"
 # covers every route in it (used only for the Django admin, which checks staff itself too).
@@ -115,14 +120,22 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
     "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
     # Administrators read records too: they find a failed PDF there and try it again.
-    "record_list": only("auditor", "reviewer", "commercial", "admin"),
-    "record_detail": only("auditor", "reviewer", "commercial", "admin", scoped=True),
+    "record_list": only(*RECORD_READERS),
+    "record_detail": only(*RECORD_READERS, scoped=True),
     "audit_chain": only("auditor", "reviewer"),
+    # The auditor's checks: against heads they kept, of one PDF, of one record. Posted with
+    # nothing, each form is re-rendered with its errors (200).
+    "audit_verify_heads": {"GET": only("auditor", "reviewer"), "POST": only("auditor", "reviewer")},
+    "audit_verify_pdf": {"GET": only("auditor", "reviewer"), "POST": only("auditor", "reviewer")},
+    "audit_verify_record": {
+        "GET": only("auditor", "reviewer"),
+        "POST": only("auditor", "reviewer"),
+    },
     "register": PUBLIC,
     # --- end review pages ---
     # --- PDFs and exports pages ---
-    # Same access as the record; the matrix's example PDF is still rendering (202).
-    "record_pdf": Access(ROLES, scoped=True, ok=202),
+    # Exactly the record page's access; the matrix's example PDF is still rendering (202).
+    "record_pdf": only(*RECORD_READERS, scoped=True, ok=202),
     # An administrator tries a failed PDF again (audited); the example has not failed, so it
     # is refused and the PDF's page says why (302).
     "record_pdf_retry": {"POST": only("admin", ok=302)},
@@ -222,15 +235,17 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- end case API ---
     # --- review, records, audit and register API ---
     "api:case_review": {"POST": only("reviewer", ok=422)},
-    "api:decisions": SIGNED_IN,
-    "api:decision": Access(ROLES, scoped=True),
+    # The records in the API follow the record pages exactly (stewards: 403).
+    "api:decisions": only(*RECORD_READERS),
+    "api:decision": only(*RECORD_READERS, scoped=True),
     "api:audit_verify": only("reviewer", "auditor"),
     "api:register": PUBLIC,
     # The signed heads of the audit chain and records, and the keys that sign them: public.
     "api:register_heads": PUBLIC,
     # --- end review API ---
     # --- PDFs and exports API ---
-    "api:decision_pdf": Access(ROLES, scoped=True, ok=202),  # the example is still rendering
+    # The record page's access; the example is still rendering (202).
+    "api:decision_pdf": only(*RECORD_READERS, scoped=True, ok=202),
     # An administrator tries a failed PDF again; the example has not failed (409).
     "api:decision_pdf_retry": {"POST": only("admin", ok=409)},
     # --- end PDFs and exports API ---
@@ -328,9 +343,16 @@ class RouteAccessMiddleware:
         view_name = match.view_name if match else ""
         is_api = view_name.startswith(API_NAMESPACE + ":")
         if is_api and "Authorization" in request.headers:
+            # An address that sent too many bad tokens is refused before the next is looked up.
+            found = usage(request, "token_failure", key="ip", increment=False)
+            if found and found["count"] >= found["limit"]:
+                return too_many_requests(
+                    request, scope="token_failure", retry_after=found["time_left"]
+                )
             user = user_for_bearer(request.headers["Authorization"])
             if user is None:
                 log.info("api token refused", extra={"path": request.path})
+                usage(request, "token_failure", key="ip", increment=True)
                 return _api_error(401, "The bearer token is missing, expired or revoked.")
             request.user = user
             # A flag for the API's CSRF rule (sourcing.api); HttpRequest declares no such attribute.

@@ -11,6 +11,7 @@ in the same shapes by sourcing.error_views.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import redis
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.utils import check_csrf
 
 from decisions.assessments.api import router as assessments_router
@@ -36,6 +37,7 @@ from sourcing.api_docs import GovukDocs
 from sourcing.api_schemas import responses
 from sourcing.error_views import SERVER_ERROR
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.limits import api_throttles
 from sourcing.logs import current_request_id
 from sourcing.people.api import router as people_router
 from suppliers.api import router as suppliers_router
@@ -70,7 +72,18 @@ api = NinjaAPI(
     auth=BearerOrSession(),
     parser=GatedParser(),
     docs=GovukDocs(),  # a GOV.UK page rendered on the server (docs/decisions/0017)
+    # Every operation: RATE_LIMIT_API per user, RATE_LIMIT_API_ANONYMOUS per address without
+    # sign-in; some operations add their own scope (sourcing.limits.api_throttles).
+    throttle=api_throttles(),
 )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After (whole seconds) to this response.
+    wait = math.ceil(exc.wait) if exc.wait is not None else None
+    detail = "Too many requests: slow down" + (f" and try again in {wait} s." if wait else ".")
+    return api.create_response(request, {"detail": detail, "retry_after": wait}, status=429)
 
 
 @api.exception_handler(RequestDataTooBig)

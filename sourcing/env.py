@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -71,3 +72,19 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value
+
+
+_RATE = re.compile(r"^([1-9][0-9]{0,6})/([1-9][0-9]{0,3})?([smhd])$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit, "<requests>/<period>" with the period in s, m, h or d and an optional
+    multiple ("5/m", "30/h", "10/15m"): the form both django-ratelimit and django-ninja read."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    if not _RATE.match(value.strip()):
+        raise ImproperlyConfigured(
+            f'{name} must be a rate like "5/m", "30/h" or "10/15m", not {value!r}.'
+        )
+    return value.strip()

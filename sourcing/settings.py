@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from sourcing.env import env_bool, env_choice, env_int, env_list, env_str
+from sourcing.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",  # sign-in lockout (django-axes)
     "sourcing",
     "decisions",
     "suppliers",
@@ -62,6 +64,14 @@ MIDDLEWARE = [
     "sourcing.middleware.MethodNotAllowedMiddleware",
     "sourcing.middleware.RequestGuardMiddleware",
     "sourcing.access.RouteAccessMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into our GOV.UK 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks each sign-in before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "sourcing.urls"
@@ -150,6 +160,39 @@ AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 10, minimum=1)
 # API tokens last API_TOKEN_DAYS by default and never longer than API_TOKEN_MAX_DAYS.
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 366, minimum=1, maximum=3660)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1, maximum=API_TOKEN_MAX_DAYS)
+# Abuse limits (sourcing.limits, README "Abuse limits"). Sign-in lockout (django-axes): after
+# SIGN_IN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for SIGN_IN_LOCKOUT_MINUTES (a GOV.UK page, 429, an audit event); a right password
+# resets the count. Rates ("<requests>/<period>", s m h d): pages through django-ratelimit, the
+# API through django-ninja's throttles, both counted in the "limits" cache (Redis when
+# REDIS_URL is set, so every web process shares the counts). RATE_LIMITS=0 turns the rates off
+# (the load bench does); the lockout stays.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1, maximum=10080)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not extend it (so nobody can keep someone else locked out for
+# ever); the sign-in rate per address bounds them.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "sourcing.people.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept (failures are, for lockout)
+AXES_VERBOSE = False  # our own log line (sourcing.people.signals), without the password
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS", True)
+RATE_LIMITS = {
+    # per client address
+    "sign_in": env_rate("RATE_LIMIT_SIGN_IN", "20/m"),
+    "token_failure": env_rate("RATE_LIMIT_TOKEN_FAILURES", "20/h"),
+    "api_anonymous": env_rate("RATE_LIMIT_API_ANONYMOUS", "120/m"),
+    # per signed-in user (or token)
+    "api": env_rate("RATE_LIMIT_API", "600/m"),
+    "case_create": env_rate("RATE_LIMIT_CASE_CREATE", "30/h"),
+    "assess": env_rate("RATE_LIMIT_ASSESS", "120/h"),
+    "pdf": env_rate("RATE_LIMIT_PDF", "300/h"),
+    "export": env_rate("RATE_LIMIT_EXPORT", "10/h"),
+}
 # Signed heads (decisions.integrity.signing): the Ed25519 private key, as its 32-byte seed in
 # hex or base64 (AUDIT_SIGNING_KEY) or a file (AUDIT_SIGNING_KEY_FILE: PKCS#8 PEM or the seed).
 # The database never holds it. Development generates var/keys/audit-signing-key.pem on first
@@ -214,6 +257,22 @@ if PRODUCTION:
 
 # Celery: without REDIS_URL tasks run in-process (eager), so no server is needed.
 REDIS_URL = env_str("REDIS_URL", "")
+# The "limits" cache counts requests for the abuse limits: Redis when there is one (every web
+# process shares the counts), else this process's memory (the embedded default).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "limits": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "limits",
+            "TIMEOUT": 86400,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}
+    ),
+}
+RATELIMIT_USE_CACHE = "limits"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

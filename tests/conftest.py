@@ -7,12 +7,14 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
 
 from decisions.integrity.verification import audit_verify
 from decisions.rulesets.models import Ruleset
 from sourcing.celery import app as celery_app
+from sourcing.limits import limits_cache
 from sourcing.models import Department, Role, User
 from sourcing.people.services import department_ensure, user_ensure
 from tests.factories import published_ruleset
@@ -34,6 +36,32 @@ def service_missing(reason: str) -> None:
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # Real hashing costs ~0.3 s a user; tests check behaviour, not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings) -> None:  # type: ignore[no-untyped-def]
+    # Tests make many requests as one person; the abuse-limit tests turn the rates on
+    # (tests/sourcing/test_limits.py). The sign-in lockout (django-axes) stays on everywhere.
+    settings.RATE_LIMITS_ENABLED = False
+
+
+@pytest.fixture
+def rate_limits(settings) -> Callable[..., None]:  # type: ignore[no-untyped-def]
+    """Turn the rates on with fresh counts, at the given rates (scope=rate)."""
+
+    def turn_on(**rates: str) -> None:
+        cache = limits_cache()
+        if isinstance(cache, RedisCache):
+            # Only our own counters: the broker's keys share this Redis database.
+            client = cache._cache.get_client(write=True)
+            for key in client.scan_iter(match="limits:*"):
+                client.delete(key)
+        else:
+            cache.clear()
+        settings.RATE_LIMITS_ENABLED = True
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, **rates}
+
+    return turn_on
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
+from sourcing.limits import api_throttles
 from sourcing.models import Case
 
 router = Router(tags=["cases"])
@@ -52,6 +53,7 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     "/cases/{case_id}/assessments",
     url_name="case_assessments",
     response=responses({201: dict[str, Any]}),
+    throttle=api_throttles("assess"),
 )
 def assessments_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     """Run the current published ruleset on the case's answers."""

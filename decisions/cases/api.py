@@ -22,6 +22,7 @@ from decisions.cases.services import (
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
+from sourcing.limits import api_throttles
 from sourcing.models import Case
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
@@ -134,6 +135,7 @@ def cases_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     url_name="cases",
     response=responses({201: dict[str, Any]}),
     openapi_extra=documented_body(CaseIn),
+    throttle=api_throttles("case_create"),
 )
 def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Start a draft case in the caller's department (answers may be partial)."""

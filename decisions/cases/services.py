@@ -288,15 +288,41 @@ def signoff_record(
     return signoff
 
 
+REOPENED_NOT_WITHDRAWN = (
+    "The Centre of Excellence reopened this approved decision for review: it stays under "
+    "review until a reviewer decides it again, so it cannot be withdrawn."
+)
+
+
+def case_reopened(case: Case) -> bool:
+    """Whether the case is an approved decision a reviewer reopened, not yet decided again."""
+    return (
+        case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.DRAFT)
+        and case.status_changes.filter(to_status=CaseStatus.APPROVED).exists()
+    )
+
+
+def withdraw_refusal(case: Case) -> str | None:
+    """Why the department may not withdraw the case now, or None when it may."""
+    if case_reopened(case):
+        return REOPENED_NOT_WITHDRAWN
+    if CaseStatus.WITHDRAWN not in CASE_TRANSITIONS[case.status]:
+        return f"This case is {case.get_status_display().lower()}, so it cannot be withdrawn."
+    return None
+
+
 @transaction.atomic
 def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
-    """Withdraw a case before a decision."""
+    """Withdraw a case before a decision; never a reopened approval (it stays under review
+    until a reviewer decides it). Raises TransitionRefused saying why not."""
     _require_department_user(by)
     errors: dict[str, list[str]] = {}
     _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Reason")
     if errors:
         raise ValidationFailed(errors)
     case = _locked(case)
+    if case_reopened(case):
+        raise TransitionRefused(REOPENED_NOT_WITHDRAWN)
     case_move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
     audit_append(
         action="case.withdrawn",

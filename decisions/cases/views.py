@@ -46,7 +46,8 @@ from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links
-from sourcing.models import CASE_TRANSITIONS, Case, CaseQuerySet, CaseStatus, Discipline
+from sourcing.limits import rate_limited
+from sourcing.models import Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
 from sourcing.questionnaire import LABELS, SECTIONS, Section, display_value
 
@@ -255,6 +256,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("case_create")
 def case_start(request: HttpRequest) -> HttpResponse:
     """Start a case: title and summary."""
     form = CaseStartForm(request.POST if request.method == "POST" else None)
@@ -285,7 +287,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "latest_current": latest is not None and latest.answers_version == case.answers_version,
         "latest_label": _latest_text(latest, "") if latest else "",
         "history": case.status_changes.select_related("by"),
-        "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
+        "can_withdraw": services.withdraw_refusal(case) is None,
     }
     return render(request, "sourcing/case_detail.html", context)
 
@@ -366,6 +368,7 @@ def _render_check(request: HttpRequest, case: Case, errors: list[tuple[str, str]
 
 
 @require_POST
+@rate_limited("assess")
 def case_assess(request: HttpRequest, reference: str) -> HttpResponse:
     """Get a recommendation: run the current ruleset and show the assessment."""
     case = _case(request, reference)
@@ -511,14 +514,14 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case, by=signed_in_user(request), comment=form.cleaned_data["reason"].strip()
             )
         except TransitionRefused as refusal:
-            errors = [(str(refusal), "#reason")]
+            errors = [(str(refusal), "#withdraw-refusal")]
         else:
             messages.success(request, f"{case.reference} is withdrawn")
             return redirect("case_detail", reference=case.reference)
     context = {
         "case": case,
         "form": form,
-        "can_withdraw": CaseStatus.WITHDRAWN in CASE_TRANSITIONS[case.status],
+        "refusal": services.withdraw_refusal(case),
         "errors": error_links(form, {"reason": "#reason"}) + errors,
     }
     return render(request, "sourcing/case_withdraw.html", context)

@@ -23,9 +23,12 @@ from decisions.audit.services import audit_append
 from decisions.exports.formats import CSV_COLUMNS, csv_row
 from decisions.exports.models import ExportJob
 from decisions.exports.selectors import export_records
+from decisions.integrity.heads import head_data, head_sign
+from decisions.integrity.keys import published_keys
+from decisions.integrity.proofs import record_pdf_render
 from decisions.records.content import record_full
 from decisions.records.models import DecisionRecord
-from decisions.records.pdf import pdf_path, pdf_render, pdf_row
+from decisions.records.pdf import pdf_path, pdf_row
 from sourcing.jobs import JobStatus
 from sourcing.models import User
 from sourcing.tasks import dispatch
@@ -168,7 +171,7 @@ def _build(job: ExportJob) -> ExportJob:
                 index += 1
                 pdf = pdf_row(record)
                 if pdf.status != JobStatus.DONE:
-                    pdf = pdf_render(pdf_id=pdf.pk) or pdf
+                    pdf = record_pdf_render(pdf_id=pdf.pk) or pdf
                 if pdf.status == JobStatus.DONE:
                     data = pdf_path(pdf).read_bytes()  # one PDF at a time
                     if hashlib.sha256(data).hexdigest() != pdf.sha256:
@@ -207,6 +210,10 @@ def _build(job: ExportJob) -> ExportJob:
             "filters": job.filters,
             "records": index,
             "audit_chain_head": _chain_head(),
+            # A head signed now: it covers every exported record (keep it, and check the
+            # service against it later with `manage.py verify_audit --head manifest.json`).
+            "signed_head": _signed_head(),
+            "keys": published_keys(),
             "files": files,
             "missing_pdfs": missing,
         }
@@ -239,6 +246,11 @@ def _build(job: ExportJob) -> ExportJob:
         )
     job.refresh_from_db()
     return job
+
+
+def _signed_head() -> dict[str, Any] | None:
+    head = head_sign()
+    return head_data(head).to_dict() if head is not None else None
 
 
 def export_verify(path: Path) -> list[str]:

@@ -18,9 +18,11 @@ from decisions.exports.services import export_path, export_start
 from sourcing.access import signed_in_user
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
+from sourcing.limits import rate_limited
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("export")
 def export_start_view(request: HttpRequest) -> HttpResponse:
     """Choose a filter and start a bulk export; recent exports and failed PDFs are listed."""
     form = ExportFilterForm(request.POST if request.method == "POST" else None)

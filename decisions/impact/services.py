@@ -22,7 +22,7 @@ from decisions.rulesets.selectors import engine_ruleset
 from decisions.rulesets.services import require_draft, require_steward
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
-from sourcing.models import Role, User
+from sourcing.models import SUBMITTED_ONCE, Role, User
 from sourcing.tasks import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,19 @@ RUN_TASK: Final = "decisions.ruleset_run"  # decisions.impact.tasks.ruleset_run_
 
 @transaction.atomic
 def ruleset_impact_start(*, draft: Ruleset, by: User) -> RulesetRun:
-    """Queue an impact preview of a draft against the current version over every past case."""
+    """Queue an impact preview of a draft against the current version over every case
+    submitted at least once (latest_answers)."""
     require_steward(by)
     require_draft(draft)
     current = Ruleset.objects.current()
     if current is None:
         raise TransitionRefused("No ruleset has been published yet to compare with.")
-    total = Assessment.objects.values("case_id").distinct().count()
+    total = (
+        Assessment.objects.filter(case__status__in=SUBMITTED_ONCE)
+        .values("case_id")
+        .distinct()
+        .count()
+    )
     run = RulesetRun.objects.create(
         kind=RulesetRun.Kind.IMPACT,
         ruleset=draft,
@@ -77,17 +83,21 @@ def _approved_records() -> Any:
     ).order_by("pk")
 
 
-def latest_answers() -> Iterator[tuple[int, dict[str, Any], str, str, str]]:
-    """(case id, answers, reference, title, department code) of every case's latest assessment."""
+def latest_answers() -> Iterator[tuple[int, dict[str, Any], str, str]]:
+    """(case id, answers, reference, department code) of the latest assessment of every case
+    submitted at least once (submitted, returned, approved or rejected): a department's drafts
+    and withdrawn cases are never read, and no case's title leaves its department this way."""
     seen: set[int] = set()
-    rows = Assessment.objects.order_by("case_id", "-created_at", "-pk").values_list(
-        "case_id", "answers", "case__reference", "case__title", "case__department__code"
+    rows = (
+        Assessment.objects.filter(case__status__in=SUBMITTED_ONCE)
+        .order_by("case_id", "-created_at", "-pk")
+        .values_list("case_id", "answers", "case__reference", "case__department__code")
     )
-    for case_id, answers, reference, title, department in rows.iterator(chunk_size=2000):
+    for case_id, answers, reference, department in rows.iterator(chunk_size=2000):
         if case_id in seen:
             continue
         seen.add(case_id)
-        yield case_id, answers, reference, title, department
+        yield case_id, answers, reference, department
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -121,12 +131,11 @@ def _impact(run: RulesetRun) -> dict[str, Any]:
             for after, count in row.items():
                 matrix[before][after] += count
         for change in report.changes:
-            _, _, reference, title, department = meta[change.id]
+            _, _, reference, department = meta[change.id]
             changes.append(
                 {
                     "case_id": change.id,
                     "reference": reference,
-                    "title": title,
                     "department": department,
                     "old": change.old or NONE_VIABLE,
                     "new": change.new or NONE_VIABLE,

@@ -39,7 +39,8 @@ from decisions.integrity.signing import (
     signature_valid,
 )
 from decisions.records.content import record_hash
-from decisions.records.models import DecisionRecord
+from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.pdf import pdf_render
 
 PROOF_TYPE = "sourcing-decisions/record-proof/v1"
 ATTACHMENT_NAME = "record-proof.json"
@@ -102,6 +103,17 @@ def proof_attachment(proof: Mapping[str, Any]) -> Any:
         description=ATTACHMENT_DESCRIPTION,
         relationship="Supplement",
     )
+
+
+def record_pdf_proof(record: DecisionRecord) -> tuple[dict[str, Any], list[Any]]:
+    """What a record's PDF prints and carries: its proof, and the proof as an attachment."""
+    proof = record_proof(record)
+    return proof, [proof_attachment(proof)]
+
+
+def record_pdf_render(*, pdf_id: int) -> RecordPdf | None:
+    """Render and store a record's PDF with its record proof (the render task and exports)."""
+    return pdf_render(pdf_id=pdf_id, prove=record_pdf_proof)
 
 
 class ProofMissing(ValueError):

@@ -1,4 +1,5 @@
-"""Routes of the audit chain's page (declared in sourcing.access.PERMISSIONS)."""
+"""Routes of the audit chain's page and the auditor's verification forms (declared in
+sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
@@ -8,4 +9,7 @@ from decisions.integrity import views
 
 urlpatterns: list[URLPattern] = [
     path("audit/", views.audit_chain, name="audit_chain"),
+    path("audit/verify/heads/", views.audit_verify_heads, name="audit_verify_heads"),
+    path("audit/verify/pdf/", views.audit_verify_pdf, name="audit_verify_pdf"),
+    path("audit/verify/record/", views.audit_verify_record, name="audit_verify_record"),
 ]

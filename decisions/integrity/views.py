@@ -1,13 +1,30 @@
-"""The audit chain's page: the verification of the chain, the records, their PDFs and the
-signed heads (access in sourcing.access.PERMISSIONS: reviewers and auditors)."""
+"""The audit chain's page and the auditor's verification forms: the service against signed
+heads they kept, one downloaded record PDF, one record by reference (access in
+sourcing.access.PERMISSIONS: reviewers and auditors). The forms read and check; they change
+nothing the auditor could see (a record's proof may sign a head covering it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from decisions.integrity.auditor import pdf_check, records_check, report_dict
+from decisions.integrity.forms import HeadsForm, PdfForm, RecordForm
 from decisions.integrity.verification import audit_verify
+from sourcing.limits import rate_limited
+
+TEMPLATE = "decisions/audit_verify.html"
+
+
+def _errors(form: Any) -> list[tuple[str, str]]:
+    """(message, link) pairs for the GOV.UK error summary, in field order."""
+    pairs = []
+    for name in form.fields:
+        pairs += [(str(e), f"#id_{name}") for e in form.errors.get(name, [])]
+    return pairs
 
 
 @require_safe
@@ -15,3 +32,49 @@ def audit_chain(request: HttpRequest) -> HttpResponse:
     """The audit chain's verification result (it reads; it changes nothing)."""
     report = audit_verify().to_dict()
     return render(request, "decisions/audit_chain.html", {"report": report})
+
+
+@require_http_methods(["GET", "POST"])
+def audit_verify_heads(request: HttpRequest) -> HttpResponse:
+    """Check the chain, records and PDFs against signed heads the auditor kept (pasted or a
+    file: a head, a copy of the feed, an export manifest or a record proof)."""
+    form = HeadsForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = audit_verify(heads=form.heads).to_dict()
+    context = {"kind": "heads", "form": form, "errors": _errors(form), "result": result}
+    return render(request, TEMPLATE, context)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("pdf")
+def audit_verify_pdf(request: HttpRequest) -> HttpResponse:
+    """Check one downloaded decision record PDF: its record proof to a signed head (and the
+    heads the auditor kept, when given), and that it is the file the service rendered."""
+    form = PdfForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        check = pdf_check(form.cleaned_data["pdf"], heads=form.heads, keys=form.keys)
+        result = {**report_dict(check), "check": check, "proof": check.proof.to_dict()}
+    context = {"kind": "pdf", "form": form, "errors": _errors(form), "result": result}
+    return render(request, TEMPLATE, context)
+
+
+@require_http_methods(["GET", "POST"])
+def audit_verify_record(request: HttpRequest) -> HttpResponse:
+    """Check every record of a reference: its hash, its columns, its proof to a signed head."""
+    form = RecordForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        reference = form.cleaned_data["reference"]
+        checks = records_check(reference)
+        if not checks:
+            form.add_error("reference", f"There is no decision record {reference}")
+        else:
+            result = {
+                "reference": reference,
+                "valid": all(c.valid for c in checks),
+                "records": [{"check": c, **report_dict(c)} for c in checks],
+            }
+    context = {"kind": "record", "form": form, "errors": _errors(form), "result": result}
+    return render(request, TEMPLATE, context)

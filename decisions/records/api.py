@@ -18,6 +18,7 @@ from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
 from sourcing.access import signed_in_user
 from sourcing.api_schemas import Message, PageOut, PageQuery, page_of, responses
 from sourcing.jobs import JobStatus
+from sourcing.limits import api_throttles
 
 router = Router(tags=["decisions"])
 
@@ -54,6 +55,7 @@ def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     "/decisions/{record_id}/pdf",
     url_name="decision_pdf",
     response=responses({200: Any, 202: Message, 503: Message}),
+    throttle=api_throttles("pdf"),
     openapi_extra={
         "responses": {
             200: {"description": "The stored PDF", "content": {"application/pdf": {}}},

@@ -266,6 +266,8 @@ def register_entry(record: DecisionRecord) -> dict[str, Any]:
         "decided_at": record.decided_at.isoformat(),
         "overridden": record.overridden,
         "reasons_summary": reasons,
+        # A reviewer reopened the decision: it is being reviewed again until decided.
+        "under_review": record.case.status != CaseStatus.APPROVED,
     }
 
 

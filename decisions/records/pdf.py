@@ -12,7 +12,7 @@ import mimetypes
 import os
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
@@ -55,7 +55,7 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # /static/ paths are read from disk through the staticfiles finders.
 PDF_ORIGIN = "https://sourcing.invalid"
 PDF_VARIANT = "pdf/ua-1"
-RENDER_TASK = "decisions.render_record_pdf"  # decisions.records.tasks.render_record_pdf
+RENDER_TASK = "decisions.render_record_pdf"  # decisions.integrity.tasks.render_record_pdf
 CHECK_LABELS = {
     "cloud_first": "Cloud first",
     "share_and_reuse": "Share and reuse",
@@ -166,9 +166,15 @@ def _rows(answers: dict[str, Any]) -> list[tuple[str, str]]:
     return [(row["label"], row["value"]) for row in answer_rows(answers, answers.keys())]
 
 
-def pdf_context(record: DecisionRecord) -> dict[str, Any]:
+# Makes a record's proof for its PDF: (the proof as printed, the files the PDF carries).
+# decisions.integrity.proofs gives it (the records package never imports integrity).
+Prover = Callable[[DecisionRecord], tuple[Mapping[str, Any], Sequence[Any]]]
+
+
+def pdf_context(record: DecisionRecord, proof: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything the print template shows, from the record's frozen content; its text made
-    breakable (long words and URLs wrap, whatever anyone typed)."""
+    breakable (long words and URLs wrap, whatever anyone typed); and the signed head covering
+    the record with its inclusion proof (`proof`) when given (hashes as they are)."""
     content = record.content
     identity = content["identity"]
     accountability = content["accountability"]
@@ -227,15 +233,16 @@ def pdf_context(record: DecisionRecord) -> dict[str, Any]:
     }
     return {
         **breakable(shown),
+        "proof": proof,  # hashes and signatures as they are (the template lets them wrap)
         "record": record,
         # The document's title (its metadata) as written.
         "title": f"Decision record {record.reference}: {identity['title']}",
     }
 
 
-def pdf_html(record: DecisionRecord) -> str:
+def pdf_html(record: DecisionRecord, proof: Mapping[str, Any] | None = None) -> str:
     """The print template rendered for one record (Django autoescapes every user's text)."""
-    return render_to_string("decisions/pdf_record.html", pdf_context(record))
+    return render_to_string("decisions/pdf_record.html", pdf_context(record, proof))
 
 
 def html_to_pdf(html: str, *, fetcher: Any = None, attachments: Sequence[Any] = ()) -> bytes:
@@ -252,9 +259,13 @@ def html_to_pdf(html: str, *, fetcher: Any = None, attachments: Sequence[Any] = 
     return bytes(document.write_pdf(attachments=list(attachments), **options))
 
 
-def record_pdf_bytes(record: DecisionRecord) -> bytes:
-    """The PDF of one decision record."""
-    return html_to_pdf(pdf_html(record))
+def record_pdf_bytes(record: DecisionRecord, prove: Prover | None = None) -> bytes:
+    """The PDF of one decision record; with `prove`, it prints the signed head covering the
+    record and carries the record proof (decisions.integrity.proofs.record_pdf_proof)."""
+    if prove is None:
+        return html_to_pdf(pdf_html(record))
+    proof, attachments = prove(record)
+    return html_to_pdf(pdf_html(record, proof), attachments=attachments)
 
 
 def pdf_relative_path(record: DecisionRecord) -> str:
@@ -343,8 +354,12 @@ def _pdf_claim(pdf_id: int) -> tuple[RecordPdf | None, bool]:
         return pdf, True
 
 
-def pdf_render(*, pdf_id: int) -> RecordPdf | None:
+def pdf_render(*, pdf_id: int, prove: Prover) -> RecordPdf | None:
     """Render and store one record's PDF, once: a repeated or concurrent call changes nothing.
+
+    `prove` gives the signed head and inclusion proof the PDF prints and carries
+    (decisions.integrity.proofs.record_pdf_render passes it); a record that cannot be proven
+    (the stored records no longer match a signed head) fails like any other render error.
 
     A worker first claims the row (marks it running and counts the attempt, committed, so a
     record that kills its worker still runs out of attempts); a row it cannot claim (another
@@ -376,7 +391,7 @@ def pdf_render(*, pdf_id: int) -> RecordPdf | None:
             pdf.save(update_fields=["status"])
             return pdf
         try:
-            data = record_pdf_bytes(record)
+            data = record_pdf_bytes(record, prove)
         except Exception as exc:  # a bad record must be recorded, never silently missing
             log.exception("pdf render failed", extra={"record": record.reference})
             _pdf_fail(pdf, f"{type(exc).__name__}: {exc}")

@@ -19,10 +19,11 @@ def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
 
 def register_entries() -> DecisionRecordQuerySet:
     """Approved decisions for the public register (current ones, newest first), without their
-    content: `title` and `reasons_summary` are annotated (DecisionRecordQuerySet.summaries)."""
+    content: `title` and `reasons_summary` are annotated (DecisionRecordQuerySet.summaries); with
+    their case: a decision a reviewer reopened stays listed, marked as under review."""
     return (
         DecisionRecord.objects.current_approvals()
         .summaries()
-        .select_related("department")
+        .select_related("department", "case")
         .order_by("-decided_at", "-pk")
     )

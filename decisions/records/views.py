@@ -47,6 +47,7 @@ from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
+from sourcing.limits import rate_limited
 from sourcing.models import CaseStatus, Discipline, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
@@ -282,6 +283,7 @@ def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:
 
 
 @require_safe
+@rate_limited("pdf", methods=("GET", "HEAD"))
 def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A record's PDF: the file when rendered, else a page saying it is on its way (202)."""
     record = get_object_or_404(

@@ -10,7 +10,7 @@ from typing import Any
 from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 from sourcing.errors import TransitionRefused
-from sourcing.models import Case
+from sourcing.models import Case, CaseStatus
 
 
 @functools.lru_cache(maxsize=32)
@@ -120,9 +120,15 @@ def latest_impact(draft: Ruleset) -> RulesetRun | None:
     return RulesetRun.objects.filter(ruleset=draft, kind=RulesetRun.Kind.IMPACT).first()
 
 
+# The cases a golden case may be made from: those the Centre of Excellence has decided. A
+# steward never reads a department's draft, a case still in review, or a withdrawn one.
+GOLDEN_SOURCE_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED)
+
+
 def golden_source_case(reference: str) -> Case | None:
-    """The case a golden case is made from, by reference (stewards see every case's answers)."""
-    return Case.objects.filter(reference=reference).first()
+    """A decided case (approved or rejected) to make a golden case from, by reference; None
+    for any other case, whichever department's, exactly as for one that does not exist."""
+    return Case.objects.filter(reference=reference, status__in=GOLDEN_SOURCE_STATUSES).first()
 
 
 def case_answers_for_golden(case: Case) -> dict[str, Any]:

@@ -400,6 +400,13 @@ def _golden_context(form: GoldenCaseForm, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _no_decided_case(reference: str) -> str:
+    return (
+        f"There is no decided case {reference}: a golden case can be made only from a case "
+        "the Centre of Excellence has approved or rejected"
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def golden_new(request: HttpRequest) -> HttpResponse:
     """Add a golden case, from answers or from an existing case ("make this a golden case")."""
@@ -412,7 +419,7 @@ def golden_new(request: HttpRequest) -> HttpResponse:
             if reference:
                 source = selectors.golden_source_case(reference)
                 if source is None:
-                    form.add_error("case_reference", f"There is no case {reference}")
+                    form.add_error("case_reference", _no_decided_case(reference))
                 elif answers is None and not form.errors.get("answers"):
                     answers = selectors.case_answers_for_golden(source)
             if answers is None and not form.errors:
@@ -435,16 +442,22 @@ def golden_new(request: HttpRequest) -> HttpResponse:
                     return redirect("golden_list")
     else:
         initial: dict[str, Any] = {"recommended": ""}
-        reference = request.GET.get("case", "").strip()
+        reference = request.GET.get("case", "").strip()[:20]
         if reference:
+            initial["case_reference"] = reference
             source = selectors.golden_source_case(reference)
             if source is not None:
                 initial.update(
-                    case_reference=source.reference,
                     title=source.title,
                     answers=json.dumps(selectors.case_answers_for_golden(source), indent=2),
                 )
         form = GoldenCaseForm(initial=initial)
+        if reference and source is None:
+            # Nothing of the case is shown: the same answer whether it is a draft, in review,
+            # withdrawn or does not exist.
+            form.cleaned_data = {}
+            _ = form.errors  # an unbound form's (empty) errors, to add the look-up's to
+            form.add_error("case_reference", _no_decided_case(reference))
     return render(request, "decisions/golden_form.html", _golden_context(form, golden=None))
 
 

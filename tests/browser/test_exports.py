@@ -9,7 +9,7 @@ from typing import Any
 
 import pypdf
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from decisions.exports.models import ExportJob
 from decisions.exports.services import export_build, export_verify
@@ -90,3 +90,39 @@ def test_dave_downloads_a_pdf_and_runs_a_bulk_export(
     zip_path = tmp_path / "export.zip"
     info.value.save_as(zip_path)
     assert export_verify(zip_path) == []
+
+
+def test_dave_checks_a_downloaded_pdf_and_the_chain_against_heads_he_kept_without_javascript(
+    browser: Browser, live_server: Any, demo_records: Path, tmp_path: Path
+) -> None:
+    base = live_server.url
+    record = DecisionRecord.objects.get(overridden=True)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, base, "dave")
+    pdf_path = tmp_path / "record.pdf"
+    pdf_path.write_bytes(page.request.get(f"{base}/records/{record.pk}/pdf/").body())
+    feed = page.request.get(f"{base}/api/v1/register/heads?limit=200").text()
+    page.goto(f"{base}/audit/")
+    page.get_by_role("link", name="check a decision record PDF you downloaded").click()
+    expect(page.locator("h1")).to_have_text("Check a decision record PDF")
+    assert_accessible(page)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the decision record PDF")
+    assert_accessible(page)
+    page.get_by_label("Decision record PDF").set_input_files(str(pdf_path))
+    page.get_by_label("Signed heads you kept (optional)").fill(feed)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".govuk-panel")).to_contain_text("the PDF the service rendered")
+    assert_accessible(page)
+    page.goto(f"{base}/audit/verify/heads/")
+    page.get_by_label("Signed heads you kept").fill(feed)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".govuk-panel")).to_contain_text("matches every signed head you gave")
+    assert_accessible(page)
+    page.goto(f"{base}/audit/verify/record/")
+    page.get_by_label("Record reference").fill(record.reference)
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Verified")
+    assert_accessible(page)
+    context.close()

@@ -87,3 +87,17 @@ def test_no_page_breaks_the_content_security_policy(
     assert violations == []
     assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert page.evaluate("typeof window.htmx") == "object"
+
+
+def test_the_lockout_and_too_many_requests_pages_pass_axe(
+    page: Page, live_server, demo_people: None, rate_limits
+) -> None:
+    for _ in range(5):
+        sign_in(page, live_server.url, "bob", DEMO_PASSWORD + "x")
+    expect(page.locator("h1")).to_have_text("You cannot sign in for 15 minutes")
+    assert_accessible(page)
+    rate_limits(sign_in="1/m")
+    sign_in(page, live_server.url, "alice", DEMO_PASSWORD + "x")
+    sign_in(page, live_server.url, "alice")
+    expect(page.locator("h1")).to_have_text("Too many requests")
+    assert_accessible(page)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from decisions.assessments.models import Assessment
+from decisions.records.models import DecisionRecord
 from decisions.rulesets.models import Ruleset
 from sourcing.demo import seed_cases, seed_golden_cases
 from tests.browser.conftest import assert_accessible, sign_in
@@ -89,7 +89,7 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
 ) -> None:
 
     base = live_server.url
-    reference = Assessment.objects.select_related("case").first().case.reference  # type: ignore[union-attr]
+    reference = DecisionRecord.objects.first().reference  # type: ignore[union-attr]  # a decided case
     sign_in(page, base, "erin")
     page.goto(f"{base}/rulesets/golden-cases/new/?case={reference}")
     expect(page.locator("h1")).to_have_text("Add a golden case")

@@ -9,9 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from decisions.cases.services import case_create, case_withdraw
+from decisions.rulesets.models import GoldenCase
 from sourcing.access import ANONYMOUS, API_NAMESPACE, PERMISSIONS, Access, access_for, is_declared
 from sourcing.models import Role, User
+from tests.factories import approved_case, complete_answers, submitted_case
 from tests.sourcing.route_examples import ROUTE_EXAMPLES
+
+SECRET = {**complete_answers(), "service_type": "internal_system"}
 
 # Namespaces guarded as a whole: their parameterless routes need no example each.
 WHOLE_NAMESPACES = {"admin"}
@@ -113,3 +118,42 @@ def test_an_undeclared_method_is_refused(client_as: Callable[[User | None], Clie
     assert access_for("sign_out", "GET") is None
     response = client_as(None).get(reverse("sign_out"))
     assert response.status_code == 405
+
+
+# Look-ups by reference outside the URL's own parameters go through the same scoping ---------
+
+
+@pytest.mark.parametrize("stage", ["draft", "submitted", "withdrawn"])
+def test_a_golden_case_is_never_made_from_a_case_still_with_its_department_or_in_review(
+    stage: str, users: dict[str, User], client_as: Callable[[User | None], Client]
+) -> None:
+    owner = users["commercial"]
+    if stage == "submitted":
+        case = submitted_case(owner, title="Secret plans for the tax office")
+    else:
+        case = case_create(by=owner, title="Secret plans for the tax office", answers=SECRET)
+        if stage == "withdrawn":
+            case_withdraw(case=case, by=owner)
+    steward = client_as(users["steward"])
+    page = steward.get(reverse("golden_new"), {"case": case.reference})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"There is no decided case {case.reference}" in text
+    assert "Secret plans" not in text and "internal_system" not in text
+    posted = steward.post(
+        reverse("golden_new"),
+        {"code": "G99", "title": "Copied", "case_reference": case.reference, "recommended": "buy"},
+    )
+    assert posted.status_code == 200
+    assert f"There is no decided case {case.reference}" in posted.content.decode()
+    assert not GoldenCase.objects.filter(code="G99").exists()
+
+
+def test_a_golden_case_is_made_from_a_decided_case(
+    users: dict[str, User], client_as: Callable[[User | None], Client]
+) -> None:
+    case = approved_case(users["commercial"], users["reviewer"])
+    page = client_as(users["steward"]).get(reverse("golden_new"), {"case": case.reference})
+    text = page.content.decode()
+    assert case.title in text and "There is no decided case" not in text
+    assert "&quot;service_type&quot;" in text  # its assessed answers, as JSON

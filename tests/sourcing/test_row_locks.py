@@ -25,7 +25,8 @@ from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_submit
 from decisions.exports.services import export_build, export_start
 from decisions.records.models import RecordPdf
-from decisions.records.pdf import pdf_render, pdf_retry, pdf_sweep
+from decisions.integrity.proofs import record_pdf_render
+from decisions.records.pdf import pdf_retry, pdf_sweep
 from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (
@@ -141,7 +142,7 @@ def _pdf_render(users: dict[str, User]) -> Lock:
     record = approved_record(users["commercial"], users["reviewer"])
     pdf = RecordPdf.objects.get(record=record)
     return Lock(
-        take=lambda: pdf_render(pdf_id=pdf.pk),
+        take=lambda: record_pdf_render(pdf_id=pdf.pk),
         held=[(RecordPdf, pdf.pk)],
         free=[(type(record), record.pk), (Department, record.department_id)],
     )

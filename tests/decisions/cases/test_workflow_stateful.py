@@ -19,6 +19,7 @@ from decisions import engine
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import (
     case_create,
+    case_reopened,
     case_submit,
     case_update,
     case_withdraw,
@@ -26,7 +27,8 @@ from decisions.cases.services import (
 )
 from decisions.integrity.verification import audit_verify
 from decisions.records.models import DecisionRecord
-from decisions.review.services import review_decide
+from decisions.review.selectors import queue_cases
+from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import ServiceError
 from sourcing.models import Case, CaseStatus, Discipline, User
@@ -107,11 +109,24 @@ def test_the_workflow_keeps_its_invariants(users: dict[str, User]) -> None:
                 review_decide(case=case, by=case.owner, action="approve")
 
         @rule(case=cases)
+        def reopen(self, case: Case) -> None:
+            before = Case.objects.get(pk=case.pk).status
+            try:
+                review_reopen(case=case, by=reviewer, reason="Review-by date reached.")
+            except ServiceError:
+                assert before != CaseStatus.APPROVED
+            else:
+                assert before == CaseStatus.APPROVED
+
+        @rule(case=cases)
         def withdraw(self, case: Case) -> None:
+            reopened = case_reopened(Case.objects.get(pk=case.pk))
             try:
                 case_withdraw(case=case, by=case.owner)
             except ServiceError:
                 pass
+            else:
+                assert not reopened, "a reopened decision was withdrawn"
 
         @invariant()
         def the_chain_verifies(self) -> None:
@@ -123,6 +138,19 @@ def test_the_workflow_keeps_its_invariants(users: dict[str, User]) -> None:
             assert DecisionRecord.objects.count() == self.decisions
             for case in Case.objects.filter(status__in=["approved", "rejected"]):
                 assert case.records.filter(superseded_by__isnull=True).count() == 1
+
+        @invariant()
+        def a_reopened_decision_stays_under_review(self) -> None:
+            approved_once = Case.objects.filter(status_changes__to_status=CaseStatus.APPROVED)
+            assert not approved_once.filter(status=CaseStatus.WITHDRAWN).exists()
+            waiting = set(
+                approved_once.filter(status=CaseStatus.SUBMITTED).values_list("pk", flat=True)
+            )
+            assert waiting <= set(queue_cases(reviewer).values_list("pk", flat=True))
+            for case in approved_once.exclude(status=CaseStatus.APPROVED):
+                # Its approval is still the current record until the next decision.
+                current = case.records.filter(superseded_by__isnull=True).get()
+                assert current.action == "approve" or case.status == CaseStatus.REJECTED
 
         @invariant()
         def no_cross_department_reads(self) -> None:

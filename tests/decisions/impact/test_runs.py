@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from decisions import engine
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_submit, case_update
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
 from decisions.review.services import review_decide
@@ -26,7 +26,7 @@ from decisions.rulesets.services import (
     ruleset_publish_default,
     ruleset_rule_save,
 )
-from sourcing.models import User
+from sourcing.models import Case, Discipline, User
 from tests.factories import ready_case
 
 GOLDEN = json.loads(engine.GOLDEN_CASES_PATH.read_text())["cases"]
@@ -55,6 +55,20 @@ def _draft_with(steward: User, version: str, rule_id: str, **effects: int) -> Ru
     return ruleset_rule_save(draft=draft, by=steward, rule=rule, replaces=rule_id)
 
 
+def _submit(case: Case, owner: User) -> Case:
+    """Explain, sign off and submit a case on its latest assessment."""
+    latest = case.assessments.order_by("-created_at", "-pk").first()
+    assert latest is not None
+    explain = {
+        c["check"]: "Explained." for c in latest.result["policy_checks"] if c["result"] == "explain"
+    }
+    case_update(case=case, by=owner, explanations=explain, sro_name="Sam Owner")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
+    case.refresh_from_db()
+    return case_submit(case=case, by=owner)
+
+
 def _run_now(start: Callable[[], RulesetRun], capture: Any) -> RulesetRun:
     """Start a run and let its (eager) task run when the transaction commits."""
     with capture(execute=True):
@@ -69,21 +83,27 @@ def test_a_draft_changing_one_weight_shows_exactly_the_affected_cases(
     client_as: Callable[[User | None], Client],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # A constructed set: every golden case's answers, in two departments; one case assessed
-    # twice, where only the latest assessment counts.
+    # A constructed set: every golden case's answers, submitted, in two departments; one case
+    # assessed twice, where only the latest assessment counts; drafts are never read.
     cases = {}
     for index, golden in enumerate(GOLDEN):
         owner = users["commercial"] if index % 2 else users["outsider"]
         case = case_create(by=owner, title=golden["title"][:200], answers=golden["answers"])
         assessment_run(case=case, by=owner)
-        cases[case.pk] = (case, golden["answers"])
+        cases[case.pk] = (_submit(case, owner), golden["answers"])
     twice = case_create(
         by=users["commercial"], title="Assessed twice", answers=GOLDEN[3]["answers"]
     )
     assessment_run(case=twice, by=users["commercial"])
     case_update(case=twice, by=users["commercial"], answers=GOLDEN[0]["answers"])
     assessment_run(case=twice, by=users["commercial"])
-    cases[twice.pk] = (twice, GOLDEN[0]["answers"])
+    cases[twice.pk] = (_submit(twice, users["commercial"]), GOLDEN[0]["answers"])
+    draft_titles = []
+    for index, golden in enumerate(GOLDEN[:6]):
+        title = f"Unsubmitted draft {index}"
+        draft_case = case_create(by=users["outsider"], title=title, answers=golden["answers"])
+        assessment_run(case=draft_case, by=users["outsider"])
+        draft_titles.append(title)
     draft = _draft_with(users["steward"], "2026.3", "R05", build=-100)
     old, new = engine.load_ruleset(published.content), engine.load_ruleset(draft.content)
     expected = {
@@ -103,11 +123,14 @@ def test_a_draft_changing_one_weight_shows_exactly_the_affected_cases(
     assert got == {ref: (o or "none", n or "none") for ref, (o, n) in expected.items()}
     assert sum(sum(row.values()) for row in result["matrix"].values()) == len(cases)
     assert {c["department"] for c in result["changes"]} <= {"dept-a", "dept-b"}
-    # The page shows the matrix and the list, filtered by department.
+    assert all("title" not in c for c in result["changes"])  # by reference and option only
+    # The page shows the matrix and the list, filtered by department; no case's title.
     client = client_as(users["steward"])
     url = reverse("ruleset_impact_run", args=[run.pk])
     page = client.get(url).content.decode()
     assert f"{len(expected)} of {len(cases)} recommendations would change" in page
+    assert not any(title in page for title in draft_titles)
+    assert not any(case.title in page for case, _answers in cases.values())
     filtered = client.get(url, {"department": "dept-a"}).content.decode()
     for reference, _ in expected.items():
         department = next(c["department"] for c in result["changes"] if c["reference"] == reference)

@@ -31,7 +31,7 @@ def test_an_empty_chain_has_no_head_to_sign(db: None) -> None:
 def test_a_head_signs_the_last_event_and_the_records_root(
     decide: Callable[..., DecisionRecord],
 ) -> None:
-    records = [decide(), decide("reject")]
+    records = [decide(render=False), decide("reject", render=False)]
     row = head_sign()
     assert row is not None
     last = AuditEvent.objects.order_by("-seq").first()
@@ -54,9 +54,9 @@ def test_the_beat_task_signs_a_head(db: None) -> None:
 def test_the_head_covering_a_record_is_the_earliest_that_includes_it(
     decide: Callable[..., DecisionRecord],
 ) -> None:
-    first = decide()
+    first = decide(render=False)
     early = head_sign()
-    second = decide()
+    second = decide(render=False)
     assert head_covering(first) == early
     covering = head_covering(second)  # none yet: one is signed now
     assert covering.records == 2 and covering.seq > early.seq
@@ -66,7 +66,7 @@ def test_the_head_covering_a_record_is_the_earliest_that_includes_it(
 def test_the_feed_is_public_and_lists_heads_newest_first_with_the_keys(
     decide: Callable[..., DecisionRecord],
 ) -> None:
-    decide()
+    decide(render=False)
     first = head_sign()
     audit_append(action="test.event")
     second = head_sign()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,45 @@ def test_a_downloaded_pdf_verifies_offline_against_the_published_feed(
     assert report["record_sha256"] == record.record_sha256
     # The embedded proof is also readable as a plain PDF attachment.
     assert proof_from_pdf(pdf.read_bytes())["record"]["seq"] == record.seq
+
+
+def test_the_pdf_an_auditor_downloads_carries_its_proof_and_prints_its_signed_head(
+    decide: Callable[..., DecisionRecord],
+    users: dict[str, Any],
+    client_as: Callable[..., Client],
+    tmp_path: Path,
+) -> None:
+    decide(render=False)
+    record = decide()  # rendered by the real task, as the worker does
+    download = client_as(users["auditor"]).get(reverse("record_pdf", args=[record.pk]))
+    assert download.status_code == 200
+    pdf = tmp_path / "downloaded.pdf"
+    pdf.write_bytes(b"".join(download.streaming_content))  # type: ignore[attr-defined]
+    feed = tmp_path / "heads.json"
+    feed.write_text(Client().get(reverse("api:register_heads")).content.decode())
+    code, report = verify(pdf, "--heads", str(feed), "--no-service-keys")
+    assert code == 0, report
+    assert report["valid"] and report["compared_with_published"]
+    assert report["record_sha256"] == record.record_sha256
+    proof = proof_from_pdf(pdf.read_bytes())
+    assert proof["inclusion"]["tree_size"] == 2 and proof["inclusion"]["leaf_index"] == 1
+    # The pages print what the attachment proves: the head, the root, the signature, the path.
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    squashed = "".join(text.split())
+    assert "Verification" in text and "verify_record" in text
+    for value in (
+        proof["head"]["head_sha256"],
+        proof["head"]["records_root"],
+        proof["head"]["signature"],
+        proof["head"]["key_id"],
+        *proof["inclusion"]["path"],
+    ):
+        assert value in squashed, value
+    # The same file from the API, byte for byte.
+    api = client_as(users["auditor"]).get(reverse("api:decision_pdf", args=[record.pk]))
+    assert b"".join(api.streaming_content) == pdf.read_bytes()  # type: ignore[attr-defined]
 
 
 def test_without_a_trusted_key_the_pdf_is_not_taken_at_its_word(

@@ -35,6 +35,8 @@ from django.utils.html import escape
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
 from decisions.integrity.checks import pdfs_verify
+from decisions.integrity.proofs import record_pdf_render
+from decisions.integrity.tasks import render_record_pdf
 from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
 from decisions.records import pdf as pdf_sweep_module
@@ -46,13 +48,11 @@ from decisions.records.pdf import (
     breakable,
     html_to_pdf,
     pdf_dispatch_deferred,
-    pdf_render,
     pdf_retry,
     pdf_sweep,
     safe_url_fetcher,
     static_path_for,
 )
-from decisions.records.tasks import render_record_pdf
 from decisions.review.services import review_decide
 from sourcing.celery import app as celery_app
 from sourcing.errors import TransitionRefused
@@ -500,7 +500,7 @@ def test_a_redelivered_task_renders_nothing_twice(overridden: DecisionRecord, me
     path = media / overridden.pdf.path
     before = (path.stat().st_mtime_ns, overridden.pdf.sha256)
     assert render_record_pdf.delay(overridden.pdf.pk).get() == "done"
-    assert pdf_render(pdf_id=overridden.pdf.pk).status == JobStatus.DONE  # type: ignore[union-attr]
+    assert record_pdf_render(pdf_id=overridden.pdf.pk).status == JobStatus.DONE  # type: ignore[union-attr]
     assert (path.stat().st_mtime_ns, RecordPdf.objects.get().sha256) == before
     assert AuditEvent.objects.filter(action="pdf.rendered").count() == 1
     assert RecordPdf.objects.get().attempts == 1
@@ -541,7 +541,7 @@ def test_a_row_claimed_by_a_live_worker_is_left_as_it_is(users: dict[str, User])
         status=JobStatus.RUNNING, attempts=1, claimed_at=claimed
     )
     pdf = RecordPdf.objects.get(record=record)
-    assert pdf_render(pdf_id=pdf.pk) is None  # busy: another worker is about to render it
+    assert record_pdf_render(pdf_id=pdf.pk) is None  # busy: another worker is about to render it
     assert render_record_pdf.apply(args=[pdf.pk]).get() == "busy"
     pdf.refresh_from_db()
     assert (pdf.status, pdf.attempts, pdf.claimed_at) == (JobStatus.RUNNING, 1, claimed)
@@ -559,9 +559,9 @@ def test_a_row_lost_with_its_worker_is_claimed_again_and_rendered_once(
     pdf = RecordPdf.objects.get(record=record)
     with patch_dispatch() as queued:
         assert pdf_sweep() == [pdf.pk] and queued == [pdf.pk]
-    done = pdf_render(pdf_id=pdf.pk)
+    done = record_pdf_render(pdf_id=pdf.pk)
     assert done is not None and (done.status, done.attempts) == (JobStatus.DONE, 2)
-    assert pdf_render(pdf_id=pdf.pk).attempts == 2  # type: ignore[union-attr]
+    assert record_pdf_render(pdf_id=pdf.pk).attempts == 2  # type: ignore[union-attr]
     assert AuditEvent.objects.filter(action="pdf.rendered").count() == 1
 
 
@@ -573,14 +573,14 @@ def test_a_row_lost_at_the_last_attempt_fails_for_good_with_its_reason(
     RecordPdf.objects.filter(record=record).update(
         status=JobStatus.RUNNING, attempts=settings.PDF_MAX_ATTEMPTS, claimed_at=lost
     )
-    pdf = pdf_render(pdf_id=RecordPdf.objects.get(record=record).pk)
+    pdf = record_pdf_render(pdf_id=RecordPdf.objects.get(record=record).pk)
     assert pdf is not None and pdf.status == JobStatus.FAILED
     assert pdf.attempts == settings.PDF_MAX_ATTEMPTS
     assert "The worker stopped while rendering" in pdf.last_error
     event = AuditEvent.objects.get(action="pdf.failed")
     assert event.payload["attempts"] == settings.PDF_MAX_ATTEMPTS
     assert event.payload["last_error"] == pdf.last_error
-    assert pdf_render(pdf_id=pdf.pk).status == JobStatus.FAILED  # type: ignore[union-attr]
+    assert record_pdf_render(pdf_id=pdf.pk).status == JobStatus.FAILED  # type: ignore[union-attr]
     assert AuditEvent.objects.filter(action="pdf.failed").count() == 1  # chained once
     assert not audit_verify().valid  # "approved record without its PDF" until tried again
     pdf_retry(record=record, by=users["admin"])  # queued once committed (never, here)
@@ -657,7 +657,7 @@ def test_a_failure_is_recorded_retried_a_bounded_number_of_times_and_shown(
 ) -> None:
     settings.PDF_MAX_ATTEMPTS = 2
 
-    def broken(record: DecisionRecord) -> bytes:
+    def broken(record: DecisionRecord, prove: Any = None) -> bytes:
         raise RuntimeError("font cache exploded")
 
     monkeypatch.setattr("decisions.records.pdf.record_pdf_bytes", broken)

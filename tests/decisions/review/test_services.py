@@ -8,11 +8,19 @@ from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
-from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.cases.services import (
+    case_create,
+    case_reopened,
+    case_submit,
+    case_update,
+    case_withdraw,
+    signoff_record,
+)
 from decisions.integrity.verification import audit_verify
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord
@@ -168,6 +176,54 @@ def test_a_reopened_decision_is_superseded_by_the_next(submitted: Case, users) -
     assert first.superseded_by == second
     assert second.previous_sha256 == first.record_sha256
     assert second.content["identity"]["supersedes"] == first.reference
+
+
+def test_a_reopened_decision_cannot_be_withdrawn_and_stays_under_review(  # type: ignore[no-untyped-def]
+    submitted: Case, users, client_as
+) -> None:
+    owner, reviewer = users["commercial"], users["reviewer"]
+    record = review_decide(case=submitted, by=reviewer, action="approve")
+    assert record is not None
+    review_reopen(case=submitted, by=reviewer, reason="Review-by date reached")
+    assert case_reopened(submitted)
+    # The department cannot take it away from review: not by the service, the page or the API.
+    with pytest.raises(TransitionRefused, match="reopened this approved decision"):
+        case_withdraw(case=submitted, by=owner, comment="No longer needed")
+    page = client_as(owner).post(
+        reverse("case_withdraw", args=[submitted.reference]), {"reason": "No longer needed"}
+    )
+    assert page.status_code == 200
+    assert "cannot be withdrawn" in page.content.decode()
+    assert (
+        'href="/cases/' + submitted.reference + '/withdraw/"'
+        not in client_as(owner)
+        .get(reverse("case_detail", args=[submitted.reference]))
+        .content.decode()
+    )
+    api = client_as(owner).post(
+        f"/api/v1/cases/{submitted.pk}/withdraw", {"comment": ""}, content_type="application/json"
+    )
+    assert api.status_code == 409
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.SUBMITTED
+    assert not AuditEvent.objects.filter(action="case.withdrawn").exists()
+    # The reviewer keeps it in the queue and on its review page until it is decided.
+    queue = client_as(reviewer).get(reverse("review_queue")).content.decode()
+    assert submitted.reference in queue
+    assert (
+        client_as(reviewer).get(reverse("review_case", args=[submitted.reference])).status_code
+        == 200
+    )
+    # The public register keeps the decision, marked as under review (page and API).
+    register = client_as(None).get(reverse("register")).content.decode()
+    assert submitted.reference in register and "Under review" in register
+    items = client_as(None).get("/api/v1/register").json()["items"]
+    assert [i["under_review"] for i in items if i["reference"] == submitted.reference] == [True]
+    # Decided again: the new record supersedes the old and the mark goes.
+    review_decide(case=submitted, by=reviewer, action="approve")
+    items = client_as(None).get("/api/v1/register").json()["items"]
+    assert [i["under_review"] for i in items if i["reference"] == submitted.reference] == [False]
+    assert "Under review" not in client_as(None).get(reverse("register")).content.decode()
 
 
 @pytest.mark.tampers_audit_chain

@@ -40,6 +40,7 @@ from sourcing.demo import seed_cases, seed_golden_cases, seed_people
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.conftest import service_missing
+from tests.factories import approved_case
 
 GOLDEN = json.loads(engine.GOLDEN_CASES_PATH.read_text())["cases"]
 
@@ -270,7 +271,7 @@ def test_publishing_with_a_failing_golden_case_is_refused(
     assert draft.published_at is None and Ruleset.objects.current() == published
     # A golden case the steward adds counts too: the unchanged draft now fails it.
     ruleset_rule_save(draft=draft, by=steward, rule=_rule(published, "R02"), replaces="R02")
-    case = case_create(by=users["commercial"], title="Hosting", answers=GOLDEN[0]["answers"])
+    case = approved_case(users["commercial"], users["reviewer"], **GOLDEN[0]["answers"])
     response = client_as(steward).post(
         reverse("golden_new"),
         {

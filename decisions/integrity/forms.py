@@ -1,0 +1,106 @@
+"""The auditor's verification forms on the audit chain page: check the service against signed
+heads the auditor kept, check one downloaded record PDF, check one record by its reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from decisions.engine.hashable import JsonRejected, parse_json
+from decisions.integrity.signing import (
+    Head,
+    HeadProblem,
+    KeyProblem,
+    heads_from_json,
+    keys_from_json,
+)
+
+HEADS_MAX_BYTES = 5 * 1024 * 1024  # a copy of the feed with thousands of heads fits
+PDF_MAX_BYTES = 20 * 1024 * 1024  # a record PDF is well under 1 MB
+
+
+def _read(upload: UploadedFile, limit: int, what: str) -> bytes:
+    if upload.size is not None and upload.size > limit:
+        raise forms.ValidationError(f"{what} must be smaller than {limit // (1024 * 1024)} MB")
+    return upload.read()
+
+
+class HeadsField(forms.Form):
+    """Signed heads pasted or uploaded: one head, a copy of the heads feed, an export manifest
+    or a record proof (what `manage.py verify_audit --head` reads)."""
+
+    heads_text = forms.CharField(required=False, max_length=HEADS_MAX_BYTES)
+    heads_file = forms.FileField(required=False)
+
+    heads_required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        text = (cleaned.get("heads_text") or "").strip()
+        upload = cleaned.get("heads_file")
+        self.heads: list[Head] = []
+        self.keys: dict[str, Any] = {}
+        if self.errors:
+            return cleaned
+        if text and upload:
+            self.add_error("heads_file", "Paste the signed heads or choose a file, not both")
+            return cleaned
+        if not text and not upload:
+            if self.heads_required:
+                self.add_error(
+                    "heads_text", "Paste the signed heads you kept, or choose a file of them"
+                )
+            return cleaned
+        field = "heads_text" if text else "heads_file"
+        try:
+            raw = text if text else _read(upload, HEADS_MAX_BYTES, "The file of signed heads")
+            data = parse_json(raw, gate=False)
+            self.heads = heads_from_json(data)
+            self.keys = keys_from_json(data)
+        except forms.ValidationError as exc:
+            self.add_error(field, exc)
+        except JsonRejected as exc:
+            self.add_error(field, f"The signed heads are not valid JSON: {exc.reason or exc}")
+        except (HeadProblem, KeyProblem) as exc:
+            self.add_error(field, f"The signed heads cannot be read: {exc}")
+        return cleaned
+
+
+class HeadsForm(HeadsField):
+    """Check the whole service against signed heads kept elsewhere."""
+
+
+class PdfForm(HeadsField):
+    """Check one downloaded decision record PDF (heads optional: then the service's own)."""
+
+    pdf = forms.FileField(
+        error_messages={"required": "Choose the decision record PDF to check"},
+    )
+    heads_required = False
+
+    def clean_pdf(self) -> bytes:
+        upload = self.cleaned_data["pdf"]
+        data = _read(upload, PDF_MAX_BYTES, "The PDF")
+        if not data.startswith(b"%PDF-"):
+            raise forms.ValidationError("The file chosen is not a PDF")
+        return data
+
+
+class RecordForm(forms.Form):
+    """Check one decision record by its reference."""
+
+    reference = forms.CharField(
+        max_length=20,
+        error_messages={
+            "required": "Enter the reference of a decision record, like SRC-2026-0001",
+            "max_length": "A reference is at most 20 characters, like SRC-2026-0001",
+        },
+    )
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip().upper()
+        if not reference.isascii():
+            raise forms.ValidationError("Enter a reference in letters, digits and hyphens")
+        return reference
