@@ -4,7 +4,10 @@ reach the GOV.UK error summary (error_links), and a service's field errors shown
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 
@@ -23,6 +26,21 @@ def set_choices(form: forms.BaseForm, name: str, choices: Iterable[tuple[str, st
     if not isinstance(field, forms.ChoiceField):
         raise TypeError(f"{name!r} is a {type(field).__name__}, not a choice field")
     field.choices = list(choices)
+
+
+# A case or record reference as typed: ASCII letters, digits and hyphens only (SRC-2026-0001).
+REFERENCE = re.compile(r"[A-Z0-9-]+", re.ASCII)
+REFERENCE_MESSAGE = "Enter a reference in letters, digits and hyphens, like SRC-2026-0001"
+
+
+def reference_typed(value: str) -> str:
+    """A reference as people type it, in its one form: NFKC (full-width digits become ASCII
+    ones, never look-alikes), no surrounding spaces, upper case. forms.ValidationError when
+    anything else is left (REFERENCE_MESSAGE); an empty value stays empty."""
+    text = unicodedata.normalize("NFKC", value or "").strip().upper()
+    if text and not REFERENCE.fullmatch(text):
+        raise forms.ValidationError(REFERENCE_MESSAGE)
+    return text
 
 
 def department_choices() -> list[tuple[str, str]]:

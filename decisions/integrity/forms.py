@@ -16,6 +16,7 @@ from decisions.integrity.signing import (
     heads_from_json,
     keys_from_json,
 )
+from sourcing.forms import reference_typed
 
 HEADS_MAX_BYTES = 5 * 1024 * 1024  # a copy of the feed with thousands of heads fits
 PDF_MAX_BYTES = 20 * 1024 * 1024  # a record PDF is well under 1 MB
@@ -100,7 +101,4 @@ class RecordForm(forms.Form):
     )
 
     def clean_reference(self) -> str:
-        reference = self.cleaned_data["reference"].strip().upper()
-        if not reference.isascii():
-            raise forms.ValidationError("Enter a reference in letters, digits and hyphens")
-        return reference
+        return reference_typed(self.cleaned_data["reference"])

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from sourcing.dates import DateInputsMixin, DateSpec
-from sourcing.forms import OPTION_CHOICES, department_choices, set_choices
+from sourcing.forms import OPTION_CHOICES, department_choices, reference_typed, set_choices
 
 
 class RecordSearchForm(DateInputsMixin):
@@ -31,6 +31,9 @@ class RecordSearchForm(DateInputsMixin):
             set_choices(self, "department", department_choices())
         else:  # a department user sees only their own department's records
             del self.fields["department"]
+
+    def clean_reference(self) -> str:
+        return reference_typed(self.cleaned_data["reference"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -13,6 +13,7 @@ from decisions.engine.hashable import parse_json  # any depth, any integer liter
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
 from decisions.rulesets.models import GoldenCase
+from sourcing.forms import reference_typed
 from sourcing.questionnaire import OPTION_LABELS
 
 UPLOAD_MAX = 1_000_000  # bytes
@@ -22,7 +23,7 @@ CHECK_RESULTS: tuple[tuple[str, str], ...] = (
     ("explain", "Explain"),
     ("n/a", "Not applicable"),
 )
-WHOLE = re.compile(r"^[+-]?\d+$")
+WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)  # ASCII digits only: no look-alikes
 
 
 class DraftStartForm(forms.Form):
@@ -88,7 +89,7 @@ class RuleForm(forms.Form):
             weight = data[f"effect_{option}"].strip()
             if weight:
                 # A whole number becomes an int; anything else goes on for the engine to name.
-                effects[option] = int(weight) if WHOLE.match(weight) else weight
+                effects[option] = int(weight) if WHOLE.fullmatch(weight) else weight
             text = data[f"text_{option}"].strip()
             if text:
                 texts[option] = text
@@ -185,6 +186,9 @@ class GoldenCaseForm(forms.Form):
         if editing:
             del self.fields["code"]
             del self.fields["case_reference"]
+
+    def clean_case_reference(self) -> str:
+        return reference_typed(self.cleaned_data.get("case_reference", ""))
 
     @staticmethod
     def initial_for(golden: GoldenCase) -> dict[str, Any]:

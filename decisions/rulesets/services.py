@@ -26,7 +26,8 @@ from decisions.rulesets.selectors import golden_case_data, golden_cases_engine
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
-VERSION_PATTERN: Final = re.compile(r"^\d{4}\.\d{1,4}$")
+# ASCII digits only (\d would also take full-width and other scripts' digits: look-alikes).
+VERSION_PATTERN: Final = re.compile(r"[0-9]{4}\.[0-9]{1,4}", re.ASCII)
 VERSION_HINT: Final = 'a year, a full stop and a number, like "2026.2"'
 SUMMARY_MAX: Final = 5000
 TITLE_MAX: Final = 300
@@ -76,7 +77,7 @@ def _loaded(content: Any) -> engine.Ruleset:
 
 
 def _version_errors(version: Any) -> list[str]:
-    if not isinstance(version, str) or not VERSION_PATTERN.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
         return [f"Enter the version as {VERSION_HINT}"]
     if Ruleset.objects.filter(version=version).exists():
         return [f"Version {version} already exists: choose another"]

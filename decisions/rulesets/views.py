@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,7 @@ from decisions.rulesets.forms import (
 from decisions.rulesets.models import Ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links
+from sourcing.forms import add_service_errors, error_links, reference_typed
 from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -442,7 +443,10 @@ def golden_new(request: HttpRequest) -> HttpResponse:
                     return redirect("golden_list")
     else:
         initial: dict[str, Any] = {"recommended": ""}
-        reference = request.GET.get("case", "").strip()[:20]
+        try:
+            reference = reference_typed(request.GET.get("case", "")[:40])[:20]
+        except ValidationError:
+            reference = ""  # not a reference at all: the empty form
         if reference:
             initial["case_reference"] = reference
             source = selectors.golden_source_case(reference)

@@ -1,11 +1,75 @@
-"""The Django admin of people and access: departments, users and their roles, API tokens."""
+"""The Django admin of people and access: departments, users and their roles, API tokens.
+
+Users are added and changed through sourcing.people.services.user_save (so every role,
+department, activation and password change is on the audit chain); the role decides staff
+and superuser status, and a department commercial user must be given a department.
+"""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.http import HttpRequest, HttpResponse
 
+from sourcing.errors import ValidationFailed
 from sourcing.models import ApiToken, Department, User
+from sourcing.people.services import user_role_errors, user_save
+
+
+class _RoleCheck(forms.ModelForm):
+    """The role and department checked together, as the service checks them."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "role" in cleaned:
+            errors = user_role_errors(role=cleaned["role"], department=cleaned.get("department"))
+            for field, messages in errors.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+
+class UserAddForm(_RoleCheck, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "role", "department")
+
+
+class UserEditForm(_RoleCheck, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = ("username", "first_name", "last_name", "email", "role", "department", "is_active")
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, saved through user_save (audited, never logged)."""
+
+    by: User | None = None
+
+    def save(self, commit: bool = True) -> User:
+        user = self.user
+        password = (
+            self.cleaned_data.get("password1")
+            if self.cleaned_data.get("set_usable_password", True)
+            else None
+        )
+        return user_save(
+            by=self.by,
+            user=user,
+            username=user.username,
+            role=user.role,
+            department=user.department,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            is_active=user.is_active,
+            password=password,
+        )
 
 
 @admin.register(Department)
@@ -16,15 +80,89 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class SourcingUserAdmin(UserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
+    change_password_form = AuditedPasswordChangeForm
     list_display = ("username", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Access", {"fields": ("role", "department")}))
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        (
+            "Access",
+            {
+                "fields": ("role", "department", "is_active"),
+                "description": "A department commercial user needs a department; other roles "
+                "have none. Administrators get the Django admin.",
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "department", "password1", "password2"),
+                "description": "A department commercial user needs a department.",
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # decisions and the chain name people: make them inactive instead
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Write through user_save (audited) instead of saving the form's instance."""
+        data = form.cleaned_data
+        try:
+            saved = user_save(
+                by=request.user,  # type: ignore[arg-type]
+                user=obj if change else None,
+                username=data.get("username", obj.username),
+                role=data.get("role", obj.role),
+                department=data.get("department"),
+                first_name=data.get("first_name", obj.first_name),
+                last_name=data.get("last_name", obj.last_name),
+                email=data.get("email", obj.email),
+                is_active=data.get("is_active", obj.is_active),
+                password=None if change else data.get("password1") or None,
+            )
+        except ValidationFailed as failed:  # the form checked the same: only a race gets here
+            raise forms.ValidationError(str(failed.errors)) from failed
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing else: groups and permissions follow the role, not the admin's boxes."""
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # The form saves through user_save: it needs who is changing the password. A copy of
+        # this admin per request, as the admin instance is shared between threads.
+        per_request = copy.copy(self)
+        per_request.change_password_form = type(
+            "PasswordChangeBy", (AuditedPasswordChangeForm,), {"by": request.user}
+        )
+        return UserAdmin.user_change_password(per_request, request, id, form_url)
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
-    readonly_fields = ("user", "token_sha256", "prefix", "created_at", "expires_at", "last_used_at")
+    # Read-only: tokens are issued and revoked with manage.py issue_token and revoke_tokens
+    # (services that audit them).
+    readonly_fields = (
+        "user",
+        "token_sha256",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     list_filter = ("revoked_at",)
 
     def has_add_permission(self, request: object) -> bool:

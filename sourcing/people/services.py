@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from decisions.audit.services import audit_append
 from sourcing.access import token_hash
+from sourcing.errors import ValidationFailed
 from sourcing.models import ApiToken, Department, Role, User
 
 
@@ -100,3 +102,82 @@ def tokens_revoke(*, user: User) -> int:
         payload={"count": count},
     )
     return count
+
+
+USER_FIELDS = ("username", "role", "department", "first_name", "last_name", "email", "is_active")
+
+
+def user_role_errors(*, role: str, department: Department | None) -> dict[str, list[str]]:
+    """What is wrong with a role and department together (the admin's form shows the same)."""
+    if role not in Role.values:
+        return {"role": ["Choose a role"]}
+    if role == Role.COMMERCIAL and department is None:
+        return {"department": ["Choose the department of a department commercial user"]}
+    if role != Role.COMMERCIAL and department is not None:
+        return {"department": ["Only a department commercial user belongs to a department"]}
+    return {}
+
+
+def _user_state(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "department": user.department.code if user.department_id else None,  # type: ignore[union-attr]
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": user.is_active,
+    }
+
+
+@transaction.atomic
+def user_save(
+    *,
+    by: User | None,
+    user: User | None,
+    username: str,
+    role: str,
+    department: Department | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    is_active: bool = True,
+    password: str | None = None,
+) -> User:
+    """Create a user (`user` None) or change one: role, department, names, email, active, and
+    the password when given (never logged). Administrators are Django staff and superusers;
+    nobody else is. Appends `user.created` or `user.changed` (with the fields changed, and
+    whether the password was) to the audit chain; ValidationFailed names the field at fault.
+    """
+    errors = user_role_errors(role=role, department=department)
+    if errors:
+        raise ValidationFailed(errors)
+    created = user is None
+    target = (
+        User(username=username)
+        if user is None
+        else User.objects.select_for_update().get(pk=user.pk)
+    )
+    before = {} if created else _user_state(target)
+    target.username = username
+    target.role = role
+    target.department = department
+    target.first_name, target.last_name, target.email = first_name, last_name, email
+    target.is_active = is_active
+    target.is_staff = target.is_superuser = role == Role.ADMIN
+    if password:
+        target.set_password(password)
+    elif created:
+        target.set_unusable_password()
+    target.save()
+    after = _user_state(target)
+    changed = [name for name in USER_FIELDS if before.get(name) != after[name]]
+    if changed or password:
+        audit_append(
+            action="user.created" if created else "user.changed",
+            actor=by,
+            object_type="user",
+            object_id=target.pk,
+            payload={**after, "changed": changed, "password_changed": bool(password)},
+        )
+    return target

@@ -69,7 +69,9 @@ def _draft_with(steward: User, version: str, rule_id: str, **effects: int) -> Ru
 
 
 def test_a_draft_needs_a_new_well_formed_version(users: dict[str, User], published) -> None:  # type: ignore[no-untyped-def]
-    for bad in ("", "2026", "v2026.3", "2026.3.1", "2026.2"):
+    # Digits of other scripts are look-alikes: full-width, Arabic-Indic.
+    lookalikes = ("\uff12\uff10\uff12\uff16.3", "\u0662\u0660\u0662\u0666.3")
+    for bad in ("", "2026", "v2026.3", "2026.3.1", "2026.2", *lookalikes):
         with pytest.raises(ValidationFailed) as caught:
             ruleset_draft_create(by=users["steward"], version=bad)
         assert "version" in caught.value.errors
