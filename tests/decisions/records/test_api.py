@@ -101,7 +101,9 @@ def test_the_register_shows_publishable_fields_only(submitted: Case, users, clie
         "decided_at",
         "overridden",
         "reasons_summary",
+        "under_review",
     }
+    assert entry["under_review"] is False
     text = json.dumps(body)
     assert "whole_life_budget_gbp" not in text and "option_cost_estimates" not in text
 
