@@ -237,6 +237,9 @@ def review_reopen(*, case: Case, by: User, reason: str) -> Case:
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed({"reason": ["Enter why the decision is being reviewed again"]})
     case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.APPROVED:
+        # Only a decision is reopened: never a department's draft (that would submit it).
+        raise TransitionRefused("Only an approved decision can be reopened for review.")
     case_move(case, by=by, to=CaseStatus.SUBMITTED, comment=reason.strip())
     audit_append(
         action="case.reopened",
