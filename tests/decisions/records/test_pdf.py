@@ -226,7 +226,8 @@ def test_the_pdf_is_tagged_pdf_ua_with_language_title_and_embedded_fonts(
         {"/FontFile", "/FontFile2", "/FontFile3"} & set(d.keys()) for _, d in fonts
     )
     assert any("Liberation-Sans" in name for name, _ in fonts)
-    assert "/EmbeddedFiles" not in root.get("/Names", {})
+    # The one embedded file is the record proof (nothing the markup could ask to attach).
+    assert set(reader.attachments) == {"record-proof.json"}
 
 
 def test_a_record_with_very_long_text_and_many_returns_still_renders(
@@ -865,7 +866,18 @@ def test_pdfs_verify_finds_a_stored_pdf_changed_or_removed(
 # --- Downloads --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("caller", ["commercial", "reviewer", "auditor", "steward", "admin"])
+@pytest.mark.parametrize("caller", ["steward", "admin"])
+def test_the_pdf_is_refused_to_whoever_may_not_see_the_record_page(
+    caller: str, overridden: DecisionRecord, users: dict[str, User], client_as: Any
+) -> None:
+    client = client_as(users[caller])
+    assert client.get(reverse("record_detail", args=[overridden.pk])).status_code == 403
+    assert client.get(reverse("record_pdf", args=[overridden.pk])).status_code == 403
+    assert client.get(reverse("api:decision_pdf", args=[overridden.pk])).status_code == 403
+    assert client.get(reverse("api:decision", args=[overridden.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("caller", ["commercial", "reviewer", "auditor"])
 def test_the_stored_pdf_downloads_as_rendered_for_whoever_may_see_the_record(
     caller: str, overridden: DecisionRecord, users: dict[str, User], client_as: Any, media: Path
 ) -> None:
