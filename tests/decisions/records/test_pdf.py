@@ -453,8 +453,10 @@ def test_user_text_cannot_reach_the_network_or_the_disk(
     pdf = RecordPdf.objects.get(record=record)
     assert pdf.status == JobStatus.DONE
     reader = pypdf.PdfReader(media / pdf.path)
-    assert reader.attachments == {}
-    assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+    # Nothing the markup asked to attach: the one embedded file is our record proof.
+    assert list(reader.attachments) == ["record-proof.json"]
+    proof = json.loads(reader.attachments["record-proof.json"][0])
+    assert proof["record"]["record_sha256"] == record.record_sha256
     assert "file:///etc/passwd" in pdf_text(media / pdf.path)  # shown as text
     assert hits == []
 
