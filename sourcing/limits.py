@@ -17,10 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 log = logging.getLogger("sourcing.security")
 LIMITS_CACHE = "limits"
@@ -80,9 +80,10 @@ def usage(request: HttpRequest, scope: str, *, key: str, increment: bool) -> dic
     if not settings.RATE_LIMITS_ENABLED:
         return None
     try:
-        return get_usage(
+        found: dict[str, Any] | None = get_usage(
             request, group=f"sourcing.{scope}", key=key, rate=rate_for(scope), increment=increment
         )
+        return found
     except Exception:
         # The limits cache is down: serve rather than refuse everyone (the sign-in lockout
         # lives in the database and still holds); logged for the operators.
@@ -100,13 +101,13 @@ def over_limit(request: HttpRequest, scope: str, *, key: str = "user_or_ip") -> 
 
 def rate_limited(
     scope: str, *, methods: tuple[str, ...] = ("POST",), key: str = "user_or_ip"
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A page view decorator: requests of `methods` beyond the scope's rate answer 429 (the
     GOV.UK page, Retry-After) before the view runs; counted per user, or per address."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method in methods:
                 wait = over_limit(request, scope, key=key)
                 if wait is not None:
@@ -134,8 +135,8 @@ class Throttle(SimpleRateThrottle):
         self.anonymous_scope = anonymous_scope or scope
         super().__init__(rate_for(scope))
 
-    @property  # type: ignore[override]
-    def cache(self) -> BaseCache:  # ninja reads self.cache
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]  # ninja reads self.cache
         return limits_cache()
 
     def _scope_of(self, request: HttpRequest) -> str:
@@ -162,7 +163,7 @@ class Throttle(SimpleRateThrottle):
         return f"throttle:{self._scope_of(request)}:{ident}"
 
 
-def api_throttles(*scopes: str) -> list[Throttle]:
+def api_throttles(*scopes: str) -> list[BaseThrottle]:
     """The API's overall throttle (per user, or per address without sign-in) and the extra
     scopes of one operation (e.g. "pdf")."""
     return [

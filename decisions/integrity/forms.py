@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
 from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.integrity.signing import (
@@ -22,10 +21,11 @@ HEADS_MAX_BYTES = 5 * 1024 * 1024  # a copy of the feed with thousands of heads 
 PDF_MAX_BYTES = 20 * 1024 * 1024  # a record PDF is well under 1 MB
 
 
-def _read(upload: UploadedFile, limit: int, what: str) -> bytes:
+def _read(upload: Any, limit: int, what: str) -> bytes:
+    """An uploaded file's bytes, refused beyond `limit`."""
     if upload.size is not None and upload.size > limit:
         raise forms.ValidationError(f"{what} must be smaller than {limit // (1024 * 1024)} MB")
-    return upload.read()
+    return bytes(upload.read())
 
 
 class HeadsField(forms.Form):

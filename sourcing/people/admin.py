@@ -43,7 +43,15 @@ class UserAddForm(_RoleCheck, UserCreationForm):
 class UserEditForm(_RoleCheck, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "first_name", "last_name", "email", "role", "department", "is_active")
+        fields = (  # type: ignore[assignment]
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "department",
+            "is_active",
+        )
 
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
@@ -143,7 +151,7 @@ class SourcingUserAdmin(UserAdmin):
         # The form saves through user_save: it needs who is changing the password. A copy of
         # this admin per request, as the admin instance is shared between threads.
         per_request = copy.copy(self)
-        per_request.change_password_form = type(
+        per_request.change_password_form = type(  # type: ignore[assignment]
             "PasswordChangeBy", (AuditedPasswordChangeForm,), {"by": request.user}
         )
         return UserAdmin.user_change_password(per_request, request, id, form_url)

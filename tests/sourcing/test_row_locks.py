@@ -24,8 +24,8 @@ from django.db import connection, models, transaction
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_submit
 from decisions.exports.services import export_build, export_start
-from decisions.records.models import RecordPdf
 from decisions.integrity.proofs import record_pdf_render
+from decisions.records.models import RecordPdf
 from decisions.records.pdf import pdf_retry, pdf_sweep
 from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.models import GoldenCase, Ruleset
