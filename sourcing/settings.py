@@ -257,10 +257,19 @@ if PRODUCTION:
 
 # Celery: without REDIS_URL tasks run in-process (eager), so no server is needed.
 REDIS_URL = env_str("REDIS_URL", "")
-# The "limits" cache counts requests for the abuse limits: Redis when there is one (every web
-# process shares the counts), else this process's memory (the embedded default).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# The cache holds what is computed from slowly changing data (a case's supplier shortlist, keyed
+# by the catalogue's version; suppliers.catalogue): with REDIS_URL shared by every process, so a
+# change retires it everywhere; without, this process's memory (one process serves: make run).
+# The "limits" cache counts requests for the abuse limits (sourcing.limits), the same way, under
+# its own key prefix (the tests clear it alone).
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "limits": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -273,18 +282,6 @@ CACHES = {
     ),
 }
 RATELIMIT_USE_CACHE = "limits"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-# The cache holds what is computed from slowly changing data (a case's supplier shortlist, keyed
-# by the catalogue's version; suppliers.catalogue): with REDIS_URL shared by every process, so a
-# change retires it everywhere; without, this process's memory (one process serves: make run).
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
