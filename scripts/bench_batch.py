@@ -38,8 +38,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.loadbench.databases import bench_database_url, create_database  # noqa: E402
+
 OUT = ROOT / "var" / "bench"
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/sourcing_batch"
 TARGETS = {
     "verify_audit seconds": 30.0,
     "verify_audit peak MB": 100.0,
@@ -326,38 +328,6 @@ STEPS = {
 # --- The orchestration ---------------------------------------------------------------------
 
 
-def batch_database_url() -> str:
-    """BATCH_DATABASE_URL, else DATABASE_URL's server with `<name>_batch`."""
-    if os.environ.get("BATCH_DATABASE_URL"):
-        return os.environ["BATCH_DATABASE_URL"]
-    base = os.environ.get("DATABASE_URL", "") or DEFAULT_DATABASE
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        base, parts = DEFAULT_DATABASE, urlsplit(DEFAULT_DATABASE)
-    name = parts.path.strip("/") or "sourcing"
-    return urlunsplit(parts._replace(path=f"/{name}_batch"))
-
-
-def create_database(url: str) -> None:
-    """Drop and create the batch database (refusing any name not ending in _batch)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    if not name.endswith("_batch"):
-        raise SystemExit(f"refusing to recreate {name!r}: the batch database name ends in _batch")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise SystemExit(
-            f"PostgreSQL is needed for the batch bench and is not reachable at {server}: {exc}\n"
-            "Set BATCH_DATABASE_URL (a database name ending in _batch) or DATABASE_URL."
-        ) from exc
-
-
 def drop_database(url: str) -> None:
     import psycopg
 
@@ -383,8 +353,8 @@ def run_step(env: dict[str, str], *argv: str) -> dict[str, Any]:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    url = batch_database_url()
-    create_database(url)
+    url = bench_database_url("batch", "BATCH_DATABASE_URL")
+    create_database(url, "batch", "BATCH_DATABASE_URL", "batch bench")
     var = OUT / "batch-var"
     subprocess.run(["rm", "-rf", str(var)], check=True)
     env = {

@@ -38,17 +38,17 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "var" / "bench"
 SETTINGS = "scripts.loadbench.settings"
 from scripts.loadbench import BARE_ROUTE, OK_STATUSES  # noqa: E402
+from scripts.loadbench.databases import bench_database_url, create_database  # noqa: E402
 
 TARGETS = {"page": 2.0, "partial": 2.0, "api-list": 1.5}
 KIND_ORDER = ["page", "partial", "api-list", "api", "download", "baseline"]
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/sourcing_bench"
 
 
 # --- Steps that run inside Django (each in its own process) ----------------------------------
@@ -118,38 +118,6 @@ def step_credentials(args: argparse.Namespace) -> int:
 
 
 # --- The orchestration ------------------------------------------------------------------------
-
-
-def bench_database_url() -> str:
-    """BENCH_DATABASE_URL, else DATABASE_URL's server with `<name>_bench`."""
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    base = os.environ.get("DATABASE_URL", "") or DEFAULT_DATABASE
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        base, parts = DEFAULT_DATABASE, urlsplit(DEFAULT_DATABASE)
-    name = parts.path.strip("/") or "sourcing"
-    return urlunsplit(parts._replace(path=f"/{name}_bench"))
-
-
-def create_database(url: str) -> None:
-    """Drop and create the bench database (refusing any name not ending in _bench)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    if not name.endswith("_bench"):
-        raise SystemExit(f"refusing to recreate {name!r}: the bench database name ends in _bench")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise SystemExit(
-            f"PostgreSQL is needed for the load bench and is not reachable at {server}: {exc}\n"
-            "Set BENCH_DATABASE_URL (a database name ending in _bench) or DATABASE_URL."
-        ) from exc
 
 
 class Bench:
@@ -416,14 +384,14 @@ def orchestrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
     OUT.mkdir(parents=True, exist_ok=True)
-    database_url = bench_database_url()
+    database_url = bench_database_url("bench", "BENCH_DATABASE_URL")
     print(
         f"load bench {now:%Y-%m-%d %H:%M} UTC on {platform.node()}: {os.cpu_count()} cores, "
         f"python {platform.python_version()}; database {urlsplit(database_url).path.strip('/')}; "
         f"gunicorn {args.workers} workers x {-(-max(levels) // args.workers)} threads; "
         f"users {levels}, {args.duration} s each"
     )
-    create_database(database_url)
+    create_database(database_url, "bench", "BENCH_DATABASE_URL", "load bench")
     bench = Bench(args, database_url)
     bench.run(sys.executable, "manage.py", "migrate", "--noinput", "-v", "0")
     small_report = bench.build(1)
