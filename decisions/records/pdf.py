@@ -461,8 +461,10 @@ def pdf_outbox_add(record: DecisionRecord) -> RecordPdf:
     """Write a new record's PDF outbox row (call in the record's transaction) and dispatch it
     once the transaction commits (eager: rendered right then). A broker outage delays the PDF,
     never loses it: the sweep dispatches rows left waiting. The row is written as dispatched
-    now, so nothing is written after the commit (a worker may already hold the row)."""
-    pdf = RecordPdf.objects.create(record=record, dispatched_at=timezone.now())
+    now, so nothing is written after the commit (a worker may already hold the row); inside
+    pdf_dispatch_deferred() it is written as not dispatched, for the sweep."""
+    dispatched_at = None if _deferred.get() else timezone.now()
+    pdf = RecordPdf.objects.create(record=record, dispatched_at=dispatched_at)
     transaction.on_commit(lambda: pdf_dispatch(pdf.pk))
     return pdf
 
