@@ -99,6 +99,10 @@ def _number(raw: str) -> int | None:
     text = unicodedata.normalize("NFKC", raw).strip().replace(",", "").replace(" ", "")
     if not text.isascii() or not text.isdigit():
         return None
+    if len(text.lstrip("0")) > 20:
+        # Beyond every question's range (and CPython's int-string limit, 4,300 digits, raises
+        # ValueError): read as a number that fails the range check with its own message.
+        return 10**20
     return int(text)
 
 

@@ -577,3 +577,26 @@ def test_the_later_questions_are_asked_in_their_sections_and_checked(
     # A value outside the choices names the field.
     bad = alice.post(f"/cases/{case.reference}/sections/money/", {"delivery_approach": "big_bang"})
     assert bad.status_code == 200 and 'href="#delivery_approach"' in _html(bad)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ("money", "whole_life_years"),
+        ("market", "credible_suppliers"),
+        ("capability", "team_capacity_fte"),
+        ("need", "months_to_live"),
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_a_field_error_not_a_crash(
+    case: Case, alice: Client, section: str, key: str
+) -> None:
+    # Past CPython's int-string limit (4,300 digits), int() raises ValueError.
+    huge = "9" * 5000
+    response = alice.post(f"/cases/{case.reference}/sections/{section}/", {key: huge})
+    html = _html(response)
+    assert response.status_code == 200
+    assert f'<a href="#{key}">' in html and "<title>Error:" in html
+    assert _fresh(case).answers == {}
+    preview = alice.post(f"/cases/{case.reference}/preview/", {key: huge})
+    assert preview.status_code == 200
