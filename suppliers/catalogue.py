@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from decisions.audit.services import audit_append
 from sourcing.errors import ValidationFailed
@@ -22,6 +24,8 @@ from sourcing.models import Role, User
 from suppliers.company_numbers import company_number_normalise
 from suppliers.models import CatalogueImport, Framework, Segment, Supplier
 from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
+
+log = logging.getLogger(__name__)
 
 # The CSV columns, in the documented order (docs/suppliers.md); all must be present.
 COLUMNS: tuple[str, ...] = (
@@ -641,11 +645,16 @@ def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResul
 def catalogue_version() -> str:
     """The catalogue's current version: an opaque token, new after every committed change (and
     whenever the cache has lost it, which only costs a recomputation)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, version, timeout=None):
-            version = cache.get(VERSION_KEY) or version
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(VERSION_KEY, version, timeout=None):
+                version = cache.get(VERSION_KEY) or version
+    except RedisError:
+        # The cache is down: a version of its own, so nothing kept is read and pages still work.
+        log.warning("catalogue version unavailable (cache down); computing afresh", exc_info=True)
+        return uuid.uuid4().hex
     return str(version)
 
 
@@ -655,7 +664,12 @@ def catalogue_changed() -> None:
     the two, from the old rows, is never found under the final version)."""
 
     def bump() -> None:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        try:
+            cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        except RedisError:
+            # A cache that is down holds nothing to retire once it is back empty; one that only
+            # dropped the connection keeps kept shortlists until they expire (CACHE_SECONDS).
+            log.error("catalogue version not bumped (cache down)", exc_info=True)
 
     bump()
     transaction.on_commit(bump)

@@ -3,10 +3,12 @@ each with a score and the reasons it is on the list, beside the segment's approa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from decisions.assessments.models import Assessment
 from decisions.records.models import DecisionAction, DecisionRecord
@@ -21,6 +23,8 @@ from suppliers.reference import (
     CLEARANCES,
     SERVICE_CAPABILITIES,
 )
+
+log = logging.getLogger(__name__)
 
 PER_OPTION = 5
 SEGMENT_FIT = 30
@@ -197,13 +201,20 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
             str(per_option),
         ]
     )
-    rows: list[tuple[str, int, int, list[str], int]] | None = cache.get(key)
+    rows: list[tuple[str, int, int, list[str], int]] | None
+    try:
+        rows = cache.get(key)
+    except RedisError:
+        rows = None  # the cache is down: computed below, and not kept
     if rows is None:
         rows = [
             (e.option, e.supplier.pk, e.score, list(e.reasons), e.segment.pk)
             for e in _computed(basis, per_option=per_option)
         ]
-        cache.set(key, rows, CACHE_SECONDS)
+        try:
+            cache.set(key, rows, CACHE_SECONDS)
+        except RedisError:
+            log.warning("shortlist not kept (cache down)", exc_info=True)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
     segments = Segment.objects.in_bulk({row[4] for row in rows})
     return [

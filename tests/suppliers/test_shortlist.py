@@ -202,3 +202,28 @@ def test_the_shortlist_fragment_makes_the_same_queries_with_five_times_the_catal
     page_queries(client, url)  # computed again for the new catalogue, and kept
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+    },
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "down"},
+}
+
+
+def test_with_the_cache_down_the_shortlist_is_computed_and_the_catalogue_still_changes(
+    users: dict[str, User], catalogue: None, settings: Any, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    expected = shortlist_for(case)
+    settings.CACHES = REDIS_DOWN
+    assert shortlist_for(case) == expected
+    top = expected[0].supplier
+    supplier_save(
+        by=users["reviewer"], values=_row_of(top, name="Aardvark Renamed Ltd"), supplier=top
+    )
+    assert shortlist_for(case)[0].supplier.name == "Aardvark Renamed Ltd"
+    page = client_as(users["commercial"]).get(reverse("case_shortlist", args=[case.reference]))
+    assert page.status_code == 200 and "Aardvark Renamed Ltd" in page.content.decode()
