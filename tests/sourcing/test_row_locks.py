@@ -38,6 +38,7 @@ from decisions.rulesets.services import (
 )
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, Department, ReferenceCounter, User
+from sourcing.people.services import user_save
 from suppliers.catalogue import catalogue_import, supplier_save
 from suppliers.contracts import contract_record
 from suppliers.models import Framework, Segment, Supplier
@@ -65,6 +66,7 @@ LOCKS_IN_THE_CODE = {
     "decisions/records/pdf.py": 4,  # the claim and the render, the retry, the sweep
     "decisions/review/services.py": 2,  # review_decide (joins), review_reopen
     "decisions/rulesets/services.py": 5,  # a draft (rule save), publish (two), golden cases (two)
+    "sourcing/people/services.py": 1,  # user_save (a user changed)
     "suppliers/catalogue.py": 2,  # catalogue_import, supplier_save
     "suppliers/contracts.py": 1,  # contract_record
 }
@@ -268,6 +270,22 @@ def _contract_record(users: dict[str, User]) -> Lock:
     )
 
 
+def _user_save(users: dict[str, User]) -> Lock:
+    target = users["commercial"]
+    return Lock(
+        take=lambda: user_save(
+            by=users["admin"],
+            user=target,
+            username=target.username,
+            role=target.role,
+            department=target.department,
+            first_name="Changed",
+        ),
+        held=[(User, target.pk)],
+        free=[(Department, target.department_id)],
+    )
+
+
 LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "review_decide": _review_decide,
     "review_reopen": _review_reopen,
@@ -285,6 +303,7 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "catalogue_import": _catalogue_import,
     "supplier_save": _supplier_save,
     "contract_record": _contract_record,
+    "user_save": _user_save,
 }
 
 

@@ -187,7 +187,8 @@ class Drill:
         """Wait until a worker answers a broadcast ping (its main process does, even while the
         queue holds a backlog of renders ahead of any task we could send)."""
         url = self.env["REDIS_URL"]
-        app = Celery("drill", broker=url, backend=url)
+        # Not the current app: the project's tasks must keep sending through the project's app.
+        app = Celery("drill", broker=url, backend=url, set_as_current=False)
         try:
             assert _wait(lambda: bool(app.control.ping(timeout=1.0)), 180, 0.5), (
                 "the worker did not start"
