@@ -269,7 +269,8 @@ def canonical_json(value: Any) -> bytes:
     except (TypeError, ValueError):  # UnicodeEncodeError (a lone surrogate) is a ValueError
         return rfc8785.dumps(value)
     if (
-        _FLOAT_AFTER_KEY.search(text)
+        isinstance(value, float)  # a bare top-level float: the patterns need a key or array
+        or _FLOAT_AFTER_KEY.search(text)
         or _FLOAT_IN_ARRAY.search(text)
         or _HIGH_CHARACTER.search(text)
     ):

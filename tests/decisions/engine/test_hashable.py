@@ -219,6 +219,8 @@ def test_canonical_json_writes_the_bytes_rfc8785_writes(value: Any) -> None:
     [
         {"\U0001f600": 1, "\ufb01": 2},  # UTF-16 order differs from code point order
         {"a": 1.5, "b": 1e21, "c": -0.0},
+        0.0,  # a bare float: RFC 8785 writes 0, json.dumps 0.0
+        -1.5e-7,
         {"control": '\x00\x01\x1f\x7f\u2028 "\\ /', "n": -SAFE_INTEGER},
         [{"z": 1, "a": {"y": [], "b": {}}}, "é", True, None],
     ],
