@@ -10,12 +10,21 @@ import os
 from typing import Any
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
 
 app = Celery("sourcing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@worker_init.connect
+def _load_the_pdf_renderer(**_: Any) -> None:
+    """A worker renders PDFs: WeasyPrint and pypdf are loaded once as it starts (before its
+    pool forks); web processes and commands load them on first use (decisions.records.pdf)."""
+    import pypdf  # noqa: F401, PLC0415 (ADR 0024)
+    import weasyprint  # noqa: F401, PLC0415
 
 
 class ReliableTask(Task[Any, Any]):

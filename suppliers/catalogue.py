@@ -16,9 +16,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from redis.exceptions import RedisError
 
 from decisions.audit.services import audit_append
+from sourcing.cache_errors import cache_errors
 from sourcing.errors import ValidationFailed
 from sourcing.models import Role, User
 from suppliers.company_numbers import company_number_normalise
@@ -651,7 +651,7 @@ def catalogue_version() -> str:
             version = uuid.uuid4().hex
             if not cache.add(VERSION_KEY, version, timeout=None):
                 version = cache.get(VERSION_KEY) or version
-    except RedisError:
+    except cache_errors():
         # The cache is down: a version of its own, so nothing kept is read and pages still work.
         log.warning("catalogue version unavailable (cache down); computing afresh", exc_info=True)
         return uuid.uuid4().hex
@@ -666,7 +666,7 @@ def catalogue_changed() -> None:
     def bump() -> None:
         try:
             cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        except RedisError:
+        except cache_errors():
             # A cache that is down holds nothing to retire once it is back empty; one that only
             # dropped the connection keeps kept shortlists until they expire (CACHE_SECONDS).
             log.error("catalogue version not bumped (cache down)", exc_info=True)

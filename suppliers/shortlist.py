@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from redis.exceptions import RedisError
 
 from decisions.assessments.models import Assessment
 from decisions.records.models import DecisionAction, DecisionRecord
+from sourcing.cache_errors import cache_errors
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers.catalogue import catalogue_version
@@ -204,7 +204,7 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     rows: list[tuple[str, int, int, list[str], int]] | None
     try:
         rows = cache.get(key)
-    except RedisError:
+    except cache_errors():
         rows = None  # the cache is down: computed below, and not kept
     if rows is None:
         rows = [
@@ -213,7 +213,7 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
         ]
         try:
             cache.set(key, rows, CACHE_SECONDS)
-        except RedisError:
+        except cache_errors():
             log.warning("shortlist not kept (cache down)", exc_info=True)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
     segments = Segment.objects.in_bulk({row[4] for row in rows})

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
-from decisions.engine.hashable import canonical_json, require_hashable
+from decisions.engine.hashable import canonical_json, canonical_text, require_hashable
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-CHAIN_CHUNK = 5000  # events read at a time when the chain is walked (memory stays flat)
+CHAIN_CHUNK = 5000  # events fetched at a time when the chain is walked (memory stays flat)
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
 
 
@@ -130,47 +138,75 @@ class ChainCheck:
     checkpoint_sha256: str | None = None
 
 
-def _checkpoint_problems(checkpoints: Any, hashes: dict[int, str]) -> list[str]:
-    """Checkpoints (seq, head) against the events' hashes by seq."""
-    problems = []
-    for seq, head in checkpoints.iterator(chunk_size=CHAIN_CHUNK):
-        if seq not in hashes:
-            problems.append(f"checkpoint {seq}: the event is missing (deleted or truncated chain)")
-        elif hashes[seq] != head:
+# A JSON string as CPython's C encoder writes it without ASCII escaping: RFC 8785's escapes
+# (the encoder canonical_json uses).
+_string = json.encoder.encode_basestring
+
+
+@dataclass(frozen=True)
+class VerifiedPrefix:
+    """A prefix of the chain found intact by a full walk: its last event and how many events."""
+
+    seq: int
+    sha256: str
+    events: int
+
+
+@dataclass
+class _Walk:
+    """The state of a walk along the chain (from the genesis or after a verified prefix)."""
+
+    previous: str = GENESIS
+    expected_seq: int = 1
+    count: int = 0
+
+
+def _walk_events(walk: _Walk, after: int, problems: list[str], *, chunk: int = CHAIN_CHUNK) -> None:
+    """Walk the events after seq `after` and the checkpoints after it, in sequence order, in
+    one streamed query each (a server-side cursor on PostgreSQL): every event's sequence, link
+    and hash, every checkpoint against its event. Problems in the order the chunked walk gave
+    them: each chunk's events, then the checkpoints up to the chunk's last event."""
+    # Checkpoints first: any checkpoint this snapshot sees has its event in the later one.
+    checkpoints = (
+        AuditCheckpoint.objects.filter(seq__gt=after)
+        .order_by("seq")
+        .values_list("seq", "head_sha256")
+        .iterator(chunk_size=chunk)
+    )
+    checkpoint = next(checkpoints, None)
+    rows = (
+        AuditEvent.objects.filter(seq__gt=after)
+        .order_by("seq")
+        .annotate(payload_text=Cast("payload", TextField()))
+        .values_list(*HASHED_COLUMNS[:-2], "payload_text", "prev_sha256", "sha256")
+        .iterator(chunk_size=chunk)
+    )
+    previous, expected_seq, count = walk.previous, walk.expected_seq, walk.count
+    pending: list[str] = []  # checkpoint problems, reported at the end of their chunk
+    in_chunk = 0
+    sha256, loads, q = hashlib.sha256, json.loads, _string
+    for seq, occurred_at, actor, department, action, otype, oid, text, prev, sha in rows:
+        count += 1
+        if seq != expected_seq:
             problems.append(
-                f"checkpoint {seq}: the chain no longer matches the published head "
-                "(history rewritten)"
+                f"event {seq}: expected sequence {expected_seq} (missing or reordered events)"
             )
-    return problems
-
-
-def audit_chain_check() -> ChainCheck:
-    """Walk the chain in sequence order and against its checkpoints; report every break.
-
-    Checks only the audit chain's own tables; decisions.records.verification adds the decision
-    records and their PDFs.
-    """
-    problems: list[str] = []
-    previous = GENESIS
-    expected_seq = 1
-    count = 0
-    last_seq = 0
-    events = AuditEvent.objects.order_by("seq").values_list(*HASHED_COLUMNS, "sha256")
-    checkpoints = AuditCheckpoint.objects.order_by("seq").values_list("seq", "head_sha256")
-    # Keyset chunks: one chunk of events (and the checkpoints among them) in memory at a time.
-    while chunk := list(events.filter(seq__gt=last_seq)[:CHAIN_CHUNK]):
-        hashes: dict[int, str] = {}
-        for seq, occurred_at, actor, department, action, otype, oid, payload, prev, sha in chunk:
-            count += 1
-            if seq != expected_seq:
-                problems.append(
-                    f"event {seq}: expected sequence {expected_seq} (missing or reordered events)"
-                )
-            if prev != previous:
-                problems.append(f"event {seq}: previous hash does not match event {seq - 1}")
+        if prev != previous:
+            problems.append(f"event {seq}: previous hash does not match event {seq - 1}")
+        when = occurred_at.isoformat()
+        payload = loads(text)
+        # canonical_json(event_content(...))'s bytes written directly: the members in RFC
+        # 8785's order (fixed ASCII keys), each string as canonical_json's encoder writes it,
+        # the payload by canonical_text. Recomputed the long way before an edit is reported.
+        digest = sha256(
+            f'{{"action":{q(action)},"actor":{q(actor)},"department":{q(department)},'
+            f'"object_id":{q(oid)},"object_type":{q(otype)},"occurred_at":{q(when)},'
+            f'"payload":{canonical_text(payload)},"prev_sha256":{q(prev)},"seq":{seq}}}'.encode()
+        ).hexdigest()
+        if digest != sha:
             content = {
                 "seq": seq,
-                "occurred_at": occurred_at.isoformat(),
+                "occurred_at": when,
                 "actor": actor,
                 "department": department,
                 "action": action,
@@ -179,20 +215,117 @@ def audit_chain_check() -> ChainCheck:
                 "payload": payload,
                 "prev_sha256": prev,
             }
-            if hashlib.sha256(canonical_json(content)).hexdigest() != sha:
+            if sha256(canonical_json(content)).hexdigest() != sha:
                 problems.append(f"event {seq}: content does not match its hash (edited)")
-            hashes[seq] = sha
-            previous = sha
-            expected_seq = seq + 1
-        problems += _checkpoint_problems(checkpoints.filter(seq__gt=last_seq, seq__lte=seq), hashes)
-        last_seq = seq
+        while checkpoint is not None and checkpoint[0] <= seq:
+            if checkpoint[0] != seq:
+                pending.append(_checkpoint_missing(checkpoint[0]))
+            elif checkpoint[1] != sha:
+                pending.append(_checkpoint_rewritten(checkpoint[0]))
+            checkpoint = next(checkpoints, None)
+        previous = sha
+        expected_seq = seq + 1
+        in_chunk += 1
+        if in_chunk == chunk:
+            problems += pending
+            pending, in_chunk = [], 0
+    problems += pending
     # Checkpoints past the last event: their events are gone.
-    problems += _checkpoint_problems(checkpoints.filter(seq__gt=last_seq), {})
-    latest = AuditCheckpoint.objects.order_by("-seq").first()
+    while checkpoint is not None:
+        problems.append(_checkpoint_missing(checkpoint[0]))
+        checkpoint = next(checkpoints, None)
+    walk.previous, walk.expected_seq, walk.count = previous, expected_seq, count
+
+
+def _checkpoint_missing(seq: int) -> str:
+    return f"checkpoint {seq}: the event is missing (deleted or truncated chain)"
+
+
+def _checkpoint_rewritten(seq: int) -> str:
+    return f"checkpoint {seq}: the chain no longer matches the published head (history rewritten)"
+
+
+def _chain_check(walk: _Walk, after: int) -> ChainCheck:
+    problems: list[str] = []
+    with transaction.atomic():  # streamed cursors without WITH HOLD on PostgreSQL
+        _walk_events(walk, after, problems)
+        latest = AuditCheckpoint.objects.order_by("-seq").first()
     return ChainCheck(
-        count,
-        previous,
+        walk.count,
+        walk.previous,
         tuple(problems),
         checkpoint_seq=latest.seq if latest else None,
         checkpoint_sha256=latest.head_sha256 if latest else None,
     )
+
+
+def audit_chain_check() -> ChainCheck:
+    """Walk the whole chain in sequence order and against its checkpoints; report every break.
+
+    Streams the events and the checkpoints (memory stays flat with the chain's length) in a
+    constant number of queries. Checks only the audit chain's own tables;
+    decisions.records.verification adds the decision records and their PDFs. A chain found
+    intact is remembered as verified up to its last event (audit_chain_check_since).
+    """
+    walk = _Walk()
+    check = _chain_check(walk, 0)
+    if not check.problems and check.events:
+        _remember(_prefix_of(walk), walked_in_full=timezone.now())
+    return check
+
+
+def _prefix_of(walk: _Walk) -> VerifiedPrefix:
+    return VerifiedPrefix(walk.expected_seq - 1, walk.previous, walk.count)
+
+
+def _prefix_key() -> str:
+    return f"audit-chain:verified:{connection.settings_dict['NAME']}"
+
+
+def _remember(prefix: VerifiedPrefix, *, walked_in_full: datetime) -> None:
+    """Keep the intact prefix (and when the chain was last walked in full) in the cache."""
+    value = (prefix.seq, prefix.sha256, prefix.events, walked_in_full.isoformat())
+    try:
+        cache.set(_prefix_key(), value, timeout=None)
+    except Exception:  # the cache (Redis) down: the next check walks the whole chain
+        log.warning("audit chain: cannot remember the verified prefix", exc_info=True)
+
+
+def _recall() -> tuple[VerifiedPrefix, datetime] | None:
+    """The remembered intact prefix and when the chain was last walked in full, or None."""
+    try:
+        value = cache.get(_prefix_key())
+    except Exception:  # the cache (Redis) down: walk the whole chain
+        log.warning("audit chain: cannot read the verified prefix", exc_info=True)
+        return None
+    try:
+        seq, sha, events, walked = value
+        return VerifiedPrefix(int(seq), str(sha), int(events)), datetime.fromisoformat(walked)
+    except (TypeError, ValueError):  # nothing remembered, or not ours
+        return None
+
+
+def audit_chain_check_since() -> tuple[ChainCheck, VerifiedPrefix | None, datetime | None]:
+    """The chain checked from the last prefix a full walk found intact: that prefix's last
+    event must still carry the hash it had, then only the events after it are walked (and the
+    checkpoints after it), each as strictly as audit_chain_check does. Without a remembered
+    prefix, or when its last event no longer carries that hash (or is gone), the whole chain
+    is walked. Returns the check, the prefix it started from (None: the whole chain) and when
+    that prefix was verified in full. A constant number of queries whatever the length.
+
+    Events up to the prefix are not re-hashed here: an edit to one of them is found by the
+    next full walk (manage.py verify_audit, GET /api/v1/audit/verify, the page's "verify in
+    full"). The prefix lives in the default cache (Redis where REDIS_URL is set); a lost or
+    unreachable cache costs a full walk.
+    """
+    remembered = _recall()
+    if remembered is not None:
+        prefix, verified_at = remembered
+        held = AuditEvent.objects.filter(seq=prefix.seq).values_list("sha256", flat=True).first()
+        if held == prefix.sha256:
+            walk = _Walk(previous=prefix.sha256, expected_seq=prefix.seq + 1, count=prefix.events)
+            check = _chain_check(walk, prefix.seq)
+            if not check.problems and check.events > prefix.events:
+                _remember(_prefix_of(walk), walked_in_full=verified_at)
+            return check, prefix, verified_at
+    return audit_chain_check(), None, None

@@ -246,9 +246,55 @@ def parse_json(
 # (keys there sort differently by UTF-16 unit than by code point). Strings may trip these too
 # (then rfc8785 does the work: slower, never wrong). Integers beyond ±(2**53 - 1), which
 # rfc8785 refuses, are refused by the gate before anything is hashed (hashable_problems).
-_FLOAT_AFTER_KEY = re.compile(rb'":-?\d+[.eE]')
-_FLOAT_IN_ARRAY = re.compile(rb"[\[,]-?\d+[.eE]")
-_HIGH_CHARACTER = re.compile(rb"[\xee-\xf4]")
+_FLOAT_AFTER_KEY = re.compile(r'":-?\d+[.eE]')
+_FLOAT_IN_ARRAY = re.compile(r"[\[,]-?\d+[.eE]")
+_HIGH_CHARACTER = re.compile("[\ue000-\U0010ffff]")
+
+# json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# allow_nan=False) without building an encoder on every call: CPython's C encoder, made once
+# (no circular-reference check: JSON values read or gated are never circular; a circular value
+# exhausts the recursion limit, a RecursionError, where json.dumps raises ValueError).
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE: Any = (
+    _c_make_encoder(
+        None,
+        json.JSONEncoder(allow_nan=False).default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        True,
+        False,
+        False,
+    )
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def _dumps(value: Any) -> str:
+    if _ENCODE is None or isinstance(value, float):  # a bare float: json.dumps's own path
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    return "".join(_ENCODE(value, 0))
+
+
+def canonical_text(value: Any) -> str:
+    """RFC 8785 canonical JSON of a value the gate accepts, as text (canonical_json's bytes
+    decoded): for building larger canonical texts around it without decoding."""
+    try:
+        text = _dumps(value)
+    except (TypeError, ValueError, RecursionError):  # a lone surrogate: UnicodeEncodeError
+        return rfc8785.dumps(value).decode("utf-8")
+    if (
+        isinstance(value, float)  # a bare top-level float: the patterns need a key or array
+        or _FLOAT_AFTER_KEY.search(text)
+        or _FLOAT_IN_ARRAY.search(text)
+        or _HIGH_CHARACTER.search(text)
+    ):
+        return rfc8785.dumps(value).decode("utf-8")
+    return text
 
 
 def canonical_json(value: Any) -> bytes:
@@ -263,10 +309,8 @@ def canonical_json(value: Any) -> bytes:
     ±(2**53 - 1), as the gate makes sure (rfc8785 refuses the others; json.dumps would not).
     """
     try:
-        text = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode("utf-8")
-    except (TypeError, ValueError):  # UnicodeEncodeError (a lone surrogate) is a ValueError
+        text = _dumps(value)
+    except (TypeError, ValueError, RecursionError):  # a lone surrogate: UnicodeEncodeError
         return rfc8785.dumps(value)
     if (
         isinstance(value, float)  # a bare top-level float: the patterns need a key or array
@@ -275,4 +319,4 @@ def canonical_json(value: Any) -> bytes:
         or _HIGH_CHARACTER.search(text)
     ):
         return rfc8785.dumps(value)
-    return text
+    return text.encode("utf-8")

@@ -23,9 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from weasyprint import Attachment
 
 from decisions.integrity import merkle
 from decisions.integrity.heads import head_covering, head_data, record_leaves
@@ -97,6 +94,8 @@ def proof_json(proof: Mapping[str, Any]) -> str:
 
 def proof_attachment(proof: Mapping[str, Any]) -> Any:
     """A WeasyPrint Attachment carrying the proof, for `write_pdf(attachments=[...])`."""
+    from weasyprint import Attachment  # noqa: PLC0415 (on first use: ADR 0024)
+
     return Attachment(
         string=proof_json(proof),
         name=ATTACHMENT_NAME,
@@ -122,6 +121,9 @@ class ProofMissing(ValueError):
 
 def proof_from_pdf(data: bytes) -> dict[str, Any]:
     """The record proof embedded in a PDF's attachments; ProofMissing says what is wrong."""
+    from pypdf import PdfReader  # noqa: PLC0415 (on first use: ADR 0024)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
     try:
         attachments = PdfReader(io.BytesIO(data)).attachments
         payloads = attachments.get(ATTACHMENT_NAME) or []

@@ -6,6 +6,7 @@ the record, stored under MEDIA_ROOT with its sha256 on the audit chain, and serv
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import mimetypes
@@ -26,8 +27,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from decisions.audit.services import audit_append
 from decisions.presenter import (
@@ -99,32 +98,42 @@ class RefusedFetch(ValueError):
     """The print template asked for something other than our static files or a data: URL."""
 
 
-# WeasyPrint ships no types, so its URLFetcher is Any to mypy.
-class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
-    """Only our own static files (read from disk) and data: URLs: no network, no file://."""
+@functools.cache
+def _safe_url_fetcher_class() -> type:
+    """SafeUrlFetcher, defined on first use: WeasyPrint (about 45 MB with its fonts and PDF
+    modules) is imported only by a process that renders, not by every web process and
+    command (docs/decisions/0024)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (ADR 0024)
 
-    def __init__(self) -> None:
-        super().__init__(
-            timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False
-        )
-        self.refused: list[str] = []
+    # WeasyPrint ships no types, so its URLFetcher is Any to mypy.
+    class SafeUrlFetcher(URLFetcher):  # type: ignore[misc]
+        """Only our own static files (read from disk) and data: URLs: no network, no file://."""
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
-        """Serve data: URLs and /static/ files of our origin; refuse everything else."""
-        if url[:5].lower() == "data:":
-            return super().fetch(url, headers)  # only urllib's DataHandler can answer
-        path = static_path_for(url)
-        if path is None:
-            self.refused.append(url[:200])
-            log.warning("pdf fetch refused", extra={"url": url[:200]})
-            raise RefusedFetch(f"Refused to fetch {url[:200]!r}")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+        def __init__(self) -> None:
+            super().__init__(
+                timeout=1, allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False
+            )
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+            """Serve data: URLs and /static/ files of our origin; refuse everything else."""
+            if url[:5].lower() == "data:":
+                return super().fetch(url, headers)  # only urllib's DataHandler can answer
+            path = static_path_for(url)
+            if path is None:
+                self.refused.append(url[:200])
+                log.warning("pdf fetch refused", extra={"url": url[:200]})
+                raise RefusedFetch(f"Refused to fetch {url[:200]!r}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return SafeUrlFetcher
 
 
-def safe_url_fetcher() -> SafeUrlFetcher:
-    """A new URL fetcher that allows only our static files and data: URLs (records refusals)."""
-    return SafeUrlFetcher()
+def safe_url_fetcher() -> Any:
+    """A new URL fetcher that allows only our static files and data: URLs (records refusals
+    in its `refused` list): a WeasyPrint URLFetcher."""
+    return _safe_url_fetcher_class()()
 
 
 def static_path_for(url: str) -> Path | None:
@@ -248,6 +257,8 @@ def pdf_html(record: DecisionRecord, proof: Mapping[str, Any] | None = None) -> 
 def html_to_pdf(html: str, *, fetcher: Any = None, attachments: Sequence[Any] = ()) -> bytes:
     """Render HTML to tagged PDF/UA-1 with the safe fetcher; nothing the markup asks to attach
     is attached, only our own `attachments` (WeasyPrint Attachments, e.g. the record proof)."""
+    from weasyprint import HTML  # noqa: PLC0415 (on first use: ADR 0024)
+
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
     document = HTML(
         string=html, base_url=PDF_ORIGIN + "/", url_fetcher=fetcher or safe_url_fetcher()
