@@ -1,5 +1,7 @@
 """The Django admin of people and access: departments, users and their roles, API tokens.
 
+Departments are added and changed through sourcing.people.services.department_save (audited).
+
 Users are added and changed through sourcing.people.services.user_save (so every role,
 department, activation and password change is on the audit chain); the role decides staff
 and superuser status, and a department commercial user must be given a department.
@@ -18,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 
 from sourcing.errors import ValidationFailed
 from sourcing.models import ApiToken, Department, User
-from sourcing.people.services import user_role_errors, user_save
+from sourcing.people.services import department_save, user_role_errors, user_save
 
 
 class _RoleCheck(forms.ModelForm):
@@ -82,8 +84,29 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    """Departments are added and changed through department_save (on the audit chain), and
+    never deleted (cases, users and decision records name them)."""
+
     list_display = ("code", "name")
     search_fields = ("code", "name")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
+        """Write through department_save (audited) instead of saving the form's instance."""
+        data = form.cleaned_data
+        try:
+            saved = department_save(
+                by=request.user,  # type: ignore[arg-type]
+                department=Department.objects.get(pk=obj.pk) if change else None,
+                code=data.get("code", obj.code),
+                name=data.get("name", obj.name),
+            )
+        except ValidationFailed as failed:  # the form checked the same: only a race gets here
+            raise forms.ValidationError(str(failed.errors)) from failed
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 @admin.register(User)

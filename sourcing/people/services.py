@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -15,11 +16,67 @@ from sourcing.access import token_hash
 from sourcing.errors import ValidationFailed
 from sourcing.models import ApiToken, Department, Role, User
 
+DEPARTMENT_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
+
 
 def department_ensure(*, code: str, name: str) -> Department:
     """The department with this code, created or renamed to `name`."""
     department, _ = Department.objects.update_or_create(code=code, defaults={"name": name})
     return department
+
+
+DEPARTMENT_FIELDS = ("code", "name")
+
+
+@transaction.atomic
+def department_save(
+    *, by: User | None, department: Department | None, code: str, name: str
+) -> Department:
+    """Create a department (`department` None) or change its code or name. Appends
+    `department.created` or `department.changed` (the fields changed, before and after) to
+    the audit chain; ValidationFailed names the field at fault (code: lower-case letters,
+    digits and hyphens, up to 20; name: up to 200 characters; both unique)."""
+    code, name = (code or "").strip(), (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = ["Enter the department's code, like dept-a"]
+    elif len(code) > 20 or not DEPARTMENT_CODE.fullmatch(code):
+        errors["code"] = [
+            "Code must be 20 characters or fewer: lower-case letters, digits and hyphens"
+        ]
+    if not name:
+        errors["name"] = ["Enter the department's name"]
+    elif len(name) > 200 or "\x00" in name:
+        errors["name"] = ["Name must be 200 characters or fewer, without null characters"]
+    others = (
+        Department.objects.exclude(pk=department.pk) if department else Department.objects.all()
+    )
+    if "code" not in errors and others.filter(code=code).exists():
+        errors["code"] = [f"Code {code} is another department's"]
+    if "name" not in errors and others.filter(name=name).exists():
+        errors["name"] = [f"Name {name} is another department's"]
+    if errors:
+        raise ValidationFailed(errors)
+    created = department is None
+    target = (
+        Department()
+        if department is None
+        else Department.objects.select_for_update().get(pk=department.pk)
+    )
+    before = {} if created else {f: getattr(target, f) for f in DEPARTMENT_FIELDS}
+    target.code, target.name = code, name
+    target.save()
+    after = {f: getattr(target, f) for f in DEPARTMENT_FIELDS}
+    changed = [f for f in DEPARTMENT_FIELDS if before.get(f) != after[f]]
+    if changed:
+        audit_append(
+            action="department.created" if created else "department.changed",
+            actor=by,
+            object_type="department",
+            object_id=target.pk,
+            payload={**after, "before": before, "changed": changed},
+        )
+    return target
 
 
 @transaction.atomic

@@ -9,9 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
+from decisions.integrity.verification import audit_verify
 from sourcing.errors import ValidationFailed
 from sourcing.models import Department, Role, User
-from sourcing.people.services import user_save
+from sourcing.people.services import department_save, user_save
 
 NEW_PASSWORD = "a-long-enough-new-passphrase-2026"
 
@@ -117,3 +118,40 @@ def test_the_service_refuses_a_commercial_user_without_a_department(
         user_save(by=users["admin"], user=None, username="gina", role="commercial", department=None)
     assert "department" in refused.value.errors
     assert not AuditEvent.objects.filter(action="user.created").exists()
+
+
+def test_department_changes_in_the_admin_are_on_the_audit_chain(
+    admin_client: Client, dept_a: Department
+) -> None:
+    added = admin_client.post(
+        reverse("admin:sourcing_department_add"), {"code": "dept-c", "name": "Department C"}
+    )
+    assert added.status_code == 302
+    dept_c = Department.objects.get(code="dept-c")
+    created = AuditEvent.objects.get(action="department.created")
+    assert created.actor == "user-admin" and created.object_id == str(dept_c.pk)
+    assert (created.payload["code"], created.payload["name"]) == ("dept-c", "Department C")
+    url = reverse("admin:sourcing_department_change", args=[dept_a.pk])
+    renamed = admin_client.post(url, {"code": dept_a.code, "name": "Department A renamed"})
+    assert renamed.status_code == 302
+    dept_a.refresh_from_db()
+    assert dept_a.name == "Department A renamed"
+    changed = AuditEvent.objects.get(action="department.changed")
+    assert changed.payload["changed"] == ["name"]
+    assert changed.payload["before"]["name"] != "Department A renamed"
+    # Saved unchanged: nothing appended. Departments are never deleted.
+    admin_client.post(url, {"code": dept_a.code, "name": "Department A renamed"})
+    assert AuditEvent.objects.filter(action__startswith="department.").count() == 2
+    delete = admin_client.post(
+        reverse("admin:sourcing_department_delete", args=[dept_a.pk]), {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert Department.objects.filter(pk=dept_a.pk).exists()
+    assert audit_verify().valid
+
+
+def test_department_save_names_the_field_at_fault(dept_a: Department) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        department_save(by=None, department=None, code="Not A Slug", name=dept_a.name)
+    assert set(refused.value.errors) == {"code", "name"}
+    assert not AuditEvent.objects.filter(action__startswith="department.").exists()
