@@ -232,7 +232,9 @@ def case_update(
     if not changed:
         return case
     case.save()
-    if case.status == CaseStatus.RETURNED:
+    # A returned case becomes a draft again when changed; a reopened decision stays returned,
+    # so it stays in the reviewers' queue (and visible to them) until a reviewer decides it.
+    if case.status == CaseStatus.RETURNED and not case_reopened(case):
         case_move(case, by=by, to=CaseStatus.DRAFT, comment="Changed after return")
     audit_append(
         action="case.changed",

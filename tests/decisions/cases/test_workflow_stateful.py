@@ -26,7 +26,9 @@ from decisions.cases.services import (
     signoff_record,
 )
 from decisions.integrity.verification import audit_verify
+from decisions.records.content import register_entry
 from decisions.records.models import DecisionRecord
+from decisions.records.selectors import register_entries
 from decisions.review.selectors import queue_cases
 from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.services import ruleset_publish_default
@@ -143,10 +145,17 @@ def test_the_workflow_keeps_its_invariants(users: dict[str, User]) -> None:
         def a_reopened_decision_stays_under_review(self) -> None:
             approved_once = Case.objects.filter(status_changes__to_status=CaseStatus.APPROVED)
             assert not approved_once.filter(status=CaseStatus.WITHDRAWN).exists()
+            # Reopened and not yet decided again (submitted, or returned and being changed by
+            # the department): in the reviewers' queue until a reviewer decides it.
             waiting = set(
-                approved_once.filter(status=CaseStatus.SUBMITTED).values_list("pk", flat=True)
+                approved_once.filter(
+                    status__in=[CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.DRAFT]
+                ).values_list("pk", flat=True)
             )
             assert waiting <= set(queue_cases(reviewer).values_list("pk", flat=True))
+            register = {r.reference: register_entry(r) for r in register_entries()}
+            for case in approved_once.filter(pk__in=waiting):
+                assert register[case.reference]["under_review"], "reopened, not under review"
             for case in approved_once.exclude(status=CaseStatus.APPROVED):
                 # Its approval is still the current record until the next decision.
                 current = case.records.filter(superseded_by__isnull=True).get()

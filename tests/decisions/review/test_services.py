@@ -226,6 +226,36 @@ def test_a_reopened_decision_cannot_be_withdrawn_and_stays_under_review(  # type
     assert "Under review" not in client_as(None).get(reverse("register")).content.decode()
 
 
+def test_a_reopened_decision_returned_and_changed_by_its_department_stays_in_the_queue(  # type: ignore[no-untyped-def]
+    submitted: Case, users, client_as
+) -> None:
+    owner, reviewer = users["commercial"], users["reviewer"]
+    review_decide(case=submitted, by=reviewer, action="approve")
+    review_reopen(case=submitted, by=reviewer, reason="Review-by date reached")
+    review_decide(case=submitted, by=reviewer, action="return", rationale="Update the costs.")
+    case_update(case=submitted, by=owner, summary="Costs updated for the review.")
+    submitted.refresh_from_db()
+    # Still returned (not a draft again): the reviewers keep seeing it until they decide it.
+    assert submitted.status == CaseStatus.RETURNED
+    assert case_reopened(submitted)
+    queue = client_as(reviewer).get(reverse("review_queue"), {"status": "all"}).content.decode()
+    assert submitted.reference in queue
+    assert (
+        client_as(reviewer).get(reverse("review_case", args=[submitted.reference])).status_code
+        == 200
+    )
+    with pytest.raises(TransitionRefused, match="reopened this approved decision"):
+        case_withdraw(case=submitted, by=owner)
+    items = client_as(None).get("/api/v1/register").json()["items"]
+    assert [i["under_review"] for i in items if i["reference"] == submitted.reference] == [True]
+    # Submitted again and decided: out of review, the new record current.
+    case_submit(case=submitted, by=owner)
+    review_decide(case=submitted, by=reviewer, action="approve")
+    items = client_as(None).get("/api/v1/register").json()["items"]
+    assert [i["under_review"] for i in items if i["reference"] == submitted.reference] == [False]
+    assert audit_verify().valid
+
+
 @pytest.mark.tampers_audit_chain
 def test_a_record_whose_content_changed_is_detected(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
     record = review_decide(case=submitted, by=users["reviewer"], action="approve")
