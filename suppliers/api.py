@@ -53,10 +53,11 @@ def supplier_out(supplier: Supplier) -> dict[str, Any]:
     }
 
 
-@router.get("/segments", url_name="segments", response=responses({200: list[dict[str, Any]]}))
-def segments(request: HttpRequest) -> list[dict[str, Any]]:
-    """The market segments: business model, incentives, approach and the options each fits."""
-    return [segment_out(s) for s in selectors.segments()]
+@router.get("/segments", url_name="segments", response=responses({200: PageOut}))
+def segments(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """The market segments in their order: business model, incentives, approach and the
+    options each fits; `limit` and `offset` page them."""
+    return page_of(selectors.segments(), page, segment_out)
 
 
 @router.get("/suppliers", url_name="suppliers", response=responses({200: PageOut}))

@@ -102,12 +102,11 @@ def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(visible, pk=case_id)
 
 
-@router.get(
-    "/questionnaire", url_name="questionnaire", response=responses({200: list[dict[str, Any]]})
-)
-def questionnaire(request: HttpRequest) -> list[dict[str, Any]]:
-    """Every question in form order: key, label, hint, type, choices, range, section."""
-    return questionnaire_items()
+@router.get("/questionnaire", url_name="questionnaire", response=responses({200: PageOut}))
+def questionnaire(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    """Every question in form order: key, label, hint, type, choices, range, section;
+    `limit` and `offset` page them (the whole questionnaire fits in one page of the default)."""
+    return page_of(questionnaire_items(), page, dict)
 
 
 def case_summary(case: Case) -> dict[str, Any]:

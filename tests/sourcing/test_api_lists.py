@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from decisions.cases.services import case_create
+from sourcing.api import api
 from sourcing.models import User
 from tests.factories import approved_record
 
@@ -21,6 +22,8 @@ LISTS = [
     ("/api/v1/register/heads", None),
     ("/api/v1/rulesets", "steward"),
     ("/api/v1/suppliers", "commercial"),
+    ("/api/v1/segments", "commercial"),
+    ("/api/v1/questionnaire", "commercial"),
 ]
 
 
@@ -69,3 +72,22 @@ def test_cases_decisions_and_the_register_come_in_pages_with_a_count(
         assert whole["count"] == 2 and len(whole["items"]) == 2 and whole["limit"] == 50
         second = client.get(path, {"limit": 1, "offset": 1}).json()
         assert second["count"] == 2 and second["items"] == whole["items"][1:]
+
+
+def test_no_operation_in_the_document_answers_a_bare_list() -> None:
+    """Every list is declared paged in the OpenAPI document: limit and offset as query
+    parameters and the page shape as the answer, never an unpaged array."""
+    document = api.get_openapi_schema()
+    paged = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            ok = operation["responses"].get(200) or operation["responses"].get("200") or {}
+            schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+            assert schema.get("type") != "array", f"{method.upper()} {path} answers a bare list"
+            shape = document["components"]["schemas"].get(schema.get("$ref", "").split("/")[-1])
+            if shape and {"items", "count"} <= set(shape.get("properties", {})):
+                names = {p["name"] for p in operation.get("parameters", [])}
+                assert {"limit", "offset"} <= names, f"{method.upper()} {path}"
+                paged.append(path)
+    assert {"/api/v1/segments", "/api/v1/questionnaire"} <= set(paged)
+    assert set(paged) >= {path for path, _ in LISTS}

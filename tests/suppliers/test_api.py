@@ -17,14 +17,17 @@ ClientAs = Callable[[User | None], Client]
 def test_segments_list_the_eight_with_their_approach(
     users: dict[str, User], client_as: ClientAs
 ) -> None:
-    body = client_as(users["commercial"]).get("/api/v1/segments").json()
-    assert len(body) == 8
+    page = client_as(users["commercial"]).get("/api/v1/segments").json()
+    body = page["items"]
+    assert page["count"] == len(body) == 8
     first = body[0]
     assert {"key", "name", "business_model", "incentives", "approach", "fits"} <= set(first)
     by_key = {s["key"]: s for s in body}
     assert by_key["hyperscale-cloud"]["fits"] == ["buy", "partner"]
     assert by_key["systems-integrators"]["fits"] == ["procure"]
     assert client_as(None).get("/api/v1/segments").status_code == 401
+    second = client_as(users["commercial"]).get("/api/v1/segments", {"limit": 3, "offset": 3})
+    assert [s["key"] for s in second.json()["items"]] == [s["key"] for s in body[3:6]]
 
 
 def test_suppliers_filter_by_segment_and_text_and_page(
