@@ -22,19 +22,19 @@ from django.db import DataError, connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.utils import check_csrf
 
 from decisions.assessments.api import router as assessments_router
 from decisions.cases.api import router as cases_router
-from decisions.engine import QUESTIONS
 from decisions.engine.hashable import JsonRejected, Unhashable
 from decisions.integrity.api import router as integrity_router
 from decisions.records.api import router as records_router
 from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
-from sourcing.api_body import GatedParser
+from sourcing.api_body import GatedParser, api_label, schema_message, service_detail
 from sourcing.api_docs import GovukDocs
-from sourcing.api_schemas import responses
+from sourcing.api_schemas import RETRY_AFTER_HEADER, responses
 from sourcing.error_views import SERVER_ERROR
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.limits import api_throttles
@@ -64,7 +64,23 @@ class BearerOrSession:
         return user
 
 
-api = NinjaAPI(
+class SourcingAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also gives each 429 its Retry-After header."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                too_many = operation.get("responses", {}).get(429)
+                too_many = too_many or operation.get("responses", {}).get("429")
+                if isinstance(too_many, dict):
+                    too_many["headers"] = RETRY_AFTER_HEADER
+        return schema
+
+
+api = SourcingAPI(
     title="Sourcing decisions API",
     version="1",
     description="JSON API for sourcing cases, assessments, reviews and decision records.",
@@ -111,14 +127,10 @@ def _contract_loc(loc: Any) -> list[Any]:
 
 def _rejected_body(request: HttpRequest, exc: JsonRejected) -> HttpResponse:
     """400 for JSON that cannot be read; 422 naming each value the input gate refuses."""
-    detail = [{"loc": list(p.path), "msg": f"{_subject(p.path)} {p.message}"} for p in exc.problems]
+    detail = [
+        {"loc": list(p.path), "msg": f"{api_label(p.path)} {p.message}"} for p in exc.problems
+    ]
     return api.create_response(request, {"detail": detail}, status=400 if exc.syntax else 422)
-
-
-def _subject(path: tuple[str | int, ...]) -> str:
-    """Who a message is about: the field's name, or the body."""
-    names = [str(part) for part in path if isinstance(part, str) and part != "body"]
-    return names[-1] if names else "The body"
 
 
 @api.exception_handler(JsonRejected)
@@ -136,26 +148,19 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    detail = [
-        {"loc": _contract_loc(error.get("loc")), "msg": str(error.get("msg", "Invalid value."))}
-        for error in exc.errors
-    ]
+    detail = []
+    for error in exc.errors:
+        loc = _contract_loc(error.get("loc"))
+        # pydantic's own errors (query, path and ninja body parameters) carry their type and
+        # are worded naming the field; json_body's are worded already.
+        msg = schema_message(error, loc) if "type" in error else str(error.get("msg", ""))
+        detail.append({"loc": loc, "msg": msg or f"{api_label(loc)} is not valid"})
     return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(ValidationFailed)
 def _service_invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-    detail = [
-        {
-            "loc": ["body", "answers", field]
-            if field in QUESTIONS
-            else ["body", *field.split(".")],
-            "msg": message,
-        }
-        for field, messages in exc.errors.items()
-        for message in messages
-    ]
-    return api.create_response(request, {"detail": detail}, status=422)
+    return api.create_response(request, {"detail": service_detail(exc.errors)}, status=422)
 
 
 @api.exception_handler(TransitionRefused)

@@ -48,9 +48,29 @@ class ServerError(Schema):
     request_id: str
 
 
+class TooManyRequests(Schema):
+    """429: the caller went over a rate (sourcing.limits); `retry_after` in whole seconds, as
+    the Retry-After header says (null when the limit does not say)."""
+
+    detail: str
+    retry_after: int | None
+
+
+# The header every 429 carries (RFC 9110, section 10.2.3), in the OpenAPI document's terms;
+# sourcing.api adds it to each 429 response of the document (ninja's `response=` takes bodies).
+RETRY_AFTER_HEADER: Final[dict[str, Any]] = {
+    "Retry-After": {
+        "description": "Whole seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
 def responses(ok: dict[int, Any], *, public: bool = False) -> dict[int, Any]:
     """`response=` of a route: its own successes and every error the API root may answer with
-    (sourcing.api), 401 only where a caller must sign in."""
+    (sourcing.api), 401 only where a caller must sign in. Every route is throttled (the API
+    root's throttle, sourcing.limits.api_throttles), so every route declares 429."""
     errors: dict[int, Any] = {
         400: Invalid | Message,
         403: Message,
@@ -58,6 +78,7 @@ def responses(ok: dict[int, Any], *, public: bool = False) -> dict[int, Any]:
         409: Message,
         413: Message,
         422: Invalid,
+        429: TooManyRequests,
         500: ServerError,
     }
     if not public:

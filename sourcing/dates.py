@@ -32,6 +32,8 @@ from typing import Any, Final, Literal
 
 from django import forms
 
+from sourcing.field_errors import GovukForm
+
 PARTS: Final[tuple[str, ...]] = ("day", "month", "year")
 PART_MAX: Final[int] = 20  # characters in one part: anything longer is not a day/month/year
 MONTHS: Final[dict[str, int]] = {
@@ -206,7 +208,7 @@ class DateInput:
         ]
 
 
-class DateInputsMixin(forms.Form):
+class DateInputsMixin(GovukForm):
     """Adds a GOV.UK date input (<prefix>_day, _month, _year) for each date in DATES, parsed
     by parse_date_parts when the form is cleaned; each date's problem is reported with the
     form's other errors, on its first wrong part (so the error summary links there)."""

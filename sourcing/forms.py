@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 
@@ -51,14 +52,19 @@ def add_service_errors(
     form: forms.Form, errors: dict[str, list[str]], fields: dict[str, str] | None = None
 ) -> None:
     """Show a service's field errors (ValidationFailed.errors) against the form's own fields,
-    so a rule the service checks reads on the page like the form's own checks.
+    so a rule the service checks reads on the page like the form's own checks (each naming
+    its field: GovukForm.add_error).
 
     `fields` maps a service's field name to the form's (default: the same name); a date of a
     DateInputsMixin form (by its prefix) is shown on the whole date; a field the form does not
-    have is an error of the whole form.
+    have is an error of the whole form. A field the form itself already refused keeps the
+    form's message (the service saw it empty: see cleaned_or_empty).
     """
+    refused = set(form.errors) if form.is_bound else set()
     for key, messages in errors.items():
         name = (fields or {}).get(key, key)
+        if name in refused:
+            continue
         for message in messages:
             if isinstance(form, DateInputsMixin) and name in form.DATES:
                 form.date_error(name, message)
@@ -66,6 +72,26 @@ def add_service_errors(
                 form.add_error(name, message)
             else:
                 form.add_error(None, message)
+
+
+def _empty(field: forms.Field) -> Any:
+    try:
+        return field.to_python(None)
+    except forms.ValidationError:
+        return None
+
+
+def cleaned_or_empty(form: forms.Form) -> bool:
+    """form.is_valid(); when the form is not valid, its cleaned_data is completed with an empty
+    value for each field it refused, so the service's own checks (its `*_problems` function)
+    can run on the other fields and every error is reported in one round, never some only on
+    a second submit. The service's errors then go on the form through add_service_errors."""
+    valid = form.is_valid()
+    if not valid:
+        for name, field in form.fields.items():
+            if name not in form.cleaned_data:
+                form.cleaned_data[name] = _empty(field)
+    return valid
 
 
 def error_links(form: forms.Form, anchors: dict[str, str] | None = None) -> list[tuple[str, str]]:

@@ -709,11 +709,9 @@ def _relink(
 
 
 @transaction.atomic
-def supplier_save(
-    *, by: User, values: Mapping[str, str | None], supplier: Supplier | None = None
-) -> Supplier:
-    """Create a supplier, or change one (its company number stays); values are strings."""
-    _require_maintainer(by)
+def _supplier_checked(
+    values: Mapping[str, str | None], supplier: Supplier | None
+) -> tuple[SupplierData | None, dict[str, list[str]]]:
     values = dict(values)
     if supplier is not None:
         values["company_number"] = supplier.company_number
@@ -722,12 +720,33 @@ def supplier_save(
         segment_keys=dict.fromkeys(Segment.objects.values_list("key", flat=True)),
         framework_keys=dict.fromkeys(Framework.objects.values_list("key", flat=True)),
     )
-    if data is None:
+    if (
+        data is not None
+        and supplier is None
+        and Supplier.objects.filter(company_number=data.company_number).exists()
+    ):
+        errors = {
+            "company_number": [f"A supplier with company number {data.company_number} exists"]
+        }
+    return data, errors
+
+
+def supplier_problems(
+    values: Mapping[str, str | None], *, supplier: Supplier | None = None
+) -> dict[str, list[str]]:
+    """Every problem supplier_save would refuse the values with, by field, without saving
+    anything (the supplier form reports them with its own in one round)."""
+    return _supplier_checked(values, supplier)[1]
+
+
+def supplier_save(
+    *, by: User, values: Mapping[str, str | None], supplier: Supplier | None = None
+) -> Supplier:
+    """Create a supplier, or change one (its company number stays); values are strings."""
+    _require_maintainer(by)
+    data, errors = _supplier_checked(values, supplier)
+    if data is None or errors:
         raise ValidationFailed(errors)
-    if supplier is None and Supplier.objects.filter(company_number=data.company_number).exists():
-        raise ValidationFailed(
-            {"company_number": [f"A supplier with company number {data.company_number} exists"]}
-        )
     segment_ids = dict(Segment.objects.values_list("key", "id"))
     framework_ids = dict(Framework.objects.values_list("key", "id"))
     wanted = _wanted(data, segment_ids)

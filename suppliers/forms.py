@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from sourcing.dates import PARTS, DateAnswer, DateInputsMixin, DateSpec, parse_date_text
+from sourcing.field_errors import GovukForm
 from sourcing.forms import set_choices
 from sourcing.money import PoundsField
 from suppliers import selectors
@@ -29,7 +30,7 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 Q_MAX = 100
 
 
-class SupplierSearchForm(forms.Form):
+class SupplierSearchForm(GovukForm):
     """The supplier search's filters (a GET form)."""
 
     q = forms.CharField(
@@ -49,7 +50,7 @@ class SupplierSearchForm(forms.Form):
         )
 
 
-class CatalogueUploadForm(forms.Form):
+class CatalogueUploadForm(GovukForm):
     file = forms.FileField(error_messages={"required": "Select a catalogue CSV file"})
 
     def clean_file(self) -> Any:
@@ -60,7 +61,7 @@ class CatalogueUploadForm(forms.Form):
         return upload
 
 
-class SupplierForm(forms.Form):
+class SupplierForm(GovukForm):
     """One supplier: the catalogue's columns as form fields (validated by the service)."""
 
     company_number = forms.CharField(required=False, max_length=20)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import role_of, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links
+from sourcing.forms import add_service_errors, cleaned_or_empty, error_links
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -142,7 +142,11 @@ def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> Http
     initial = initial_from(catalogue.supplier_values(supplier)) if supplier else {}
     posted = request.POST if request.method == "POST" else None
     form = SupplierForm(posted, initial=initial, segments=segments, frameworks=frameworks)
-    if posted is not None and form.is_valid():
+    if posted is not None and not cleaned_or_empty(form):
+        # The catalogue's checks of the other fields too, in the same round.
+        problems = catalogue.supplier_problems(form.values(), supplier=supplier)
+        add_service_errors(form, problems, SUPPLIER_FIELDS)
+    elif posted is not None:
         try:
             saved = catalogue.supplier_save(
                 by=signed_in_user(request), values=form.values(), supplier=supplier

@@ -14,10 +14,14 @@ from decisions.assessments.selectors import latest_assessment
 from decisions.cases.selectors import current_signoffs
 from decisions.cases.services import (
     case_create,
+    case_create_problems,
     case_submit,
     case_update,
+    case_update_problems,
     case_withdraw,
+    signoff_problems,
     signoff_record,
+    withdraw_problems,
 )
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
@@ -138,7 +142,13 @@ def cases_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 )
 def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Start a draft case in the caller's department (answers may be partial)."""
-    body = json_body(request, CaseIn)
+    body = json_body(
+        request,
+        CaseIn,
+        lambda d: case_create_problems(
+            title=d.get("title"), summary=d.get("summary", ""), answers=d.get("answers")
+        ),
+    )
     case = case_create(
         by=signed_in_user(request), title=body.title, summary=body.summary, answers=body.answers
     )
@@ -160,7 +170,11 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Merge changes into a draft; 409 once submitted."""
     case = _case(request, case_id)
-    body = json_body(request, CasePatch)
+    body = json_body(
+        request,
+        CasePatch,
+        lambda d: case_update_problems(**{k: d.get(k) for k in CasePatch.model_fields}),
+    )
     case = case_update(case=case, by=signed_in_user(request), **body.model_dump(exclude_unset=True))
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
 
@@ -174,7 +188,16 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
 def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
     """Record a discipline's sign-off of the current answers."""
     case = _case(request, case_id)
-    body = json_body(request, SignOffIn)
+    body = json_body(
+        request,
+        SignOffIn,
+        lambda d: signoff_problems(
+            discipline=d.get("discipline"),
+            name=d.get("name"),
+            role=d.get("role", ""),
+            comment=d.get("comment", ""),
+        ),
+    )
     signoff = signoff_record(case=case, by=signed_in_user(request), **body.model_dump())
     return Status(
         201,
@@ -208,6 +231,6 @@ def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
 def withdraw(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Withdraw a case before a decision."""
     case = _case(request, case_id)
-    body = json_body(request, WithdrawIn)
+    body = json_body(request, WithdrawIn, lambda d: withdraw_problems(comment=d.get("comment", "")))
     case = case_withdraw(case=case, by=signed_in_user(request), comment=body.comment)
     return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))

@@ -15,6 +15,7 @@ from django.http import QueryDict
 
 from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
+from sourcing.field_errors import GovukForm
 from sourcing.models import CaseStatus, Discipline
 from sourcing.money import parse_pounds
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
@@ -275,7 +276,7 @@ class SectionForm:
         return question
 
 
-class CaseStartForm(forms.Form):
+class CaseStartForm(GovukForm):
     """Title and summary of a new case."""
 
     title = forms.CharField(
@@ -293,7 +294,7 @@ class CaseStartForm(forms.Form):
     )
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(GovukForm):
     """One discipline's sign-off."""
 
     discipline = forms.ChoiceField(
@@ -322,7 +323,7 @@ class SignOffForm(forms.Form):
     )
 
 
-class SroForm(forms.Form):
+class SroForm(GovukForm):
     """The Senior Responsible Owner's name."""
 
     sro_name = forms.CharField(
@@ -334,7 +335,7 @@ class SroForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(GovukForm):
     """An optional reason for withdrawing."""
 
     reason = forms.CharField(
@@ -344,7 +345,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class ExplanationsForm(forms.Form):
+class ExplanationsForm(GovukForm):
     """One explanation per policy check the latest assessment marked "explain"."""
 
     def __init__(self, checks: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
@@ -361,7 +362,7 @@ class ExplanationsForm(forms.Form):
             )
 
 
-class CaseListFilterForm(forms.Form):
+class CaseListFilterForm(GovukForm):
     """Search and status filter for "Your cases" (a GET form)."""
 
     q = forms.CharField(required=False, max_length=200)

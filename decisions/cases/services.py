@@ -127,14 +127,27 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-@transaction.atomic
-def case_create(*, by: User, title: str, summary: str = "", answers: Any = None) -> Case:
-    """Start a draft case in the user's department; answers may be partial."""
-    department_id = _require_department_user(by)
+def _create_checked(title: Any, summary: Any, answers: Any) -> tuple[Any, dict[str, list[str]]]:
     answers, errors = money_answers({} if answers is None else answers)
     _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
     _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
     errors.update(_answer_errors(answers, partial=True))
+    return answers, errors
+
+
+def case_create_problems(
+    *, title: Any, summary: Any = "", answers: Any = None
+) -> dict[str, list[str]]:
+    """Every problem case_create would refuse these fields with, by field (questionnaire
+    keys for answers), of any types as sent; nothing is read or saved."""
+    return _create_checked(title, summary, answers)[1]
+
+
+@transaction.atomic
+def case_create(*, by: User, title: str, summary: str = "", answers: Any = None) -> Case:
+    """Start a draft case in the user's department; answers may be partial."""
+    department_id = _require_department_user(by)
+    answers, errors = _create_checked(title, summary, answers)
     if errors:
         raise ValidationFailed(errors)
     case = Case.objects.create(
@@ -156,6 +169,54 @@ def case_create(*, by: User, title: str, summary: str = "", answers: Any = None)
     return case
 
 
+def _update_checked(
+    title: Any, summary: Any, answers: Any, explanations: Any, sro_name: Any
+) -> tuple[Any, dict[str, list[str]]]:
+    answers, errors = money_answers(answers) if answers is not None else (None, {})
+    if title is not None:
+        _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
+    if summary is not None:
+        _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
+    if sro_name is not None:
+        _check_text(errors, "sro_name", sro_name, limit=200, label="Senior Responsible Owner")
+    if answers is not None:
+        # A null answer removes it (a cleared field); the rest must be valid.
+        given = (
+            {k: v for k, v in answers.items() if v is not None}
+            if isinstance(answers, dict)
+            else answers
+        )
+        errors.update(_answer_errors(given, partial=True))
+    if explanations is not None:
+        if not isinstance(explanations, dict):
+            errors["explanations"] = ["Explanations must map a policy check to its explanation"]
+        else:
+            for key, text in explanations.items():
+                if key not in POLICY_CHECKS:
+                    errors.setdefault("explanations", []).append(
+                        f"Explanations: {str(key)[:40]!r} is not a policy check: use one of "
+                        + ", ".join(POLICY_CHECKS)
+                    )
+                    continue
+                _check_text(
+                    errors, f"explanations.{key}", text, limit=TEXT_MAX, label="Explanation"
+                )
+    return answers, errors
+
+
+def case_update_problems(
+    *,
+    title: Any = None,
+    summary: Any = None,
+    answers: Any = None,
+    explanations: Any = None,
+    sro_name: Any = None,
+) -> dict[str, list[str]]:
+    """Every problem case_update would refuse these fields with (None: not given), by field,
+    of any types as sent; nothing is read or saved (the case's state is case_update's)."""
+    return _update_checked(title, summary, answers, explanations, sro_name)[1]
+
+
 @transaction.atomic
 def case_update(
     *,
@@ -174,35 +235,7 @@ def case_update(
         raise TransitionRefused(
             f"This case is {case.get_status_display().lower()} and cannot be changed."
         )
-    answers, errors = money_answers(answers) if answers is not None else (None, {})
-    if title is not None:
-        _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
-    if summary is not None:
-        _check_text(errors, "summary", summary, limit=SUMMARY_MAX, label="Summary")
-    if sro_name is not None:
-        _check_text(errors, "sro_name", sro_name, limit=200, label="Senior Responsible Owner")
-    if answers is not None:
-        # A null answer removes it (a cleared field); the rest must be valid.
-        given = (
-            {k: v for k, v in answers.items() if v is not None}
-            if isinstance(answers, dict)
-            else answers
-        )
-        errors.update(_answer_errors(given, partial=True))
-    if explanations is not None:
-        if not isinstance(explanations, dict):
-            errors["explanations"] = ["explanations must map a policy check to its explanation"]
-        else:
-            for key, text in explanations.items():
-                if key not in POLICY_CHECKS:
-                    errors.setdefault("explanations", []).append(
-                        f"{str(key)[:40]!r} is not a policy check: use one of "
-                        + ", ".join(POLICY_CHECKS)
-                    )
-                    continue
-                _check_text(
-                    errors, f"explanations.{key}", text, limit=TEXT_MAX, label="Explanation"
-                )
+    answers, errors = _update_checked(title, summary, answers, explanations, sro_name)
     if errors:
         raise ValidationFailed(errors)
     changed: list[str] = []
@@ -250,6 +283,20 @@ def case_update(
     return case
 
 
+def signoff_problems(
+    *, discipline: Any, name: Any, role: Any = "", comment: Any = ""
+) -> dict[str, list[str]]:
+    """Every problem signoff_record would refuse these fields with, by field, of any types as
+    sent; nothing is read or saved."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(discipline, str) or discipline not in Discipline.values:
+        errors["discipline"] = [f"Discipline must be one of: {', '.join(Discipline.values)}"]
+    _check_text(errors, "name", name, limit=200, label="Name", required=True)
+    _check_text(errors, "role", role, limit=200, label="Job title")
+    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Comment")
+    return errors
+
+
 @transaction.atomic
 def signoff_record(
     *, case: Case, by: User, discipline: str, name: str, role: str = "", comment: str = ""
@@ -259,12 +306,7 @@ def signoff_record(
     case = _locked(case)
     if not case.is_editable:
         raise TransitionRefused("Sign-offs can only be given while the case is a draft.")
-    errors: dict[str, list[str]] = {}
-    if discipline not in Discipline.values:
-        errors["discipline"] = [f"Choose a discipline: {', '.join(Discipline.values)}"]
-    _check_text(errors, "name", name, limit=200, label="Name", required=True)
-    _check_text(errors, "role", role, limit=200, label="Job title")
-    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Comment")
+    errors = signoff_problems(discipline=discipline, name=name, role=role, comment=comment)
     if errors:
         raise ValidationFailed(errors)
     signoff = SignOff.objects.create(
@@ -313,13 +355,19 @@ def withdraw_refusal(case: Case) -> str | None:
     return None
 
 
+def withdraw_problems(*, comment: Any = "") -> dict[str, list[str]]:
+    """Every problem case_withdraw would refuse the reason with (any type as sent)."""
+    errors: dict[str, list[str]] = {}
+    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Reason")
+    return errors
+
+
 @transaction.atomic
 def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
     """Withdraw a case before a decision; never a reopened approval (it stays under review
     until a reviewer decides it). Raises TransitionRefused saying why not."""
     _require_department_user(by)
-    errors: dict[str, list[str]] = {}
-    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Reason")
+    errors = withdraw_problems(comment=comment)
     if errors:
         raise ValidationFailed(errors)
     case = _locked(case)

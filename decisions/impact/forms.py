@@ -8,10 +8,11 @@ from django import forms
 
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
+from sourcing.field_errors import GovukForm
 from sourcing.forms import set_choices
 
 
-class ImpactFilterForm(forms.Form):
+class ImpactFilterForm(GovukForm):
     """Filters of the affected cases: from option, to option, department."""
 
     old = forms.ChoiceField(required=False)

@@ -15,6 +15,7 @@ from decisions.integrity.signing import (
     heads_from_json,
     keys_from_json,
 )
+from sourcing.field_errors import GovukForm
 from sourcing.forms import reference_typed
 
 HEADS_MAX_BYTES = 5 * 1024 * 1024  # a copy of the feed with thousands of heads fits
@@ -28,7 +29,7 @@ def _read(upload: Any, limit: int, what: str) -> bytes:
     return bytes(upload.read())
 
 
-class HeadsField(forms.Form):
+class HeadsField(GovukForm):
     """Signed heads pasted or uploaded: one head, a copy of the heads feed, an export manifest
     or a record proof (what `manage.py verify_audit --head` reads)."""
 
@@ -89,7 +90,7 @@ class PdfForm(HeadsField):
         return data
 
 
-class RecordForm(forms.Form):
+class RecordForm(GovukForm):
     """Check one decision record by its reference."""
 
     reference = forms.CharField(

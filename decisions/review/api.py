@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.errors import ValidationError
 from pydantic import Field
 
 from decisions.records.content import record_full
-from decisions.review.services import review_decide
+from decisions.review.services import review_assessment, review_decide, review_problems
 from sourcing.access import signed_in_user
+from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import responses
 from sourcing.dates import parse_date_text
 from sourcing.models import Case
@@ -33,20 +34,48 @@ class ReviewIn(Schema):
     model_config = {"extra": "forbid"}
 
 
+def _review_by(text: Any) -> tuple[date | None, str | None]:
+    """The review-by date as people write it: (the date, None), (None, why not) or (None,
+    None) when not given."""
+    if not isinstance(text, str) or not text.strip():
+        return None, None
+    answer = parse_date_text(text, label="review-by date")
+    return answer.value, (None if answer.value is not None else answer.message)
+
+
+def review_body_problems(
+    data: dict[str, Any], recommended: str | None = None
+) -> dict[str, list[str]]:
+    """Every problem of a review's fields, as sent (review_problems, as review_decide checks
+    them, against the case's recommendation when it has one) and the review-by date as
+    people write it."""
+    review_by, message = _review_by(data.get("review_by"))
+    errors = review_problems(
+        action=data.get("action"),
+        rationale=data.get("rationale", ""),
+        option=data.get("option"),
+        recommended=recommended,
+        review_by=review_by,
+    )
+    if message:
+        errors["review_by"] = [message]
+    return errors
+
+
 @router.post(
     "/cases/{case_id}/review",
     url_name="case_review",
     response=responses({200: dict[str, Any], 201: dict[str, Any]}),
+    openapi_extra=documented_body(ReviewIn),
 )
-def review(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
-    """Approve (optionally another option: an override), return or reject a submitted case."""
+def review(request: HttpRequest, case_id: int) -> Any:
+    """Approve (optionally another option: an override), return or reject a submitted case;
+    422 listing every bad field at once."""
     case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)
-    review_by = None
-    if body.review_by is not None and body.review_by.strip():
-        answer = parse_date_text(body.review_by, label="review-by date")
-        if answer.value is None:
-            raise ValidationError([{"loc": ["body", "review_by"], "msg": answer.message}])
-        review_by = answer.value
+    assessment = review_assessment(case)
+    recommended = None if assessment is None else assessment.result.get("recommended") or ""
+    body = json_body(request, ReviewIn, lambda d: review_body_problems(d, recommended))
+    review_by, _ = _review_by(body.review_by)
     record = review_decide(
         case=case,
         by=signed_in_user(request),

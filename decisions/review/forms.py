@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from decisions.review.services import RATIONALE_MAX, review_problems
 from sourcing.dates import DateInputsMixin, DateSpec
+from sourcing.field_errors import GovukForm
 from sourcing.forms import OPTION_CHOICES, add_service_errors, department_choices, set_choices
 
 # The decision form's action radios map onto review_decide's actions (override = approve + option).
@@ -32,7 +33,7 @@ QUEUE_STATUSES = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(GovukForm):
     """The review queue's filters (a GET form)."""
 
     department = forms.ChoiceField(required=False)
@@ -115,7 +116,7 @@ class DecisionForm(DateInputsMixin):
         }
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(GovukForm):
     """Why an approved decision is looked at again."""
 
     reason = forms.CharField(

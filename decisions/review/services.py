@@ -75,46 +75,58 @@ def review_blockers(case: Case, reviewer: User) -> list[Blocker]:
 
 def review_problems(
     *,
-    action: str,
+    action: Any,
     rationale: Any,
-    option: str | None,
+    option: Any,
     recommended: str | None = None,
     review_by: date | None = None,
     today: date | None = None,
 ) -> dict[str, list[str]]:
     """Every problem with a decision's fields, by field (action, option, rationale, review_by),
-    all at once: the decision form shows them in one round and review_decide refuses with them.
+    all at once: the decision form and the API report them in one round and review_decide
+    refuses with them. Fields of any type as sent; each field is refused once.
 
     Without `recommended` (the assessment's recommendation, "" when nothing was viable), only
-    what needs no case is checked: the action, the option and the rationale's length.
+    what needs no case is checked: the action, the option, the reasons (their length, and
+    that returning or rejecting gives them) and that the review-by date is in the future.
     """
     errors: dict[str, list[str]] = {}
-    if action not in ACTIONS:
-        errors["action"] = ["Choose approve, return or reject"]
+    if not isinstance(action, str) or action not in ACTIONS:
+        errors["action"] = ["Action must be approve, return or reject"]
     if not isinstance(rationale, str) or len(rationale) > RATIONALE_MAX or "\x00" in rationale:
         errors["rationale"] = [
             f"Reasons must be text of {RATIONALE_MAX} characters or fewer, without null characters"
         ]
         rationale = ""
-    if option is not None and option not in OPTIONS:
-        errors["option"] = [f"Choose one of {', '.join(OPTIONS)}"]
-    if recommended is None or errors:
-        return errors
+    if option is not None and (not isinstance(option, str) or option not in OPTIONS):
+        errors["option"] = [f"Option must be one of: {', '.join(OPTIONS)}"]
     rationale = rationale.strip()
-    if action in ("return", "reject") and not rationale:
+    if action in ("return", "reject") and not rationale and "rationale" not in errors:
         verb = "returning" if action == "return" else "rejecting"
         errors["rationale"] = [f"Enter your reasons for {verb} the case"]
+    if action != "return" and review_by is not None and review_by <= (today or date.today()):
+        errors["review_by"] = ["Review-by date must be in the future"]
+    if recommended is None or action != "approve" or "option" in errors:
+        return errors
     decided = option or recommended
-    if action == "approve" and not decided:
+    if not decided:
         errors["option"] = ["Nothing was viable: choose the option to approve"]
-    elif action == "approve" and decided != recommended and not rationale:
+    elif decided != recommended and not rationale and "rationale" not in errors:
         errors["rationale"] = [
             f"Enter why you chose {decided.title()} instead of the recommended "
             f"{recommended.title() if recommended else 'nothing'}"
         ]
-    if action != "return" and review_by is not None and review_by <= (today or date.today()):
-        errors["review_by"] = ["Review-by date must be in the future"]
     return errors
+
+
+def review_assessment(case: Case) -> Assessment | None:
+    """The case's latest assessment of its current answers (the one a decision is made on),
+    or None when its current answers have not been assessed."""
+    return (
+        Assessment.objects.filter(case=case, answers_version=case.answers_version)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -151,11 +163,7 @@ def review_decide(
     blockers = review_blockers(case, by)
     if blockers:
         raise TransitionRefused(" ".join(b.message for b in blockers), blockers=tuple(blockers))
-    assessment = (
-        Assessment.objects.filter(case=case, answers_version=case.answers_version)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    assessment = review_assessment(case)
     if assessment is None:
         raise TransitionRefused("The case has no assessment of its current answers.")
     recommended = assessment.result.get("recommended") or ""

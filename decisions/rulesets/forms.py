@@ -13,6 +13,7 @@ from decisions.engine.hashable import parse_json  # any depth, any integer liter
 from decisions.engine.impact import OUTCOMES
 from decisions.presenter import OUTCOME_LABELS
 from decisions.rulesets.models import GoldenCase
+from sourcing.field_errors import GovukForm
 from sourcing.forms import reference_typed
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -26,23 +27,23 @@ CHECK_RESULTS: tuple[tuple[str, str], ...] = (
 WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)  # ASCII digits only: no look-alikes
 
 
-class DraftStartForm(forms.Form):
+class DraftStartForm(GovukForm):
     version = forms.CharField(
         max_length=40,
         error_messages={"required": 'Enter the new version, like "2026.2"'},
     )
 
 
-class RuleForm(forms.Form):
+class RuleForm(GovukForm):
     """One rule: its fields, the condition as JSON, a weight per option, gates, texts."""
 
-    id = forms.CharField(max_length=40, required=False)
+    id = forms.CharField(max_length=40, required=False, label="Rule id")
     description = forms.CharField(max_length=1000, required=False)
-    source = forms.CharField(max_length=300, required=False)
+    source = forms.CharField(max_length=300, required=False, label="Policy source")
     # Format 2 rulesets: the factor the rule counts under and its one-line rationale.
     factor = forms.CharField(max_length=40, required=False)
     rationale = forms.CharField(max_length=1000, required=False)
-    when = forms.CharField(required=False, max_length=20_000)
+    when = forms.CharField(required=False, max_length=20_000, label="Condition")
     gate = forms.MultipleChoiceField(
         choices=[(o, OPTION_LABELS[o]) for o in OPTIONS],
         required=False,
@@ -53,9 +54,15 @@ class RuleForm(forms.Form):
         """Add a weight and a condition text field per option."""
         super().__init__(*args, **kwargs)
         for option in OPTIONS:
-            self.fields[f"effect_{option}"] = forms.CharField(required=False, max_length=12)
+            self.fields[f"effect_{option}"] = forms.CharField(
+                required=False, max_length=12, label=f"Weight for {OPTION_LABELS[option]}"
+            )
         for option in OPTIONS:
-            self.fields[f"text_{option}"] = forms.CharField(required=False, max_length=2000)
+            self.fields[f"text_{option}"] = forms.CharField(
+                required=False,
+                max_length=2000,
+                label=f"Condition text for {OPTION_LABELS[option]}",
+            )
 
     @staticmethod
     def initial_for(rule: dict[str, Any]) -> dict[str, Any]:
@@ -75,14 +82,16 @@ class RuleForm(forms.Form):
             initial[f"text_{option}"] = text
         return initial
 
-    def rule(self) -> dict[str, Any] | None:
-        """The rule as data (after is_valid), or None when the condition is not JSON."""
+    def rule(self) -> dict[str, Any]:
+        """The rule as data (after is_valid, or sourcing.forms.cleaned_or_empty); a condition
+        that is not JSON is an error on `when` and left out, so check the form's errors before
+        saving it."""
         data = self.cleaned_data
         try:
             when = parse_json(data["when"], gate=False) if data["when"].strip() else None
         except ValueError as exc:
-            self.add_error("when", f"when: the condition is not valid JSON ({exc})")
-            return None
+            self.add_error("when", f"The condition is not valid JSON ({exc})")
+            when = None
         effects: dict[str, Any] = {}
         texts: dict[str, str] = {}
         for option in OPTIONS:
@@ -109,7 +118,9 @@ class RuleForm(forms.Form):
         return rule
 
     def add_problems(self, problems: list[RulesetProblem]) -> None:
-        """Put the engine's problems on the fields they are about."""
+        """Put the engine's problems on the fields they are about; a field the form itself
+        already refused keeps the form's message (the engine saw it empty)."""
+        refused = set(self.errors)
         for problem in problems:
             head = re.split(r"[.\[]", problem.field, maxsplit=1)[0]
             option = problem.field.partition(".")[2]
@@ -117,12 +128,14 @@ class RuleForm(forms.Form):
                 "effects": f"effect_{option}",
                 "condition_text": f"text_{option}",
             }.get(head, head)
+            if name in refused:
+                continue
             where = f"Rule {problem.rule_id}, " if problem.rule_id else ""
             message = f"{where}{problem.field}: {problem.message}"
             self.add_error(name if name in self.fields else None, message)
 
 
-class UploadForm(forms.Form):
+class UploadForm(GovukForm):
     file = forms.FileField(error_messages={"required": "Select a ruleset JSON file"})
 
     def clean_file(self) -> Any:
@@ -133,7 +146,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class PublishForm(forms.Form):
+class PublishForm(GovukForm):
     change_summary = forms.CharField(
         max_length=5000,
         error_messages={"required": "Enter a summary of what changed and why"},
@@ -147,12 +160,12 @@ CLOSE_CALL_CHOICES = [
 ]
 
 
-class GoldenCaseForm(forms.Form):
+class GoldenCaseForm(GovukForm):
     """A golden case: its answers as JSON and the agreed outcome."""
 
     code = forms.CharField(max_length=40, required=False)
     title = forms.CharField(max_length=300, error_messages={"required": "Enter a title"})
-    case_reference = forms.CharField(max_length=20, required=False)
+    case_reference = forms.CharField(max_length=20, required=False, label="Case reference")
     answers = forms.CharField(required=False, max_length=50_000)
     recommended = forms.ChoiceField(
         choices=[(o, OUTCOME_LABELS[o]) for o in OUTCOMES],
@@ -170,12 +183,14 @@ class GoldenCaseForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    acceptable_because = forms.CharField(required=False, max_length=2000)
+    acceptable_because = forms.CharField(
+        required=False, max_length=2000, label="Why the other options are acceptable"
+    )
     too_close_to_call = forms.ChoiceField(choices=CLOSE_CALL_CHOICES, required=False)
     # Documentation: public sources, why the expected outcome is right, why it was changed.
     sources = forms.CharField(required=False, max_length=10_000)
     basis = forms.CharField(required=False, max_length=5000)
-    revision_reason = forms.CharField(required=False, max_length=2000)
+    revision_reason = forms.CharField(required=False, max_length=2000, label="Revision note")
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         """Add a result field per policy check; the code is fixed once a case exists."""

@@ -154,14 +154,12 @@ def ruleset_draft_save(*, draft: Ruleset, by: User, content: Any, change: str) -
     return _save(_locked_draft(draft), by, content, change)
 
 
-@transaction.atomic
-def ruleset_rule_save(
-    *, draft: Ruleset, by: User, rule: dict[str, Any], replaces: str | None = None
-) -> Ruleset:
-    """Add a rule (replaces=None) or change the rule with id `replaces`, validating the draft."""
-    require_steward(by)
-    locked = _locked_draft(draft)
-    rules = copy.deepcopy(list(locked.content.get("rules", [])))
+def _with_rule(
+    draft: Ruleset, rule: dict[str, Any], replaces: str | None
+) -> tuple[dict[str, Any], str]:
+    """The draft's content with `rule` added (replaces=None) or put in place of the rule with
+    id `replaces` (TransitionRefused when there is none), and the change in words."""
+    rules = copy.deepcopy(list(draft.content.get("rules", [])))
     if replaces is None:
         rules.append(rule)
         change = f"added rule {rule.get('id')}"
@@ -171,7 +169,31 @@ def ruleset_rule_save(
             raise TransitionRefused(f"The draft has no rule {replaces}.")
         rules[positions[0]] = rule
         change = f"changed rule {replaces}"
-    return _save(locked, by, {**locked.content, "rules": rules}, change)
+    return {**draft.content, "rules": rules}, change
+
+
+def ruleset_rule_problems(
+    *, draft: Ruleset, rule: dict[str, Any], replaces: str | None = None
+) -> list[engine.RulesetProblem]:
+    """Every problem ruleset_rule_save would refuse the rule with, without saving anything
+    (the rule form reports them with its own in one round); empty when there is none."""
+    content, _ = _with_rule(draft, rule, replaces)
+    try:
+        _loaded({**content, "version": draft.version})
+    except DraftInvalid as invalid:
+        return invalid.problems
+    return []
+
+
+@transaction.atomic
+def ruleset_rule_save(
+    *, draft: Ruleset, by: User, rule: dict[str, Any], replaces: str | None = None
+) -> Ruleset:
+    """Add a rule (replaces=None) or change the rule with id `replaces`, validating the draft."""
+    require_steward(by)
+    locked = _locked_draft(draft)
+    content, change = _with_rule(locked, rule, replaces)
+    return _save(locked, by, content, change)
 
 
 @transaction.atomic
@@ -380,6 +402,27 @@ def _documentation(
     return given
 
 
+def golden_case_problems(
+    *,
+    code: str,
+    title: str,
+    answers: Any,
+    expected: Any,
+    golden: GoldenCase | None = None,
+    sources: list[str] | None = None,
+    basis: str = "",
+    revision: Mapping[str, Any] | None = None,
+) -> dict[str, list[str]]:
+    """Every problem golden_case_save would refuse the golden case with, by field, without
+    saving anything (the golden-case form reports them with its own in one round)."""
+    code = golden.code if golden is not None else code.strip()
+    raw = {"answers": answers, "expected": expected, **_documentation(sources, basis, revision)}
+    errors = _golden_errors(code, title, raw)
+    if golden is None and code and GoldenCase.objects.filter(code=code).exists():
+        errors.setdefault("code", []).append(f"A golden case {code} already exists")
+    return errors
+
+
 @transaction.atomic
 def golden_case_save(
     *,
@@ -404,10 +447,16 @@ def golden_case_save(
     require_steward(by)
     code = golden.code if golden is not None else code.strip()
     documentation = _documentation(sources, basis, revision)
-    raw = {"answers": answers, "expected": expected, **documentation}
-    errors = _golden_errors(code, title, raw)
-    if golden is None and GoldenCase.objects.filter(code=code).exists():
-        errors.setdefault("code", []).append(f"A golden case {code} already exists")
+    errors = golden_case_problems(
+        code=code,
+        title=title,
+        answers=answers,
+        expected=expected,
+        golden=golden,
+        sources=sources,
+        basis=basis,
+        revision=revision,
+    )
     if errors:
         raise ValidationFailed(errors)
     fields = {

@@ -30,10 +30,10 @@ from decisions.rulesets.forms import (
     RuleForm,
     UploadForm,
 )
-from decisions.rulesets.models import Ruleset
+from decisions.rulesets.models import GoldenCase, Ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links, reference_typed
+from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, reference_typed
 from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -180,9 +180,18 @@ def _rule_page(request: HttpRequest, draft: Ruleset, rule_id: str | None) -> Htt
         form = RuleForm(request.POST)
     else:
         form = RuleForm(initial=RuleForm.initial_for(rule) if rule else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        cleaned_or_empty(form)
         data = form.rule()
-        if data is not None:
+        if form.errors:
+            # The engine's checks of the other fields too, in the same round; nothing saved.
+            try:
+                problems = services.ruleset_rule_problems(draft=draft, rule=data, replaces=rule_id)
+            except TransitionRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                form.add_problems(problems)
+        else:
             try:
                 services.ruleset_rule_save(
                     draft=draft, by=signed_in_user(request), rule=data, replaces=rule_id
@@ -380,16 +389,38 @@ def golden_list(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/golden_list.html", {"rows": rows, "current": current})
 
 
-def _golden_errors(form: GoldenCaseForm, failed: ValidationFailed) -> None:
-    """Put a golden case's problems on the fields they are about (answers.x on answers...)."""
-    for name, problems in failed.errors.items():
+def _golden_errors(form: GoldenCaseForm, errors: dict[str, list[str]]) -> None:
+    """Put a golden case's problems on the fields they are about (answers.x on answers...);
+    a field the form itself already refused keeps the form's message."""
+    refused = set(form.errors)
+    for name, problems in errors.items():
         head, _, rest = name.partition(".")
         if head == "expected":
             target = f"check_{rest.partition('.')[2]}" if rest.startswith("policy") else rest
         else:
             target = "revision_reason" if head == "revision" else head
+        if target in refused:
+            continue
         for problem in problems:
             form.add_error(target if target in form.fields else None, problem)
+
+
+def _golden_problems_too(
+    form: GoldenCaseForm, *, code: str, answers: Any, golden: GoldenCase | None = None
+) -> None:
+    """The service's checks of the fields the form did not refuse, in the same round as the
+    form's own errors (nothing is saved); without answers, none about the answers."""
+    problems = services.golden_case_problems(
+        code=code,
+        title=form.cleaned_data["title"],
+        answers=answers,
+        expected=form.expected(),
+        golden=golden,
+        **form.documentation(golden.revision if golden else None),
+    )
+    if answers is None:
+        problems = {k: v for k, v in problems.items() if not k.startswith("answers")}
+    _golden_errors(form, problems)
 
 
 def _golden_context(form: GoldenCaseForm, **extra: Any) -> dict[str, Any]:
@@ -414,33 +445,35 @@ def golden_new(request: HttpRequest) -> HttpResponse:
     source: Case | None = None
     if request.method == "POST":
         form = GoldenCaseForm(request.POST)
-        if form.is_valid():
-            reference = form.cleaned_data["case_reference"].strip()
-            answers = form.answers_data()
-            if reference:
-                source = selectors.golden_source_case(reference)
-                if source is None:
-                    form.add_error("case_reference", _no_decided_case(reference))
-                elif answers is None and not form.errors.get("answers"):
-                    answers = selectors.case_answers_for_golden(source)
-            if answers is None and not form.errors:
-                form.add_error("answers", "Enter the answers, or the reference of a case")
-            if not form.errors:
-                try:
-                    golden = services.golden_case_save(
-                        by=signed_in_user(request),
-                        code=form.cleaned_data["code"],
-                        title=form.cleaned_data["title"],
-                        answers=answers,
-                        expected=form.expected(),
-                        source_case=source,
-                        **form.documentation(),
-                    )
-                except ValidationFailed as failed:
-                    _golden_errors(form, failed)
-                else:
-                    messages.success(request, f"Golden case {golden.code} added.")
-                    return redirect("golden_list")
+        cleaned_or_empty(form)
+        reference = form.cleaned_data["case_reference"].strip()
+        answers = form.answers_data()
+        if reference:
+            source = selectors.golden_source_case(reference)
+            if source is None:
+                form.add_error("case_reference", _no_decided_case(reference))
+            elif answers is None and not form.errors.get("answers"):
+                answers = selectors.case_answers_for_golden(source)
+        if answers is None and not {"answers", "case_reference"} & set(form.errors):
+            form.add_error("answers", "Enter the answers, or the reference of a case")
+        if form.errors:
+            _golden_problems_too(form, code=form.cleaned_data["code"], answers=answers)
+        else:
+            try:
+                golden = services.golden_case_save(
+                    by=signed_in_user(request),
+                    code=form.cleaned_data["code"],
+                    title=form.cleaned_data["title"],
+                    answers=answers,
+                    expected=form.expected(),
+                    source_case=source,
+                    **form.documentation(),
+                )
+            except ValidationFailed as failed:
+                _golden_errors(form, failed.errors)
+            else:
+                messages.success(request, f"Golden case {golden.code} added.")
+                return redirect("golden_list")
     else:
         initial: dict[str, Any] = {"recommended": ""}
         try:
@@ -474,26 +507,28 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         form = GoldenCaseForm(request.POST, editing=True)
-        if form.is_valid():
-            answers = form.answers_data()
-            if answers is None and not form.errors:
-                form.add_error("answers", "Enter the answers")
-            if not form.errors:
-                try:
-                    services.golden_case_save(
-                        by=signed_in_user(request),
-                        code=golden.code,
-                        title=form.cleaned_data["title"],
-                        answers=answers,
-                        expected=form.expected(),
-                        golden=golden,
-                        **form.documentation(golden.revision),
-                    )
-                except ValidationFailed as failed:
-                    _golden_errors(form, failed)
-                else:
-                    messages.success(request, f"Golden case {golden.code} saved.")
-                    return redirect("golden_list")
+        cleaned_or_empty(form)
+        answers = form.answers_data()
+        if answers is None and "answers" not in form.errors:
+            form.add_error("answers", "Enter the answers")
+        if form.errors:
+            _golden_problems_too(form, code=golden.code, answers=answers, golden=golden)
+        else:
+            try:
+                services.golden_case_save(
+                    by=signed_in_user(request),
+                    code=golden.code,
+                    title=form.cleaned_data["title"],
+                    answers=answers,
+                    expected=form.expected(),
+                    golden=golden,
+                    **form.documentation(golden.revision),
+                )
+            except ValidationFailed as failed:
+                _golden_errors(form, failed.errors)
+            else:
+                messages.success(request, f"Golden case {golden.code} saved.")
+                return redirect("golden_list")
     else:
         initial = GoldenCaseForm.initial_for(golden)
         form = GoldenCaseForm(initial=initial, editing=True)

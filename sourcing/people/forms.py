@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from sourcing.field_errors import GovukForm
 
-class SignInForm(AuthenticationForm):
+
+class SignInForm(GovukForm, AuthenticationForm):
     """Username and password, with GOV.UK error messages."""
 
     error_messages = {

@@ -32,7 +32,7 @@ def test_a_5000_digit_integer_in_answers_is_a_422_naming_the_field(users: dict[s
     assert response.status_code == 422
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert locs(response) == [["body", "answers", "months_to_live"]]
-    assert "months_to_live must be a whole number" in response.json()["detail"][0]["msg"]
+    assert "Months to live must be a whole number" in response.json()["detail"][0]["msg"]
     assert not Case.objects.exists()
 
 

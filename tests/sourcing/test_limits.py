@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create
+from sourcing.api import api
 from sourcing.env import env_rate
 from sourcing.limits import limits_cache
 from sourcing.models import User
@@ -216,3 +217,34 @@ def test_a_badly_written_rate_is_refused_at_start(value: str, monkeypatch: Any) 
 def test_rates_are_read_as_written(monkeypatch: Any) -> None:
     monkeypatch.setenv("RATE_LIMIT_TEST", "10/15m")
     assert env_rate("RATE_LIMIT_TEST", "5/m") == "10/15m"
+
+
+def test_every_api_operation_declares_429_with_retry_after_in_the_document() -> None:
+    document = api.get_openapi_schema()
+    operations = [
+        (method, path, operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert len(operations) > 20
+    for method, path, operation in operations:
+        too_many = operation["responses"].get(429) or operation["responses"].get("429")
+        assert too_many, f"{method.upper()} {path} does not declare 429"
+        assert too_many["headers"]["Retry-After"]["schema"]["type"] == "integer"
+        body = too_many["content"]["application/json"]["schema"]
+        assert body["$ref"].endswith("/TooManyRequests")
+    shape = document["components"]["schemas"]["TooManyRequests"]
+    assert set(shape["required"]) == {"detail", "retry_after"}
+
+
+def test_a_throttled_answer_has_the_documented_shape(
+    users: dict[str, User], rate_limits: Callable[..., None]
+) -> None:
+    rate_limits(api_anonymous="1/m")
+    client = Client()
+    assert client.get("/api/v1/register").status_code == 200
+    throttled = client.get("/api/v1/register")
+    assert throttled.status_code == 429
+    body = throttled.json()
+    assert set(body) == {"detail", "retry_after"}
+    assert body["retry_after"] == int(throttled["Retry-After"])

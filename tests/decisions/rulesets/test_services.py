@@ -166,7 +166,7 @@ def test_the_rule_form_changes_one_rule_and_names_bad_weights(
     assert response.status_code == 200
     assert "Rule R02, effects.buy: weight must be a whole number" in response.content.decode()
     response = client.post(url, {**data, "when": "{oops"})
-    assert "when: the condition is not valid JSON" in response.content.decode()
+    assert "The condition is not valid JSON" in response.content.decode()
     # A format 2 rule needs its factor and rationale, each named by rule and field.
     response = client.post(url, {**data, "effect_buy": "12", "factor": "", "rationale": ""})
     assert response.status_code == 200
