@@ -17,8 +17,8 @@ router = Router(tags=["suppliers"])
 
 
 class SupplierFilters(PageQuery):
-    segment: str = ""
-    q: str = Field("", max_length=100)
+    segment: str = Field("", max_length=60, pattern=r"^[^\x00]*$")
+    q: str = Field("", max_length=100, pattern=r"^[^\x00]*$")
 
 
 def segment_out(segment: Segment) -> dict[str, Any]:
