@@ -65,11 +65,12 @@ def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     },
 )
 def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
-    """The record's PDF as rendered at issue time; 202 with Retry-After while it renders."""
+    """The record's PDF as rendered at issue time; 202 with Retry-After while it renders (an
+    older record without an outbox row is pending: the sweep writes and queues it). Read only."""
     records = DecisionRecord.objects.visible_to(request.user).select_related("department")
     record = get_object_or_404(records, pk=record_id)
-    pdf = pdf_state(record)
-    if pdf.status == JobStatus.DONE:
+    pdf = pdf_state(record)  # read only: a GET writes and queues nothing
+    if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
     if pdf_failed_for_good(pdf):
         return JsonResponse(
@@ -81,8 +82,9 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
             },
             status=503,
         )
+    status = pdf.status if pdf is not None else JobStatus.PENDING
     response = JsonResponse(
-        {"status": pdf.status, "detail": "The PDF is still being rendered."}, status=202
+        {"status": status, "detail": "The PDF is still being rendered."}, status=202
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -14,11 +14,11 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -290,18 +290,26 @@ def pdf_filename(record: DecisionRecord) -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    """Write the file whole or not at all (a partial file is removed); OSError when the disk
+    refuses (full, read-only, no permission)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with partial.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
+    try:
+        with partial.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    except OSError:
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
 
 
-# A worker claims a row (committing the attempt), then takes the row's lock to render it, a
-# moment later. A row `running` but not locked was lost with its worker (killed, out of memory,
-# past the hard time limit) once its claim is older than this: claimed again, never before.
+# A worker claims a row (committing the attempt), then makes the record's proof and takes the
+# row's lock to render it, a moment later. A row `running` but not locked was lost with its
+# worker (killed, out of memory, past the hard time limit) once its claim is older than this:
+# claimed again, never before.
 # Should a live worker be slower than that to take its lock, it finds the row claimed again and
 # leaves it (nothing is rendered twice; one attempt is spent).
 CLAIM_GRACE = timedelta(seconds=10)
@@ -375,14 +383,26 @@ def pdf_render(*, pdf_id: int, prove: Prover) -> RecordPdf | None:
     A worker first claims the row (marks it running and counts the attempt, committed, so a
     record that kills its worker still runs out of attempts); a row it cannot claim (another
     worker renders it) is left untouched for that worker, and the call returns None. It then
-    renders holding the row's lock (only the row's: OF self), so a redelivered task skips it.
-    A failure is recorded with its error; the last allowed attempt's failure also appends
-    `pdf.failed` to the audit chain. Returns the row, or None when another worker holds it.
+    makes the record's proof in transactions of its own (signing a head covering the record
+    when none does yet takes the audit chain's append lock: held only while the head is
+    signed, never through the render, or every approval would wait for the render), and
+    renders holding the row's lock only (OF self), so a redelivered task skips it.
+    A failure is recorded with its error (the render's, the proof's, or the disk's when the
+    file cannot be written: an OSError named in `last_error`); the last allowed attempt's
+    failure also appends `pdf.failed` to the audit chain. Returns the row, or None when
+    another worker holds it.
     """
     claimed, ours = _pdf_claim(pdf_id)
     if not ours:
         return claimed
     assert claimed is not None
+    proven: tuple[Mapping[str, Any], Sequence[Any]] | None = None
+    proof_error = ""
+    try:
+        proven = prove(claimed.record)
+    except Exception as exc:  # recorded below, under the row's lock
+        log.exception("pdf proof failed", extra={"record": claimed.record.reference})
+        proof_error = f"{type(exc).__name__}: {exc}"
     with transaction.atomic():
         pdf = (
             # of=self: lock the outbox row only; the application's role may not lock (UPDATE)
@@ -401,14 +421,23 @@ def pdf_render(*, pdf_id: int, prove: Prover) -> RecordPdf | None:
             pdf.status = JobStatus.DONE
             pdf.save(update_fields=["status"])
             return pdf
+        if proven is None:
+            _pdf_fail(pdf, proof_error)
+            return pdf
+        proof = proven
         try:
-            data = record_pdf_bytes(record, prove)
+            data = record_pdf_bytes(record, lambda _record: proof)
         except Exception as exc:  # a bad record must be recorded, never silently missing
             log.exception("pdf render failed", extra={"record": record.reference})
             _pdf_fail(pdf, f"{type(exc).__name__}: {exc}")
             return pdf
         relative = pdf_relative_path(record)
-        _write_atomically(Path(settings.MEDIA_ROOT) / relative, data)
+        try:
+            _write_atomically(Path(settings.MEDIA_ROOT) / relative, data)
+        except OSError as exc:  # a full or read-only disk: its own error, not a lost worker
+            log.exception("pdf not stored", extra={"record": record.reference})
+            _pdf_fail(pdf, f"The PDF could not be stored: {type(exc).__name__}: {exc}")
+            return pdf
         pdf.path = relative
         pdf.sha256 = hashlib.sha256(data).hexdigest()
         pdf.size = len(data)
@@ -457,9 +486,8 @@ def pdf_dispatch_deferred() -> Iterator[None]:
 def pdf_dispatch(pdf_id: int) -> bool:
     """Queue the render task once, with a short broker timeout and no retry (a request never
     waits on the broker); a failure is logged, never raised: the outbox sweep queues it again.
-    False, and nothing queued, inside pdf_dispatch_deferred()."""
-    if _deferred.get():
-        return False
+    Returns whether the broker took it. Whether to queue at all is the caller's choice
+    (pdf_outbox_add reads pdf_dispatch_deferred() once, when it writes the row)."""
     try:
         dispatch(RENDER_TASK, pdf_id)
     except Exception:
@@ -472,36 +500,42 @@ def pdf_outbox_add(record: DecisionRecord) -> RecordPdf:
     """Write a new record's PDF outbox row (call in the record's transaction) and dispatch it
     once the transaction commits (eager: rendered right then). A broker outage delays the PDF,
     never loses it: the sweep dispatches rows left waiting. The row is written as dispatched
-    now, so nothing is written after the commit (a worker may already hold the row); inside
-    pdf_dispatch_deferred() it is written as not dispatched, for the sweep."""
-    dispatched_at = None if _deferred.get() else timezone.now()
-    pdf = RecordPdf.objects.create(record=record, dispatched_at=dispatched_at)
-    transaction.on_commit(lambda: pdf_dispatch(pdf.pk))
+    now, so nothing is written after the commit (a worker may already hold the row).
+
+    Inside pdf_dispatch_deferred() the row is written as not dispatched and nothing is queued,
+    for the sweep: the flag is read once, here, so the row and what happens at the commit
+    always agree (a commit outside the block does not queue a row written inside it).
+    """
+    deferred = _deferred.get()
+    pdf = RecordPdf.objects.create(
+        record=record, dispatched_at=None if deferred else timezone.now()
+    )
+    if not deferred:
+        pdf_id = pdf.pk
+        transaction.on_commit(lambda: pdf_dispatch(pdf_id))
     return pdf
 
 
 def pdf_row(record: DecisionRecord) -> RecordPdf:
-    """The record's PDF outbox row; written now (not dispatched) for a record that has none."""
+    """The record's PDF outbox row for an export being built (a worker's task, never a page):
+    written now, not dispatched, for a record that has none (the export renders it)."""
     try:
         return record.pdf
     except RecordPdf.DoesNotExist:
         return RecordPdf.objects.get_or_create(record=record)[0]
 
 
-def pdf_state(record: DecisionRecord) -> RecordPdf:
-    """The record's PDF outbox row (written with the record; made here for older records)."""
+def pdf_state(record: DecisionRecord) -> RecordPdf | None:
+    """The record's PDF outbox row, read only (pages and the API call it on GET): None for a
+    record without one, which is shown as being rendered; the sweep writes and queues it
+    (pdf_sweep), never a view."""
     try:
         return record.pdf
     except RecordPdf.DoesNotExist:
-        pdf, created = RecordPdf.objects.get_or_create(
-            record=record, defaults={"dispatched_at": timezone.now()}
-        )
-        if created:
-            transaction.on_commit(lambda: pdf_dispatch(pdf.pk))
-        return pdf
+        return None
 
 
-def pdf_failed_for_good(pdf: RecordPdf | None) -> bool:
+def pdf_failed_for_good(pdf: RecordPdf | None) -> TypeGuard[RecordPdf]:
     """Whether rendering gave up (the attempt cap reached): shown as "PDF failed", reported by
     verification, and an administrator may try again."""
     return (
@@ -555,9 +589,11 @@ def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
     under the attempt cap, whose last dispatch is `older_than` ago (PDF_SWEEP_AFTER_SECONDS,
     below the beat's period, so every sweep finds what the last one queued and was lost), and
     rows `running` that were lost with their worker: not locked by a render and claimed more
-    than CLAIM_GRACE ago (any row `running` longer than the hard time limit is one). While tasks
-    still wait in the broker's queue, only the lost rows are queued (the others' tasks are, in
-    all likelihood, among those waiting).
+    than CLAIM_GRACE ago (any row `running` longer than the hard time limit is one), and the
+    rows of records that have none (every record gets one in its own transaction; an older
+    record without one gets it here, never from a page viewed). While tasks still wait in the
+    broker's queue, only the lost and new rows are queued (the others' tasks are, in all
+    likelihood, among those waiting).
 
     Stops at the first dispatch the broker refuses (it is down: the next sweep goes on).
     """
@@ -592,6 +628,14 @@ def pdf_sweep(*, older_than: timedelta | None = None) -> list[int]:
             .values_list("pk", flat=True)[:500]
         )
         RecordPdf.objects.filter(pk__in=ids).update(dispatched_at=now)
+        # Records without a row (older than the outbox): written and queued now.
+        without = DecisionRecord.objects.filter(pdf__isnull=True).order_by("seq").only("pk")
+        for record in without[:500]:
+            pdf, made = RecordPdf.objects.get_or_create(
+                record=record, defaults={"dispatched_at": now}
+            )
+            if made:  # else written meanwhile by another sweep, which queues it
+                ids.append(pdf.pk)
     for number, pdf_id in enumerate(ids):
         if not pdf_dispatch(pdf_id):
             return ids[:number]

@@ -285,12 +285,14 @@ def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:
 @require_safe
 @rate_limited("pdf", methods=("GET", "HEAD"))
 def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """A record's PDF: the file when rendered, else a page saying it is on its way (202)."""
+    """A record's PDF: the file when rendered, else a page saying it is on its way (202; also
+    for an older record without an outbox row, which the sweep writes), or that it failed for
+    good (503). Read only: it never writes a row nor queues a render."""
     record = get_object_or_404(
         DecisionRecord.objects.visible_to(request.user).select_related("department"), pk=pk
     )
-    pdf = pdf_state(record)
-    if pdf.status == JobStatus.DONE:
+    pdf = pdf_state(record)  # read only: a GET writes and queues nothing
+    if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
     failed = pdf_failed_for_good(pdf)
     response = render(

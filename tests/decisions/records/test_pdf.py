@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import http.server
 import io
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import psycopg
 import pypdf
 import pytest
 import redis
@@ -33,14 +35,16 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from decisions.audit.models import AuditEvent
+from decisions.audit.services import _LOCK_KEY as APPEND_LOCK_KEY  # the chain's append lock
 from decisions.cases.services import case_submit
 from decisions.integrity.checks import pdfs_verify
+from decisions.integrity.models import SignedHead
 from decisions.integrity.proofs import record_pdf_render
 from decisions.integrity.tasks import render_record_pdf
 from decisions.integrity.verification import audit_verify
 from decisions.presenter import public_interest
 from decisions.records import pdf as pdf_sweep_module
-from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
 from decisions.records.pdf import (
     BREAK_EVERY,
     CLAIM_GRACE,
@@ -64,6 +68,7 @@ from tests.conftest import service_missing
 from tests.factories import (
     LONGEST_TEXTS,
     UNUSUAL,
+    approved_record,
     golden_answers,
     longest_text_record,
     pdf_case,
@@ -145,6 +150,20 @@ def test_pdfs_made_while_dispatch_is_deferred_wait_in_the_outbox_for_the_sweep(
     pdf.refresh_from_db()
     assert pdf.status == JobStatus.DONE and (media / pdf.path).is_file()
     assert pdfs_verify() == []
+
+
+def test_a_row_written_while_deferred_is_not_queued_by_a_commit_after_the_block(
+    users: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    with patch_dispatch() as queued:
+        with django_capture_on_commit_callbacks(execute=True):  # commits after the block
+            with pdf_dispatch_deferred():
+                record = _pending_record(users)
+        pdf = RecordPdf.objects.get(record=record)
+        assert (pdf.dispatched_at, queued) == (None, [])  # the row and the commit agree
+        with django_capture_on_commit_callbacks(execute=True):
+            outside = _pending_record(users)
+    assert queued == [RecordPdf.objects.get(record=outside).pk]
 
 
 def test_the_pdf_shows_the_cover_every_section_and_escaped_user_text(
@@ -758,6 +777,87 @@ def test_a_pdf_failed_for_good_is_shown_to_reviewers_and_auditors_and_reported(
     assert AuditEvent.objects.filter(action="pdf.retried").count() == 1
 
 
+def test_a_disk_that_refuses_the_pdf_is_its_own_error_counted_as_an_attempt(
+    users: dict[str, User], media: Path, settings: Any
+) -> None:
+    settings.PDF_MAX_ATTEMPTS = 2
+    record = _pending_record(users)
+    media.mkdir(parents=True)
+    (media / "records").write_text("a file where the folder should be")  # mkdir: EEXIST
+    pdf = record_pdf_render(pdf_id=RecordPdf.objects.get(record=record).pk)
+    assert pdf is not None and (pdf.status, pdf.attempts) == (JobStatus.FAILED, 1)
+    assert pdf.last_error.startswith("The PDF could not be stored: FileExistsError: [Errno 17]")
+    assert "worker stopped" not in pdf.last_error
+    assert not AuditEvent.objects.filter(action__in=["pdf.rendered", "pdf.failed"]).exists()
+    pdf = record_pdf_render(pdf_id=pdf.pk)  # the second and last attempt: failed for good
+    assert pdf is not None and (pdf.status, pdf.attempts) == (JobStatus.FAILED, 2)
+    failed = AuditEvent.objects.get(action="pdf.failed")
+    assert "FileExistsError" in failed.payload["last_error"]
+    assert any("FileExistsError" in p for p in audit_verify().problems)
+    (media / "records").unlink()  # the disk put right, an administrator tries again
+    pdf_retry(record=record, by=users["admin"])
+    done = record_pdf_render(pdf_id=pdf.pk)
+    assert done is not None and (done.status, done.attempts) == (JobStatus.DONE, 1)
+    assert (media / done.path).is_file() and audit_verify().valid
+
+
+def test_a_full_disk_leaves_no_partial_file_and_names_the_oserror(
+    users: dict[str, User], media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _pending_record(users)
+
+    def full(fd: int) -> None:  # the OS failure, as a full disk gives it at fsync
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("decisions.records.pdf.os.fsync", full)
+    pdf = record_pdf_render(pdf_id=RecordPdf.objects.get(record=record).pk)
+    assert pdf is not None and (pdf.status, pdf.attempts) == (JobStatus.FAILED, 1)
+    assert pdf.last_error == (
+        "The PDF could not be stored: OSError: [Errno 28] No space left on device"
+    )
+    assert list((media / "records").iterdir()) == []  # the partial file removed
+    assert not RecordPdfHash.objects.exists()
+
+
+@pytest.mark.services
+def test_the_audit_chain_is_free_to_append_while_a_pdf_renders(
+    users: dict[str, User],
+    transactional_db: None,
+    eager_tasks: None,
+    media: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A render signs the head covering its record in a transaction of its own: an approval
+    (which appends under the chain's lock) never waits for WeasyPrint."""
+    if connection.vendor != "postgresql":
+        service_missing("the chain's append lock is PostgreSQL's (DATABASE_URL)")
+    monkeypatch.setattr("decisions.records.pdf.pdf_dispatch", lambda pdf_id: True)  # pending
+    record = approved_record(users["commercial"], users["reviewer"])
+    pdf = RecordPdf.objects.get(record=record)
+    assert not SignedHead.objects.filter(records__gte=record.seq).exists()  # signed by the render
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    free_while_rendering: list[bool] = []
+    render = pdf_sweep_module.html_to_pdf
+
+    def rendering(*args: Any, **kwargs: Any) -> bytes:
+        with psycopg.connect(**params, autocommit=False) as other:
+            held = other.execute(
+                "SELECT pg_try_advisory_xact_lock(%s)", [APPEND_LOCK_KEY]
+            ).fetchone()
+            free_while_rendering.append(bool(held and held[0]))
+            other.rollback()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr("decisions.records.pdf.html_to_pdf", rendering)
+    done = record_pdf_render(pdf_id=pdf.pk)
+    assert done is not None and done.status == JobStatus.DONE
+    assert free_while_rendering == [True]
+    assert SignedHead.objects.filter(records__gte=record.seq).exists()
+    assert audit_verify().valid
+
+
 def test_only_an_administrator_may_try_a_failed_pdf_again(
     users: dict[str, User],
     eager: None,
@@ -917,6 +1017,47 @@ def test_a_pdf_still_rendering_answers_202_with_retry_after(
     assert api.json()["status"] == "pending"
     page = client.get(reverse("record_pdf", args=[record.pk]))  # type: ignore[union-attr]
     assert page.status_code == 202 and "being rendered" in page.content.decode()
+
+
+def _pdf_rows() -> list[tuple[Any, ...]]:
+    return list(
+        RecordPdf.objects.order_by("pk").values_list(
+            "pk", "record_id", "status", "attempts", "dispatched_at", "claimed_at", "last_error"
+        )
+    )
+
+
+def test_viewing_a_record_and_its_pdf_writes_nothing_and_queues_nothing(
+    users: dict[str, User], client_as: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    pending = _pending_record(users)  # its row written with it, not rendered
+    missing = _pending_record(users)
+    RecordPdf.objects.filter(record=missing).delete()  # an older record, from before the outbox
+    rows, events = _pdf_rows(), AuditEvent.objects.count()
+    pages = [
+        reverse("record_list"),
+        *(
+            reverse(name, args=[record.pk])
+            for record in (pending, missing)
+            for name in ("record_detail", "record_pdf", "api:decision_pdf")
+        ),
+    ]
+    with patch_dispatch() as queued, django_capture_on_commit_callbacks() as on_commit:
+        for role in ("commercial", "reviewer", "auditor", "admin"):
+            client = client_as(users[role])
+            for url in pages:
+                response = client.get(url)
+                assert response.status_code in (200, 202), (role, url, response.status_code)
+                if "pdf" in url:
+                    assert response.status_code == 202 and response["Retry-After"] == "5"
+    assert (queued, on_commit) == ([], [])
+    assert _pdf_rows() == rows and AuditEvent.objects.count() == events
+    # The sweep writes the missing row and queues it (and the pending one, when it is due).
+    with patch_dispatch() as queued:
+        swept = pdf_sweep(older_than=timedelta(0))
+    made = RecordPdf.objects.get(record=missing)
+    assert swept == queued == [RecordPdf.objects.get(record=pending).pk, made.pk]
+    assert made.status == JobStatus.PENDING and made.dispatched_at is not None
 
 
 def test_the_download_include_shows_each_state(
