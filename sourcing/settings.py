@@ -266,8 +266,22 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # change retires it everywhere; without, this process's memory (one process serves: make run).
 # The "limits" cache counts requests for the abuse limits (sourcing.limits), the same way, under
 # its own key prefix (the tests clear it alone).
+# Every Redis client a request uses gives up quickly and never retries: redis-py 8 would wait
+# 5 s to connect and 5 s for each reply (a Redis that hangs, or a network that drops packets);
+# both caches serve without Redis (computed afresh; limits not counted), so a request loses at
+# most about REDIS_REQUEST_TIMEOUT_SECONDS per cache when Redis is away. Broker: sourcing.tasks.
+REDIS_REQUEST_TIMEOUT_SECONDS = 0.5
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_REQUEST_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_REQUEST_TIMEOUT_SECONDS,
+    "retry_on_timeout": False,
+}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "limits": (
@@ -276,6 +290,7 @@ CACHES = {
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "limits",
             "TIMEOUT": 86400,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}
@@ -285,9 +300,16 @@ RATELIMIT_USE_CACHE = "limits"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The broker's and result backend's connections give up rather than wait for ever (kombu's
+# default) on a Redis that hangs: 2 s to connect, 10 s for a reply (well above the worker's
+# 1 s BRPOP). A web request's dispatch overrides both with 0.5 s (sourcing.tasks.dispatch).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": 10.0,
 }
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2.0
+CELERY_REDIS_SOCKET_TIMEOUT = 10.0
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_TASK_MAX_RETRIES = env_int("CELERY_TASK_MAX_RETRIES", 5, minimum=0)

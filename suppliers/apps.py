@@ -32,3 +32,11 @@ class SuppliersConfig(AppConfig):
             post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"cat-d-{model}")
         for through in (Supplier.segments.through, Supplier.frameworks.through):
             m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=f"cat-{through}")
+        # The catalogue's cache, given up after a failure, is tried again by the next request
+        # and whenever the cache settings change.
+        from django.core.signals import request_started, setting_changed
+
+        from suppliers.catalogue import catalogue_cache
+
+        request_started.connect(catalogue_cache.forget_failure, dispatch_uid="cat-cache-request")
+        setting_changed.connect(catalogue_cache.forget_failure, dispatch_uid="cat-cache-settings")

@@ -8,9 +8,11 @@ import hashlib
 import io
 import logging
 import re
+import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -642,19 +644,67 @@ def catalogue_import(*, by: User, raw: bytes, filename: str = "") -> ImportResul
     return result
 
 
+class CatalogueCache:
+    """The cache of what is computed from the catalogue (the default cache: Redis where
+    REDIS_URL is set), tried until it fails once: after a failure (RedisError: Redis down,
+    refusing, or slower than settings.REDIS_REQUEST_TIMEOUT_SECONDS) the rest of the request
+    does without it, so a request costs at most one failed attempt, however many shortlists
+    and catalogue changes it makes. The failure is forgotten when the next request starts
+    (request_started), when the cache settings change, and in any case after
+    GIVE_UP_SECONDS (a worker or a shell has no requests).
+
+    Each method answers as a cache that holds nothing would: get None, add and set False.
+    """
+
+    GIVE_UP_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._failed_at: ContextVar[float | None] = ContextVar("catalogue_cache", default=None)
+
+    def forget_failure(self, **_: object) -> None:
+        """Try the cache again (a signal receiver: request_started, setting_changed)."""
+        self._failed_at.set(None)
+
+    def _given_up(self) -> bool:
+        failed_at = self._failed_at.get()
+        return failed_at is not None and time.monotonic() - failed_at < self.GIVE_UP_SECONDS
+
+    def _call(self, what: str, call: Callable[[], Any], unavailable: Any) -> Any:
+        if self._given_up():
+            return unavailable
+        try:
+            return call()
+        except cache_errors():
+            self._failed_at.set(time.monotonic())
+            log.warning("catalogue cache unavailable (%s); doing without it", what, exc_info=True)
+            return unavailable
+
+    def get(self, key: str) -> Any:
+        return self._call("get", lambda: cache.get(key), None)
+
+    def add(self, key: str, value: Any, timeout: float | None) -> bool:
+        return bool(self._call("add", lambda: cache.add(key, value, timeout=timeout), False))
+
+    def set(self, key: str, value: Any, timeout: float | None) -> bool:
+        def store() -> bool:
+            cache.set(key, value, timeout=timeout)
+            return True
+
+        return bool(self._call("set", store, False))
+
+
+catalogue_cache = CatalogueCache()
+
+
 def catalogue_version() -> str:
     """The catalogue's current version: an opaque token, new after every committed change (and
-    whenever the cache has lost it, which only costs a recomputation)."""
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = uuid.uuid4().hex
-            if not cache.add(VERSION_KEY, version, timeout=None):
-                version = cache.get(VERSION_KEY) or version
-    except cache_errors():
-        # The cache is down: a version of its own, so nothing kept is read and pages still work.
-        log.warning("catalogue version unavailable (cache down); computing afresh", exc_info=True)
-        return uuid.uuid4().hex
+    whenever the cache has lost it, which only costs a recomputation). With the cache away, a
+    version of its own each time, so nothing kept is read and pages still work."""
+    version = catalogue_cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not catalogue_cache.add(VERSION_KEY, version, timeout=None):
+            version = catalogue_cache.get(VERSION_KEY) or version
     return str(version)
 
 
@@ -664,12 +714,10 @@ def catalogue_changed() -> None:
     the two, from the old rows, is never found under the final version)."""
 
     def bump() -> None:
-        try:
-            cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        except cache_errors():
+        if not catalogue_cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None):
             # A cache that is down holds nothing to retire once it is back empty; one that only
             # dropped the connection keeps kept shortlists until they expire (CACHE_SECONDS).
-            log.error("catalogue version not bumped (cache down)", exc_info=True)
+            log.error("catalogue version not bumped (cache down)")
 
     bump()
     transaction.on_commit(bump)

@@ -7,14 +7,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
-
 from decisions.assessments.models import Assessment
 from decisions.records.models import DecisionAction, DecisionRecord
-from sourcing.cache_errors import cache_errors
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
-from suppliers.catalogue import catalogue_version
+from suppliers.catalogue import catalogue_cache, catalogue_version
 from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import (
     ACCREDITATIONS,
@@ -201,20 +198,14 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
             str(per_option),
         ]
     )
-    rows: list[tuple[str, int, int, list[str], int]] | None
-    try:
-        rows = cache.get(key)
-    except cache_errors():
-        rows = None  # the cache is down: computed below, and not kept
+    # The cache down: computed below, and not kept (catalogue_cache tries it once a request).
+    rows: list[tuple[str, int, int, list[str], int]] | None = catalogue_cache.get(key)
     if rows is None:
         rows = [
             (e.option, e.supplier.pk, e.score, list(e.reasons), e.segment.pk)
             for e in _computed(basis, per_option=per_option)
         ]
-        try:
-            cache.set(key, rows, CACHE_SECONDS)
-        except cache_errors():
-            log.warning("shortlist not kept (cache down)", exc_info=True)
+        catalogue_cache.set(key, rows, CACHE_SECONDS)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
     segments = Segment.objects.in_bulk({row[4] for row in rows})
     return [

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
@@ -205,6 +206,21 @@ def test_costly_actions_beyond_their_rate_answer_429(
 def test_the_limits_are_counted_in_redis_when_there_is_one() -> None:
     if os.environ.get("REDIS_URL"):
         assert isinstance(limits_cache(), RedisCache)  # shared by every web process
+
+
+def test_every_redis_cache_a_request_uses_gives_up_quickly_and_never_retries(
+    settings: Any,
+) -> None:
+    """redis-py 8 would wait 5 s to connect and 5 s for each reply from a Redis that hangs."""
+    for alias in ("default", "limits"):
+        cache = caches[alias]
+        if not isinstance(cache, RedisCache):
+            continue  # no REDIS_URL: this process's memory
+        pool = cache._cache.get_client(write=True).connection_pool
+        kwargs = pool.connection_kwargs
+        assert kwargs["socket_connect_timeout"] == settings.REDIS_REQUEST_TIMEOUT_SECONDS == 0.5
+        assert kwargs["socket_timeout"] == settings.REDIS_REQUEST_TIMEOUT_SECONDS
+        assert kwargs["retry_on_timeout"] is False and kwargs.get("retry") is None
 
 
 @pytest.mark.parametrize("value", ["5", "5/x", "0/m", "-1/h", "five/m", "5/m/h"])

@@ -3,10 +3,13 @@ one lacking the accreditation the case's data classification needs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache.backends.redis import RedisCacheClient
 from django.test import Client
 from django.urls import reverse
 
@@ -227,3 +230,58 @@ def test_with_the_cache_down_the_shortlist_is_computed_and_the_catalogue_still_c
     assert shortlist_for(case)[0].supplier.name == "Aardvark Renamed Ltd"
     page = client_as(users["commercial"]).get(reverse("case_shortlist", args=[case.reference]))
     assert page.status_code == 200 and "Aardvark Renamed Ltd" in page.content.decode()
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """The URL of a Redis that accepts connections and never answers (hung, or behind a
+    network that drops its replies)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+def test_a_request_tries_a_hung_cache_once_and_still_shows_the_shortlist(
+    users: dict[str, User],
+    catalogue: None,
+    settings: Any,
+    client_as: ClientAs,
+    silent_redis: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case = assessed_case(users["commercial"])
+    expected = shortlist_for(case)[0].supplier.name
+    settings.CACHES = {
+        **REDIS_DOWN,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": silent_redis,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,  # as configured: gives up after 0.5 s
+        },
+    }
+    attempts: list[str] = []
+    get_client = RedisCacheClient.get_client
+
+    def counted(self: RedisCacheClient, key: Any = None, *, write: bool = False) -> Any:
+        attempts.append("write" if write else "read")
+        return get_client(self, key, write=write)
+
+    monkeypatch.setattr(RedisCacheClient, "get_client", counted)
+    client = client_as(users["commercial"])
+    url = reverse("case_shortlist", args=[case.reference])
+    for request in (1, 2):  # the version, the kept rows, keeping them: one attempt each time
+        page = client.get(url)
+        assert page.status_code == 200 and expected in page.content.decode()
+        assert len(attempts) == request
