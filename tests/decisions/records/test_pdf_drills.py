@@ -62,13 +62,13 @@ DRILL_ENV = {"PDF_SWEEP_SECONDS": "10", "PDF_SWEEP_AFTER_SECONDS": "5", "LOG_LEV
 # 2-core machine and up to 12 s on one shared by several test runs.
 RENDER_DEADLINE = 600  # seconds after the last approval for every PDF, no fault (a)
 RECOVERY_DEADLINE = 900  # seconds after the last approval for every PDF, with faults (b, c)
-# Seconds no approval may take, broker down or not (c). The target is 2 s, and the figures print
-# the slowest; the bound asserted is 5 s, which still fails a request that waits on the broker
-# (about 19 s before dispatch left the request path). On a quiet 2-core machine one approval in
-# twenty has taken 2.4 s (the others 0.05 s median): why is not yet known, so the 2 s target is
-# not asserted until it is.
-REQUEST_TARGET = 2.0
-REQUEST_LIMIT = 5.0
+# Seconds no approval may take, broker down or not (c). An approval once waited for a render:
+# the render signed the head covering its record inside its own transaction, so it held the
+# audit chain's append lock (which every approval takes) for the whole WeasyPrint render, about
+# 2.4 s on a quiet 2-core machine and 12 s on a loaded one; it now signs in a transaction of
+# its own (decisions.records.pdf.pdf_render). Without Redis a request loses at most the
+# 0.5 s timeouts of its Redis clients (settings.REDIS_REQUEST_TIMEOUT_SECONDS, the dispatch's).
+REQUEST_LIMIT = 2.0
 OUTAGE_SECONDS = 20
 
 pytestmark = [pytest.mark.drill, pytest.mark.services]
@@ -121,6 +121,7 @@ class Drill:
     say: Callable[[str], None] = print
     printed: bool = False
     restarts: int = 0
+    approvals: list[tuple[float, float]] = field(default_factory=list)  # (monotonic start, s)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     # --- Redis -----------------------------------------------------------------------------
@@ -235,7 +236,12 @@ class Drill:
         return status, time.monotonic() - started
 
     def approve(self, case_id: int) -> tuple[int, float]:
-        return self.request("POST", f"/api/v1/cases/{case_id}/review", {"action": "approve"})
+        started = time.monotonic()
+        status, duration = self.request(
+            "POST", f"/api/v1/cases/{case_id}/review", {"action": "approve"}
+        )
+        self.approvals.append((started, duration))
+        return status, duration
 
     # --- What each drill checks at the end ----------------------------------------------------
     def print_figures(self) -> None:
@@ -457,11 +463,17 @@ def test_drill_c_redis_stopped_for_twenty_seconds_during_twenty_approvals(
     )
     drill.figures["approvals took (s)"] = round(approved - started, 1)
     drill.figures["all PDFs rendered after Redis came back (s)"] = round(done - up, 1)
-    drill.figures[f"approvals over the {REQUEST_TARGET:g} s target"] = sum(
-        1 for _status, duration in results if duration >= REQUEST_TARGET
+    drill.figures[f"approvals over {REQUEST_LIMIT:g} s"] = sum(
+        1 for _status, duration in results if duration >= REQUEST_LIMIT
+    )
+    slowest_at, slowest = max(drill.approvals, key=lambda approval: approval[1])
+    drill.figures["slowest approval (s; started s after the first, Redis down from, to)"] = (
+        round(slowest, 3),
+        round(slowest_at - started, 1),
+        round(down - started, 1),
+        round(up - started, 1),
     )
     statuses = Counter(status for status, _ in results)
-    slowest = max(duration for _status, duration in results)
     assert statuses == {201: count}, statuses  # no 5xx, nothing refused
     assert slowest < REQUEST_LIMIT, f"an approval took {slowest:.2f} s with the broker down"
     _assert_every_pdf_once(drill, count)
