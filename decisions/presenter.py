@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
+
+from django.utils import timezone
 
 from decisions.engine import OPTIONS, QUESTIONS, public_interest_parts
 from decisions.engine.ruleset import DEFAULT_PARAMETERS
+from decisions.record_schema import RecordContent, schema_version
+from sourcing.models import CaseStatus, Discipline
 from sourcing.questionnaire import CHOICE_LABELS, LABELS, OPTION_LABELS, SECTIONS, display_value
 
 
@@ -89,18 +93,28 @@ def option_rows(result: dict[str, Any], descriptions: dict[str, str]) -> list[di
     return rows
 
 
+def question_label(key: str) -> str:
+    """A question by its label from the questionnaire: 'How unusual is the need?' (the key
+    itself for a key the questionnaire does not know)."""
+    return LABELS[key][0] if key in LABELS else key
+
+
 def question_text(key: str) -> str:
-    """A question by its label and its key: 'How unusual is the need? (differentiation)'."""
+    """A question by its label and its key, for the rule trace and the rules, where stewards
+    and auditors match answers to conditions: 'How unusual is the need? (differentiation)'.
+    Sentences written for people (why, close calls, what would flip it) use question_label."""
     return f"{LABELS[key][0]} ({key})" if key in LABELS else key
 
 
-def inputs_text(inputs: dict[str, Any]) -> str:
-    """The answers a rule read, each named by its question's label and key, with the answer as
-    people read it: 'How unusual is the need? (differentiation): A commodity need'."""
+def inputs_text(inputs: dict[str, Any], *, keys: bool = True) -> str:
+    """The answers a rule read, each named by its question's label (and key, for the trace),
+    with the answer as people read it: 'How unusual is the need? (differentiation): A commodity
+    need'; without keys: 'How unusual is the need?: A commodity need'."""
+    name = question_text if keys else question_label
     parts = []
     for key, value in inputs.items():
         shown = display_value(key, value) if key in QUESTIONS and value is not None else "—"
-        parts.append(f"{question_text(key)}: {shown}")
+        parts.append(f"{name(key)}: {shown}")
     return "; ".join(parts)
 
 
@@ -196,31 +210,10 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         "explained": explained(result),
         "conditions": result["conditions"],
         "other_conditions": other_conditions(result),
-        "checks": [
-            {
-                **c,
-                "label": c["check"].replace("_", " ").capitalize(),
-                "reason": check_reason(c["reason"]),
-                "tag": CHECK_TAGS[c["result"]],
-            }
-            for c in result["policy_checks"]
-        ],
-        "flips": [
-            {
-                "question": question_text(f["key"]),
-                "was": display_value(f["key"], f["from"]),
-                "now": display_value(f["key"], f["to"]),
-                "winner": OPTION_LABELS[f["winner"]] if f["winner"] else None,
-            }
-            for f in result.get("flip") or []
-        ],
+        "checks": check_rows(result["policy_checks"]),
+        "flips": flip_rows(result.get("flip")),
         "exits": [
-            {
-                "label": OPTION_LABELS[option],
-                "score": e["score"],
-                "level": EXIT_LEVELS.get(e["level"], (e["level"], "govuk-tag--grey")),
-                "factors": e["factors"],
-            }
+            {"label": option_label(option), **exit_view(e)}
             for option, e in result["exit_readiness"].items()
         ],
     }
@@ -281,9 +274,45 @@ def answer_groups(answers: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"title": s.title, "rows": answer_rows(answers, s.keys)} for s in SECTIONS]
 
 
+# The seven policy checks by name (decisions.engine.POLICY_CHECKS).
+CHECK_LABELS: dict[str, str] = {
+    "cloud_first": "Cloud first",
+    "share_and_reuse": "Share and reuse",
+    "open_source": "Open source",
+    "avoid_lock_in": "Avoid lock-in",
+    "public_interest_test": "Public interest test",
+    "no_tower_model": "No tower model",
+    "pilot_first": "Pilot first",
+}
+
+
 def check_label(check: str) -> str:
     """A policy check's name, like "Public interest test"."""
-    return check.replace("_", " ").capitalize()
+    return CHECK_LABELS.get(check) or check.replace("_", " ").capitalize()
+
+
+def check_tag(result: str) -> tuple[str, str]:
+    """A policy check's result in words with its tag class: ("Explain", "govuk-tag--yellow")
+    for "explain", ("Not applicable", ...) for "n/a"."""
+    return CHECK_TAGS.get(result, (result, "govuk-tag--grey"))
+
+
+def check_rows(checks: list[dict[str, Any]] | Any) -> list[dict[str, Any]]:
+    """Policy checks as people read them: each check's name, its result in words (`tag`, and
+    `result_text`), its reason in words, its source and any explanation as stored."""
+    rows = []
+    for c in checks or []:
+        tag = check_tag(c["result"])
+        rows.append(
+            {
+                **c,
+                "label": check_label(c["check"]),
+                "reason": check_reason(c.get("reason", "")),
+                "tag": tag,
+                "result_text": tag[0],
+            }
+        )
+    return rows
 
 
 def _service_words(m: re.Match[str]) -> str:
@@ -363,11 +392,11 @@ def points_text(points: int) -> str:
 
 
 def change_text(flip: dict[str, Any]) -> str:
-    """A single-answer change by question label and key: 'How many people can the department
-    put on it? (team_capacity_fte): 5 FTE instead of 12 FTE'."""
+    """A single-answer change in words: 'How many people can the department put on it?: 5 FTE
+    instead of 12 FTE'."""
     key = flip["key"]
     return (
-        f"{question_text(key)}: {answer_shown(key, flip['to'])} instead of "
+        f"{question_label(key)}: {answer_shown(key, flip['to'])} instead of "
         f"{answer_shown(key, flip['from'])}"
     )
 
@@ -380,7 +409,7 @@ def _reason(reason: dict[str, Any], factors: dict[str, str]) -> dict[str, Any]:
         "rule": reason["rule"],
         "factor": factors.get(factor, factor),
         "text": reason["text"],
-        "answers": inputs_text(reason.get("answers") or {}),
+        "answers": inputs_text(reason.get("answers") or {}, keys=False),
         "points": reason["points"],
     }
 
@@ -470,7 +499,7 @@ def robustness_view(result: dict[str, Any]) -> dict[str, Any] | None:
     if level == "fragile" and smallest:
         key = smallest["key"]
         text = (
-            f"Fragile: changing the answer to {question_text(key)} from "
+            f"Fragile: changing the answer to {question_label(key)} from "
             f"{answer_shown(key, smallest['from'])} to {answer_shown(key, smallest['to'])} would "
             f"make {option_label(smallest['winner'])} the recommendation instead of {recommended}."
         )
@@ -638,7 +667,7 @@ def explained(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_result(content: dict[str, Any]) -> dict[str, Any]:
+def record_result(content: RecordContent) -> dict[str, Any]:
     """A record's scoring trail with its policy checks: the parts of the engine result a record
     keeps, in the result's shape, for the functions above."""
     return {**content.get("scoring", {}), "policy_checks": content.get("policy_checks", [])}
@@ -687,3 +716,303 @@ def public_interest(checks: list[dict[str, Any]], answers: dict[str, Any]) -> di
         "ready_why": parts["ready_to_insource"]["why"],
         "explanation": check.get("explanation", ""),
     }
+
+
+# Dates, amounts and people as people read them (GOV.UK style) --------------------------------
+
+
+def _moment(value: str | datetime | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def date_text(value: str | date | datetime | None, *, none: str = "") -> str:
+    """A day in GOV.UK style: "30 November 2026" (from a date, a datetime in the service's
+    time zone, or their ISO text); `none` when there is none."""
+    if not value:
+        return none
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, timezone.get_default_timezone()).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def moment_text(value: str | datetime | None, *, none: str = "") -> str:
+    """A moment in GOV.UK style, in the service's time zone (settings.TIME_ZONE, Europe/London)
+    and saying which: "30 November 2026, 8:05am GMT", "1 June 2027, 12pm BST"; `none` when
+    there is none."""
+    moment = _moment(value)
+    if moment is None:
+        return none
+    local = timezone.localtime(moment, timezone.get_default_timezone())
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{date_text(local)}, {hour}{minutes}{'am' if local.hour < 12 else 'pm'} {local:%Z}"
+
+
+def money_text(amount: int | None, *, none: str = "Not answered") -> str:
+    """Whole pounds with separators: "£1,200,000"; `none` when not given."""
+    return f"£{amount:,}" if isinstance(amount, int) and not isinstance(amount, bool) else none
+
+
+def person_text(name: str | None, username: str | None) -> str:
+    """A person by their full name, or their username when the record kept no name (records of
+    schema version 1) or they have none."""
+    return (name or "").strip() or username or ""
+
+
+STATUS_LABELS: dict[str, str] = dict(CaseStatus.choices)
+DISCIPLINE_LABELS: dict[str, str] = dict(Discipline.choices)
+
+
+def status_label(status: str | None) -> str:
+    """A case status by name ("Returned to the department" style labels of CaseStatus)."""
+    return STATUS_LABELS.get(status or "", status or "—")
+
+
+# Exit readiness factors (decisions.engine.policy) by the question they read; the two that are
+# no question's answer by their own words.
+EXIT_FACTOR_QUESTIONS: dict[str, str] = {
+    "incumbent_lock_in": "incumbent_lock_in",
+    "open_standards": "open_standards",
+    "product_fit": "best_product_fit_pct",
+    "market_maturity": "market_maturity",
+}
+EXIT_FACTOR_LABELS: dict[str, str] = {"data_portability": "Who holds the data"}
+EXIT_VALUE_WORDS: dict[str, str] = {
+    "owned": "Government owns it",
+    "contractual": "Held under contract",
+}
+
+
+def _exit_value(key: str, value: str) -> str:
+    """An exit factor's value (stored as text) as people read the answer it came from."""
+    question = QUESTIONS.get(key)
+    if question is None or value in ("", "None"):
+        return EXIT_VALUE_WORDS.get(value, "Not answered" if value in ("", "None") else value)
+    if question.type == "bool":
+        return display_value(key, value == "yes")
+    if question.type == "int":
+        digits = value.rstrip("%")
+        return display_value(key, int(digits)) if digits.isdigit() else value
+    return display_value(key, value)
+
+
+def exit_factor_rows(factors: list[dict[str, Any]] | Any) -> list[dict[str, Any]]:
+    """An option's exit readiness factors in words: the question's label, the answer as people
+    read it, the points (signed) and the engine's note."""
+    rows = []
+    for f in factors or []:
+        key = EXIT_FACTOR_QUESTIONS.get(f["factor"], f["factor"])
+        label = question_label(key) if key in LABELS else EXIT_FACTOR_LABELS.get(key, key)
+        rows.append(
+            {
+                "label": label,
+                "value": _exit_value(key, str(f["value"])),
+                "effect": signed(f["effect"]),
+                "note": f["note"],
+            }
+        )
+    return rows
+
+
+def exit_view(readiness: dict[str, Any] | Any) -> dict[str, Any]:
+    """An option's exit readiness: score out of 100, its level in words (tag) and factors."""
+    level = EXIT_LEVELS.get(readiness["level"], (readiness["level"], "govuk-tag--grey"))
+    return {
+        "score": readiness["score"],
+        "level": level,
+        "text": f"{readiness['score']} out of 100 ({level[0].lower()})",
+        "factors": exit_factor_rows(readiness.get("factors")),
+    }
+
+
+def flip_rows(flips: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The single-answer changes that would change the result, each as a sentence in words."""
+    rows = []
+    for f in flips or []:
+        key = f["key"]
+        question, was, now = (
+            question_label(key),
+            answer_shown(key, f["from"]),
+            answer_shown(key, f["to"]),
+        )
+        winner = option_label(f["winner"]) if f["winner"] else None
+        outcome = f"{winner} would win" if winner else "no option would be viable"
+        rows.append(
+            {
+                "question": question,
+                "was": was,
+                "now": now,
+                "winner": winner,
+                "text": f"If the answer to “{question}” were “{now}” (not “{was}”), {outcome}.",
+            }
+        )
+    return rows
+
+
+def weight_flip_rows(flips: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The single rule-weight changes that would change the result, each as a sentence."""
+    return [
+        {
+            **w,
+            "text": (
+                f"If rule {w['rule']} gave {option_label(w['option'])} {w['to']} points (not "
+                f"{w['from']}), {option_label(w['winner'])} would win."
+            ),
+        }
+        for w in flips or []
+    ]
+
+
+# A decision record as people read it: one presentation for its page and its PDF ---------------
+
+
+def record_view(
+    content: RecordContent, *, action: str, decided_option: str, overridden: bool
+) -> dict[str, Any]:
+    """Everything the record page (decisions/record_detail.html) and the record's PDF
+    (decisions/pdf_record.html) show of a record's content, in the same words: questions and
+    answers by their questionnaire labels, options and checks by name, amounts in pounds,
+    people by full name (by username for records of schema version 1), dates and times in
+    GOV.UK style. Any schema version (decisions.record_schema); no queries."""
+    identity = content["identity"]
+    need = content["need"]
+    scoring = content["scoring"]
+    accountability = content["accountability"]
+    risk = content["risk_and_exit"]
+    readiness = risk.get("exit_readiness")
+    pilot = risk.get("pilot")
+    recommended = (
+        option_label(scoring.get("recommended")) if scoring.get("recommended") else ("None viable")
+    )
+    checks = check_rows(content.get("policy_checks", []))
+    history = [
+        {
+            "at": moment_text(h["at"]),
+            "by": person_text(h.get("by_name"), h["by"]),
+            "from": status_label(h["from"]) if h["from"] else "—",
+            "to": status_label(h["to"]),
+            "comment": h["comment"],
+        }
+        for h in identity.get("status_history", [])
+    ]
+    return {
+        "schema_version": schema_version(content),
+        "identity": identity,
+        "title": identity["title"],
+        "department": identity["department"],
+        "decision": decision_text(action, decided_option),
+        "recommended": recommended,
+        "decided_label": option_label(decided_option) if decided_option else "",
+        "created_at": moment_text(identity.get("created_at")),
+        "decided_at": moment_text(identity.get("decided_at")),
+        "assessed_at": moment_text(identity.get("assessed_at")),
+        "review_by": date_text(content.get("review_by")),
+        "history": history,
+        "summary": need.get("summary", ""),
+        "need": answer_rows(need.get("answers", {}), need.get("answers", {}).keys()),
+        "thresholds": need.get("thresholds_hit", []),
+        "options": [{**o, "label": option_label(o["option"])} for o in content.get("options", [])],
+        "evidence": answer_rows(content.get("evidence", {}), content.get("evidence", {}).keys()),
+        "margin": scoring.get("margin"),
+        "scores": [
+            {
+                "label": option_label(option),
+                "score": scoring["scores"].get(option),
+                "viable": scoring["viable"].get(option),
+            }
+            for option in scoring.get("ranking", [])
+        ],
+        "explanation": explanation_lines(scoring),
+        "explained": explained(record_result(content)),
+        "trace": trace_rows(scoring),
+        "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
+        "flips": flip_rows(scoring.get("flip")),
+        "weight_flips": weight_flip_rows(scoring.get("weight_flips")),
+        "checks": checks,
+        "pit": public_interest(checks, content.get("answers", {})),
+        "conditions": content.get("conditions", []),
+        "lock_in": answer_shown("incumbent_lock_in", risk.get("incumbent_lock_in")),
+        "exit": exit_view(readiness) if readiness else None,
+        "exit_plan_required": bool(risk.get("exit_plan_required")),
+        "pilot": {
+            "tag": check_tag(pilot["result"]),
+            "reason": check_reason(pilot.get("reason", "")),
+        }
+        if pilot
+        else None,
+        "sro": accountability.get("senior_responsible_owner") or "",
+        "owner": person_text(accountability.get("owner_name"), accountability.get("owner")),
+        "reviewer": person_text(
+            accountability["reviewer"].get("name"), accountability["reviewer"].get("username")
+        ),
+        "reviewer_username": accountability["reviewer"].get("username", ""),
+        "overridden": overridden,
+        "rationale": accountability.get("rationale", ""),
+        "signoffs": [
+            {
+                "discipline": DISCIPLINE_LABELS.get(s["discipline"], s["discipline"]),
+                "name": s["name"],
+                "role": s.get("role", ""),
+                "comment": s.get("comment", ""),
+                "recorded_on": date_text(s.get("recorded_at")),
+                "recorded_at": moment_text(s.get("recorded_at")),
+                "recorded_by": person_text(s.get("recorded_by_name"), s.get("recorded_by")),
+                "answers_version": s.get("answers_version"),
+            }
+            for s in accountability.get("signoffs", [])
+        ],
+        "returns": [
+            {
+                "at": moment_text(r["at"]),
+                "by": person_text(r.get("by_name"), r["by"]),
+                "comment": r["comment"],
+            }
+            for r in accountability.get("returns", [])
+        ],
+        "publishable": content.get("publishable", {}),
+    }
+
+
+# A ruleset's engine parameters (decisions.engine.ruleset.DEFAULT_PARAMETERS and
+# FORMAT_2_PARAMETERS) in words, each with how its value reads.
+PARAMETER_WORDS: dict[str, tuple[str, Callable[[int], str]]] = {
+    "public_interest_test_gbp": (
+        "Public interest test for services with a whole-life value of at least",
+        money_text,
+    ),
+    "thin_market_below": (
+        "Thin market (pilot first) with fewer credible suppliers than",
+        lambda v: f"{v:,}",
+    ),
+    "cost_credit_max": (
+        "Most points the cheapest viable option earns from cost estimates",
+        points_text,
+    ),
+    "exit_readiness_poor_below": (
+        "Exit readiness is poor (an exit plan is a condition) below",
+        lambda v: f"{v} out of 100",
+    ),
+    "close_call_below": ("Too close to call when the lead is under", points_text),
+    "fragile_change_pct": (
+        "A change to a number counts as small within",
+        lambda v: f"{v}% of its answer",
+    ),
+}
+
+
+def parameter_rows(parameters: dict[str, Any]) -> list[dict[str, str]]:
+    """A ruleset's engine parameters as people read them, in the engine's order: what each
+    sets, in words, and its value with its unit (a parameter the presenter does not know keeps
+    its name)."""
+    known = [name for name in PARAMETER_WORDS if name in parameters]
+    rows = []
+    for name in known + sorted(set(parameters) - set(known)):
+        value = parameters[name]
+        label, words = PARAMETER_WORDS.get(name, (name, str))
+        shown = words(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        rows.append({"name": name, "label": label, "value": str(shown)})
+    return rows

@@ -35,10 +35,12 @@ from decisions.cases.selectors import current_signoffs
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
     STATUS_TAGS,
+    answer_shown,
     close_runner_up,
     descriptions,
     headline,
     option_rows,
+    question_label,
     recommendation_text,
     top_reasons,
 )
@@ -49,7 +51,7 @@ from sourcing.forms import add_service_errors, error_links
 from sourcing.limits import rate_limited
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
-from sourcing.questionnaire import LABELS, SECTIONS, Section, display_value
+from sourcing.questionnaire import SECTIONS, Section
 
 PAGE_SIZE = 20
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
@@ -204,8 +206,8 @@ def _check_rows(case: Case) -> list[dict[str, Any]]:
         rows = [
             {
                 "key": key,
-                "label": LABELS[key][0],
-                "value": display_value(key, case.answers[key]) if key in case.answers else "",
+                "label": question_label(key),
+                "value": answer_shown(key, case.answers[key]) if key in case.answers else "",
                 "href": f"{section_url}#{field_id(key)}",
             }
             for key in section.keys

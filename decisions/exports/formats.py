@@ -12,10 +12,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from decisions.presenter import check_tag, decision_text, money_text, option_label, person_text
+from decisions.record_schema import record_content
 from decisions.records.content import record_full
 from decisions.records.models import DecisionRecord, RecordPdf
 from sourcing.jobs import JobStatus
-from sourcing.questionnaire import OPTION_LABELS
 
 OCDS_SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "ocds-release-schema-1__1__4.json"
 # A registered OCDS publisher prefix replaces this in production (settings.OCDS_OCID_PREFIX).
@@ -46,6 +47,13 @@ CSV_COLUMNS = (
     "supersedes",
     "pdf_status",
     "pdf_sha256",
+    # The same as people read them on the record page and its PDF (decisions.presenter).
+    "decision_text",
+    "recommended_label",
+    "decided_option_label",
+    "decided_by_name",
+    "whole_life_budget_text",
+    "public_interest_test_text",
 )
 # Spreadsheet formula triggers: a cell starting with one is prefixed with a quote (OWASP).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +77,7 @@ def _pdf_of(record: DecisionRecord) -> RecordPdf | None:
 
 def csv_row(record: DecisionRecord) -> dict[str, str]:
     """One record as a CSV row (see CSV_COLUMNS)."""
-    content = record.content
+    content = record_content(record.content)
     identity = content["identity"]
     answers = content.get("answers", {})
     pit = next(
@@ -80,6 +88,7 @@ def csv_row(record: DecisionRecord) -> dict[str, str]:
         ),
         "",
     )
+    reviewer = content["accountability"]["reviewer"]
     pdf = _pdf_of(record)
     row = {
         "record_id": record.pk,
@@ -106,6 +115,14 @@ def csv_row(record: DecisionRecord) -> dict[str, str]:
         "supersedes": identity.get("supersedes"),
         "pdf_status": pdf.status if pdf else "",
         "pdf_sha256": pdf.sha256 if pdf and pdf.status == JobStatus.DONE else "",
+        "decision_text": decision_text(record.action, record.decided_option),
+        "recommended_label": option_label(record.recommended) if record.recommended else "",
+        "decided_option_label": (
+            option_label(record.decided_option) if record.decided_option else ""
+        ),
+        "decided_by_name": person_text(reviewer.get("name"), reviewer.get("username")),
+        "whole_life_budget_text": money_text(answers.get("whole_life_budget_gbp")),
+        "public_interest_test_text": check_tag(pit)[0] if pit else "",
     }
     return {column: _cell(row[column]) for column in CSV_COLUMNS}
 
@@ -136,7 +153,7 @@ def ocds_release(record: DecisionRecord) -> dict[str, Any]:
     identity = content["identity"]
     answers = content.get("answers", {})
     department = identity["department"]
-    route = OPTION_LABELS.get(record.decided_option, record.decided_option)
+    route = option_label(record.decided_option)
     reasons = content["publishable"].get("reasons_summary", [])
     rationale = f"Delivery route chosen: {route}. " + " ".join(reasons)
     if content["accountability"].get("rationale"):

@@ -4,13 +4,24 @@ publishable fields of the public register."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from decisions.assessments.models import Assessment
 from decisions.cases.selectors import current_signoffs
 from decisions.engine.hashable import canonical_json
 from decisions.presenter import explanation_words, option_label, record_result, summary_reasons
+from decisions.record_schema import (
+    SCHEMA_VERSION,
+    Condition,
+    OptionOutcome,
+    PolicyCheck,
+    RecordContent,
+    SignOff,
+    StatusChange,
+    record_content,
+)
 from decisions.records.models import DecisionRecord
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, CaseStatus, User
@@ -62,18 +73,18 @@ NEED_KEYS = (
 EXPLAINED_FIELDS = ("format", "factors", "why", "close_call", "robustness", "tensions")
 
 
-def record_hash(*, seq: int, content: dict[str, Any], previous_sha256: str | None) -> str:
+def record_hash(*, seq: int, content: Mapping[str, object], previous_sha256: str | None) -> str:
     """sha256 over the RFC 8785 canonical JSON of the record and the previous record's hash."""
     body: dict[str, Any] = {"seq": seq, "content": content, "previous_sha256": previous_sha256}
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def _options(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
+def _options(result: dict[str, Any], decided: str) -> list[OptionOutcome]:
     """All five options with the reason each won, lost or was ruled out."""
     scores, viable, ranking = result["scores"], result["viable"], result["ranking"]
     trace = {entry["rule"]: entry for entry in result["trace"]}
     winner_score = scores.get(decided, 0)
-    options = []
+    options: list[OptionOutcome] = []
     for rank, option in enumerate(ranking, start=1):
         gates = result.get("ruled_out", {}).get(option, [])
         if gates:
@@ -105,7 +116,7 @@ def _options(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
     return options
 
 
-def decided_conditions(result: dict[str, Any], decided: str) -> list[dict[str, Any]]:
+def decided_conditions(result: dict[str, Any], decided: str) -> list[Condition]:
     """The conditions of the decided option (the recommended one, or the one a reviewer chose
     instead), from the engine's conditions for every option; an assessment stored before those
     existed has only the recommended option's. A rejection decides no option: none."""
@@ -136,16 +147,18 @@ def build_content(
     decided_at: datetime,
     review_by: date,
     supersedes: DecisionRecord | None,
-) -> dict[str, Any]:
-    """Everything the National Audit Office needs, as plain JSON, frozen at decision time."""
+) -> RecordContent:
+    """Everything the National Audit Office needs, as plain JSON, frozen at decision time, in
+    the current shape (decisions.record_schema, schema version 2; docs/record-schema.md)."""
     result = assessment.result
     answers = assessment.answers
     recommended = result.get("recommended") or ""
     overridden = action == "approve" and decided_option != recommended
-    history = [
+    history: list[StatusChange] = [
         {
             "at": change.at.isoformat(),
             "by": change.by.get_username(),
+            "by_name": change.by.get_full_name(),
             "from": change.from_status,
             "to": change.to_status,
             "comment": change.comment,
@@ -154,7 +167,7 @@ def build_content(
     ]
     returns = [h for h in history if h["to"] == CaseStatus.RETURNED]
     explanations = case.explanations
-    signoffs = [
+    signoffs: list[SignOff] = [
         {
             "discipline": s.discipline,
             "name": s.name,
@@ -162,6 +175,7 @@ def build_content(
             "comment": s.comment,
             "recorded_at": s.recorded_at.isoformat(),
             "recorded_by": s.recorded_by.get_username(),
+            "recorded_by_name": s.recorded_by.get_full_name(),
             "answers_version": s.answers_version,
         }
         for s in current_signoffs(case).values()
@@ -174,6 +188,7 @@ def build_content(
             f"{option_label(recommended)}.",
         )
     return {
+        "schema_version": SCHEMA_VERSION,
         "identity": {
             "reference": case.reference,
             "case_id": case.pk,
@@ -209,7 +224,7 @@ def build_content(
             **{name: result[name] for name in EXPLAINED_FIELDS if name in result},
         },
         "policy_checks": [
-            {**check, "explanation": explanations.get(check["check"], "")}
+            cast(PolicyCheck, {**check, "explanation": explanations.get(check["check"], "")})
             for check in result.get("policy_checks", [])
         ],
         "conditions": decided_conditions(result, decided_option) if decided_option else [],
@@ -228,6 +243,7 @@ def build_content(
             "signoffs": signoffs,
             "senior_responsible_owner": case.sro_name,
             "owner": case.owner.get_username(),
+            "owner_name": case.owner.get_full_name(),
             "reviewer": {
                 "username": reviewer.get_username(),
                 "name": reviewer.get_full_name() or reviewer.get_username(),
@@ -307,5 +323,5 @@ def record_full(record: DecisionRecord) -> dict[str, Any]:
         "pdf_sha256": _pdf_sha256(record),
         "supersedes": record.supersedes_id,
         "superseded_by": superseded_by.pk if superseded_by else None,
-        "in_words": explanation_words(record_result(record.content)),
+        "in_words": explanation_words(record_result(record_content(record.content))),
     }

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
@@ -29,21 +29,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from decisions.audit.services import audit_append
-from decisions.presenter import (
-    answer_rows,
-    change_text,
-    check_reason,
-    explained,
-    explanation_lines,
-    public_interest,
-    record_result,
-    trace_rows,
-)
+from decisions.presenter import moment_text, record_view
+from decisions.record_schema import record_content
 from decisions.records.models import DecisionRecord, RecordPdf, RecordPdfHash
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.models import Role, User
-from sourcing.questionnaire import OPTION_LABELS
 from sourcing.tasks import dispatch, queued_tasks
 
 log = logging.getLogger(__name__)
@@ -55,15 +46,6 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 PDF_ORIGIN = "https://sourcing.invalid"
 PDF_VARIANT = "pdf/ua-1"
 RENDER_TASK = "decisions.render_record_pdf"  # decisions.integrity.tasks.render_record_pdf
-CHECK_LABELS = {
-    "cloud_first": "Cloud first",
-    "share_and_reuse": "Share and reuse",
-    "open_source": "Open source",
-    "avoid_lock_in": "Avoid lock-in",
-    "public_interest_test": "Public interest test",
-    "no_tower_model": "No tower model",
-    "pilot_first": "Pilot first",
-}
 
 
 # Text without a space longer than this gets a break opportunity (a zero-width space) every this
@@ -154,98 +136,31 @@ def static_path_for(url: str) -> Path | None:
     return Path(found)
 
 
-def _when(value: str | None) -> str:
-    """An ISO datetime as '23 November 2026, 08:05 UTC'."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value).astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
-
-
-def _day(value: str | date | None) -> str:
-    """An ISO date as '23 November 2029'."""
-    if not value:
-        return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day.day} {day:%B %Y}"
-
-
-def _rows(answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """(question label, answer as people read it) for each answer of a section."""
-    return [(row["label"], row["value"]) for row in answer_rows(answers, answers.keys())]
-
-
 # Makes a record's proof for its PDF: (the proof as printed, the files the PDF carries).
 # decisions.integrity.proofs gives it (the records package never imports integrity).
 Prover = Callable[[DecisionRecord], tuple[Mapping[str, Any], Sequence[Any]]]
 
 
 def pdf_context(record: DecisionRecord, proof: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Everything the print template shows, from the record's frozen content; its text made
-    breakable (long words and URLs wrap, whatever anyone typed); and the signed head covering
-    the record with its inclusion proof (`proof`) when given (hashes as they are)."""
-    content = record.content
-    identity = content["identity"]
-    accountability = content["accountability"]
-    scoring = content["scoring"]
-    decision = (
-        f"Approved: {OPTION_LABELS.get(record.decided_option, record.decided_option)}"
-        if record.action == "approve"
-        else "Rejected"
-    )
+    """Everything the print template shows, from the record's frozen content in the same words
+    as the record page (decisions.presenter.record_view); its text made breakable (long words
+    and URLs wrap, whatever anyone typed); and the signed head covering the record with its
+    inclusion proof (`proof`) when given (hashes as they are)."""
     shown = {
-        "content": content,
-        "identity": identity,
-        "decision": decision,
-        "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
-        "created_at": _when(identity.get("created_at")),
-        "decided_at": _when(identity.get("decided_at")),
-        "assessed_at": _when(identity.get("assessed_at")),
-        "review_by": _day(content.get("review_by")),
-        "history": [{**h, "at": _when(h["at"])} for h in identity.get("status_history", [])],
-        "need": _rows(content["need"]["answers"]),
-        "evidence": _rows(content["evidence"]),
-        "options": [
-            {**o, "label": OPTION_LABELS.get(o["option"], o["option"])} for o in content["options"]
-        ],
-        "trace": trace_rows(scoring),
-        "scores": [
-            (
-                OPTION_LABELS.get(option, option),
-                scoring["scores"].get(option),
-                scoring["viable"].get(option),
-            )
-            for option in scoring.get("ranking", [])
-        ],
-        "flips": [
-            {**f, "text": change_text(f), "winner_label": OPTION_LABELS.get(f["winner"] or "", "")}
-            for f in scoring.get("flip") or []
-        ],
-        "explanation": explanation_lines(scoring),
-        "explained": explained(record_result(content)),
-        "decided_label": OPTION_LABELS.get(record.decided_option, record.decided_option),
-        "checks": [
-            {
-                **c,
-                "label": CHECK_LABELS.get(c["check"], c["check"]),
-                "reason": check_reason(c.get("reason", "")),
-            }
-            for c in content.get("policy_checks", [])
-        ],
-        "signoffs": [
-            {**s, "recorded_at": _when(s.get("recorded_at"))}
-            for s in accountability.get("signoffs", [])
-        ],
-        "returns": [{**r, "at": _when(r["at"])} for r in accountability.get("returns", [])],
-        "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
-        "printed_at": _when(timezone.now().isoformat()),
+        **record_view(
+            record_content(record.content),
+            action=record.action,
+            decided_option=record.decided_option,
+            overridden=record.overridden,
+        ),
+        "printed_at": moment_text(timezone.now()),
     }
     return {
         **breakable(shown),
         "proof": proof,  # hashes and signatures as they are (the template lets them wrap)
         "record": record,
         # The document's title (its metadata) as written.
-        "title": f"Decision record {record.reference}: {identity['title']}",
+        "title": f"Decision record {record.reference}: {shown['title']}",
     }
 
 

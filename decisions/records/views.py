@@ -6,7 +6,7 @@ sourcing.access.PERMISSIONS; a record a department user may not see is a 404.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -16,22 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from decisions.presenter import (
-    CHECK_TAGS,
-    EXIT_LEVELS,
-    answer_rows,
-    answer_shown,
-    check_label,
-    check_reason,
-    decision_text,
-    explained,
-    explanation_lines,
-    parse_when,
-    public_interest,
-    question_text,
-    record_result,
-    trace_rows,
-)
+from decisions.presenter import decision_text, option_label, record_view
+from decisions.record_schema import record_content
 from decisions.records import selectors
 from decisions.records.content import register_entry
 from decisions.records.forms import RecordSearchForm
@@ -48,9 +34,8 @@ from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
 from sourcing.limits import rate_limited
-from sourcing.models import CaseStatus, Discipline, Role
+from sourcing.models import Role
 from sourcing.pagination import paginate
-from sourcing.questionnaire import OPTION_LABELS
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -129,118 +114,23 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 def _record_context(record: DecisionRecord) -> dict[str, Any]:
-    """Every section of a record's frozen content, ready to read."""
-    content = record.content
-    identity = content["identity"]
-    need = content["need"]
-    scoring = content["scoring"]
-    accountability = content["accountability"]
-    risk = content["risk_and_exit"]
-    statuses = dict(CaseStatus.choices)
-    disciplines = dict(Discipline.choices)
-    exit_readiness = risk.get("exit_readiness")
+    """Every section of a record's frozen content, ready to read (decisions.presenter.
+    record_view: the same words as its PDF), with its PDF's state and what supersedes it."""
     try:
         superseded_by: DecisionRecord | None = record.superseded_by
     except DecisionRecord.DoesNotExist:
         superseded_by = None
     pdf = _pdf_of(record)
     return {
+        **record_view(
+            record_content(record.content),
+            action=record.action,
+            decided_option=record.decided_option,
+            overridden=record.overridden,
+        ),
         "record": record,
         "pdf": pdf,
         "pdf_failed": pdf_failed_for_good(pdf),
-        "pit": public_interest(content.get("policy_checks", []), content.get("answers", {})),
-        "identity": identity,
-        "decision": decision_text(record.action, record.decided_option),
-        "recommended": OPTION_LABELS.get(scoring.get("recommended") or "", "None viable"),
-        "decided_label": OPTION_LABELS.get(record.decided_option, record.decided_option),
-        "created_at": parse_when(identity.get("created_at")),
-        "decided_at": parse_when(identity.get("decided_at")),
-        "assessed_at": parse_when(identity.get("assessed_at")),
-        "history": [
-            {
-                **h,
-                "at": parse_when(h["at"]),
-                "from": statuses.get(h["from"], h["from"] or "—"),
-                "to": statuses.get(h["to"], h["to"]),
-            }
-            for h in identity.get("status_history", [])
-        ],
-        "summary": need.get("summary", ""),
-        "need": answer_rows(need.get("answers", {}), need.get("answers", {}).keys()),
-        "thresholds": need.get("thresholds_hit", []),
-        "options": [
-            {**o, "label": OPTION_LABELS.get(o["option"], o["option"])}
-            for o in content.get("options", [])
-        ],
-        "evidence": answer_rows(content.get("evidence", {}), content.get("evidence", {}).keys()),
-        "scoring": scoring,
-        "scores": [
-            {
-                "label": OPTION_LABELS.get(option, option),
-                "score": scoring["scores"].get(option),
-                "viable": scoring["viable"].get(option),
-            }
-            for option in scoring.get("ranking", [])
-        ],
-        "explanation": explanation_lines(scoring),
-        "explained": explained(record_result(content)),
-        "trace": trace_rows(scoring),
-        "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
-        "flips": [
-            {
-                "question": question_text(f["key"]),
-                "was": answer_shown(f["key"], f["from"]),
-                "now": answer_shown(f["key"], f["to"]),
-                "winner": OPTION_LABELS.get(f["winner"] or "", ""),
-            }
-            for f in scoring.get("flip") or []
-        ],
-        "weight_flips": [
-            {
-                **w,
-                "option_label": OPTION_LABELS.get(w["option"], w["option"]),
-                "winner_label": OPTION_LABELS.get(w["winner"], w["winner"]),
-            }
-            for w in scoring.get("weight_flips") or []
-        ],
-        "checks": [
-            {
-                **c,
-                "label": check_label(c["check"]),
-                "reason": check_reason(c.get("reason", "")),
-                "tag": CHECK_TAGS.get(c["result"], (c["result"], "govuk-tag--grey")),
-            }
-            for c in content.get("policy_checks", [])
-        ],
-        "conditions": content.get("conditions", []),
-        "lock_in": answer_shown("incumbent_lock_in", risk.get("incumbent_lock_in")),
-        "exit": {
-            **exit_readiness,
-            "level": EXIT_LEVELS.get(
-                exit_readiness["level"], (exit_readiness["level"], "govuk-tag--grey")
-            ),
-        }
-        if exit_readiness
-        else None,
-        "exit_plan_required": risk.get("exit_plan_required"),
-        "pilot": {
-            **risk["pilot"],
-            "tag": CHECK_TAGS.get(risk["pilot"]["result"], (risk["pilot"]["result"], "")),
-        }
-        if risk.get("pilot")
-        else None,
-        "accountability": accountability,
-        "signoffs": [
-            {
-                **s,
-                "discipline": disciplines.get(s["discipline"], s["discipline"]),
-                "recorded_at": parse_when(s.get("recorded_at")),
-            }
-            for s in accountability.get("signoffs", [])
-        ],
-        "returns": [{**r, "at": parse_when(r["at"])} for r in accountability.get("returns", [])],
-        "review_by": date.fromisoformat(content["review_by"]),
-        "publishable": content.get("publishable", {}),
         "superseded_by": superseded_by,
     }
 
@@ -260,7 +150,7 @@ def register(request: HttpRequest) -> HttpResponse:
     for record in paged["page"].object_list:
         entry = register_entry(record)
         entry["decided_on"] = datetime.fromisoformat(entry["decided_at"])
-        entry["option_label"] = OPTION_LABELS.get(entry["decided_option"], entry["decided_option"])
+        entry["option_label"] = option_label(entry["decided_option"])
         entries.append(entry)
     return render(request, "decisions/register.html", {**paged, "entries": entries})
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from decisions import engine
 from decisions.engine import OPTIONS, POLICY_CHECKS
-from decisions.presenter import OUTCOME_LABELS, condition_text, effects_text
+from decisions.presenter import OUTCOME_LABELS, condition_text, effects_text, parameter_rows
 from decisions.rulesets import diff as rulesets_diff
 from decisions.rulesets import selectors, services
 from decisions.rulesets.forms import (
@@ -143,7 +143,7 @@ def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
             {"name": f.name, "label": f.label, "cap": f.cap}
             for f in selectors.engine_ruleset(ruleset).factors
         ],
-        "parameters": sorted(ruleset.content.get("parameters", {}).items()),
+        "parameters": parameter_rows(ruleset.content.get("parameters", {})),
         "is_draft": ruleset.published_at is None,
         "is_current": ruleset == selectors.current_ruleset(),
     }
