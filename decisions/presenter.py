@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -150,6 +151,49 @@ def condition_text(when: str) -> str:
     return "".join(shown)
 
 
+@dataclass(frozen=True, slots=True)
+class TraceRow:
+    """One rule as the engine evaluated it: a trace entry of a result or a record's scoring
+    trail (decisions.engine.TraceEntry.to_dict), read once into a typed row."""
+
+    rule: str
+    description: str
+    source: str
+    when: str
+    fired: bool
+    inputs: dict[str, Any]
+    effects: dict[str, int]
+    gate: list[str]  # the options it rules out when it fires
+    factor: str  # format 2 rulesets ("" for format 1)
+    rationale: str  # format 2 rulesets ("" for format 1)
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> TraceRow:
+        """The row of a stored trace entry (any ruleset format)."""
+        return cls(
+            rule=entry["rule"],
+            description=entry.get("description") or "",
+            source=entry.get("source") or "",
+            when=entry.get("when") or "",
+            fired=bool(entry.get("fired")),
+            inputs=entry.get("inputs") or {},
+            effects=entry.get("effects") or {},
+            gate=list(entry.get("gate") or []),
+            factor=entry.get("factor") or "",
+            rationale=entry.get("rationale") or "",
+        )
+
+
+def trace_of(result: dict[str, Any]) -> list[TraceRow]:
+    """A result's (or a scoring trail's) trace as typed rows, in the engine's order."""
+    return [TraceRow.of(entry) for entry in result.get("trace") or []]
+
+
+def fired_count(result: dict[str, Any]) -> int:
+    """How many rules fired."""
+    return sum(1 for row in trace_of(result) if row.fired)
+
+
 def _factor_labels(result: dict[str, Any]) -> dict[str, str]:
     """A format 2 result's factor names and labels ({} for format 1)."""
     return {f["factor"]: f["label"] for f in result.get("factors") or []}
@@ -161,37 +205,38 @@ def trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     factors = _factor_labels(result)
     return [
         {
-            "rule": entry["rule"],
-            "description": entry["description"],
-            "source": entry["source"],
-            "rationale": entry.get("rationale") or "",
-            "factor": factors.get(entry.get("factor") or "", entry.get("factor") or ""),
-            "when": condition_text(entry["when"]),
-            "fired": entry["fired"],
-            "effects": effects_text(entry["effects"]),
-            "gate": ", ".join(OPTION_LABELS[o] for o in entry["gate"] or []),
-            "inputs": inputs_text(entry["inputs"]),
+            "rule": row.rule,
+            "description": row.description,
+            "source": row.source,
+            "rationale": row.rationale,
+            "factor": factors.get(row.factor, row.factor),
+            "when": condition_text(row.when),
+            "fired": row.fired,
+            "effects": effects_text(row.effects),
+            "gate": ", ".join(OPTION_LABELS[o] for o in row.gate if row.fired),
+            "inputs": inputs_text(row.inputs),
         }
-        for entry in result["trace"]
+        for row in trace_of(result)
     ]
 
 
 def top_reasons(result: dict[str, Any], leader: str) -> list[dict[str, str]]:
     """Fired rules with the biggest effect on the leading option."""
-    fired = [e for e in result["trace"] if e["fired"] and e["effects"].get(leader)]
-    fired.sort(key=lambda e: -abs(e["effects"][leader]))
+    fired = [row for row in trace_of(result) if row.fired and row.effects.get(leader)]
+    fired.sort(key=lambda row: -abs(row.effects[leader]))
     return [
         {
-            "points": signed(e["effects"][leader]),
-            "description": e["description"],
-            "source": e["source"],
+            "points": signed(row.effects[leader]),
+            "description": row.description,
+            "source": row.source,
         }
-        for e in fired[:TOP_REASONS]
+        for row in fired[:TOP_REASONS]
     ]
 
 
 def descriptions(result: dict[str, Any]) -> dict[str, str]:
-    return {entry["rule"]: entry["description"] for entry in result["trace"]}
+    """Each rule's description by its id."""
+    return {row.rule: row.description for row in trace_of(result)}
 
 
 def assessment_context(assessment: HasResult) -> dict[str, Any]:
@@ -205,7 +250,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         "headline": headline(result, none=""),
         "rows": option_rows(result, descriptions(result)),
         "trace": trace_rows(result),
-        "fired_count": sum(1 for e in result["trace"] if e["fired"]),
+        "fired_count": fired_count(result),
         "explanation": explanation_lines(result),
         "explained": explained(result),
         "conditions": result["conditions"],
@@ -584,9 +629,9 @@ def ruled_out_by(result: dict[str, Any]) -> dict[str, list[str]]:
     if "ruled_out" in result:
         return {o: list(rules) for o, rules in result["ruled_out"].items() if rules}
     found: dict[str, list[str]] = {}
-    for entry in result.get("trace", []):
-        for option in (entry["gate"] or []) if entry["fired"] else []:
-            found.setdefault(option, []).append(entry["rule"])
+    for row in trace_of(result):
+        for option in row.gate if row.fired else []:
+            found.setdefault(option, []).append(row.rule)
     return found
 
 
@@ -929,7 +974,7 @@ def record_view(
         "explanation": explanation_lines(scoring),
         "explained": explained(record_result(content)),
         "trace": trace_rows(scoring),
-        "fired_count": sum(1 for e in scoring.get("trace", []) if e["fired"]),
+        "fired_count": fired_count(scoring),
         "flips": flip_rows(scoring.get("flip")),
         "weight_flips": weight_flip_rows(scoring.get("weight_flips")),
         "checks": checks,
