@@ -23,9 +23,11 @@ from sourcing.questionnaire import CHOICE_LABELS, LABELS, OPTION_LABELS, SECTION
 
 
 class HasResult(Protocol):
-    """An assessment (decisions.assessments.models.Assessment): its engine result as data."""
+    """An assessment (decisions.assessments.models.Assessment): its engine result as data and
+    when it was made."""
 
     result: dict[str, Any]
+    created_at: datetime
 
 
 # An impact or replay outcome: an option, or no viable option at all.
@@ -245,6 +247,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
     result = assessment.result
     return {
         "assessment": assessment,
+        "assessed_at": moment_text(assessment.created_at),
         "result": result,
         "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
         "headline": headline(result, none=""),
