@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 
 from decisions.engine.schema import OPTIONS
 from sourcing.dates import DateInputsMixin
@@ -31,6 +34,21 @@ def set_choices(form: forms.BaseForm, name: str, choices: Iterable[tuple[str, st
 # A case or record reference as typed: ASCII letters, digits and hyphens only (SRC-2026-0001).
 REFERENCE = re.compile(r"[A-Z0-9-]+", re.ASCII)
 REFERENCE_MESSAGE = "Enter a reference in letters, digits and hyphens, like SRC-2026-0001"
+
+
+def saved(request: HttpRequest, message: str, to: str, **kwargs: Any) -> HttpResponseRedirect:
+    """After a form's change is saved: a success message (shown on the next page) and the
+    redirect to the page `to` (a URL name and its keyword arguments)."""
+    flash.success(request, message)
+    return HttpResponseRedirect(reverse(to, kwargs=kwargs))
+
+
+def text_field(max_length: int, *, required: str, too_long: str) -> forms.CharField:
+    """A required text field with its GOV.UK error messages: `required` when it is empty,
+    `too_long` over `max_length` characters."""
+    return forms.CharField(
+        max_length=max_length, error_messages={"required": required, "max_length": too_long}
+    )
 
 
 def reference_typed(value: str) -> str:

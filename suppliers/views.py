@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import role_of, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, cleaned_or_empty, error_links
+from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, saved
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -148,14 +148,16 @@ def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> Http
         add_service_errors(form, problems, SUPPLIER_FIELDS)
     elif posted is not None:
         try:
-            saved = catalogue.supplier_save(
+            supplier_saved = catalogue.supplier_save(
                 by=signed_in_user(request), values=form.values(), supplier=supplier
             )
         except ValidationFailed as failed:
             add_service_errors(form, failed.errors, SUPPLIER_FIELDS)
         else:
-            messages.success(request, f"{saved.name} is saved")
-            return redirect("supplier_detail", company_number=saved.company_number)
+            number = supplier_saved.company_number
+            return saved(
+                request, f"{supplier_saved.name} is saved", "supplier_detail", company_number=number
+            )
     context = {
         "supplier": supplier,
         "form": form,

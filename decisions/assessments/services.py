@@ -10,7 +10,7 @@ from django.db import transaction
 
 from decisions import engine
 from decisions.assessments.models import Assessment
-from decisions.audit.services import audit_append
+from decisions.audit.services import audit_on
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.selectors import engine_ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -66,19 +66,10 @@ def assessment_run(*, case: Case, by: User) -> Assessment:
         recommended=data["recommended"] or "",
         created_by=by,
     )
-    audit_append(
-        action="case.assessed",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={
-            "assessment": assessment.pk,
-            "ruleset": ruleset.version,
-            "ruleset_sha256": ruleset.sha256,
-            "recommended": data["recommended"],
-            "answers_version": case.answers_version,
-        },
-    )
+    # What the event says: the assessment, its pinned ruleset, the recommendation, the answers.
+    pinned = {"ruleset": ruleset.version, "ruleset_sha256": ruleset.sha256}
+    said = {"recommended": data["recommended"], "answers_version": case.answers_version}
+    audit_on("case", case.pk, "case.assessed", by, assessment=assessment.pk, **pinned, **said)
     return assessment
 
 

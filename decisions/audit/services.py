@@ -115,6 +115,22 @@ def audit_append(
         return event
 
 
+def audit_on(
+    object_type: str, object_id: str | int, action: str, actor: Any, /, **payload: Any
+) -> AuditEvent:
+    """audit_append for an event about one object, its payload given as keywords:
+    `audit_on("case", case.pk, "case.withdrawn", by, comment=comment)` appends what
+    `audit_append(action="case.withdrawn", actor=by, object_type="case", object_id=case.pk,
+    payload={"comment": comment})` does (the same event, the same hash)."""
+    return audit_append(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        payload=payload,
+    )
+
+
 def audit_checkpoint() -> AuditCheckpoint | None:
     """Publish the current head as a checkpoint (the worker's beat does it at intervals)."""
     with transaction.atomic():

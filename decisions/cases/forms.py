@@ -16,6 +16,7 @@ from django.http import QueryDict
 from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
 from sourcing.field_errors import GovukForm
+from sourcing.forms import text_field
 from sourcing.models import CaseStatus, Discipline
 from sourcing.money import parse_pounds
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
@@ -326,12 +327,10 @@ class SignOffForm(GovukForm):
 class SroForm(GovukForm):
     """The Senior Responsible Owner's name."""
 
-    sro_name = forms.CharField(
-        max_length=200,
-        error_messages={
-            "required": "Enter the Senior Responsible Owner's name",
-            "max_length": "Senior Responsible Owner's name must be 200 characters or fewer",
-        },
+    sro_name = text_field(
+        200,
+        required="Enter the Senior Responsible Owner's name",
+        too_long="Senior Responsible Owner's name must be 200 characters or fewer",
     )
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions.assessments.selectors import latest_assessment
-from decisions.audit.services import audit_append
+from decisions.audit.services import audit_on
 from decisions.cases.selectors import current_signoffs
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import MONEY_MAX, QUESTIONS, validate_answers
@@ -159,13 +159,7 @@ def case_create(*, by: User, title: str, summary: str = "", answers: Any = None)
         answers=dict(answers),
     )
     CaseStatusChange.objects.create(case=case, by=by, from_status="", to_status=CaseStatus.DRAFT)
-    audit_append(
-        action="case.created",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={"reference": case.reference, "title": case.title},
-    )
+    audit_on("case", case.pk, "case.created", by, reference=case.reference, title=case.title)
     return case
 
 
@@ -269,16 +263,14 @@ def case_update(
     # so it stays in the reviewers' queue (and visible to them) until a reviewer decides it.
     if case.status == CaseStatus.RETURNED and not case_reopened(case):
         case_move(case, by=by, to=CaseStatus.DRAFT, comment="Changed after return")
-    audit_append(
-        action="case.changed",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={
-            "fields": changed,
-            "answer_keys": answer_keys,
-            "answers_version": case.answers_version,
-        },
+    audit_on(
+        "case",
+        case.pk,
+        "case.changed",
+        by,
+        fields=changed,
+        answer_keys=answer_keys,
+        answers_version=case.answers_version,
     )
     return case
 
@@ -318,16 +310,14 @@ def signoff_record(
         answers_version=case.answers_version,
         recorded_by=by,
     )
-    audit_append(
-        action="case.signed_off",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={
-            "discipline": discipline,
-            "name": signoff.name,
-            "answers_version": case.answers_version,
-        },
+    audit_on(
+        "case",
+        case.pk,
+        "case.signed_off",
+        by,
+        discipline=discipline,
+        name=signoff.name,
+        answers_version=case.answers_version,
     )
     return signoff
 
@@ -374,13 +364,7 @@ def case_withdraw(*, case: Case, by: User, comment: str = "") -> Case:
     if case_reopened(case):
         raise TransitionRefused(REOPENED_NOT_WITHDRAWN)
     case_move(case, by=by, to=CaseStatus.WITHDRAWN, comment=comment)
-    audit_append(
-        action="case.withdrawn",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={"comment": comment},
-    )
+    audit_on("case", case.pk, "case.withdrawn", by, comment=comment)
     return case
 
 
@@ -453,11 +437,5 @@ def case_submit(*, case: Case, by: User) -> Case:
             blockers=tuple(blockers),
         )
     case_move(case, by=by, to=CaseStatus.SUBMITTED)
-    audit_append(
-        action="case.submitted",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={"answers_version": case.answers_version},
-    )
+    audit_on("case", case.pk, "case.submitted", by, answers_version=case.answers_version)
     return case

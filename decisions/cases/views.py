@@ -47,7 +47,7 @@ from decisions.presenter import (
 from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links
+from sourcing.forms import add_service_errors, error_links, saved
 from sourcing.limits import rate_limited
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Discipline
 from sourcing.pagination import paginate
@@ -518,8 +518,9 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         except TransitionRefused as refusal:
             errors = [(str(refusal), "#withdraw-refusal")]
         else:
-            messages.success(request, f"{case.reference} is withdrawn")
-            return redirect("case_detail", reference=case.reference)
+            return saved(
+                request, f"{case.reference} is withdrawn", "case_detail", reference=case.reference
+            )
     context = {
         "case": case,
         "form": form,

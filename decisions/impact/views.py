@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -135,35 +136,56 @@ def _filtered_changes(
     return form, changes, params
 
 
-@require_safe
-def ruleset_impact_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
-    """An impact preview: progress while it runs, then the matrix and the affected cases."""
-    run = _run(run_id, "impact")
+RUN_TEMPLATES = {
+    "impact": "decisions/ruleset_impact.html",
+    "replay": "decisions/ruleset_replay_run.html",
+}
+
+
+def _run_page(
+    request: HtmxHttpRequest, run_id: int, kind: str, shown: Callable[[RulesetRun], dict[str, Any]]
+) -> HttpResponse:
+    """A run's page (an impact preview or a replay, `kind`): its progress while it runs
+    (polled by htmx), then what `shown` gives of its result once done (it is called for every
+    run, to give the page's context)."""
+    run = _run(run_id, kind)
     polled = _progress_response(request, run)
     if polled is not None:
         return polled
-    context: dict[str, Any] = {**_progress(run), "draft": run.ruleset}
-    if run.status == JobStatus.DONE:
-        result = run.result
-        form, changes, params = _filtered_changes(request, list(result.get("changes", [])))
-        page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update(
-            result=result,
-            outcomes=[OUTCOME_LABELS[o] for o in OUTCOMES],
-            matrix=_matrix_rows(result["matrix"]),
-            form=form,
-            page=page,
-            rows=[
-                {**c, "old_label": OUTCOME_LABELS[c["old"]], "new_label": OUTCOME_LABELS[c["new"]]}
-                for c in page.object_list
-            ],
-            filtered=bool(params),
-            matching=len(changes),
-            stale=run.ruleset.published_at is None
-            and result.get("draft_sha256") != run.ruleset.sha256,
-            **_page_links(page, params),
-        )
-    return render(request, "decisions/ruleset_impact.html", context)
+    return render(request, RUN_TEMPLATES[kind], {**_progress(run), **shown(run)})
+
+
+def _impact_shown(request: HttpRequest, run: RulesetRun) -> dict[str, Any]:
+    """The impact page's context: the draft, and once done the matrix and affected cases."""
+    context: dict[str, Any] = {"draft": run.ruleset}
+    if run.status != JobStatus.DONE:
+        return context
+    result = run.result
+    form, changes, params = _filtered_changes(request, list(result.get("changes", [])))
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        **context,
+        "result": result,
+        "outcomes": [OUTCOME_LABELS[o] for o in OUTCOMES],
+        "matrix": _matrix_rows(result["matrix"]),
+        "form": form,
+        "page": page,
+        "rows": [
+            {**c, "old_label": OUTCOME_LABELS[c["old"]], "new_label": OUTCOME_LABELS[c["new"]]}
+            for c in page.object_list
+        ],
+        "filtered": bool(params),
+        "matching": len(changes),
+        "stale": run.ruleset.published_at is None
+        and result.get("draft_sha256") != run.ruleset.sha256,
+        **_page_links(page, params),
+    }
+
+
+@require_safe
+def ruleset_impact_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
+    """An impact preview: progress while it runs, then the matrix and the affected cases."""
+    return _run_page(request, run_id, "impact", lambda run: _impact_shown(request, run))
 
 
 # Replay of approved decisions -----------------------------------------------------------------
@@ -187,6 +209,11 @@ def ruleset_replay(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/ruleset_replay.html", context)
 
 
+def _replay_shown(run: RulesetRun) -> dict[str, Any]:
+    """The replay page's context: once done, the decisions that would now come out differently."""
+    return {"rows": _replay_rows(run) if run.status == JobStatus.DONE else []}
+
+
 def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
     return [
         {
@@ -202,12 +229,7 @@ def _replay_rows(run: RulesetRun) -> list[dict[str, Any]]:
 @require_safe
 def ruleset_replay_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """A replay: progress while it runs, then the decisions that would now come out differently."""
-    run = _run(run_id, "replay")
-    polled = _progress_response(request, run)
-    if polled is not None:
-        return polled
-    context = {**_progress(run), "rows": _replay_rows(run) if run.status == JobStatus.DONE else []}
-    return render(request, "decisions/ruleset_replay_run.html", context)
+    return _run_page(request, run_id, "replay", _replay_shown)
 
 
 def _cell(value: Any) -> str:

@@ -16,7 +16,7 @@ from decisions.integrity.signing import (
     keys_from_json,
 )
 from sourcing.field_errors import GovukForm
-from sourcing.forms import reference_typed
+from sourcing.forms import reference_typed, text_field
 
 HEADS_MAX_BYTES = 5 * 1024 * 1024  # a copy of the feed with thousands of heads fits
 PDF_MAX_BYTES = 20 * 1024 * 1024  # a record PDF is well under 1 MB
@@ -93,12 +93,10 @@ class PdfForm(HeadsField):
 class RecordForm(GovukForm):
     """Check one decision record by its reference."""
 
-    reference = forms.CharField(
-        max_length=20,
-        error_messages={
-            "required": "Enter the reference of a decision record, like SRC-2026-0001",
-            "max_length": "A reference is at most 20 characters, like SRC-2026-0001",
-        },
+    reference = text_field(
+        20,
+        required="Enter the reference of a decision record, like SRC-2026-0001",
+        too_long="A reference is at most 20 characters, like SRC-2026-0001",
     )
 
     def clean_reference(self) -> str:

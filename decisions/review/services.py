@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions.assessments.models import Assessment
-from decisions.audit.services import audit_append
+from decisions.audit.services import audit_on
 from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
 from decisions.records.models import DecisionAction, DecisionRecord
@@ -180,13 +180,7 @@ def review_decide(
         raise ValidationFailed(problems)
     if action == "return":
         case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale)
-        audit_append(
-            action="case.returned",
-            actor=by,
-            object_type="case",
-            object_id=case.pk,
-            payload={"comments": rationale},
-        )
+        audit_on("case", case.pk, "case.returned", by, comments=rationale)
         return None
     decided = option or recommended
     overridden = action == "approve" and decided != recommended
@@ -212,27 +206,23 @@ def review_decide(
     # The PDF outbox row is written with the record, so a broker outage delays it, never loses it.
     pdf_outbox_add(record)
     event = "case.overridden" if overridden else f"case.{to}"
-    audit_append(
-        action=event,
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={
-            "option": decided if action == "approve" else None,
-            "recommended": recommended or None,
-            "rationale": rationale,
-        },
+    audit_on(
+        "case",
+        case.pk,
+        event,
+        by,
+        option=decided if action == "approve" else None,
+        recommended=recommended or None,
+        rationale=rationale,
     )
-    audit_append(
-        action="record.issued",
-        actor=by,
-        object_type="decision_record",
-        object_id=record.pk,
-        payload={
-            "reference": record.reference,
-            "record_sha256": record.record_sha256,
-            "previous_sha256": record.previous_sha256,
-        },
+    audit_on(
+        "decision_record",
+        record.pk,
+        "record.issued",
+        by,
+        reference=record.reference,
+        record_sha256=record.record_sha256,
+        previous_sha256=record.previous_sha256,
     )
     return record
 
@@ -249,11 +239,5 @@ def review_reopen(*, case: Case, by: User, reason: str) -> Case:
         # Only a decision is reopened: never a department's draft (that would submit it).
         raise TransitionRefused("Only an approved decision can be reopened for review.")
     case_move(case, by=by, to=CaseStatus.SUBMITTED, comment=reason.strip())
-    audit_append(
-        action="case.reopened",
-        actor=by,
-        object_type="case",
-        object_id=case.pk,
-        payload={"reason": reason.strip()},
-    )
+    audit_on("case", case.pk, "case.reopened", by, reason=reason.strip())
     return case

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from decisions import engine
-from decisions.audit.services import audit_append
+from decisions.audit.services import audit_append, audit_on
 from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.selectors import golden_case_data, golden_cases_engine
@@ -111,12 +111,8 @@ def ruleset_draft_create(*, by: User, version: str, based_on: Ruleset | None = N
             )
     except IntegrityError as exc:  # someone took the version a moment ago
         raise ValidationFailed({"version": [f"Version {version} already exists"]}) from exc
-    audit_append(
-        action="ruleset.draft_created",
-        actor=by,
-        object_type="ruleset",
-        object_id=version,
-        payload={"based_on": base.version, "sha256": loaded.sha256},
+    audit_on(
+        "ruleset", version, "ruleset.draft_created", by, based_on=base.version, sha256=loaded.sha256
     )
     return draft
 
@@ -137,12 +133,14 @@ def _save(locked: Ruleset, by: User, content: Any, change: str) -> Ruleset:
     locked.sha256 = loaded.sha256
     locked.golden_result = {}
     locked.save(update_fields=["content", "sha256", "golden_result"])
-    audit_append(
-        action="ruleset.draft_changed",
-        actor=by,
-        object_type="ruleset",
-        object_id=locked.version,
-        payload={"change": change, "sha256": loaded.sha256, "previous_sha256": previous},
+    audit_on(
+        "ruleset",
+        locked.version,
+        "ruleset.draft_changed",
+        by,
+        change=change,
+        sha256=loaded.sha256,
+        previous_sha256=previous,
     )
     return locked
 
@@ -291,17 +289,15 @@ def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset
             "golden_result",
         ]
     )
-    audit_append(
-        action="ruleset.published",
-        actor=by,
-        object_type="ruleset",
-        object_id=locked.version,
-        payload={
-            "sha256": locked.sha256,
-            "based_on": current.version if current else None,
-            "change_summary": summary,
-            "golden_cases": {"total": len(report.results), "passed": True},
-        },
+    audit_on(
+        "ruleset",
+        locked.version,
+        "ruleset.published",
+        by,
+        sha256=locked.sha256,
+        based_on=current.version if current else None,
+        change_summary=summary,
+        golden_cases={"total": len(report.results), "passed": True},
     )
     return locked
 
@@ -352,13 +348,7 @@ def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
         published_by=by,
         golden_result=report.to_dict(),
     )
-    audit_append(
-        action="ruleset.published",
-        actor=by,
-        object_type="ruleset",
-        object_id=ruleset.version,
-        payload={"sha256": ruleset.sha256},
-    )
+    audit_on("ruleset", ruleset.version, "ruleset.published", by, sha256=ruleset.sha256)
     return ruleset
 
 
@@ -482,17 +472,15 @@ def golden_case_save(
             setattr(golden, name, value)
         golden.save(update_fields=[*fields, "updated_at"])
         action = "golden_case.changed"
-    audit_append(
-        action=action,
-        actor=by,
-        object_type="golden_case",
-        object_id=golden.code,
-        payload={
-            "title": golden.title,
-            "expected": expected,
-            "source_case": source_case.reference if source_case else None,
-            "revision": (golden.revision or {}).get("reason"),
-        },
+    audit_on(
+        "golden_case",
+        golden.code,
+        action,
+        by,
+        title=golden.title,
+        expected=expected,
+        source_case=source_case.reference if source_case else None,
+        revision=(golden.revision or {}).get("reason"),
     )
     return golden
 

@@ -33,7 +33,7 @@ from decisions.rulesets.forms import (
 from decisions.rulesets.models import GoldenCase, Ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, reference_typed
+from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, reference_typed, saved
 from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -250,8 +250,8 @@ def ruleset_rule_remove(request: HttpRequest, version: str, rule_id: str) -> Htt
         except TransitionRefused as refused:
             error = str(refused)
         else:
-            messages.success(request, f"Rule {rule_id} removed from draft {draft.version}.")
-            return redirect("ruleset_detail", version=draft.version)
+            removed = f"Rule {rule_id} removed from draft {draft.version}."
+            return saved(request, removed, "ruleset_detail", version=draft.version)
     context = {
         "draft": draft,
         "rule": rule,

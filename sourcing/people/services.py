@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from decisions.audit.services import audit_append
+from decisions.audit.services import audit_append, audit_on
 from sourcing.access import token_hash
 from sourcing.errors import ValidationFailed
 from sourcing.models import ApiToken, Department, Role, User
@@ -135,12 +135,13 @@ def token_issue(*, user: User, days: int | None = None) -> str:
         prefix=raw[:8],
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit_append(
-        action="token.issued",
-        actor=user,
-        object_type="api_token",
-        object_id=token.pk,
-        payload={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+    audit_on(
+        "api_token",
+        token.pk,
+        "token.issued",
+        user,
+        prefix=token.prefix,
+        expires_at=token.expires_at.isoformat(),
     )
     return raw
 
@@ -151,13 +152,7 @@ def tokens_revoke(*, user: User) -> int:
     count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    audit_append(
-        action="token.revoked",
-        actor=user,
-        object_type="user",
-        object_id=user.pk,
-        payload={"count": count},
-    )
+    audit_on("user", user.pk, "token.revoked", user, count=count)
     return count
 
 
