@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
 from decisions.engine.hashable import canonical_json, canonical_text, require_hashable
+from sourcing.cache_errors import cache_errors
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ def _walk_events(walk: _Walk, after: int, problems: list[str], *, chunk: int = C
     one streamed query each (a server-side cursor on PostgreSQL): every event's sequence, link
     and hash, every checkpoint against its event. Problems in the order the chunked walk gave
     them: each chunk's events, then the checkpoints up to the chunk's last event."""
+    chunk = CHAIN_CHUNK
     # Checkpoints first: any checkpoint this snapshot sees has its event in the later one.
     checkpoints = (
         AuditCheckpoint.objects.filter(seq__gt=after)
@@ -285,7 +287,9 @@ def audit_chain_check() -> ChainCheck:
     """
     walk = _Walk()
     check = _chain_check(walk, 0)
-    if not check.problems and check.events:
+    if check.problems:
+        _forget()  # the next check walks the whole chain again and finds them
+    elif check.events:
         _remember(_prefix_of(walk), walked_in_full=timezone.now())
     return check
 
@@ -303,15 +307,22 @@ def _remember(prefix: VerifiedPrefix, *, walked_in_full: datetime) -> None:
     value = (prefix.seq, prefix.sha256, prefix.events, walked_in_full.isoformat())
     try:
         cache.set(_prefix_key(), value, timeout=None)
-    except Exception:  # the cache (Redis) down: the next check walks the whole chain
+    except cache_errors():  # the cache (Redis) down: the next check walks the whole chain
         log.warning("audit chain: cannot remember the verified prefix", exc_info=True)
+
+
+def _forget() -> None:
+    try:
+        cache.delete(_prefix_key())
+    except cache_errors():  # the cache (Redis) down: nothing remembered can be read either
+        log.warning("audit chain: cannot forget the verified prefix", exc_info=True)
 
 
 def _recall() -> tuple[VerifiedPrefix, datetime] | None:
     """The remembered intact prefix and when the chain was last walked in full, or None."""
     try:
         value = cache.get(_prefix_key())
-    except Exception:  # the cache (Redis) down: walk the whole chain
+    except cache_errors():  # the cache (Redis) down: walk the whole chain
         log.warning("audit chain: cannot read the verified prefix", exc_info=True)
         return None
     try:

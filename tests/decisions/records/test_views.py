@@ -15,6 +15,7 @@ from django.utils import timezone
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_checkpoint
 from decisions.cases.services import case_submit
+from decisions.integrity.verification import audit_verify
 from decisions.review.services import review_decide
 from sourcing.models import User
 from tests.factories import (
@@ -261,3 +262,65 @@ def test_a_record_says_why_too_close_to_call_and_carries_the_decided_option_s_co
     assert api["conditions"] == wanted
     assert api["scoring"]["close_call"]["options"] == ["build", "procure"]
     assert api["in_words"]["close_call"].startswith("Too close to call between Build and Procure")
+
+
+def test_the_audit_page_makes_the_same_number_of_queries_for_a_short_and_a_long_chain(
+    users: dict[str, User],
+    ruleset: None,
+    client_as: Clients,
+    django_assert_num_queries: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("decisions.audit.services.CHAIN_CHUNK", 3)  # many chunks, one query
+    client = client_as(users["auditor"])
+    url = reverse("audit_chain")
+    approved_record(users["commercial"], users["reviewer"])
+    full = page_queries(client, f"{url}?full=1")  # every event walked; the chain is intact
+    since = page_queries(client, url)  # only the events after the intact prefix
+    for _ in range(4):
+        approved_record(users["commercial"], users["reviewer"])
+    audit_checkpoint()
+    assert AuditEvent.objects.count() > 20
+    with django_assert_num_queries(since):
+        html = client.get(url).content.decode()
+    assert "The chain is verified" in html and "The events after event" in html
+    with django_assert_num_queries(full):
+        html = client.get(f"{url}?full=1").content.decode()
+    assert "The chain is verified" in html and "Every event, from the first" in html
+
+
+def _edit_event(seq: int) -> None:
+    with connection.cursor() as cursor:  # around the ORM and the append-only trigger
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE decisions_auditevent SET actor = 'mallory' WHERE seq = %s", [seq])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+
+
+@pytest.mark.tampers_audit_chain
+def test_the_audit_page_walks_the_events_after_the_intact_prefix_and_every_event_on_request(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    client = client_as(users["auditor"])
+    url = reverse("audit_chain")
+    approved_record(users["commercial"], users["reviewer"])
+    assert "The chain is verified" in client.get(f"{url}?full=1").content.decode()
+    prefix_end = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    assert prefix_end is not None
+    approved_record(users["commercial"], users["reviewer"])
+    after, inside = f"event {prefix_end + 1}: ", "event 1: "
+    edited = "content does not match its hash (edited)"
+    _edit_event(prefix_end + 1)  # after the prefix: the default page walks it
+    html = client.get(url).content.decode()
+    assert "The chain has 1 problem" in html and after + edited in html
+    assert f"The events after event {prefix_end}" in html
+    _edit_event(1)  # inside the prefix found intact: not re-hashed by the default page
+    html = client.get(url).content.decode()
+    assert "The chain has 1 problem" in html and inside + edited not in html
+    html = client.get(f"{url}?full=1").content.decode()
+    assert "The chain has 2 problems" in html and inside + edited in html
+    # A full walk that found a problem leaves nothing remembered: the default page walks it all.
+    html = client.get(url).content.decode()
+    assert "The chain has 2 problems" in html and "Every event, from the first" in html
+    assert {inside + edited, after + edited} <= set(audit_verify().problems)
