@@ -16,6 +16,7 @@ from sourcing.models import User
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv
 from suppliers.models import Supplier
+from suppliers.selectors import supplier_search
 from tests.factories import catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
@@ -141,3 +142,29 @@ def test_segments_show_business_model_incentives_and_approach(
     detail = _html(client.get("/suppliers/segments/systems-integrators/"))
     assert "Procure in lots" in detail and "Incentives" in detail and "Exit points" in detail
     assert client.get("/suppliers/segments/nonsense/").status_code == 404
+
+
+def test_the_text_search_matches_parts_of_words_and_postgresql_reads_the_trigram_index(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(200))
+    catalogue_import(
+        by=users["admin"],
+        # "Digital" typed in full-width letters
+        raw=catalogue_bytes(
+            catalogue_row(name="Straßenbahn \uff24\uff49\uff47\uff49\uff54\uff41\uff4c")
+        ),
+    )
+    client = client_as(users["commercial"])
+    # Case-folded (ß is ss), across the middle of words, typed in full-width letters.
+    for typed in ("STRASSENBAHN", "enbahn dig", "\uff42\uff41\uff48\uff4e DIGITAL"):
+        assert "Straßenbahn" in _html(client.get("/suppliers/", {"q": typed})), typed
+    assert "Straßenbahn" not in _html(client.get("/suppliers/", {"q": "strassenbahn%"}))
+    if connection.vendor != "postgresql":
+        return  # the embedded default scans, with the same results
+    with connection.cursor() as cursor:
+        # A small table: make the planner choose between the indexes for the search.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = supplier_search(q="enbahn dig").explain()
+    assert "suppliers_supplier_search_trgm" in plan, plan
