@@ -1,4 +1,5 @@
-"""People and access: departments, users with roles, API tokens."""
+"""People and access: departments, users with roles, API tokens, sign-in identities (OpenID
+Connect), the department mappings that admit a first sign-in, and invitations."""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ class Role(models.TextChoices):
     STEWARD = "steward", "Ruleset steward"
     AUDITOR = "auditor", "Auditor"
     ADMIN = "admin", "Administrator"
+    # A named person of a department who invites its people and grants or revokes the
+    # commercial role there (docs/decisions/0024).
+    DEPARTMENT_ADMIN = "department_admin", "Department administrator"
+    # Signed in through their department's identity provider, waiting for a department
+    # administrator to grant a role: they see only the home page.
+    NONE = "none", "No role yet"
+
+
+# Roles that belong to one department (and must have it).
+DEPARTMENT_ROLES = frozenset({Role.COMMERCIAL, Role.DEPARTMENT_ADMIN})
 
 
 class User(AbstractUser):
@@ -42,14 +53,105 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role="commercial") | Q(department__isnull=False),
-                name="commercial_user_has_department",
-                violation_error_message="A department commercial user must belong to a department.",
+                condition=~Q(role__in=["commercial", "department_admin"])
+                | Q(department__isnull=False),
+                name="department_user_has_department",
+                violation_error_message="A department user or administrator must belong to a "
+                "department.",
             )
         ]
 
     def __str__(self) -> str:
         return self.get_username()
+
+
+class DepartmentMapping(models.Model):
+    """Admits a first sign-in through an identity provider to a department: an email domain
+    (the part after @, lower case) or a claim's value (e.g. `department` = `dps`, or Entra ID's
+    tenant id `tid`). Kept in the admin; every change is audited."""
+
+    class Kind(models.TextChoices):
+        EMAIL_DOMAIN = "email_domain", "Email domain"
+        CLAIM = "claim", "Claim"
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="mappings")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EMAIL_DOMAIN)
+    claim = models.CharField(
+        max_length=100, blank=True, help_text="The claim's name, for a claim mapping."
+    )
+    value = models.CharField(
+        max_length=253, help_text="The email domain (e.g. dps.gov.uk) or the claim's value."
+    )
+
+    class Meta:
+        ordering = ["department__name", "kind", "claim", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "claim", "value"],
+                name="department_mapping_unique",
+                violation_error_message="This domain or claim value already maps to a department.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.CLAIM:
+            return f"{self.claim} = {self.value} -> {self.department}"
+        return f"@{self.value} -> {self.department}"
+
+
+class SignInIdentity(models.Model):
+    """A person's account at an identity provider: the issuer's `iss` and their `sub`. A user
+    is found by this pair only, never by email (OpenID Connect Core 1.0, section 5.7)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issuer", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="identity_issuer_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """A department administrator's invitation: the first sign-in with this (verified) email,
+    admitted to the same department, gets the department commercial role."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.department}"
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

@@ -19,8 +19,21 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, U
 from django.http import HttpRequest, HttpResponse
 
 from sourcing.errors import ValidationFailed
-from sourcing.models import ApiToken, Department, User
-from sourcing.people.services import department_save, user_role_errors, user_save
+from sourcing.models import (
+    ApiToken,
+    Department,
+    DepartmentMapping,
+    Invitation,
+    SignInIdentity,
+    User,
+)
+from sourcing.people.services import (
+    department_mapping_delete,
+    department_save,
+    department_mapping_save,
+    user_role_errors,
+    user_save,
+)
 
 
 class _RoleCheck(forms.ModelForm):
@@ -124,8 +137,10 @@ class SourcingUserAdmin(UserAdmin):
             "Access",
             {
                 "fields": ("role", "department", "is_active"),
-                "description": "A department commercial user needs a department; other roles "
-                "have none. Administrators get the Django admin.",
+                "description": "A department commercial user or department administrator "
+                "needs a department; reviewers, auditors, stewards and administrators have none. "
+                "Administrators get the Django admin. Someone with no role yet signs in and "
+                "sees only the home page.",
             },
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
@@ -198,3 +213,77 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # tokens are issued with `manage.py issue_token`, which shows them once
+
+
+@admin.register(DepartmentMapping)
+class DepartmentMappingAdmin(admin.ModelAdmin):
+    """Which email domains and claims admit a first sign-in to which department; saved and
+    deleted through the services (audited)."""
+
+    list_display = ("department", "kind", "claim", "value")
+    list_filter = ("kind", "department")
+    search_fields = ("value", "claim", "department__name")
+    fields = ("department", "kind", "claim", "value")
+
+    def save_model(
+        self, request: HttpRequest, obj: DepartmentMapping, form: Any, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        try:
+            saved = department_mapping_save(
+                by=request.user,  # type: ignore[arg-type]
+                mapping=obj if change else None,
+                department=data["department"],
+                kind=data["kind"],
+                claim=data.get("claim", ""),
+                value=data["value"],
+            )
+        except ValidationFailed as failed:  # the form's own checks passed: a race or a format
+            raise forms.ValidationError(str(failed.errors)) from failed
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: DepartmentMapping) -> None:
+        department_mapping_delete(by=request.user, mapping=obj)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for mapping in queryset:
+            self.delete_model(request, mapping)
+
+
+@admin.register(SignInIdentity)
+class SignInIdentityAdmin(admin.ModelAdmin):
+    """Provider accounts linked to users: read-only (linked at first sign-in, audited)."""
+
+    list_display = ("user", "issuer", "subject", "created_at", "last_sign_in_at")
+    search_fields = ("user__username", "subject", "issuer")
+    readonly_fields = ("user", "issuer", "subject", "created_at", "last_sign_in_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Department administrators' invitations: read-only here (made on their pages, audited)."""
+
+    list_display = ("email", "department", "invited_by", "created_at", "accepted_at")
+    list_filter = ("department",)
+    readonly_fields = (
+        "department",
+        "email",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+        "withdrawn_at",
+    )
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

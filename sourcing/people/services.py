@@ -1,7 +1,10 @@
-"""Writes for people and access: departments, users, API tokens."""
+"""Writes for people and access: departments, users, API tokens, sign-in identities, the
+department mappings that admit a first sign-in, invitations, and the department
+administrator's grants (docs/decisions/0024)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -14,7 +17,16 @@ from django.utils import timezone
 from decisions.audit.services import audit_append, audit_on
 from sourcing.access import token_hash
 from sourcing.errors import ValidationFailed
-from sourcing.models import ApiToken, Department, Role, User
+from sourcing.models import (
+    DEPARTMENT_ROLES,
+    ApiToken,
+    Department,
+    DepartmentMapping,
+    Invitation,
+    Role,
+    SignInIdentity,
+    User,
+)
 
 DEPARTMENT_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
 
@@ -88,6 +100,7 @@ def user_ensure(
     department: Department | None = None,
     first_name: str = "",
     last_name: str = "",
+    email: str = "",
     keep_password: bool = False,
 ) -> User:
     """A user with this username, role and department; the password is (re)set, unless
@@ -101,6 +114,7 @@ def user_ensure(
             "department": department,
             "first_name": first_name,
             "last_name": last_name,
+            "email": email,
             "is_active": True,
             "is_staff": role == Role.ADMIN,
             "is_superuser": role == Role.ADMIN,
@@ -163,10 +177,15 @@ def user_role_errors(*, role: str, department: Department | None) -> dict[str, l
     """What is wrong with a role and department together (the admin's form shows the same)."""
     if role not in Role.values:
         return {"role": ["Choose a role"]}
-    if role == Role.COMMERCIAL and department is None:
-        return {"department": ["Choose the department of a department commercial user"]}
-    if role != Role.COMMERCIAL and department is not None:
-        return {"department": ["Only a department commercial user belongs to a department"]}
+    if role in DEPARTMENT_ROLES and department is None:
+        label = Role(role).label.lower()
+        return {"department": [f"Choose the department of a {label}"]}
+    if role not in DEPARTMENT_ROLES and role != Role.NONE and department is not None:
+        return {
+            "department": [
+                "Only a department commercial user or administrator belongs to a department"
+            ]
+        }
     return {}
 
 
@@ -222,6 +241,11 @@ def user_save(
     elif created:
         target.set_unusable_password()
     target.save()
+    if not created and (
+        (before["is_active"] and not is_active) or (before["role"] != role and role == Role.NONE)
+    ):
+        # Deactivated, or their role taken away: their API tokens stop working now.
+        tokens_revoke(user=target)
     after = _user_state(target)
     changed = [name for name in USER_FIELDS if before.get(name) != after[name]]
     if changed or password:
@@ -233,3 +257,316 @@ def user_save(
             payload={**after, "changed": changed, "password_changed": bool(password)},
         )
     return target
+
+
+# Sign-in through a department's identity provider ---------------------------------------------
+
+
+class SignInRefused(Exception):
+    """A sign-in through an identity provider that may not go on; `reason` is a code the sign-in
+    page explains: "unmapped" (no department for the email domain or claims), "inactive"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def email_domain(email: str) -> str:
+    """The part after the last @, lower case ("" without one)."""
+    local, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at and local else ""
+
+
+def department_for_claims(claims: dict[str, Any]) -> Department | None:
+    """The department a person's claims map to: a claim mapping first (a claim whose value, or
+    one of whose values, is mapped), then the domain of a verified email (`email_verified` not
+    false). None when nothing maps."""
+    claim_mappings = DepartmentMapping.objects.filter(kind=DepartmentMapping.Kind.CLAIM)
+    for mapping in claim_mappings.select_related("department"):
+        value = claims.get(mapping.claim)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str | int) and str(v) == mapping.value for v in values):
+            return mapping.department
+    email = claims.get("email")
+    if not isinstance(email, str) or claims.get("email_verified") is False:
+        return None
+    domain = email_domain(email)
+    if not domain:
+        return None
+    mapping_found = (
+        DepartmentMapping.objects.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN, value=domain)
+        .select_related("department")
+        .first()
+    )
+    return mapping_found.department if mapping_found else None
+
+
+def _claim_text(claims: dict[str, Any], name: str, limit: int) -> str:
+    value = claims.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _new_username(claims: dict[str, Any], issuer: str, subject: str) -> str:
+    """A free username: the email (or the provider's preferred username), else a digest of
+    the issuer and subject; a number appended when taken. Never used to find anyone."""
+    base = _claim_text(claims, "email", 140) or _claim_text(claims, "preferred_username", 140)
+    base = "".join(ch for ch in base if ch.isalnum() or ch in "@.+-_")
+    if not base:
+        digest = hashlib.sha256(f"{issuer} {subject}".encode()).hexdigest()[:16]
+        base = f"oidc-{digest}"
+    candidate, number = base, 1
+    while User.objects.filter(username=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+@transaction.atomic
+def identity_link(*, user: User, issuer: str, subject: str, by: User | None = None) -> None:
+    """Link a provider account (issuer, subject) to a user; appends `identity.linked`. The demo
+    links its users to the development provider's accounts this way."""
+    identity, created = SignInIdentity.objects.get_or_create(
+        issuer=issuer, subject=subject, defaults={"user": user}
+    )
+    if not created and identity.user_id != user.pk:
+        raise ValidationFailed({"subject": ["This account is linked to someone else"]})
+    if created:
+        audit_append(
+            action="identity.linked",
+            actor=by,
+            object_type="user",
+            object_id=user.pk,
+            payload={"issuer": issuer, "subject": subject},
+        )
+
+
+@transaction.atomic
+def identity_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
+    """The user behind verified ID token claims of `issuer` (shape: OpenID Connect claims with
+    at least `sub`), found by (issuer, sub) only. A first sign-in creates the user when their
+    claims map to a department (department_for_claims), with no role unless a pending
+    invitation for their verified email in that department gives the commercial role.
+    Appends `user.created`, `identity.linked` and `invitation.accepted` as they happen.
+    Raises SignInRefused("unmapped") or SignInRefused("inactive")."""
+    subject = str(claims["sub"])
+    identity = (
+        SignInIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
+    )
+    if identity is not None:
+        if not identity.user.is_active:
+            raise SignInRefused("inactive")
+        identity.last_sign_in_at = timezone.now()
+        identity.save(update_fields=["last_sign_in_at"])
+        return identity.user
+    department = department_for_claims(claims)
+    if department is None:
+        raise SignInRefused("unmapped")
+    email = _claim_text(claims, "email", 254)
+    invitation = None
+    if email and claims.get("email_verified") is not False:
+        invitation = (
+            Invitation.objects.pending()
+            .select_for_update()
+            .filter(email__iexact=email, department=department)
+            .first()
+        )
+    user = user_save(
+        by=None,
+        user=None,
+        username=_new_username(claims, issuer, subject),
+        role=Role.COMMERCIAL if invitation else Role.NONE,
+        department=department,
+        first_name=_claim_text(claims, "given_name", 150),
+        last_name=_claim_text(claims, "family_name", 150),
+        email=email,
+    )
+    identity_link(user=user, issuer=issuer, subject=subject, by=user)
+    SignInIdentity.objects.filter(issuer=issuer, subject=subject).update(
+        last_sign_in_at=timezone.now()
+    )
+    if invitation is not None:
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_append(
+            action="invitation.accepted",
+            actor=user,
+            object_type="invitation",
+            object_id=invitation.pk,
+            payload={"email": invitation.email, "role": Role.COMMERCIAL},
+        )
+    return user
+
+
+# Department mappings (the admin) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def department_mapping_save(
+    *,
+    by: User | None,
+    mapping: DepartmentMapping | None,
+    department: Department,
+    kind: str,
+    value: str,
+    claim: str = "",
+) -> DepartmentMapping:
+    """Create or change a mapping; an email domain is kept in lower case without a leading @.
+    Appends `department_mapping.saved` with the mapping as it now is."""
+    errors: dict[str, list[str]] = {}
+    value = value.strip()
+    claim = claim.strip()
+    if kind == DepartmentMapping.Kind.EMAIL_DOMAIN:
+        value = value.lstrip("@").lower()
+        claim = ""
+        if not value or "@" in value or "." not in value:
+            errors["value"] = ["Enter an email domain, like dps.gov.uk"]
+    elif kind == DepartmentMapping.Kind.CLAIM:
+        if not claim:
+            errors["claim"] = ["Enter the claim's name, like department or tid"]
+        if not value:
+            errors["value"] = ["Enter the claim's value"]
+    else:
+        errors["kind"] = ["Choose email domain or claim"]
+    clash = DepartmentMapping.objects.filter(kind=kind, claim=claim, value=value)
+    if mapping is not None:
+        clash = clash.exclude(pk=mapping.pk)
+    if not errors and clash.exists():
+        errors["value"] = ["This domain or claim value already maps to a department"]
+    if errors:
+        raise ValidationFailed(errors)
+    target = mapping or DepartmentMapping()
+    target.department, target.kind, target.claim, target.value = department, kind, claim, value
+    target.save()
+    audit_append(
+        action="department_mapping.saved",
+        actor=by,
+        object_type="department_mapping",
+        object_id=target.pk,
+        payload={"kind": kind, "claim": claim, "value": value, "department": department.code},
+    )
+    return target
+
+
+@transaction.atomic
+def department_mapping_delete(*, by: User | None, mapping: DepartmentMapping) -> None:
+    """Remove a mapping (people already admitted keep their accounts); appends
+    `department_mapping.deleted`."""
+    payload = {
+        "kind": mapping.kind,
+        "claim": mapping.claim,
+        "value": mapping.value,
+        "department": mapping.department.code,
+    }
+    object_id = mapping.pk
+    mapping.delete()
+    audit_append(
+        action="department_mapping.deleted",
+        actor=by,
+        object_type="department_mapping",
+        object_id=object_id,
+        payload=payload,
+    )
+
+
+# The department administrator -------------------------------------------------------------------
+
+# What a department administrator may grant or take away in their own department.
+GRANTABLE_BY_DEPARTMENT_ADMIN = frozenset({Role.COMMERCIAL, Role.NONE})
+
+
+def _own_department(by: User) -> Department:
+    if by.role != Role.DEPARTMENT_ADMIN or by.department is None:
+        raise PermissionError("Only a department administrator manages their department.")
+    return by.department
+
+
+@transaction.atomic
+def invitation_create(*, by: User, email: str) -> Invitation:
+    """A department administrator invites a colleague by email to their own department: the
+    colleague's first sign-in (their email verified, their claims mapping to this department)
+    gets the commercial role. Appends `invitation.created`. ValidationFailed on `email`: not an
+    address, its domain maps to another department, already invited, or already a member."""
+    department = _own_department(by)
+    email = email.strip()
+    domain = email_domain(email)
+    if not domain or "." not in domain or len(email) > 254 or any(ch.isspace() for ch in email):
+        raise ValidationFailed(
+            {"email": ["Enter an email address in the correct format, like name@example.gov.uk"]}
+        )
+    other = (
+        DepartmentMapping.objects.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN, value=domain)
+        .exclude(department=department)
+        .exists()
+    )
+    if other:
+        raise ValidationFailed(
+            {"email": [f"Email addresses at {domain} belong to another department"]}
+        )
+    if Invitation.objects.pending().filter(email__iexact=email).exists():
+        raise ValidationFailed({"email": [f"{email} has already been invited"]})
+    if User.objects.filter(department=department, email__iexact=email).exists():
+        raise ValidationFailed(
+            {"email": [f"{email} already has an account: grant them a role in the list below"]}
+        )
+    invitation = Invitation.objects.create(department=department, email=email, invited_by=by)
+    audit_append(
+        action="invitation.created",
+        actor=by,
+        object_type="invitation",
+        object_id=invitation.pk,
+        payload={"email": email},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, by: User, invitation: Invitation) -> None:
+    """Withdraw a pending invitation of the administrator's department; appends
+    `invitation.withdrawn`. ValidationFailed when it is no longer pending."""
+    department = _own_department(by)
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.department_id != department.pk:
+        raise PermissionError("An invitation of another department.")
+    if locked.accepted_at or locked.withdrawn_at:
+        raise ValidationFailed({"invitation": ["This invitation is no longer pending"]})
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["withdrawn_at"])
+    audit_append(
+        action="invitation.withdrawn",
+        actor=by,
+        object_type="invitation",
+        object_id=locked.pk,
+        payload={"email": locked.email},
+    )
+
+
+@transaction.atomic
+def member_role_set(*, by: User, member: User, role: str) -> User:
+    """A department administrator grants (`commercial`) or takes away (`none`) the department
+    commercial role of someone in their own department, through user_save (a `user.changed`
+    event; taking it away revokes their API tokens). ValidationFailed on `role` for another
+    role, for themselves or another administrator."""
+    department = _own_department(by)
+    if member.department_id != department.pk:
+        raise PermissionError("Someone of another department.")
+    if role not in GRANTABLE_BY_DEPARTMENT_ADMIN:
+        raise ValidationFailed({"role": ["Choose department commercial user or no role"]})
+    if member.pk == by.pk or member.role not in GRANTABLE_BY_DEPARTMENT_ADMIN:
+        raise ValidationFailed(
+            {"role": ["Only the service administrator changes this person's role"]}
+        )
+    return user_save(
+        by=by,
+        user=member,
+        username=member.username,
+        role=role,
+        department=department,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        email=member.email,
+        is_active=member.is_active,
+    )

@@ -70,7 +70,9 @@ def test_a_role_change_in_the_admin_is_on_the_audit_chain(
     assert event.actor == "user-admin" and not event.payload["password_changed"]
     # A reviewer with a department is refused, naming the field.
     page = admin_client.post(url, {**data, "department": bob_department(users)})
-    assert "Only a department commercial user belongs to a department" in page.content.decode()
+    assert "Only a department commercial user or administrator belongs to a department" in (
+        page.content.decode()
+    )
 
 
 def bob_department(users: dict[str, User]) -> int:
