@@ -32,7 +32,11 @@ from sourcing.models import ApiToken, Role, User
 log = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
-ROLES: frozenset[str] = frozenset(Role.values)
+# Every role, "no role yet" included (someone admitted by their department's identity provider,
+# waiting for a department administrator's grant: the home page and signing out only).
+ALL_ROLES: frozenset[str] = frozenset(Role.values)
+# The roles that do something: "everyone signed in" means them.
+ROLES: frozenset[str] = ALL_ROLES - {Role.NONE}
 API_NAMESPACE = "api"
 
 
@@ -53,13 +57,15 @@ class Access:
         return self.ok
 
 
-PUBLIC = Access(ROLES | {ANONYMOUS})
+PUBLIC = Access(ALL_ROLES | {ANONYMOUS})
 SIGNED_IN = Access(ROLES)
+# Anyone signed in, with a role or still waiting for one.
+ANY_SIGNED_IN = Access(ALL_ROLES)
 
 
 def only(*roles: str, scoped: bool = False, ok: int | Mapping[str, int] = 200) -> Access:
     """Access for the given roles only."""
-    unknown = set(roles) - ROLES
+    unknown = set(roles) - ALL_ROLES
     if unknown:
         raise ValueError(f"Unknown roles: {sorted(unknown)}")
     return Access(frozenset(roles), scoped=scoped, ok=ok)
@@ -74,11 +80,21 @@ RECORD_READERS = ("auditor", "reviewer", "commercial", "admin")
 # view name -> Access for every method, or {METHOD: Access}. A namespace ending in ":*"
 # covers every route in it (used only for the Django admin, which checks staff itself too).
 PERMISSIONS: dict[str, Access | dict[str, Access]] = {
-    "home": SIGNED_IN,
+    "home": ANY_SIGNED_IN,
     # Someone already signed in is sent home (302); anonymous people get the form.
-    "sign_in": Access(PUBLIC.roles, ok=dict.fromkeys(ROLES, 302)),
-    "sign_out": {"POST": Access(ROLES, ok=302)},
+    "sign_in": Access(PUBLIC.roles, ok=dict.fromkeys(ALL_ROLES, 302)),
+    "sign_out": {"POST": Access(ALL_ROLES, ok=302)},
+    # Sign-in through the department's identity provider: sent to the provider (302); its
+    # answer without a code goes back to the sign-in page (302).
+    "oidc_start": Access(PUBLIC.roles, ok=302),
+    "oidc_callback": Access(PUBLIC.roles, ok=302),
     "admin:*": only("admin"),
+    # The department administrator: people of their own department only (another
+    # department's person or invitation: 404). A posted form's errors are re-rendered (200).
+    "department_people": only("department_admin"),
+    "department_invite": {"GET": only("department_admin"), "POST": only("department_admin")},
+    "department_member_role": {"POST": only("department_admin", scoped=True)},
+    "department_invitation_withdraw": {"POST": only("department_admin", scoped=True, ok=302)},
     # --- case pages ---
     "case_list": only("commercial"),
     "case_start": {"GET": only("commercial"), "POST": only("commercial")},
@@ -203,7 +219,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:health": PUBLIC,
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
-    "api:me": SIGNED_IN,
+    "api:me": ANY_SIGNED_IN,
     # --- case API ---
     "api:questionnaire": SIGNED_IN,
     "api:cases": {

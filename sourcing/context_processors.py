@@ -16,6 +16,7 @@ from sourcing.access import access_for, role_of
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
     ("Your cases", "case_list"),
+    ("Your department", "department_people"),
     ("Review queue", "review_queue"),
     ("Decision records", "record_list"),
     ("Suppliers", "supplier_list"),

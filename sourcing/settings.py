@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -72,6 +73,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in through the department's identity provider (answers only its callback).
+    "sourcing.people.oidc.DepartmentOidcBackend",
 ]
 
 ROOT_URLCONF = "sourcing.urls"
@@ -138,6 +141,75 @@ AUTH_USER_MODEL = "sourcing.User"
 LOGIN_URL = "sign_in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign_in"
+
+# Sign-in through a department's identity provider: OpenID Connect with mozilla-django-oidc
+# (sourcing.people.oidc; ADR 0024). Authorisation code flow with PKCE (S256), state and nonce;
+# the ID token's signature (the provider's JWKS), issuer, audience, expiry and issue time are
+# checked. Users are found by (issuer, sub) only. With no OIDC_ISSUER outside production, the
+# development provider (oidc-provider-mock, started by `make run` on OIDC_MOCK_PORT; the test
+# suite starts its own) stands in, with the demo users as its accounts; OIDC_MOCK=0 turns it off.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+OIDC_MOCK_PORT = env_int("OIDC_MOCK_PORT", 9400, minimum=1, maximum=65535)
+OIDC_MOCK = not OIDC_ISSUER and not PRODUCTION and env_bool("OIDC_MOCK", default=True)
+if OIDC_MOCK:
+    OIDC_ISSUER = f"http://localhost:{OIDC_MOCK_PORT}"
+OIDC_ENABLED = bool(OIDC_ISSUER)
+# The development provider's endpoints, as oidc-provider-mock serves them.
+_MOCK_PATHS = {
+    "OIDC_AUTHORIZATION_ENDPOINT": "/oauth2/authorize",
+    "OIDC_TOKEN_ENDPOINT": "/oauth2/token",
+    "OIDC_USERINFO_ENDPOINT": "/userinfo",
+    "OIDC_JWKS_URI": "/jwks",
+    "OIDC_END_SESSION_ENDPOINT": "/oauth2/end_session",
+}
+
+
+def _oidc_endpoint(name: str) -> str:
+    return env_str(name, OIDC_ISSUER + _MOCK_PATHS[name] if OIDC_MOCK else "")
+
+
+OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_endpoint("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = _oidc_endpoint("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = _oidc_endpoint("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = _oidc_endpoint("OIDC_JWKS_URI")
+# RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0); empty: the provider has none.
+OIDC_OP_END_SESSION_ENDPOINT = _oidc_endpoint("OIDC_END_SESSION_ENDPOINT")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "sourcing-decisions" if OIDC_MOCK else "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "development-only" if OIDC_MOCK else "")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_choice(
+    "OIDC_SIGN_ALGORITHM", ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256"), "RS256"
+)
+# Words on the sign-in button's hint, e.g. "Microsoft Entra ID" (empty: none).
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "")
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60, minimum=0, maximum=600)
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's sign-out (id_token_hint)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+OIDC_VERIFY_SSL = True
+LOGIN_REDIRECT_URL_FAILURE = "sign_in"
+if OIDC_ENABLED and not OIDC_MOCK:
+    _missing = [
+        name
+        for name, value in (
+            ("OIDC_CLIENT_ID", OIDC_RP_CLIENT_ID),
+            ("OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+            ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+            ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+            ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+            ("OIDC_JWKS_URI", OIDC_OP_JWKS_ENDPOINT),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set: set {', '.join(_missing)} too.")
+# The password form: on by default, except in production with a provider configured.
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", default=not (PRODUCTION and OIDC_ENABLED))
+if not PASSWORD_SIGN_IN and not OIDC_ENABLED:
+    raise ImproperlyConfigured("PASSWORD_SIGN_IN=0 needs an identity provider (OIDC_ISSUER).")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -225,6 +297,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+
+def _provider_origin(url: str) -> list[str]:
+    """The scheme and host of a provider's URL, for the CSP ([] without one)."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
 # Strict Content Security Policy with nonces (Django's built-in CSP).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -233,7 +312,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # Signing out posts a form whose answer sends the browser on to the provider's end-session
+    # endpoint (RP-initiated logout): form-action covers that redirect, so its origin is here.
+    "form-action": [CSP.SELF, *_provider_origin(OIDC_OP_END_SESSION_ENDPOINT)],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
 
+import oidc_provider_mock
 import pytest
+import requests
 from django.core.cache.backends.redis import RedisCache
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
@@ -15,7 +18,7 @@ from decisions.integrity.verification import audit_verify
 from decisions.rulesets.models import Ruleset
 from sourcing.celery import app as celery_app
 from sourcing.limits import limits_cache
-from sourcing.models import Department, Role, User
+from sourcing.models import DEPARTMENT_ROLES, Department, Role, User
 from sourcing.people.services import department_ensure, user_ensure
 from tests.factories import published_ruleset
 
@@ -83,7 +86,7 @@ def dept_b(db: None) -> Department:
 @pytest.fixture
 def make_user(db: None, dept_a: Department) -> Callable[..., User]:
     def make(username: str, role: str, department: Department | None = None) -> User:
-        if role == Role.COMMERCIAL and department is None:
+        if role in DEPARTMENT_ROLES and department is None:
             department = dept_a
         return user_ensure(username=username, role=role, password=PASSWORD, department=department)
 
@@ -91,9 +94,13 @@ def make_user(db: None, dept_a: Department) -> Callable[..., User]:
 
 
 @pytest.fixture
-def users(make_user: Callable[..., User], dept_b: Department) -> dict[str, User]:
-    """One user per role: 'commercial' is in department A, 'outsider' in department B."""
+def users(
+    make_user: Callable[..., User], dept_a: Department, dept_b: Department
+) -> dict[str, User]:
+    """One user per role: 'commercial', 'department_admin' and 'none' (no role yet) are in
+    department A, 'outsider' (a commercial user) in department B."""
     made = {role.value: make_user(f"user-{role.value}", role.value) for role in Role}
+    made["none"] = make_user("user-none", Role.NONE, dept_a)
     made["outsider"] = make_user("user-outsider", Role.COMMERCIAL, dept_b)
     return made
 
@@ -177,3 +184,44 @@ def eager_tasks():  # type: ignore[no-untyped-def]
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+# The identity provider: oidc-provider-mock in a thread, as `make run` serves it ----------------
+
+
+@pytest.fixture(scope="session")
+def oidc_server() -> Iterator[str]:
+    """The development identity provider on a free port, for the whole run; its address (also
+    its issuer). Accounts are added with PUT /users/<sub> (oidc_account)."""
+    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture
+def oidc(settings, oidc_server: str) -> str:  # type: ignore[no-untyped-def]
+    """The service pointed at the test provider (its issuer returned), as settings would from
+    OIDC_ISSUER and the endpoints."""
+    settings.OIDC_ISSUER = oidc_server
+    settings.OIDC_ENABLED = True
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{oidc_server}/oauth2/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{oidc_server}/oauth2/token"
+    settings.OIDC_OP_USER_ENDPOINT = f"{oidc_server}/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = f"{oidc_server}/jwks"
+    settings.OIDC_OP_END_SESSION_ENDPOINT = f"{oidc_server}/oauth2/end_session"
+    settings.OIDC_RP_CLIENT_ID = "sourcing-decisions-tests"
+    settings.OIDC_RP_CLIENT_SECRET = "tests-only"
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": ["'self'", oidc_server]}
+    return oidc_server
+
+
+@pytest.fixture
+def oidc_account(oidc_server: str) -> Callable[..., str]:
+    """Give the test provider an account: its subject and claims (email verified unless said)."""
+
+    def add(sub: str, **claims: object) -> str:
+        claims.setdefault("email_verified", True)
+        response = requests.put(f"{oidc_server}/users/{quote(sub)}", json=claims, timeout=10)
+        assert response.status_code == 204, response.text
+        return sub
+
+    return add

@@ -28,3 +28,19 @@ class SignInForm(GovukForm, AuthenticationForm):
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"autocomplete": "current-password", "class": "govuk-input"}
         )
+
+
+class InvitationForm(forms.Form):
+    """A department administrator invites a colleague by their work email."""
+
+    email = forms.CharField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter the email address of the person to invite",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "class": "govuk-input"}
+        ),
+    )

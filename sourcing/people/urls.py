@@ -1,4 +1,5 @@
-"""Routes of the people pages: home, sign in, sign out (declared in sourcing.access.PERMISSIONS)."""
+"""Routes of the people pages: home, sign in (password or provider), sign out, the department
+administrator's pages (declared in sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
@@ -10,4 +11,18 @@ urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("sign-in/department/", views.oidc_start, name="oidc_start"),
+    path("sign-in/department/callback/", views.oidc_callback, name="oidc_callback"),
+    path("department/people/", views.department_people, name="department_people"),
+    path("department/people/invite/", views.department_invite, name="department_invite"),
+    path(
+        "department/people/<int:user_id>/role/",
+        views.department_member_role,
+        name="department_member_role",
+    ),
+    path(
+        "department/invitations/<int:invitation_id>/withdraw/",
+        views.department_invitation_withdraw,
+        name="department_invitation_withdraw",
+    ),
 ]

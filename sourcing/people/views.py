@@ -1,30 +1,141 @@
-"""Pages for people and access: home, sign in, sign out."""
+"""Pages for people and access: home, sign in (password, or the department's identity
+provider), sign out (and the provider's sign-out)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
+import requests
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 
 from sourcing.access import signed_in_user
+from sourcing.errors import ValidationFailed
+from sourcing.forms import add_service_errors
 from sourcing.limits import rate_limited
-from sourcing.people.forms import SignInForm
+from sourcing.models import Invitation, Role, User
+from sourcing.people.forms import InvitationForm, SignInForm
+from sourcing.people.oidc import REFUSAL_ATTRIBUTE, provider_sign_out_url
+from sourcing.people.services import invitation_create, invitation_withdraw, member_role_set
+
+log = logging.getLogger("sourcing.security")
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in home page: what this role can do."""
-    role = signed_in_user(request).get_role_display()
-    return render(request, "sourcing/home.html", {"role": role})
+    user = signed_in_user(request)
+    context = {"role": user.get_role_display(), "waiting_for_role": user.role == Role.NONE}
+    return render(request, "sourcing/home.html", context)
 
 
 class SignInView(auth_views.LoginView):
+    """The sign-in page: "Sign in with your department account" where a provider is configured,
+    and the password form where PASSWORD_SIGN_IN allows it (a posted password is refused, 404,
+    where it does not)."""
+
     template_name = "sourcing/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PASSWORD_SIGN_IN:
+            raise Http404("Password sign-in is turned off.")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["password_enabled"] = settings.PASSWORD_SIGN_IN
+        context["provider_name"] = settings.OIDC_PROVIDER_NAME
+        return context
+
+
+class ProviderSignInView(OIDCAuthenticationRequestView):  # type: ignore[misc]
+    """Starts the sign-in at the department's identity provider (state, nonce and the PKCE
+    verifier kept in the session); 404 where no provider is configured."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not settings.OIDC_ENABLED:
+            raise Http404("No identity provider is configured.")
+        return super().get(request)  # type: ignore[no-any-return]
+
+
+# What the refusal page says for each reason (identity_sign_in's codes, and the flow's).
+REFUSALS = {
+    "unmapped": (
+        "Your department is not set up to use this service",
+        "Your account was recognised, but its email address or department is not one this "
+        "service knows. Ask your department's administrator for this service to set it up, "
+        "or sign in with your work account at a department that uses it.",
+        403,
+    ),
+    "inactive": (
+        "Your account cannot sign in",
+        "Your account has been closed. Contact your department's administrator for this service.",
+        403,
+    ),
+    "unavailable": (
+        "Your department's sign-in service is not answering",
+        "This service could not reach your department's sign-in service. Try again in a few "
+        "minutes.",
+        503,
+    ),
+    "invalid": (
+        "Sign-in could not be completed",
+        "The answer from your department's sign-in service could not be checked, or the "
+        "sign-in had already been used or had expired. Start again from the sign-in page.",
+        400,
+    ),
+}
+
+
+def _refused(request: HttpRequest, reason: str) -> HttpResponse:
+    heading, text, status = REFUSALS[reason]
+    context = {"heading": heading, "text": text}
+    return render(request, "sourcing/sign_in_refused.html", context, status=status)
+
+
+class ProviderCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
+    """The provider's answer: on success signed in and sent on; a refused sign-in (unmapped
+    department, closed account, an ID token or state that fails its checks, a replayed
+    answer) is a GOV.UK page saying why, never a 500."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not settings.OIDC_ENABLED:
+            raise Http404("No identity provider is configured.")
+        try:
+            return super().get(request)  # type: ignore[no-any-return]
+        except SuspiciousOperation as error:
+            log.warning("provider sign-in refused", extra={"reason": str(error)[:200]})
+            return _refused(request, "invalid")
+        except requests.HTTPError as error:
+            # The provider refused the code (used already, expired, for another client).
+            log.warning("provider refused the code", extra={"reason": str(error)[:200]})
+            status = error.response.status_code if error.response is not None else 0
+            return _refused(request, "invalid" if 400 <= status < 500 else "unavailable")
+        except requests.RequestException as error:
+            log.warning("provider unreachable", extra={"reason": str(error)[:200]})
+            return _refused(request, "unavailable")
+
+    def login_failure(self) -> HttpResponse:
+        reason = getattr(self.request, REFUSAL_ATTRIBUTE, None)
+        if reason is None and ("code" in self.request.GET or "error" in self.request.GET):
+            reason = "invalid"
+        if reason is None:
+            return HttpResponseRedirect(reverse("sign_in"))
+        return _refused(self.request, reason)
 
 
 def _minutes(delta: timedelta) -> str:
@@ -45,9 +156,114 @@ def locked_out(
 
 
 class SignOutView(auth_views.LogoutView):
+    """Ends the session here and, after a provider sign-in, at the provider too (RP-initiated
+    logout, where the provider has an end-session endpoint)."""
+
     http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        id_token = request.session.get("oidc_id_token", "")
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        provider = provider_sign_out_url(request, id_token, reverse("sign_in"))
+        return HttpResponseRedirect(provider) if provider else response
 
 
 # Every sign-in attempt costs a password hash: RATE_LIMIT_SIGN_IN per address, before it.
 sign_in = rate_limited("sign_in", key="ip")(SignInView.as_view())
 sign_out = SignOutView.as_view()
+# The provider's answer costs two calls to it: the same rate per address as the password form.
+oidc_start = ProviderSignInView.as_view()
+oidc_callback = rate_limited("sign_in", key="ip")(ProviderCallbackView.as_view())
+
+
+# The department administrator's pages ---------------------------------------------------------
+
+
+def _department_id(admin: User) -> int:
+    """The administrator's department (the database requires one of their role)."""
+    if admin.department_id is None:
+        raise Http404("No department.")
+    return admin.department_id
+
+
+def _members(admin: User) -> Any:
+    """People of the administrator's own department (someone of another department: 404)."""
+    return User.objects.filter(department_id=_department_id(admin))
+
+
+def _people_page(
+    request: HttpRequest, admin: User, errors: list[tuple[str, str]] | None = None
+) -> HttpResponse:
+    members = _members(admin).prefetch_related("identities").order_by("last_name", "username")
+    invitations = Invitation.objects.pending().filter(department_id=_department_id(admin))
+    context = {
+        "department": admin.department,
+        "members": members,
+        "invitations": invitations.select_related("invited_by"),
+        "grantable": {Role.COMMERCIAL, Role.NONE},
+        "errors": errors or [],
+    }
+    return render(request, "sourcing/department_people.html", context)
+
+
+def department_people(request: HttpRequest) -> HttpResponse:
+    """Who has access in the administrator's department: people, their roles, how they sign in,
+    pending invitations; grant or take away the commercial role."""
+    return _people_page(request, signed_in_user(request))
+
+
+def department_invite(request: HttpRequest) -> HttpResponse:
+    """Invite a colleague by email: their first sign-in through the department's provider gets
+    the commercial role (invitation_create)."""
+    admin = signed_in_user(request)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(by=admin, email=form.cleaned_data["email"])
+        except ValidationFailed as failed:
+            add_service_errors(form, failed.errors)
+        else:
+            messages.success(
+                request,
+                f"{invitation.email} is invited: they get the commercial role when they first "
+                "sign in with their department account.",
+            )
+            return redirect("department_people")
+    context = {"form": form, "department": admin.department}
+    return render(request, "sourcing/department_invite.html", context)
+
+
+@require_POST
+def department_member_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Grant (role=commercial) or take away (role=none) the commercial role of someone in the
+    administrator's department (member_role_set); errors shown on the people page."""
+    admin = signed_in_user(request)
+    member = get_object_or_404(_members(admin), pk=user_id)
+    try:
+        member_role_set(by=admin, member=member, role=request.POST.get("role", ""))
+    except ValidationFailed as failed:
+        errors = [(m, f"#member-{member.pk}") for ms in failed.errors.values() for m in ms]
+        return _people_page(request, admin, errors)
+    granted = request.POST.get("role") == Role.COMMERCIAL
+    messages.success(
+        request,
+        f"{member.get_full_name() or member.username} "
+        + ("is now a department commercial user." if granted else "no longer has a role."),
+    )
+    return redirect("department_people")
+
+
+@require_POST
+def department_invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Withdraw a pending invitation of the administrator's department (invitation_withdraw)."""
+    admin = signed_in_user(request)
+    invitation = get_object_or_404(
+        Invitation.objects.filter(department_id=_department_id(admin)), pk=invitation_id
+    )
+    try:
+        invitation_withdraw(by=admin, invitation=invitation)
+    except ValidationFailed as failed:
+        errors = [(m, "#invitations") for ms in failed.errors.values() for m in ms]
+        return _people_page(request, admin, errors)
+    messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
+    return redirect("department_people")

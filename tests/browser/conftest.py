@@ -20,7 +20,7 @@ def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSW
     page.goto(f"{base_url}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def assert_accessible(page: Page) -> None:

@@ -17,7 +17,8 @@ from decisions.impact.services import (
 )
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import golden_cases_import, ruleset_draft_create
-from sourcing.models import Case, User
+from sourcing.models import Case, Role, User
+from sourcing.people.services import invitation_create, user_ensure
 from suppliers.catalogue import catalogue_import, supplier_save
 from suppliers.reference import SAMPLE_CATALOGUE_PATH
 from tests.factories import (
@@ -181,7 +182,31 @@ def _approved_cases(users: dict[str, User]) -> dict[str, dict[str, Any]]:
     return {"own": {"reference": own.reference}, "foreign": {"reference": foreign.reference}}
 
 
+# The department administrator ------------------------------------------------------------------
+
+
+def by_member(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    """Someone with no role yet in the administrator's department (A); a commercial user of B."""
+    return {"own": {"user_id": users["none"].pk}, "foreign": {"user_id": users["outsider"].pk}}
+
+
+def by_invitation(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    """A pending invitation of department A, and one of department B (by B's administrator)."""
+    admin_b = user_ensure(
+        username="user-department-admin-b",
+        role=Role.DEPARTMENT_ADMIN,
+        password="correct-horse-battery-staple",
+        department=users["outsider"].department,
+    )
+    own = invitation_create(by=users["department_admin"], email="new.colleague@a.example.gov.uk")
+    foreign = invitation_create(by=admin_b, email="someone@b.example.gov.uk")
+    return {"own": {"invitation_id": own.pk}, "foreign": {"invitation_id": foreign.pk}}
+
+
 ROUTE_EXAMPLES: dict[str, Examples] = {
+    # The department administrator's pages
+    "department_member_role": by_member,
+    "department_invitation_withdraw": by_invitation,
     # Case pages and API
     "case_detail": by_reference,
     "case_section": by_section,

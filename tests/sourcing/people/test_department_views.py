@@ -1,0 +1,113 @@
+"""The department administrator's pages: who has access, invitations, granting and taking away
+the commercial role; their own department only (another's person or invitation: 404)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from decisions.audit.models import AuditEvent
+from sourcing.models import Department, Invitation, Role, User
+from sourcing.people.services import department_mapping_save, invitation_create
+
+
+@pytest.fixture
+def admin(users: dict[str, User], client_as: Callable[..., Client]) -> Client:
+    return client_as(users["department_admin"])
+
+
+def test_the_people_page_lists_only_the_administrators_department(
+    admin: Client, users: dict[str, User]
+) -> None:
+    page = admin.get(reverse("department_people")).content.decode()
+    assert "People and access" in page and "Department A" in page
+    assert users["commercial"].username in page and users["none"].username in page
+    assert users["outsider"].username not in page and users["reviewer"].username not in page
+    assert "Grant commercial role" in page and "Remove role" in page
+
+
+def test_an_invitation_is_made_and_listed(admin: Client, users: dict[str, User]) -> None:
+    response = admin.post(reverse("department_invite"), {"email": "new@a.example.gov.uk"})
+    assert response.status_code == 302 and response["Location"] == reverse("department_people")
+    page = admin.get(reverse("department_people")).content.decode()
+    assert "new@a.example.gov.uk is invited" in page and "Invitations waiting" in page
+    assert AuditEvent.objects.filter(action="invitation.created").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("", "Enter the email address of the person to invite"),
+        ("not an address", "Enter an email address in the correct format"),
+        ("x@b.example.gov.uk", "belong to another department"),
+    ],
+)
+def test_a_bad_invitation_shows_the_error_summary_and_saves_nothing(
+    admin: Client, dept_b: Department, email: str, message: str
+) -> None:
+    department_mapping_save(
+        by=None, mapping=None, department=dept_b, kind="email_domain", value="b.example.gov.uk"
+    )
+    response = admin.post(reverse("department_invite"), {"email": email})
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page and message in page
+    assert "<title>Error:" in page
+    assert not Invitation.objects.exists()
+
+
+def test_the_administrator_grants_and_takes_away_the_commercial_role(
+    admin: Client, users: dict[str, User]
+) -> None:
+    member = users["none"]
+    url = reverse("department_member_role", kwargs={"user_id": member.pk})
+    assert admin.post(url, {"role": "commercial"}).status_code == 302
+    member.refresh_from_db()
+    assert member.role == Role.COMMERCIAL
+    assert admin.post(url, {"role": "none"}).status_code == 302
+    member.refresh_from_db()
+    assert member.role == Role.NONE
+
+
+def test_another_role_is_refused_on_the_people_page(admin: Client, users: dict[str, User]) -> None:
+    url = reverse("department_member_role", kwargs={"user_id": users["none"].pk})
+    response = admin.post(url, {"role": "reviewer"})
+    assert response.status_code == 200
+    assert "Choose department commercial user or no role" in response.content.decode()
+    assert User.objects.get(pk=users["none"].pk).role == Role.NONE
+
+
+def test_another_departments_person_and_invitation_are_404(
+    admin: Client, users: dict[str, User], make_user, dept_b: Department
+) -> None:
+    outsider = users["outsider"]
+    url = reverse("department_member_role", kwargs={"user_id": outsider.pk})
+    assert admin.post(url, {"role": "none"}).status_code == 404
+    assert User.objects.get(pk=outsider.pk).role == Role.COMMERCIAL
+    admin_b = make_user("admin-b", Role.DEPARTMENT_ADMIN, dept_b)
+    invitation = invitation_create(by=admin_b, email="someone@b.example.gov.uk")
+    url = reverse("department_invitation_withdraw", kwargs={"invitation_id": invitation.pk})
+    assert admin.post(url).status_code == 404
+    assert Invitation.objects.pending().filter(pk=invitation.pk).exists()
+
+
+def test_a_pending_invitation_is_withdrawn(admin: Client, users: dict[str, User]) -> None:
+    invitation = invitation_create(by=users["department_admin"], email="x@a.example.gov.uk")
+    url = reverse("department_invitation_withdraw", kwargs={"invitation_id": invitation.pk})
+    assert admin.post(url).status_code == 302
+    assert not Invitation.objects.pending().exists()
+    again = admin.post(url)
+    assert again.status_code == 200 and "no longer pending" in again.content.decode()
+
+
+def test_someone_with_no_role_sees_only_the_home_page(
+    users: dict[str, User], client_as: Callable[..., Client]
+) -> None:
+    client = client_as(users["none"])
+    home = client.get(reverse("home")).content.decode()
+    assert "you do not have a role in this service yet" in home
+    assert "Suppliers" not in home
+    assert client.get(reverse("supplier_list")).status_code == 403
+    assert client.get(reverse("department_people")).status_code == 403
