@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from decisions.assessments.services import assessment_run
@@ -17,8 +19,13 @@ from decisions.cases.services import case_create, case_submit, case_update, sign
 from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
 from decisions.review.services import review_decide
 from decisions.rulesets.services import GoldenImport, golden_cases_import, ruleset_install_shipped
-from sourcing.models import Case, Discipline, Role, User
-from sourcing.people.services import department_ensure, user_ensure
+from sourcing.models import Case, DepartmentMapping, Discipline, Role, SignInIdentity, User
+from sourcing.people.services import (
+    department_ensure,
+    department_mapping_save,
+    identity_link,
+    user_ensure,
+)
 from suppliers import demo as supplier_demo
 from suppliers.catalogue import catalogue_import
 from suppliers.demo import demo_catalogue_csv, demo_catalogue_rows, seed_demo_contracts
@@ -27,11 +34,15 @@ from suppliers.reference import FRAMEWORKS_PATH, SEGMENTS_PATH, load_reference_d
 
 DEMO_PASSWORD = "sourcing-demo-2026"  # noqa: S105 (demo only; seed_demo refuses production)
 
+# code, name, the email domain that admits its people's first sign-in through their provider
 DEPARTMENTS = (
-    ("dept-a", "Department for Public Services"),
-    ("dept-b", "Department for Housing and Regions"),
-    ("dept-c", "Department for Skills and Work"),
+    ("dept-a", "Department for Public Services", "publicservices.example.gov.uk"),
+    ("dept-b", "Department for Housing and Regions", "housing.example.gov.uk"),
+    ("dept-c", "Department for Skills and Work", "skills.example.gov.uk"),
 )
+# The Centre of Excellence's people sign in with addresses of this domain (mapped to nothing:
+# their accounts exist already and are found by issuer and subject).
+COE_DOMAIN = "coe.example.gov.uk"
 
 # username, role, department code, first name, last name
 USERS = (
@@ -41,24 +52,65 @@ USERS = (
     ("dave", Role.AUDITOR, None, "Dave", "Davies"),
     ("erin", Role.STEWARD, None, "Erin", "Evans"),
     ("ada", Role.ADMIN, None, "Ada", "Akhtar"),
+    ("fiona", Role.DEPARTMENT_ADMIN, "dept-a", "Fiona", "Fraser"),
 )
+
+
+def demo_email(username: str, code: str | None) -> str:
+    """A demo user's work email: at their department's domain, or the Centre of Excellence's."""
+    domains = {department[0]: department[2] for department in DEPARTMENTS}
+    return f"{username}@{domains[code] if code else COE_DOMAIN}"
+
+
+def demo_provider_accounts() -> list[dict[str, Any]]:
+    """The development identity provider's accounts: each demo user's claims, `sub` being their
+    username (ADR 0024)."""
+    return [
+        {
+            "sub": username,
+            "email": demo_email(username, code),
+            "email_verified": True,
+            "given_name": first,
+            "family_name": last,
+            "name": f"{first} {last}",
+        }
+        for username, _, code, first, last in USERS
+    ]
 
 
 @transaction.atomic
 def seed_people() -> None:
     """Create (or put back) the demo departments and users; safe to run again. A demo user who
     exists keeps their password, so their sessions stay valid."""
-    departments = {code: department_ensure(code=code, name=name) for code, name in DEPARTMENTS}
+    departments = {code: department_ensure(code=code, name=name) for code, name, _ in DEPARTMENTS}
+    for department_code, _, domain in DEPARTMENTS:
+        if not DepartmentMapping.objects.filter(kind="email_domain", value=domain).exists():
+            department_mapping_save(
+                by=None,
+                mapping=None,
+                department=departments[department_code],
+                kind="email_domain",
+                value=domain,
+            )
     for username, role, code, first, last in USERS:
-        user_ensure(
+        user = user_ensure(
             username=username,
             role=role,
             password=DEMO_PASSWORD,
             department=departments[code] if code else None,
             first_name=first,
             last_name=last,
+            email=demo_email(username, code),
             keep_password=True,
         )
+        if (
+            settings.OIDC_MOCK
+            and not SignInIdentity.objects.filter(
+                issuer=settings.OIDC_ISSUER, subject=username
+            ).exists()
+        ):
+            # The development provider's account of the same name is this user.
+            identity_link(user=user, issuer=settings.OIDC_ISSUER, subject=username)
 
 
 # Appended to the audit chain after the demo data is loaded, with the fingerprint below.
@@ -100,6 +152,12 @@ def demo_is_current() -> bool:
     )
     if people != {(username, role, code) for username, role, code, *_ in USERS}:
         return False
+    if settings.OIDC_MOCK:
+        linked = SignInIdentity.objects.filter(
+            issuer=settings.OIDC_ISSUER, subject__in=[u[0] for u in USERS]
+        ).count()
+        if linked != len(USERS):
+            return False
     titles = {case[1] for case in DEMO_CASES}
     return Case.objects.filter(title__in=titles).values("title").distinct().count() == len(titles)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import socket
 
 import pytest
+import requests
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -13,7 +15,11 @@ from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord
 from decisions.rulesets.models import Ruleset
 from sourcing.demo import DEMO_PASSWORD
-from sourcing.management.commands.run_demo import migration_files, migrations_pending
+from sourcing.management.commands.run_demo import (
+    development_provider,
+    migration_files,
+    migrations_pending,
+)
 from sourcing.models import Case, Department, User
 
 
@@ -92,3 +98,56 @@ def test_migrations_pending_reads_the_migration_table(db: None) -> None:
         cursor.execute("DELETE FROM django_migrations WHERE app = 'suppliers'")
     assert migrations_pending()
     assert ("sourcing", "0001_initial") in migration_files()
+
+
+# run_demo's development identity provider (oidc-provider-mock) ---------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_demo_serves_the_development_provider_with_the_demo_accounts(settings) -> None:
+    port = _free_port()
+    settings.OIDC_MOCK, settings.OIDC_MOCK_PORT = True, port
+    settings.OIDC_ISSUER = f"http://localhost:{port}"
+    said: list[str] = []
+    with development_provider(said.append):
+        config = requests.get(
+            f"{settings.OIDC_ISSUER}/.well-known/openid-configuration", timeout=10
+        )
+        form = requests.get(
+            f"{settings.OIDC_ISSUER}/oauth2/authorize",
+            params={
+                "client_id": "sourcing-decisions",
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": "http://127.0.0.1:8000/sign-in/department/callback/",
+                "nonce": "n",
+            },
+            timeout=10,
+        )
+    assert config.json()["issuer"] == settings.OIDC_ISSUER
+    assert "Authorize as alice" in form.text and "Authorize as fiona" in form.text
+    assert "alice, bob, carol" in said[0]
+
+
+def test_run_demo_goes_on_when_the_providers_port_is_taken(settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("localhost", 0))
+        taken.listen()
+        settings.OIDC_MOCK, settings.OIDC_MOCK_PORT = True, taken.getsockname()[1]
+        said: list[str] = []
+        with development_provider(said.append):
+            pass
+    assert "could not start on port" in said[0] and "Password sign-in still works" in said[0]
+
+
+def test_run_demo_starts_no_provider_when_one_is_configured(settings) -> None:
+    settings.OIDC_MOCK = False
+    said: list[str] = []
+    with development_provider(said.append):
+        pass
+    assert said == []

@@ -6,18 +6,25 @@ its definitions changed (three queries and a hash of six files; the demo records
 rendered, or queued for the worker, once the server is up), then runs the development
 server with its autoreloader. The server's own migration check is not repeated; its system
 checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.
+
+With no identity provider configured (OIDC_MOCK), it also serves the development provider,
+oidc-provider-mock, on OIDC_MOCK_PORT in a thread of this process, with the demo users as its
+accounts (one click each on its page; any other subject signs in with that as its email).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pkgutil
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import oidc_provider_mock
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
@@ -27,6 +34,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 
 from decisions.records.pdf import pdf_dispatch_deferred, pdf_sweep
+from sourcing.demo import demo_provider_accounts
 
 
 def migration_files() -> set[tuple[str, str]]:
@@ -72,6 +80,47 @@ def _render_waiting_pdfs() -> None:
         connections.close_all()
 
 
+def provider_accounts() -> list[oidc_provider_mock.User]:
+    """The demo users as the development provider's accounts."""
+    return [
+        oidc_provider_mock.User(
+            sub=account["sub"], claims={k: v for k, v in account.items() if k != "sub"}
+        )
+        for account in demo_provider_accounts()
+    ]
+
+
+@contextlib.contextmanager
+def development_provider(write: Any) -> Iterator[None]:
+    """Serve oidc-provider-mock on OIDC_MOCK_PORT while the block runs (when OIDC_MOCK); if the
+    port is taken, say so and go on (the password form still works)."""
+    if not settings.OIDC_MOCK:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(
+                oidc_provider_mock.run_server_in_thread(
+                    port=settings.OIDC_MOCK_PORT,
+                    require_nonce=True,
+                    user_claims=provider_accounts(),
+                )
+            )
+        except (OSError, SystemExit):
+            # werkzeug exits (SystemExit) when the port is in use, after saying so on stderr.
+            write(
+                f"The development identity provider could not start on port "
+                f"{settings.OIDC_MOCK_PORT} (is it in use?); set OIDC_MOCK_PORT to a free port. "
+                "Password sign-in still works."
+            )
+        else:
+            write(
+                f"Development identity provider (oidc-provider-mock) on {settings.OIDC_ISSUER}/: "
+                "alice, bob, carol, dave, erin, ada and fiona sign in with one click."
+            )
+        yield
+
+
 class Command(RunserverCommand):
     help = __doc__.split("\n\n")[0] if __doc__ else ""
 
@@ -88,6 +137,10 @@ class Command(RunserverCommand):
             with pdf_dispatch_deferred():
                 call_command("seed_demo")
             threading.Thread(target=_render_waiting_pdfs, name="demo-pdfs", daemon=True).start()
+            # The provider lives in this (the first) process, across the autoreloader's restarts.
+            with development_provider(self.stdout.write):
+                super().handle(*args, **options)
+            return
         super().handle(*args, **options)
 
     def check_migrations(self) -> None:
