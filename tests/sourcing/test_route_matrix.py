@@ -103,7 +103,9 @@ def test_route_answers_each_role_as_declared(
     else:
         expected = 403
     assert response.status_code == expected, (name, method, caller, response.content[:300])
-    if expected == 302 and caller == ANONYMOUS:
+    if expected == 302 and caller == ANONYMOUS and caller not in access.roles:
+        # Refused for want of signing in (a public route may redirect elsewhere: oidc_start
+        # sends people to their identity provider).
         assert response["Location"].startswith(reverse("sign_in"))
     if access.scoped and caller in access.roles and "foreign" in examples:
         foreign = _call(client, method, reverse(name, kwargs=examples["foreign"]))
