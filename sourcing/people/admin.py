@@ -29,8 +29,8 @@ from sourcing.models import (
 )
 from sourcing.people.services import (
     department_mapping_delete,
-    department_save,
     department_mapping_save,
+    department_save,
     user_role_errors,
     user_save,
 )
