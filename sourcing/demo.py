@@ -64,7 +64,7 @@ def demo_email(username: str, code: str | None) -> str:
 
 def demo_provider_accounts() -> list[dict[str, Any]]:
     """The development identity provider's accounts: each demo user's claims, `sub` being their
-    username (ADR 0024)."""
+    username (ADR 0025)."""
     return [
         {
             "sub": username,

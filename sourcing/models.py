@@ -31,7 +31,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     ADMIN = "admin", "Administrator"
     # A named person of a department who invites its people and grants or revokes the
-    # commercial role there (docs/decisions/0024).
+    # commercial role there (docs/decisions/0025).
     DEPARTMENT_ADMIN = "department_admin", "Department administrator"
     # Signed in through their department's identity provider, waiting for a department
     # administrator to grant a role: they see only the home page.

@@ -143,7 +143,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign_in"
 
 # Sign-in through a department's identity provider: OpenID Connect with mozilla-django-oidc
-# (sourcing.people.oidc; ADR 0024). Authorisation code flow with PKCE (S256), state and nonce;
+# (sourcing.people.oidc; ADR 0025). Authorisation code flow with PKCE (S256), state and nonce;
 # the ID token's signature (the provider's JWKS), issuer, audience, expiry and issue time are
 # checked. Users are found by (issuer, sub) only. With no OIDC_ISSUER outside production, the
 # development provider (oidc-provider-mock, started by `make run` on OIDC_MOCK_PORT; the test

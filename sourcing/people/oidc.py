@@ -1,5 +1,5 @@
 """Sign-in through a department's identity provider: OpenID Connect with mozilla-django-oidc
-(ADR 0024).
+(ADR 0025).
 
 mozilla-django-oidc runs the authorisation code flow (state and nonce kept in the session,
 PKCE with S256, the code exchanged at the token endpoint, the ID token's signature checked

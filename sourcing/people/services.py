@@ -1,6 +1,6 @@
 """Writes for people and access: departments, users, API tokens, sign-in identities, the
 department mappings that admit a first sign-in, invitations, and the department
-administrator's grants (docs/decisions/0024)."""
+administrator's grants (docs/decisions/0025)."""
 
 from __future__ import annotations
 
