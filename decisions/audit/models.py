@@ -21,6 +21,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        # The events of one object (a record's record.issued, a case's case.reopened), as the
+        # public register and verification look them up.
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "action"], name="audit_object_idx")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

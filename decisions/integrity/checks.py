@@ -1,7 +1,12 @@
 """Verification that does not take the database's word for it.
 
+- Every decision record must have been issued by a decision: a chained `record.issued` event
+  naming the record and its hash, right after the case's chained decision event
+  (`case.approved`, `case.overridden` or `case.rejected`). A row inserted into the records table
+  by hand, however well its hash is linked, has none ("record with no issuing event").
 - Every column of a decision record that pages, the register or access checks read is compared
-  with the record's hashed content.
+  with the record's hashed content, by stable identity: the department's and the reviewer's ids
+  (never their code or username, which may be renamed).
 - Every record's PDF is compared with the hash on its chained `pdf.rendered` event; the hash
   row and the outbox row must agree with that event; a PDF missing long after the decision is
   reported.
@@ -23,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db.models import Max
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
@@ -61,17 +67,93 @@ def record_columns_differing(record: DecisionRecord, supersedes_sha256: str | No
     expected: dict[str, bool] = {
         "reference": record.reference == identity.get("reference"),
         "case": record.case_id == identity.get("case_id"),
-        "department": record.department.code == department.get("code"),
+        "department": (
+            record.department_id == department["id"]
+            if "id" in department
+            # Records issued before the content held the id (2026-11-30) name the department
+            # by its code at the time.
+            else record.department.code == department.get("code")
+        ),
         "action": record.action == accountability.get("decision"),
         "recommended": record.recommended == (accountability.get("recommended") or ""),
         "decided_option": record.decided_option == (accountability.get("decided_option") or ""),
         "overridden": record.overridden == accountability.get("overridden"),
-        "decided_by": record.decided_by.get_username() == reviewer.get("username"),
+        "decided_by": (
+            record.decided_by_id == reviewer["id"]
+            if "id" in reviewer
+            else record.decided_by.get_username() == reviewer.get("username")
+        ),
         "decided_at": _same_time(record.decided_at, identity.get("decided_at")),
         "review_by": _same_day(record.review_by, content.get("review_by")),
         "supersedes": supersedes_sha256 == identity.get("supersedes_sha256"),
     }
     return [name for name, same in expected.items() if not same]
+
+
+# The chained event of the decision that issues a record, by the record's action.
+DECISION_EVENTS: dict[str, frozenset[str]] = {
+    DecisionAction.APPROVE: frozenset({"case.approved", "case.overridden"}),
+    DecisionAction.REJECT: frozenset({"case.rejected"}),
+}
+
+
+def records_issuing_verify() -> list[str]:
+    """Every record without its issuing events on the audit chain.
+
+    `review_decide` appends, in the record's transaction, the case's decision event and right
+    after it `record.issued` (object: the record's id; payload: its reference and
+    `record_sha256`). A record is reported when no `record.issued` event names it with its
+    hash ("record with no issuing event"), or when the event before that is not the decision,
+    as hashed in its content, on its case (the columns are compared with the content apart).
+    """
+    issued: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    events = AuditEvent.objects.filter(
+        action="record.issued", object_type="decision_record"
+    ).values_list("seq", "object_id", "payload")
+    for seq, object_id, payload in events.iterator(chunk_size=2000):
+        issued.setdefault(object_id, []).append(
+            (seq, payload if isinstance(payload, Mapping) else {})
+        )
+    decisions = {
+        seq: (action, object_id)
+        for seq, action, object_id in AuditEvent.objects.filter(
+            action__in=set().union(*DECISION_EVENTS.values()), object_type="case"
+        ).values_list("seq", "action", "object_id")
+    }
+    problems = []
+    # The case and the decision as hashed in the content (the columns are checked against the
+    # content by records_columns_verify, so an edited column is reported once, there).
+    records = (
+        DecisionRecord.objects.order_by("seq")
+        .annotate(
+            hashed_case=KeyTextTransform("case_id", KeyTransform("identity", "content")),
+            hashed_action=KeyTextTransform("decision", KeyTransform("accountability", "content")),
+        )
+        .values_list("pk", "reference", "record_sha256", "hashed_case", "hashed_action")
+    )
+    for pk, reference, record_sha256, hashed_case, hashed_action in records.iterator(
+        chunk_size=2000
+    ):
+        name = f"record {reference}"
+        matching = [
+            seq
+            for seq, payload in issued.get(str(pk), [])
+            if payload.get("record_sha256") == record_sha256
+        ]
+        if not matching:
+            problems.append(
+                f"{name}: record with no issuing event (no chained record.issued event with "
+                "its hash)"
+            )
+            continue
+        expected = DECISION_EVENTS.get(hashed_action or "", frozenset())
+        action, case = decisions.get(matching[0] - 1, ("", ""))
+        if case != str(hashed_case) or action not in expected:
+            problems.append(
+                f"{name}: its record.issued event does not follow its case's chained decision "
+                f"event ({' or '.join(sorted(expected)) or 'none for this decision'})"
+            )
+    return problems
 
 
 def records_columns_verify() -> list[str]:
@@ -239,7 +321,8 @@ def heads_verify(
 
 def integrity_problems(*, heads: Sequence[Head] = ()) -> list[str]:
     """The checks above together, with the heads an auditor supplies (may be none)."""
-    problems = records_columns_verify()
+    problems = records_issuing_verify()
+    problems.extend(records_columns_verify())
     problems.extend(pdfs_verify())
     stored = [head_data(row) for row in SignedHead.objects.order_by("seq")]
     if stored or heads:

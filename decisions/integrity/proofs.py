@@ -24,6 +24,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from decisions.audit.models import AuditEvent
 from decisions.integrity import merkle
 from decisions.integrity.heads import head_covering, head_data, record_leaves
 from decisions.integrity.keys import trusted_keys
@@ -105,7 +106,21 @@ def proof_attachment(proof: Mapping[str, Any]) -> Any:
 
 
 def record_pdf_proof(record: DecisionRecord) -> tuple[dict[str, Any], list[Any]]:
-    """What a record's PDF prints and carries: its proof, and the proof as an attachment."""
+    """What a record's PDF prints and carries: its proof, and the proof as an attachment.
+
+    Raises ValueError (the render fails, and is recorded as failed) for a record no chained
+    `record.issued` event names with its hash: a row inserted by hand is never rendered.
+    """
+    issued = AuditEvent.objects.filter(
+        action="record.issued",
+        object_type="decision_record",
+        object_id=str(record.pk),
+        payload__record_sha256=record.record_sha256,
+    ).exists()
+    if not issued:
+        raise ValueError(
+            f"Record {record.reference} has no issuing event on the audit chain: not rendered."
+        )
     proof = record_proof(record)
     return proof, [proof_attachment(proof)]
 

@@ -193,7 +193,12 @@ def build_content(
             "reference": case.reference,
             "case_id": case.pk,
             "title": case.title,
-            "department": {"code": case.department.code, "name": case.department.name},
+            # The id is the department's stable identity (its code and name may be changed).
+            "department": {
+                "id": case.department_id,
+                "code": case.department.code,
+                "name": case.department.name,
+            },
             "created_at": case.created_at.isoformat(),
             "decided_at": decided_at.isoformat(),
             "status_history": history,
@@ -245,6 +250,8 @@ def build_content(
             "owner": case.owner.get_username(),
             "owner_name": case.owner.get_full_name(),
             "reviewer": {
+                # The id is the reviewer's stable identity (a username may be changed).
+                "id": reviewer.pk,
                 "username": reviewer.get_username(),
                 "name": reviewer.get_full_name() or reviewer.get_username(),
             },
@@ -282,8 +289,9 @@ def register_entry(record: DecisionRecord) -> dict[str, Any]:
         "decided_at": record.decided_at.isoformat(),
         "overridden": record.overridden,
         "reasons_summary": reasons,
-        # A reviewer reopened the decision: it is being reviewed again until decided.
-        "under_review": record.case.status != CaseStatus.APPROVED,
+        # A reviewer reopened the decision (on the audit chain, after the record's issue): it is
+        # being reviewed again until decided. Annotated by selectors.register_entries.
+        "under_review": bool(getattr(record, "under_review", False)),
     }
 
 

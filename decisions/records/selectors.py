@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import CharField, Exists, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 
 
@@ -19,11 +24,37 @@ def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
 
 def register_entries() -> DecisionRecordQuerySet:
     """Approved decisions for the public register (current ones, newest first), without their
-    content: `title` and `reasons_summary` are annotated (DecisionRecordQuerySet.summaries); with
-    their case: a decision a reviewer reopened stays listed, marked as under review."""
+    content: `title` and `reasons_summary` are annotated (DecisionRecordQuerySet.summaries).
+
+    Only records the audit chain says were issued (a chained `record.issued` event naming the
+    record and its hash; a row inserted by hand is never published), annotated `under_review`
+    from the chain too: a `case.reopened` event of its case after the record was issued (a
+    later decision supersedes the record, which then leaves the register). The case's status
+    column is not read: the application's database role can change it unnoticed.
+    """
+    issued = (
+        AuditEvent.objects.annotate(issued_sha256=KeyTextTransform("record_sha256", "payload"))
+        .filter(
+            action="record.issued",
+            object_type="decision_record",
+            object_id=Cast(OuterRef("pk"), CharField()),
+            issued_sha256=OuterRef("record_sha256"),
+        )
+        .order_by("seq")
+        .values("seq")[:1]
+    )
+    reopened = AuditEvent.objects.filter(
+        action="case.reopened",
+        object_type="case",
+        object_id=Cast(OuterRef("case_id"), CharField()),
+        seq__gt=OuterRef("issued_seq"),
+    )
     return (
         DecisionRecord.objects.current_approvals()
         .summaries()
-        .select_related("department", "case")
+        .annotate(issued_seq=Subquery(issued))
+        .filter(issued_seq__isnull=False)
+        .annotate(under_review=Exists(reopened))
+        .select_related("department")
         .order_by("-decided_at", "-pk")
     )

@@ -32,9 +32,12 @@ from decisions.integrity.signing import heads_from_json, sign_head
 from decisions.integrity.verification import audit_verify
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.review.services import review_reopen
 from sourcing.jobs import JobStatus
-from sourcing.models import Department, User
+from sourcing.models import Case, CaseStatus, Department, User
+from sourcing.people.services import user_save
 from tests.conftest import service_missing
+from tests.factories import ready_case
 
 
 @pytest.fixture(autouse=True)
@@ -388,3 +391,129 @@ def test_verify_audit_names_a_bad_head_file(db: None, tmp_path: Path) -> None:
     bad.write_text("[" * 100_000)
     with pytest.raises(CommandError, match="not JSON"):
         call_command("verify_audit", "--head", str(bad), stdout=io.StringIO())
+
+
+# --- Detected: a record nobody issued ------------------------------------------------------------
+
+
+def _invent_record(users: dict[str, User]) -> DecisionRecord:
+    """As the application role: a record row copied from the last record, renamed to a draft
+    case, its hash correct and linked to the last record, with a pending PDF outbox row."""
+    model = DecisionRecord.objects.order_by("-seq").first()
+    assert model is not None
+    draft = ready_case(users["commercial"], title="Never decided")
+    content = json.loads(json.dumps(model.content))
+    content["identity"].update(reference=draft.reference, case_id=draft.pk, supersedes=None)
+    content["identity"]["supersedes_sha256"] = None
+    seq = model.seq + 1
+    record = DecisionRecord.objects.create(
+        seq=seq,
+        case=draft,
+        reference=draft.reference,
+        department=model.department,
+        action=model.action,
+        recommended=model.recommended,
+        decided_option=model.decided_option,
+        overridden=model.overridden,
+        decided_by=model.decided_by,
+        decided_at=model.decided_at,
+        review_by=model.review_by,
+        content=content,
+        record_sha256=record_hash(seq=seq, content=content, previous_sha256=model.record_sha256),
+        previous_sha256=model.record_sha256,
+    )
+    RecordPdf.objects.create(record=record)
+    return record
+
+
+@pytest.mark.tampers_audit_chain
+def test_an_invented_record_with_a_correct_hash_is_reported_unpublished_and_never_rendered(
+    decide: Callable[..., DecisionRecord], users: dict[str, User], tmp_path: Path
+) -> None:
+    decide()
+    head_sign()
+    forged = _invent_record(users)
+    expected = (
+        f"record {forged.reference}: record with no issuing event (no chained record.issued "
+        "event with its hash)"
+    )
+    # Its hash and link are right, its columns match its content: only the chain knows.
+    assert audit_verify().problems == (expected,)
+    # A head signed after it covers it, yet verification against that head still reports it.
+    head_sign()
+    feed = tmp_path / "heads.json"
+    feed.write_text(json.dumps(published_feed()))
+    code, report = verify_audit(feed)
+    assert code == 1 and report["problems"] == [expected]
+    # The render refuses it (no PDF, so no proof an auditor could be shown)...
+    pdf = record_pdf_render(pdf_id=RecordPdf.objects.get(record=forged).pk)
+    assert pdf is not None and pdf.status != JobStatus.DONE and not pdf.sha256
+    assert "no issuing event" in pdf.last_error
+    # ...and the public register does not count it.
+    listed = [e["reference"] for e in Client().get(reverse("api:register")).json()["items"]]
+    assert forged.reference not in listed and len(listed) == 1
+    assert forged.reference not in Client().get(reverse("register")).content.decode()
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_record_whose_issuing_event_does_not_follow_its_case_decision_is_reported(
+    decide: Callable[..., DecisionRecord],
+) -> None:
+    record = decide(render=False)
+    decision = AuditEvent.objects.get(action="case.approved", object_id=str(record.case_id))
+    # The owner renames the decision event and re-hashes the chain and its checkpoints.
+    as_owner("UPDATE decisions_auditevent SET action = 'case.noted' WHERE id = %s", [decision.pk])
+    rewritten = _rehash_from(decision.seq, decision.payload)
+    for checkpoint in AuditCheckpoint.objects.all():
+        as_owner(
+            "UPDATE decisions_auditcheckpoint SET head_sha256 = %s WHERE id = %s",
+            [rewritten.get(checkpoint.seq, checkpoint.head_sha256), checkpoint.pk],
+        )
+    assert audit_verify().problems == (
+        f"record {record.reference}: its record.issued event does not follow its case's "
+        "chained decision event (case.approved or case.overridden)",
+    )
+
+
+# --- No false alarm: renames ----------------------------------------------------------------------
+
+
+def test_renaming_the_reviewer_or_the_department_raises_no_alarm(
+    decide: Callable[..., DecisionRecord], users: dict[str, User]
+) -> None:
+    decide(render=False)
+    decide("reject", render=False)
+    reviewer = users["reviewer"]
+    user_save(
+        by=None,
+        user=reviewer,
+        username="carol.smith",
+        role=reviewer.role,
+        department=reviewer.department,
+    )
+    Department.objects.filter(pk=users["commercial"].department_id).update(
+        code="dept-a2", name="Department A, renamed"
+    )
+    assert audit_verify().problems == ()
+
+
+# --- The register reads the chain, not the case's status -----------------------------------------
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_case_status_changed_by_the_app_role_does_not_change_the_register(
+    decide: Callable[..., DecisionRecord], users: dict[str, User]
+) -> None:
+    record = decide(render=False)
+
+    def flags() -> list[bool]:
+        return [e["under_review"] for e in Client().get(reverse("api:register")).json()["items"]]
+
+    assert flags() == [False]
+    Case.objects.filter(pk=record.case_id).update(status=CaseStatus.SUBMITTED)  # the app role can
+    assert flags() == [False]
+    Case.objects.filter(pk=record.case_id).update(status=CaseStatus.APPROVED)
+    review_reopen(case=record.case, by=users["reviewer"], reason="New evidence.")
+    assert flags() == [True]
+    Case.objects.filter(pk=record.case_id).update(status=CaseStatus.APPROVED)  # hiding it
+    assert flags() == [True]
