@@ -9,7 +9,11 @@ COPY sourcing sourcing
 COPY decisions decisions
 COPY suppliers suppliers
 RUN pip install --no-cache-dir .
+# .dockerignore keeps .env (passwords, AUDIT_SIGNING_KEY), var/, .venv and .git out of the image.
 COPY . .
 ENV DJANGO_ENV=production PYTHONUNBUFFERED=1
-RUN useradd --create-home app && mkdir -p var && chown app var
+# The media volume (docker-compose.yml) is created from this directory, so it starts owned by
+# the app user, who writes the record PDFs and exports into it.
+RUN useradd --create-home app && mkdir -p var/media && chown -R app:app var
+VOLUME ["/app/var/media"]
 USER app
