@@ -37,6 +37,27 @@ WHAT = {
 }
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as the rates and the sign-in lockout count it.
+
+    Behind TRUSTED_PROXY_COUNT proxies (settings; 0, the default, trusts no header): the address
+    the outermost trusted proxy saw, the TRUSTED_PROXY_COUNT-th entry from the right of
+    X-Forwarded-For (entries further left are the client's own say, never trusted). Without
+    enough entries, or with none trusted, REMOTE_ADDR.
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    ]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count]
+
+
 def limits_cache() -> BaseCache:
     """The cache the limits are counted in."""
     return caches[LIMITS_CACHE]
@@ -154,6 +175,9 @@ class Throttle(SimpleRateThrottle):
         if not allowed:
             log.warning("rate limited", extra={"scope": scope, "path": request.path[:200]})
         return allowed
+
+    def get_ident(self, request: HttpRequest) -> str | None:
+        return client_ip(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         if not settings.RATE_LIMITS_ENABLED:

@@ -241,6 +241,12 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, minimum=1, maximum=API_TOKEN_MAX_
 # (the load bench does); the lockout stays.
 SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
 SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1, maximum=10080)
+# Behind a reverse proxy: how many proxies in front of the service add to X-Forwarded-For (0:
+# none, REMOTE_ADDR is the client). The lockout and the rates count per client address as
+# sourcing.limits.client_ip finds it; never trust more proxies than there are.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+AXES_CLIENT_IP_CALLABLE = "sourcing.limits.client_ip"
+RATELIMIT_IP_META_KEY = "sourcing.limits.client_ip"
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)

@@ -1,7 +1,7 @@
 """The composite verification: the audit chain and its checkpoints, the decision records (their
 hashes, links and columns), their stored PDFs against the chain, and the signed heads.
 
-What `manage.py verify_audit`, GET/POST /api/v1/audit/verify and the audit chain page report.
+What `manage.py verify_audit`, GET /api/v1/audit/verify and the audit chain page report.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create
 from sourcing.api import api
 from sourcing.env import env_rate
-from sourcing.limits import limits_cache
+from sourcing.limits import client_ip, limits_cache
 from sourcing.models import User
 from sourcing.people.services import token_issue
 from tests.conftest import PASSWORD
@@ -264,3 +264,57 @@ def test_a_throttled_answer_has_the_documented_shape(
     body = throttled.json()
     assert set(body) == {"detail", "retry_after"}
     assert body["retry_after"] == int(throttled["Retry-After"])
+
+
+def _sign_in_via_proxy(client: Client, username: str, password: str, forwarded: str) -> Any:
+    return client.post(
+        reverse("sign_in"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_trusted_proxy_the_lockout_counts_each_forwarded_client(
+    users: dict[str, User], settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    username = users["commercial"].username
+    client = Client()
+    for _ in range(4):
+        assert _sign_in_via_proxy(client, username, "wrong", "198.51.100.7").status_code == 200
+    assert _sign_in_via_proxy(client, username, "wrong", "198.51.100.7").status_code == 429
+    events = AuditEvent.objects.filter(action="auth.locked_out")
+    assert [e.payload["ip_address"] for e in events] == ["198.51.100.7"]
+    # Another client behind the same proxy is not locked out with the first.
+    assert _sign_in_via_proxy(Client(), username, PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_without_trusted_proxies_a_forged_forwarded_header_does_not_escape_the_lockout(
+    users: dict[str, User], settings: Any
+) -> None:
+    assert settings.TRUSTED_PROXY_COUNT == 0  # the default
+    username = users["commercial"].username
+    client = Client()
+    for n in range(4):
+        assert _sign_in_via_proxy(client, username, "wrong", f"198.51.100.{n}").status_code == 200
+    assert _sign_in_via_proxy(client, username, "wrong", "198.51.100.50").status_code == 429
+    assert _sign_in_via_proxy(client, username, PASSWORD, "198.51.100.51").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.1"),
+        (1, "198.51.100.7", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "198.51.100.7"),  # the client's own claim is not trusted
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.2", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.1"),  # fewer entries than trusted proxies
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(
+    settings: Any, rf: Any, count: int, forwarded: str, expected: str
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = count
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
