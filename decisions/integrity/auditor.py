@@ -14,9 +14,8 @@ from decisions.audit.models import AuditEvent
 from decisions.integrity.checks import record_columns_differing
 from decisions.integrity.keys import trusted_keys
 from decisions.integrity.proofs import (
-    ProofMissing,
     ProofReport,
-    proof_from_pdf,
+    pdf_verify,
     proof_verify,
     record_proof,
 )
@@ -59,15 +58,13 @@ def _rendered_sha256(record_pk: int) -> str | None:
 def pdf_check(
     data: bytes, *, heads: Sequence[Head] = (), keys: Mapping[str, Ed25519PublicKey] | None = None
 ) -> PdfCheck:
-    """Check a record PDF as `manage.py verify_record` does (the service's keys and any the
-    auditor's heads list), then compare the file with the hash the chain recorded for it."""
+    """Check a record PDF as `manage.py verify_record` does (its proof with the service's keys
+    and any the auditor's heads list, and its visible pages against the proven record), then
+    compare the file with the hash the chain recorded for it."""
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        proof = proof_from_pdf(data)
-    except ProofMissing as exc:
-        report = ProofReport(problems=[str(exc)])
+    proof, report = pdf_verify(data, keys={**trusted_keys(), **(keys or {})}, published=heads)
+    if proof is None:
         return PdfCheck(pdf_sha256=digest, proof=report)
-    report = proof_verify(proof, keys={**trusted_keys(), **(keys or {})}, published=heads)
     check = PdfCheck(pdf_sha256=digest, proof=report)
     record_part = proof.get("record")
     seq = record_part.get("seq") if isinstance(record_part, Mapping) else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from decisions.integrity.signing import (
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import pdf_render
+from sourcing.questionnaire import OPTION_LABELS
 
 PROOF_TYPE = "sourcing-decisions/record-proof/v1"
 ATTACHMENT_NAME = "record-proof.json"
@@ -275,3 +277,149 @@ def proof_verify(
                 "(two versions of history were signed)."
             )
     return report
+
+
+# The visible pages against the proven record: what verify_record checks besides the proof.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\u2060\ufeff"))
+
+
+def pages_text(data: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf's extraction), zero-width characters removed.
+
+    Raises ProofMissing when the pages cannot be read."""
+    from pypdf import PdfReader  # noqa: PLC0415 (on first use: ADR 0024)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
+    try:
+        pages = PdfReader(io.BytesIO(data)).pages
+        return [(page.extract_text() or "").translate(_INVISIBLE) for page in pages]
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ProofMissing(f"The PDF's pages cannot be read ({type(exc).__name__}).") from None
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def pages_problems(pages: Sequence[str], proof: Mapping[str, Any]) -> list[str]:
+    """What the visible pages print that differs from the record the proof carries.
+
+    Compared, wherever the pages print them: the reference (heading, summary, running header,
+    colophon), the record hash and the previous record's hash, the record's sequence number,
+    the department's code, the decision and the title. A PDF whose pages belong to another
+    record than its embedded proof is reported, naming each field.
+    """
+    record = _mapping(proof.get("record"))
+    content = _mapping(record.get("content"))
+    identity = _mapping(content.get("identity"))
+    department = _mapping(identity.get("department"))
+    text = "\n".join(pages)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    # The summary's rows are read on the first page only (user text further on could look
+    # like them); the running header and the colophon on every page.
+    first = [" ".join(line.split()) for line in (pages[0] if pages else "").splitlines()]
+    squeezed = _squeezed(text)
+    reference = str(record.get("reference", ""))
+    problems: list[str] = []
+
+    def differs(field: str, printed: Sequence[str], proven: str) -> None:
+        if not printed:
+            problems.append(f"The pages do not print the record's {field}.")
+        elif any(value != proven for value in printed):
+            shown = ", ".join(sorted({value for value in printed if value != proven}))
+            problems.append(
+                f"The pages print {field} {shown}, but the proven record's is {proven or 'none'} "
+                "(the pages are not this record's)."
+            )
+
+    references = [
+        found
+        for line in first
+        for pattern in (r"^Decision record (\S+)$", r"^Reference (\S+)$")
+        if (found := _first(pattern, line)) is not None
+    ]
+    references += [
+        found for line in lines if (found := _first(r"^(\S+) · Decision record · ", line))
+    ]
+    references += re.findall(r"from record (\S+) \(sequence \d+\)", " ".join(lines))
+    differs("reference", references, reference)
+    differs(
+        "record hash",
+        re.findall(r"Recordhash\(sha256\)([0-9a-f]{64})", squeezed),
+        str(record.get("record_sha256", "")),
+    )
+    previous = record.get("previous_sha256")
+    differs(
+        "previous record hash",
+        [
+            "none" if found.startswith("None") else found
+            for found in re.findall(r"Previousrecordhash([0-9a-f]{64}|None:)", squeezed)
+        ],
+        str(previous) if previous else "none",
+    )
+    differs(
+        "sequence number",
+        re.findall(r"from record \S+ \(sequence (\d+)\)", " ".join(lines)),
+        str(record.get("seq", "")),
+    )
+    differs(
+        "department code",
+        [found for line in first if (found := _first(r"^Department .*\((\S+)\)$", line))],
+        str(department.get("code", "")),
+    )
+    decision = _decision_text(content)
+    if decision is not None:
+        differs(
+            "decision",
+            [
+                found
+                for line in first
+                if (found := _first(r"^Decision (Approved: .+|Rejected)$", line))
+            ],
+            decision,
+        )
+    title = _squeezed(str(identity.get("title", "")))
+    if title and title not in _squeezed(pages[0] if pages else ""):
+        problems.append("The first page does not print the proven record's title.")
+    return problems
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _first(pattern: str, line: str) -> str | None:
+    found = re.search(pattern, line)
+    return found.group(1) if found else None
+
+
+def _decision_text(content: Mapping[str, Any]) -> str | None:
+    """The decision as the summary prints it ("Approved: Buy", "Rejected"), or None."""
+    accountability = content.get("accountability")
+    if not isinstance(accountability, Mapping):
+        return None
+    if accountability.get("decision") == "reject":
+        return "Rejected"
+    option = str(accountability.get("decided_option") or "")
+    return f"Approved: {OPTION_LABELS.get(option, option)}"
+
+
+def pdf_verify(
+    data: bytes,
+    *,
+    keys: Mapping[str, Ed25519PublicKey],
+    published: Sequence[Head] = (),
+) -> tuple[dict[str, Any] | None, ProofReport]:
+    """One record PDF offline, as `manage.py verify_record` and the auditor's page check it:
+    its embedded proof (proof_verify), and its visible pages against the proven record
+    (pages_problems). Returns the proof (None when the PDF carries none) and the report."""
+    try:
+        proof = proof_from_pdf(data)
+    except ProofMissing as exc:
+        return None, ProofReport(problems=[str(exc)])
+    report = proof_verify(proof, keys=keys, published=published)
+    try:
+        report.problems.extend(pages_problems(pages_text(data), proof))
+    except ProofMissing as exc:
+        report.problems.append(str(exc))
+    return proof, report

@@ -3,7 +3,10 @@
 Reads the record proof the PDF carries (record-proof.json), recomputes the record's hash from
 its content, follows the Merkle inclusion proof to the signed head's root and checks the head's
 Ed25519 signature with a key you trust. With --heads, the head must be one of the published heads
-you kept. Needs no database. Prints JSON; exits 1 on any problem.
+you kept. Then reads the visible pages (their text) and requires what they print to identify
+the same record: its reference, record hash, previous record's hash, sequence number,
+department code, decision and title (pages of one record with another record's proof are
+reported). Needs no database. Prints JSON; exits 1 on any problem.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from decisions.integrity.keys import trusted_keys
-from decisions.integrity.proofs import ProofMissing, proof_from_pdf, proof_verify
+from decisions.integrity.proofs import pdf_verify
 from decisions.integrity.signing import KeyProblem, key_id, keys_from_json, public_key_from_text
 from decisions.management.commands.verify_audit import read_heads
 
@@ -70,12 +73,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {options['pdf']}: {exc.strerror}.") from None
         published = read_heads(options["heads"])
         keys = self._keys(options)
-        try:
-            proof = proof_from_pdf(data)
-        except ProofMissing as exc:
-            self.stdout.write(json.dumps({"valid": False, "problems": [str(exc)]}, indent=2))
+        proof, report = pdf_verify(data, keys=keys, published=published)
+        if proof is None:
+            self.stdout.write(json.dumps({"valid": False, "problems": report.problems}, indent=2))
             sys.exit(1)
-        report = proof_verify(proof, keys=keys, published=published)
         self.stdout.write(json.dumps(report.to_dict(), indent=2))
         if not report.valid:
             sys.exit(1)

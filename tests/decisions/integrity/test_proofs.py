@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from decisions.integrity.auditor import pdf_check
 from decisions.integrity.heads import head_sign
 from decisions.integrity.keys import signing_key, trusted_keys
 from decisions.integrity.proofs import (
@@ -204,3 +205,35 @@ def test_a_pdf_without_a_proof_or_not_a_pdf_is_refused_clearly(
     bad_heads.write_text('{"items": [{"seq": "one"}]}')
     with pytest.raises(CommandError, match=r"--head .*Head 1: The signed head has no"):
         call_command("verify_record", str(plain), "--heads", str(bad_heads), stdout=io.StringIO())
+
+
+def test_one_records_pages_with_anothers_proof_are_caught_offline(
+    three: list[DecisionRecord], tmp_path: Path
+) -> None:
+    first, second = three[0], three[1]
+    # The pages of the second record (a rejection) carrying the first record's valid proof.
+    swapped = tmp_path / "swapped.pdf"
+    swapped.write_bytes(
+        html_to_pdf(pdf_html(second), attachments=[proof_attachment(record_proof(first))])
+    )
+    feed = tmp_path / "heads.json"
+    feed.write_text(Client().get(reverse("api:register_heads")).content.decode())
+    code, report = verify(swapped, "--heads", str(feed), "--no-service-keys")
+    assert code == 1 and not report["valid"]
+    problems = "\n".join(report["problems"])
+    assert (
+        f"The pages print reference {second.reference}, but the proven record's is "
+        f"{first.reference} (the pages are not this record's)."
+    ) in report["problems"]
+    assert f"The pages print record hash {second.record_sha256}" in problems
+    assert "The pages print sequence number 2, but the proven record's is 1" in problems
+    assert "The pages print decision Rejected, but the proven record's is Approved: " in problems
+    # The auditor's page says the same.
+    check = pdf_check(swapped.read_bytes(), heads=heads_from_json(json.loads(feed.read_text())))
+    assert not check.valid
+    assert any("The pages print reference" in p for p in check.proof.problems)
+    # Each record's own PDF still passes.
+    for record in (first, second):
+        own = tmp_path / f"{record.seq}.pdf"
+        own.write_bytes(pdf_with_proof(record))
+        assert verify(own, "--heads", str(feed), "--no-service-keys")[0] == 0
