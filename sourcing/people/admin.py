@@ -33,11 +33,20 @@ from sourcing.people.services import (
     department_save,
     user_role_errors,
     user_save,
+    username_errors,
+    username_normalised,
 )
 
 
 class _RoleCheck(forms.ModelForm):
     """The role and department checked together, as the service checks them."""
+
+    def clean_username(self) -> str:
+        username = username_normalised(str(self.cleaned_data.get("username") or ""))
+        errors = username_errors(username)
+        if errors:
+            raise forms.ValidationError(errors["username"][0])
+        return username
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -173,6 +174,27 @@ def tokens_revoke(*, user: User) -> int:
 USER_FIELDS = ("username", "role", "department", "first_name", "last_name", "email", "is_active")
 
 
+# Usernames are ASCII (Django's ASCIIUsernameValidator's characters), checked after NFKC
+# normalisation: a look-alike such as "alice" spelt with a Cyrillic a (U+0430) is refused.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9.@+_-]{1,150}")
+USERNAME_ERROR = (
+    "Enter a username of up to 150 letters a to z, digits and the characters . @ + - _ only "
+    "(no letters from other alphabets)"
+)
+
+
+def username_normalised(username: str) -> str:
+    """The username as stored: NFKC-normalised, surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", username).strip()
+
+
+def username_errors(username: str) -> dict[str, list[str]]:
+    """{"username": [message]} when the (normalised) username is not plain ASCII, else {}."""
+    if not USERNAME_PATTERN.fullmatch(username_normalised(username)):
+        return {"username": [USERNAME_ERROR]}
+    return {}
+
+
 def user_role_errors(*, role: str, department: Department | None) -> dict[str, list[str]]:
     """What is wrong with a role and department together (the admin's form shows the same)."""
     if role not in Role.values:
@@ -220,7 +242,8 @@ def user_save(
     nobody else is. Appends `user.created` or `user.changed` (with the fields changed, and
     whether the password was) to the audit chain; ValidationFailed names the field at fault.
     """
-    errors = user_role_errors(role=role, department=department)
+    username = username_normalised(username) if isinstance(username, str) else ""
+    errors = {**username_errors(username), **user_role_errors(role=role, department=department)}
     if errors:
         raise ValidationFailed(errors)
     created = user is None

@@ -157,3 +157,31 @@ def test_department_save_names_the_field_at_fault(dept_a: Department) -> None:
         department_save(by=None, department=None, code="Not A Slug", name=dept_a.name)
     assert set(refused.value.errors) == {"code", "name"}
     assert not AuditEvent.objects.filter(action__startswith="department.").exists()
+
+
+def test_a_look_alike_username_is_refused_in_the_admin_and_the_service(
+    admin_client: Client, users: dict[str, User], dept_a: Department
+) -> None:
+    look_alike = "\u0430lice"  # a Cyrillic a (U+0430), then "lice"
+    data = {
+        "username": look_alike,
+        "role": Role.COMMERCIAL,
+        "department": dept_a.pk,
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
+    refused = admin_client.post(reverse("admin:sourcing_user_add"), data)
+    assert refused.status_code == 200
+    assert "no letters from other alphabets" in refused.content.decode()
+    assert not User.objects.filter(username=look_alike).exists()
+    with pytest.raises(ValidationFailed) as failed:
+        user_save(
+            by=users["admin"], user=None, username=look_alike, role="commercial", department=dept_a
+        )
+    assert list(failed.value.errors) == ["username"]
+    assert not AuditEvent.objects.filter(action="user.created").exists()
+    # Full-width letters are the same letters once NFKC-normalised: stored plain.
+    made = user_save(
+        by=users["admin"], user=None, username="\uff46rank", role="commercial", department=dept_a
+    )
+    assert made.username == "frank"
