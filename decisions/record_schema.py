@@ -21,6 +21,7 @@ SCHEMA_VERSION: Literal[2] = 2
 
 
 class Department(TypedDict):
+    id: NotRequired[int]  # the stable identity verification compares (issued from 2026-11-30)
     code: str
     name: str
 
@@ -122,6 +123,7 @@ class SignOff(TypedDict):
 
 
 class Reviewer(TypedDict):
+    id: NotRequired[int]  # the stable identity verification compares (issued from 2026-11-30)
     username: str
     name: str
 
