@@ -1,5 +1,12 @@
 """Request and response rules that hold for every route, pages and API alike.
 
+- CookieGuardMiddleware: cookies no route can use are treated as absent, before the session,
+  CSRF and authentication middleware read them. A cookie whose name or value holds NUL
+  (Django's cookie parser turns a quoted `\\000` into one; PostgreSQL text cannot hold it) is
+  dropped, and so is a session cookie that is not a session key (8 to 40 of Django's
+  VALID_KEY_CHARS, lower-case ASCII letters and digits) and a CSRF cookie that is not a CSRF
+  token (32 or 64 ASCII letters and digits): the request goes on signed out, with a new CSRF
+  cookie, never a 500.
 - RequestGuardMiddleware: input no route can use is refused before any view or query runs.
   A NUL character in the path or the query string (PostgreSQL text cannot hold it) is a 400;
   a number in the path beyond PostgreSQL's bigint (no object has that id) is a 404; a whole
@@ -18,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -50,6 +58,39 @@ def _beyond_bigint(text: str) -> bool:
 
 def _shown(name: str) -> str:
     return name.replace("\x00", "\\0")[:40]
+
+
+_SESSION_KEY = re.compile(r"^[a-z0-9]{8,40}$")  # VALID_KEY_CHARS; django_session.session_key
+_CSRF_TOKEN = re.compile(r"^(?:[a-zA-Z0-9]{32}|[a-zA-Z0-9]{64})$")  # CSRF_ALLOWED_CHARS
+
+
+def _cookie_usable(name: str, value: str) -> bool:
+    if "\x00" in name or "\x00" in value:
+        return False
+    if name == settings.SESSION_COOKIE_NAME:
+        return _SESSION_KEY.match(value) is not None
+    if name == settings.CSRF_COOKIE_NAME:
+        return _CSRF_TOKEN.match(value) is not None
+    return True
+
+
+class CookieGuardMiddleware:
+    """Cookies that cannot be a session key, a CSRF token or stored text treated as absent.
+
+    Placed before SessionMiddleware (settings.MIDDLEWARE): drops each such cookie from
+    `request.COOKIES`, so a tampered session cookie means signed out rather than a
+    PostgreSQL DataError on every page.
+    """
+
+    def __init__(self, get_response: Middleware) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cookies = request.COOKIES
+        unusable = [name for name, value in cookies.items() if not _cookie_usable(name, value)]
+        for name in unusable:
+            del cookies[name]
+        return self.get_response(request)
 
 
 class RequestGuardMiddleware:

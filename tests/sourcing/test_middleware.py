@@ -42,6 +42,50 @@ def test_nul_in_an_api_path_is_a_json_400(users: dict[str, User]) -> None:
     assert response.status_code == 400 and response.json()["detail"][0]["loc"] == ["path"]
 
 
+NUL_SESSION = 'sessionid="\\000abcdefghijk"'  # as curl sends it; Django's parser reads a NUL
+
+
+@pytest.mark.parametrize(
+    ("address", "status"), [("/register/", 200), ("/cases/", 302), ("/api/v1/me", 401)]
+)
+def test_nul_in_the_session_cookie_is_treated_as_signed_out(
+    db: None, address: str, status: int
+) -> None:
+    # On PostgreSQL the session lookup itself failed (DataError: NUL in text): a 500 everywhere.
+    response = Client().get(address, HTTP_COOKIE=NUL_SESSION)
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'sessionid="abc\\000defghijk"',
+        "sessionid=ABCDEFGHIJKLMNOP%2F..%2F",
+        "sessionid=" + "a" * 41,
+        'csrftoken="\\000' + "a" * 31 + '"',
+        'theme="\\000dark"; sessionid=' + "a" * 32,
+        '"\\000name"=value',
+    ],
+)
+def test_cookies_with_nul_or_not_a_session_key_never_give_a_500(db: None, cookie: str) -> None:
+    response = Client().get("/register/", HTTP_COOKIE=cookie)
+    assert response.status_code == 200
+
+
+def test_a_signed_in_session_survives_a_nul_in_another_cookie(alice: Client) -> None:
+    session = alice.cookies["sessionid"].value
+    cookie = f'theme="\\000dark"; sessionid={session}'
+    assert alice.get("/cases/", HTTP_COOKIE=cookie).status_code == 200
+
+
+def test_a_post_with_a_nul_csrf_cookie_is_a_403_not_a_500(alice: Client) -> None:
+    session = alice.cookies["sessionid"].value
+    cookie = f'csrftoken="\\000{"a" * 31}"; sessionid={session}'
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/cases/start/", {"title": "x"}, HTTP_COOKIE=cookie)
+    assert response.status_code == 403
+
+
 def test_an_offset_beyond_bigint_is_a_422_naming_it(users: dict[str, User]) -> None:
     response = Api(users["commercial"]).get("suppliers?offset=99999999999999999999")
     assert response.status_code == 422
