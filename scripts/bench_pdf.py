@@ -134,6 +134,7 @@ def bench_export(pdf: bytes) -> None:
 
     from decisions.assessments.models import Assessment
     from decisions.exports.services import export_build, export_start
+    from decisions.records.content import Decision
     from decisions.records.models import DecisionRecord, RecordPdf
     from decisions.records.pdf import pdf_relative_path
     from decisions.records.services import record_issue
@@ -148,14 +149,16 @@ def bench_export(pdf: bytes) -> None:
     with transaction.atomic():
         for _ in range(EXPORT_RECORDS):
             record = record_issue(
-                case=template.case,
-                assessment=assessment,
-                reviewer=reviewer,
-                action="approve",
-                decided_option=template.decided_option,
-                rationale="Benchmark record.",
-                decided_at=timezone.now(),
-                review_by=template.review_by,
+                Decision(
+                    case=template.case,
+                    assessment=assessment,
+                    reviewer=reviewer,
+                    action="approve",
+                    decided_option=template.decided_option,
+                    rationale="Benchmark record.",
+                    decided_at=timezone.now(),
+                    review_by=template.review_by,
+                )
             )
             relative = pdf_relative_path(record)
             path = Path(settings.MEDIA_ROOT) / relative

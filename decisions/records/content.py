@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -136,24 +137,34 @@ def _thresholds(answers: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return hit
 
 
-def build_content(
-    *,
-    case: Case,
-    assessment: Assessment,
-    reviewer: User,
-    action: str,
-    decided_option: str,
-    rationale: str,
-    decided_at: datetime,
-    review_by: date,
-    supersedes: DecisionRecord | None,
-) -> RecordContent:
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on a case, as a record is issued from it: the assessment decided
+    on, the action ("approve" or "reject"), the option decided ("" when rejected), the
+    rationale, when (aware datetime), the date to review it by, and the record it replaces
+    (None for a case's first)."""
+
+    case: Case
+    assessment: Assessment
+    reviewer: User
+    action: str
+    decided_option: str
+    rationale: str
+    decided_at: datetime
+    review_by: date
+    supersedes: DecisionRecord | None = None
+
+
+def build_content(decision: Decision) -> RecordContent:
     """Everything the National Audit Office needs, as plain JSON, frozen at decision time, in
     the current shape (decisions.record_schema, schema version 2; docs/record-schema.md)."""
+    case = decision.case
+    assessment = decision.assessment
+    decided_option = decision.decided_option
     result = assessment.result
     answers = assessment.answers
     recommended = result.get("recommended") or ""
-    overridden = action == "approve" and decided_option != recommended
+    overridden = decision.action == "approve" and decided_option != recommended
     history: list[StatusChange] = [
         {
             "at": change.at.isoformat(),
@@ -200,13 +211,13 @@ def build_content(
                 "name": case.department.name,
             },
             "created_at": case.created_at.isoformat(),
-            "decided_at": decided_at.isoformat(),
+            "decided_at": decision.decided_at.isoformat(),
             "status_history": history,
             "ruleset": {"version": assessment.ruleset_version, "sha256": assessment.ruleset_sha256},
             "assessment_id": assessment.pk,
             "assessed_at": assessment.created_at.isoformat(),
-            "supersedes": supersedes.reference if supersedes else None,
-            "supersedes_sha256": supersedes.record_sha256 if supersedes else None,
+            "supersedes": decision.supersedes.reference if decision.supersedes else None,
+            "supersedes_sha256": decision.supersedes.record_sha256 if decision.supersedes else None,
         },
         "need": {
             "summary": case.summary,
@@ -251,18 +262,18 @@ def build_content(
             "owner_name": case.owner.get_full_name(),
             "reviewer": {
                 # The id is the reviewer's stable identity (a username may be changed).
-                "id": reviewer.pk,
-                "username": reviewer.get_username(),
-                "name": reviewer.get_full_name() or reviewer.get_username(),
+                "id": decision.reviewer.pk,
+                "username": decision.reviewer.get_username(),
+                "name": decision.reviewer.get_full_name() or decision.reviewer.get_username(),
             },
-            "decision": action,
+            "decision": decision.action,
             "recommended": recommended or None,
             "decided_option": decided_option or None,
             "overridden": overridden,
-            "rationale": rationale,
+            "rationale": decision.rationale,
             "returns": returns,
         },
-        "review_by": review_by.isoformat(),
+        "review_by": decision.review_by.isoformat(),
         "publishable": {
             "fields": list(PUBLISHABLE_FIELDS),
             "reasons_summary": reasons[:3],

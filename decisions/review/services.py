@@ -13,6 +13,7 @@ from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_on
 from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
+from decisions.records.content import Decision
 from decisions.records.models import DecisionAction, DecisionRecord
 from decisions.records.pdf import pdf_outbox_add
 from decisions.records.services import record_issue
@@ -193,15 +194,17 @@ def review_decide(
         .first()
     )
     record = record_issue(
-        case=case,
-        assessment=assessment,
-        reviewer=by,
-        action=DecisionAction.APPROVE if action == "approve" else DecisionAction.REJECT,
-        decided_option=decided if action == "approve" else "",
-        rationale=rationale,
-        decided_at=now,
-        review_by=due,
-        supersedes=supersedes,
+        Decision(
+            case=case,
+            assessment=assessment,
+            reviewer=by,
+            action=DecisionAction.APPROVE if action == "approve" else DecisionAction.REJECT,
+            decided_option=decided if action == "approve" else "",
+            rationale=rationale,
+            decided_at=now,
+            review_by=due,
+            supersedes=supersedes,
+        )
     )
     # The PDF outbox row is written with the record, so a broker outage delays it, never loses it.
     pdf_outbox_add(record)

@@ -392,22 +392,37 @@ def _documentation(
     return given
 
 
+@dataclass(frozen=True)
+class GoldenCaseDraft:
+    """A golden case as a steward enters it, before it is validated or saved.
+
+    code (ignored when changing a stored case: its code stays), title, answers and expected
+    (the engine's golden-case shapes, any JSON value until validated); sources (addresses or
+    references), basis (why the expected outcome is right) and revision ({"reason", and, for
+    a shipped case, "in" and "previously"}) document it.
+    """
+
+    code: str
+    title: str
+    answers: Any
+    expected: Any
+    sources: list[str] | None = None
+    basis: str = ""
+    revision: Mapping[str, Any] | None = None
+
+
 def golden_case_problems(
-    *,
-    code: str,
-    title: str,
-    answers: Any,
-    expected: Any,
-    golden: GoldenCase | None = None,
-    sources: list[str] | None = None,
-    basis: str = "",
-    revision: Mapping[str, Any] | None = None,
+    draft: GoldenCaseDraft, *, golden: GoldenCase | None = None
 ) -> dict[str, list[str]]:
     """Every problem golden_case_save would refuse the golden case with, by field, without
     saving anything (the golden-case form reports them with its own in one round)."""
-    code = golden.code if golden is not None else code.strip()
-    raw = {"answers": answers, "expected": expected, **_documentation(sources, basis, revision)}
-    errors = _golden_errors(code, title, raw)
+    code = golden.code if golden is not None else draft.code.strip()
+    raw = {
+        "answers": draft.answers,
+        "expected": draft.expected,
+        **_documentation(draft.sources, draft.basis, draft.revision),
+    }
+    errors = _golden_errors(code, draft.title, raw)
     if golden is None and code and GoldenCase.objects.filter(code=code).exists():
         errors.setdefault("code", []).append(f"A golden case {code} already exists")
     return errors
@@ -417,42 +432,26 @@ def golden_case_problems(
 def golden_case_save(
     *,
     by: User,
-    code: str,
-    title: str,
-    answers: Any,
-    expected: Any,
+    draft: GoldenCaseDraft,
     golden: GoldenCase | None = None,
     source_case: Case | None = None,
-    sources: list[str] | None = None,
-    basis: str = "",
-    revision: Mapping[str, Any] | None = None,
 ) -> GoldenCase:
     """Create a golden case, or change one (its code stays), after validating it whole.
 
-    sources (addresses or references), basis (why the expected outcome is right) and revision
-    ({"reason", and, for a shipped case, "in" and "previously"}) document it; the expected
-    outcome may name options also acceptable (with acceptable_because) and whether the result
-    must be too close to call. Raises ValidationFailed naming every bad field.
+    The draft's sources, basis and revision document it; the expected outcome may name
+    options also acceptable (with acceptable_because) and whether the result must be too
+    close to call. Raises ValidationFailed naming every bad field.
     """
     require_steward(by)
-    code = golden.code if golden is not None else code.strip()
-    documentation = _documentation(sources, basis, revision)
-    errors = golden_case_problems(
-        code=code,
-        title=title,
-        answers=answers,
-        expected=expected,
-        golden=golden,
-        sources=sources,
-        basis=basis,
-        revision=revision,
-    )
+    code = golden.code if golden is not None else draft.code.strip()
+    documentation = _documentation(draft.sources, draft.basis, draft.revision)
+    errors = golden_case_problems(draft, golden=golden)
     if errors:
         raise ValidationFailed(errors)
     fields = {
-        "title": title.strip(),
-        "answers": answers,
-        "expected": expected,
+        "title": draft.title.strip(),
+        "answers": draft.answers,
+        "expected": draft.expected,
         "sources": documentation.get("sources", []),
         "basis": documentation.get("basis", ""),
         "revision": documentation.get("revision"),
@@ -478,7 +477,7 @@ def golden_case_save(
         action,
         by,
         title=golden.title,
-        expected=expected,
+        expected=draft.expected,
         source_case=source_case.reference if source_case else None,
         revision=(golden.revision or {}).get("reason"),
     )

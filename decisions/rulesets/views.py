@@ -405,22 +405,48 @@ def _golden_errors(form: GoldenCaseForm, errors: dict[str, list[str]]) -> None:
             form.add_error(target if target in form.fields else None, problem)
 
 
-def _golden_problems_too(
+def _golden_draft(
     form: GoldenCaseForm, *, code: str, answers: Any, golden: GoldenCase | None = None
-) -> None:
-    """The service's checks of the fields the form did not refuse, in the same round as the
-    form's own errors (nothing is saved); without answers, none about the answers."""
-    problems = services.golden_case_problems(
+) -> services.GoldenCaseDraft:
+    """The golden case as the form gives it (after cleaned_or_empty); a stored case's revision
+    keeps what it says besides its reason."""
+    return services.GoldenCaseDraft(
         code=code,
         title=form.cleaned_data["title"],
         answers=answers,
         expected=form.expected(),
-        golden=golden,
         **form.documentation(golden.revision if golden else None),
     )
-    if answers is None:
+
+
+def _golden_problems_too(
+    form: GoldenCaseForm, draft: services.GoldenCaseDraft, *, golden: GoldenCase | None = None
+) -> None:
+    """The service's checks of the fields the form did not refuse, in the same round as the
+    form's own errors (nothing is saved); without answers, none about the answers."""
+    problems = services.golden_case_problems(draft, golden=golden)
+    if draft.answers is None:
         problems = {k: v for k, v in problems.items() if not k.startswith("answers")}
     _golden_errors(form, problems)
+
+
+def _golden_save(
+    request: HttpRequest,
+    form: GoldenCaseForm,
+    draft: services.GoldenCaseDraft,
+    *,
+    golden: GoldenCase | None = None,
+    source: Case | None = None,
+) -> GoldenCase | None:
+    """Save the golden case (new, or the one given); None when the service refuses it, its
+    reasons then on the form's fields."""
+    try:
+        return services.golden_case_save(
+            by=signed_in_user(request), draft=draft, golden=golden, source_case=source
+        )
+    except ValidationFailed as failed:
+        _golden_errors(form, failed.errors)
+        return None
 
 
 def _golden_context(form: GoldenCaseForm, **extra: Any) -> dict[str, Any]:
@@ -456,24 +482,12 @@ def golden_new(request: HttpRequest) -> HttpResponse:
                 answers = selectors.case_answers_for_golden(source)
         if answers is None and not {"answers", "case_reference"} & set(form.errors):
             form.add_error("answers", "Enter the answers, or the reference of a case")
+        draft = _golden_draft(form, code=form.cleaned_data["code"], answers=answers)
         if form.errors:
-            _golden_problems_too(form, code=form.cleaned_data["code"], answers=answers)
-        else:
-            try:
-                golden = services.golden_case_save(
-                    by=signed_in_user(request),
-                    code=form.cleaned_data["code"],
-                    title=form.cleaned_data["title"],
-                    answers=answers,
-                    expected=form.expected(),
-                    source_case=source,
-                    **form.documentation(),
-                )
-            except ValidationFailed as failed:
-                _golden_errors(form, failed.errors)
-            else:
-                messages.success(request, f"Golden case {golden.code} added.")
-                return redirect("golden_list")
+            _golden_problems_too(form, draft)
+        elif (added := _golden_save(request, form, draft, source=source)) is not None:
+            messages.success(request, f"Golden case {added.code} added.")
+            return redirect("golden_list")
     else:
         initial: dict[str, Any] = {"recommended": ""}
         try:
@@ -511,24 +525,12 @@ def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
         answers = form.answers_data()
         if answers is None and "answers" not in form.errors:
             form.add_error("answers", "Enter the answers")
+        draft = _golden_draft(form, code=golden.code, answers=answers, golden=golden)
         if form.errors:
-            _golden_problems_too(form, code=golden.code, answers=answers, golden=golden)
-        else:
-            try:
-                services.golden_case_save(
-                    by=signed_in_user(request),
-                    code=golden.code,
-                    title=form.cleaned_data["title"],
-                    answers=answers,
-                    expected=form.expected(),
-                    golden=golden,
-                    **form.documentation(golden.revision),
-                )
-            except ValidationFailed as failed:
-                _golden_errors(form, failed.errors)
-            else:
-                messages.success(request, f"Golden case {golden.code} saved.")
-                return redirect("golden_list")
+            _golden_problems_too(form, draft, golden=golden)
+        elif _golden_save(request, form, draft, golden=golden) is not None:
+            messages.success(request, f"Golden case {golden.code} saved.")
+            return redirect("golden_list")
     else:
         initial = GoldenCaseForm.initial_for(golden)
         form = GoldenCaseForm(initial=initial, editing=True)

@@ -30,6 +30,7 @@ from decisions.records.pdf import pdf_retry, pdf_sweep
 from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (
+    GoldenCaseDraft,
     golden_case_save,
     golden_cases_import,
     ruleset_draft_create,
@@ -210,10 +211,12 @@ def _golden_case_save(users: dict[str, User]) -> Lock:
     return Lock(
         take=lambda: golden_case_save(
             by=users["steward"],
-            code=golden.code,
-            title=f"{golden.title} (ours)",
-            answers=golden.answers,
-            expected=golden.expected,
+            draft=GoldenCaseDraft(
+                code=golden.code,
+                title=f"{golden.title} (ours)",
+                answers=golden.answers,
+                expected=golden.expected,
+            ),
             golden=golden,
         ),
         held=[(GoldenCase, golden.pk)],

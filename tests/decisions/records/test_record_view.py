@@ -177,7 +177,7 @@ def test_a_version_1_record_still_renders_on_its_page_and_pdf_and_verifies(
     with mock.patch.object(
         record_services,
         "build_content",
-        side_effect=lambda **kw: _as_version_1(build_content(**kw)),
+        side_effect=lambda decision: _as_version_1(build_content(decision)),
     ):
         record = pdf_record(
             users["commercial"], users["reviewer"], django_capture_on_commit_callbacks

@@ -14,6 +14,7 @@ from django.urls import reverse
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (
     DraftInvalid,
+    GoldenCaseDraft,
     golden_case_save,
     ruleset_draft_create,
     ruleset_upload,
@@ -136,8 +137,10 @@ def test_a_golden_case_with_a_lone_surrogate_is_refused_before_hashing(
     expected = {"recommended": "buy", "conditions": ["R02 \udfff"]}
     with pytest.raises(ValidationFailed) as caught:
         golden_case_save(
-            by=users["steward"], code="G98", title="T", answers=GOLDEN[0]["answers"],
-            expected=expected,
-        )  # fmt: skip
+            by=users["steward"],
+            draft=GoldenCaseDraft(
+                code="G98", title="T", answers=GOLDEN[0]["answers"], expected=expected
+            ),
+        )
     assert "lone surrogate" in json.dumps(caught.value.errors)
     assert not GoldenCase.objects.filter(code="G98").exists()

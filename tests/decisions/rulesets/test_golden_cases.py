@@ -21,6 +21,7 @@ from decisions.rulesets.forms import GoldenCaseForm
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.selectors import ruleset_golden_run
 from decisions.rulesets.services import (
+    GoldenCaseDraft,
     golden_case_save,
     golden_cases_import,
     ruleset_draft_create,
@@ -115,13 +116,15 @@ def test_an_alternative_without_a_reason_is_named_and_nothing_is_saved(
     with pytest.raises(ValidationFailed) as caught:
         golden_case_save(
             by=users["steward"],
-            code="G01",
-            title="x",
-            answers=golden.answers,
-            expected=golden.expected,
+            draft=GoldenCaseDraft(
+                code="G01",
+                title="x",
+                answers=golden.answers,
+                expected=golden.expected,
+                sources=[""],
+                revision={"in": "2026.2"},
+            ),
             golden=golden,
-            sources=[""],
-            revision={"in": "2026.2"},
         )
     assert {"sources", "revision"} <= set(caught.value.errors)
 
@@ -161,10 +164,9 @@ def test_a_new_release_updates_the_shipped_cases_keeps_a_steward_s_edit_and_repl
     g03 = GoldenCase.objects.get(code="G03")
     golden_case_save(
         by=steward,
-        code="G03",
-        title="Our own reading of G03",
-        answers=g03.answers,
-        expected=g03.expected,
+        draft=GoldenCaseDraft(
+            code="G03", title="Our own reading of G03", answers=g03.answers, expected=g03.expected
+        ),
         golden=g03,
     )
 

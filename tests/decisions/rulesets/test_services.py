@@ -26,6 +26,7 @@ from decisions.rulesets.diff import ruleset_diff
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (
     DraftInvalid,
+    GoldenCaseDraft,
     golden_case_save,
     golden_cases_import,
     ruleset_draft_create,
@@ -236,16 +237,20 @@ def test_golden_cases_are_seeded_once_and_edited_by_stewards(
     with pytest.raises(ValidationFailed) as caught:
         golden_case_save(
             by=users["steward"],
-            code="G01",
-            title="x",
-            answers={**golden.answers, "colour": "blue"},
-            expected={"recommended": "rent"},
+            draft=GoldenCaseDraft(
+                code="G01",
+                title="x",
+                answers={**golden.answers, "colour": "blue"},
+                expected={"recommended": "rent"},
+            ),
             golden=golden,
         )
     assert {"answers.colour", "expected.recommended"} <= set(caught.value.errors)
     with pytest.raises(TransitionRefused):
         golden_case_save(
-            by=users["reviewer"], code="G01", title="x", answers={}, expected={}, golden=golden
+            by=users["reviewer"],
+            draft=GoldenCaseDraft(code="G01", title="x", answers={}, expected={}),
+            golden=golden,
         )
     client = client_as(users["steward"])
     url = reverse("golden_edit", args=["G01"])
