@@ -434,6 +434,16 @@ def option_label(option: str | None) -> str:
     return OPTION_LABELS.get(option or "", option or "no option")
 
 
+_WHY_AGAINST = re.compile(rf"\b(behind|ahead of) ({'|'.join(OPTIONS)})\b")
+
+
+def option_why_text(why: str) -> str:
+    """An option's stored "why" (record content, options table) as people read it: the option
+    it is measured against by its name, so "Scored 30, 12 behind build." reads "Scored 30, 12
+    behind Build.". The stored text is hashed and stays as it is; only its display changes."""
+    return _WHY_AGAINST.sub(lambda m: f"{m[1]} {option_label(m[2])}", why)
+
+
 def points_text(points: int) -> str:
     """ "1 point", "5 points"."""
     return f"{points} point{'' if abs(points) == 1 else 's'}"
@@ -963,7 +973,10 @@ def record_view(
         "summary": need.get("summary", ""),
         "need": answer_rows(need.get("answers", {}), need.get("answers", {}).keys()),
         "thresholds": need.get("thresholds_hit", []),
-        "options": [{**o, "label": option_label(o["option"])} for o in content.get("options", [])],
+        "options": [
+            {**o, "label": option_label(o["option"]), "why": option_why_text(o.get("why", ""))}
+            for o in content.get("options", [])
+        ],
         "evidence": answer_rows(content.get("evidence", {}), content.get("evidence", {}).keys()),
         "margin": scoring.get("margin"),
         "scores": [

@@ -22,6 +22,7 @@ from decisions.presenter import (
     explanation_lines,
     explanation_words,
     headline,
+    option_why_text,
     other_conditions,
     public_interest,
     recommendation_text,
@@ -249,3 +250,15 @@ def test_every_rule_condition_names_questions_by_label_and_key_and_answers_in_wo
             assert after_is <= {"less", "more", "at", "answered", "not"}, (rule.id, shown)
     row = trace_rows(_result("G01"))[0]
     assert row["when"] == condition_text(_result("G01")["trace"][0]["when"])
+
+
+def test_an_option_s_why_names_the_option_it_is_measured_against() -> None:
+    assert option_why_text("Scored 30, 12 behind build.") == "Scored 30, 12 behind Build."
+    assert option_why_text(
+        "Scored 40, 3 ahead of procure, which the Centre of Excellence chose instead (override)."
+    ) == ("Scored 40, 3 ahead of Procure, which the Centre of Excellence chose instead (override).")
+    # Rule descriptions and the decided option's own line are left as they are.
+    assert option_why_text("Decided option.") == "Decided option."
+    assert option_why_text("Ruled out by R12 (buyer behind building)") == (
+        "Ruled out by R12 (buyer behind building)"
+    )

@@ -23,6 +23,7 @@ from decisions.presenter import (
     check_tag,
     explanation_words,
     money_text,
+    option_why_text,
     question_label,
     record_result,
     record_view,
@@ -142,6 +143,26 @@ def test_the_record_page_and_its_pdf_say_the_same_labels_and_answers(
     words_of_why = explanation_words(record_result(content))
     assert words_of_why is not None and words_of_why["why"] is not None
     assert "(differentiation)" not in " ".join(words_of_why["why"]["for"])  # why: words only
+
+
+def test_the_options_table_names_the_option_each_trails_by_its_name_and_keeps_the_stored_text(
+    users: dict[str, User],
+    eager: None,
+    django_capture_on_commit_callbacks: Any,
+    client_as: Clients,
+) -> None:
+    record = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    content = record_content(record.content)
+    decided = record.decided_option
+    stored = [
+        o["why"] for o in content["options"] if o["option"] != decided and not o["ruled_out_by"]
+    ]
+    assert stored and all(f"behind {decided}." in why for why in stored)  # hashed: as stored
+    page = page_text(client_as(users["auditor"]), record)
+    for why in stored:
+        shown = option_why_text(why)
+        assert shown != why and shown in page and why not in page
+    assert audit_verify().valid
 
 
 def _as_version_1(content: RecordContent) -> RecordContent:
