@@ -1,8 +1,10 @@
-"""Reading responses in tests: a page's <main>, the queries a page makes, an API client."""
+"""Reading responses in tests: a page's <main>, its error summary, the queries a page makes, an
+API client."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.db import connection
@@ -17,6 +19,19 @@ def main_html(response: Any) -> str:
     """The page's <main>, without the header's sign-out form."""
     html = response.content.decode()
     return html[html.index('<main class="govuk-main-wrapper"') : html.index("</main>")]
+
+
+def error_summary(response: Any) -> list[tuple[str, str]]:
+    """The GOV.UK error summary's entries of a page, as (href, text) in order ([] without one)."""
+    html = response.content.decode()
+    start = html.find("govuk-error-summary__list")
+    if start < 0:
+        return []
+    items = html[start : html.index("</ul>", start)]
+    return [
+        (href, text.strip())
+        for href, text in re.findall(r'<li>\s*<a href="([^"]*)">([^<]*)</a>\s*</li>', items)
+    ]
 
 
 def page_queries(client: Client, url: str) -> int:

@@ -5,8 +5,6 @@ nothing the auditor could see (a record's proof may sign a head covering it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -14,17 +12,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from decisions.integrity.auditor import pdf_check, records_check, report_dict
 from decisions.integrity.forms import HeadsForm, PdfForm, RecordForm
 from decisions.integrity.verification import audit_verify
+from sourcing.forms import error_links
 from sourcing.limits import rate_limited
 
 TEMPLATE = "decisions/audit_verify.html"
-
-
-def _errors(form: Any) -> list[tuple[str, str]]:
-    """(message, link) pairs for the GOV.UK error summary, in field order."""
-    pairs = []
-    for name in form.fields:
-        pairs += [(str(e), f"#id_{name}") for e in form.errors.get(name, [])]
-    return pairs
 
 
 @require_safe
@@ -52,7 +43,7 @@ def audit_verify_heads(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         result = audit_verify(heads=form.heads).to_dict()
-    context = {"kind": "heads", "form": form, "errors": _errors(form), "result": result}
+    context = {"kind": "heads", "form": form, "errors": error_links(form), "result": result}
     return render(request, TEMPLATE, context)
 
 
@@ -66,7 +57,7 @@ def audit_verify_pdf(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = pdf_check(form.cleaned_data["pdf"], heads=form.heads, keys=form.keys)
         result = {**report_dict(check), "check": check, "proof": check.proof.to_dict()}
-    context = {"kind": "pdf", "form": form, "errors": _errors(form), "result": result}
+    context = {"kind": "pdf", "form": form, "errors": error_links(form), "result": result}
     return render(request, TEMPLATE, context)
 
 
@@ -86,5 +77,5 @@ def audit_verify_record(request: HttpRequest) -> HttpResponse:
                 "valid": all(c.valid for c in checks),
                 "records": [{"check": c, **report_dict(c)} for c in checks],
             }
-    context = {"kind": "record", "form": form, "errors": _errors(form), "result": result}
+    context = {"kind": "record", "form": form, "errors": error_links(form), "result": result}
     return render(request, TEMPLATE, context)

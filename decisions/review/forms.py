@@ -91,9 +91,11 @@ class DecisionForm(DateInputsMixin):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         action = cleaned.get("action")
-        if action == "override" and not cleaned.get("option"):
+        if action == "override" and not cleaned.get("option") and "option" not in self.errors:
             self.add_error("option", "Select the option to approve instead")
-        elif action and "option" not in self.errors:
+        if action:
+            # The other fields are checked whatever the option's error (a review-by date in
+            # the past is said in the same round); a refused option is said once.
             decision = self.decision()
             problems = review_problems(
                 **decision, recommended=self.recommended, today=timezone.now().date()
@@ -110,7 +112,7 @@ class DecisionForm(DateInputsMixin):
         action = data["action"]
         return {
             "action": "approve" if action == "override" else action,
-            "option": data["option"] if action == "override" else None,
+            "option": (data.get("option") or None) if action == "override" else None,
             "rationale": data.get("rationale") or "",
             "review_by": self.dates.get("review_by"),
         }

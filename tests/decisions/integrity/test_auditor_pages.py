@@ -19,6 +19,7 @@ from decisions.integrity.proofs import proof_attachment, record_proof
 from decisions.records.models import DecisionRecord
 from decisions.records.pdf import html_to_pdf, pdf_html
 from sourcing.models import User
+from tests.pages import error_summary
 
 
 def _feed() -> str:
@@ -163,3 +164,33 @@ def test_the_forms_are_for_auditors_and_reviewers_only(
         client_as(None).post(reverse("audit_verify_heads"), body, "application/json").status_code
         == 302
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        (
+            "audit_verify_record",
+            {"reference": "S" * 50},
+            [("#id_reference", "A reference is at most 20 characters, like SRC-2026-0001")],
+        ),
+        (
+            "audit_verify_heads",
+            {"heads_text": ""},
+            [("#id_heads_text", "Paste the signed heads you kept, or choose a file of them")],
+        ),
+        ("audit_verify_heads", {"heads_text": "{"}, None),
+        (
+            "audit_verify_pdf",
+            {"heads_text": ""},
+            [("#id_pdf", "Choose the decision record PDF to check")],
+        ),
+    ],
+)
+def test_each_error_of_an_auditor_check_is_listed_once_in_the_summary(
+    db: None, auditor: Client, name: str, data: dict[str, str], expected: Any
+) -> None:
+    entries = error_summary(auditor.post(reverse(name), data))
+    assert entries and len(entries) == len(set(entries)), entries
+    if expected is not None:
+        assert entries == expected

@@ -25,7 +25,7 @@ from tests.factories import (
     ready_case,
     submitted_case,
 )
-from tests.pages import page_queries
+from tests.pages import error_summary, page_queries
 
 XSS = '<script>alert(1)</script><a hx-get="/admin/" hx-trigger="load">x</a>'
 
@@ -252,6 +252,39 @@ def test_every_error_of_the_decision_form_is_reported_in_one_round(
     assert [href for href, _ in links] == ["#rationale", "#review_by-day"], links
     assert links[1][1] == "Review-by date must be in the future"
     assert 'id="review_by-error"' in html and 'id="rationale-error"' in html
+    assert not DecisionRecord.objects.exists()
+
+
+def test_an_override_without_an_option_still_reports_a_past_review_by_date(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    past = {"review_by_day": "1", "review_by_month": "4", "review_by_year": "2001"}
+    response = post_decision(
+        client_as(users["reviewer"]), case, action="override", rationale="because", **past
+    )
+    assert error_summary(response) == [
+        ("#option", "Select the option to approve instead"),
+        ("#review_by-day", "Review-by date must be in the future"),
+    ]
+    assert not DecisionRecord.objects.exists()
+
+
+@pytest.mark.parametrize("option", ["zzz", "recommended"])
+def test_an_option_that_cannot_be_chosen_is_said_once_with_the_other_errors(
+    users: dict[str, User], ruleset: None, client_as: Clients, option: str
+) -> None:
+    case = submitted_case(users["commercial"])
+    if option == "recommended":
+        option = case.assessments.order_by("-created_at").first().recommended  # type: ignore[union-attr]
+    past = {"review_by_day": "1", "review_by_month": "4", "review_by_year": "2001"}
+    response = post_decision(
+        client_as(users["reviewer"]), case, action="override", option=option, **past
+    )
+    assert error_summary(response) == [
+        ("#option", "Select the option to approve instead"),
+        ("#review_by-day", "Review-by date must be in the future"),
+    ]
     assert not DecisionRecord.objects.exists()
 
 
