@@ -8,7 +8,8 @@ day, a month and a year in three fields, and says how to answer what people type
 - nothing entered: "Enter [the date]", the date as a whole highlighted;
 - a part missing: "[The date] must include a [day/month/year]" (or "a day and month"), only
   the missing parts highlighted;
-- a year without 4 numbers: "Year must include 4 numbers", the year highlighted;
+- a year without 4 numbers: "[The date] must include a year of 4 numbers" (naming which date,
+  where a form has two), the year highlighted;
 - a part that cannot be right (day 32, month 13): "[The date] must be a real date", that part
   highlighted (the whole date when more than one part is wrong, or when the parts cannot
   go together, like 30 February);
@@ -131,7 +132,7 @@ def parse_date_parts(
         return DateAnswer(message=f"{subject} must be a real date", wrong=PARTS)
     year_text = texts["year"]
     if _NUMBER.match(year_text) and len(year_text) != 4:
-        return DateAnswer(message="Year must include 4 numbers", wrong=("year",))
+        return DateAnswer(message=f"{subject} must include a year of 4 numbers", wrong=("year",))
     numbers = {
         "day": _day(texts["day"]),
         "month": _month(texts["month"]),

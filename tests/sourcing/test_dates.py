@@ -46,7 +46,10 @@ def test_nothing_entered_asks_for_the_date_as_a_whole() -> None:
 
 def test_a_year_without_4_numbers_highlights_the_year() -> None:
     answer = parsed("27", "4", "26")
-    assert (answer.message, answer.wrong) == ("Year must include 4 numbers", ("year",))
+    assert (answer.message, answer.wrong) == (
+        "The start date must include a year of 4 numbers",
+        ("year",),
+    )
 
 
 @pytest.mark.parametrize(

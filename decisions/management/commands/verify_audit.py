@@ -19,27 +19,28 @@ from decisions.integrity.signing import Head, HeadProblem, heads_from_json
 from decisions.integrity.verification import audit_verify
 
 
-def read_heads(sources: list[str]) -> list[Head]:
-    """The signed heads in each file (or `-` for standard input); CommandError names the file."""
+def read_heads(sources: list[str], option: str = "--head") -> list[Head]:
+    """The signed heads in each file (or `-` for standard input); CommandError names the file
+    and the command's own option (`option`: "--head" here, "--heads" for verify_record)."""
     heads: list[Head] = []
     for source in sources:
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text()
             heads.extend(heads_from_json(json.loads(text)))
         except OSError as exc:
-            raise CommandError(f"--head {source}: cannot read it ({exc.strerror}).") from None
+            raise CommandError(f"{option} {source}: cannot read it ({exc.strerror}).") from None
         except UnicodeDecodeError:
             raise CommandError(
-                f"--head {source}: not UTF-8 text (signed heads are a JSON file)."
+                f"{option} {source}: not UTF-8 text (signed heads are a JSON file)."
             ) from None
         except RecursionError:
-            raise CommandError(f"--head {source}: not JSON (nested too deeply).") from None
+            raise CommandError(f"{option} {source}: not JSON (nested too deeply).") from None
         except json.JSONDecodeError as exc:
             raise CommandError(
-                f"--head {source}: not JSON ({exc.msg}, line {exc.lineno})."
+                f"{option} {source}: not JSON ({exc.msg}, line {exc.lineno})."
             ) from None
         except HeadProblem as exc:
-            raise CommandError(f"--head {source}: {exc}") from None
+            raise CommandError(f"{option} {source}: {exc}") from None
     return heads
 
 

@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 text = path.read_text() if path.is_file() else value
                 key = public_key_from_text(text)
                 keys[key_id(key)] = key
+            read_heads(options["heads"], "--heads")  # a file that is not heads: said as such
             for source in options["heads"]:
                 keys.update(keys_from_json(json.loads(Path(source).read_text())))
         except (KeyProblem, ValueError) as exc:
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             data = Path(options["pdf"]).read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {options['pdf']}: {exc.strerror}.") from None
-        published = read_heads(options["heads"])
+        published = read_heads(options["heads"], "--heads")
         keys = self._keys(options)
         proof, report = pdf_verify(data, keys=keys, published=published)
         if proof is None:

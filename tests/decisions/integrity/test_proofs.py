@@ -203,7 +203,10 @@ def test_a_pdf_without_a_proof_or_not_a_pdf_is_refused_clearly(
         call_command("verify_record", str(tmp_path / "absent.pdf"), stdout=io.StringIO())
     bad_heads = tmp_path / "heads.json"
     bad_heads.write_text('{"items": [{"seq": "one"}]}')
-    with pytest.raises(CommandError, match=r"--head .*Head 1: The signed head has no"):
+    with pytest.raises(CommandError, match=r"^--heads .*Head 1: The signed head has no"):
+        call_command("verify_record", str(plain), "--heads", str(bad_heads), stdout=io.StringIO())
+    bad_heads.write_text("{")
+    with pytest.raises(CommandError, match=r"^--heads .*: not JSON"):
         call_command("verify_record", str(plain), "--heads", str(bad_heads), stdout=io.StringIO())
 
 
