@@ -373,7 +373,7 @@ def identity_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
     Raises SignInRefused("unmapped") or SignInRefused("inactive")."""
     subject = str(claims["sub"])
     identity = (
-        SignInIdentity.objects.select_for_update()
+        SignInIdentity.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(issuer=issuer, subject=subject)
         .first()

@@ -38,8 +38,16 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
 )
 from sourcing.jobs import JobStatus
-from sourcing.models import Case, Department, ReferenceCounter, User
-from sourcing.people.services import user_save
+from sourcing.models import Case, Department, Invitation, ReferenceCounter, SignInIdentity, User
+from sourcing.people.services import (
+    department_mapping_save,
+    department_save,
+    identity_link,
+    identity_sign_in,
+    invitation_create,
+    invitation_withdraw,
+    user_save,
+)
 from suppliers.catalogue import catalogue_import, supplier_save
 from suppliers.contracts import contract_record
 from suppliers.models import Framework, Segment, Supplier
@@ -57,6 +65,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+ISSUER = "https://login.example.gov.uk/tenant-a/v2.0"
 Row = tuple[type[models.Model], Any]
 
 # Every select_for_update in the code, by file: each is taken by a case below.
@@ -67,7 +76,8 @@ LOCKS_IN_THE_CODE = {
     "decisions/records/pdf.py": 4,  # the claim and the render, the retry, the sweep
     "decisions/review/services.py": 2,  # review_decide (joins), review_reopen
     "decisions/rulesets/services.py": 5,  # a draft (rule save), publish (two), golden cases (two)
-    "sourcing/people/services.py": 1,  # user_save (a user changed)
+    # department_save, user_save, identity_sign_in (identity and invitation), invitation_withdraw
+    "sourcing/people/services.py": 5,
     "suppliers/catalogue.py": 2,  # catalogue_import, supplier_save
     "suppliers/contracts.py": 1,  # contract_record
 }
@@ -289,6 +299,54 @@ def _user_save(users: dict[str, User]) -> Lock:
     )
 
 
+def _department_save(users: dict[str, User]) -> Lock:
+    department = users["commercial"].department
+    assert department is not None
+    return Lock(
+        take=lambda: department_save(
+            by=users["admin"], department=department, code=department.code, name="Renamed"
+        ),
+        held=[(Department, department.pk)],
+        free=[(User, users["admin"].pk)],
+    )
+
+
+def _identity_sign_in(users: dict[str, User]) -> Lock:
+    alice = users["commercial"]
+    identity_link(user=alice, issuer=ISSUER, subject="alice")
+    identity = SignInIdentity.objects.get(issuer=ISSUER, subject="alice")
+    return Lock(
+        take=lambda: identity_sign_in(issuer=ISSUER, claims={"sub": "alice"}),
+        held=[(SignInIdentity, identity.pk)],
+        free=[(User, alice.pk), (Department, alice.department_id)],
+    )
+
+
+def _identity_sign_in_invited(users: dict[str, User]) -> Lock:
+    department = users["department_admin"].department
+    assert department is not None
+    department_mapping_save(
+        by=None, mapping=None, department=department, kind="email_domain", value="a.example.gov.uk"
+    )
+    invitation = invitation_create(by=users["department_admin"], email="grace@a.example.gov.uk")
+    claims = {"sub": "g-1", "email": "grace@a.example.gov.uk", "email_verified": True}
+    return Lock(
+        take=lambda: identity_sign_in(issuer=ISSUER, claims=claims),
+        held=[(Invitation, invitation.pk)],
+        free=[(Department, department.pk), (User, users["department_admin"].pk)],
+    )
+
+
+def _invitation_withdraw(users: dict[str, User]) -> Lock:
+    admin = users["department_admin"]
+    invitation = invitation_create(by=admin, email="new@a.example.gov.uk")
+    return Lock(
+        take=lambda: invitation_withdraw(by=admin, invitation=invitation),
+        held=[(Invitation, invitation.pk)],
+        free=[(Department, invitation.department_id), (User, admin.pk)],
+    )
+
+
 LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "review_decide": _review_decide,
     "review_reopen": _review_reopen,
@@ -307,6 +365,10 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "supplier_save": _supplier_save,
     "contract_record": _contract_record,
     "user_save": _user_save,
+    "department_save": _department_save,
+    "identity_sign_in (identity)": _identity_sign_in,
+    "identity_sign_in (invitation)": _identity_sign_in_invited,
+    "invitation_withdraw": _invitation_withdraw,
 }
 
 
