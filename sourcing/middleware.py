@@ -9,7 +9,8 @@
   cookie, never a 500.
 - RequestGuardMiddleware: input no route can use is refused before any view or query runs.
   A NUL character in the path or the query string (PostgreSQL text cannot hold it) is a 400;
-  a number in the path beyond PostgreSQL's bigint (no object has that id) is a 404; a whole
+  a number in the path beyond PostgreSQL's bigint (no object has that id), or an id that is
+  not plain ASCII digits ("1_0", "+1", " 1"), is a 404; a whole
   number in the query string beyond bigint is a 422 in the API (naming the parameter) and a
   400 page elsewhere. Pages get GOV.UK pages, the API its JSON error shape.
 - MethodNotAllowedMiddleware: every 405 carries an `Allow` header; the API's is JSON, a page's
@@ -114,6 +115,10 @@ class RequestGuardMiddleware:
             if api:
                 return api_error(404, "Not Found")
             return render(request, "404.html", status=404)
+        if _lenient_id(request):
+            if api:
+                return api_error(404, "Not Found")
+            return render(request, "404.html", status=404)
         null: list[tuple[str, str]] = []
         huge: list[tuple[str, str]] = []
         for name, values in request.GET.lists():
@@ -129,6 +134,30 @@ class RequestGuardMiddleware:
             detail = [{"loc": ["query", _shown(n)], "msg": m} for n, m in null + huge]
             return api_error(400 if null else 422, detail)
         return _bad_request_page(request, [m for _, m in null + huge])
+
+
+def _lenient_id(request: HttpRequest) -> bool:
+    """An id in the address (`pk`, `id`, `*_id`) that is not plain ASCII digits: "1_0", "+1",
+    " 1" and full-width digits would otherwise be read as a number (int(), pydantic)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return any(
+        (name in ("pk", "id") or name.endswith("_id")) and _read_leniently(value)
+        for name, value in match.kwargs.items()
+    )
+
+
+def _read_leniently(value: object) -> bool:
+    # Only what int() would take as a number: a text id such as a rule's "R02" is the view's.
+    if not isinstance(value, str) or _DIGITS.match(value) or len(value) > 40:
+        return False
+    try:
+        int(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _bad_request_page(request: HttpRequest, problems: list[str]) -> HttpResponse:

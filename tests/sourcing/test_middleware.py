@@ -4,6 +4,7 @@ styled 405s with Allow, and Vary: HX-Request on pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -109,6 +110,27 @@ def test_an_id_beyond_bigint_is_not_found(alice: Client, users: dict[str, User])
     assert alice.get("/assessments/99999999999999999999/").status_code == 404
     api = Api(users["commercial"]).get("cases/99999999999999999999")
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def _fullwidth(digits: str) -> str:
+    return quote("".join(chr(0xFF10 + int(d)) for d in digits))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [lambda i: f"0_{i}", lambda i: f"+{i}", lambda i: f"%20{i}", lambda i: f"{i}%20", _fullwidth],
+    ids=["underscore", "plus", "leading space", "trailing space", "fullwidth digits"],
+)
+def test_an_api_id_that_is_not_plain_digits_is_not_found(
+    users: dict[str, User], written: Callable[[str], str]
+) -> None:
+    api = Api(users["commercial"])
+    created = api.send("POST", "cases", {"title": "Ids", "answers": {}})
+    assert created.status_code in (200, 201), created.content
+    case_id = str(created.json()["id"])
+    assert api.get(f"cases/{case_id}").status_code == 200
+    response = api.get(f"cases/{written(case_id)}")
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
 
 
 def test_a_big_number_within_bigint_is_left_to_the_view(alice: Client) -> None:
