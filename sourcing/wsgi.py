@@ -19,12 +19,12 @@ application = get_wsgi_application()
 
 
 def _load_before_serving() -> None:
-    from django.conf import settings  # noqa: PLC0415 (after Django is set up, above)
-    from django.urls import get_resolver  # noqa: PLC0415
+    from django.conf import settings  # noqa: PLC0415 (ADR 0024: after Django is set up, above)
+    from django.urls import get_resolver  # noqa: PLC0415 (ADR 0024)
 
     get_resolver().url_patterns  # noqa: B018 (imports every view and API module)
     if str(settings.CELERY_BROKER_URL).startswith("redis"):
-        import kombu.transport.redis  # noqa: F401, PLC0415 (the transport a dispatch uses)
+        import kombu.transport.redis  # noqa: F401, PLC0415 (ADR 0024: the transport a dispatch uses)
 
 
 _load_before_serving()

@@ -15,6 +15,7 @@ from django.http import QueryDict
 
 from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_MAX
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
+from decisions.presenter import check_label
 from sourcing.field_errors import GovukForm
 from sourcing.forms import text_field
 from sourcing.models import CaseStatus, Discipline
@@ -351,7 +352,7 @@ class ExplanationsForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.checks = checks
         for check in checks:
-            name = check["check"].replace("_", " ")
+            name = check_label(check["check"]).lower()
             self.fields[check["check"]] = forms.CharField(
                 required=False,
                 max_length=TEXT_MAX,

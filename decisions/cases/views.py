@@ -36,6 +36,7 @@ from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
     STATUS_TAGS,
     answer_shown,
+    check_label,
     close_runner_up,
     descriptions,
     headline,
@@ -411,7 +412,7 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
         "fields": [
             {
                 "check": c,
-                "label": c["check"].replace("_", " ").capitalize(),
+                "label": check_label(c["check"]),
                 "field": form[c["check"]],
             }
             for c in checks

@@ -19,6 +19,7 @@ from decisions.records.pdf import pdf_outbox_add
 from decisions.records.services import record_issue
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, SignOff, User
+from sourcing.questionnaire import OPTION_LABELS
 
 ACTIONS = ("approve", "return", "reject")
 RATIONALE_MAX = 10000
@@ -114,8 +115,8 @@ def review_problems(
         errors["option"] = ["Nothing was viable: choose the option to approve"]
     elif decided != recommended and not rationale and "rationale" not in errors:
         errors["rationale"] = [
-            f"Enter why you chose {decided.title()} instead of the recommended "
-            f"{recommended.title() if recommended else 'nothing'}"
+            f"Enter why you chose {OPTION_LABELS.get(decided, decided)} instead of the "
+            f"recommended {OPTION_LABELS.get(recommended, recommended)}"
         ]
     return errors
 
