@@ -31,6 +31,7 @@ PERSONAS: dict[str, str] = {
     "carol": "reviewer",
     "dave": "auditor",
     "erin": "steward",
+    "fiona": "department_admin",  # the department administrator's pages
 }
 # Routes the bench leaves out: the Django admin (its own app) and ninja's bare base path.
 SKIPPED = {"api:api-root"}

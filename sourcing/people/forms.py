@@ -30,7 +30,7 @@ class SignInForm(GovukForm, AuthenticationForm):
         )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(GovukForm):
     """A department administrator invites a colleague by their work email."""
 
     email = forms.CharField(
