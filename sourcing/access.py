@@ -89,6 +89,13 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "oidc_start": Access(PUBLIC.roles, ok=302),
     "oidc_callback": Access(PUBLIC.roles, ok=302),
     "admin:*": only("admin"),
+    # --- service pages ---
+    # The accessibility statement, privacy notice, cookies page and feedback: everyone.
+    "accessibility": PUBLIC,
+    "privacy": PUBLIC,
+    "cookies": PUBLIC,
+    "feedback": PUBLIC,
+    # --- end service pages ---
     # The department administrator: people of their own department only (another
     # department's person or invitation: 404). A posted form's errors are re-rendered (200).
     "department_people": only("department_admin"),

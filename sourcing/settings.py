@@ -284,6 +284,13 @@ AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE", "")
 AUDIT_PREVIOUS_PUBLIC_KEYS = env_list("AUDIT_PREVIOUS_PUBLIC_KEYS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB: larger bodies are refused (413 in the API)
 
+# The service pages (accessibility statement, privacy notice, feedback): who runs the service
+# (the data controller) and where people write to.
+SERVICE_OPERATOR = env_str("SERVICE_OPERATOR", "the Digital Commercial Centre of Excellence")
+SERVICE_CONTACT_EMAIL = env_str("SERVICE_CONTACT_EMAIL", "sourcing-decisions@example.gov.uk")
+if "@" not in SERVICE_CONTACT_EMAIL:
+    raise ImproperlyConfigured("SERVICE_CONTACT_EMAIL must be an email address.")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = False

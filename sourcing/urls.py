@@ -13,6 +13,7 @@ admin.site.site_title = "Sourcing decisions"
 
 urlpatterns = [
     path("", include("sourcing.people.urls")),
+    path("", include("sourcing.service.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("decisions.cases.urls")),
