@@ -821,6 +821,22 @@ def person_text(name: str | None, username: str | None) -> str:
     return (name or "").strip() or username or ""
 
 
+class Named(Protocol):
+    """A user (sourcing.models.User) as the presenter reads them: no queries."""
+
+    def get_full_name(self) -> str: ...
+
+    def get_username(self) -> str: ...
+
+
+def user_text(user: Named | None, *, none: str = "") -> str:
+    """A user as people read them (person_text): their full name ("Alice Adams"), or their
+    username when they have none; `none` when there is no user (a system action)."""
+    if not user:
+        return none
+    return person_text(user.get_full_name(), user.get_username())
+
+
 STATUS_LABELS: dict[str, str] = dict(CaseStatus.choices)
 DISCIPLINE_LABELS: dict[str, str] = dict(Discipline.choices)
 

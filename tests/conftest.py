@@ -85,10 +85,12 @@ def dept_b(db: None) -> Department:
 
 @pytest.fixture
 def make_user(db: None, dept_a: Department) -> Callable[..., User]:
-    def make(username: str, role: str, department: Department | None = None) -> User:
+    def make(username: str, role: str, department: Department | None = None, **names: str) -> User:
         if role in DEPARTMENT_ROLES and department is None:
             department = dept_a
-        return user_ensure(username=username, role=role, password=PASSWORD, department=department)
+        return user_ensure(
+            username=username, role=role, password=PASSWORD, department=department, **names
+        )
 
     return make
 

@@ -23,6 +23,7 @@ from decisions.cases.services import (
     signoff_record,
     withdraw_problems,
 )
+from decisions.presenter import user_text
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
@@ -68,7 +69,8 @@ class WithdrawIn(Schema):
 
 
 def case_out(case: Case) -> dict[str, Any]:
-    """A case as the API shows it."""
+    """A case as the API shows it; people by username (`owner`, `recorded_by`: stable ids)
+    and by name as people read them (`owner_name`, `recorded_by_name`: decisions.presenter)."""
     latest = latest_assessment(case)
     return {
         "id": case.pk,
@@ -77,6 +79,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "summary": case.summary,
         "department": case.department.code,
         "owner": case.owner.get_username(),
+        "owner_name": user_text(case.owner),
         "status": case.status,
         "answers": case.answers,
         "answers_version": case.answers_version,
@@ -90,6 +93,7 @@ def case_out(case: Case) -> dict[str, Any]:
                 "comment": s.comment,
                 "recorded_at": s.recorded_at.isoformat(),
                 "recorded_by": s.recorded_by.get_username(),
+                "recorded_by_name": user_text(s.recorded_by),
                 "stale": s.answers_version != case.answers_version,
             }
             for s in current_signoffs(case).values()
@@ -208,6 +212,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
             "comment": signoff.comment,
             "recorded_at": signoff.recorded_at.isoformat(),
             "recorded_by": signoff.recorded_by.get_username(),
+            "recorded_by_name": user_text(signoff.recorded_by),
             "answers_version": signoff.answers_version,
         },
     )

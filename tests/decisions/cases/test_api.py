@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from decisions import engine
-from sourcing.models import Case, User
+from sourcing.models import Case, Role, User
 from tests.factories import complete_answers
 from tests.pages import Api
 
@@ -305,3 +306,21 @@ def test_amounts_in_the_api_are_read_as_people_type_them(users: dict[str, User])
         }
     ]
     assert api.get(f"cases/{case_id}").json()["answers"]["whole_life_budget_gbp"] == 250_000
+
+
+def test_people_are_given_by_username_and_by_name_as_people_read_them(
+    users: dict[str, User], make_user: Callable[..., User]
+) -> None:
+    named = make_user("alice-named", Role.COMMERCIAL, first_name="Alice", last_name="Adams")
+    api, plain = Api(named), Api(users["commercial"])
+    case = api.send("POST", "cases", {"title": "Named"}).json()
+    assert (case["owner"], case["owner_name"]) == ("alice-named", "Alice Adams")
+    signed = api.send("POST", f"cases/{case['id']}/signoffs", {"discipline": "legal", "name": "L"})
+    assert (signed.json()["recorded_by"], signed.json()["recorded_by_name"]) == (
+        "alice-named",
+        "Alice Adams",
+    )
+    shown = api.get(f"cases/{case['id']}").json()["signoffs"][0]
+    assert (shown["recorded_by"], shown["recorded_by_name"]) == ("alice-named", "Alice Adams")
+    unnamed = plain.send("POST", "cases", {"title": "Unnamed"}).json()
+    assert unnamed["owner_name"] == unnamed["owner"] == "user-commercial"

@@ -59,6 +59,18 @@ def test_the_case_list_shows_only_the_department_s_cases(
     assert "Theirs" not in html and theirs.reference not in html
 
 
+def test_the_case_list_and_history_name_people_by_their_full_name(
+    make_user: Callable[..., User], client_as: ClientAs
+) -> None:
+    named = make_user("alice-named", "commercial", first_name="Alice", last_name="Adams")
+    case = case_create(by=named, title="Named owner")
+    case_withdraw(case=case, by=named, comment="Not needed")
+    page = client_as(named)
+    assert "Alice Adams" in _html(page.get("/cases/?status=withdrawn"))
+    detail = _html(page.get(f"/cases/{case.reference}/"))
+    assert '<td class="govuk-table__cell">Alice Adams</td>' in detail  # the status history
+
+
 def test_the_case_list_filters_by_status_and_searches(
     users: dict[str, User], alice: Client
 ) -> None:

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 from django.template import Context, Template
 
+from sourcing.models import User
+
 
 def _render(text: str, **values: object) -> str:
     return Template("{% load govuk_dates %}" + text).render(Context(values))
@@ -28,3 +30,20 @@ def test_a_moment_reads_like_8_05am_in_the_service_s_time_zone_and_a_day_in_full
 
 def test_nothing_to_show_is_an_empty_string() -> None:
     assert _render("[{{ none|date_text }}][{{ none|moment_text }}]", none=None) == "[][]"
+
+
+def test_a_person_reads_by_full_name_else_username_and_no_one_takes_the_default() -> None:
+    named = User(username="alice", first_name="Alice", last_name="Adams")
+    unnamed = User(username="bob")
+    shown = _render(
+        '{{ a|person_text }} | {{ b|person_text }} | {{ none|person_text|default:"the system" }}',
+        a=named,
+        b=unnamed,
+        none=None,
+    )
+    assert shown == "Alice Adams | bob | the system"
+
+
+def test_an_amount_reads_in_pounds_with_separators_or_not_answered() -> None:
+    shown = _render("{{ a|money_text }} | {{ none|money_text }}", a=1_200_000, none=None)
+    assert shown == "£1,200,000 | Not answered"
