@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -88,3 +89,72 @@ def env_rate(name: str, default: str) -> str:
             f'{name} must be a rate like "5/m", "30/h" or "10/15m", not {value!r}.'
         )
     return value.strip()
+
+
+# An identity provider's entry in OIDC_PROVIDERS: the fields it must have, and those it may.
+OIDC_PROVIDER_REQUIRED = (
+    "key",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+)
+OIDC_PROVIDER_OPTIONAL = ("name", "scopes", "end_session_endpoint", "sign_algorithm")
+OIDC_SIGN_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
+_PROVIDER_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
+
+
+def env_oidc_providers(
+    name: str, *, scopes: str = "openid email profile", sign_algorithm: str = "RS256"
+) -> list[dict[str, str]]:
+    """Identity providers from a JSON list in the environment (ADR 0025, amended): each an
+    object with key (lower-case letters, digits, hyphens; in the sign-in addresses),
+    name (on the button), issuer (exactly the ID tokens' iss), client_id, client_secret,
+    scopes, the endpoints (authorization_endpoint, token_endpoint, userinfo_endpoint, jwks_uri,
+    end_session_endpoint) and sign_algorithm. Returns the entries with every field as a string
+    (defaults filled in); [] when unset or empty. ImproperlyConfigured naming the entry and
+    field at fault: not JSON, a missing or unknown field, a repeated key or issuer."""
+    raw = _raw(name)
+    if not raw:
+        return []
+    try:
+        entries = json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON list of providers: {error}.") from None
+    if not isinstance(entries, list) or not entries:
+        raise ImproperlyConfigured(f"{name} must be a non-empty JSON list of provider objects.")
+    providers: list[dict[str, str]] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{name} entry {number}"
+        if not isinstance(entry, dict):
+            raise ImproperlyConfigured(f"{where} must be an object.")
+        unknown = set(entry) - set(OIDC_PROVIDER_REQUIRED) - set(OIDC_PROVIDER_OPTIONAL)
+        if unknown:
+            raise ImproperlyConfigured(f"{where} has unknown fields: {', '.join(sorted(unknown))}.")
+        if any(not isinstance(value, str) for value in entry.values()):
+            raise ImproperlyConfigured(f"{where}: every field must be a string.")
+        provider = {field: entry.get(field, "").strip() for field in OIDC_PROVIDER_REQUIRED}
+        missing = [field for field, value in provider.items() if not value]
+        if missing:
+            raise ImproperlyConfigured(f"{where} lacks {', '.join(missing)}.")
+        if not _PROVIDER_KEY.fullmatch(provider["key"]) or len(provider["key"]) > 30:
+            raise ImproperlyConfigured(
+                f"{where}: key must be up to 30 lower-case letters, digits and hyphens."
+            )
+        provider["issuer"] = provider["issuer"].rstrip("/")
+        provider["name"] = entry.get("name", "").strip()
+        provider["scopes"] = entry.get("scopes", "").strip() or scopes
+        provider["end_session_endpoint"] = entry.get("end_session_endpoint", "").strip()
+        provider["sign_algorithm"] = entry.get("sign_algorithm", "").strip() or sign_algorithm
+        if provider["sign_algorithm"] not in OIDC_SIGN_ALGORITHMS:
+            raise ImproperlyConfigured(
+                f"{where}: sign_algorithm must be one of {', '.join(OIDC_SIGN_ALGORITHMS)}."
+            )
+        for field in ("key", "issuer"):
+            if any(other[field] == provider[field] for other in providers):
+                raise ImproperlyConfigured(f"{where}: {field} {provider[field]} is repeated.")
+        providers.append(provider)
+    return providers

@@ -10,7 +10,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from sourcing.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
+from sourcing.env import (
+    OIDC_SIGN_ALGORITHMS,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_oidc_providers,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -151,12 +160,28 @@ LOGOUT_REDIRECT_URL = "sign_in"
 # checked. Users are found by (issuer, sub) only. With no OIDC_ISSUER outside production, the
 # development provider (oidc-provider-mock, started by `make run` on OIDC_MOCK_PORT; the test
 # suite starts its own) stands in, with the demo users as its accounts; OIDC_MOCK=0 turns it off.
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_choice("OIDC_SIGN_ALGORITHM", OIDC_SIGN_ALGORITHMS, "RS256")
+# One or more providers at once (departments with different providers): a JSON list, each
+# entry with its key, name, issuer, client and endpoints (sourcing.env.env_oidc_providers); the
+# sign-in page offers one button each. Or one provider through OIDC_ISSUER and the settings
+# below (its key "department"), not both.
+OIDC_PROVIDERS = env_oidc_providers(
+    "OIDC_PROVIDERS", scopes=OIDC_RP_SCOPES, sign_algorithm=OIDC_RP_SIGN_ALGO
+)
 OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+if OIDC_PROVIDERS and OIDC_ISSUER:
+    raise ImproperlyConfigured("Set OIDC_PROVIDERS or OIDC_ISSUER, not both.")
 OIDC_MOCK_PORT = env_int("OIDC_MOCK_PORT", 9400, minimum=1, maximum=65535)
-OIDC_MOCK = not OIDC_ISSUER and not PRODUCTION and env_bool("OIDC_MOCK", default=True)
+OIDC_MOCK = (
+    not OIDC_ISSUER
+    and not OIDC_PROVIDERS
+    and not PRODUCTION
+    and env_bool("OIDC_MOCK", default=True)
+)
 if OIDC_MOCK:
     OIDC_ISSUER = f"http://localhost:{OIDC_MOCK_PORT}"
-OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_ENABLED = bool(OIDC_ISSUER or OIDC_PROVIDERS)
 # The development provider's endpoints, as oidc-provider-mock serves them.
 _MOCK_PATHS = {
     "OIDC_AUTHORIZATION_ENDPOINT": "/oauth2/authorize",
@@ -179,10 +204,6 @@ OIDC_OP_JWKS_ENDPOINT = _oidc_endpoint("OIDC_JWKS_URI")
 OIDC_OP_END_SESSION_ENDPOINT = _oidc_endpoint("OIDC_END_SESSION_ENDPOINT")
 OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "sourcing-decisions" if OIDC_MOCK else "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "development-only" if OIDC_MOCK else "")
-OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
-OIDC_RP_SIGN_ALGO = env_choice(
-    "OIDC_SIGN_ALGORITHM", ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256"), "RS256"
-)
 # Words on the sign-in button's hint, e.g. "Microsoft Entra ID" (empty: none).
 OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "")
 OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", 60, minimum=0, maximum=600)
@@ -190,11 +211,14 @@ OIDC_USE_PKCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True  # for the provider's sign-out (id_token_hint)
-OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+# The library reverses this name without arguments; each provider's own callback
+# (oidc_callback with its key) replaces it in the authorisation request and at the token
+# endpoint (sourcing.people.views.ProviderSignInView, sourcing.people.oidc).
+OIDC_AUTHENTICATION_CALLBACK_URL = "sign_in"
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 OIDC_VERIFY_SSL = True
 LOGIN_REDIRECT_URL_FAILURE = "sign_in"
-if OIDC_ENABLED and not OIDC_MOCK:
+if OIDC_ISSUER and not OIDC_MOCK:
     _missing = [
         name
         for name, value in (
@@ -212,7 +236,9 @@ if OIDC_ENABLED and not OIDC_MOCK:
 # The password form: on by default, except in production with a provider configured.
 PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", default=not (PRODUCTION and OIDC_ENABLED))
 if not PASSWORD_SIGN_IN and not OIDC_ENABLED:
-    raise ImproperlyConfigured("PASSWORD_SIGN_IN=0 needs an identity provider (OIDC_ISSUER).")
+    raise ImproperlyConfigured(
+        "PASSWORD_SIGN_IN=0 needs an identity provider (OIDC_ISSUER or OIDC_PROVIDERS)."
+    )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -330,7 +356,11 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     # Signing out posts a form whose answer sends the browser on to the provider's end-session
     # endpoint (RP-initiated logout): form-action covers that redirect, so its origin is here.
-    "form-action": [CSP.SELF, *_provider_origin(OIDC_OP_END_SESSION_ENDPOINT)],
+    "form-action": [
+        CSP.SELF,
+        *_provider_origin(OIDC_OP_END_SESSION_ENDPOINT),
+        *(o for p in OIDC_PROVIDERS for o in _provider_origin(p["end_session_endpoint"])),
+    ],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

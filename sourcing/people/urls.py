@@ -11,8 +11,9 @@ urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
-    path("sign-in/department/", views.oidc_start, name="oidc_start"),
-    path("sign-in/department/callback/", views.oidc_callback, name="oidc_callback"),
+    # One pair per identity provider, by its key (one provider alone: "department").
+    path("sign-in/<slug:provider>/", views.oidc_start, name="oidc_start"),
+    path("sign-in/<slug:provider>/callback/", views.oidc_callback, name="oidc_callback"),
     path("department/people/", views.department_people, name="department_people"),
     path("department/people/invite/", views.department_invite, name="department_invite"),
     path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.conf import settings
@@ -27,7 +28,17 @@ from sourcing.forms import add_service_errors
 from sourcing.limits import rate_limited
 from sourcing.models import Invitation, Role, User
 from sourcing.people.forms import InvitationForm, SignInForm
-from sourcing.people.oidc import REFUSAL_ATTRIBUTE, provider_sign_out_url
+from sourcing.people.oidc import (
+    PROVIDER_ATTRIBUTE,
+    REFUSAL_ATTRIBUTE,
+    SESSION_PROVIDER,
+    SINGLE_PROVIDER_KEY,
+    Provider,
+    callback_url,
+    provider_named,
+    provider_sign_out_url,
+    providers,
+)
 from sourcing.people.services import invitation_create, invitation_withdraw, member_role_set
 
 log = logging.getLogger("sourcing.security")
@@ -56,20 +67,47 @@ class SignInView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)
-        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["providers"] = providers()
+        context["oidc_enabled"] = bool(context["providers"])
         context["password_enabled"] = settings.PASSWORD_SIGN_IN
-        context["provider_name"] = settings.OIDC_PROVIDER_NAME
         return context
 
 
-class ProviderSignInView(OIDCAuthenticationRequestView):  # type: ignore[misc]
-    """Starts the sign-in at the department's identity provider (state, nonce and the PKCE
-    verifier kept in the session); 404 where no provider is configured."""
+def _provider_or_404(key: str) -> Provider:
+    provider = provider_named(key)
+    if provider is None:
+        raise Http404("No such identity provider is configured.")
+    return provider
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if not settings.OIDC_ENABLED:
-            raise Http404("No identity provider is configured.")
-        return super().get(request)  # type: ignore[no-any-return]
+
+class ProviderSignInView(OIDCAuthenticationRequestView):  # type: ignore[misc]
+    """Starts the sign-in at one of the configured identity providers (state, nonce and the
+    PKCE verifier kept in the session, the state bound to this provider); 404 for a provider
+    that is not configured."""
+
+    provider: Provider
+
+    def get_settings(self, attr: str, *args: Any) -> Any:
+        if attr == "OIDC_RP_SCOPES" and hasattr(self, "provider"):
+            return self.provider.scopes
+        return super().get_settings(attr, *args)
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, Any]:
+        # Each provider answers at its own callback (the mix-up defence).
+        return {
+            **super().get_extra_params(request),
+            "redirect_uri": callback_url(request, self.provider),
+        }
+
+    def get(self, request: HttpRequest, provider: str) -> HttpResponse:
+        self.provider = _provider_or_404(provider)
+        self.OIDC_OP_AUTH_ENDPOINT = self.provider.authorization_endpoint
+        self.OIDC_RP_CLIENT_ID = self.provider.client_id
+        response: HttpResponse = super().get(request)
+        state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+        request.session["oidc_states"][state]["provider"] = self.provider.key
+        request.session.modified = True
+        return response
 
 
 # What the refusal page says for each reason (identity_sign_in's codes, and the flow's).
@@ -112,9 +150,19 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
     department, closed account, an ID token or state that fails its checks, a replayed
     answer) is a GOV.UK page saying why, never a 500."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if not settings.OIDC_ENABLED:
-            raise Http404("No identity provider is configured.")
+    provider: Provider
+
+    def get(self, request: HttpRequest, provider: str) -> HttpResponse:
+        self.provider = _provider_or_404(provider)
+        states = request.session.get("oidc_states", {})
+        started = states.get(request.GET.get("state", ""))
+        if started is not None and started.get("provider", SINGLE_PROVIDER_KEY) != provider:
+            # Started at another provider: an answer at the wrong callback (a mix-up) ends it.
+            del states[request.GET["state"]]
+            request.session.modified = True
+            log.warning("provider answer at another provider's callback", extra={"to": provider})
+            return _refused(request, "invalid")
+        setattr(request, PROVIDER_ATTRIBUTE, self.provider)
         try:
             return super().get(request)  # type: ignore[no-any-return]
         except SuspiciousOperation as error:
@@ -128,6 +176,11 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         except requests.RequestException as error:
             log.warning("provider unreachable", extra={"reason": str(error)[:200]})
             return _refused(request, "unavailable")
+
+    def login_success(self) -> HttpResponse:
+        response: HttpResponse = super().login_success()
+        self.request.session[SESSION_PROVIDER] = self.provider.key
+        return response
 
     def login_failure(self) -> HttpResponse:
         reason = getattr(self.request, REFUSAL_ATTRIBUTE, None)
@@ -163,8 +216,9 @@ class SignOutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         id_token = request.session.get("oidc_id_token", "")
+        provider_key = request.session.get(SESSION_PROVIDER, SINGLE_PROVIDER_KEY)
         response: HttpResponse = super().post(request, *args, **kwargs)
-        provider = provider_sign_out_url(request, id_token, reverse("sign_in"))
+        provider = provider_sign_out_url(request, id_token, reverse("sign_in"), provider_key)
         return HttpResponseRedirect(provider) if provider else response
 
 

@@ -203,7 +203,15 @@ def by_invitation(users: dict[str, User]) -> dict[str, dict[str, Any]]:
     return {"own": {"invitation_id": own.pk}, "foreign": {"invitation_id": foreign.pk}}
 
 
+def _single_provider(users: dict[str, User]) -> dict[str, dict[str, Any]]:
+    """The one provider configured through OIDC_ISSUER (the development provider)."""
+    return {"own": {"provider": "department"}}
+
+
 ROUTE_EXAMPLES: dict[str, Examples] = {
+    # Sign-in through an identity provider, by its key
+    "oidc_start": _single_provider,
+    "oidc_callback": _single_provider,
     # The department administrator's pages
     "department_member_role": by_member,
     "department_invitation_withdraw": by_invitation,

@@ -11,7 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_env_example_lists_every_setting_the_service_reads() -> None:
     settings_source = (ROOT / "sourcing" / "settings.py").read_text()
     read = set(
-        re.findall(r'env_(?:str|int|bool|list|choice|rate)\(\s*"([A-Z0-9_]+)"', settings_source)
+        re.findall(
+            r'env_(?:str|int|bool|list|choice|rate|oidc_providers)\(\s*"([A-Z0-9_]+)"',
+            settings_source,
+        )
     )
     listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no settings found: the pattern is out of date"

@@ -38,7 +38,7 @@ def mapped(dept_a: Department) -> None:
 
 def start(client: Client) -> dict[str, str]:
     """Start a sign-in: the provider's authorisation request's parameters."""
-    response = client.get(reverse("oidc_start"))
+    response = client.get(reverse("oidc_start", args=["department"]))
     assert response.status_code == 302
     location = response["Location"]
     query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
@@ -53,7 +53,7 @@ def authorise(request: dict[str, str], sub: str) -> str:
     )
     assert answer.status_code == 302, answer.text
     callback = urlsplit(answer.headers["Location"])
-    assert callback.path == reverse("oidc_callback")
+    assert callback.path == reverse("oidc_callback", args=["department"])
     return f"{callback.path}?{callback.query}"
 
 
@@ -278,8 +278,8 @@ def test_without_a_provider_only_the_password_form_is_offered(settings, db: None
     client = Client()
     page = client.get(reverse("sign_in")).content.decode()
     assert "department account" not in page and 'name="password"' in page
-    assert client.get(reverse("oidc_start")).status_code == 404
-    assert client.get(reverse("oidc_callback")).status_code == 404
+    assert client.get(reverse("oidc_start", args=["department"])).status_code == 404
+    assert client.get(reverse("oidc_callback", args=["department"])).status_code == 404
 
 
 # The ID token's checks, on tokens made here -----------------------------------------------------

@@ -1,0 +1,226 @@
+"""Two identity providers at once (OIDC_PROVIDERS), each an oidc-provider-mock of its own: one
+button each on the sign-in page, each its own client and callback, people found by (issuer, sub)
+so one provider's subject never signs in another provider's person, and an answer delivered to
+the other provider's callback refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import oidc_provider_mock
+import pytest
+import requests
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import reverse
+
+from sourcing.env import env_oidc_providers
+from sourcing.models import Department, SignInIdentity, User
+from sourcing.people.oidc import DepartmentOidcBackend
+from sourcing.people.services import department_mapping_save, identity_link
+
+
+@pytest.fixture(scope="module")
+def second_server() -> Iterator[str]:
+    """A second development provider on its own port: another department's provider."""
+    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def _entry(key: str, name: str, issuer: str) -> dict[str, str]:
+    return {
+        "key": key,
+        "name": name,
+        "issuer": issuer,
+        "client_id": f"sourcing-{key}",
+        "client_secret": f"secret-{key}",
+        "scopes": "openid email profile",
+        "authorization_endpoint": f"{issuer}/oauth2/authorize",
+        "token_endpoint": f"{issuer}/oauth2/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+        "end_session_endpoint": f"{issuer}/oauth2/end_session",
+        "sign_algorithm": "RS256",
+    }
+
+
+@pytest.fixture
+def two(settings, oidc_server: str, second_server: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Providers "dps" (the suite's provider) and "housing" (the second), as OIDC_PROVIDERS
+    gives them; their issuers by key."""
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = ""
+    settings.OIDC_PROVIDERS = [
+        _entry("dps", "Public Services Entra ID", oidc_server),
+        _entry("housing", "Housing Google Workspace", second_server),
+    ]
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "form-action": ["'self'", oidc_server, second_server],
+    }
+    return {"dps": oidc_server, "housing": second_server}
+
+
+def account(issuer: str, sub: str, **claims: object) -> str:
+    claims.setdefault("email_verified", True)
+    response = requests.put(f"{issuer}/users/{quote(sub)}", json=claims, timeout=10)
+    assert response.status_code == 204, response.text
+    return sub
+
+
+def start(client: Client, key: str) -> dict[str, str]:
+    response = client.get(reverse("oidc_start", args=[key]))
+    assert response.status_code == 302
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+    query["_location"] = response["Location"]
+    return query
+
+
+def authorise(request: dict[str, str], sub: str) -> str:
+    answer = requests.post(
+        request["_location"], data={"sub": sub}, allow_redirects=False, timeout=10
+    )
+    assert answer.status_code == 302, answer.text
+    callback = urlsplit(answer.headers["Location"])
+    return f"{callback.path}?{callback.query}"
+
+
+def signed_in_as(client: Client) -> str | None:
+    response = client.get(reverse("api:me"))
+    return response.json()["username"] if response.status_code == 200 else None
+
+
+def test_the_sign_in_page_offers_one_button_per_provider(two: dict[str, str], db: None) -> None:
+    page = Client().get(reverse("sign_in")).content.decode()
+    assert "Sign in with Public Services Entra ID" in page
+    assert "Sign in with Housing Google Workspace" in page
+    assert reverse("oidc_start", args=["dps"]) in page
+    assert reverse("oidc_start", args=["housing"]) in page
+    assert "Sign in with your department account" not in page
+
+
+def test_each_provider_is_asked_with_its_own_client_and_callback(
+    two: dict[str, str], db: None
+) -> None:
+    client = Client()
+    for key, issuer in two.items():
+        request = start(client, key)
+        assert request["_location"].startswith(f"{issuer}/oauth2/authorize?")
+        assert request["client_id"] == f"sourcing-{key}"
+        assert request["redirect_uri"] == f"http://testserver/sign-in/{key}/callback/"
+        assert client.session["oidc_states"][request["state"]]["provider"] == key
+
+
+def test_an_unknown_provider_is_a_404(two: dict[str, str], db: None) -> None:
+    client = Client()
+    assert client.get(reverse("oidc_start", args=["department"])).status_code == 404
+    assert client.get(reverse("oidc_callback", args=["elsewhere"])).status_code == 404
+
+
+def test_a_person_signs_in_through_the_second_provider(
+    two: dict[str, str], users: dict[str, User]
+) -> None:
+    bob = users["outsider"]
+    identity_link(user=bob, issuer=two["housing"], subject=account(two["housing"], "bob-at-b"))
+    client = Client()
+    response = client.get(authorise(start(client, "housing"), "bob-at-b"))
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert signed_in_as(client) == bob.username
+    identity = SignInIdentity.objects.get(user=bob)
+    assert identity.issuer == two["housing"] and identity.last_sign_in_at is not None
+
+
+def test_a_subject_of_one_provider_never_signs_in_the_other_providers_person(
+    two: dict[str, str], users: dict[str, User], dept_b: Department
+) -> None:
+    alice = users["commercial"]
+    identity_link(user=alice, issuer=two["dps"], subject=account(two["dps"], "shared-sub"))
+    # The second provider has an account with the same subject, at an unmapped domain: refused.
+    account(two["housing"], "shared-sub", email="someone@unknown.example")
+    client = Client()
+    refused = client.get(authorise(start(client, "housing"), "shared-sub"))
+    assert refused.status_code == 403 and signed_in_as(client) is None
+    # At a mapped domain it is a new person of that department, never alice.
+    department_mapping_save(
+        by=None, mapping=None, department=dept_b, kind="email_domain", value="b.example.gov.uk"
+    )
+    account(two["housing"], "shared-sub", email="sam@b.example.gov.uk")
+    assert client.get(authorise(start(client, "housing"), "shared-sub")).status_code == 302
+    signed_in = User.objects.get(username=signed_in_as(client))
+    assert signed_in != alice and signed_in.department == dept_b
+    assert SignInIdentity.objects.get(user=signed_in).issuer == two["housing"]
+    assert list(SignInIdentity.objects.filter(user=alice).values_list("issuer", flat=True)) == [
+        two["dps"]
+    ]
+
+
+def test_an_answer_delivered_to_the_other_providers_callback_is_refused(
+    two: dict[str, str], users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = users["commercial"]
+    identity_link(user=alice, issuer=two["dps"], subject=account(two["dps"], "alice-at-a"))
+    client = Client()
+    callback = authorise(start(client, "dps"), "alice-at-a")
+    mixed_up = callback.replace("/sign-in/dps/", "/sign-in/housing/")
+    exchanges: list[str] = []
+    exchange = DepartmentOidcBackend.get_token
+
+    def recording(self: DepartmentOidcBackend, payload: dict[str, Any]) -> Any:
+        exchanges.append(self.OIDC_OP_TOKEN_ENDPOINT)
+        return exchange(self, payload)
+
+    monkeypatch.setattr(DepartmentOidcBackend, "get_token", recording)
+    response = client.get(mixed_up)
+    assert response.status_code == 400 and signed_in_as(client) is None
+    assert exchanges == []  # the code never went to the other provider
+    # The sign-in it belonged to is over: the genuine answer is refused now too.
+    assert client.get(callback).status_code == 400 and signed_in_as(client) is None
+
+
+def test_signing_out_ends_the_session_at_the_provider_signed_in_with(
+    two: dict[str, str], users: dict[str, User]
+) -> None:
+    bob = users["outsider"]
+    identity_link(user=bob, issuer=two["housing"], subject=account(two["housing"], "bob-at-b"))
+    client = Client()
+    client.get(authorise(start(client, "housing"), "bob-at-b"))
+    response = client.post(reverse("sign_out"))
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        f"{two['housing']}/oauth2/end_session"
+    )
+    assert parse_qs(location.query)["client_id"] == ["sourcing-housing"]
+    assert signed_in_as(client) is None
+
+
+def test_the_provider_list_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry: dict[str, Any] = _entry("dps", "DPS", "https://login.example/tenant/v2.0/")
+    del entry["scopes"], entry["sign_algorithm"], entry["end_session_endpoint"]
+    monkeypatch.setenv("OIDC_PROVIDERS", json.dumps([entry]))
+    [parsed] = env_oidc_providers("OIDC_PROVIDERS", scopes="openid email")
+    assert parsed["issuer"] == "https://login.example/tenant/v2.0"  # no trailing slash
+    assert parsed["scopes"] == "openid email" and parsed["sign_algorithm"] == "RS256"
+    assert parsed["end_session_endpoint"] == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("not json", "JSON list"),
+        ("[]", "non-empty"),
+        ('[{"key": "dps"}]', "lacks issuer"),
+        (json.dumps([_entry("dps", "", "https://a"), _entry("dps", "", "https://b")]), "dps is"),
+        ('[{"key": "dps", "colour": "blue"}]', "unknown fields: colour"),
+    ],
+)
+def test_a_bad_provider_list_is_refused_at_start_naming_the_fault(
+    monkeypatch: pytest.MonkeyPatch, value: str, says: str
+) -> None:
+    monkeypatch.setenv("OIDC_PROVIDERS", value)
+    with pytest.raises(ImproperlyConfigured, match=says):
+        env_oidc_providers("OIDC_PROVIDERS")
