@@ -8,7 +8,7 @@ Plain data in (an assessment's result, a record's content), words and rows out; 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -267,14 +267,39 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
     }
 
 
+# The parts of a result a replay compares (decisions.assessments.services.COMPARED_FIELDS), by
+# the names the result page gives them.
+RESULT_FIELD_LABELS: dict[str, str] = {
+    "recommended": "Recommended option",
+    "ranking": "Ranking",
+    "scores": "Scores",
+    "viable": "Viable options",
+    "ruled_out": "Ruled out",
+    "margin": "Margin",
+    "conditions": "Conditions",
+    "policy_checks": "Policy checks",
+    "exit_readiness": "Exit readiness",
+}
+
+
+def result_field_label(name: str) -> str:
+    """A part of a result by name: "Policy checks" for "policy_checks" (a part the presenter
+    does not know: its key in words, "Some part")."""
+    return RESULT_FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
 def describe_field(name: str, value: Any) -> str:
     """A compared field of a result, in words, for the replay differences table."""
     if value is None:
         return "none"
     if name == "ranking":
         return ", ".join(OPTION_LABELS.get(o, o) for o in value)
-    if name in ("scores", "viable"):
+    if name == "scores":
         return ", ".join(f"{OPTION_LABELS.get(o, o)} {v}" for o, v in value.items())
+    if name == "viable":
+        return ", ".join(
+            f"{OPTION_LABELS.get(o, o)} {'yes' if v else 'no'}" for o, v in value.items()
+        )
     if name == "ruled_out":
         return "; ".join(f"{OPTION_LABELS.get(o, o)} by {', '.join(r)}" for o, r in value.items())
     if name == "conditions":
@@ -282,14 +307,28 @@ def describe_field(name: str, value: Any) -> str:
             f"{OPTION_LABELS.get(c['option'], c['option'])}: {c['text']}" for c in value
         )
     if name == "policy_checks":
-        return "; ".join(f"{c['check'].replace('_', ' ')}: {c['result']}" for c in value)
+        return "; ".join(f"{check_label(c['check'])}: {check_tag(c['result'])[0]}" for c in value)
     if name == "exit_readiness":
         return "; ".join(
-            f"{OPTION_LABELS.get(o, o)} {e['score']} ({e['level']})" for o, e in value.items()
+            f"{OPTION_LABELS.get(o, o)} {exit_view(e)['text']}" for o, e in value.items()
         )
     if name == "recommended":
         return OPTION_LABELS.get(value, str(value)) or "none"
     return str(value)
+
+
+def difference_rows(differences: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """A replay's differences (decisions.assessments.services.Replay.differences: {"field",
+    "was", "now"}) as the differences table shows them: the part of the result by name, and
+    the original and replayed values in words."""
+    return [
+        {
+            "field": result_field_label(d["field"]),
+            "was": describe_field(d["field"], d["was"]),
+            "now": describe_field(d["field"], d["now"]),
+        }
+        for d in differences
+    ]
 
 
 def parse_when(value: str | None) -> datetime | None:
@@ -765,7 +804,7 @@ def public_interest(checks: list[dict[str, Any]], answers: dict[str, Any]) -> di
     budget = parts.get("budget_gbp")
     return {
         "budget_gbp": budget,
-        "budget_text": f"{budget:,}" if isinstance(budget, int) else "Not answered",
+        "budget_text": money_text(budget),
         "reason": check.get("reason", ""),
         "source": check.get("source", ""),
         "good_candidate": parts["good_candidate"]["result"],

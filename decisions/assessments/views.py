@@ -13,9 +13,8 @@ from django.views.decorators.http import require_safe
 
 from decisions.assessments import services
 from decisions.assessments.models import Assessment
-from decisions.presenter import assessment_context, describe_field
+from decisions.presenter import assessment_context, difference_rows, recommendation_text
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.questionnaire import OPTION_LABELS
 
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
@@ -55,13 +54,6 @@ def assessment_replay(request: HttpRequest, pk: int) -> HttpResponse:
         status = 409
     else:
         context["replay"] = replay
-        context["differences"] = [
-            {
-                "field": d["field"].replace("_", " ").capitalize(),
-                "was": describe_field(d["field"], d["was"]),
-                "now": describe_field(d["field"], d["now"]),
-            }
-            for d in replay.differences
-        ]
-        context["recommended"] = OPTION_LABELS.get(replay.result["recommended"] or "", "")
+        context["differences"] = difference_rows(replay.differences)
+        context["recommended"] = recommendation_text(replay.result["recommended"], none="")
     return render(request, "decisions/assessment_replay.html", context, status=status)

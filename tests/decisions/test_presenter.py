@@ -18,6 +18,7 @@ from decisions.presenter import (
     check_reason,
     close_call_view,
     condition_text,
+    difference_rows,
     explained,
     explanation_lines,
     explanation_words,
@@ -164,7 +165,7 @@ def test_the_public_interest_test_reads_the_engines_parts_or_works_them_out_for_
     check = next(c for c in result["policy_checks"] if c["check"] == "public_interest_test")
     assert check["parts"]["ready_to_insource"]["result"] is True
     shown = public_interest(result["policy_checks"], answers)
-    assert shown is not None and shown["ready"] is True and shown["budget_text"] == "1,200,000"
+    assert shown is not None and shown["ready"] is True and shown["budget_text"] == "£1,200,000"
     # The stored parts are what is shown, not a new reading of the answers.
     stored = {**check, "parts": {**check["parts"], "good_candidate": {"result": True, "why": "x"}}}
     assert public_interest([stored], answers)["good_candidate_why"] == "x"  # type: ignore[index]
@@ -262,3 +263,26 @@ def test_an_option_s_why_names_the_option_it_is_measured_against() -> None:
     assert option_why_text("Ruled out by R12 (buyer behind building)") == (
         "Ruled out by R12 (buyer behind building)"
     )
+
+
+def test_replay_differences_name_each_part_of_the_result_and_its_values_in_words() -> None:
+    was, now = _result("G01"), _result("G41")
+    changed = [
+        {"field": name, "was": was[name], "now": now[name]}
+        for name in ("recommended", "ranking", "viable", "policy_checks", "exit_readiness")
+    ]
+    rows = difference_rows(changed)
+    assert [row["field"] for row in rows] == [
+        "Recommended option",
+        "Ranking",
+        "Viable options",
+        "Policy checks",
+        "Exit readiness",
+    ]
+    for row in rows:
+        assert not OPTION_KEYS.search(row["was"] + row["now"]), row
+        assert "_" not in row["was"] + row["now"] and "True" not in row["was"], row
+    assert "Cloud first: " in rows[3]["was"] and "out of 100" in rows[4]["now"]
+    assert difference_rows([{"field": "margin", "was": None, "now": 3}]) == [
+        {"field": "Margin", "was": "none", "now": "3"}
+    ]

@@ -324,7 +324,7 @@ def test_services_of_a_million_or_more_show_the_public_interest_test(
         team_capacity_fte=6,
     )
     pit = public_interest(record.content["policy_checks"], record.content["answers"])
-    assert pit is not None and pit["ready"] is True and pit["budget_text"] == "1,200,000"
+    assert pit is not None and pit["ready"] is True and pit["budget_text"] == "£1,200,000"
     flat = re.sub(r"\s+", " ", pdf_text(media / record.pdf.path))
     assert "6. Public Interest Test" in flat
     assert "Is this a good candidate for insourcing?" in flat
