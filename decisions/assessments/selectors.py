@@ -1,11 +1,19 @@
-"""Named reads of assessments: the one definition of a case's latest assessment."""
+"""Named reads of assessments: one the user may see, and the one definition of a case's latest
+assessment."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import OuterRef, QuerySet
 
 from decisions.assessments.models import Assessment
 from sourcing.models import Case
+
+
+def assessment_visible(user: Any, pk: int) -> Assessment | None:
+    """The assessment if the user may see its case (Assessment.objects.visible_to), or None."""
+    return Assessment.objects.visible_to(user).filter(pk=pk).first()
 
 
 def latest_assessment(case: Case) -> Assessment | None:

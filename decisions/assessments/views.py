@@ -13,13 +13,14 @@ from django.views.decorators.http import require_safe
 
 from decisions.assessments import services
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import assessment_visible
 from decisions.presenter import assessment_context, difference_rows, recommendation_text
 from sourcing.errors import TransitionRefused, ValidationFailed
 
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
     """The assessment if the user may see its case, else 404."""
-    found = Assessment.objects.visible_to(request.user).filter(pk=pk).first()
+    found = assessment_visible(request.user, pk)
     if found is None:
         raise Http404
     return found

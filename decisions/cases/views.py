@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -31,7 +31,7 @@ from decisions.cases.forms import (
     field_id,
     missing_message,
 )
-from decisions.cases.selectors import current_signoffs
+from decisions.cases.selectors import cases_visible, current_signoffs
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
     STATUS_TAGS,
@@ -46,7 +46,7 @@ from decisions.presenter import (
     top_reasons,
 )
 from decisions.rulesets.selectors import current_ruleset
-from sourcing.access import get_scoped_or_404, scoped_to_department, signed_in_user
+from sourcing.access import signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, saved
 from sourcing.limits import rate_limited
@@ -69,14 +69,12 @@ CANNOT_START = ("Cannot start yet", "cannot")
 
 def _visible(request: HttpRequest) -> CaseQuerySet:
     """The cases this user may see."""
-    user = signed_in_user(request)
-    return scoped_to_department(Case.objects.visible_to(user), user)
+    return cases_visible(signed_in_user(request))
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
     """The case by reference if the user may see it, else 404."""
-    user = signed_in_user(request)
-    return get_scoped_or_404(Case.objects.visible_to(user), user, reference=reference)
+    return get_object_or_404(cases_visible(signed_in_user(request)), reference=reference)
 
 
 def _section(slug: str) -> Section:

@@ -1,4 +1,5 @@
-"""Reads of decision records: a record for its page, the public register's entries."""
+"""Reads of decision records: the list a user may see, a record for its page or its PDF, the
+public register's entries."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
         .select_related("department", "case", "decided_by", "supersedes", "superseded_by", "pdf")
         .filter(pk=pk)
         .first()
+    )
+
+
+def records_for_list(user: Any) -> DecisionRecordQuerySet:
+    """The records the user may see, as the record list shows them: without their content,
+    `title` and `reasons_summary` annotated (DecisionRecordQuerySet.summaries), with the PDF."""
+    return DecisionRecord.objects.visible_to(user).for_list().summaries().select_related("pdf")
+
+
+def record_for_pdf(user: Any, pk: int) -> DecisionRecord | None:
+    """A record the user may see, with its department (the PDF's file name), or None."""
+    return (
+        DecisionRecord.objects.visible_to(user).select_related("department").filter(pk=pk).first()
     )
 
 

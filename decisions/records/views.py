@@ -64,7 +64,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     """Decision records (a department user: their own department's), searchable and paginated."""
     user = signed_in_user(request)
     form = RecordSearchForm(request.GET or None, departments=user.role != Role.COMMERCIAL)
-    records = DecisionRecord.objects.visible_to(user).for_list().summaries().select_related("pdf")
+    records = selectors.records_for_list(user)
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_bound and not form.is_valid():
@@ -178,9 +178,9 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A record's PDF: the file when rendered, else a page saying it is on its way (202; also
     for an older record without an outbox row, which the sweep writes), or that it failed for
     good (503). Read only: it never writes a row nor queues a render."""
-    record = get_object_or_404(
-        DecisionRecord.objects.visible_to(request.user).select_related("department"), pk=pk
-    )
+    record = selectors.record_for_pdf(request.user, pk)
+    if record is None:
+        raise Http404
     pdf = pdf_state(record)  # read only: a GET writes and queues nothing
     if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from sourcing.access import signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors
 from sourcing.limits import rate_limited
-from sourcing.models import Invitation, Role, User
+from sourcing.models import Role, User
 from sourcing.people.forms import InvitationForm, SignInForm
 from sourcing.people.oidc import (
     PROVIDER_ATTRIBUTE,
@@ -39,6 +40,7 @@ from sourcing.people.oidc import (
     provider_sign_out_url,
     providers,
 )
+from sourcing.people.selectors import department_invitations, department_members
 from sourcing.people.services import invitation_create, invitation_withdraw, member_role_set
 
 log = logging.getLogger("sourcing.security")
@@ -240,16 +242,16 @@ def _department_id(admin: User) -> int:
     return admin.department_id
 
 
-def _members(admin: User) -> Any:
+def _members(admin: User) -> QuerySet[User]:
     """People of the administrator's own department (someone of another department: 404)."""
-    return User.objects.filter(department_id=_department_id(admin))
+    return department_members(_department_id(admin))
 
 
 def _people_page(
     request: HttpRequest, admin: User, errors: list[tuple[str, str]] | None = None
 ) -> HttpResponse:
     members = _members(admin).prefetch_related("identities").order_by("last_name", "username")
-    invitations = Invitation.objects.pending().filter(department_id=_department_id(admin))
+    invitations = department_invitations(_department_id(admin)).pending()
     context = {
         "department": admin.department,
         "members": members,
@@ -311,9 +313,7 @@ def department_member_role(request: HttpRequest, user_id: int) -> HttpResponse:
 def department_invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """Withdraw a pending invitation of the administrator's department (invitation_withdraw)."""
     admin = signed_in_user(request)
-    invitation = get_object_or_404(
-        Invitation.objects.filter(department_id=_department_id(admin)), pk=invitation_id
-    )
+    invitation = get_object_or_404(department_invitations(_department_id(admin)), pk=invitation_id)
     try:
         invitation_withdraw(by=admin, invitation=invitation)
     except ValidationFailed as failed:
