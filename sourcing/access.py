@@ -11,11 +11,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -326,8 +327,30 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# How fresh a token's `last_used_at` is kept: it is written at most once in this window.
+TOKEN_LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def token_used(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Notes that a token was used, at most once per TOKEN_LAST_USED_RESOLUTION (an hour) per
+    token: a request within the hour after the noted time writes nothing, so reads (GET) do not
+    write a row each, and `last_used_at` says when it was last used to within an hour (enough
+    to spot a forgotten or leaked token). The update is conditional, so two requests at once
+    write it once. True when it wrote."""
+    now = now or timezone.now()
+    cutoff = now - TOKEN_LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return False
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff)
+    wrote = ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now) > 0
+    if wrote:
+        token.last_used_at = now
+    return wrote
+
+
 def user_for_bearer(header: str) -> Any | None:
-    """The active user behind an `Authorization: Bearer` header, if the token is usable."""
+    """The active user behind an `Authorization: Bearer` header, if the token is usable; its use
+    is noted at most once an hour (token_used)."""
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
@@ -339,7 +362,7 @@ def user_for_bearer(header: str) -> Any | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    token_used(token)
     return token.user
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sourcing.access import TOKEN_LAST_USED_RESOLUTION
 from sourcing.models import ApiToken, User
 from sourcing.people.services import token_issue, tokens_revoke
 
@@ -24,6 +27,25 @@ def test_a_token_authenticates_its_user(users: dict[str, User]) -> None:
         "role": "commercial",
         "department": "dept-a",
     }
+
+
+def test_two_gets_within_the_hour_write_the_token_s_last_use_once(
+    users: dict[str, User],
+) -> None:
+    token = token_issue(user=users["commercial"])
+    client = Client()
+    assert client.get("/api/v1/me", **bearer(token)).status_code == 200
+    first = ApiToken.objects.get(user=users["commercial"]).last_used_at
+    assert first is not None
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me", **bearer(token)).status_code == 200
+    assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"].upper()]
+    assert ApiToken.objects.get(user=users["commercial"]).last_used_at == first
+    # An hour on, the next request notes the use again.
+    earlier = first - TOKEN_LAST_USED_RESOLUTION - timedelta(seconds=1)
+    ApiToken.objects.filter(user=users["commercial"]).update(last_used_at=earlier)
+    assert client.get("/api/v1/me", **bearer(token)).status_code == 200
+    assert ApiToken.objects.get(user=users["commercial"]).last_used_at > first  # type: ignore[operator]
 
 
 def test_tokens_are_stored_hashed(users: dict[str, User]) -> None:
