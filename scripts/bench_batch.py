@@ -148,12 +148,14 @@ def step_verify(args: argparse.Namespace) -> int:
     base = _peak_mb()
 
     out = io.StringIO()
-    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         call_command("verify_audit", stdout=out)
     except SystemExit:
         pass  # exit 1 on a problem: the report says which
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     report = json.loads(out.getvalue())
     return _emit(
         {
@@ -161,6 +163,8 @@ def step_verify(args: argparse.Namespace) -> int:
             "valid": report["valid"],
             "problems": report["problems"][:3],
             "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
+            "load": [load_before, os.getloadavg()[0]],
             "peak_mb": _peak_mb(),
             "base_mb": base,
         }
@@ -383,7 +387,9 @@ def orchestrate(args: argparse.Namespace) -> int:
         verify = run_step(env, "verify")
         figures["verify_audit"] = verify
         print(
-            f"verify_audit, {verify['events']:,} events: {verify['seconds']:.1f} s, "
+            f"verify_audit, {verify['events']:,} events: {verify['seconds']:.1f} s "
+            f"({verify['cpu_seconds']:.1f} s of its own CPU; load average "
+            f"{verify['load'][0]:.1f} before, {verify['load'][1]:.1f} after), "
             f"peak {verify['peak_mb']:.0f} MB (base {verify['base_mb']:.0f} MB); "
             f"valid: {verify['valid']}  (targets <= 30 s, peak < 100 MB)"
         )

@@ -5,25 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import TextField
+from django.db.models import Exists, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
-from decisions.engine.hashable import canonical_json, canonical_text, require_hashable
+from decisions.engine.hashable import canonical_json, canonical_json_parsed, require_hashable
 from sourcing.cache_errors import cache_errors
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-CHAIN_CHUNK = 5000  # events fetched at a time when the chain is walked (memory stays flat)
+CHAIN_CHUNK = 5000  # events per chunk of the walk (checkpoint problems are reported per chunk)
+_FETCH = 2000  # rows fetched at a time on PostgreSQL (memory stays flat)
 _LOCK_KEY = 0x50_55_52_43_48  # pg_advisory_xact_lock key for appends
 
 
@@ -155,11 +158,6 @@ class ChainCheck:
     checkpoint_sha256: str | None = None
 
 
-# A JSON string as CPython's C encoder writes it without ASCII escaping: RFC 8785's escapes
-# (the encoder canonical_json uses).
-_string = json.encoder.encode_basestring
-
-
 @dataclass(frozen=True)
 class VerifiedPrefix:
     """A prefix of the chain found intact by a full walk: its last event and how many events."""
@@ -180,30 +178,32 @@ class _Walk:
 
 def _walk_events(walk: _Walk, after: int, problems: list[str], *, chunk: int = CHAIN_CHUNK) -> None:
     """Walk the events after seq `after` and the checkpoints after it, in sequence order, in
-    one streamed query each (a server-side cursor on PostgreSQL): every event's sequence, link
-    and hash, every checkpoint against its event. Problems in the order the chunked walk gave
-    them: each chunk's events, then the checkpoints up to the chunk's last event."""
+    one streamed query (plus one for checkpoints whose event is gone, and one per chunk of
+    events whose hash the fast path does not reproduce): every event's sequence, link and
+    hash, every checkpoint against its event. Problems in the order the chunked walk gave
+    them: each chunk's events, then the checkpoints up to the chunk's last event.
+
+    Each event's canonical bytes are written in one pass from its row (`_fast_digest`, orjson:
+    ADR 0026). An event whose hash that does not reproduce is read again through the ORM
+    after the walk and hashed by event_hash, the definition: only then is it reported.
+    """
     chunk = CHAIN_CHUNK
-    # Checkpoints first: any checkpoint this snapshot sees has its event in the later one.
-    checkpoints = (
+    # Checkpoints whose event is gone (none in an intact chain); those with their event come
+    # with it in the walk's rows.
+    orphans = iter(
         AuditCheckpoint.objects.filter(seq__gt=after)
+        .exclude(Exists(AuditEvent.objects.filter(seq=OuterRef("seq"))))
         .order_by("seq")
-        .values_list("seq", "head_sha256")
-        .iterator(chunk_size=chunk)
+        .values_list("seq", flat=True)
     )
-    checkpoint = next(checkpoints, None)
-    rows = (
-        AuditEvent.objects.filter(seq__gt=after)
-        .order_by("seq")
-        .annotate(payload_text=Cast("payload", TextField()))
-        .values_list(*HASHED_COLUMNS[:-2], "payload_text", "prev_sha256", "sha256")
-        .iterator(chunk_size=chunk)
-    )
+    orphan = next(orphans, None)
     previous, expected_seq, count = walk.previous, walk.expected_seq, walk.count
     pending: list[str] = []  # checkpoint problems, reported at the end of their chunk
+    suspects: list[tuple[int, int]] = []  # (place in problems, seq) to hash the long way
     in_chunk = 0
-    sha256, loads, q = hashlib.sha256, json.loads, _string
-    for seq, occurred_at, actor, department, action, otype, oid, text, prev, sha in rows:
+    digest_of = _fast_digest
+    for row in _event_rows(after):
+        seq, prev, sha, head = row[0], row[8], row[9], row[10]
         count += 1
         if seq != expected_seq:
             problems.append(
@@ -211,36 +211,14 @@ def _walk_events(walk: _Walk, after: int, problems: list[str], *, chunk: int = C
             )
         if prev != previous:
             problems.append(f"event {seq}: previous hash does not match event {seq - 1}")
-        when = occurred_at.isoformat()
-        payload = loads(text)
-        # canonical_json(event_content(...))'s bytes written directly: the members in RFC
-        # 8785's order (fixed ASCII keys), each string as canonical_json's encoder writes it,
-        # the payload by canonical_text. Recomputed the long way before an edit is reported.
-        digest = sha256(
-            f'{{"action":{q(action)},"actor":{q(actor)},"department":{q(department)},'
-            f'"object_id":{q(oid)},"object_type":{q(otype)},"occurred_at":{q(when)},'
-            f'"payload":{canonical_text(payload)},"prev_sha256":{q(prev)},"seq":{seq}}}'.encode()
-        ).hexdigest()
-        if digest != sha:
-            content = {
-                "seq": seq,
-                "occurred_at": when,
-                "actor": actor,
-                "department": department,
-                "action": action,
-                "object_type": otype,
-                "object_id": oid,
-                "payload": payload,
-                "prev_sha256": prev,
-            }
-            if sha256(canonical_json(content)).hexdigest() != sha:
-                problems.append(f"event {seq}: content does not match its hash (edited)")
-        while checkpoint is not None and checkpoint[0] <= seq:
-            if checkpoint[0] != seq:
-                pending.append(_checkpoint_missing(checkpoint[0]))
-            elif checkpoint[1] != sha:
-                pending.append(_checkpoint_rewritten(checkpoint[0]))
-            checkpoint = next(checkpoints, None)
+        if digest_of(row) != sha:
+            suspects.append((len(problems), seq))
+            problems.append("")  # filled in (or dropped) once the event is hashed the long way
+        while orphan is not None and orphan < seq:
+            pending.append(_checkpoint_missing(orphan))
+            orphan = next(orphans, None)
+        if head is not None and head != sha:
+            pending.append(_checkpoint_rewritten(seq))
         previous = sha
         expected_seq = seq + 1
         in_chunk += 1
@@ -249,10 +227,103 @@ def _walk_events(walk: _Walk, after: int, problems: list[str], *, chunk: int = C
             pending, in_chunk = [], 0
     problems += pending
     # Checkpoints past the last event: their events are gone.
-    while checkpoint is not None:
-        problems.append(_checkpoint_missing(checkpoint[0]))
-        checkpoint = next(checkpoints, None)
+    while orphan is not None:
+        problems.append(_checkpoint_missing(orphan))
+        orphan = next(orphans, None)
+    if suspects:
+        _hash_suspects(suspects, problems)
     walk.previous, walk.expected_seq, walk.count = previous, expected_seq, count
+
+
+# The walk's rows on PostgreSQL (_event_rows). Each timestamp as the server writes it here
+# (to_char, in UTC, always six digits of microseconds), made into datetime.isoformat()'s text
+# for the same instant in _event_rows, which is what the hash covers:
+# "2026-01-01T00:00:01.000001+00:00", without ".000000".
+_WALK_SQL = (
+    "SELECT e.seq, to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
+    "e.actor, e.department, e.action, e.object_type, e.object_id, e.payload::text, "
+    "e.prev_sha256, e.sha256, c.head_sha256 FROM decisions_auditevent e "
+    "LEFT JOIN decisions_auditcheckpoint c ON c.seq = e.seq WHERE e.seq > %s ORDER BY e.seq"
+)
+
+
+def _event_rows(after: int) -> Iterator[tuple[Any, ...]]:
+    """The events after seq `after` in sequence order, each as (seq, occurred_at's isoformat
+    text, actor, department, action, object_type, object_id, payload as JSON text,
+    prev_sha256, sha256, the head_sha256 of a checkpoint at that event or None).
+
+    PostgreSQL: one server-side cursor read CHAIN_CHUNK rows at a time, the timestamp and the
+    payload written as text by the server. Elsewhere: Django's iterator in chunks.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.connection.cursor(name="walk") as rows:
+            rows.execute(_WALK_SQL, [after])
+            while batch := rows.fetchmany(_FETCH):
+                for seq, when, *rest in batch:
+                    yield (
+                        seq,
+                        (when[:-7] if when.endswith(".000000") else when) + "+00:00",
+                        *rest,
+                    )
+        return
+    rows = (
+        AuditEvent.objects.filter(seq__gt=after)
+        .order_by("seq")
+        .annotate(
+            payload_text=Cast("payload", TextField()),
+            checkpoint=Subquery(
+                AuditCheckpoint.objects.filter(seq=OuterRef("seq")).values("head_sha256")[:1]
+            ),
+        )
+        .values_list(*HASHED_COLUMNS[:-2], "payload_text", "prev_sha256", "sha256", "checkpoint")
+        .iterator(chunk_size=CHAIN_CHUNK)
+    )
+    for seq, occurred_at, *rest in rows:
+        yield (seq, occurred_at.isoformat(), *rest)
+
+
+def _fast_digest(row: tuple[Any, ...]) -> str:
+    """sha256 of canonical_json(event_content(...))'s bytes: the event's members with the
+    payload read from its JSON text, written by orjson (canonical_json_parsed) in one pass,
+    or by canonical_json where that cannot vouch for its text (a float in the payload, say).
+    Only ever trusted when it equals the stored hash; anything else is hashed again by
+    event_hash before it is reported."""
+    seq, when, actor, department, action, otype, oid, text, prev = row[:9]
+    try:
+        payload = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return ""  # not JSON text: hashed the long way
+    content = {
+        "action": action,
+        "actor": actor,
+        "department": department,
+        "object_id": oid,
+        "object_type": otype,
+        "occurred_at": when,
+        "payload": payload,
+        "prev_sha256": prev,
+        "seq": seq,
+    }
+    data = canonical_json_parsed(content)
+    if data is None:
+        content["payload"] = json.loads(text)  # floats and large integers as json reads them
+        data = canonical_json(content)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hash_suspects(suspects: list[tuple[int, int]], problems: list[str]) -> None:
+    """Hash the events the fast path did not reproduce as event_hash does (read through the
+    ORM, in chunks): the edited ones are reported in their places, the others dropped."""
+    edited: set[int] = set()
+    for start in range(0, len(suspects), CHAIN_CHUNK):
+        seqs = [seq for _place, seq in suspects[start : start + CHAIN_CHUNK]]
+        for event in AuditEvent.objects.filter(seq__in=seqs):
+            if event_hash(event) != event.sha256:
+                edited.add(event.seq)
+    for place, seq in suspects:
+        if seq in edited:
+            problems[place] = f"event {seq}: content does not match its hash (edited)"
+    problems[:] = [problem for problem in problems if problem]
 
 
 def _checkpoint_missing(seq: int) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import orjson
 import rfc8785
 
 SAFE_INTEGER: Final[int] = 2**53 - 1  # RFC 8785 / I-JSON: integers exact in an IEEE double
@@ -320,3 +321,28 @@ def canonical_json(value: Any) -> bytes:
     ):
         return rfc8785.dumps(value)
     return text.encode("utf-8")
+
+
+_FLOAT_AFTER_KEY_BYTES = re.compile(rb'":-?\d+[.eE]')
+_FLOAT_IN_ARRAY_BYTES = re.compile(rb"[\[,]-?\d+[.eE]")
+
+
+def canonical_json_parsed(value: Any) -> bytes | None:
+    """canonical_json's bytes for a value as a JSON parser gives it (dicts with string keys,
+    lists, strings, integers, floats, booleans, None), written by orjson with sorted keys,
+    or None where orjson's text may differ from RFC 8785's: a number with a fraction or an
+    exponent anywhere in it, a character from U+E000 up (keys sort by UTF-16 unit), or a
+    value orjson refuses (an integer beyond 64 bits). Callers use canonical_json then.
+
+    For the same values orjson writes what CPython's C encoder writes (sorted keys, no
+    spaces, UTF-8, the same escapes): a property test compares it with rfc8785.
+    """
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
+    if _FLOAT_AFTER_KEY_BYTES.search(data) or _FLOAT_IN_ARRAY_BYTES.search(data):
+        return None
+    if not data.isascii() and _HIGH_CHARACTER.search(data.decode("utf-8")):
+        return None
+    return data

@@ -59,6 +59,47 @@ def test_an_edited_event_is_detected(db: None) -> None:
 
 
 @pytest.mark.tampers_audit_chain
+def test_payloads_the_fast_walk_hands_to_rfc8785_verify(db: None) -> None:
+    # Floats, characters from U+E000 up (keys sorted by UTF-16 unit), escapes, a timestamp
+    # on a whole second: the walk's direct path must give each event's canonical hash.
+    payloads = [
+        {"ratio": 0.1, "big": 1e15, "small": -5e-7, "whole": 2.0},
+        {"\ue000": 1, "\U0001f600": 2, "a": [1.5, "\U0001f600"], "\ud7ff": True},
+        {"quote": 'say "hi"\\ \t\n\x01\x7f\u2028', "nested": {"z": None, "a": [[], {}]}},
+        {},
+    ]
+    events = [audit_append(action="test.event", payload=p) for p in payloads]
+    whole = events[0].occurred_at.replace(microsecond=0)
+    _raw("UPDATE decisions_auditevent SET occurred_at = %s WHERE seq = 1", [whole])
+    first = AuditEvent.objects.get(seq=1)
+    _raw("UPDATE decisions_auditevent SET sha256 = %s WHERE seq = 1", [event_hash(first)])
+    report = audit_verify()
+    assert report.events == 4
+    # Only the link from event 2 to the re-hashed event 1 breaks: every content hash holds.
+    assert report.problems == ("event 2: previous hash does not match event 1",)
+
+
+@pytest.mark.tampers_audit_chain
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("payload", '{"ratio": 0.10000000000000002}'),
+        ("payload", '{"ratio": 0.1, "extra": 1}'),
+        ("actor", "mallory"),
+        ("object_id", "7 "),
+        ("occurred_at", "2026-01-01T00:00:00.000001+00:00"),
+    ],
+)
+def test_an_edit_to_any_hashed_column_is_detected_once_in_its_place(
+    db: None, column: str, value: str
+) -> None:
+    for _ in range(3):
+        audit_append(action="test.event", payload={"ratio": 0.1})
+    _raw(f"UPDATE decisions_auditevent SET {column} = %s WHERE seq = 2", [value])
+    assert audit_verify().problems == ("event 2: content does not match its hash (edited)",)
+
+
+@pytest.mark.tampers_audit_chain
 def test_a_deleted_middle_event_is_detected(db: None) -> None:
     _append(3)
     _raw("DELETE FROM decisions_auditevent WHERE seq = 2", [])

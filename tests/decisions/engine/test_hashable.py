@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
@@ -19,6 +20,7 @@ from decisions.engine.hashable import (
     JsonRejected,
     Unhashable,
     canonical_json,
+    canonical_json_parsed,
     hashable_problems,
     parse_json,
     require_hashable,
@@ -227,3 +229,31 @@ def test_canonical_json_writes_the_bytes_rfc8785_writes(value: Any) -> None:
 )
 def test_canonical_json_matches_rfc8785_on_its_edge_cases(value: Any) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@given(_json_values)
+def test_canonical_json_parsed_writes_rfc8785_bytes_or_declines(value: Any) -> None:
+    # As given, and as a parser reads it back (orjson's own reading, as verify_audit does).
+    for item in (value, orjson.loads(json.dumps(value, ensure_ascii=False))):
+        data = canonical_json_parsed(item)
+        assert data is None or data == rfc8785.dumps(item)
+
+
+@pytest.mark.parametrize(
+    ("value", "vouched"),
+    [
+        ({"control": '\x00\x01\x08\x1f\x7f\u2028 "\\ /', "n": -SAFE_INTEGER, "é": ["ŵ"]}, True),
+        ([{"z": 1, "a": {"y": [], "b": {}}}, True, None, "\ud7ff"], True),
+        ({"a": 1.5}, False),  # floats: rfc8785 writes them
+        ([0.0], False),
+        ({"\U0001f600": 1, "\ufb01": 2}, False),  # UTF-16 order differs from code point order
+        ({"big": 2**70}, False),  # beyond orjson's 64 bits
+    ],
+)
+def test_canonical_json_parsed_declines_what_orjson_may_write_otherwise(
+    value: Any, vouched: bool
+) -> None:
+    data = canonical_json_parsed(value)
+    assert (data is not None) is vouched
+    if data is not None:
+        assert data == rfc8785.dumps(value)
