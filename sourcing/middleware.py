@@ -1,18 +1,17 @@
 """Request and response rules that hold for every route, pages and API alike.
 
-- CookieGuardMiddleware: cookies no route can use are treated as absent, before the session,
-  CSRF and authentication middleware read them. A cookie whose name or value holds NUL
-  (Django's cookie parser turns a quoted `\\000` into one; PostgreSQL text cannot hold it) is
-  dropped, and so is a session cookie that is not a session key (8 to 40 of Django's
-  VALID_KEY_CHARS, lower-case ASCII letters and digits) and a CSRF cookie that is not a CSRF
-  token (32 or 64 ASCII letters and digits): the request goes on signed out, with a new CSRF
-  cookie, never a 500.
-- RequestGuardMiddleware: input no route can use is refused before any view or query runs.
-  A NUL character in the path or the query string (PostgreSQL text cannot hold it) is a 400;
-  a number in the path beyond PostgreSQL's bigint (no object has that id), or an id that is
-  not plain ASCII digits ("1_0", "+1", " 1"), is a 404; a whole
-  number in the query string beyond bigint is a 422 in the API (naming the parameter) and a
-  400 page elsewhere. Pages get GOV.UK pages, the API its JSON error shape.
+- RequestGuardMiddleware: input no route can use, dealt with before the session, CSRF and
+  authentication middleware read the request. Cookies no route can use are treated as absent:
+  a cookie whose name or value holds NUL (Django's cookie parser turns a quoted `\\000` into
+  one; PostgreSQL text cannot hold it), a session cookie that is not a session key (8 to 40 of
+  Django's VALID_KEY_CHARS, lower-case ASCII letters and digits) and a CSRF cookie that is not
+  a CSRF token (32 or 64 ASCII letters and digits): the request goes on signed out, with a new
+  CSRF cookie, never a 500. A NUL character in the path or the query string is a 400; a number
+  in the path beyond PostgreSQL's bigint (no object has that id) is a 404; a whole number in
+  the query string beyond bigint is a 422 in the API (naming the parameter) and a 400 page
+  elsewhere. Pages get GOV.UK pages, the API its JSON error shape. An id that is not plain
+  ASCII digits ("1_0", "+1", " 1") matches no route: ids are `<int:...>` in the pages and
+  `{int:...}` in the API (tests/sourcing/test_middleware.py checks every API route).
 - MethodNotAllowedMiddleware: every 405 carries an `Allow` header; the API's is JSON, a page's
   is a GOV.UK page linking to the page the action belongs to (instead of a bare
   "Method not allowed.").
@@ -75,12 +74,16 @@ def _cookie_usable(name: str, value: str) -> bool:
     return True
 
 
-class CookieGuardMiddleware:
-    """Cookies that cannot be a session key, a CSRF token or stored text treated as absent.
+class RequestGuardMiddleware:
+    """Input no route can use, dealt with before the session, CSRF and sign-in middleware and
+    before any view or query (placed before SessionMiddleware, settings.MIDDLEWARE).
 
-    Placed before SessionMiddleware (settings.MIDDLEWARE): drops each such cookie from
-    `request.COOKIES`, so a tampered session cookie means signed out rather than a
-    PostgreSQL DataError on every page.
+    Cookies that cannot be a session key, a CSRF token or stored text are dropped from
+    `request.COOKIES` (a tampered session cookie means signed out, not a PostgreSQL DataError
+    on every page). NUL in the address or the query string, and numbers beyond bigint, are
+    refused. A refusal is answered before the session is read, so its page is the one a
+    signed-out visitor sees. Ids in API addresses are plain ASCII digits by their path
+    converter (`{int:case_id}`: "1_0", "+1", " 1" and full-width digits match no route).
     """
 
     def __init__(self, get_response: Middleware) -> None:
@@ -91,16 +94,6 @@ class CookieGuardMiddleware:
         unusable = [name for name, value in cookies.items() if not _cookie_usable(name, value)]
         for name in unusable:
             del cookies[name]
-        return self.get_response(request)
-
-
-class RequestGuardMiddleware:
-    """NUL characters and out-of-range numbers in the address, refused before the database."""
-
-    def __init__(self, get_response: Middleware) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
         refused = self._refusal(request)
         return refused if refused is not None else self.get_response(request)
 
@@ -112,10 +105,6 @@ class RequestGuardMiddleware:
                 return api_error(400, [{"loc": ["path"], "msg": msg}])
             return _bad_request_page(request, [msg])
         if any(_DIGITS.match(s) and _beyond_bigint(s) for s in request.path.split("/")):
-            if api:
-                return api_error(404, "Not Found")
-            return render(request, "404.html", status=404)
-        if _lenient_id(request):
             if api:
                 return api_error(404, "Not Found")
             return render(request, "404.html", status=404)
@@ -134,30 +123,6 @@ class RequestGuardMiddleware:
             detail = [{"loc": ["query", _shown(n)], "msg": m} for n, m in null + huge]
             return api_error(400 if null else 422, detail)
         return _bad_request_page(request, [m for _, m in null + huge])
-
-
-def _lenient_id(request: HttpRequest) -> bool:
-    """An id in the address (`pk`, `id`, `*_id`) that is not plain ASCII digits: "1_0", "+1",
-    " 1" and full-width digits would otherwise be read as a number (int(), pydantic)."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return False
-    return any(
-        (name in ("pk", "id") or name.endswith("_id")) and _read_leniently(value)
-        for name, value in match.kwargs.items()
-    )
-
-
-def _read_leniently(value: object) -> bool:
-    # Only what int() would take as a number: a text id such as a rule's "R02" is the view's.
-    if not isinstance(value, str) or _DIGITS.match(value) or len(value) > 40:
-        return False
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _bad_request_page(request: HttpRequest, problems: list[str]) -> HttpResponse:

@@ -61,9 +61,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Cookies with NUL, or a session or CSRF cookie of the wrong form, treated as absent
-    # before the session, CSRF and auth middleware read them (sourcing.middleware).
-    "sourcing.middleware.CookieGuardMiddleware",
+    # Every page response Vary: HX-Request, the request guard's refusals too (sourcing.middleware).
+    "sourcing.middleware.VaryOnHtmxMiddleware",
+    # Input no route can use, before the session, CSRF and auth middleware read the request:
+    # cookies with NUL, or a session or CSRF cookie of the wrong form, treated as absent; NUL
+    # in the address and numbers beyond bigint refused (sourcing.middleware).
+    "sourcing.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,11 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Bad input in the address refused before any view; every 405 styled with Allow; every
-    # page response Vary: HX-Request (sourcing.middleware).
-    "sourcing.middleware.VaryOnHtmxMiddleware",
+    # Every 405 styled with Allow (sourcing.middleware).
     "sourcing.middleware.MethodNotAllowedMiddleware",
-    "sourcing.middleware.RequestGuardMiddleware",
     "sourcing.access.RouteAccessMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into our GOV.UK 429 page.
     "axes.middleware.AxesMiddleware",

@@ -50,7 +50,7 @@ def _case(request: HttpRequest, case_id: int) -> Case:
 
 
 @router.post(
-    "/cases/{case_id}/assessments",
+    "/cases/{int:case_id}/assessments",
     url_name="case_assessments",
     response=responses({201: dict[str, Any]}),
     throttle=api_throttles("assess"),
@@ -62,7 +62,9 @@ def assessments_create(request: HttpRequest, case_id: int) -> Status[dict[str, A
 
 
 @router.get(
-    "/cases/{case_id}/assessments", url_name="case_assessments", response=responses({200: PageOut})
+    "/cases/{int:case_id}/assessments",
+    url_name="case_assessments",
+    response=responses({200: PageOut}),
 )
 def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery]) -> dict[str, Any]:
     """Every assessment of the case, newest first; `limit` and `offset` page them."""
@@ -71,7 +73,7 @@ def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery])
 
 
 @router.post(
-    "/assessments/{assessment_id}/replay",
+    "/assessments/{int:assessment_id}/replay",
     url_name="assessment_replay",
     response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(ReplayIn),

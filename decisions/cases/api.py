@@ -159,14 +159,14 @@ def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
     return Status(201, case_out(case))
 
 
-@router.get("/cases/{case_id}", url_name="case", response=responses({200: dict[str, Any]}))
+@router.get("/cases/{int:case_id}", url_name="case", response=responses({200: dict[str, Any]}))
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its answers, explanations, sign-offs and latest assessment."""
     return case_out(_case(request, case_id))
 
 
 @router.patch(
-    "/cases/{case_id}",
+    "/cases/{int:case_id}",
     url_name="case",
     response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(CasePatch),
@@ -184,7 +184,7 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/cases/{case_id}/signoffs",
+    "/cases/{int:case_id}/signoffs",
     url_name="case_signoffs",
     response=responses({201: dict[str, Any]}),
     openapi_extra=documented_body(SignOffIn),
@@ -219,7 +219,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
 
 
 @router.post(
-    "/cases/{case_id}/submit", url_name="case_submit", response=responses({200: dict[str, Any]})
+    "/cases/{int:case_id}/submit", url_name="case_submit", response=responses({200: dict[str, Any]})
 )
 def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Submit to the Centre of Excellence; 409 saying what is missing otherwise."""
@@ -228,7 +228,7 @@ def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/cases/{case_id}/withdraw",
+    "/cases/{int:case_id}/withdraw",
     url_name="case_withdraw",
     response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(WithdrawIn),

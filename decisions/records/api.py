@@ -32,7 +32,7 @@ def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 
 
 @router.get(
-    "/decisions/{record_id}", url_name="decision", response=responses({200: dict[str, Any]})
+    "/decisions/{int:record_id}", url_name="decision", response=responses({200: dict[str, Any]})
 )
 def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
     """One whole decision record."""
@@ -52,7 +52,7 @@ def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 
 
 @router.get(
-    "/decisions/{record_id}/pdf",
+    "/decisions/{int:record_id}/pdf",
     url_name="decision_pdf",
     response=responses({200: Any, 202: Message, 503: Message}),
     throttle=api_throttles("pdf"),
@@ -91,7 +91,7 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
 
 
 @router.post(
-    "/decisions/{record_id}/pdf/retry",
+    "/decisions/{int:record_id}/pdf/retry",
     url_name="decision_pdf_retry",
     response=responses({202: dict[str, Any], 409: Message}),
     openapi_extra={

@@ -63,7 +63,7 @@ def review_body_problems(
 
 
 @router.post(
-    "/cases/{case_id}/review",
+    "/cases/{int:case_id}/review",
     url_name="case_review",
     response=responses({200: dict[str, Any], 201: dict[str, Any]}),
     openapi_extra=documented_body(ReviewIn),

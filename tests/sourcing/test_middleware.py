@@ -3,11 +3,14 @@ styled 405s with Allow, and Vary: HX-Request on pages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 
 from decisions.cases.services import case_create
 from sourcing.models import User
@@ -131,6 +134,35 @@ def test_an_api_id_that_is_not_plain_digits_is_not_found(
     assert api.get(f"cases/{case_id}").status_code == 200
     response = api.get(f"cases/{written(case_id)}")
     assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> list[str]:
+    found = []
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found += _routes(entry.url_patterns, route)
+        else:
+            found.append(route)
+    return found
+
+
+def test_every_id_in_an_address_is_read_by_a_digits_only_converter() -> None:
+    """An id is `{int:name}` in an API path (django-ninja) and `<int:name>` on a page: Django's
+    int converter matches ASCII digits only, so "1_0" or full-width digits match no route."""
+    routes = _routes(get_resolver().url_patterns)
+    assert any(r.startswith("api/v1/cases/<int:case_id>") for r in routes)
+    lenient = [
+        route
+        for route in routes
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", route)
+        if (name in ("id", "pk") or name.endswith("_id"))
+        and converter != "int"
+        # A ruleset's rule is named by its text id ("R02").
+        and not (name == "rule_id" and route.startswith("rulesets/"))
+        and not route.startswith("admin/")  # Django admin reads its own ids
+    ]
+    assert lenient == [], "write ids as {int:name} (API) or <int:name> (pages)"
 
 
 def test_a_big_number_within_bigint_is_left_to_the_view(alice: Client) -> None:
