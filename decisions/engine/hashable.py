@@ -243,12 +243,14 @@ def parse_json(
 
 
 # In json.dumps's output, what RFC 8785 may write otherwise: a number token with a fraction or
-# an exponent (a float: after a key's colon, or in an array) and any character from U+E000 up
-# (keys there sort differently by UTF-16 unit than by code point). Strings may trip these too
-# (then rfc8785 does the work: slower, never wrong). Integers beyond ±(2**53 - 1), which
-# rfc8785 refuses, are refused by the gate before anything is hashed (hashable_problems).
-_FLOAT_AFTER_KEY = re.compile(r'":-?\d+[.eE]')
-_FLOAT_IN_ARRAY = re.compile(r"[\[,]-?\d+[.eE]")
+# an exponent (a float: after a key's colon or in an array, up to the comma, bracket or brace
+# that ends it) and any character from U+E000 up (keys there sort differently by UTF-16 unit
+# than by code point). Strings may trip these too (then rfc8785 does the work: slower, never
+# wrong); "£1,000,000." does not. Integers beyond ±(2**53 - 1), which rfc8785 refuses, are
+# refused by the gate before anything is hashed (hashable_problems).
+_FLOAT = r'(?:":|[\[,])-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)[,\]}]'
+_FLOAT_TOKEN = re.compile(_FLOAT)
+_FLOAT_TOKEN_BYTES = re.compile(_FLOAT.encode())
 _HIGH_CHARACTER = re.compile("[\ue000-\U0010ffff]")
 
 # json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -290,8 +292,7 @@ def canonical_text(value: Any) -> str:
         return rfc8785.dumps(value).decode("utf-8")
     if (
         isinstance(value, float)  # a bare top-level float: the patterns need a key or array
-        or _FLOAT_AFTER_KEY.search(text)
-        or _FLOAT_IN_ARRAY.search(text)
+        or _FLOAT_TOKEN.search(text)
         or _HIGH_CHARACTER.search(text)
     ):
         return rfc8785.dumps(value).decode("utf-8")
@@ -315,16 +316,11 @@ def canonical_json(value: Any) -> bytes:
         return rfc8785.dumps(value)
     if (
         isinstance(value, float)  # a bare top-level float: the patterns need a key or array
-        or _FLOAT_AFTER_KEY.search(text)
-        or _FLOAT_IN_ARRAY.search(text)
+        or _FLOAT_TOKEN.search(text)
         or _HIGH_CHARACTER.search(text)
     ):
         return rfc8785.dumps(value)
     return text.encode("utf-8")
-
-
-_FLOAT_AFTER_KEY_BYTES = re.compile(rb'":-?\d+[.eE]')
-_FLOAT_IN_ARRAY_BYTES = re.compile(rb"[\[,]-?\d+[.eE]")
 
 
 def canonical_json_parsed(value: Any) -> bytes | None:
@@ -337,11 +333,13 @@ def canonical_json_parsed(value: Any) -> bytes | None:
     For the same values orjson writes what CPython's C encoder writes (sorted keys, no
     spaces, UTF-8, the same escapes): a property test compares it with rfc8785.
     """
+    if isinstance(value, float):  # a bare top-level float: the pattern needs a key or array
+        return None
     try:
         data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
         return None
-    if _FLOAT_AFTER_KEY_BYTES.search(data) or _FLOAT_IN_ARRAY_BYTES.search(data):
+    if _FLOAT_TOKEN_BYTES.search(data):
         return None
     if not data.isascii() and _HIGH_CHARACTER.search(data.decode("utf-8")):
         return None

@@ -225,6 +225,9 @@ def test_canonical_json_writes_the_bytes_rfc8785_writes(value: Any) -> None:
         -1.5e-7,
         {"control": '\x00\x01\x1f\x7f\u2028 "\\ /', "n": -SAFE_INTEGER},
         [{"z": 1, "a": {"y": [], "b": {}}}, "é", True, None],
+        {"text": "under £1,000,000. [2,5.] :3.5,", "n": [1, 2]},  # float-like text, no float
+        [[1.5], {"a": [0, -2.5e-07]}, {"b": {"c": 1e16}}, 5e-324, 123.0],
+        {"x": 0.1, "y": "1,2.5,"},
     ],
 )
 def test_canonical_json_matches_rfc8785_on_its_edge_cases(value: Any) -> None:
