@@ -108,6 +108,18 @@ def users(
 
 
 @pytest.fixture
+def named_users(users: dict[str, User], make_user: Callable[..., User]) -> dict[str, User]:
+    """`users` with full names for the commercial user (Priya Owner) and the reviewer (Rhys
+    Reviewer), who are named by them on pages, records and PDFs."""
+    for role, first, last in (("commercial", "Priya", "Owner"), ("reviewer", "Rhys", "Reviewer")):
+        user = users[role]
+        users[role] = make_user(
+            user.username, user.role, user.department, first_name=first, last_name=last
+        )
+    return users
+
+
+@pytest.fixture
 def client_as() -> Callable[[User | None], Client]:
     def login(user: User | None) -> Client:
         client = Client()
@@ -116,6 +128,12 @@ def client_as() -> Callable[[User | None], Client]:
         return client
 
     return login
+
+
+@pytest.fixture
+def alice(users: dict[str, User], client_as: Callable[[User | None], Client]) -> Client:
+    """A signed-in page client of the department's commercial user (users["commercial"])."""
+    return client_as(users["commercial"])
 
 
 # Browser tests: Playwright drives Debian's chromium, never a downloaded browser.

@@ -24,6 +24,7 @@ from decisions.review.services import RATIONALE_MAX, review_decide
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, Discipline, User
+from sourcing.people.services import user_save
 from suppliers.catalogue import catalogue_csv
 
 # Text from many scripts, for what prints people's text (PDFs, CSV, pages).
@@ -229,3 +230,16 @@ def longest_text_record(owner: User, reviewer: User, capture: Any) -> DecisionRe
         )
     assert record is not None
     return DecisionRecord.objects.select_related("pdf", "department").get(pk=record.pk)
+
+
+def account_closed(user: User, *, by: User) -> User:
+    """Close a user's account as the administrator does (user_save with is_active False: their
+    tokens are revoked, they can no longer sign in)."""
+    return user_save(
+        by=by,
+        user=user,
+        username=user.username,
+        role=user.role,
+        department=user.department,
+        is_active=False,
+    )

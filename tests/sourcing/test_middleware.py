@@ -17,11 +17,6 @@ from sourcing.models import User
 from tests.pages import Api
 
 
-@pytest.fixture
-def alice(users: dict[str, User], client_as: Callable[[User | None], Client]) -> Client:
-    return client_as(users["commercial"])
-
-
 def test_nul_in_a_page_address_is_a_govuk_400_page(alice: Client) -> None:
     response = alice.get("/cases/%00/")
     assert response.status_code == 400

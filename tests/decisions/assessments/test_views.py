@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.utils.html import escape
 
@@ -15,20 +14,10 @@ from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create
 from decisions.engine import assess, default_ruleset
 from decisions.presenter import check_reason, condition_text
-from sourcing.models import Case, User
+from sourcing.models import User
 from tests.factories import complete_answers, golden_answers
 
 ClientAs = Callable[[User | None], Client]
-
-
-@pytest.fixture
-def case(users: dict[str, User]) -> Case:
-    return case_create(by=users["commercial"], title="Case management for appeals")
-
-
-@pytest.fixture
-def alice(users: dict[str, User], client_as: ClientAs) -> Client:
-    return client_as(users["commercial"])
 
 
 def _html(response: Any) -> str:

@@ -22,16 +22,6 @@ from tests.factories import complete_answers, golden_answers, ready_case
 ClientAs = Callable[[User | None], Client]
 
 
-@pytest.fixture
-def case(users: dict[str, User]) -> Case:
-    return case_create(by=users["commercial"], title="Case management for appeals")
-
-
-@pytest.fixture
-def alice(users: dict[str, User], client_as: ClientAs) -> Client:
-    return client_as(users["commercial"])
-
-
 def _html(response: Any) -> str:
     return response.content.decode()
 

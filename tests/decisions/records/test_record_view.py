@@ -34,12 +34,11 @@ from decisions.records.content import build_content
 from decisions.records.models import DecisionRecord
 from decisions.records.pdf import record_pdf_bytes
 from sourcing.models import User
-from sourcing.people.services import user_ensure
-from tests.conftest import PASSWORD
-from tests.factories import golden_answers, pdf_record
+from tests.factories import golden_answers
 
 pytestmark = pytest.mark.usefixtures("media")
 Clients = Callable[[User | None], Client]
+Approve = Callable[..., DecisionRecord]
 
 
 def _flat(text: str) -> str:
@@ -69,26 +68,6 @@ def pdf_words(record: DecisionRecord, tmp_path: Path) -> str:
     return _flat(result.stdout.replace("\u200b", ""))
 
 
-def _named(users: dict[str, User]) -> dict[str, User]:
-    """The commercial user and the reviewer with full names (people are named by them)."""
-    users["commercial"] = user_ensure(
-        username=users["commercial"].username,
-        role=users["commercial"].role,
-        password=PASSWORD,
-        department=users["commercial"].department,
-        first_name="Priya",
-        last_name="Owner",
-    )
-    users["reviewer"] = user_ensure(
-        username=users["reviewer"].username,
-        role=users["reviewer"].role,
-        password=PASSWORD,
-        first_name="Rhys",
-        last_name="Reviewer",
-    )
-    return users
-
-
 def _shared_words(content: RecordContent, record: DecisionRecord) -> list[str]:
     """What both the page and the PDF must say of a record: every question's label with its
     answer as people read it, each policy check's name with its result in words, who owns the
@@ -111,17 +90,10 @@ def _shared_words(content: RecordContent, record: DecisionRecord) -> list[str]:
 
 
 def test_the_record_page_and_its_pdf_say_the_same_labels_and_answers(
-    users: dict[str, User],
-    eager: None,
-    django_capture_on_commit_callbacks: Any,
-    client_as: Clients,
-    tmp_path: Path,
+    named_users: dict[str, User], approved_record: Approve, client_as: Clients, tmp_path: Path
 ) -> None:
-    users = _named(users)
-    record = pdf_record(
-        users["commercial"],
-        users["reviewer"],
-        django_capture_on_commit_callbacks,
+    users = named_users
+    record = approved_record(
         whole_life_budget_gbp=1_200_000,
         **{k: v for k, v in golden_answers("G41").items() if k != "whole_life_budget_gbp"},
     )
@@ -146,12 +118,9 @@ def test_the_record_page_and_its_pdf_say_the_same_labels_and_answers(
 
 
 def test_the_options_table_names_the_option_each_trails_by_its_name_and_keeps_the_stored_text(
-    users: dict[str, User],
-    eager: None,
-    django_capture_on_commit_callbacks: Any,
-    client_as: Clients,
+    users: dict[str, User], approved_record: Approve, client_as: Clients
 ) -> None:
-    record = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    record = approved_record()
     content = record_content(record.content)
     decided = record.decided_option
     stored = [
@@ -188,21 +157,15 @@ def _as_version_1(content: RecordContent) -> RecordContent:
 
 
 def test_a_version_1_record_still_renders_on_its_page_and_pdf_and_verifies(
-    users: dict[str, User],
-    eager: None,
-    django_capture_on_commit_callbacks: Any,
-    client_as: Clients,
-    tmp_path: Path,
+    named_users: dict[str, User], approved_record: Approve, client_as: Clients, tmp_path: Path
 ) -> None:
-    users = _named(users)
+    users = named_users
     with mock.patch.object(
         record_services,
         "build_content",
         side_effect=lambda decision: _as_version_1(build_content(decision)),
     ):
-        record = pdf_record(
-            users["commercial"], users["reviewer"], django_capture_on_commit_callbacks
-        )
+        record = approved_record()
     content = record_content(record.content)
     assert "schema_version" not in content and "owner_name" not in content["accountability"]
     assert schema_version(content) == 1
@@ -218,15 +181,10 @@ def test_a_version_1_record_still_renders_on_its_page_and_pdf_and_verifies(
 
 
 def test_the_csv_says_the_decision_in_the_presenter_s_words(
-    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, client_as: Clients
+    named_users: dict[str, User], approved_record: Approve, client_as: Clients
 ) -> None:
-    users = _named(users)
-    record = pdf_record(
-        users["commercial"],
-        users["reviewer"],
-        django_capture_on_commit_callbacks,
-        whole_life_budget_gbp=1_200_000,
-    )
+    users = named_users
+    record = approved_record(whole_life_budget_gbp=1_200_000)
     response = client_as(users["auditor"]).get(reverse("export_csv"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     row = next(r for r in rows if r["reference"] == record.reference)
@@ -246,14 +204,9 @@ def test_the_csv_says_the_decision_in_the_presenter_s_words(
 
 
 def test_the_api_gives_the_record_s_words_as_the_page_says_them(
-    users: dict[str, User], eager: None, django_capture_on_commit_callbacks: Any, client_as: Clients
+    users: dict[str, User], approved_record: Approve, client_as: Clients
 ) -> None:
-    record = pdf_record(
-        users["commercial"],
-        users["reviewer"],
-        django_capture_on_commit_callbacks,
-        **golden_answers("G41"),
-    )
+    record = approved_record(**golden_answers("G41"))
     body = client_as(users["auditor"]).get(f"/api/v1/decisions/{record.pk}").json()
     content = record_content(record.content)
     assert body["schema_version"] == SCHEMA_VERSION

@@ -19,8 +19,8 @@ from sourcing.people.services import (
     invitation_withdraw,
     member_role_set,
     token_issue,
-    user_save,
 )
+from tests.factories import account_closed
 
 ISSUER = "https://login.example.gov.uk/tenant-a/v2.0"
 OTHER_ISSUER = "https://accounts.example.com"
@@ -131,14 +131,7 @@ def test_a_deactivated_user_can_no_longer_sign_in_and_loses_their_tokens(
     alice = users["commercial"]
     identity_link(user=alice, issuer=ISSUER, subject="alice")
     token_issue(user=alice)
-    user_save(
-        by=users["admin"],
-        user=alice,
-        username=alice.username,
-        role=alice.role,
-        department=alice.department,
-        is_active=False,
-    )
+    account_closed(alice, by=users["admin"])
     assert not ApiToken.objects.usable().filter(user=alice).exists()
     assert ApiToken.objects.filter(user=alice, revoked_at__isnull=False).count() == 1
     with pytest.raises(SignInRefused) as refused:

@@ -24,7 +24,8 @@ from django.urls import reverse
 from decisions.audit.models import AuditEvent
 from sourcing.models import ApiToken, Case, Department, Invitation, Role, User
 from sourcing.people.oidc import DepartmentOidcBackend
-from sourcing.people.services import department_mapping_save, identity_link, token_issue, user_save
+from sourcing.people.services import department_mapping_save, identity_link, token_issue
+from tests.factories import account_closed
 
 pytestmark = pytest.mark.usefixtures("oidc")
 
@@ -182,14 +183,7 @@ def test_a_closed_account_cannot_sign_in_through_the_provider(
     alice = users["commercial"]
     identity_link(user=alice, issuer=oidc, subject=oidc_account("alice-at-a"))
     token_issue(user=alice)
-    user_save(
-        by=users["admin"],
-        user=alice,
-        username=alice.username,
-        role=alice.role,
-        department=alice.department,
-        is_active=False,
-    )
+    account_closed(alice, by=users["admin"])
     client = Client()
     response = sign_in(client, "alice-at-a")
     assert response.status_code == 403
