@@ -142,6 +142,13 @@ class DepartmentOidcBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         user: User | None = super().authenticate(request, **kwargs)
         return user
 
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user, or None once their account is closed: deactivating someone
+        ends their provider sessions at their next request (mozilla-django-oidc's get_user
+        does not check, Django's ModelBackend does)."""
+        user: User | None = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def get_token(self, payload: dict[str, Any]) -> Any:
         # The redirect URI sent at the token endpoint must be the one the code was issued to.
         if self.provider is not None:

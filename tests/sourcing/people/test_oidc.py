@@ -350,3 +350,28 @@ def test_a_refused_id_token_in_the_flow_signs_nobody_in(
     response = client.get(callback)
     assert response.status_code == 400 and signed_in_as(client) is None
     assert not AuditEvent.objects.filter(action="user.created").exists()
+
+
+def test_deactivating_someone_ends_their_provider_session_and_revokes_their_tokens(
+    oidc: str, oidc_account, users: dict[str, User]
+) -> None:
+    alice = users["commercial"]
+    identity_link(user=alice, issuer=oidc, subject=oidc_account("alice-at-a"))
+    token = token_issue(user=alice)
+    client = Client()
+    sign_in(client, "alice-at-a")
+    assert signed_in_as(client) == alice.username
+    user_save(
+        by=users["admin"],
+        user=alice,
+        username=alice.username,
+        role=alice.role,
+        department=alice.department,
+        is_active=False,
+    )
+    # The session signed in through the provider no longer signs anyone in...
+    assert signed_in_as(client) is None
+    assert client.get(reverse("case_list")).status_code == 302
+    # ...and neither does their API token.
+    assert Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert AuditEvent.objects.filter(action="token.revoked", object_id=alice.pk).exists()
