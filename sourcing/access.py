@@ -103,6 +103,10 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "department_invite": {"GET": only("department_admin"), "POST": only("department_admin")},
     "department_member_role": {"POST": only("department_admin", scoped=True)},
     "department_invitation_withdraw": {"POST": only("department_admin", scoped=True, ok=302)},
+    # The service administrator grants and takes away the Centre of Excellence's roles
+    # (someone of another role: 404). A posted form without a role is re-rendered (200).
+    "coe_people": only("admin"),
+    "coe_person_role": {"POST": only("admin")},
     # --- case pages ---
     "case_list": only("commercial"),
     "case_start": {"GET": only("commercial"), "POST": only("commercial")},
@@ -228,6 +232,17 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:me": ANY_SIGNED_IN,
+    # The department administrator's people and invitations (another department's: 404), and
+    # the service administrator's CoE roles; the matrix posts no body (422).
+    "api:department_people": only("department_admin"),
+    "api:department_person_role": {"POST": only("department_admin", scoped=True, ok=422)},
+    "api:department_invitations": {
+        "GET": only("department_admin"),
+        "POST": only("department_admin", ok=422),
+    },
+    "api:department_invitation_withdraw": {"POST": only("department_admin", scoped=True)},
+    "api:coe_people": only("admin"),
+    "api:coe_person_role": {"POST": only("admin", ok=422)},
     # --- case API ---
     "api:questionnaire": SIGNED_IN,
     "api:cases": {

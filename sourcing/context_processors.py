@@ -17,6 +17,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", "home"),
     ("Your cases", "case_list"),
     ("Your department", "department_people"),
+    ("Centre of Excellence roles", "coe_people"),
     ("Review queue", "review_queue"),
     ("Decision records", "record_list"),
     ("Suppliers", "supplier_list"),

@@ -5,6 +5,7 @@ administrator's grants (docs/decisions/0025)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import unicodedata
@@ -28,6 +29,9 @@ from sourcing.models import (
     SignInIdentity,
     User,
 )
+from sourcing.people.selectors import COE_ROLES
+
+log = logging.getLogger(__name__)
 
 DEPARTMENT_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
 
@@ -543,7 +547,17 @@ def invitation_create(*, by: User, email: str) -> Invitation:
         object_id=invitation.pk,
         payload={"email": email},
     )
+    transaction.on_commit(lambda: invitation_notify(invitation.pk))
     return invitation
+
+
+def invitation_notify(invitation_id: int) -> None:
+    """HOOK for issue 18's notification service (GOV.UK Notify through django-gov-notify, being
+    built by helper h18n; its function's name goes in /work/TEAM.md as "NOTIFY:"): email the
+    invited colleague that they may sign in with their department account. Called once the
+    invitation is committed. Until that service lands nothing is sent and this only logs:
+    the department administrator tells the colleague (the people page says so)."""
+    log.info("invitation email not sent: no notification service yet", extra={"id": invitation_id})
 
 
 @transaction.atomic
@@ -567,6 +581,21 @@ def invitation_withdraw(*, by: User, invitation: Invitation) -> None:
     )
 
 
+def _role_set(*, by: User, user: User, role: str, department: Department | None) -> User:
+    """user_save with the role and department changed and everything else as it is."""
+    return user_save(
+        by=by,
+        user=user,
+        username=user.username,
+        role=role,
+        department=department,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        is_active=user.is_active,
+    )
+
+
 @transaction.atomic
 def member_role_set(*, by: User, member: User, role: str) -> User:
     """A department administrator grants (`commercial`) or takes away (`none`) the department
@@ -582,14 +611,30 @@ def member_role_set(*, by: User, member: User, role: str) -> User:
         raise ValidationFailed(
             {"role": ["Only the service administrator changes this person's role"]}
         )
-    return user_save(
-        by=by,
-        user=member,
-        username=member.username,
-        role=role,
-        department=department,
-        first_name=member.first_name,
-        last_name=member.last_name,
-        email=member.email,
-        is_active=member.is_active,
-    )
+    return _role_set(by=by, user=member, role=role, department=department)
+
+
+# The service administrator: the Centre of Excellence's roles --------------------------------------
+
+
+@transaction.atomic
+def coe_role_set(*, by: User, person: User, role: str) -> User:
+    """The service administrator grants a Centre of Excellence role (`reviewer`, `auditor`,
+    `steward`) or takes it away (`none`), through user_save (a `user.changed` event with the
+    fields changed; taking it away revokes their API tokens). Someone granted a CoE role
+    leaves their department (CoE roles belong to none). ValidationFailed on `role`: another
+    role; a person with a department's role (commercial, department administrator) or the
+    administrator's own, who keep theirs; a closed account."""
+    if by.role != Role.ADMIN:
+        raise PermissionError("Only the service administrator grants the CoE's roles.")
+    if role not in COE_ROLES and role != Role.NONE:
+        raise ValidationFailed({"role": ["Choose reviewer, auditor, ruleset steward or no role"]})
+    locked = User.objects.select_for_update().get(pk=person.pk)
+    if locked.role not in COE_ROLES and locked.role != Role.NONE:
+        raise ValidationFailed(
+            {"role": [f"{locked.get_role_display()}s keep their role: it is not the CoE's"]}
+        )
+    if not locked.is_active:
+        raise ValidationFailed({"role": ["This account is closed"]})
+    department = None if role in COE_ROLES else locked.department
+    return _role_set(by=by, user=locked, role=role, department=department)

@@ -26,4 +26,6 @@ urlpatterns: list[URLPattern] = [
         views.department_invitation_withdraw,
         name="department_invitation_withdraw",
     ),
+    path("centre/people/", views.coe_people_page, name="coe_people"),
+    path("centre/people/<int:user_id>/role/", views.coe_person_role, name="coe_person_role"),
 ]

@@ -40,8 +40,18 @@ from sourcing.people.oidc import (
     provider_sign_out_url,
     providers,
 )
-from sourcing.people.selectors import department_invitations, department_members
-from sourcing.people.services import invitation_create, invitation_withdraw, member_role_set
+from sourcing.people.selectors import (
+    COE_ROLES,
+    coe_people,
+    department_invitations,
+    department_members,
+)
+from sourcing.people.services import (
+    coe_role_set,
+    invitation_create,
+    invitation_withdraw,
+    member_role_set,
+)
 
 log = logging.getLogger("sourcing.security")
 
@@ -250,12 +260,10 @@ def _members(admin: User) -> QuerySet[User]:
 def _people_page(
     request: HttpRequest, admin: User, errors: list[tuple[str, str]] | None = None
 ) -> HttpResponse:
-    members = _members(admin).prefetch_related("identities").order_by("last_name", "username")
-    invitations = department_invitations(_department_id(admin)).pending()
     context = {
         "department": admin.department,
-        "members": members,
-        "invitations": invitations.select_related("invited_by"),
+        "members": _members(admin),
+        "invitations": department_invitations(_department_id(admin)).pending(),
         "grantable": {Role.COMMERCIAL, Role.NONE},
         "errors": errors or [],
     }
@@ -321,3 +329,44 @@ def department_invitation_withdraw(request: HttpRequest, invitation_id: int) -> 
         return _people_page(request, admin, errors)
     messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     return redirect("department_people")
+
+
+# The service administrator's page of the Centre of Excellence's roles ------------------------
+
+
+def _coe_page(request: HttpRequest, errors: list[tuple[str, str]] | None = None) -> HttpResponse:
+    context = {
+        "people": coe_people(),
+        "coe_roles": [role for role in Role if role in COE_ROLES],
+        "errors": errors or [],
+    }
+    return render(request, "sourcing/coe_people.html", context)
+
+
+def coe_people_page(request: HttpRequest) -> HttpResponse:
+    """The Centre of Excellence's people (reviewers, auditors, stewards) and those with no role
+    yet: grant a CoE role or take it away (coe_role_set)."""
+    return _coe_page(request)
+
+
+@require_POST
+def coe_person_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Grant a CoE role (role=reviewer, auditor or steward) or take it away (role=none);
+    someone with another role is a 404 here. Errors shown on the page."""
+    admin = signed_in_user(request)
+    person = get_object_or_404(coe_people(), pk=user_id)
+    role = request.POST.get("role", "")
+    try:
+        coe_role_set(by=admin, person=person, role=role)
+    except ValidationFailed as failed:
+        errors = [(m, f"#person-{person.pk}") for ms in failed.errors.values() for m in ms]
+        return _coe_page(request, errors)
+    name = person.get_full_name() or person.username
+    granted = role in COE_ROLES
+    messages.success(
+        request,
+        f"{name} now has the role {Role(role).label}."
+        if granted
+        else f"{name} no longer has a role.",
+    )
+    return redirect("coe_people")

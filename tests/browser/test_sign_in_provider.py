@@ -88,3 +88,46 @@ def test_a_department_administrator_invites_a_colleague_who_signs_in_and_starts_
     row.get_by_role("button", name="Remove role").click()
     row = page.locator("tr", has_text="grace@publicservices.example.gov.uk")
     expect(row).to_contain_text("No role yet")
+
+
+def test_the_sign_in_page_with_two_providers_offers_a_button_each(
+    page: Page, live_server, oidc: str, settings, db: None
+) -> None:
+    entry = {
+        "issuer": oidc,
+        "client_id": "x",
+        "client_secret": "y",
+        "scopes": "openid email",
+        "authorization_endpoint": f"{oidc}/oauth2/authorize",
+        "token_endpoint": f"{oidc}/oauth2/token",
+        "userinfo_endpoint": f"{oidc}/userinfo",
+        "jwks_uri": f"{oidc}/jwks",
+        "end_session_endpoint": "",
+        "sign_algorithm": "RS256",
+    }
+    settings.OIDC_PROVIDERS = [
+        {**entry, "key": "dps", "name": "Microsoft Entra ID"},
+        {**entry, "key": "housing", "name": "Google Workspace", "issuer": oidc + "/other"},
+    ]
+    page.goto(f"{live_server.url}/sign-in/")
+    expect(page.get_by_role("button", name="Sign in with Microsoft Entra ID")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in with Google Workspace")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_service_administrator_grants_and_takes_away_a_centre_of_excellence_role(
+    page: Page, live_server, provider_accounts: str
+) -> None:
+    provider_sign_in(page, live_server.url, "ada")
+    page.get_by_role("link", name="Centre of Excellence roles").first.click()
+    expect(page.locator("h1")).to_have_text("Centre of Excellence roles")
+    assert_accessible(page)
+    row = page.locator("tr", has_text="Erin Evans")
+    row.get_by_label("Role of Erin Evans").select_option("reviewer")
+    row.get_by_role("button", name="Change role").click()
+    expect(
+        page.get_by_text("Erin Evans now has the role Centre of Excellence reviewer")
+    ).to_be_visible()
+    assert_accessible(page)
+    row = page.locator("tr", has_text="Erin Evans")
+    expect(row).to_contain_text("Centre of Excellence reviewer")

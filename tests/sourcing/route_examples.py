@@ -215,6 +215,11 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     # The department administrator's pages
     "department_member_role": by_member,
     "department_invitation_withdraw": by_invitation,
+    "api:department_person_role": by_member,
+    "api:department_invitation_withdraw": by_invitation,
+    # The service administrator's CoE roles: someone with no role yet
+    "coe_person_role": by_member,
+    "api:coe_person_role": by_member,
     # Case pages and API
     "case_detail": by_reference,
     "case_section": by_section,

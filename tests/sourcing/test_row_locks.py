@@ -40,6 +40,7 @@ from decisions.rulesets.services import (
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, Department, Invitation, ReferenceCounter, SignInIdentity, User
 from sourcing.people.services import (
+    coe_role_set,
     department_mapping_save,
     department_save,
     identity_link,
@@ -76,8 +77,9 @@ LOCKS_IN_THE_CODE = {
     "decisions/records/pdf.py": 4,  # the claim and the render, the retry, the sweep
     "decisions/review/services.py": 2,  # review_decide (joins), review_reopen
     "decisions/rulesets/services.py": 5,  # a draft (rule save), publish (two), golden cases (two)
-    # department_save, user_save, identity_sign_in (identity and invitation), invitation_withdraw
-    "sourcing/people/services.py": 5,
+    # department_save, user_save, identity_sign_in (identity and invitation), invitation_withdraw,
+    # coe_role_set
+    "sourcing/people/services.py": 6,
     "suppliers/catalogue.py": 2,  # catalogue_import, supplier_save
     "suppliers/contracts.py": 1,  # contract_record
 }
@@ -347,6 +349,15 @@ def _invitation_withdraw(users: dict[str, User]) -> Lock:
     )
 
 
+def _coe_role_set(users: dict[str, User]) -> Lock:
+    waiting = users["none"]
+    return Lock(
+        take=lambda: coe_role_set(by=users["admin"], person=waiting, role="reviewer"),
+        held=[(User, waiting.pk)],
+        free=[(Department, waiting.department_id), (User, users["admin"].pk)],
+    )
+
+
 LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "review_decide": _review_decide,
     "review_reopen": _review_reopen,
@@ -369,6 +380,7 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "identity_sign_in (identity)": _identity_sign_in,
     "identity_sign_in (invitation)": _identity_sign_in_invited,
     "invitation_withdraw": _invitation_withdraw,
+    "coe_role_set": _coe_role_set,
 }
 
 
