@@ -120,7 +120,7 @@ def department_people(request: HttpRequest, page: Query[PageQuery]) -> dict[str,
 
 
 @router.post(
-    "/department/people/{user_id}/role",
+    "/department/people/{int:user_id}/role",
     url_name="department_person_role",
     response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(RoleIn),
@@ -163,7 +163,7 @@ def department_invite(request: HttpRequest) -> Status[dict[str, Any]]:
 
 
 @router.post(
-    "/department/invitations/{invitation_id}/withdraw",
+    "/department/invitations/{int:invitation_id}/withdraw",
     url_name="department_invitation_withdraw",
     response=responses({200: dict[str, Any]}),
 )
@@ -189,7 +189,7 @@ def centre_people(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any
 
 
 @router.post(
-    "/centre/people/{user_id}/role",
+    "/centre/people/{int:user_id}/role",
     url_name="coe_person_role",
     response=responses({200: dict[str, Any]}),
     openapi_extra=documented_body(RoleIn),

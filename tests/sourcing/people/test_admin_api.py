@@ -19,8 +19,8 @@ from sourcing.people.services import (
     invitation_create,
     token_issue,
     user_ensure,
-    user_save,
 )
+from tests.factories import account_closed
 
 
 def bearer(user: User) -> dict[str, str]:
@@ -255,14 +255,7 @@ def test_a_closed_account_is_not_given_a_coe_role(
     service_admin: dict[str, str], users: dict[str, User]
 ) -> None:
     waiting = users["none"]
-    user_save(
-        by=users["admin"],
-        user=waiting,
-        username=waiting.username,
-        role=waiting.role,
-        department=waiting.department,
-        is_active=False,
-    )
+    account_closed(waiting, by=users["admin"])
     url = reverse("api:coe_person_role", kwargs={"user_id": waiting.pk})
     response = post(Client(), url, {"role": "auditor"}, **service_admin)
     assert response.status_code == 422 and "closed" in response.json()["detail"][0]["msg"]
@@ -274,12 +267,5 @@ def test_a_password_session_ends_when_the_account_is_closed(
     auditor = users["auditor"]
     client = client_as(auditor)
     assert client.get(reverse("api:me")).status_code == 200
-    user_save(
-        by=users["admin"],
-        user=auditor,
-        username=auditor.username,
-        role=auditor.role,
-        department=None,
-        is_active=False,
-    )
+    account_closed(auditor, by=users["admin"])
     assert client.get(reverse("api:me")).status_code == 401

@@ -361,14 +361,7 @@ def test_deactivating_someone_ends_their_provider_session_and_revokes_their_toke
     client = Client()
     sign_in(client, "alice-at-a")
     assert signed_in_as(client) == alice.username
-    user_save(
-        by=users["admin"],
-        user=alice,
-        username=alice.username,
-        role=alice.role,
-        department=alice.department,
-        is_active=False,
-    )
+    account_closed(alice, by=users["admin"])
     # The session signed in through the provider no longer signs anyone in...
     assert signed_in_as(client) is None
     assert client.get(reverse("case_list")).status_code == 302
