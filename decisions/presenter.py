@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from django.utils import timezone
 
 from decisions.engine import OPTIONS, QUESTIONS, public_interest_parts
+from decisions.engine.assess import CAP_RULE_PREFIX, COST_RULE_ID
 from decisions.engine.ruleset import DEFAULT_PARAMETERS
 from decisions.record_schema import RecordContent, schema_version
 from sourcing.models import CaseStatus, Discipline
@@ -191,9 +192,27 @@ def trace_of(result: dict[str, Any]) -> list[TraceRow]:
     return [TraceRow.of(entry) for entry in result.get("trace") or []]
 
 
+def _is_rule(row: TraceRow) -> bool:
+    """A rule of the ruleset, not a row the engine adds (a factor's cap, the cost credit)."""
+    return row.rule != COST_RULE_ID and not row.rule.startswith(CAP_RULE_PREFIX)
+
+
 def fired_count(result: dict[str, Any]) -> int:
-    """How many rules fired."""
-    return sum(1 for row in trace_of(result) if row.fired)
+    """How many of the ruleset's rules fired (caps and the cost credit are not rules)."""
+    return sum(1 for row in trace_of(result) if row.fired and _is_rule(row))
+
+
+def rule_counts(result: dict[str, Any]) -> dict[str, int]:
+    """For the rule trace's summary: the ruleset's rules evaluated (as many as its ruleset page
+    lists), how many fired, and the rows the engine added beside them (caps that bit, the
+    cost credit)."""
+    rows = trace_of(result)
+    rules = sum(1 for row in rows if _is_rule(row))
+    return {
+        "rule_count": rules,
+        "fired_count": fired_count(result),
+        "adjustment_count": len(rows) - rules,
+    }
 
 
 def _factor_labels(result: dict[str, Any]) -> dict[str, str]:
@@ -253,7 +272,7 @@ def assessment_context(assessment: HasResult) -> dict[str, Any]:
         "headline": headline(result, none=""),
         "rows": option_rows(result, descriptions(result)),
         "trace": trace_rows(result),
-        "fired_count": fired_count(result),
+        **rule_counts(result),
         "explanation": explanation_lines(result),
         "explained": explained(result),
         "conditions": result["conditions"],
@@ -1023,7 +1042,8 @@ def record_view(
         "created_at": moment_text(identity.get("created_at")),
         "decided_at": moment_text(identity.get("decided_at")),
         "assessed_at": moment_text(identity.get("assessed_at")),
-        "review_by": date_text(content.get("review_by")),
+        # A rejected case has nothing to review (records keep the date they were issued with).
+        "review_by": "" if action == "reject" else date_text(content.get("review_by")),
         "history": history,
         "summary": need.get("summary", ""),
         "need": answer_rows(need.get("answers", {}), need.get("answers", {}).keys()),
@@ -1045,7 +1065,7 @@ def record_view(
         "explanation": explanation_lines(scoring),
         "explained": explained(record_result(content)),
         "trace": trace_rows(scoring),
-        "fired_count": fired_count(scoring),
+        **rule_counts(scoring),
         "flips": flip_rows(scoring.get("flip")),
         "weight_flips": weight_flip_rows(scoring.get("weight_flips")),
         "checks": checks,

@@ -96,6 +96,14 @@ def missing_message(key: str) -> str:
     return NUMBER_MESSAGES[key][0]
 
 
+def answer_prompt(key: str) -> str:
+    """Check your answers' link for a question not yet answered, in the GOV.UK pattern's
+    words: "Enter the whole-life budget in pounds", "Select how unusual the need is"."""
+    if key == COST_KEY:
+        return "Enter should-cost estimates per option"
+    return missing_message(key).split(", like ")[0].replace("Select yes if ", "Select whether ")
+
+
 def _number(raw: str) -> int | None:
     """A whole number from what was typed (commas and spaces allowed), or None. Amounts of
     money are read by sourcing.money.parse_pounds instead."""

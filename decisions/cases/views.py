@@ -28,6 +28,7 @@ from decisions.cases.forms import (
     SignOffForm,
     SroForm,
     WithdrawForm,
+    answer_prompt,
     field_id,
     missing_message,
 )
@@ -136,7 +137,12 @@ def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
     complete = all(k in answers for k in REQUIRED_KEYS)
     current = latest is not None and latest.answers_version == case.answers_version
     check_status = COMPLETED if current else NOT_STARTED if complete else CANNOT_START
-    check = _task("Check your answers", reverse("case_check", args=[ref]), check_status)
+    # GOV.UK task list: a task that cannot start yet is not a link.
+    check = _task(
+        "Check your answers" if editable else "Your answers",
+        None if check_status == CANNOT_START else reverse("case_check", args=[ref]),
+        check_status,
+    )
     if current:
         assert latest is not None
         recommend = _task(
@@ -186,7 +192,9 @@ def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
     else:
         submit_status = COMPLETED
     submit = _task(
-        "Submit to the Centre of Excellence", reverse("case_submit", args=[ref]), submit_status
+        "Submit to the Centre of Excellence",
+        None if submit_status == CANNOT_START else reverse("case_submit", args=[ref]),
+        submit_status,
     )
     return [*sections, check, recommend, explain, signoff, submit]
 
@@ -198,7 +206,8 @@ def _explain_checks(assessment: Assessment | None) -> list[dict[str, Any]]:
 
 
 def _check_rows(case: Case) -> list[dict[str, Any]]:
-    """Check your answers: one summary list per section."""
+    """Check your answers: one summary list per section. Each question's link opens its
+    section and comes back here once saved (`?return=check`)."""
     groups = []
     for section in SECTIONS:
         section_url = reverse("case_section", args=[case.reference, section.slug])
@@ -207,7 +216,8 @@ def _check_rows(case: Case) -> list[dict[str, Any]]:
                 "key": key,
                 "label": question_label(key),
                 "value": answer_shown(key, case.answers[key]) if key in case.answers else "",
-                "href": f"{section_url}#{field_id(key)}",
+                "prompt": answer_prompt(key),
+                "href": f"{section_url}?return=check#{field_id(key)}",
             }
             for key in section.keys
         ]
@@ -317,6 +327,8 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
         else:
             if request.POST.get("then") == "tasks":
                 return redirect("case_detail", reference=case.reference)
+            if request.POST.get("then") == "check":  # "Change" on Check your answers
+                return redirect("case_check", reference=case.reference)
             index = SECTIONS.index(current)
             if index + 1 < len(SECTIONS):
                 return redirect(
@@ -332,6 +344,8 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
         "section_count": len(SECTIONS),
         "questions": form.questions(),
         "errors": errors,
+        # Reached from Check your answers ("Change" or "Enter ..."): saving goes back there.
+        "returning_to_check": (request.GET.get("return") or request.POST.get("then")) == "check",
     }
     return render(request, "sourcing/case_section.html", context)
 

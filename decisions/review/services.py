@@ -3,7 +3,8 @@ reopen an approved decision; four eyes; the default review-by date."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from decisions.records.models import DecisionAction, DecisionRecord
 from decisions.records.pdf import pdf_outbox_add
 from decisions.records.services import record_issue
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
-from sourcing.models import Case, CaseStatus, Role, SignOff, User
+from sourcing.models import Case, CaseStatus, CaseStatusChange, Role, SignOff, User
 from sourcing.questionnaire import OPTION_LABELS
 
 ACTIONS = ("approve", "return", "reject")
@@ -229,6 +230,61 @@ def review_decide(
         previous_sha256=record.previous_sha256,
     )
     return record
+
+
+# How long after a decision the same reviewer's identical decision is read as a repeat of it (a
+# double click, a browser sending the form again) rather than a second decision.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RepeatedDecision:
+    """The decision a repeated submission already made: its record (None for a return)."""
+
+    record: DecisionRecord | None
+
+
+def review_repeat(
+    *,
+    case: Case,
+    by: User,
+    action: str,
+    rationale: str = "",
+    option: str | None = None,
+    review_by: date | None = None,
+) -> RepeatedDecision | None:
+    """Server-side idempotency of the decision form: when review_decide refused a decision
+    because the case is no longer submitted, whether it was this same reviewer's same decision
+    (action, option, reasons) made in the last REPEAT_WINDOW, as when an approve button was
+    pressed twice: the second request waits for the first's row lock, then is answered with
+    the first one's result. None otherwise (someone else decided, or differently)."""
+    last = case.status_changes.order_by("-at", "-pk").first()
+    to = {"approve": CaseStatus.APPROVED, "reject": CaseStatus.REJECTED}.get(
+        action, CaseStatus.RETURNED if action == "return" else None
+    )
+    if (
+        not isinstance(last, CaseStatusChange)
+        or to is None
+        or last.to_status != to
+        or last.by_id != by.pk
+        or last.comment != rationale.strip()
+        or timezone.now() - last.at > REPEAT_WINDOW
+    ):
+        return None
+    if action == "return":
+        return RepeatedDecision(record=None)
+    record = (
+        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+        .order_by("-seq")
+        .first()
+    )
+    if record is None or record.decided_by_id != by.pk or record.action != action:
+        return None
+    if action == "approve" and option and record.decided_option != option:
+        return None
+    if review_by is not None and record.review_by != review_by:
+        return None
+    return RepeatedDecision(record=record)
 
 
 @transaction.atomic

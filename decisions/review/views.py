@@ -151,6 +151,12 @@ def review_case(request: HttpRequest, reference: str) -> HttpResponse:
             add_service_errors(form, failed.errors)
         except TransitionRefused as refusal:
             refused = str(refusal)
+            # The same decision sent twice (a double click): answered with the first's result.
+            repeat = services.review_repeat(case=case, by=reviewer, **form.decision())
+            if repeat is not None:
+                if repeat.record is None:
+                    return redirect("review_queue")
+                return redirect("record_detail", pk=repeat.record.pk)
         else:
             if record is None:
                 messages.success(request, f"{case.reference} is returned to the department")

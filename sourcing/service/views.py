@@ -26,10 +26,6 @@ KNOWN_ISSUES = (
     "the charts of the supplier concentration page have small labels on a narrow screen (the "
     "same figures are in a table beside them)",
     "decision record PDFs have not been tested with screen readers",
-    "on the review page, the question about which option to approve is shown even when you "
-    "have not chosen to approve a different option",
-    "when approving a case, the page gives no sign that it is working until the decision "
-    "record is ready",
 )
 # The same, against the WCAG 2.2 success criteria they fail.
 NON_COMPLIANCES = (
@@ -38,11 +34,6 @@ NON_COMPLIANCES = (
     "(Reflow).",
     "Chart labels on the supplier concentration page become small on a narrow screen. This "
     "fails WCAG 2.2 success criterion 1.4.4 (Resize text).",
-    "The review form shows a question that only applies to one of its answers, which may "
-    "confuse screen reader users. This fails WCAG 2.2 success criterion 3.3.2 (Labels or "
-    "Instructions).",
-    "Approving a case gives no status message while it works. This fails WCAG 2.2 success "
-    "criterion 4.1.3 (Status Messages).",
 )
 
 

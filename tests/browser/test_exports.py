@@ -111,15 +111,19 @@ def test_dave_checks_a_downloaded_pdf_and_the_chain_against_heads_he_kept_withou
     page.get_by_label("Decision record PDF").set_input_files(str(pdf_path))
     page.get_by_label("Signed heads you kept (optional)").fill(feed)
     page.get_by_role("button", name="Check").click()
-    expect(page.locator(".govuk-panel")).to_contain_text("the PDF the service rendered")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "the PDF the service rendered"
+    )
     page.goto(f"{base}/audit/verify/heads/")
     page.get_by_label("Signed heads you kept").fill(feed)
     page.get_by_role("button", name="Check").click()
-    expect(page.locator(".govuk-panel")).to_contain_text("matches every signed head you gave")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "matches every signed head you gave"
+    )
     page.goto(f"{base}/audit/verify/record/")
     page.get_by_label("Record reference").fill(record.reference)
     page.get_by_role("button", name="Check").click()
-    expect(page.locator(".govuk-panel__title")).to_have_text("Verified")
+    expect(page.locator("#result-title")).to_have_text("Verified")
     context.close()
 
 
@@ -137,5 +141,5 @@ def test_axe_finds_nothing_on_the_auditor_s_checks(
         assert_accessible(page)
     page.get_by_label("Record reference").fill(record.reference)
     page.get_by_role("button", name="Check").click()
-    expect(page.locator(".govuk-panel__title")).to_have_text("Verified")
+    expect(page.locator("#result-title")).to_have_text("Verified")
     assert_accessible(page)

@@ -67,7 +67,7 @@ def test_erin_edits_a_rule_previews_the_impact_and_publishes(
 
     page.get_by_role("button", name="Preview the impact on past cases").click()
     expect(page.locator("h1")).to_have_text("Impact on past cases")
-    expect(page.locator(".govuk-panel__title")).to_contain_text("recommendations would change")
+    expect(page.locator(".govuk-inset-text h2")).to_contain_text("recommendations would change")
     assert_accessible(page)
 
     page.get_by_role("link", name="Go on to publish draft 2026.3").click()
@@ -134,7 +134,7 @@ def test_axe_finds_nothing_on_the_other_ruleset_pages(
     expect(page.locator("h1")).to_have_text("Replay approved decisions")
     assert_accessible(page)
     page.get_by_role("button", name="Replay all approved decisions").click()
-    expect(page.locator(".govuk-panel__title")).to_contain_text("would now come out differently")
+    expect(page.locator(".govuk-inset-text h2")).to_contain_text("would now come out differently")
     assert_accessible(page)
     page.goto(f"{base}/rulesets/2026.2/")
     expect(page.locator("h1")).to_have_text("Version 2026.2")

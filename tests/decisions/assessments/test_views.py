@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.test import Client
 from django.utils.html import escape
 
+from decisions import engine
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create
@@ -89,3 +91,34 @@ def test_a_close_call_is_said_on_the_page_and_in_the_api_with_why_and_robustness
     )
     assert listed["robustness"]["level"] == "fragile"
     assert listed["in_words"]["robustness"].startswith("Fragile: changing the answer to")
+
+
+def test_the_rule_trace_counts_the_ruleset_s_rules_as_its_page_does(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    """The assessment said 54 rules where the ruleset page said 53: a factor's cap row was
+    counted as a rule. Caps and the cost credit are now said apart."""
+    data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
+    rules = len(default_ruleset().rules)
+    for golden in data["cases"]:
+        result = assess(golden["answers"], default_ruleset()).to_dict()
+        extra = [r for r in result["trace"] if r["rule"] == "COST" or r["rule"].startswith("CAP:")]
+        if extra:
+            break
+    else:
+        pytest.fail("no golden case has a cap or cost row")
+    case = case_create(by=users["commercial"], title="Counted", answers=golden["answers"])
+    assessment = assessment_run(case=case, by=users["commercial"])
+    html = _html(alice.get(f"/assessments/{assessment.pk}/"))
+    fired = sum(
+        1 for r in result["trace"] if r["fired"] and r["rule"] != "COST" and ":" not in r["rule"]
+    )
+    assert f"Show all {rules} rules ({fired} fired), and {len(extra)} adjustment" in html
+    page = _html(client_for_steward(users))
+    assert f"The {rules} rules, in the order they are evaluated" in page
+
+
+def client_for_steward(users: dict[str, User]) -> Any:
+    client = Client()
+    client.force_login(users["steward"])
+    return client.get(f"/rulesets/{default_ruleset().version}/")

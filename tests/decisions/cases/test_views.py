@@ -17,7 +17,7 @@ from decisions.cases.services import case_create, case_update, case_withdraw, si
 from decisions.engine import assess, default_ruleset
 from sourcing.models import Case, CaseStatus, User
 from sourcing.questionnaire import LABELS
-from tests.factories import complete_answers, golden_answers, ready_case
+from tests.factories import complete_answers, golden_answers, ready_case, submitted_case
 
 ClientAs = Callable[[User | None], Client]
 
@@ -118,6 +118,20 @@ def test_starting_a_case_goes_to_its_task_list(users: dict[str, User], alice: Cl
     assert "govuk-task-list" in html
     assert html.count("Not yet started") == 5  # four sections and the sign-offs
     assert "Cannot start yet" in html
+    # GOV.UK task list: a task that cannot start yet is not a link.
+    assert f'href="/cases/{case.reference}/check/"' not in html
+    assert f'href="/cases/{case.reference}/submit/"' not in html
+    assert "<div>Check your answers</div>" in html
+    assert "<div>Submit to the Centre of Excellence</div>" in html
+
+
+def test_check_your_answers_becomes_a_link_once_every_question_is_answered(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Full", answers=complete_answers())
+    html = _html(alice.get(f"/cases/{case.reference}/"))
+    assert f'href="/cases/{case.reference}/check/"' in html
+    assert f'href="/cases/{case.reference}/submit/"' not in html  # not assessed: cannot start
 
 
 @pytest.mark.parametrize(
@@ -366,11 +380,45 @@ def test_the_preview_says_when_no_ruleset_is_published(case: Case, alice: Client
 def test_check_answers_has_change_links_with_context(users: dict[str, User], alice: Client) -> None:
     case = case_create(by=users["commercial"], title="Check", answers={"criticality": "high"})
     html = _html(alice.get(f"/cases/{case.reference}/check/"))
-    assert "High" in html and "Not answered" in html
+    assert "High" in html and "Not answered" not in html
     assert (
-        f'href="/cases/{case.reference}/sections/need/#criticality">Change'
+        f'href="/cases/{case.reference}/sections/need/?return=check#criticality">Change'
         '<span class="govuk-visually-hidden"> what is the impact if it fails?</span>'
     ) in html
+    # A missing answer: a link in the value column, no "Change" (GOV.UK check answers).
+    assert (
+        f'<dd class="govuk-summary-list__value"><a class="govuk-link" '
+        f'href="/cases/{case.reference}/sections/need/?return=check#differentiation">'
+        "Select how unusual the need is</a></dd>"
+    ) in html
+    assert ">Enter the whole-life budget in pounds</a>" in html
+    assert ">Select whether it processes personal data</a>" in html
+    assert html.count(">Change<") == 1
+
+
+def test_change_on_check_your_answers_returns_there_once_saved(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Check", answers={"criticality": "high"})
+    url = f"/cases/{case.reference}/sections/need/"
+    page = _html(alice.get(url + "?return=check"))
+    assert 'name="then" value="check"' in page and "Save and return to check your answers" in page
+    assert f'href="/cases/{case.reference}/check/" class="govuk-back-link' in page
+    saved = alice.post(url, {"criticality": "low", "then": "check"})
+    assert saved["Location"] == f"/cases/{case.reference}/check/"
+    assert _fresh(case).answers["criticality"] == "low"
+    # Without it, saving moves on to the next section as before.
+    onward = alice.post(url, {"criticality": "medium"})
+    assert onward["Location"] != f"/cases/{case.reference}/check/"
+
+
+def test_a_submitted_case_s_answers_are_not_headed_check_your_answers(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = submitted_case(users["commercial"], title="Sent")
+    html = _html(alice.get(f"/cases/{case.reference}/check/"))
+    assert '<h1 class="govuk-heading-l">Your answers</h1>' in html
+    assert "Check your answers" not in html and ">Change<" not in html
 
 
 def test_a_recommendation_with_missing_answers_lists_each_linking_to_its_section(

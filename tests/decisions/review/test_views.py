@@ -455,6 +455,65 @@ def test_approving_twice_gives_a_clear_message_and_one_record(
     assert DecisionRecord.objects.count() == 1
 
 
+def test_the_same_decision_sent_twice_is_answered_with_the_first_one_s_record(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    client = client_as(users["reviewer"])
+    first = post_decision(client, case, action="approve")
+    again = post_decision(client, case, action="approve")  # a double click
+    record = DecisionRecord.objects.get()
+    assert first["Location"] == again["Location"] == reverse("record_detail", args=[record.pk])
+    # A different decision by the same reviewer is not a repeat: refused as before.
+    other = post_decision(client, case, action="reject", rationale="No.")
+    assert other.status_code == 409 and DecisionRecord.objects.count() == 1
+
+
+def test_a_return_sent_twice_goes_back_to_the_queue_once(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    client = client_as(users["reviewer"])
+    post_decision(client, case, action="return", rationale="Add the exit plan.")
+    again = post_decision(client, case, action="return", rationale="Add the exit plan.")
+    assert again.status_code == 302 and again["Location"] == reverse("review_queue")
+    assert case.status_changes.filter(to_status=CaseStatus.RETURNED).count() == 1
+
+
+def test_the_override_option_is_a_conditional_reveal_under_its_radio(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    client = client_as(users["reviewer"])
+    html = client.get(reverse("review_case", args=[case.reference])).content.decode()
+    assert 'value="override" data-aria-controls="conditional-override"' in html
+    reveal = html[html.index('id="conditional-override"') - 80 :]
+    assert "govuk-radios__conditional--hidden" in reveal[:120]
+    assert reveal.index('name="option"') < reveal.index('name="rationale"')
+    assert "Which option do you approve instead?" in reveal
+    # Chosen and refused: shown open, with its error.
+    refused = post_decision(client, case, action="override", rationale="Because.")
+    page = refused.content.decode()
+    start = page.index('id="conditional-override"') - 80
+    assert "govuk-radios__conditional--hidden" not in page[start : start + 120]
+    assert ("#option", "Select the option to approve instead") in error_summary(refused)
+    # The approve button waits visibly and once (static/js/app.js).
+    assert "data-app-busy-form" in html and 'data-app-busy-text="Recording the decision…"' in html
+
+
+def test_a_rejected_record_shows_no_review_by_date(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    post_decision(client_as(users["reviewer"]), case, action="reject", rationale="Join it.")
+    record = DecisionRecord.objects.get()
+    auditor = client_as(users["auditor"])
+    page = auditor.get(reverse("record_detail", args=[record.pk])).content.decode()
+    assert "Review by" not in page
+    listed = auditor.get(reverse("record_list")).content.decode()
+    assert "Not applicable" in listed
+
+
 def test_reviewer_text_is_shown_as_text_everywhere(
     users: dict[str, User], ruleset: None, client_as: Clients
 ) -> None:
