@@ -6,7 +6,11 @@ the other provider's callback refused."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -224,3 +228,48 @@ def test_a_bad_provider_list_is_refused_at_start_naming_the_fault(
     monkeypatch.setenv("OIDC_PROVIDERS", value)
     with pytest.raises(ImproperlyConfigured, match=says):
         env_oidc_providers("OIDC_PROVIDERS")
+
+
+ROOT = Path(__file__).resolve().parents[3]
+READ_SETTINGS = (
+    "from django.conf import settings as s; "
+    "print(s.OIDC_ENABLED, s.OIDC_MOCK, [p['key'] for p in s.OIDC_PROVIDERS], "
+    "[str(o) for o in s.SECURE_CSP['form-action']])"
+)
+
+
+def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+    """manage.py reading its settings with these environment variables (development)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
+    clean.pop("DJANGO_ENV", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", READ_SETTINGS],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_settings_take_the_provider_list_instead_of_the_development_provider() -> None:
+    providers = [
+        _entry("dps", "Entra ID", "https://login.example.com/t/v2.0"),
+        _entry("housing", "Google", "https://accounts.example.net"),
+    ]
+    result = _settings_with(OIDC_PROVIDERS=json.dumps(providers))
+    assert result.returncode == 0, result.stderr
+    # No development provider; each provider's end-session origin may be a sign-out's target.
+    assert result.stdout.strip() == (
+        "True False ['dps', 'housing'] "
+        "[\"'self'\", 'https://login.example.com', 'https://accounts.example.net']"
+    )
+
+
+def test_a_provider_list_and_a_single_issuer_together_are_refused() -> None:
+    providers = [_entry("dps", "Entra ID", "https://login.example.com/t/v2.0")]
+    result = _settings_with(
+        OIDC_PROVIDERS=json.dumps(providers), OIDC_ISSUER="https://other.example"
+    )
+    assert result.returncode != 0
+    assert "Set OIDC_PROVIDERS or OIDC_ISSUER, not both" in result.stderr
