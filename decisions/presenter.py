@@ -8,7 +8,7 @@ Plain data in (an assessment's result, a record's content), words and rows out; 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -75,7 +75,7 @@ def bar_class(score: int, top: int) -> str:
     return f"app-bar__fill--w{step}"
 
 
-def option_rows(result: dict[str, Any], descriptions: dict[str, str]) -> list[dict[str, Any]]:
+def option_rows(result: Mapping[str, Any], descriptions: dict[str, str]) -> list[dict[str, Any]]:
     """The five options in ranked order with score, bar, and why any were ruled out."""
     scores = result["scores"]
     top = max(scores.values())
@@ -187,7 +187,7 @@ class TraceRow:
         )
 
 
-def trace_of(result: dict[str, Any]) -> list[TraceRow]:
+def trace_of(result: Mapping[str, Any]) -> list[TraceRow]:
     """A result's (or a scoring trail's) trace as typed rows, in the engine's order."""
     return [TraceRow.of(entry) for entry in result.get("trace") or []]
 
@@ -197,12 +197,12 @@ def _is_rule(row: TraceRow) -> bool:
     return row.rule != COST_RULE_ID and not row.rule.startswith(CAP_RULE_PREFIX)
 
 
-def fired_count(result: dict[str, Any]) -> int:
+def fired_count(result: Mapping[str, Any]) -> int:
     """How many of the ruleset's rules fired (caps and the cost credit are not rules)."""
     return sum(1 for row in trace_of(result) if row.fired and _is_rule(row))
 
 
-def rule_counts(result: dict[str, Any]) -> dict[str, int]:
+def rule_counts(result: Mapping[str, Any]) -> dict[str, int]:
     """For the rule trace's summary: the ruleset's rules evaluated (as many as its ruleset page
     lists), how many fired, and the rows the engine added beside them (caps that bit, the
     cost credit)."""
@@ -215,12 +215,12 @@ def rule_counts(result: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def _factor_labels(result: dict[str, Any]) -> dict[str, str]:
+def _factor_labels(result: Mapping[str, Any]) -> dict[str, str]:
     """A format 2 result's factor names and labels ({} for format 1)."""
     return {f["factor"]: f["label"] for f in result.get("factors") or []}
 
 
-def trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+def trace_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every rule as evaluated, for the rule trace: the questions it read by label and key,
     and (format 2) its factor and the rationale for its weight."""
     factors = _factor_labels(result)
@@ -241,7 +241,7 @@ def trace_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def top_reasons(result: dict[str, Any], leader: str) -> list[dict[str, str]]:
+def top_reasons(result: Mapping[str, Any], leader: str) -> list[dict[str, str]]:
     """Fired rules with the biggest effect on the leading option."""
     fired = [row for row in trace_of(result) if row.fired and row.effects.get(leader)]
     fired.sort(key=lambda row: -abs(row.effects[leader]))
@@ -255,7 +255,7 @@ def top_reasons(result: dict[str, Any], leader: str) -> list[dict[str, str]]:
     ]
 
 
-def descriptions(result: dict[str, Any]) -> dict[str, str]:
+def descriptions(result: Mapping[str, Any]) -> dict[str, str]:
     """Each rule's description by its id."""
     return {row.rule: row.description for row in trace_of(result)}
 
@@ -530,7 +530,7 @@ def _reason(reason: dict[str, Any], factors: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def why_view(result: dict[str, Any]) -> dict[str, Any] | None:
+def why_view(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """Why this option: the strongest reasons for it and the strongest reason against each
     other viable option, in words (rationales and answers), or None (format 1, no winner)."""
     why = result.get("why")
@@ -565,7 +565,7 @@ def why_view(result: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def close_call_view(result: dict[str, Any]) -> dict[str, Any] | None:
+def close_call_view(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """ "Too close to call": the two options, how close, and the answers that would separate
     them (the single-answer changes that make the runner-up the recommendation)."""
     close = result.get("close_call")
@@ -604,7 +604,7 @@ def close_call_view(result: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def robustness_view(result: dict[str, Any]) -> dict[str, Any] | None:
+def robustness_view(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """Robust, or fragile with the smallest change that would flip it, in words."""
     robustness = result.get("robustness")
     if not robustness:
@@ -630,7 +630,7 @@ def robustness_view(result: dict[str, Any]) -> dict[str, Any] | None:
     return {"level": level, "tag": ROBUSTNESS_TAGS.get(level, (level, "")), "text": text}
 
 
-def close_runner_up(result: dict[str, Any]) -> str | None:
+def close_runner_up(result: Mapping[str, Any]) -> str | None:
     """The option too close to call with the recommended one, or None (no close call)."""
     close = result.get("close_call")
     return close["options"][1] if close else None
@@ -650,12 +650,12 @@ def recommendation_text(
     return option_label(recommended)
 
 
-def headline(result: dict[str, Any], *, none: str = "No viable option") -> str:
+def headline(result: Mapping[str, Any], *, none: str = "No viable option") -> str:
     """A result's recommendation in a few words (recommendation_text)."""
     return recommendation_text(result.get("recommended"), close_runner_up(result), none=none)
 
 
-def tensions_view(result: dict[str, Any]) -> list[dict[str, str]]:
+def tensions_view(result: Mapping[str, Any]) -> list[dict[str, str]]:
     """The mandatory policy checks the recommended option fails, said as known tensions."""
     reasons = {c["check"]: check_reason(c["reason"]) for c in result.get("policy_checks", [])}
     return [
@@ -673,7 +673,7 @@ def tensions_view(result: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def factor_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+def factor_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each factor's points per option as they count, with what its cap held back."""
     return [
         {
@@ -693,7 +693,7 @@ def factor_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def ruled_out_by(result: dict[str, Any]) -> dict[str, list[str]]:
+def ruled_out_by(result: Mapping[str, Any]) -> dict[str, list[str]]:
     """The gate rules that ruled each option out, in the trace's order: from the result's
     `ruled_out`, or (a record's scoring trail keeps no `ruled_out`) from the fired gates of
     its trace."""
@@ -706,7 +706,7 @@ def ruled_out_by(result: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def explanation_lines(result: dict[str, Any]) -> list[str]:
+def explanation_lines(result: Mapping[str, Any]) -> list[str]:
     """Who leads and by how much, and which rules rule each option out, in words (option
     names and the rules' descriptions, never keys): "Build scores 40 points, 12 points ahead
     of Partner (28 points)."; "Procure is ruled out by rule R12: ...". A close call and the
@@ -748,7 +748,7 @@ def explanation_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def summary_reasons(result: dict[str, Any]) -> list[str]:
+def summary_reasons(result: Mapping[str, Any]) -> list[str]:
     """The result in a few sentences for the public register and OCDS (no answers, so nothing
     unpublishable): who leads and by how much, a close call said as one, what was ruled out."""
     lines = explanation_lines(result)
@@ -758,7 +758,7 @@ def summary_reasons(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def other_conditions(result: dict[str, Any]) -> list[dict[str, Any]]:
+def other_conditions(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The conditions each other viable option would carry, for a reviewer weighing another
     option than the recommended one: [{"option", "label", "conditions"}]; options with none
     are left out."""
@@ -770,7 +770,7 @@ def other_conditions(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def explained(result: dict[str, Any]) -> dict[str, Any]:
+def explained(result: Mapping[str, Any]) -> dict[str, Any]:
     """Everything "Why this option" shows (includes/assessment_explained.html): the reasons,
     a close call, robustness, tensions and the factors; empty parts for a format 1 result."""
     return {
@@ -789,7 +789,7 @@ def record_result(content: RecordContent) -> dict[str, Any]:
     return {**content.get("scoring", {}), "policy_checks": content.get("policy_checks", [])}
 
 
-def explanation_words(result: dict[str, Any]) -> dict[str, Any] | None:
+def explanation_words(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """The same explanations as plain sentences for the API (None for a format 1 result):
     {"why": {"for": [text], "against": {option: text}}, "close_call": text or null,
     "robustness": text or null, "tensions": [text]}."""

@@ -75,6 +75,27 @@ class OptionOutcome(TypedDict):
     why: str
 
 
+class Scoring(TypedDict):
+    """The engine result's scoring trail as a record keeps it (docs/record-schema.md); trace
+    entries, flips and the format 2 explanations keep the engine's shapes (docs/rulesets.md)."""
+
+    recommended: str | None
+    ranking: list[str]  # every option, best first
+    scores: dict[str, int]  # option -> points
+    viable: dict[str, bool]
+    margin: int | None  # points between the first two viable options
+    explanation: NotRequired[list[str]]
+    trace: list[dict[str, Any]]  # decisions.engine.TraceEntry.to_dict, in rule order
+    flip: NotRequired[list[dict[str, Any]] | None]  # single-answer changes that flip it
+    weight_flips: NotRequired[list[dict[str, Any]] | None]
+    format: NotRequired[int]  # the ruleset format (2: the explanations below)
+    factors: NotRequired[list[dict[str, Any]]]
+    why: NotRequired[dict[str, Any] | None]
+    close_call: NotRequired[dict[str, Any] | None]
+    robustness: NotRequired[dict[str, Any] | None]
+    tensions: NotRequired[list[dict[str, Any]]]
+
+
 class PolicyCheck(TypedDict):
     check: str
     result: str  # "complies", "explain" or "n/a"
@@ -157,7 +178,7 @@ class RecordContent(TypedDict):
     options: list[OptionOutcome]
     evidence: dict[str, Any]
     answers: dict[str, Any]
-    scoring: dict[str, Any]
+    scoring: Scoring
     policy_checks: list[PolicyCheck]
     conditions: list[Condition]
     risk_and_exit: RiskAndExit

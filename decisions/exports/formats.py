@@ -149,7 +149,7 @@ def _ocid(record: DecisionRecord) -> str:
 
 def ocds_release(record: DecisionRecord) -> dict[str, Any]:
     """An OCDS 1.1 planning release for an approved decision (no tender has started)."""
-    content = record.content
+    content = record_content(record.content)
     identity = content["identity"]
     answers = content.get("answers", {})
     department = identity["department"]

@@ -19,6 +19,7 @@ from decisions.record_schema import (
     OptionOutcome,
     PolicyCheck,
     RecordContent,
+    Scoring,
     SignOff,
     StatusChange,
     record_content,
@@ -227,18 +228,21 @@ def build_content(decision: Decision) -> RecordContent:
         "options": _options(result, decided_option or recommended),
         "evidence": {k: answers.get(k) for k in EVIDENCE_KEYS},
         "answers": answers,
-        "scoring": {
-            "recommended": recommended or None,
-            "ranking": result["ranking"],
-            "scores": result["scores"],
-            "viable": result["viable"],
-            "margin": result.get("margin"),
-            "explanation": result.get("explanation", []),
-            "trace": result["trace"],
-            "flip": result.get("flip"),
-            "weight_flips": result.get("weight_flips"),
-            **{name: result[name] for name in EXPLAINED_FIELDS if name in result},
-        },
+        "scoring": cast(
+            Scoring,
+            {
+                "recommended": recommended or None,
+                "ranking": result["ranking"],
+                "scores": result["scores"],
+                "viable": result["viable"],
+                "margin": result.get("margin"),
+                "explanation": result.get("explanation", []),
+                "trace": result["trace"],
+                "flip": result.get("flip"),
+                "weight_flips": result.get("weight_flips"),
+                **{name: result[name] for name in EXPLAINED_FIELDS if name in result},
+            },
+        ),
         "policy_checks": [
             cast(PolicyCheck, {**check, "explanation": explanations.get(check["check"], "")})
             for check in result.get("policy_checks", [])
@@ -289,8 +293,9 @@ def register_entry(record: DecisionRecord) -> dict[str, Any]:
     title = getattr(record, "title", None)
     reasons = getattr(record, "reasons_summary", None)
     if title is None or reasons is None:
-        title = record.content["identity"]["title"]
-        reasons = record.content["publishable"]["reasons_summary"]
+        content = record_content(record.content)
+        title = content["identity"]["title"]
+        reasons = content["publishable"]["reasons_summary"]
     return {
         "reference": record.reference,
         "department": record.department.name,
