@@ -21,6 +21,7 @@ class DecisionsConfig(AppConfig):
         from decisions.integrity.dbroles import grants_after_migrate
         from decisions.integrity.system_checks import signing_key_check
         from decisions.records import tasks as records_tasks  # noqa: F401
+        from decisions.review import tasks as review_tasks  # noqa: F401
 
         # After every migrate, grant the application role again (tables may be new).
         post_migrate.connect(grants_after_migrate, sender=self)

@@ -97,6 +97,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "cookies": PUBLIC,
     "feedback": PUBLIC,
     # --- end service pages ---
+    # Your notification settings: everyone with a role (saved: back to the page, 302).
+    "notification_settings": {"GET": SIGNED_IN, "POST": Access(ROLES, ok=302)},
     # The department administrator: people of their own department only (another
     # department's person or invitation: 404). A posted form's errors are re-rendered (200).
     "department_people": only("department_admin"),
@@ -120,6 +122,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "POST": only("commercial", scoped=True),  # changes nothing
     },
     "case_check": only("commercial", scoped=True),
+    # The answer history: the department's own cases; reviewers and auditors once submitted
+    # (the matrix's example is a draft: 404 to them).
+    "case_history": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     "case_assess": {"POST": only("commercial", scoped=True)},  # missing answers: re-rendered
     "assessment_detail": only("commercial", scoped=True),
     "assessment_replay": only("commercial", scoped=True),
@@ -268,6 +273,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
             ok={"commercial": 422, **_HIDDEN_DRAFT},
         )
     },
+    "api:case_history": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     "api:case_signoffs": {"POST": only("commercial", scoped=True, ok=422)},
     "api:case_submit": {"POST": only("commercial", scoped=True, ok=409)},
     "api:case_withdraw": {"POST": only("commercial", scoped=True, ok=422)},

@@ -12,5 +12,5 @@ class SourcingConfig(AppConfig):
     def ready(self) -> None:
         # Connect sign-in failure logging, and register the project's tasks with Celery (in the
         # web process and the worker alike; services queue tasks by name).
-        from sourcing import tasks  # noqa: F401
+        from sourcing import notifications, tasks  # noqa: F401
         from sourcing.people import signals  # noqa: F401

@@ -316,3 +316,88 @@ class SignOff(models.Model):
     @property
     def is_stale(self) -> bool:
         return self.answers_version != self.case.answers_version
+
+
+class NotificationKind(models.TextChoices):
+    """What an email is about. ESSENTIAL_KINDS are sent whatever the person's settings say."""
+
+    CASE_SUBMITTED = "case_submitted", "A case is submitted for review"
+    CASE_RETURNED = "case_returned", "A case is returned with comments"
+    CASE_APPROVED = "case_approved", "A case is approved"
+    CASE_REJECTED = "case_rejected", "A case is rejected"
+    SIGNOFF_REQUESTED = "signoff_requested", "Someone asks for your sign-off"
+    SIGNOFF_DECIDED = "signoff_decided", "A sign-off you asked for is given or declined"
+    REVIEW_DUE = "review_due", "A decision's review-by date is near"
+    INVITATION = "invitation", "An invitation to the service"
+
+
+# Emails that ask the person to act (or admit them): never turned off.
+ESSENTIAL_KINDS: frozenset[str] = frozenset(
+    {
+        NotificationKind.CASE_RETURNED,
+        NotificationKind.SIGNOFF_REQUESTED,
+        NotificationKind.INVITATION,
+    }
+)
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """One email to one address: an outbox row written in the transaction of what it tells,
+    sent by a task after commit (sourcing.notifications), retried up to NOTIFY_MAX_ATTEMPTS."""
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    # Reference, title and link: a GOV.UK Notify template of the kind's own is personalised
+    # with these (the plain template with subject and body).
+    personalisation = models.JSONField(default=dict)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # Idempotence: one email per key (e.g. "review_due:<record>:<user>"); blank for none.
+    key = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "dispatched_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~models.Q(key=""), name="notification_key_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.email} ({self.status})"
+
+
+class NotificationSetting(models.Model):
+    """A kind of non-essential email a person has turned off (absent: on)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications_off")
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_setting_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} turned off {self.kind}"

@@ -470,7 +470,63 @@ CELERY_BEAT_SCHEDULE = {
     "pdf-outbox-sweep": {"task": "decisions.pdf_sweep", "schedule": PDF_SWEEP_SECONDS},
     "export-sweep": {"task": "decisions.export_sweep", "schedule": PDF_SWEEP_SECONDS},
     "export-cleanup": {"task": "decisions.export_cleanup", "schedule": 3600},
+    # Emails: queue again those whose task was lost; remind owners of reviews due (hourly, each
+    # record once).
+    "notification-sweep": {"task": "sourcing.notification_sweep", "schedule": PDF_SWEEP_SECONDS},
+    "review-due-notify": {"task": "decisions.review_due_notify", "schedule": 3600},
 }
+# Emails (sourcing.notifications, README "Notifications"). Each is an outbox row sent by a task
+# after the transaction commits, retried up to NOTIFY_MAX_ATTEMPTS times. GOV.UK Notify in
+# production (django-gov-notify's backend): its API key and the id of a plain template whose
+# subject is ((subject)) and body ((body)); a kind of email may have a template of its own
+# (GOVUK_NOTIFY_TEMPLATE_<KIND>, personalised with subject, body, reference, title, link).
+# Without an API key, emails are written to the console (the EMAIL_BACKEND variable may name
+# another Django backend, e.g. django.core.mail.backends.filebased.EmailBackend with the
+# EMAIL_FILE_PATH variable, a folder).
+GOVUK_NOTIFY_API_KEY = env_str("GOVUK_NOTIFY_API_KEY", "")
+GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = env_str("GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID", "")
+GOVUK_NOTIFY_TEMPLATE_IDS = {
+    "case_submitted": env_str("GOVUK_NOTIFY_TEMPLATE_CASE_SUBMITTED", ""),
+    "case_returned": env_str("GOVUK_NOTIFY_TEMPLATE_CASE_RETURNED", ""),
+    "case_approved": env_str("GOVUK_NOTIFY_TEMPLATE_CASE_APPROVED", ""),
+    "case_rejected": env_str("GOVUK_NOTIFY_TEMPLATE_CASE_REJECTED", ""),
+    "signoff_requested": env_str("GOVUK_NOTIFY_TEMPLATE_SIGNOFF_REQUESTED", ""),
+    "signoff_decided": env_str("GOVUK_NOTIFY_TEMPLATE_SIGNOFF_DECIDED", ""),
+    "review_due": env_str("GOVUK_NOTIFY_TEMPLATE_REVIEW_DUE", ""),
+    "invitation": env_str("GOVUK_NOTIFY_TEMPLATE_INVITATION", ""),
+}
+if GOVUK_NOTIFY_API_KEY and not GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID:
+    raise ImproperlyConfigured(
+        "GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID is needed with GOVUK_NOTIFY_API_KEY: the id of a "
+        "GOV.UK Notify template whose subject is ((subject)) and body ((body))."
+    )
+# Django 6.1's MAILERS (EMAIL_BACKEND and EMAIL_FILE_PATH as settings are deprecated): the one
+# mailer, "default", is GOV.UK Notify with an API key and the console without.
+MAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django_gov_notify.backends.NotifyEmailBackend"
+    if GOVUK_NOTIFY_API_KEY
+    else "django.core.mail.backends.console.EmailBackend",
+)
+MAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))
+MAILERS = {
+    "default": {
+        "BACKEND": MAIL_BACKEND,
+        "OPTIONS": (
+            {"file_path": MAIL_FILE_PATH}
+            if MAIL_BACKEND.endswith(".filebased.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "sourcing-decisions@notifications.service.gov.uk"
+)
+# Links in emails start with this (the service's address as people reach it).
+SERVICE_URL = env_str("SERVICE_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+# Reminders: a decision whose review-by date is this many days away or fewer (once per record).
+REVIEW_DUE_NOTICE_DAYS = env_int("REVIEW_DUE_NOTICE_DAYS", 30, minimum=1)
 # Decision record PDFs: render time limits (seconds; a row `running` longer than the hard one
 # was lost with its worker and is claimed again), attempts before a PDF is failed for good.
 PDF_RENDER_SOFT_TIME_LIMIT = env_int("PDF_RENDER_SOFT_TIME_LIMIT", 60, minimum=1)

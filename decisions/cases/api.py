@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 
 from decisions.assessments.api import assessment_out
 from decisions.assessments.selectors import latest_assessment
+from decisions.cases.history import HistoryRow, answer_history
 from decisions.cases.selectors import current_signoffs
 from decisions.cases.services import (
     case_create,
@@ -163,6 +164,34 @@ def cases_create(request: HttpRequest) -> Status[dict[str, Any]]:
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its answers, explanations, sign-offs and latest assessment."""
     return case_out(_case(request, case_id))
+
+
+def history_out(row: HistoryRow) -> dict[str, Any]:
+    """One value set or changed, as the API shows it."""
+    return {
+        "seq": row.seq,
+        "at": row.at.isoformat(),
+        "by": row.by,
+        "by_name": row.by_name,
+        "key": row.key,
+        "question": row.label,
+        "old": row.old,
+        "new": row.new,
+        "old_text": row.old_text,
+        "new_text": row.new_text,
+        "recorded": row.recorded,
+    }
+
+
+@router.get("/cases/{case_id}/history", url_name="case_history", response=responses({200: PageOut}))
+def case_history(request: HttpRequest, case_id: int, page: Query[PageQuery]) -> dict[str, Any]:
+    """The case's answer history from the audit chain, newest first: each answer (and title,
+    summary, Senior Responsible Owner, explanation) set or changed, with `old` and `new` values
+    (raw and as `old_text`/`new_text`), who (`by`, `by_name`) and when (`at`, ISO 8601) and the
+    audit event's `seq`. `recorded` is false for changes made before values were recorded
+    (their values are null). A department's own cases; reviewers and auditors once submitted
+    (otherwise 404)."""
+    return page_of(answer_history(_case(request, case_id)), page, history_out)
 
 
 @router.patch(

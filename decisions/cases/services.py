@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from decisions.assessments.selectors import latest_assessment
@@ -21,12 +22,14 @@ from sourcing.models import (
     CaseStatus,
     CaseStatusChange,
     Discipline,
+    NotificationKind,
     ReferenceCounter,
     Role,
     SignOff,
     User,
 )
 from sourcing.money import parse_pounds
+from sourcing.notifications import notify, reviewers
 
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
@@ -159,7 +162,15 @@ def case_create(*, by: User, title: str, summary: str = "", answers: Any = None)
         answers=dict(answers),
     )
     CaseStatusChange.objects.create(case=case, by=by, from_status="", to_status=CaseStatus.DRAFT)
-    audit_on("case", case.pk, "case.created", by, reference=case.reference, title=case.title)
+    audit_on(
+        "case",
+        case.pk,
+        "case.created",
+        by,
+        reference=case.reference,
+        title=case.title,
+        answers=dict(case.answers),
+    )
     return case
 
 
@@ -233,19 +244,30 @@ def case_update(
     if errors:
         raise ValidationFailed(errors)
     changed: list[str] = []
+    # What changed, old and new, for the case's answer history (decisions.cases.history):
+    # {"answers": {key: [old, new]}, "fields": {name: [old, new]}, "explanations": {...}}.
+    before: dict[str, dict[str, list[Any]]] = {}
     if title is not None and title.strip() != case.title:
+        before.setdefault("fields", {})["title"] = [case.title, title.strip()]
         case.title = title.strip()
         changed.append("title")
     if summary is not None and summary.strip() != case.summary:
+        before.setdefault("fields", {})["summary"] = [case.summary, summary.strip()]
         case.summary = summary.strip()
         changed.append("summary")
     if sro_name is not None and sro_name.strip() != case.sro_name:
+        before.setdefault("fields", {})["sro_name"] = [case.sro_name, sro_name.strip()]
         case.sro_name = sro_name.strip()
         changed.append("sro_name")
     if explanations is not None:
         merged = {**case.explanations, **{k: v.strip() for k, v in explanations.items()}}
         merged = {k: v for k, v in merged.items() if v}
         if merged != case.explanations:
+            before["explanations"] = {
+                k: [case.explanations.get(k), merged.get(k)]
+                for k in sorted({*merged, *case.explanations})
+                if merged.get(k) != case.explanations.get(k)
+            }
             case.explanations = merged
             changed.append("explanations")
     answer_keys: list[str] = []
@@ -253,6 +275,9 @@ def case_update(
         merged_answers = {k: v for k, v in {**case.answers, **answers}.items() if v is not None}
         answer_keys = sorted(k for k in answers if merged_answers.get(k) != case.answers.get(k))
         if merged_answers != case.answers:
+            before["answers"] = {
+                k: [case.answers.get(k), merged_answers.get(k)] for k in answer_keys
+            }
             case.answers = merged_answers
             case.answers_version += 1
             changed.append("answers")
@@ -271,6 +296,7 @@ def case_update(
         fields=changed,
         answer_keys=answer_keys,
         answers_version=case.answers_version,
+        changes=before,
     )
     return case
 
@@ -438,4 +464,10 @@ def case_submit(*, case: Case, by: User) -> Case:
         )
     case_move(case, by=by, to=CaseStatus.SUBMITTED)
     audit_on("case", case.pk, "case.submitted", by, answers_version=case.answers_version)
+    notify(
+        NotificationKind.CASE_SUBMITTED,
+        to=reviewers(),
+        case=case,
+        link=reverse("review_case", args=[case.reference]),
+    )
     return case

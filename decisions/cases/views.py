@@ -32,6 +32,7 @@ from decisions.cases.forms import (
     field_id,
     missing_message,
 )
+from decisions.cases.history import answer_history
 from decisions.cases.selectors import cases_visible, current_signoffs
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
@@ -541,3 +542,17 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
         "errors": error_links(form, {"reason": "#reason"}) + errors,
     }
     return render(request, "sourcing/case_withdraw.html", context)
+
+
+@require_safe
+def case_history(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's answer history from the audit chain: question, old and new value, who, when
+    (newest first). The department's own cases; reviewers and auditors once submitted."""
+    case = _case(request, reference)
+    user = signed_in_user(request)
+    context = {
+        "case": case,
+        "rows": answer_history(case),
+        "own": user.department_id == case.department_id,
+    }
+    return render(request, "sourcing/case_history.html", context)

@@ -8,18 +8,29 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_on
 from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
+from decisions.presenter import date_text, decision_text
 from decisions.records.content import Decision
 from decisions.records.models import DecisionAction, DecisionRecord
 from decisions.records.pdf import pdf_outbox_add
 from decisions.records.services import record_issue
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
-from sourcing.models import Case, CaseStatus, CaseStatusChange, Role, SignOff, User
+from sourcing.models import (
+    Case,
+    CaseStatus,
+    CaseStatusChange,
+    NotificationKind,
+    Role,
+    SignOff,
+    User,
+)
+from sourcing.notifications import notify
 from sourcing.questionnaire import OPTION_LABELS
 
 ACTIONS = ("approve", "return", "reject")
@@ -184,6 +195,13 @@ def review_decide(
     if action == "return":
         case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale)
         audit_on("case", case.pk, "case.returned", by, comments=rationale)
+        notify(
+            NotificationKind.CASE_RETURNED,
+            to=[case.owner],
+            case=case,
+            link=reverse("case_detail", args=[case.reference]),
+            context={"comments": rationale},
+        )
         return None
     decided = option or recommended
     overridden = action == "approve" and decided != recommended
@@ -229,7 +247,24 @@ def review_decide(
         record_sha256=record.record_sha256,
         previous_sha256=record.previous_sha256,
     )
+    notify(
+        NotificationKind.CASE_APPROVED if action == "approve" else NotificationKind.CASE_REJECTED,
+        to=decision_recipients(case),
+        case=case,
+        link=reverse("record_detail", args=[record.pk]),
+        context={
+            "comments": rationale,
+            "decision": decision_text(action, decided),
+            "review_by": date_text(due),
+        },
+    )
     return record
+
+
+def decision_recipients(case: Case) -> list[User]:
+    """Who is told of a decision: the case's owner (and, with sign-off requests, the
+    signatories who have accounts)."""
+    return [case.owner]
 
 
 # How long after a decision the same reviewer's identical decision is read as a repeat of it (a

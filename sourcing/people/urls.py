@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from sourcing.people import views
+from sourcing.people import notification_views, views
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern] = [
     # One pair per identity provider, by its key (one provider alone: "department").
     path("sign-in/<slug:provider>/", views.oidc_start, name="oidc_start"),
     path("sign-in/<slug:provider>/callback/", views.oidc_callback, name="oidc_callback"),
+    path(
+        "account/notifications/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
     path("department/people/", views.department_people, name="department_people"),
     path("department/people/invite/", views.department_invite, name="department_invite"),
     path(

@@ -230,6 +230,8 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "case_signoffs": by_reference,
     "case_submit": by_reference,
     "case_withdraw": by_reference,
+    "case_history": by_reference,
+    "api:case_history": by_case_id,
     "api:case": by_case_id,
     "api:case_assessments": by_case_id,
     "api:case_signoffs": by_case_id,
