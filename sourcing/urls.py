@@ -7,11 +7,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sourcing.api import api
+from sourcing.home import home
 
 admin.site.site_header = "Sourcing decisions administration"
 admin.site.site_title = "Sourcing decisions"
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("sourcing.people.urls")),
     path("", include("sourcing.service.urls")),
     path("admin/", admin.site.urls),

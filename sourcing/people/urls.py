@@ -8,7 +8,6 @@ from django.urls import URLPattern, path
 from sourcing.people import notification_views, views
 
 urlpatterns: list[URLPattern] = [
-    path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
     # One pair per identity provider, by its key (one provider alone: "department").

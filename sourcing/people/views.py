@@ -56,13 +56,6 @@ from sourcing.people.services import (
 log = logging.getLogger("sourcing.security")
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in home page: what this role can do."""
-    user = signed_in_user(request)
-    context = {"role": user.get_role_display(), "waiting_for_role": user.role == Role.NONE}
-    return render(request, "sourcing/home.html", context)
-
-
 class SignInView(auth_views.LoginView):
     """The sign-in page: "Sign in with your department account" where a provider is configured,
     and the password form where PASSWORD_SIGN_IN allows it (a posted password is refused, 404,
