@@ -12,5 +12,9 @@ class SourcingConfig(AppConfig):
     def ready(self) -> None:
         # Connect sign-in failure logging, and register the project's tasks with Celery (in the
         # web process and the worker alike; services queue tasks by name).
-        from sourcing import notifications, tasks  # noqa: F401
+        from django.core import checks
+
+        from sourcing import notifications, tasks  # noqa: F401 (tasks: registered)
         from sourcing.people import signals  # noqa: F401
+
+        checks.register(notifications.notify_settings_check, deploy=True)

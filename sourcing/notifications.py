@@ -25,6 +25,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core import checks
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -291,6 +292,24 @@ def notification_settings_save(*, user: User, off: Iterable[str]) -> set[str]:
         [NotificationSetting(user=user, kind=k) for k in sorted(wanted - have)]
     )
     return wanted
+
+
+def notify_settings_check(**_: Any) -> list[checks.CheckMessage]:
+    """`check --deploy`: GOV.UK Notify needs its API key (without it every email fails and waits
+    in the admin's list)."""
+    if (
+        settings.MAILERS["default"]["BACKEND"] == NOTIFY_BACKEND
+        and not settings.GOVUK_NOTIFY_API_KEY
+    ):
+        return [
+            checks.Error(
+                "GOVUK_NOTIFY_API_KEY is not set, so no email can be sent.",
+                hint="Set GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID (README "
+                '"Notifications"), or EMAIL_BACKEND to another production email backend.',
+                id="sourcing.E010",
+            )
+        ]
+    return []
 
 
 # Tasks (this module is imported by SourcingConfig.ready(), so the worker knows both names).

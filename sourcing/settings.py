@@ -501,11 +501,12 @@ if GOVUK_NOTIFY_API_KEY and not GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID:
         "GOV.UK Notify template whose subject is ((subject)) and body ((body))."
     )
 # Django 6.1's MAILERS (EMAIL_BACKEND and EMAIL_FILE_PATH as settings are deprecated): the one
-# mailer, "default", is GOV.UK Notify with an API key and the console without.
+# mailer, "default", is GOV.UK Notify in production or with an API key (`check --deploy` reports
+# a missing key: sourcing.notifications.notify_settings_check), and the console otherwise.
 MAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django_gov_notify.backends.NotifyEmailBackend"
-    if GOVUK_NOTIFY_API_KEY
+    if GOVUK_NOTIFY_API_KEY or PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
 MAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))

@@ -68,8 +68,23 @@ def test_production_mode_passes_the_deploy_check() -> None:
         SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
         ALLOWED_HOSTS="sourcing.example.gov.uk",
         AUDIT_SIGNING_KEY="5e" * 32,
+        GOVUK_NOTIFY_API_KEY="sourcing-" + "0" * 36 + "-" + "0" * 36,
+        GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID="5f6f7e40-0000-4000-8000-000000000001",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_a_notify_key_fails_the_deploy_check_naming_it() -> None:
+    result = _manage(
+        "check",
+        "--deploy",
+        DJANGO_ENV="production",
+        SECRET_KEY="k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
+        ALLOWED_HOSTS="sourcing.example.gov.uk",
+        AUDIT_SIGNING_KEY="5e" * 32,
+    )
+    assert result.returncode != 0
+    assert "sourcing.E010" in result.stderr and "GOVUK_NOTIFY_API_KEY" in result.stderr
 
 
 def test_production_refuses_to_run_without_a_signing_key() -> None:
