@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import case_assessments
+from decisions.assessments.selectors import assessment_visible, case_assessments
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
@@ -80,6 +80,8 @@ def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery])
 )
 def replay(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
     """Replay under the pinned version (identical) or today's (what differs)."""
-    assessment = get_object_or_404(Assessment.objects.visible_to(request.user), pk=assessment_id)
+    assessment = assessment_visible(request.user, assessment_id)
+    if assessment is None:
+        raise Http404
     body = json_body(request, ReplayIn)
     return assessment_replay(assessment=assessment, mode=body.ruleset).to_dict()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from decisions.assessments.api import assessment_out
 from decisions.assessments.selectors import latest_assessment
 from decisions.cases.history import HistoryRow, answer_history
-from decisions.cases.selectors import current_signoffs
+from decisions.cases.selectors import case_shown, case_visible, cases_visible, current_signoffs
 from decisions.cases.services import (
     case_create,
     case_create_problems,
@@ -107,8 +106,10 @@ def case_out(case: Case) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    visible = Case.objects.visible_to(request.user).select_related("department", "owner")
-    return get_object_or_404(visible, pk=case_id)
+    case = case_visible(request.user, case_id)
+    if case is None:
+        raise Http404
+    return case
 
 
 @router.get("/questionnaire", url_name="questionnaire", response=responses({200: PageOut}))
@@ -134,7 +135,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 @router.get("/cases", url_name="cases", response=responses({200: PageOut}))
 def cases_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Cases the caller may see, newest first; `limit` and `offset` page them."""
-    cases = Case.objects.visible_to(request.user).select_related("department", "owner")
+    cases = cases_visible(request.user).select_related("department", "owner")
     return page_of(cases.order_by("-created_at", "-pk"), page, case_summary)
 
 
@@ -209,7 +210,7 @@ def case_patch(request: HttpRequest, case_id: int) -> dict[str, Any]:
         lambda d: case_update_problems(**{k: d.get(k) for k in CasePatch.model_fields}),
     )
     case = case_update(case=case, by=signed_in_user(request), **body.model_dump(exclude_unset=True))
-    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
+    return case_out(case_shown(case.pk))
 
 
 @router.post(
@@ -253,7 +254,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
 def submit(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """Submit to the Centre of Excellence; 409 saying what is missing otherwise."""
     case = case_submit(case=_case(request, case_id), by=signed_in_user(request))
-    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
+    return case_out(case_shown(case.pk))
 
 
 @router.post(
@@ -267,4 +268,4 @@ def withdraw(request: HttpRequest, case_id: int) -> dict[str, Any]:
     case = _case(request, case_id)
     body = json_body(request, WithdrawIn, lambda d: withdraw_problems(comment=d.get("comment", "")))
     case = case_withdraw(case=case, by=signed_in_user(request), comment=body.comment)
-    return case_out(Case.objects.select_related("department", "owner").get(pk=case.pk))
+    return case_out(case_shown(case.pk))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
@@ -27,8 +27,7 @@ router = Router(tags=["decisions"])
 def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Decision records the caller may see, newest first; `limit` and `offset` page them. Each
     item holds the record's columns, never its content (GET decisions/{id} has it)."""
-    records = DecisionRecord.objects.visible_to(request.user).for_list().defer("content")
-    return page_of(records, page, record_summary)
+    return page_of(selectors.records_for_api(request.user), page, record_summary)
 
 
 @router.get(
@@ -36,10 +35,10 @@ def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 )
 def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
     """One whole decision record."""
-    records = DecisionRecord.objects.visible_to(request.user).select_related(
-        "department", "superseded_by"
-    )
-    return record_full(get_object_or_404(records, pk=record_id))
+    record = selectors.record_whole(request.user, record_id)
+    if record is None:
+        raise Http404
+    return record_full(record)
 
 
 @router.get(
@@ -67,8 +66,9 @@ def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
     """The record's PDF as rendered at issue time; 202 with Retry-After while it renders (an
     older record without an outbox row is pending: the sweep writes and queues it). Read only."""
-    records = DecisionRecord.objects.visible_to(request.user).select_related("department")
-    record = get_object_or_404(records, pk=record_id)
+    record = selectors.record_for_pdf(request.user, record_id)
+    if record is None:
+        raise Http404
     pdf = pdf_state(record)  # read only: a GET writes and queues nothing
     if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)

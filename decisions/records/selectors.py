@@ -29,6 +29,22 @@ def records_for_list(user: Any) -> DecisionRecordQuerySet:
     return DecisionRecord.objects.visible_to(user).for_list().summaries().select_related("pdf")
 
 
+def records_for_api(user: Any) -> DecisionRecordQuerySet:
+    """The records the user may see, as the API lists them: their columns, not their content."""
+    return DecisionRecord.objects.visible_to(user).for_list().defer("content")
+
+
+def record_whole(user: Any, pk: int) -> DecisionRecord | None:
+    """A record the user may see, whole (GET decisions/{id}: content, department, what
+    superseded it), or None."""
+    return (
+        DecisionRecord.objects.visible_to(user)
+        .select_related("department", "superseded_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def record_for_pdf(user: Any, pk: int) -> DecisionRecord | None:
     """A record the user may see, with its department (the PDF's file name), or None."""
     return (

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from decisions.cases.selectors import case_visible
 from decisions.records.content import record_full
 from decisions.review.services import review_assessment, review_decide, review_problems
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import responses
 from sourcing.dates import parse_date_text
-from sourcing.models import Case
 
 router = Router(tags=["decisions"])
 
@@ -71,7 +70,9 @@ def review_body_problems(
 def review(request: HttpRequest, case_id: int) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case;
     422 listing every bad field at once."""
-    case = get_object_or_404(Case.objects.visible_to(request.user), pk=case_id)
+    case = case_visible(request.user, case_id)
+    if case is None:
+        raise Http404
     assessment = review_assessment(case)
     recommended = None if assessment is None else assessment.result.get("recommended") or ""
     body = json_body(request, ReviewIn, lambda d: review_body_problems(d, recommended))
