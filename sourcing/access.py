@@ -105,6 +105,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "department_invite": {"GET": only("department_admin"), "POST": only("department_admin")},
     "department_member_role": {"POST": only("department_admin", scoped=True)},
     "department_invitation_withdraw": {"POST": only("department_admin", scoped=True, ok=302)},
+    "department_member_close": {"POST": only("department_admin", scoped=True, ok=302)},
     # The service administrator grants and takes away the Centre of Excellence's roles
     # (someone of another role: 404). A posted form without a role is re-rendered (200).
     "coe_people": only("admin"),
@@ -241,6 +242,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # the service administrator's CoE roles; the matrix posts no body (422).
     "api:department_people": only("department_admin"),
     "api:department_person_role": {"POST": only("department_admin", scoped=True, ok=422)},
+    "api:department_person_close": {"POST": only("department_admin", scoped=True)},
     "api:department_invitations": {
         "GET": only("department_admin"),
         "POST": only("department_admin", ok=422),

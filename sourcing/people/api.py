@@ -22,6 +22,7 @@ from sourcing.people.services import (
     coe_role_set,
     invitation_create,
     invitation_withdraw,
+    member_close,
     member_role_set,
 )
 
@@ -133,6 +134,21 @@ def department_person_role(request: HttpRequest, user_id: int) -> dict[str, Any]
     member = get_object_or_404(department_members(_department_id(request)), pk=user_id)
     body = json_body(request, RoleIn)
     return person_out(member_role_set(by=admin, member=member, role=body.role))
+
+
+@router.post(
+    "/department/people/{int:user_id}/close",
+    url_name="department_person_close",
+    response=responses({200: dict[str, Any]}),
+)
+def department_person_close(request: HttpRequest, user_id: int) -> dict[str, Any]:
+    """Close the account of someone of the caller's department who has left (member_close:
+    their tokens revoked, their sessions ended, their provider sign-in refused); 422 on
+    `account` for themselves, another administrator or an account closed already; another
+    department's person: 404."""
+    admin = signed_in_user(request)
+    member = get_object_or_404(department_members(_department_id(request)), pk=user_id)
+    return person_out(member_close(by=admin, member=member))
 
 
 @router.get(

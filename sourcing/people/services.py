@@ -581,8 +581,10 @@ def invitation_withdraw(*, by: User, invitation: Invitation) -> None:
     )
 
 
-def _role_set(*, by: User, user: User, role: str, department: Department | None) -> User:
-    """user_save with the role and department changed and everything else as it is."""
+def _user_change(
+    *, by: User, user: User, role: str, department: Department | None, is_active: bool = True
+) -> User:
+    """user_save with the role, department and activation given and everything else as is."""
     return user_save(
         by=by,
         user=user,
@@ -592,7 +594,7 @@ def _role_set(*, by: User, user: User, role: str, department: Department | None)
         first_name=user.first_name,
         last_name=user.last_name,
         email=user.email,
-        is_active=user.is_active,
+        is_active=is_active,
     )
 
 
@@ -611,7 +613,31 @@ def member_role_set(*, by: User, member: User, role: str) -> User:
         raise ValidationFailed(
             {"role": ["Only the service administrator changes this person's role"]}
         )
-    return _role_set(by=by, user=member, role=role, department=department)
+    return _user_change(
+        by=by, user=member, role=role, department=department, is_active=member.is_active
+    )
+
+
+@transaction.atomic
+def member_close(*, by: User, member: User) -> User:
+    """A department administrator closes the account of someone of their own department (a
+    leaver) through user_save with is_active false: a `user.changed` event; their API tokens
+    are revoked, their open sessions sign nobody in from their next request, and signing in
+    through their provider is refused. The account is kept (records name them); the service
+    administrator may reopen it. ValidationFailed on `account`: themselves, another
+    administrator, or closed already."""
+    department = _own_department(by)
+    if member.department_id != department.pk:
+        raise PermissionError("Someone of another department.")
+    if member.pk == by.pk or member.role not in GRANTABLE_BY_DEPARTMENT_ADMIN:
+        raise ValidationFailed(
+            {"account": ["Only the service administrator closes this person's account"]}
+        )
+    if not member.is_active:
+        raise ValidationFailed({"account": ["This account is closed already"]})
+    return _user_change(
+        by=by, user=member, role=member.role, department=department, is_active=False
+    )
 
 
 # The service administrator: the Centre of Excellence's roles --------------------------------------
@@ -637,4 +663,6 @@ def coe_role_set(*, by: User, person: User, role: str) -> User:
     if not locked.is_active:
         raise ValidationFailed({"role": ["This account is closed"]})
     department = None if role in COE_ROLES else locked.department
-    return _role_set(by=by, user=locked, role=role, department=department)
+    return _user_change(
+        by=by, user=locked, role=role, department=department, is_active=locked.is_active
+    )

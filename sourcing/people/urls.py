@@ -26,6 +26,11 @@ urlpatterns: list[URLPattern] = [
         name="department_member_role",
     ),
     path(
+        "department/people/<int:user_id>/close/",
+        views.department_member_close,
+        name="department_member_close",
+    ),
+    path(
         "department/invitations/<int:invitation_id>/withdraw/",
         views.department_invitation_withdraw,
         name="department_invitation_withdraw",

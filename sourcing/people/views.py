@@ -50,6 +50,7 @@ from sourcing.people.services import (
     coe_role_set,
     invitation_create,
     invitation_withdraw,
+    member_close,
     member_role_set,
 )
 
@@ -306,6 +307,25 @@ def department_member_role(request: HttpRequest, user_id: int) -> HttpResponse:
         request,
         f"{member.get_full_name() or member.username} "
         + ("is now a department commercial user." if granted else "no longer has a role."),
+    )
+    return redirect("department_people")
+
+
+@require_POST
+def department_member_close(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Close the account of someone of the administrator's department who has left
+    (member_close); errors shown on the people page."""
+    admin = signed_in_user(request)
+    member = get_object_or_404(_members(admin), pk=user_id)
+    try:
+        member_close(by=admin, member=member)
+    except ValidationFailed as failed:
+        errors = [(m, f"#member-{member.pk}") for ms in failed.errors.values() for m in ms]
+        return _people_page(request, admin, errors)
+    messages.success(
+        request,
+        f"The account of {member.get_full_name() or member.username} is closed: they can no "
+        "longer sign in and their API tokens no longer work.",
     )
     return redirect("department_people")
 

@@ -216,6 +216,8 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "department_member_role": by_member,
     "department_invitation_withdraw": by_invitation,
     "api:department_person_role": by_member,
+    "department_member_close": by_member,
+    "api:department_person_close": by_member,
     "api:department_invitation_withdraw": by_invitation,
     # The service administrator's CoE roles: someone with no role yet
     "coe_person_role": by_member,

@@ -269,3 +269,33 @@ def test_a_password_session_ends_when_the_account_is_closed(
     assert client.get(reverse("api:me")).status_code == 200
     account_closed(auditor, by=users["admin"])
     assert client.get(reverse("api:me")).status_code == 401
+
+
+# A department administrator closes a leaver's account -------------------------------------------
+
+
+def test_closing_a_leavers_account_ends_their_tokens_and_sessions(
+    admin: dict[str, str], users: dict[str, User], client_as: Callable[[User | None], Client]
+) -> None:
+    leaver = users["commercial"]
+    token = token_issue(user=leaver)
+    session = client_as(leaver)
+    url = reverse("api:department_person_close", kwargs={"user_id": leaver.pk})
+    response = post(Client(), url, {}, **admin)
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    assert Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert session.get(reverse("api:me")).status_code == 401
+    event = AuditEvent.objects.filter(action="user.changed", object_id=leaver.pk).get()
+    assert event.payload["changed"] == ["is_active"] and event.actor == "user-department_admin"
+    again = post(Client(), url, {}, **admin)
+    assert again.status_code == 422 and locs(again) == [["body", "account"]]
+
+
+@pytest.mark.parametrize("who", ["department_admin", "outsider"])
+def test_an_administrator_cannot_close_their_own_or_another_departments_account(
+    admin: dict[str, str], users: dict[str, User], who: str
+) -> None:
+    url = reverse("api:department_person_close", kwargs={"user_id": users[who].pk})
+    response = post(Client(), url, {}, **admin)
+    assert response.status_code == (422 if who == "department_admin" else 404)
+    assert User.objects.get(pk=users[who].pk).is_active

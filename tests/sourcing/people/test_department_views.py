@@ -111,3 +111,18 @@ def test_someone_with_no_role_sees_only_the_home_page(
     assert "Suppliers" not in home
     assert client.get(reverse("supplier_list")).status_code == 403
     assert client.get(reverse("department_people")).status_code == 403
+
+
+def test_closing_a_leavers_account_on_the_page(admin: Client, users: dict[str, User]) -> None:
+    leaver = users["commercial"]
+    url = reverse("department_member_close", kwargs={"user_id": leaver.pk})
+    response = admin.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("department_people"), 302)]
+    page = response.content.decode()
+    assert "is closed: they can no longer sign in" in page
+    row = page[page.index(f'id="member-{leaver.pk}"') :].split("</tr>")[0]
+    assert "Closed" in row and "Close account" not in row
+    assert not User.objects.get(pk=leaver.pk).is_active
+    outsider = reverse("department_member_close", kwargs={"user_id": users["outsider"].pk})
+    assert admin.post(outsider).status_code == 404
+    assert User.objects.get(pk=users["outsider"].pk).is_active
