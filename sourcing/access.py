@@ -114,6 +114,12 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "case_list": only("commercial"),
     "case_start": {"GET": only("commercial"), "POST": only("commercial")},
     "case_detail": only("commercial", scoped=True),
+    # Title and summary, until submitted (the matrix's example is a draft; an empty POST's
+    # errors are re-rendered).
+    "case_details": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),
+    },
     "case_section": {
         "GET": only("commercial", scoped=True),
         "POST": only("commercial", scoped=True, ok=302),  # nothing posted: nothing to save
@@ -173,6 +179,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # An administrator tries a failed PDF again (audited); the example has not failed, so it
     # is refused and the PDF's page says why (302).
     "record_pdf_retry": {"POST": only("admin", ok=302)},
+    # A department's PDF of its own case as it stands ("Draft, not a decision").
+    "case_draft_pdf": only("commercial", scoped=True),
     "export_start": {
         "GET": only("auditor", "reviewer"),
         "POST": only("auditor", "reviewer", ok=302),  # no filter: exports everything

@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern] = [
         name="case_section",
     ),
     path("cases/<str:reference>/history/", views.case_history, name="case_history"),
+    path("cases/<str:reference>/details/", views.case_details, name="case_details"),
     path("cases/<str:reference>/preview/", views.case_preview, name="case_preview"),
     path("cases/<str:reference>/check/", views.case_check, name="case_check"),
     path("cases/<str:reference>/assess/", views.case_assess, name="case_assess"),

@@ -286,6 +286,33 @@ def case_start(request: HttpRequest) -> HttpResponse:
     return render(request, "sourcing/case_start.html", {"form": form, "errors": error_links(form)})
 
 
+@require_http_methods(["GET", "POST"])
+def case_details(request: HttpRequest, reference: str) -> HttpResponse:
+    """Change the title and summary until the case is submitted (audited as case.changed)."""
+    case = _case(request, reference)
+    if not case.is_editable:
+        return redirect("case_detail", reference=case.reference)
+    data = request.POST if request.method == "POST" else None
+    form = CaseStartForm(data, initial={"title": case.title, "summary": case.summary})
+    if form.is_valid():
+        try:
+            services.case_update(
+                case=case,
+                by=signed_in_user(request),
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationFailed as failed:
+            add_service_errors(form, failed.errors)
+        except TransitionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The title and summary are saved")
+            return redirect("case_detail", reference=case.reference)
+    context = {"case": case, "form": form, "errors": error_links(form)}
+    return render(request, "sourcing/case_details.html", context)
+
+
 @require_safe
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The task list: sections, then check, recommend, explain, sign off and submit."""

@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("records/<int:pk>/pdf/", views.record_pdf, name="record_pdf"),
     path("records/<int:pk>/pdf/retry/", views.record_pdf_retry, name="record_pdf_retry"),
     path("register/", views.register, name="register"),
+    path("cases/<str:reference>/pdf/", views.case_draft_pdf, name="case_draft_pdf"),
 ]

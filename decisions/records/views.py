@@ -16,10 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from decisions.cases.selectors import cases_visible
 from decisions.presenter import decision_text, option_label, record_view
 from decisions.record_schema import record_content
 from decisions.records import selectors
 from decisions.records.content import register_entry
+from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import RecordSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
@@ -29,7 +31,7 @@ from decisions.records.pdf import (
     pdf_retry,
     pdf_state,
 )
-from sourcing.access import signed_in_user
+from sourcing.access import get_scoped_or_404, signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
@@ -193,6 +195,22 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     else:
         response.status_code = 202
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@require_safe
+@rate_limited("pdf", methods=("GET", "HEAD"))
+def case_draft_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The department's PDF of its case as it stands ("Draft, not a decision" on every page),
+    rendered on request; another department's case is a 404. Reads only."""
+    case = get_scoped_or_404(
+        cases_visible(signed_in_user(request)).select_related("department"),
+        signed_in_user(request),
+        reference=reference,
+    )
+    response = HttpResponse(case_draft_pdf_bytes(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{draft_filename(case)}"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

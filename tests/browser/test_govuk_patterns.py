@@ -90,3 +90,23 @@ def test_the_approve_button_waits_visibly_and_sends_once(
     busy.click(force=True)  # a second press sends nothing (aria-disabled: forced)
     assert page.evaluate("window.sent") == 1
     assert not DecisionRecord.objects.filter(case=case).exists()
+
+
+def test_alice_changes_her_case_s_title_and_axe_finds_nothing(
+    page: Page, live_server: Any, demo_cases: None
+) -> None:
+    case = Case.objects.filter(status=CaseStatus.DRAFT, department__code="dept-a").first()
+    assert case is not None
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    page.get_by_role("link", name="Change the title and summary").click()
+    assert_accessible(page)
+    page.get_by_label("Title").fill("")
+    page.get_by_role("button", name="Save the title and summary").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a title for the case")
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Appeals case management, renamed")
+    page.get_by_role("button", name="Save the title and summary").click()
+    expect(page.locator("h1")).to_have_text("Appeals case management, renamed")
+    page.goto(f"{live_server.url}/cases/{case.reference}/check/")
+    assert_accessible(page)

@@ -224,6 +224,8 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "api:coe_person_role": by_member,
     # Case pages and API
     "case_detail": by_reference,
+    "case_details": by_reference,
+    "case_draft_pdf": by_reference,
     "case_section": by_section,
     "case_preview": by_reference,
     "case_check": by_reference,
