@@ -27,8 +27,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import CharField, F, Max, QuerySet
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
@@ -97,7 +98,17 @@ DECISION_EVENTS: dict[str, frozenset[str]] = {
 }
 
 
-def records_issuing_verify() -> list[str]:
+def _record_ids_after(after: int) -> QuerySet[DecisionRecord, str]:
+    """The ids, as event object ids (text), of the records after record number `after`: a
+    subquery."""
+    return (
+        DecisionRecord.objects.filter(seq__gt=after)
+        .annotate(id_text=Cast("pk", CharField()))
+        .values_list("id_text", flat=True)
+    )
+
+
+def records_issuing_verify(*, after: int = 0) -> list[str]:
     """Every record without its issuing events on the audit chain.
 
     `review_decide` appends, in the record's transaction, the case's decision event and right
@@ -105,50 +116,60 @@ def records_issuing_verify() -> list[str]:
     `record_sha256`). A record is reported when no `record.issued` event names it with its
     hash ("record with no issuing event"), or when the event before that is not the decision,
     as hashed in its content, on its case (the columns are compared with the content apart).
+    `after`: only the records after record number `after`. Three queries either way (the
+    issuing events of those records and the events right before them by subqueries).
     """
-    issued: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
-    events = AuditEvent.objects.filter(
-        action="record.issued", object_type="decision_record"
-    ).values_list("seq", "object_id", "payload")
-    for seq, object_id, payload in events.iterator(chunk_size=2000):
-        issued.setdefault(object_id, []).append(
-            (seq, payload if isinstance(payload, Mapping) else {})
-        )
-    decisions = {
-        seq: (action, object_id)
-        for seq, action, object_id in AuditEvent.objects.filter(
-            action__in=set().union(*DECISION_EVENTS.values()), object_type="case"
-        ).values_list("seq", "action", "object_id")
-    }
-    problems = []
     # The case and the decision as hashed in the content (the columns are checked against the
     # content by records_columns_verify, so an edited column is reported once, there).
-    records = (
-        DecisionRecord.objects.order_by("seq")
+    records = list(
+        DecisionRecord.objects.filter(seq__gt=after)
+        .order_by("seq")
         .annotate(
             hashed_case=KeyTextTransform("case_id", KeyTransform("identity", "content")),
             hashed_action=KeyTextTransform("decision", KeyTransform("accountability", "content")),
         )
         .values_list("pk", "reference", "record_sha256", "hashed_case", "hashed_action")
     )
-    for pk, reference, record_sha256, hashed_case, hashed_action in records.iterator(
+    events = AuditEvent.objects.filter(action="record.issued", object_type="decision_record")
+    if after:
+        events = events.filter(object_id__in=_record_ids_after(after))
+    issued: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for seq, object_id, payload in events.values_list("seq", "object_id", "payload").iterator(
         chunk_size=2000
     ):
-        name = f"record {reference}"
+        issued.setdefault(object_id, []).append(
+            (seq, payload if isinstance(payload, Mapping) else {})
+        )
+    found: list[tuple[str, str | None, str | None, int | None]] = []
+    for pk, reference, record_sha256, hashed_case, hashed_action in records:
         matching = [
             seq
             for seq, payload in issued.get(str(pk), [])
             if payload.get("record_sha256") == record_sha256
         ]
-        if not matching:
+        found.append((reference, hashed_case, hashed_action, matching[0] if matching else None))
+    # The events right before those record.issued events (a subquery: one query whatever the
+    # number of records, none of them held in a list).
+    decisions = {
+        seq: (action, object_id)
+        for seq, action, object_id in AuditEvent.objects.filter(
+            seq__in=events.annotate(before=F("seq") - 1).values("before"),
+            action__in=set().union(*DECISION_EVENTS.values()),
+            object_type="case",
+        ).values_list("seq", "action", "object_id")
+    }
+    problems = []
+    for reference, case_in_content, decision_in_content, event in found:
+        name = f"record {reference}"
+        if event is None:
             problems.append(
                 f"{name}: record with no issuing event (no chained record.issued event with "
                 "its hash)"
             )
             continue
-        expected = DECISION_EVENTS.get(hashed_action or "", frozenset())
-        action, case = decisions.get(matching[0] - 1, ("", ""))
-        if case != str(hashed_case) or action not in expected:
+        expected = DECISION_EVENTS.get(decision_in_content or "", frozenset())
+        action, case = decisions.get(event - 1, ("", ""))
+        if case != str(case_in_content) or action not in expected:
             problems.append(
                 f"{name}: its record.issued event does not follow its case's chained decision "
                 f"event ({' or '.join(sorted(expected)) or 'none for this decision'})"
@@ -156,19 +177,22 @@ def records_issuing_verify() -> list[str]:
     return problems
 
 
-def records_columns_verify() -> list[str]:
-    """Every record whose columns differ from its hashed content, naming the columns."""
-    hashes = dict(DecisionRecord.objects.values_list("pk", "record_sha256"))
+def records_columns_verify(*, after: int = 0) -> list[str]:
+    """Every record whose columns differ from its hashed content, naming the columns.
+
+    `after`: only the records after record number `after`.
+    """
     problems = []
     records = (
-        DecisionRecord.objects.select_related("department", "decided_by")
+        DecisionRecord.objects.filter(seq__gt=after)
+        .select_related("department", "decided_by")
+        .annotate(supersedes_sha256=F("supersedes__record_sha256"))
         .order_by("seq")
         .iterator(chunk_size=500)
     )
     for record in records:
-        differing = record_columns_differing(
-            record, hashes.get(record.supersedes_id) if record.supersedes_id else None
-        )
+        supersedes: str | None = record.supersedes_sha256  # type: ignore[attr-defined]
+        differing = record_columns_differing(record, supersedes)
         if differing:
             problems.append(
                 f"record {record.reference}: columns differ from the hashed content: "
@@ -218,31 +242,39 @@ def _rendered_check(
     return problems
 
 
-def pdfs_verify(*, now: datetime | None = None) -> list[str]:
+def pdfs_verify(
+    *, now: datetime | None = None, after: int = 0, unrendered: list[int] | None = None
+) -> list[str]:
     """Every record's PDF checked against the hash on its chained `pdf.rendered` event.
 
     A PDF that failed for good (the attempt cap reached) is reported at once ("approved record
     without its PDF"); one not rendered PDF_OVERDUE_MINUTES after the decision is reported
-    (pending, running, failed or missing), never skipped.
+    (pending, running, failed or missing), never skipped. `after`: only the PDFs of the
+    records after record number `after` (the same queries).
+    `unrendered`, when given, receives the number of each record whose PDF is not rendered
+    yet and not overdue (no problem yet).
     """
     now = now or timezone.now()
     overdue = timedelta(minutes=settings.PDF_OVERDUE_MINUTES)
+    records = DecisionRecord.objects.filter(seq__gt=after).order_by("seq")
+    events = AuditEvent.objects.filter(action="pdf.rendered")
+    hashes, pdfs = RecordPdfHash.objects.all(), RecordPdf.objects.all()
+    if after:  # by the events' object index (a record's events name it as decision_record)
+        events = events.filter(
+            object_type="decision_record", object_id__in=_record_ids_after(after)
+        )
+        hashes, pdfs = hashes.filter(record__seq__gt=after), pdfs.filter(record__seq__gt=after)
     rendered: dict[str, list[Mapping[str, Any]]] = {}
-    events = AuditEvent.objects.filter(action="pdf.rendered").values_list("object_id", "payload")
-    for object_id, payload in events.iterator(chunk_size=2000):
+    for object_id, payload in events.values_list("object_id", "payload").iterator(chunk_size=2000):
         rendered.setdefault(object_id, []).append(payload if isinstance(payload, Mapping) else {})
-    hash_rows = {row.record_id: row for row in RecordPdfHash.objects.all()}
+    hash_rows = {row.record_id: row for row in hashes}
     outboxes = {
         row.record_id: row
-        for row in RecordPdf.objects.only(
-            "record_id", "status", "sha256", "path", "attempts", "last_error"
-        )
+        for row in pdfs.only("record_id", "status", "sha256", "path", "attempts", "last_error")
     }
     problems: list[str] = []
-    records = DecisionRecord.objects.order_by("seq").only(
-        "pk", "seq", "reference", "record_sha256", "decided_at", "action"
-    )
-    for record in records.iterator(chunk_size=1000):
+    rows = records.only("pk", "seq", "reference", "record_sha256", "decided_at", "action")
+    for record in rows.iterator(chunk_size=1000):
         name = f"record {record.reference}"
         chained = rendered.get(str(record.pk), [])
         hash_row, outbox = hash_rows.get(record.pk), outboxes.get(record.pk)
@@ -271,6 +303,8 @@ def pdfs_verify(*, now: datetime | None = None) -> list[str]:
             problems.append(
                 f"{name}: no PDF has been rendered {minutes} minutes after the decision ({status})"
             )
+        elif unrendered is not None:
+            unrendered.append(record.seq)
     return problems
 
 
@@ -319,11 +353,22 @@ def heads_verify(
     return problems
 
 
-def integrity_problems(*, heads: Sequence[Head] = ()) -> list[str]:
-    """The checks above together, with the heads an auditor supplies (may be none)."""
-    problems = records_issuing_verify()
-    problems.extend(records_columns_verify())
-    problems.extend(pdfs_verify())
+def integrity_problems(
+    *,
+    heads: Sequence[Head] = (),
+    records_after: int = 0,
+    pdfs_after: int = 0,
+    unrendered: list[int] | None = None,
+) -> list[str]:
+    """The checks above together, with the heads an auditor supplies (may be none).
+
+    `records_after`, `pdfs_after`: check the records' issuing events and columns, and their
+    PDFs, only after those record numbers (found intact before); the heads in full.
+    `unrendered`: as pdfs_verify.
+    """
+    problems = records_issuing_verify(after=records_after)
+    problems.extend(records_columns_verify(after=records_after))
+    problems.extend(pdfs_verify(after=pdfs_after, unrendered=unrendered))
     stored = [head_data(row) for row in SignedHead.objects.order_by("seq")]
     if stored or heads:
         keys = trusted_keys()

@@ -6,16 +6,23 @@ What `manage.py verify_audit`, GET /api/v1/audit/verify and the audit chain page
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
 
 from decisions.audit.services import audit_chain_check, audit_chain_check_since
 from decisions.integrity.checks import integrity_problems
 from decisions.integrity.signing import Head
 from decisions.records.models import DecisionRecord
 from decisions.records.verification import records_verify
+from sourcing.cache_errors import cache_errors
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,10 @@ class ChainReport:
     # event was walked. Not in to_dict (verify_audit and the API always walk every event).
     walked_from_seq: int | None = None
     walked_in_full_at: datetime | None = None
+    # Where the records' and the PDFs' checks started (since_verified): after these record
+    # numbers, found intact before. None: every record (every PDF) was checked.
+    records_from_seq: int | None = None
+    pdfs_from_seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,15 +69,40 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
     One report with every problem found.
 
     `since_verified` (the audit chain page): the chain's events are walked only after the
-    last prefix a full walk found intact, as audit_chain_check_since says (the records, PDFs
-    and heads are checked in full either way).
+    last prefix a full walk found intact, as audit_chain_check_since says, and the records
+    (hash, link, columns, issuing events) and their PDFs are checked only after the last
+    record and the last rendered PDF a check found intact (remembered in the cache next to
+    the chain's prefix; that record must still carry its hash, or every record is checked).
+    The stored signed heads are checked in full either way. A constant number of queries.
+    Anything inside the prefixes is checked again by the next full check (verify_audit, the
+    API, the page's `?full=1`).
     """
-    prefix, walked_in_full_at = None, None
+    last = DecisionRecord.objects.order_by("-seq").values_list("seq", "record_sha256").first()
+    prefix, walked_in_full_at, records_from = None, None, None
     if since_verified:
         chain, prefix, walked_in_full_at = audit_chain_check_since()
+        records_from = _records_recall()
     else:
         chain = audit_chain_check()
-    problems = [*chain.problems, *records_verify(), *integrity_problems(heads=heads)]
+    after = records_from.seq if records_from is not None else 0
+    pdfs_after = records_from.pdfs_seq if records_from is not None else 0
+    unrendered: list[int] = []
+    problems = [
+        *chain.problems,
+        *records_verify(
+            after=after, previous=records_from.sha256 if records_from is not None else None
+        ),
+        *integrity_problems(
+            heads=heads, records_after=after, pdfs_after=pdfs_after, unrendered=unrendered
+        ),
+    ]
+    if problems:
+        if not since_verified:
+            _records_forget()  # the next check looks at every record again and finds them
+    elif last is not None:
+        seq, sha = last
+        rendered_to = min([seq + 1, *unrendered]) - 1  # before the first PDF still to render
+        _records_remember(VerifiedRecords(seq, sha, max(rendered_to, pdfs_after)))
     return ChainReport(
         not problems,
         chain.events,
@@ -78,4 +114,50 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
         heads_checked=len(heads),
         walked_from_seq=prefix.seq if prefix is not None else None,
         walked_in_full_at=walked_in_full_at,
+        records_from_seq=after if records_from is not None else None,
+        pdfs_from_seq=pdfs_after if records_from is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class VerifiedRecords:
+    """Records found intact by a check: up to record number `seq` (whose hash is `sha256`)
+    their hashes, links, columns and issuing events; up to `pdfs_seq` their PDFs."""
+
+    seq: int
+    sha256: str
+    pdfs_seq: int
+
+
+def _records_key() -> str:
+    return f"audit-records:verified:{connection.settings_dict['NAME']}"
+
+
+def _records_remember(verified: VerifiedRecords) -> None:
+    try:
+        cache.set(_records_key(), (verified.seq, verified.sha256, verified.pdfs_seq), None)
+    except cache_errors():  # the cache (Redis) down: the next page checks every record
+        log.warning("audit chain: cannot remember the verified records", exc_info=True)
+
+
+def _records_forget() -> None:
+    try:
+        cache.delete(_records_key())
+    except cache_errors():  # the cache (Redis) down: nothing remembered can be read either
+        log.warning("audit chain: cannot forget the verified records", exc_info=True)
+
+
+def _records_recall() -> VerifiedRecords | None:
+    """The records remembered as intact, if their last record still carries its hash."""
+    try:
+        value = cache.get(_records_key())
+    except cache_errors():  # the cache (Redis) down: check every record
+        log.warning("audit chain: cannot read the verified records", exc_info=True)
+        return None
+    try:
+        seq, sha, pdfs_seq = value
+        verified = VerifiedRecords(int(seq), str(sha), int(pdfs_seq))
+    except (TypeError, ValueError):  # nothing remembered, or not ours
+        return None
+    held = DecisionRecord.objects.filter(seq=verified.seq).values_list("record_sha256", flat=True)
+    return verified if held.first() == verified.sha256 else None

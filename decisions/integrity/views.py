@@ -21,9 +21,9 @@ TEMPLATE = "decisions/audit_verify.html"
 @require_safe
 def audit_chain(request: HttpRequest) -> HttpResponse:
     """The audit chain's verification result (it reads; it changes nothing in the records or
-    the chain). The chain's events are walked from the last prefix found intact (a constant
-    number of queries; the time grows with the events since); `?full=1` walks every event,
-    as manage.py verify_audit and the API do."""
+    the chain). The chain's events, the records and their PDFs are checked from the last
+    prefix found intact (a constant number of queries; the time grows with what was added
+    since); `?full=1` checks everything, as manage.py verify_audit and the API do."""
     full = request.GET.get("full") == "1"
     checked = audit_verify(since_verified=not full)
     context = {
@@ -31,6 +31,8 @@ def audit_chain(request: HttpRequest) -> HttpResponse:
         "full": full,
         "walked_from_seq": checked.walked_from_seq,
         "walked_in_full_at": checked.walked_in_full_at,
+        "records_from_seq": checked.records_from_seq,
+        "pdfs_from_seq": checked.pdfs_from_seq,
     }
     return render(request, "decisions/audit_chain.html", context)
 

@@ -11,12 +11,17 @@ from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord
 
 
-def records_verify() -> list[str]:
-    """Every record whose content no longer matches its hash, or whose link is broken."""
+def records_verify(*, after: int = 0, previous: str | None = None) -> list[str]:
+    """Every record whose content no longer matches its hash, or whose link is broken.
+
+    `after` and `previous`: check only the records after record number `after`, the first of
+    them linked to `previous` (that record's hash); by default every record from the first.
+    """
     problems = []
-    previous: str | None = None
-    expected = 1
-    for record in DecisionRecord.objects.order_by("seq").iterator(chunk_size=500):
+    expected = after + 1
+    for record in (
+        DecisionRecord.objects.filter(seq__gt=after).order_by("seq").iterator(chunk_size=500)
+    ):
         if record.seq != expected:
             problems.append(f"record {record.reference}: expected record number {expected}")
         if record.previous_sha256 != previous:

@@ -324,3 +324,46 @@ def test_the_audit_page_walks_the_events_after_the_intact_prefix_and_every_event
     html = client.get(url).content.decode()
     assert "The chain has 2 problems" in html and "Every event, from the first" in html
     assert {inside + edited, after + edited} <= set(audit_verify().problems)
+
+
+def _edit_record_title(seq: int) -> None:
+    with connection.cursor() as cursor:  # around the ORM and the append-only trigger
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "UPDATE decisions_decisionrecord SET content = "
+            + (
+                "jsonb_set(content, '{title}', '\"Edited\"')"
+                if connection.vendor == "postgresql"
+                else "json_set(content, '$.title', 'Edited')"
+            )
+            + " WHERE seq = %s",
+            [seq],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+
+
+@pytest.mark.tampers_audit_chain
+def test_the_audit_page_checks_the_records_after_those_found_intact_and_all_on_request(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    client = client_as(users["auditor"])
+    url = reverse("audit_chain")
+    first = approved_record(users["commercial"], users["reviewer"])
+    assert "The chain is verified" in client.get(f"{url}?full=1").content.decode()
+    second = approved_record(users["commercial"], users["reviewer"])
+    edited = "content does not match its hash"
+    _edit_record_title(second.seq)  # after the records found intact: the default page checks it
+    html = client.get(url).content.decode()
+    assert "The chain has 1 problem" in html and f"record {second.reference}: {edited}" in html
+    assert f"The records after record {first.seq}" in html
+    _edit_record_title(first.seq)  # inside them: not re-hashed by the default page
+    html = client.get(url).content.decode()
+    assert "The chain has 1 problem" in html
+    assert f"record {first.reference}: {edited}" not in html
+    html = client.get(f"{url}?full=1").content.decode()
+    assert "The chain has 2 problems" in html and f"record {first.reference}: {edited}" in html
+    # A full check that found a problem leaves nothing remembered: the default page checks all.
+    html = client.get(url).content.decode()
+    assert "The chain has 2 problems" in html and "Every decision record and its PDF" in html
