@@ -20,6 +20,7 @@ from decisions.engine.assess import CAP_RULE_PREFIX, COST_RULE_ID
 from decisions.engine.ruleset import DEFAULT_PARAMETERS
 from decisions.record_schema import RecordContent, schema_version
 from sourcing.models import CaseStatus, Discipline
+from sourcing.people import names
 from sourcing.questionnaire import CHOICE_LABELS, LABELS, OPTION_LABELS, SECTIONS, display_value
 
 
@@ -834,7 +835,8 @@ def public_interest(checks: list[dict[str, Any]], answers: dict[str, Any]) -> di
     }
 
 
-# Dates, amounts and people as people read them (GOV.UK style) --------------------------------
+# Dates, amounts and people as people read them (GOV.UK style); people by person_text and
+# user_text, from sourcing.people.names (below the presenter, for the sourcing domain too) ---------
 
 
 def _moment(value: str | datetime | None) -> datetime | None:
@@ -874,25 +876,9 @@ def money_text(amount: int | None, *, none: str = "Not answered") -> str:
 
 
 def person_text(name: str | None, username: str | None) -> str:
-    """A person by their full name, or their username when the record kept no name (records of
-    schema version 1) or they have none."""
-    return (name or "").strip() or username or ""
-
-
-class Named(Protocol):
-    """A user (sourcing.models.User) as the presenter reads them: no queries."""
-
-    def get_full_name(self) -> str: ...
-
-    def get_username(self) -> str: ...
-
-
-def user_text(user: Named | None, *, none: str = "") -> str:
-    """A user as people read them (person_text): their full name ("Alice Adams"), or their
-    username when they have none; `none` when there is no user (a system action)."""
-    if not user:
-        return none
-    return person_text(user.get_full_name(), user.get_username())
+    """A person by their full name, else their username (sourcing.people.names.person_text,
+    the one definition, which the sourcing domain's pages use too)."""
+    return names.person_text(name, username)
 
 
 STATUS_LABELS: dict[str, str] = dict(CaseStatus.choices)

@@ -23,12 +23,12 @@ from decisions.cases.services import (
     signoff_record,
     withdraw_problems,
 )
-from decisions.presenter import user_text
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.limits import api_throttles
 from sourcing.models import Case
+from sourcing.people.names import user_text
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
 router = Router(tags=["cases"])

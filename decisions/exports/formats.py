@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from decisions.presenter import check_tag, decision_text, money_text, option_label, person_text
+from decisions.presenter import check_tag, decision_text, money_text, option_label
 from decisions.record_schema import record_content
 from decisions.records.content import record_full
 from decisions.records.models import DecisionRecord, RecordPdf
 from sourcing.jobs import JobStatus
+from sourcing.people.names import person_text
 
 OCDS_SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "ocds-release-schema-1__1__4.json"
 # A registered OCDS publisher prefix replaces this in production (settings.OCDS_OCID_PREFIX).

@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 from django import template
 
-from decisions.presenter import Named, user_text
 from decisions.presenter import date_text as _date_text
 from decisions.presenter import moment_text as _moment_text
 from decisions.presenter import money_text as _money_text
+from sourcing.people.names import Named, user_text
 
 register = template.Library()
 

@@ -29,6 +29,7 @@ from sourcing.forms import add_service_errors
 from sourcing.limits import rate_limited
 from sourcing.models import Role, User
 from sourcing.people.forms import InvitationForm, SignInForm
+from sourcing.people.names import user_text
 from sourcing.people.oidc import (
     PROVIDER_ATTRIBUTE,
     REFUSAL_ATTRIBUTE,
@@ -305,7 +306,7 @@ def department_member_role(request: HttpRequest, user_id: int) -> HttpResponse:
     granted = request.POST.get("role") == Role.COMMERCIAL
     messages.success(
         request,
-        f"{member.get_full_name() or member.username} "
+        f"{user_text(member)} "
         + ("is now a department commercial user." if granted else "no longer has a role."),
     )
     return redirect("department_people")
@@ -374,7 +375,7 @@ def coe_person_role(request: HttpRequest, user_id: int) -> HttpResponse:
     except ValidationFailed as failed:
         errors = [(m, f"#person-{person.pk}") for ms in failed.errors.values() for m in ms]
         return _coe_page(request, errors)
-    name = person.get_full_name() or person.username
+    name = user_text(person)
     granted = role in COE_ROLES
     messages.success(
         request,

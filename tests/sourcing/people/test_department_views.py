@@ -71,6 +71,16 @@ def test_the_administrator_grants_and_takes_away_the_commercial_role(
     assert member.role == Role.NONE
 
 
+def test_people_are_named_by_full_name_on_the_page_and_in_the_message(
+    admin: Client, make_user: Callable[..., User], dept_a: Department
+) -> None:
+    member = make_user("grace", Role.NONE, dept_a, first_name="Grace", last_name="Hopper")
+    assert "Grace Hopper" in admin.get(reverse("department_people")).content.decode()
+    url = reverse("department_member_role", kwargs={"user_id": member.pk})
+    granted = admin.post(url, {"role": "commercial"}, follow=True).content.decode()
+    assert "Grace Hopper is now a department commercial user." in granted
+
+
 def test_another_role_is_refused_on_the_people_page(admin: Client, users: dict[str, User]) -> None:
     url = reverse("department_member_role", kwargs={"user_id": users["none"].pk})
     response = admin.post(url, {"role": "reviewer"})
