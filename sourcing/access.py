@@ -246,6 +246,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
     "api:me": ANY_SIGNED_IN,
+    # Your notification settings (PUT with no body: 422).
+    "api:notification_settings": {"GET": SIGNED_IN, "PUT": Access(ROLES, ok=422)},
     # The department administrator's people and invitations (another department's: 404), and
     # the service administrator's CoE roles; the matrix posts no body (422).
     "api:department_people": only("department_admin"),

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django_gov_notify.message import NotifyEmailMessage
 
 from sourcing.celery import ReliableTask
+from sourcing.errors import ValidationFailed
 from sourcing.models import (
     ESSENTIAL_KINDS,
     Case,
@@ -275,23 +276,36 @@ def notifications_off(user: User) -> set[str]:
     return set(NotificationSetting.objects.filter(user=user).values_list("kind", flat=True))
 
 
+def notification_settings_problems(*, user: User, off: Any) -> dict[str, list[str]]:
+    """Why `off` cannot be this person's settings, by field ("off"): a list of the kinds of
+    email they may turn off (their role's optional kinds)."""
+    optional = {k.value for k in optional_kinds(user)}
+    if not isinstance(off, list) or not all(isinstance(k, str) for k in off):
+        return {"off": ["off must be a list of kinds of email"]}
+    unknown = sorted(set(off) - optional)
+    if unknown:
+        allowed = ", ".join(sorted(optional)) or "none"
+        return {
+            "off": [f"Not a notification you can turn off: {', '.join(unknown)} (yours: {allowed})"]
+        }
+    return {}
+
+
 @transaction.atomic
 def notification_settings_save(*, user: User, off: Iterable[str]) -> set[str]:
-    """Turn off exactly the kinds in `off` (of this person's optional kinds; others are left
-    on). Returns the kinds now off. Raises ValueError for a kind that is not optional for them.
-    """
-    optional = {k.value for k in optional_kinds(user)}
-    wanted = set(off)
-    unknown = wanted - optional
-    if unknown:
-        names = ", ".join(sorted(str(kind) for kind in unknown))
-        raise ValueError(f"Not a notification you can turn off: {names}")
+    """Turn off exactly the kinds in `off` (of this person's optional kinds; the others are on).
+    Returns the kinds now off. Raises ValidationFailed on "off" for a kind that is not optional
+    for them (nothing saved)."""
+    wanted = [str(k) for k in off]
+    problems = notification_settings_problems(user=user, off=wanted)
+    if problems:
+        raise ValidationFailed(problems)
     NotificationSetting.objects.filter(user=user).exclude(kind__in=wanted).delete()
     have = notifications_off(user)
     NotificationSetting.objects.bulk_create(
-        [NotificationSetting(user=user, kind=k) for k in sorted(wanted - have)]
+        [NotificationSetting(user=user, kind=k) for k in sorted(set(wanted) - have)]
     )
-    return wanted
+    return set(wanted)
 
 
 def notify_settings_check(**_: Any) -> list[checks.CheckMessage]:

@@ -16,7 +16,13 @@ from pydantic import ConfigDict
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
-from sourcing.models import Invitation, User
+from sourcing.models import ESSENTIAL_KINDS, Invitation, NotificationKind, User
+from sourcing.notifications import (
+    notification_settings_problems,
+    notification_settings_save,
+    notifications_off,
+    optional_kinds,
+)
 from sourcing.people.selectors import coe_people, department_invitations, department_members
 from sourcing.people.services import (
     coe_role_set,
@@ -218,3 +224,51 @@ def centre_person_role(request: HttpRequest, user_id: int) -> dict[str, Any]:
     person = get_object_or_404(coe_people(), pk=user_id)
     body = json_body(request, RoleIn)
     return person_out(coe_role_set(by=signed_in_user(request), person=person, role=body.role))
+
+
+class NotificationSettingsIn(Schema):
+    off: list[str]
+
+    model_config = _STRICT
+
+
+def _notification_settings_out(user: User) -> dict[str, Any]:
+    off = notifications_off(user)
+    return {
+        "email": user.email,
+        "optional": [
+            {"kind": k.value, "label": k.label, "on": k.value not in off}
+            for k in optional_kinds(user)
+        ],
+        "always": sorted(k for k in NotificationKind.values if k in ESSENTIAL_KINDS),
+    }
+
+
+@router.get(
+    "/me/notifications",
+    url_name="notification_settings",
+    response=responses({200: dict[str, Any]}),
+)
+def notification_settings_read(request: HttpRequest) -> dict[str, Any]:
+    """Your notification settings: your email address, the optional kinds of email your role
+    receives (`kind`, `label`, `on`) and the kinds always sent (`always`)."""
+    return _notification_settings_out(signed_in_user(request))
+
+
+@router.put(
+    "/me/notifications",
+    url_name="notification_settings",
+    response=responses({200: dict[str, Any]}),
+    openapi_extra=documented_body(NotificationSettingsIn),
+)
+def notification_settings_write(request: HttpRequest) -> dict[str, Any]:
+    """Turn off exactly the optional kinds listed in `off` (the others on); 422 on `off` for a
+    kind that is not one of yours to turn off. Answers as GET."""
+    user = signed_in_user(request)
+    body = json_body(
+        request,
+        NotificationSettingsIn,
+        lambda d: notification_settings_problems(user=user, off=d.get("off")),
+    )
+    notification_settings_save(user=user, off=body.off)
+    return _notification_settings_out(user)

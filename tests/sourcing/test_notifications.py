@@ -26,6 +26,7 @@ from decisions.presenter import date_text
 from decisions.review.reminders import review_due_notify
 from decisions.review.services import review_decide
 from sourcing.celery import app as celery_app
+from sourcing.errors import ValidationFailed
 from sourcing.models import (
     Notification,
     NotificationKind,
@@ -41,6 +42,7 @@ from sourcing.notifications import (
     notify,
     retry_after,
 )
+from sourcing.people.services import token_issue
 from sourcing.tasks import ping
 from tests.conftest import service_missing
 from tests.factories import (
@@ -142,7 +144,7 @@ def test_people_turn_non_essential_emails_off_but_never_essential_ones(
     with django_capture_on_commit_callbacks(execute=True):
         case = submitted_case(owner)
     assert mail.outbox == [] and not Notification.objects.exists()
-    with pytest.raises(ValueError, match="case_returned"):
+    with pytest.raises(ValidationFailed, match="case_returned"):
         notification_settings_save(user=owner, off=[NotificationKind.CASE_RETURNED])
     notification_settings_save(user=reviewer, off=[])
     with django_capture_on_commit_callbacks(execute=True):
@@ -382,3 +384,22 @@ def test_your_notification_settings_page_turns_optional_emails_off_and_on(
     assert (
         'href="/account/notifications/"' in client_as(emailed["auditor"]).get("/").content.decode()
     )
+
+
+def test_the_api_reads_and_sets_your_notification_settings(
+    emailed: dict[str, User], client: Any
+) -> None:
+    token = token_issue(user=emailed["commercial"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    read = client.get("/api/v1/me/notifications", **auth).json()
+    assert read["email"] == "commercial@example.gov.uk"
+    assert {k["kind"]: k["on"] for k in read["optional"]}["case_approved"] is True
+    assert "case_returned" in read["always"]
+    saved = client.put("/api/v1/me/notifications", {"off": ["case_approved"]},
+                       content_type="application/json", **auth)  # fmt: skip
+    assert saved.status_code == 200
+    assert {k["kind"]: k["on"] for k in saved.json()["optional"]}["case_approved"] is False
+    refused = client.put("/api/v1/me/notifications", {"off": ["case_returned"]},
+                         content_type="application/json", **auth)  # fmt: skip
+    assert refused.status_code == 422 and "off" in refused.content.decode()
+    assert "case_returned" in refused.content.decode()
