@@ -46,6 +46,8 @@ RULES_BEYOND_THE_DOCUMENT = {
     # recommendation); a review-by date in the future (depends on today) written as people
     # write dates (no JSON Schema format reads "27 March 2029").
     "POST /api/v1/cases/{case_id}/review": "reasons by action and case; review-by in the future",
+    # Kinds of email the caller's role may turn off (which depends on the role).
+    "PUT /api/v1/me/notifications": "off lists kinds of email the caller's role may turn off",
     # A segment that exists (segments are data, not a fixed list).
     "GET /api/v1/suppliers": "segment must be one the catalogue holds",
 }
