@@ -5,7 +5,6 @@ administrator's grants (docs/decisions/0025)."""
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import secrets
 import unicodedata
@@ -14,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from decisions.audit.services import audit_append, audit_on
@@ -25,13 +25,13 @@ from sourcing.models import (
     Department,
     DepartmentMapping,
     Invitation,
+    NotificationKind,
     Role,
     SignInIdentity,
     User,
 )
+from sourcing.notifications import notify
 from sourcing.people.selectors import COE_ROLES
-
-log = logging.getLogger(__name__)
 
 DEPARTMENT_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
 
@@ -547,17 +547,27 @@ def invitation_create(*, by: User, email: str) -> Invitation:
         object_id=invitation.pk,
         payload={"email": email},
     )
-    transaction.on_commit(lambda: invitation_notify(invitation.pk))
+    invitation_notify(invitation)
     return invitation
 
 
-def invitation_notify(invitation_id: int) -> None:
-    """HOOK for issue 18's notification service (GOV.UK Notify through django-gov-notify, being
-    built by helper h18n; its function's name goes in /work/TEAM.md as "NOTIFY:"): email the
-    invited colleague that they may sign in with their department account. Called once the
-    invitation is committed. Until that service lands nothing is sent and this only logs:
-    the department administrator tells the colleague (the people page says so)."""
-    log.info("invitation email not sent: no notification service yet", extra={"id": invitation_id})
+def invitation_notify(invitation: Invitation) -> None:
+    """Email the invited colleague that they may sign in with their department account
+    (sourcing.notifications.notify, kind INVITATION, to the invited address with a link to the
+    sign-in page; once per invitation). Called inside invitation_create's transaction: the
+    email is written to the outbox now and sent after commit, never if the invitation is
+    rolled back."""
+    inviter = invitation.invited_by
+    notify(
+        NotificationKind.INVITATION,
+        to=[invitation.email],
+        link=reverse("sign_in"),
+        key=f"invitation:{invitation.pk}",
+        context={
+            "invited_by": inviter.get_full_name() or inviter.get_username(),
+            "department": invitation.department.name,
+        },
+    )
 
 
 @transaction.atomic

@@ -284,8 +284,8 @@ def department_invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{invitation.email} is invited: they get the commercial role when they first "
-                "sign in with their department account.",
+                f"{invitation.email} is invited and we have emailed them: they get the "
+                "commercial role when they first sign in with their department account.",
             )
             return redirect("department_people")
     context = {"form": form, "department": admin.department}

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
-from sourcing.models import Department, Invitation, Role, User
+from sourcing.models import (
+    Department,
+    Invitation,
+    Notification,
+    NotificationKind,
+    Role,
+    User,
+)
 from sourcing.people.services import department_mapping_save, invitation_create
 
 
@@ -136,3 +145,26 @@ def test_closing_a_leavers_account_on_the_page(admin: Client, users: dict[str, U
     outsider = reverse("department_member_close", kwargs={"user_id": users["outsider"].pk})
     assert admin.post(outsider).status_code == 404
     assert User.objects.get(pk=users["outsider"].pk).is_active
+
+
+def test_the_invited_colleague_is_emailed_after_the_invitation_is_saved(
+    admin: Client, users: dict[str, User], eager_tasks: None, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(reverse("department_invite"), {"email": "new@a.example.gov.uk"})
+    assert response.status_code == 302
+    [email] = mail.outbox
+    assert email.to == ["new@a.example.gov.uk"]
+    assert email.subject == "You are invited to use Sourcing decisions"
+    admin_user = users["department_admin"]
+    inviter = admin_user.get_full_name() or admin_user.username
+    assert f"{inviter} of Department A invited you" in email.body
+    assert f"{settings.SERVICE_URL}{reverse('sign_in')}" in email.body
+    invitation = Invitation.objects.get()
+    row = Notification.objects.get(kind=NotificationKind.INVITATION)
+    assert row.key == f"invitation:{invitation.pk}:new@a.example.gov.uk"
+    # A refused invitation (the same address again) writes and sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = admin.post(reverse("department_invite"), {"email": "new@a.example.gov.uk"})
+    assert again.status_code == 200 and len(mail.outbox) == 1
+    assert Notification.objects.count() == 1
