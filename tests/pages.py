@@ -56,3 +56,9 @@ class Api:
         return self.client.generic(
             method, f"/api/v1/{path}", data, content_type="application/json", **self.auth
         )
+
+
+def post_json(client: Client, url: str, body: object) -> Any:
+    """POST a JSON body with a page client (a session, not a token): the API as a signed-in
+    browser calls it."""
+    return client.post(url, json.dumps(body), content_type="application/json")

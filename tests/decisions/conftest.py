@@ -13,7 +13,7 @@ from decisions.cases.services import case_create
 from decisions.records.models import DecisionRecord
 from sourcing.celery import app as celery_app
 from sourcing.models import Case, User
-from tests.factories import pdf_record
+from tests.factories import pdf_record, submitted_case
 
 
 @pytest.fixture
@@ -36,6 +36,13 @@ def eager(settings: Any) -> Iterator[None]:
 def case(users: dict[str, User]) -> Case:
     """A draft case of users["commercial"], no answers yet."""
     return case_create(by=users["commercial"], title="Case management for appeals")
+
+
+@pytest.fixture
+def submitted(users: dict[str, User]) -> Case:
+    """A case of users["commercial"] submitted to the Centre of Excellence (published ruleset,
+    assessed, explained, signed off)."""
+    return submitted_case(users["commercial"])
 
 
 @pytest.fixture

@@ -14,16 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from decisions.records.models import DecisionRecord
 from sourcing.models import Case, User
-from tests.factories import approved_record, submitted_case
-
-
-@pytest.fixture
-def submitted(users: dict[str, User]) -> Case:
-    return submitted_case(users["commercial"])
-
-
-def post(client: Client, url: str, body: object) -> object:
-    return client.post(url, json.dumps(body), content_type="application/json")
+from tests.factories import approved_record
+from tests.pages import post_json as post
 
 
 def test_records_are_scoped_to_the_department(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
-from django.test import Client
-
 from decisions.records.models import DecisionRecord
-from sourcing.models import Case, User
-from tests.factories import submitted_case
-
-
-@pytest.fixture
-def submitted(users: dict[str, User]) -> Case:
-    return submitted_case(users["commercial"])
-
-
-def post(client: Client, url: str, body: object) -> object:
-    return client.post(url, json.dumps(body), content_type="application/json")
+from sourcing.models import Case
+from tests.pages import post_json as post
 
 
 def test_a_reviewer_approves_with_an_override_through_the_api(
