@@ -46,6 +46,11 @@ SERVICE_LABELS = {
 }
 
 
+# A shortlist row as computed and kept in the cache: (option, supplier id, score, reasons,
+# segment id).
+Row = tuple[str, int, int, list[str], int]
+
+
 @dataclass(frozen=True)
 class ShortlistEntry:
     """One supplier on the shortlist for one option."""
@@ -112,15 +117,33 @@ def shortlist_basis(subject: Case | Assessment) -> Basis | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """What the score reads of a supplier: its columns and the ids of its links (a row, not a
+    model instance: building those was most of a shortlist's time)."""
+
+    pk: int
+    name: str
+    company_number: str
+    sme: bool
+    capabilities: list[str]
+    classification: str
+    clearance: str
+    accreditations: list[str]
+    segment_ids: frozenset[int]
+    framework_ids: frozenset[int]
+
+
 def _score(
-    supplier: Supplier,
+    supplier: _Candidate,
     *,
     option: str,
     fitting: dict[int, Segment],
     routes: dict[int, Framework],
     answers: dict[str, Any],
 ) -> tuple[int, list[str], Segment] | None:
-    segments = [s for s in supplier.segments.all() if s.pk in fitting]
+    # fitting and routes are in the segments' and frameworks' own order (position, key).
+    segments = [s for pk, s in fitting.items() if pk in supplier.segment_ids]
     if not segments:
         return None
     service = str(answers.get("service_type", ""))
@@ -137,7 +160,7 @@ def _score(
     if matched:
         score += CAPABILITY_MATCH * len(matched)
         reasons.append("Offers " + ", ".join(matched))
-    on = [f for f in supplier.frameworks.all() if f.pk in routes]
+    on = [f for pk, f in routes.items() if pk in supplier.framework_ids]
     if on:
         score += FRAMEWORK_ROUTE
         names = " and ".join(f.name for f in on)
@@ -199,12 +222,9 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
         ]
     )
     # The cache down: computed below, and not kept (catalogue_cache tries it once a request).
-    rows: list[tuple[str, int, int, list[str], int]] | None = catalogue_cache.get(key)
+    rows: list[Row] | None = catalogue_cache.get(key)
     if rows is None:
-        rows = [
-            (e.option, e.supplier.pk, e.score, list(e.reasons), e.segment.pk)
-            for e in _computed(basis, per_option=per_option)
-        ]
+        rows = _computed(basis, per_option=per_option)
         catalogue_cache.set(key, rows, CACHE_SECONDS)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
     segments = Segment.objects.in_bulk({row[4] for row in rows})
@@ -215,7 +235,19 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     ]
 
 
-def _computed(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
+def _links(through: Any, column: str, suppliers: Any) -> dict[int, frozenset[int]]:
+    """The ids linked to each of the suppliers through a many-to-many table (one query)."""
+    found: dict[int, set[int]] = {}
+    for supplier, linked in through.objects.filter(supplier__in=suppliers).values_list(
+        "supplier_id", column
+    ):
+        found.setdefault(supplier, set()).add(linked)
+    return {supplier: frozenset(ids) for supplier, ids in found.items()}
+
+
+def _computed(basis: Basis, *, per_option: int) -> list[Row]:
+    """The shortlist's rows, best first for each option: three queries an option, each
+    candidate read as a row (its columns, then its segments and frameworks by id)."""
     allowed = [
         c
         for c, rank in CLASSIFICATION_RANK.items()
@@ -224,24 +256,51 @@ def _computed(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     segments = list(Segment.objects.all())
     frameworks = list(Framework.objects.all())
     answers = {**basis.assessment.answers, "data_classification": basis.classification}
-    entries: list[ShortlistEntry] = []
+    rows: list[Row] = []
     for option, _ in basis.options:
         fitting = {s.pk: s for s in segments if option in s.fits}
         routes = {f.pk: f for f in frameworks if option in f.options}
-        candidates = (
-            Supplier.objects.filter(segments__in=list(fitting), classification__in=allowed)
-            .distinct()
-            .prefetch_related("segments", "frameworks")
-        )
-        scored = []
-        for supplier in candidates:
+        candidates = Supplier.objects.filter(
+            segments__in=list(fitting), classification__in=allowed
+        ).distinct()
+        ids = candidates.values("pk")
+        linked_segments = _links(Supplier.segments.through, "segment_id", ids)
+        linked_frameworks = _links(Supplier.frameworks.through, "framework_id", ids)
+        scored: list[tuple[int, str, str, int, list[str], int]] = []
+        for row in candidates.order_by().values_list(
+            "pk",
+            "name",
+            "company_number",
+            "sme",
+            "capabilities",
+            "classification",
+            "clearance",
+            "accreditations",
+        ):
+            supplier = _Candidate(
+                *row,
+                segment_ids=linked_segments.get(row[0], frozenset()),
+                framework_ids=linked_frameworks.get(row[0], frozenset()),
+            )
             found = _score(supplier, option=option, fitting=fitting, routes=routes, answers=answers)
             if found is not None:
                 score, reasons, segment = found
-                scored.append(ShortlistEntry(option, supplier, score, tuple(reasons), segment))
-        scored.sort(key=lambda e: (-e.score, e.supplier.name, e.supplier.company_number))
-        entries.extend(scored[:per_option])
-    return entries
+                scored.append(
+                    (
+                        score,
+                        supplier.name,
+                        supplier.company_number,
+                        supplier.pk,
+                        reasons,
+                        segment.pk,
+                    )
+                )
+        scored.sort(key=lambda e: (-e[0], e[1], e[2]))
+        rows.extend(
+            (option, pk, score, reasons, segment)
+            for score, _name, _number, pk, reasons, segment in scored[:per_option]
+        )
+    return rows
 
 
 def shortlist_context(
