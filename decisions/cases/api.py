@@ -184,7 +184,9 @@ def history_out(row: HistoryRow) -> dict[str, Any]:
     }
 
 
-@router.get("/cases/{case_id}/history", url_name="case_history", response=responses({200: PageOut}))
+@router.get(
+    "/cases/{int:case_id}/history", url_name="case_history", response=responses({200: PageOut})
+)
 def case_history(request: HttpRequest, case_id: int, page: Query[PageQuery]) -> dict[str, Any]:
     """The case's answer history from the audit chain, newest first: each answer (and title,
     summary, Senior Responsible Owner, explanation) set or changed, with `old` and `new` values
