@@ -3,9 +3,7 @@ never twice; people turn non-essential ones off."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -52,6 +50,7 @@ from tests.factories import (
     ready_case,
     submitted_case,
 )
+from tests.workers import celery_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -263,19 +262,11 @@ def test_a_notify_api_key_it_cannot_use_is_a_failed_attempt_with_its_error(
 
 
 def _worker(queue: str, outbox: Path) -> subprocess.Popen[str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(outbox),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sourcing", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    return celery_worker(
+        queue,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(outbox),
+    )
 
 
 @pytest.mark.services

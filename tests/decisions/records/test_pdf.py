@@ -13,7 +13,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -74,6 +73,7 @@ from tests.factories import (
     pdf_case,
     pdf_record,
 )
+from tests.workers import celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -1084,14 +1084,7 @@ def test_the_download_include_shows_each_state(
 
 
 def _worker(queue: str, media: Path) -> subprocess.Popen[str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(media)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "sourcing", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    return celery_worker(queue, MEDIA_ROOT=str(media))
 
 
 def _ready(queue: str) -> None:
