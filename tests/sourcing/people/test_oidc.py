@@ -26,6 +26,7 @@ from sourcing.models import ApiToken, Case, Department, Invitation, Role, User
 from sourcing.people.oidc import DepartmentOidcBackend
 from sourcing.people.services import department_mapping_save, identity_link, token_issue
 from tests.factories import account_closed
+from tests.sourcing.people.oidc_flow import authorise, signed_in_as, start
 
 pytestmark = pytest.mark.usefixtures("oidc")
 
@@ -37,34 +38,8 @@ def mapped(dept_a: Department) -> None:
     )
 
 
-def start(client: Client) -> dict[str, str]:
-    """Start a sign-in: the provider's authorisation request's parameters."""
-    response = client.get(reverse("oidc_start", args=["department"]))
-    assert response.status_code == 302
-    location = response["Location"]
-    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-    query["_location"] = location
-    return query
-
-
-def authorise(request: dict[str, str], sub: str) -> str:
-    """The person `sub` approves at the provider: our callback's path and query."""
-    answer = requests.post(
-        request["_location"], data={"sub": sub}, allow_redirects=False, timeout=10
-    )
-    assert answer.status_code == 302, answer.text
-    callback = urlsplit(answer.headers["Location"])
-    assert callback.path == reverse("oidc_callback", args=["department"])
-    return f"{callback.path}?{callback.query}"
-
-
 def sign_in(client: Client, sub: str) -> Any:
     return client.get(authorise(start(client), sub))
-
-
-def signed_in_as(client: Client) -> str | None:
-    response = client.get(reverse("api:me"))
-    return response.json()["username"] if response.status_code == 200 else None
 
 
 def test_the_authorisation_request_carries_state_nonce_and_a_pkce_challenge(

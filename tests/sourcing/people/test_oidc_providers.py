@@ -25,6 +25,7 @@ from sourcing.env import env_oidc_providers
 from sourcing.models import Department, SignInIdentity, User
 from sourcing.people.oidc import DepartmentOidcBackend
 from sourcing.people.services import department_mapping_save, identity_link
+from tests.sourcing.people.oidc_flow import authorise, signed_in_as, start
 
 
 @pytest.fixture(scope="module")
@@ -73,28 +74,6 @@ def account(issuer: str, sub: str, **claims: object) -> str:
     response = requests.put(f"{issuer}/users/{quote(sub)}", json=claims, timeout=10)
     assert response.status_code == 204, response.text
     return sub
-
-
-def start(client: Client, key: str) -> dict[str, str]:
-    response = client.get(reverse("oidc_start", args=[key]))
-    assert response.status_code == 302
-    query = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
-    query["_location"] = response["Location"]
-    return query
-
-
-def authorise(request: dict[str, str], sub: str) -> str:
-    answer = requests.post(
-        request["_location"], data={"sub": sub}, allow_redirects=False, timeout=10
-    )
-    assert answer.status_code == 302, answer.text
-    callback = urlsplit(answer.headers["Location"])
-    return f"{callback.path}?{callback.query}"
-
-
-def signed_in_as(client: Client) -> str | None:
-    response = client.get(reverse("api:me"))
-    return response.json()["username"] if response.status_code == 200 else None
 
 
 def test_the_sign_in_page_offers_one_button_per_provider(two: dict[str, str], db: None) -> None:
