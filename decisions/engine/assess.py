@@ -238,7 +238,7 @@ def _candidates(key: str, current: Any, ruleset: Ruleset) -> tuple[Any, ...]:
     """Alternative values for one key, nearest first: choices, the other bool, or thresholds +-1."""
     question = QUESTIONS[key]
     if question.type == "int":
-        return _int_candidates(key, current, dict(ruleset.thresholds).get(key, ()))
+        return _int_candidates(key, current, ruleset.threshold_of.get(key, ()))
     if question.type in ("choice", "bool"):
         return _other_candidates(key, current)
     return ()  # a map of cost estimates: no single alternative to try
@@ -312,6 +312,9 @@ def flip_analysis(
         for credited, points in cost_credit(values, viable, credit_max).items():
             base_credit[ORDER[credited]] = points
     readers, reach, alike = ruleset.readers, ruleset.reach, ruleset.alike
+    solo_readers, shared_readers = ruleset.solo_readers, ruleset.shared_readers
+    solo_true = ruleset.solo_true
+    fired_set = {index for index, hit in enumerate(fired) if hit}
     winner = ORDER[current] if current is not None else -1
     lead = [
         (base[winner] + base_credit[winner]) - (base[o] + base_credit[o]) if winner >= 0 else 0
@@ -336,14 +339,27 @@ def flip_analysis(
             continue
         original = values[key]
         kinds = alike[key]
+        numeric = isinstance(kinds, tuple)  # _kind, inline
         tried = {_kind(kinds, original)}
+        alone, shared = solo_readers[key], shared_readers[key]
+        fired_alone = fired_set & alone
         for candidate in _candidates(key, original, ruleset):
-            kind = _kind(kinds, candidate)
+            kind = (
+                bisect.bisect_left(kinds, candidate) if numeric else kinds.get(candidate, candidate)  # type: ignore[union-attr]
+            )
             if kind in tried:
                 continue  # no rule tells it from a value already tried: the same winner
             tried.add(kind)
             trial[key] = candidate
-            changed = [i for i in reading if rules[i].test(trial) != fired[i]]
+            # The readers of this key alone: which are true for this value, once a ruleset.
+            true_alone = solo_true.get((key, candidate))
+            if true_alone is None:
+                true_alone = frozenset(i for i in alone if rules[i].test(trial))
+                solo_true[key, candidate] = true_alone
+            changed = list(true_alone ^ fired_alone)
+            for i in shared:
+                if rules[i].test(trial) != fired[i]:
+                    changed.append(i)
             if not changed:
                 continue  # nothing fires differently, so nothing can change
             moved: dict[int, list[int]] = {}
@@ -351,18 +367,18 @@ def flip_analysis(
             for index in changed:
                 rule = rules[index]
                 sign = -1 if fired[index] else 1
-                if rule.effects:
+                if rule.places:
                     slot = rule.slot if factored else 0
                     delta = moved.get(slot)
                     if delta is None:
                         delta = moved[slot] = [0] * len(OPTIONS)
-                    for place, weight in enumerate(rule.vector):
+                    for place, weight in rule.places:
                         delta[place] += sign * weight
-                if rule.gate:
+                if rule.gate_places:
                     if shut is gates:
                         shut = list(gates)
-                    for gated in rule.gate:
-                        shut[ORDER[gated]] += sign
+                    for place in rule.gate_places:
+                        shut[place] += sign
             scores = list(base)
             for slot, delta in moved.items():
                 row, held, cap = raw[slot], counted[slot], caps[slot]
@@ -477,22 +493,25 @@ def weight_flips(
     caps = [f.cap for f in ruleset.factors]
     found: list[tuple[int, int, WeightFlip]] = []
     rivals = [o for o in OPTIONS if viable[o] and o != current]
+    # Lowering the winner's score until the strongest rival overtakes it: the same change and
+    # the same new winner whichever of the winner's weights is lowered.
+    lowered: tuple[int, str] | None = None
+    if rivals:
+        down = max(
+            scores[r] - scores[current] - (0 if ORDER[r] < ORDER[current] else 1) for r in rivals
+        )
+        trial = dict(scores)
+        trial[current] += down
+        lowered = (down, rank(trial, viable)[0])
     for index, rule in enumerate(ruleset.rules):
         if not fired[index]:
             continue
         best: tuple[int, WeightFlip] | None = None
         for option, weight in rule.effects:
             if option == current:
-                if not rivals:
+                if lowered is None:
                     continue
-                # Lower the winner's weight until the strongest rival overtakes it.
-                delta = max(
-                    scores[r] - scores[current] - (0 if ORDER[r] < ORDER[current] else 1)
-                    for r in rivals
-                )
-                trial = dict(scores)
-                trial[current] += delta
-                new = rank(trial, viable)[0]
+                delta, new = lowered  # lower the winner's weight (see above)
             elif viable[option]:
                 delta = (
                     scores[current] - scores[option] + (0 if ORDER[option] < ORDER[current] else 1)

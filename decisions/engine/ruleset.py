@@ -163,6 +163,9 @@ class Rule:
     factor: str | None = None  # format 2: the factor the rule's effects count under
     rationale: str | None = None  # one line: why the rule weighs what it weighs
     slot: int = field(default=-1, compare=False, repr=False)  # the factor's index, -1 for none
+    # The vector's non-zero weights as (place in OPTIONS, weight), and the gate's places.
+    places: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    gate_places: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The rule in the file format (canonical: every field present; factor and rationale
@@ -206,6 +209,23 @@ class Ruleset:
     # rule's truth may change between x and x + 1 (values with as many points below them are
     # alike); for a choice or yes/no, a class per value (values in the same sets are alike).
     alike: Mapping[str, tuple[int, ...] | Mapping[Any, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Key -> the thresholds the rules compare it with (`thresholds` as a mapping).
+    threshold_of: Mapping[str, tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Key -> its readers that read it alone (their result depends on that answer only) and its
+    # other readers; and, for the former, which of them are true for a value already tried in
+    # a flip analysis: (key, value) -> rule indices. Filled as flips are analysed; bounded by
+    # the keys and the values tried (choices, the other yes/no, thresholds and one either side).
+    solo_readers: Mapping[str, frozenset[int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    shared_readers: Mapping[str, tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    solo_true: dict[tuple[str, Any], frozenset[int]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -490,6 +510,10 @@ def _build_rule(raw: Mapping[str, Any], slots: Mapping[str, int]) -> Rule:
         test=compile_condition(when),
         effects_view=FrozenMap(dict(effects)),
         vector=tuple(raw["effects"].get(o, 0) for o in OPTIONS),
+        places=tuple(
+            (place, raw["effects"][o]) for place, o in enumerate(OPTIONS) if raw["effects"].get(o)
+        ),
+        gate_places=tuple(OPTIONS.index(o) for o in gated),
         conditions=tuple(Condition(o, t, raw["source"], raw["id"]) for o, t in condition_text),
         factor=raw.get("factor"),
         rationale=raw.get("rationale"),
@@ -531,6 +555,19 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
         sha256="",
         thresholds=tuple(
             (key, tuple(sorted(thresholds[key]))) for key in QUESTIONS if key in thresholds
+        ),
+        threshold_of=FrozenMap({key: tuple(sorted(values)) for key, values in thresholds.items()}),
+        solo_readers=FrozenMap(
+            {
+                key: frozenset(i for i in indices if len(rules[i].keys) == 1)
+                for key, indices in readers.items()
+            }
+        ),
+        shared_readers=FrozenMap(
+            {
+                key: tuple(i for i in indices if len(rules[i].keys) > 1)
+                for key, indices in readers.items()
+            }
         ),
         format=fmt,
         factors=factors,
