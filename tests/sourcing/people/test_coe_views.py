@@ -4,13 +4,16 @@ admin): who has a CoE role or none, grant and take away through coe_role_set, au
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.test import Client
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
 from sourcing.models import Role, User
+from sourcing.people.services import department_mapping_save, department_save
 
 
 @pytest.fixture
@@ -87,3 +90,34 @@ def test_nobody_else_may_use_the_page(
         url = reverse("coe_person_role", kwargs={"user_id": users["none"].pk})
         assert client.post(url, {"role": "reviewer"}).status_code == 403
     assert User.objects.get(pk=users["none"].pk).role == Role.NONE
+
+
+def test_a_new_coe_colleague_admitted_by_a_mapping_is_given_their_role_and_keeps_it(
+    oidc: str, oidc_account: Callable[..., str], service_admin: Client, users: dict[str, User]
+) -> None:
+    holding = department_save(by=users["admin"], department=None, code="coe", name="CoE")
+    department_mapping_save(
+        by=users["admin"], mapping=None, department=holding, kind="email_domain", value="coe.gov.uk"
+    )
+    oidc_account("rita-1", email="rita@coe.gov.uk")
+    colleague = Client()
+    assert colleague.get(_provider_answer(colleague, "rita-1")).status_code == 302
+    rita = User.objects.get(identities__subject="rita-1")
+    assert (rita.role, rita.department) == (Role.NONE, holding)
+    url = reverse("coe_person_role", kwargs={"user_id": rita.pk})
+    assert service_admin.post(url, {"role": "reviewer"}).status_code == 302
+    again = Client()
+    assert again.get(_provider_answer(again, "rita-1")).status_code == 302
+    assert again.get(reverse("review_queue")).status_code == 200
+    rita.refresh_from_db()
+    assert (rita.role, rita.department) == (Role.REVIEWER, None)
+
+
+def _provider_answer(client: Client, sub: str) -> str:
+    """Start a sign-in at the (one) provider and approve it as `sub`: the callback to call."""
+    started = client.get(reverse("oidc_start", args=["department"]))
+    answer = requests.post(
+        started["Location"], data={"sub": sub}, allow_redirects=False, timeout=10
+    )
+    callback = urlsplit(answer.headers["Location"])
+    return f"{callback.path}?{callback.query}"
