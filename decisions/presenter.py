@@ -881,6 +881,19 @@ def person_text(name: str | None, username: str | None) -> str:
     return names.person_text(name, username)
 
 
+def signoff_how(signoff: Mapping[str, Any]) -> str:
+    """How a record's sign-off was given, in words: "Signed in as themselves" (schema
+    version 3, a signatory's own sign-off), "Typed by Alice Adeyemi: no account on this
+    service" (a typed name for someone with no account), or "Recorded by Alice Adeyemi"
+    (records before version 3, where the case's department typed every name)."""
+    by = person_text(signoff.get("recorded_by_name"), signoff.get("recorded_by"))
+    if signoff.get("signatory"):
+        return "Signed in as themselves"
+    if signoff.get("no_account"):
+        return f"Typed by {by}: no account on this service"
+    return f"Recorded by {by}"
+
+
 STATUS_LABELS: dict[str, str] = dict(CaseStatus.choices)
 DISCIPLINE_LABELS: dict[str, str] = dict(Discipline.choices)
 
@@ -1084,6 +1097,8 @@ def record_view(
                 "recorded_at": moment_text(s.get("recorded_at")),
                 "recorded_by": person_text(s.get("recorded_by_name"), s.get("recorded_by")),
                 "answers_version": s.get("answers_version"),
+                "how": signoff_how(s),
+                "assessment_sha256": s.get("assessment_sha256") or "",
             }
             for s in accountability.get("signoffs", [])
         ],
@@ -1138,3 +1153,42 @@ def parameter_rows(parameters: dict[str, Any]) -> list[dict[str, str]]:
         shown = words(value) if isinstance(value, int) and not isinstance(value, bool) else value
         rows.append({"name": name, "label": label, "value": str(shown)})
     return rows
+
+
+def answer_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The answers that differ between two sets (e.g. as a case was returned, and as it is
+    resubmitted), in questionnaire order: `{key, label, section, before, after}` in words
+    ("Not answered" for a missing answer)."""
+    rows = []
+    for section in SECTIONS:
+        for key in section.keys:
+            old, new = before.get(key), after.get(key)
+            if old == new:
+                continue
+            rows.append(
+                {
+                    "key": key,
+                    "label": question_label(key),
+                    "section": section.title,
+                    "before": answer_shown(key, old) if old is not None else "Not answered",
+                    "after": answer_shown(key, new) if new is not None else "Not answered",
+                }
+            )
+    return rows
+
+
+def explanation_changes(
+    before: Mapping[str, str], after: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """The policy explanations that differ between two sets, by check name: `{check, label,
+    before, after}` ("" where there was none)."""
+    return [
+        {
+            "check": check,
+            "label": check_label(check),
+            "before": before.get(check, ""),
+            "after": after.get(check, ""),
+        }
+        for check in sorted(set(before) | set(after))
+        if before.get(check, "") != after.get(check, "")
+    ]

@@ -7,6 +7,11 @@ record_hash): it is never rewritten, so every version ever issued is read as it 
 - Version 2: `schema_version` is 2, and people are named as well as identified: the case
   owner's full name (`accountability.owner_name`), who made each status change (`by_name`) and
   who recorded each sign-off (`recorded_by_name`). Everything else is as in version 1.
+- Version 3: `schema_version` is 3, and each sign-off says how it was given: `signatory` (the
+  username of the person who signed off, signed in as themselves; null for a typed name),
+  `no_account` (a name typed by the case's department for a signatory with no account) and
+  `assessment_sha256` (the hash of the assessment the signatory read; "" for a typed name);
+  `accountability.senior_responsible_owner_username` names the SRO's account (null: typed).
 
 Types only and one reader (`record_content`); no Django, no queries. Units: amounts in whole
 pounds (keys ending `_gbp`), times as ISO 8601 with their offset (UTC at issue), dates as ISO
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
-SCHEMA_VERSION: Literal[2] = 2
+SCHEMA_VERSION: Literal[3] = 3
 
 
 class Department(TypedDict):
@@ -141,6 +146,9 @@ class SignOff(TypedDict):
     recorded_by: str  # username
     recorded_by_name: NotRequired[str]  # full name (version 2)
     answers_version: int
+    signatory: NotRequired[str | None]  # who signed in and signed off (version 3)
+    no_account: NotRequired[bool]  # typed for someone with no account (version 3)
+    assessment_sha256: NotRequired[str]  # the assessment the signatory read (version 3)
 
 
 class Reviewer(TypedDict):
@@ -152,6 +160,7 @@ class Reviewer(TypedDict):
 class Accountability(TypedDict):
     signoffs: list[SignOff]
     senior_responsible_owner: str
+    senior_responsible_owner_username: NotRequired[str | None]  # version 3
     owner: str  # username
     owner_name: NotRequired[str]  # full name (version 2)
     reviewer: Reviewer

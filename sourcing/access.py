@@ -151,6 +151,13 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "GET": only("commercial", scoped=True),
         "POST": only("commercial", scoped=True, ok=302),
     },
+    # Sign-off requests asked of the signed-in person (anyone else's, or another
+    # department's: 404); a decision posted with nothing is re-rendered with its errors.
+    "signoff_request_list": only("commercial"),
+    "signoff_request_detail": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),
+    },
     # --- end case pages ---
     # --- review, records and audit pages ---
     # Reviewers decide; auditors read records and the chain; department users read their own
@@ -287,6 +294,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     },
     "api:case_history": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     "api:case_signoffs": {"POST": only("commercial", scoped=True, ok=422)},
+    # Ask a named colleague for a sign-off; the person asked decides (anyone else: 404).
+    "api:case_signoff_requests": {"POST": only("commercial", scoped=True, ok=422)},
+    "api:signoff_request_decide": {"POST": only("commercial", scoped=True, ok=422)},
     "api:case_submit": {"POST": only("commercial", scoped=True, ok=409)},
     "api:case_withdraw": {"POST": only("commercial", scoped=True, ok=422)},
     # --- end case API ---

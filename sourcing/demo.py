@@ -15,7 +15,13 @@ from django.db import transaction
 from decisions.assessments.services import assessment_run
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append
-from decisions.cases.services import case_create, case_submit, case_update, signoff_record
+from decisions.cases.services import (
+    case_create,
+    case_submit,
+    case_update,
+    signoff_request_create,
+    signoff_request_decide,
+)
 from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
 from decisions.review.services import review_decide
 from decisions.rulesets.services import GoldenImport, golden_cases_import, ruleset_install_shipped
@@ -44,6 +50,26 @@ DEPARTMENTS = (
 # their accounts exist already and are found by issuer and subject).
 COE_DOMAIN = "coe.example.gov.uk"
 
+# username, department code, discipline, first name, last name
+SIGNATORY_PEOPLE = (
+    ("gita", "dept-a", "commercial", "Gita", "Ghosh"),
+    ("hugo", "dept-a", "digital", "Hugo", "Hughes"),
+    ("ines", "dept-a", "finance", "Ines", "Irving"),
+    ("jon", "dept-a", "legal", "Jon", "Jenkins"),
+    ("kemi", "dept-b", "commercial", "Kemi", "Kamara"),
+    ("liam", "dept-b", "digital", "Liam", "Lowe"),
+    ("maya", "dept-b", "finance", "Maya", "Moss"),
+    ("nia", "dept-b", "legal", "Nia", "Nash"),
+    ("omar", "dept-c", "commercial", "Omar", "Okafor"),
+    ("pat", "dept-c", "digital", "Pat", "Price"),
+    ("quinn", "dept-c", "finance", "Quinn", "Quayle"),
+    ("rosa", "dept-c", "legal", "Rosa", "Reid"),
+)
+SIGNATORIES = tuple(
+    (username, Role.COMMERCIAL, code, first, last)
+    for username, code, _, first, last in SIGNATORY_PEOPLE
+)
+
 # username, role, department code, first name, last name
 USERS = (
     ("alice", Role.COMMERCIAL, "dept-a", "Alice", "Adeyemi"),
@@ -53,6 +79,9 @@ USERS = (
     ("erin", Role.STEWARD, None, "Erin", "Evans"),
     ("ada", Role.ADMIN, None, "Ada", "Akhtar"),
     ("fiona", Role.DEPARTMENT_ADMIN, "dept-a", "Fiona", "Fraser"),
+    # Signatories: one per discipline in each department, asked by the case owner for their
+    # sign-off (they sign in and sign off as themselves).
+    *SIGNATORIES,
 )
 
 
@@ -284,20 +313,30 @@ def seed_cases(*, copy: int = 1) -> None:
             for check in assessment.result["policy_checks"]
             if check["result"] == "explain"
         }
-        case_update(case=case, by=owner, explanations=explanations, sro_name="Jo Whitfield")
-        disciplines = Discipline.values[:2] if stage == "assessed" else Discipline.values
-        for discipline in disciplines:
-            signoff_record(
-                case=case,
-                by=owner,
-                discipline=discipline,
-                name=f"{discipline.title()} lead",
-                role=f"Head of {discipline}",
+        assert owner.department_id is not None
+        people = signatories_of(owner.department_id)
+        case_update(
+            case=case, by=owner, explanations=explanations, sro=people["commercial"].username
+        )
+        for index, discipline in enumerate(Discipline.values):
+            # Each signatory is asked and signs off as themselves; on an assessed case the
+            # last two requests still wait for them (their sign-off requests page).
+            asked = signoff_request_create(
+                case=case, by=owner, discipline=discipline, user=people[discipline].username
             )
+            if stage != "assessed" or index < 2:
+                signoff_request_decide(request=asked, by=people[discipline], decision="signed")
         if stage == "assessed":
             continue
         case_submit(case=case, by=owner)
         _review(case, stage)
+
+
+def signatories_of(department_id: int) -> dict[str, User]:
+    """The demo signatory of each discipline in a department."""
+    wanted = {username: discipline for username, _, discipline, _, _ in SIGNATORY_PEOPLE}
+    people = User.objects.filter(department_id=department_id, username__in=wanted)
+    return {wanted[person.username]: person for person in people}
 
 
 def _review(case: Case, stage: str) -> None:

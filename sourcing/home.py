@@ -21,8 +21,10 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from decisions.cases.selectors import signoff_requests_for
 from decisions.integrity.models import SignedHead
 from decisions.records.models import DecisionRecord
 from decisions.review.selectors import DUE_WITHIN_DAYS, queue_cases
@@ -32,27 +34,25 @@ from sourcing.models import Case, CaseStatus, Role, User
 
 TODO_ROWS = 10
 
-# Sign-offs requested of a person (issue 18 item 1): the sign-off requests feature registers
-# a function `user -> (count, rows)` here; each row has "case" (a Case), "discipline" (its
-# label) and "url" (where they sign off or decline). Until then the list is empty.
-SignoffRequests = Callable[[User], tuple[int, list[dict[str, Any]]]]
-_signoff_requests: list[SignoffRequests] = []
-
-
-def signoff_requests_provider_register(provider: SignoffRequests) -> None:
-    """Register the selector of sign-offs waiting for a person (once, at start-up)."""
-    _signoff_requests[:] = [provider]
-
-
-def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
-    if not _signoff_requests:
-        return 0, []
-    return _signoff_requests[0](user)
-
 
 def _counted(queryset: QuerySet[Any], rows: int = TODO_ROWS) -> tuple[int, list[Any]]:
     """The count and the first rows of a queryset (two queries)."""
     return queryset.count(), list(queryset[:rows])
+
+
+def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
+    """Sign-offs requested of the person (decisions.cases.selectors.signoff_requests_for): the
+    count and the first rows, each with its case, discipline and the page where they decide."""
+    count, waiting = _counted(signoff_requests_for(user))
+    rows = [
+        {
+            "case": request.case,
+            "discipline": request.get_discipline_display(),
+            "url": reverse("signoff_request_detail", args=[request.pk]),
+        }
+        for request in waiting
+    ]
+    return count, rows
 
 
 def _commercial(user: User) -> dict[str, Any]:

@@ -243,6 +243,9 @@ class Case(models.Model):
     answers_version = models.PositiveIntegerField(default=1)
     explanations = models.JSONField(default=dict)
     sro_name = models.CharField("Senior Responsible Owner", max_length=200, blank=True)
+    # The Senior Responsible Owner named from the department's users (sro_name is then their
+    # full name); null for a name typed before accounts could be named, or through the API.
+    sro = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -280,6 +283,11 @@ class CaseStatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
     comment = models.TextField(max_length=10000, blank=True)
+    # A return: the tasks the reviewer named as needing changes (questionnaire section slugs,
+    # "explanations", "signoffs"; empty when none were named), and the answers and
+    # explanations as returned, which the resubmission is compared with.
+    sections = models.JSONField(default=list, blank=True)
+    snapshot = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -296,7 +304,9 @@ class Discipline(models.TextChoices):
 
 
 class SignOff(models.Model):
-    """A discipline's sign-off of the case's answers at one answers version."""
+    """A discipline's sign-off of the case's answers at one answers version: given by the
+    signatory signed in as themselves (`signatory`, with the hash of the assessment they
+    read), or typed by the case owner for a signatory with no account (`no_account`)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signoffs")
     discipline = models.CharField(max_length=20, choices=Discipline.choices)
@@ -306,6 +316,14 @@ class SignOff(models.Model):
     answers_version = models.PositiveIntegerField()
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The person who signed off, signed in as themselves (null: a typed name).
+    signatory = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs_given"
+    )
+    # sha256 of the assessment they read (decisions.assessments.selectors.assessment_sha256).
+    assessment_sha256 = models.CharField(max_length=64, blank=True)
+    # A typed name, recorded by the case owner for a signatory with no account on the service.
+    no_account = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -401,3 +419,68 @@ class NotificationSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} turned off {self.kind}"
+
+
+class SignOffRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SIGNED = "signed", "Signed off"
+    DECLINED = "declined", "Declined"
+    # Replaced by a newer request for the same discipline, or the case left the draft stage.
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SignOffRequestQuerySet(models.QuerySet["SignOffRequest"]):
+    def pending(self) -> SignOffRequestQuerySet:
+        return self.filter(status=SignOffRequestStatus.PENDING)
+
+    def waiting_for(self, user: Any) -> SignOffRequestQuerySet:
+        """Requests waiting for this person's decision, oldest first, on cases still with
+        their department (draft or returned), with the case and who asked (one query)."""
+        return (
+            self.pending()
+            .filter(
+                signatory=user,
+                case__status__in=EDITABLE_STATUSES,
+                case__department_id=user.department_id,
+            )
+            .select_related("case", "requested_by")
+            .order_by("requested_at", "pk")
+        )
+
+
+class SignOffRequest(models.Model):
+    """The case owner's request that a named colleague of the department sign off one
+    discipline; the colleague signs off (a SignOff of theirs) or declines with a comment."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signoff_requests")
+    discipline = models.CharField(max_length=20, choices=Discipline.choices)
+    signatory = models.ForeignKey(User, on_delete=models.PROTECT, related_name="signoff_requests")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=SignOffRequestStatus.choices, default=SignOffRequestStatus.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(max_length=5000, blank=True)
+    # The answers version and assessment the signatory decided on.
+    answers_version = models.PositiveIntegerField(null=True, blank=True)
+    assessment_sha256 = models.CharField(max_length=64, blank=True)
+    signoff = models.OneToOneField(
+        SignOff, on_delete=models.PROTECT, null=True, blank=True, related_name="request"
+    )
+
+    objects = SignOffRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "discipline"],
+                condition=Q(status="pending"),
+                name="signoff_request_one_pending_per_discipline",
+            )
+        ]
+        indexes = [models.Index(fields=["signatory", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.discipline} asked of {self.signatory_id}"

@@ -3,11 +3,13 @@ assessment."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet
 
 from decisions.assessments.models import Assessment
+from decisions.engine.hashable import canonical_json
 from sourcing.models import Case
 
 
@@ -30,3 +32,16 @@ def latest_assessment_per_case() -> QuerySet[Assessment]:
 def case_assessments(case: Case) -> QuerySet[Assessment]:
     """Every assessment of a case, newest first."""
     return Assessment.objects.filter(case=case).newest_first()
+
+
+def assessment_sha256(assessment: Assessment) -> str:
+    """sha256 (64 hex) of the RFC 8785 canonical JSON of what a person reads as the assessment:
+    `{"ruleset_sha256", "answers", "result"}`. The same answers under the same ruleset give
+    the same hash (the engine's result is deterministic); a sign-off records the hash its
+    signatory read."""
+    body = {
+        "ruleset_sha256": assessment.ruleset_sha256,
+        "answers": assessment.answers,
+        "result": assessment.result,
+    }
+    return hashlib.sha256(canonical_json(body)).hexdigest()

@@ -11,7 +11,14 @@ from pydantic import ConfigDict
 from decisions.assessments.api import assessment_out
 from decisions.assessments.selectors import latest_assessment
 from decisions.cases.history import HistoryRow, answer_history
-from decisions.cases.selectors import case_shown, case_visible, cases_visible, current_signoffs
+from decisions.cases.selectors import (
+    case_shown,
+    case_visible,
+    cases_visible,
+    current_signoffs,
+    latest_requests,
+    signoff_request_asked_of,
+)
 from decisions.cases.services import (
     case_create,
     case_create_problems,
@@ -19,15 +26,19 @@ from decisions.cases.services import (
     case_update,
     case_update_problems,
     case_withdraw,
+    signoff_decide_problems,
     signoff_problems,
     signoff_record,
+    signoff_request_create,
+    signoff_request_decide,
+    signoff_request_problems,
     withdraw_problems,
 )
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.limits import api_throttles
-from sourcing.models import Case
+from sourcing.models import Case, SignOffRequest
 from sourcing.people.names import user_text
 from sourcing.questionnaire import questionnaire as questionnaire_items
 
@@ -49,6 +60,7 @@ class CasePatch(Schema):
     answers: dict[str, Any] | None = None
     explanations: dict[str, str] | None = None
     sro_name: str | None = None
+    sro: str | None = None
 
     model_config = _STRICT
 
@@ -58,6 +70,21 @@ class SignOffIn(Schema):
     name: str
     role: str = ""
     comment: str = ""
+
+    model_config = _STRICT
+
+
+class SignOffRequestIn(Schema):
+    discipline: str
+    user: str
+
+    model_config = _STRICT
+
+
+class SignOffDecideIn(Schema):
+    decision: str
+    comment: str = ""
+    assessment_sha256: str | None = None
 
     model_config = _STRICT
 
@@ -85,6 +112,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "answers_version": case.answers_version,
         "explanations": case.explanations,
         "sro_name": case.sro_name,
+        "sro": case.sro.get_username() if case.sro else None,
         "signoffs": [
             {
                 "discipline": s.discipline,
@@ -94,13 +122,36 @@ def case_out(case: Case) -> dict[str, Any]:
                 "recorded_at": s.recorded_at.isoformat(),
                 "recorded_by": s.recorded_by.get_username(),
                 "recorded_by_name": user_text(s.recorded_by),
+                "signatory": s.signatory.get_username() if s.signatory else None,
+                "no_account": s.no_account,
+                "assessment_sha256": s.assessment_sha256 or None,
                 "stale": s.answers_version != case.answers_version,
             }
             for s in current_signoffs(case).values()
         ],
+        "signoff_requests": [signoff_request_out(r) for r in latest_requests(case).values()],
         "latest_assessment": assessment_out(latest) if latest else None,
         "created_at": case.created_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
+    }
+
+
+def signoff_request_out(request: SignOffRequest) -> dict[str, Any]:
+    """A sign-off request as the API shows it."""
+    return {
+        "id": request.pk,
+        "case_id": request.case_id,
+        "discipline": request.discipline,
+        "user": request.signatory.get_username(),
+        "user_name": user_text(request.signatory),
+        "requested_by": request.requested_by.get_username(),
+        "requested_by_name": user_text(request.requested_by),
+        "requested_at": request.requested_at.isoformat(),
+        "status": request.status,
+        "decided_at": request.decided_at.isoformat() if request.decided_at else None,
+        "comment": request.comment,
+        "answers_version": request.answers_version,
+        "assessment_sha256": request.assessment_sha256 or None,
     }
 
 
@@ -248,6 +299,51 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
             "answers_version": signoff.answers_version,
         },
     )
+
+
+@router.post(
+    "/cases/{int:case_id}/signoff-requests",
+    url_name="case_signoff_requests",
+    response=responses({201: dict[str, Any]}),
+    openapi_extra=documented_body(SignOffRequestIn),
+)
+def signoff_requests_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
+    """Ask a named colleague of the case's department (`user`: their username) to sign off
+    a discipline (commercial, digital, finance or legal); a request still waiting for that
+    discipline is replaced. 422 naming the field; 409 once the case is submitted."""
+    case = _case(request, case_id)
+    body = json_body(
+        request,
+        SignOffRequestIn,
+        lambda d: signoff_request_problems(discipline=d.get("discipline"), user=d.get("user")),
+    )
+    asked = signoff_request_create(case=case, by=signed_in_user(request), **body.model_dump())
+    return Status(201, signoff_request_out(asked))
+
+
+@router.post(
+    "/signoff-requests/{int:request_id}/decide",
+    url_name="signoff_request_decide",
+    response=responses({200: dict[str, Any]}),
+    openapi_extra=documented_body(SignOffDecideIn),
+)
+def signoff_request_decide_api(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    """The person asked signs off (`decision`: "signed") or declines ("declined", with a
+    `comment`), as themselves; the answer records who, when, the answers version and the
+    sha256 of the current assessment. `assessment_sha256`, if sent, must be the hash of the
+    assessment they read (409 when the case changed since). A request asked of anyone else:
+    404."""
+    user = signed_in_user(request)
+    asked = signoff_request_asked_of(user, request_id)
+    if asked is None:
+        raise Http404
+    body = json_body(
+        request,
+        SignOffDecideIn,
+        lambda d: signoff_decide_problems(decision=d.get("decision"), comment=d.get("comment", "")),
+    )
+    decided = signoff_request_decide(request=asked, by=user, **body.model_dump())
+    return signoff_request_out(decided)
 
 
 @router.post(

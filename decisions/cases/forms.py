@@ -7,6 +7,7 @@ person typed into answers of the right type, with GOV.UK error messages that nam
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +18,7 @@ from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
 from decisions.presenter import check_label
 from sourcing.field_errors import GovukForm
-from sourcing.forms import text_field
-from sourcing.models import CaseStatus, Discipline
+from sourcing.models import CaseStatus, Discipline, User
 from sourcing.money import parse_pounds
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
 
@@ -333,14 +333,62 @@ class SignOffForm(GovukForm):
     )
 
 
-class SroForm(GovukForm):
-    """The Senior Responsible Owner's name."""
+def _people_choices(people: Iterable[User]) -> list[tuple[str, str]]:
+    return [(p.get_username(), p.get_full_name() or p.get_username()) for p in people]
 
-    sro_name = text_field(
-        200,
-        required="Enter the Senior Responsible Owner's name",
-        too_long="Senior Responsible Owner's name must be 200 characters or fewer",
+
+class SroChooseForm(GovukForm):
+    """The Senior Responsible Owner, chosen from the department's people."""
+
+    def __init__(self, people: Iterable[User], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sro"] = forms.ChoiceField(
+            choices=[("", "Select a person"), *_people_choices(people)],
+            error_messages={
+                "required": "Select the Senior Responsible Owner",
+                "invalid_choice": "Select the Senior Responsible Owner from your department",
+            },
+        )
+
+
+class SignOffRequestForm(GovukForm):
+    """Ask a named colleague for one discipline's sign-off."""
+
+    discipline = forms.ChoiceField(
+        choices=Discipline.choices,
+        error_messages={
+            "required": "Select the discipline to ask for",
+            "invalid_choice": "Select the discipline to ask for",
+        },
     )
+
+    def __init__(self, people: Iterable[User], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"] = forms.ChoiceField(
+            choices=[("", "Select a person"), *_people_choices(people)],
+            error_messages={
+                "required": "Select the person to ask",
+                "invalid_choice": "Select a colleague of your department to ask",
+            },
+        )
+
+
+class SignOffDecideForm(GovukForm):
+    """A signatory's decision on a sign-off request, and the assessment they read."""
+
+    decision = forms.ChoiceField(
+        choices=[("signed", "Sign off"), ("declined", "Decline")],
+        error_messages={
+            "required": "Select whether you sign off or decline",
+            "invalid_choice": "Select whether you sign off or decline",
+        },
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        error_messages={"max_length": f"Comment must be {TEXT_MAX:,} characters or fewer"},
+    )
+    assessment_sha256 = forms.CharField(required=False, max_length=64)
 
 
 class WithdrawForm(GovukForm):

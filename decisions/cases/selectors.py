@@ -1,12 +1,34 @@
-"""Reads of cases: those a user may see on the department's pages, and a case's current
-sign-offs."""
+"""Reads of cases: those a user may see on the department's pages, a case's current
+sign-offs, the people who may sign off or be its Senior Responsible Owner, the sign-off
+requests waiting for someone, and a return still open."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from sourcing.access import scoped_to_department
-from sourcing.models import Case, CaseQuerySet, SignOff
+from sourcing.models import (
+    Case,
+    CaseQuerySet,
+    CaseStatus,
+    CaseStatusChange,
+    Role,
+    SignOff,
+    SignOffRequest,
+    SignOffRequestStatus,
+    User,
+)
+from sourcing.questionnaire import SECTIONS
+
+# The tasks a reviewer may name when returning a case: each questionnaire section (by slug),
+# the policy explanations and the sign-offs.
+RETURN_TASKS: dict[str, str] = {
+    **{section.slug: section.title for section in SECTIONS},
+    "explanations": "Explain policy checks",
+    "signoffs": "Sign-offs and Senior Responsible Owner",
+}
 
 
 def cases_visible(user: Any) -> CaseQuerySet:
@@ -29,6 +51,116 @@ def case_shown(pk: int) -> Case:
 def current_signoffs(case: Case) -> dict[str, SignOff]:
     """The latest sign-off per discipline (fresh or stale)."""
     latest: dict[str, SignOff] = {}
-    for signoff in case.signoffs.all():
+    for signoff in case.signoffs.select_related("recorded_by", "signatory"):
         latest[signoff.discipline] = signoff
     return latest
+
+
+def latest_requests(case: Case) -> dict[str, SignOffRequest]:
+    """The newest sign-off request per discipline (whatever its status), with its signatory."""
+    latest: dict[str, SignOffRequest] = {}
+    for request in case.signoff_requests.select_related("signatory").order_by("requested_at", "pk"):
+        latest[request.discipline] = request
+    return latest
+
+
+def person_name(user: User) -> str:
+    """A person's full name, or their username when they have none."""
+    return user.get_full_name() or user.get_username()
+
+
+def department_people(department_id: int) -> QuerySet[User]:
+    """The active people of a department with a role there (commercial users and department
+    administrators), by name: whom a case may name as its Senior Responsible Owner."""
+    return User.objects.filter(
+        department_id=department_id,
+        is_active=True,
+        role__in=(Role.COMMERCIAL, Role.DEPARTMENT_ADMIN),
+    ).order_by("first_name", "last_name", "username")
+
+
+def signatories(case: Case) -> QuerySet[User]:
+    """Whom the case owner may ask for a sign-off: the department's active commercial users
+    (they may read the case and its assessment), the owner excepted."""
+    return (
+        department_people(case.department_id).filter(role=Role.COMMERCIAL).exclude(pk=case.owner_id)
+    )
+
+
+def signoff_requests_for(user: User) -> QuerySet[SignOffRequest]:
+    """Sign-off requests waiting for this person's decision, oldest first, on cases still
+    with their department (draft or returned), with the case and who asked: for their home
+    page's to-do list (one query; SignOffRequest.objects.waiting_for for layers below)."""
+    return SignOffRequest.objects.waiting_for(user)
+
+
+def _history(case: Case) -> list[CaseStatusChange]:
+    return list(case.status_changes.select_related("by").order_by("at", "pk"))
+
+
+def open_return(case: Case) -> CaseStatusChange | None:
+    """The reviewer's latest return while the department works on it (nothing submitted,
+    decided or withdrawn since), else None."""
+    found = None
+    for change in _history(case):
+        if change.to_status == CaseStatus.RETURNED:
+            found = change
+        elif change.to_status != CaseStatus.DRAFT:
+            found = None
+    return found
+
+
+def return_before_resubmission(case: Case) -> CaseStatusChange | None:
+    """For a case awaiting review, the return its latest submission answers (None when the
+    latest submission followed no return)."""
+    if case.status != CaseStatus.SUBMITTED:
+        return None
+    last_return = answered = None
+    for change in _history(case):
+        if change.to_status == CaseStatus.RETURNED:
+            last_return = change
+        elif change.to_status == CaseStatus.SUBMITTED:
+            answered, last_return = last_return, None
+    return answered
+
+
+def changed_since_return(case: Case, change: CaseStatusChange) -> set[str]:
+    """The tasks (RETURN_TASKS keys) whose answers or explanations differ from the case as
+    returned; empty for a return kept without its snapshot."""
+    snapshot = change.snapshot or {}
+    if not snapshot:
+        return set()
+    answers = snapshot.get("answers", {})
+    changed = {
+        section.slug
+        for section in SECTIONS
+        if any(answers.get(k) != case.answers.get(k) for k in section.keys)
+    }
+    if snapshot.get("explanations", {}) != case.explanations:
+        changed.add("explanations")
+    return changed
+
+
+def signoff_request_asked_of(user: User, pk: int) -> SignOffRequest | None:
+    """The sign-off request `pk` if it was asked of this person, on a case of their
+    department, with its case and who asked; else None (pages and the API answer 404)."""
+    return (
+        SignOffRequest.objects.select_related(
+            "case__department", "case__owner", "signatory", "requested_by"
+        )
+        .filter(pk=pk, signatory=user, case__department=user.department)
+        .first()
+    )
+
+
+def signoff_requests_decided_by(user: User, limit: int) -> list[SignOffRequest]:
+    """The latest `limit` sign-off requests this person signed off or declined, newest first."""
+    return list(
+        SignOffRequest.objects.filter(
+            signatory=user,
+            case__department=user.department,
+            status__in=(SignOffRequestStatus.SIGNED, SignOffRequestStatus.DECLINED),
+        )
+        .select_related("case", "requested_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )

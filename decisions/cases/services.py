@@ -9,9 +9,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from decisions.assessments.selectors import assessment_sha256 as sha256_of
 from decisions.assessments.selectors import latest_assessment
 from decisions.audit.services import audit_on
-from decisions.cases.selectors import current_signoffs
+from decisions.cases.selectors import (
+    current_signoffs,
+    department_people,
+    latest_requests,
+    person_name,
+    signatories,
+)
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import MONEY_MAX, QUESTIONS, validate_answers
 from decisions.presenter import check_label
@@ -26,6 +33,8 @@ from sourcing.models import (
     ReferenceCounter,
     Role,
     SignOff,
+    SignOffRequest,
+    SignOffRequestStatus,
     User,
 )
 from sourcing.money import parse_pounds
@@ -113,13 +122,30 @@ def _require_department_user(by: User) -> int:
     return by.department_id
 
 
-def case_move(case: Case, *, by: User, to: str, comment: str = "") -> None:
-    """Change the status along an allowed edge and record it (call inside a transaction)."""
+def case_move(
+    case: Case, *, by: User, to: str, comment: str = "", sections: list[str] | None = None
+) -> None:
+    """Change the status along an allowed edge and record it (call inside a transaction). A
+    return also keeps the tasks the reviewer named (`sections`) and the answers and
+    explanations as returned, which the resubmission is compared with."""
     if to not in CASE_TRANSITIONS[case.status]:
         now, then = case.get_status_display().lower(), CaseStatus(to).label.lower()
         raise TransitionRefused(f"A {now} case cannot become {then}.")
+    returned = to == CaseStatus.RETURNED
     CaseStatusChange.objects.create(
-        case=case, by=by, from_status=case.status, to_status=to, comment=comment
+        case=case,
+        by=by,
+        from_status=case.status,
+        to_status=to,
+        comment=comment,
+        sections=list(sections or []) if returned else [],
+        snapshot={
+            "answers": case.answers,
+            "explanations": case.explanations,
+            "answers_version": case.answers_version,
+        }
+        if returned
+        else None,
     )
     case.status = to
     case.save(update_fields=["status", "updated_at"])
@@ -175,9 +201,11 @@ def case_create(*, by: User, title: str, summary: str = "", answers: Any = None)
 
 
 def _update_checked(
-    title: Any, summary: Any, answers: Any, explanations: Any, sro_name: Any
+    title: Any, summary: Any, answers: Any, explanations: Any, sro_name: Any, *, sro: Any = None
 ) -> tuple[Any, dict[str, list[str]]]:
     answers, errors = money_answers(answers) if answers is not None else (None, {})
+    if sro is not None:
+        _check_text(errors, "sro", sro, limit=150, label="Senior Responsible Owner", required=True)
     if title is not None:
         _check_text(errors, "title", title, limit=TITLE_MAX, label="Title", required=True)
     if summary is not None:
@@ -216,10 +244,11 @@ def case_update_problems(
     answers: Any = None,
     explanations: Any = None,
     sro_name: Any = None,
+    sro: Any = None,
 ) -> dict[str, list[str]]:
     """Every problem case_update would refuse these fields with (None: not given), by field,
     of any types as sent; nothing is read or saved (the case's state is case_update's)."""
-    return _update_checked(title, summary, answers, explanations, sro_name)[1]
+    return _update_checked(title, summary, answers, explanations, sro_name, sro=sro)[1]
 
 
 @transaction.atomic
@@ -232,15 +261,23 @@ def case_update(
     answers: Any = None,
     explanations: Any = None,
     sro_name: str | None = None,
+    sro: str | None = None,
 ) -> Case:
-    """Merge changes into an editable case; changed answers make sign-offs stale."""
+    """Merge changes into an editable case; changed answers make sign-offs stale. `sro` names
+    the Senior Responsible Owner by the username of one of the department's people (their
+    full name becomes `sro_name`); a typed `sro_name` names someone without an account."""
     _require_department_user(by)
     case = _locked(case)
     if not case.is_editable:
         raise TransitionRefused(
             f"This case is {case.get_status_display().lower()} and cannot be changed."
         )
-    answers, errors = _update_checked(title, summary, answers, explanations, sro_name)
+    answers, errors = _update_checked(title, summary, answers, explanations, sro_name, sro=sro)
+    sro_user: User | None = None
+    if sro is not None and "sro" not in errors:
+        sro_user = department_people(case.department_id).filter(username=sro.strip()).first()
+        if sro_user is None:
+            errors["sro"] = ["Select the Senior Responsible Owner from your department's people"]
     if errors:
         raise ValidationFailed(errors)
     changed: list[str] = []
@@ -255,8 +292,15 @@ def case_update(
         before.setdefault("fields", {})["summary"] = [case.summary, summary.strip()]
         case.summary = summary.strip()
         changed.append("summary")
-    if sro_name is not None and sro_name.strip() != case.sro_name:
+    if sro_user is not None and sro_user.pk != case.sro_id:
+        new_name = person_name(sro_user)
+        before.setdefault("fields", {})["sro_name"] = [case.sro_name, new_name]
+        case.sro = sro_user
+        case.sro_name = new_name
+        changed.append("sro")
+    elif sro_name is not None and (sro_name.strip() != case.sro_name or case.sro_id):
         before.setdefault("fields", {})["sro_name"] = [case.sro_name, sro_name.strip()]
+        case.sro = None
         case.sro_name = sro_name.strip()
         changed.append("sro_name")
     if explanations is not None:
@@ -315,18 +359,41 @@ def signoff_problems(
     return errors
 
 
+def _has_account(case: Case, name: str) -> User | None:
+    """The department's person this typed name is (by full name or username), if any."""
+    wanted = " ".join(name.split()).casefold()
+    for person in department_people(case.department_id):
+        if wanted in (person_name(person).casefold(), person.get_username().casefold()):
+            return person
+    return None
+
+
+def _cancel_pending(case: Case, discipline: str | None = None) -> None:
+    pending = SignOffRequest.objects.pending().filter(case=case)
+    if discipline is not None:
+        pending = pending.filter(discipline=discipline)
+    pending.update(status=SignOffRequestStatus.CANCELLED, decided_at=timezone.now())
+
+
 @transaction.atomic
 def signoff_record(
     *, case: Case, by: User, discipline: str, name: str, role: str = "", comment: str = ""
 ) -> SignOff:
-    """Record a discipline's sign-off of the current answers."""
+    """Record a discipline's sign-off typed by the case's department for a signatory with no
+    account on the service (marked `no_account` on the sign-off and the record). A name that
+    is one of the department's people is refused: they sign off themselves
+    (signoff_request_create). A pending request for the discipline is cancelled."""
     _require_department_user(by)
     case = _locked(case)
     if not case.is_editable:
         raise TransitionRefused("Sign-offs can only be given while the case is a draft.")
     errors = signoff_problems(discipline=discipline, name=name, role=role, comment=comment)
+    person = _has_account(case, name) if "name" not in errors else None
+    if person is not None:
+        errors["name"] = [f"{person_name(person)} has an account: ask them for a sign-off instead"]
     if errors:
         raise ValidationFailed(errors)
+    _cancel_pending(case, discipline)
     signoff = SignOff.objects.create(
         case=case,
         discipline=discipline,
@@ -335,6 +402,7 @@ def signoff_record(
         comment=comment.strip(),
         answers_version=case.answers_version,
         recorded_by=by,
+        no_account=True,
     )
     audit_on(
         "case",
@@ -343,9 +411,230 @@ def signoff_record(
         by,
         discipline=discipline,
         name=signoff.name,
+        no_account=True,
         answers_version=case.answers_version,
     )
     return signoff
+
+
+SIGNOFF_DECISIONS = ("signed", "declined")
+
+
+def signoff_request_problems(*, discipline: Any, user: Any) -> dict[str, list[str]]:
+    """Every problem signoff_request_create would refuse these fields with (any types as
+    sent; whether the person is one of the department's is signoff_request_create's)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(discipline, str) or discipline not in Discipline.values:
+        errors["discipline"] = [f"Discipline must be one of: {', '.join(Discipline.values)}"]
+    _check_text(errors, "user", user, limit=150, label="Person", required=True)
+    return errors
+
+
+def _editable_for_signoffs(case: Case) -> None:
+    if not case.is_editable:
+        raise TransitionRefused(
+            f"This case is {case.get_status_display().lower()}: sign-offs can only be asked for "
+            "and given while it is a draft or returned."
+        )
+
+
+def _request(case: Case, *, by: User, discipline: str, signatory: User) -> SignOffRequest:
+    _cancel_pending(case, discipline)
+    request = SignOffRequest.objects.create(
+        case=case, discipline=discipline, signatory=signatory, requested_by=by
+    )
+    audit_on(
+        "case",
+        case.pk,
+        "case.signoff_requested",
+        by,
+        request=request.pk,
+        discipline=discipline,
+        signatory=signatory.get_username(),
+        answers_version=case.answers_version,
+    )
+    notify(
+        NotificationKind.SIGNOFF_REQUESTED,
+        to=[signatory],
+        case=case,
+        link=reverse("signoff_request_detail", args=[request.pk]),
+        context={
+            "requested_by": person_name(by),
+            "discipline": request.get_discipline_display().lower(),
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def signoff_request_create(*, case: Case, by: User, discipline: str, user: str) -> SignOffRequest:
+    """Ask a named colleague (`user`: their username) of the case's department to sign off a
+    discipline; a request still waiting for that discipline is cancelled (replaced).
+
+    Raises ValidationFailed (discipline, user: not one of the department's commercial people,
+    or the owner themselves) or TransitionRefused (the case is not a draft or returned).
+    """
+    department_id = _require_department_user(by)
+    case = _locked(case)
+    if case.department_id != department_id:
+        raise TransitionRefused("Only the case's own department can ask for sign-offs.")
+    _editable_for_signoffs(case)
+    errors = signoff_request_problems(discipline=discipline, user=user)
+    signatory = None
+    if "user" not in errors:
+        signatory = signatories(case).filter(username=user.strip()).first()
+        if signatory is None:
+            errors["user"] = [
+                "Select a colleague of your department to ask"
+                if user.strip() != case.owner.get_username()
+                else "Ask a colleague: the case owner cannot sign off their own case"
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    assert signatory is not None
+    return _request(case, by=by, discipline=discipline, signatory=signatory)
+
+
+def renewable_disciplines(case: Case) -> dict[str, User]:
+    """The disciplines whose sign-off one action asks again, each with the person asked: a
+    sign-off its signatory gave on answers that have changed since, or a request declined
+    before the answers changed; never one already waiting."""
+    requests = latest_requests(case)
+    renew: dict[str, User] = {}
+    for discipline, signoff in current_signoffs(case).items():
+        if signoff.signatory is not None and signoff.answers_version != case.answers_version:
+            renew[discipline] = signoff.signatory
+    for discipline, request in requests.items():
+        if (
+            request.status == SignOffRequestStatus.DECLINED
+            and (request.answers_version or 0) < case.answers_version
+        ):
+            renew[discipline] = request.signatory
+    for discipline, request in requests.items():
+        if request.status == SignOffRequestStatus.PENDING:
+            renew.pop(discipline, None)
+    return {d: renew[d] for d in Discipline.values if d in renew}
+
+
+@transaction.atomic
+def signoff_requests_renew(*, case: Case, by: User) -> list[SignOffRequest]:
+    """Ask again, in one action, every signatory whose sign-off the changed answers made
+    stale (or who declined before they changed): the same person, a new request each.
+    TransitionRefused when there is none."""
+    department_id = _require_department_user(by)
+    case = _locked(case)
+    if case.department_id != department_id:
+        raise TransitionRefused("Only the case's own department can ask for sign-offs.")
+    _editable_for_signoffs(case)
+    renew = renewable_disciplines(case)
+    active = set(signatories(case).values_list("pk", flat=True))
+    asked = [
+        _request(case, by=by, discipline=discipline, signatory=person)
+        for discipline, person in renew.items()
+        if person.pk in active
+    ]
+    if not asked:
+        raise TransitionRefused("No sign-off needs asking again.")
+    return asked
+
+
+def signoff_decide_problems(*, decision: Any, comment: Any) -> dict[str, list[str]]:
+    """Every problem signoff_request_decide would refuse these fields with (any types)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(decision, str) or decision not in SIGNOFF_DECISIONS:
+        errors["decision"] = ["Select whether you sign off or decline"]
+    _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Comment")
+    if decision == "declined" and "comment" not in errors and not str(comment).strip():
+        errors["comment"] = ["Enter why you are declining to sign off"]
+    return errors
+
+
+@transaction.atomic
+def signoff_request_decide(
+    *,
+    request: SignOffRequest,
+    by: User,
+    decision: str,
+    comment: str = "",
+    assessment_sha256: str | None = None,
+) -> SignOffRequest:
+    """The signatory, signed in as themselves, signs off (a SignOff recording who, when, the
+    answers version and the sha256 of the assessment they read) or declines with a comment.
+
+    `assessment_sha256`, when given, is the hash of the assessment the signatory read: a
+    different current assessment (the answers changed meanwhile) is refused, so nobody signs
+    what they did not see. Locks the case, then the request (two signatories, or the owner
+    changing answers, wait for each other). Raises ValidationFailed (decision, comment) or
+    TransitionRefused (not theirs, already decided, the case not editable, nothing assessed).
+    """
+    case = _locked(request.case)
+    request = SignOffRequest.objects.select_for_update().get(pk=request.pk)
+    if request.signatory_id != by.pk:
+        raise TransitionRefused("Only the person asked can decide this sign-off request.")
+    if request.status != SignOffRequestStatus.PENDING:
+        raise TransitionRefused(
+            f"This sign-off request is {request.get_status_display().lower()} already."
+        )
+    _editable_for_signoffs(case)
+    errors = signoff_decide_problems(decision=decision, comment=comment)
+    if errors:
+        raise ValidationFailed(errors)
+    latest = latest_assessment(case)
+    current = latest is not None and latest.answers_version == case.answers_version
+    sha = sha256_of(latest) if latest is not None and current else ""
+    if decision == "signed" and not current:
+        raise TransitionRefused(
+            "There is no recommendation on the current answers to sign off yet: the case "
+            "owner must get one first."
+        )
+    if assessment_sha256 is not None and assessment_sha256 != sha:
+        raise TransitionRefused(
+            "The case changed after you opened it: read the answers and the assessment again "
+            "before you decide."
+        )
+    now = timezone.now()
+    if decision == "signed":
+        request.signoff = SignOff.objects.create(
+            case=case,
+            discipline=request.discipline,
+            name=person_name(by),
+            comment=comment.strip(),
+            answers_version=case.answers_version,
+            recorded_by=by,
+            signatory=by,
+            assessment_sha256=sha,
+        )
+    request.status = decision
+    request.decided_at = now
+    request.comment = comment.strip()
+    request.answers_version = case.answers_version
+    request.assessment_sha256 = sha
+    request.save()
+    audit_on(
+        "case",
+        case.pk,
+        "case.signoff_decided",
+        by,
+        request=request.pk,
+        discipline=request.discipline,
+        decision=decision,
+        comment=request.comment,
+        answers_version=case.answers_version,
+        assessment_sha256=sha,
+    )
+    notify(
+        NotificationKind.SIGNOFF_DECIDED,
+        to=[request.requested_by, case.owner],
+        case=case,
+        link=reverse("case_signoffs", args=[case.reference]),
+        context={
+            "signatory": person_name(by),
+            "outcome": "signed off" if decision == "signed" else "declined",
+            "discipline": request.get_discipline_display().lower(),
+            "comment": request.comment,
+        },
+    )
+    return request
 
 
 REOPENED_NOT_WITHDRAWN = (
@@ -425,10 +714,22 @@ def submission_blockers(case: Case) -> list[Blocker]:
                     )
                 )
     signoffs = current_signoffs(case)
+    requests = latest_requests(case)
     for discipline in Discipline:
         signoff = signoffs.get(discipline.value)
         name = discipline.label.lower()
-        if signoff is None:
+        request = requests.get(discipline.value)
+        waiting = request is not None and request.status == SignOffRequestStatus.PENDING
+        if signoff is None and waiting:
+            assert request is not None
+            blockers.append(
+                Blocker(
+                    SIGNOFF_MISSING,
+                    discipline.value,
+                    f"Get a {name} sign-off: {person_name(request.signatory)} has not decided yet",
+                )
+            )
+        elif signoff is None:
             blockers.append(Blocker(SIGNOFF_MISSING, discipline.value, f"Get a {name} sign-off"))
         elif signoff.answers_version != case.answers_version:
             blockers.append(
@@ -439,9 +740,7 @@ def submission_blockers(case: Case) -> list[Blocker]:
                 )
             )
     if not case.sro_name:
-        blockers.append(
-            Blocker(SRO_MISSING, "sro_name", "Enter the Senior Responsible Owner's name")
-        )
+        blockers.append(Blocker(SRO_MISSING, "sro_name", "Name the Senior Responsible Owner"))
     return blockers
 
 
@@ -462,6 +761,7 @@ def case_submit(*, case: Case, by: User) -> Case:
             "The case cannot be submitted yet: " + "; ".join(b.message for b in blockers) + ".",
             blockers=tuple(blockers),
         )
+    _cancel_pending(case)
     case_move(case, by=by, to=CaseStatus.SUBMITTED)
     audit_on("case", case.pk, "case.submitted", by, answers_version=case.answers_version)
     notify(

@@ -28,4 +28,10 @@ urlpatterns: list[URLPattern] = [
     path("cases/<str:reference>/sign-offs/", views.case_signoffs, name="case_signoffs"),
     path("cases/<str:reference>/submit/", views.case_submit, name="case_submit"),
     path("cases/<str:reference>/withdraw/", views.case_withdraw, name="case_withdraw"),
+    path("sign-off-requests/", views.signoff_request_list, name="signoff_request_list"),
+    path(
+        "sign-off-requests/<int:pk>/",
+        views.signoff_request_detail,
+        name="signoff_request_detail",
+    ),
 ]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import latest_assessment
+from decisions.assessments.selectors import assessment_sha256, latest_assessment
 from decisions.assessments.services import assessment_preview, assessment_run
 from decisions.cases import services
 from decisions.cases.forms import (
@@ -25,15 +25,30 @@ from decisions.cases.forms import (
     CaseStartForm,
     ExplanationsForm,
     SectionForm,
+    SignOffDecideForm,
     SignOffForm,
-    SroForm,
+    SignOffRequestForm,
+    SroChooseForm,
     WithdrawForm,
     answer_prompt,
     field_id,
     missing_message,
 )
 from decisions.cases.history import answer_history
-from decisions.cases.selectors import cases_visible, current_signoffs
+from decisions.cases.selectors import (
+    RETURN_TASKS,
+    cases_visible,
+    changed_since_return,
+    current_signoffs,
+    department_people,
+    latest_requests,
+    open_return,
+    person_name,
+    signatories,
+    signoff_request_asked_of,
+    signoff_requests_decided_by,
+    signoff_requests_for,
+)
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
     STATUS_TAGS,
@@ -52,7 +67,15 @@ from sourcing.access import signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, saved
 from sourcing.limits import rate_limited
-from sourcing.models import Case, CaseQuerySet, CaseStatus, Discipline
+from sourcing.models import (
+    Case,
+    CaseQuerySet,
+    CaseStatus,
+    CaseStatusChange,
+    Discipline,
+    SignOffRequest,
+    SignOffRequestStatus,
+)
 from sourcing.pagination import paginate
 from sourcing.questionnaire import SECTIONS, Section
 
@@ -64,6 +87,7 @@ NOT_STARTED = ("Not yet started", "govuk-tag--blue")
 IN_PROGRESS = ("In progress", "govuk-tag--light-blue")
 COMPLETED = ("Completed", "")
 CANNOT_START = ("Cannot start yet", "cannot")
+NEEDS_CHANGES = ("Needs changes", "govuk-tag--red")
 
 
 # Look-ups -------------------------------------------------------------------------------------
@@ -125,16 +149,32 @@ def _task(title: str, href: str | None, status: tuple[str, str], hint: str = "")
     return {"title": title, "href": href, "status": status[0], "kind": status[1], "hint": hint}
 
 
-def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
-    """The task list: one task per section, then check, recommend, explain, sign off, submit."""
+def _returned(task: dict[str, Any], key: str, named: set[str], changed: set[str]) -> None:
+    """Mark a task the reviewer named "Needs changes" until its answers change; a task changed
+    since the return says so in its hint."""
+    if key in named and key not in changed:
+        task.update(status=NEEDS_CHANGES[0], kind=NEEDS_CHANGES[1])
+    elif key in changed:
+        task["hint"] = " ".join(filter(None, [task["hint"], "Changed since the return"]))
+
+
+def _tasks(
+    case: Case, latest: Assessment | None, returned: CaseStatusChange | None = None
+) -> list[dict[str, Any]]:
+    """The task list: one task per section, then check, recommend, explain, sign off, submit;
+    while a return is open, the tasks the reviewer named read "Needs changes"."""
     ref = case.reference
     editable = case.is_editable
     answers = case.answers
+    named = set(returned.sections) if returned else set()
+    changed = changed_since_return(case, returned) if returned else set()
     sections = []
     for section in SECTIONS:
         status = _section_status(section, answers)
         href = reverse("case_section", args=[ref, section.slug]) if editable else None
-        sections.append(_task(section.title, href, status))
+        task = _task(section.title, href, status)
+        _returned(task, section.slug, named, changed)
+        sections.append(task)
     complete = all(k in answers for k in REQUIRED_KEYS)
     current = latest is not None and latest.answers_version == case.answers_version
     check_status = COMPLETED if current else NOT_STARTED if complete else CANNOT_START
@@ -188,6 +228,8 @@ def _tasks(case: Case, latest: Assessment | None) -> list[dict[str, Any]]:
         signoff_status,
         f"{len(fresh)} of {len(Discipline.values)} current",
     )
+    _returned(explain, "explanations", named, changed)
+    _returned(signoff, "signoffs", named, changed)
     if editable:
         submit_status = CANNOT_START if services.submission_blockers(case) else NOT_STARTED
     else:
@@ -318,10 +360,22 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The task list: sections, then check, recommend, explain, sign off and submit."""
     case = _case(request, reference)
     latest = latest_assessment(case)
+    returned = open_return(case)
     context = {
         "case": case,
         "status_tag": STATUS_TAGS[case.status],
-        "tasks": _tasks(case, latest),
+        "returned": returned,
+        "returned_tasks": [
+            {
+                "title": RETURN_TASKS[t],
+                "changed": t in changed_since_return(case, returned),
+            }
+            for t in returned.sections
+            if t in RETURN_TASKS
+        ]
+        if returned
+        else [],
+        "tasks": _tasks(case, latest, returned),
         "latest": latest,
         "latest_current": latest is not None and latest.answers_version == case.answers_version,
         "latest_label": _latest_text(latest, "") if latest else "",
@@ -462,53 +516,187 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "sourcing/case_explanations.html", context)
 
 
+def _signoff_rows(case: Case) -> list[dict[str, Any]]:
+    """One row per discipline: its status tag, the current sign-off and the request that
+    waits or was declined after it."""
+    signoffs = current_signoffs(case)
+    requests = latest_requests(case)
+    rows = []
+    for value, label in Discipline.choices:
+        signoff = signoffs.get(value)
+        request = requests.get(value)
+        pending = request if request and request.status == SignOffRequestStatus.PENDING else None
+        declined = (
+            request
+            if request
+            and request.status == SignOffRequestStatus.DECLINED
+            and (
+                signoff is None
+                or (request.decided_at or request.requested_at) > signoff.recorded_at
+            )
+            else None
+        )
+        stale = signoff is not None and signoff.answers_version != case.answers_version
+        if signoff is not None and not stale:
+            tag = ("Signed off", "govuk-tag--green")
+        elif pending is not None:
+            tag = ("Waiting", "govuk-tag--light-blue")
+        elif declined is not None:
+            tag = ("Declined", "govuk-tag--red")
+        elif stale:
+            tag = ("Needs signing again", "govuk-tag--orange")
+        else:
+            tag = ("Not asked yet", "govuk-tag--grey")
+        rows.append(
+            {
+                "value": value,
+                "label": label,
+                "signoff": signoff,
+                "stale": stale,
+                "pending": pending,
+                "declined": declined,
+                "tag": tag,
+            }
+        )
+    return rows
+
+
 @require_http_methods(["GET", "POST"])
 def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
-    """Sign-offs by discipline, and the Senior Responsible Owner's name."""
+    """Sign-offs by discipline: ask a named colleague for each, ask again for the stale ones
+    in one action, name the Senior Responsible Owner from the department's people, and (for
+    a signatory with no account) type a sign-off."""
     case = _case(request, reference)
+    user = signed_in_user(request)
     posted = request.POST if request.method == "POST" else None
-    which = request.POST.get("form", "signoff") if posted is not None else ""
+    which = request.POST.get("form", "request") if posted is not None else ""
+    people = list(signatories(case))
+    request_form = SignOffRequestForm(people, posted if which == "request" else None)
     signoff_form = SignOffForm(posted if which == "signoff" else None)
-    sro_form = SroForm(posted if which == "sro" else None, initial={"sro_name": case.sro_name})
+    sro_form = SroChooseForm(
+        department_people(case.department_id),
+        posted if which == "sro" else None,
+        initial={"sro": case.sro.get_username() if case.sro else ""},
+    )
+    forms_by_name = {"request": request_form, "signoff": signoff_form, "sro": sro_form}
     errors: list[tuple[str, str]] = []
     try:
-        if which == "signoff" and signoff_form.is_valid():
-            services.signoff_record(
-                case=case, by=signed_in_user(request), **signoff_form.cleaned_data
+        if which == "request" and request_form.is_valid():
+            asked = services.signoff_request_create(case=case, by=user, **request_form.cleaned_data)
+            label = Discipline(asked.discipline).label.lower()
+            messages.success(
+                request, f"{person_name(asked.signatory)} is asked for the {label} sign-off"
             )
+            return redirect("case_signoffs", reference=case.reference)
+        if which == "renew":
+            renewed = services.signoff_requests_renew(case=case, by=user)
+            names = ", ".join(person_name(r.signatory) for r in renewed)
+            messages.success(request, f"Asked again: {names}")
+            return redirect("case_signoffs", reference=case.reference)
+        if which == "signoff" and signoff_form.is_valid():
+            services.signoff_record(case=case, by=user, **signoff_form.cleaned_data)
             label = Discipline(signoff_form.cleaned_data["discipline"]).label.lower()
             messages.success(request, f"The {label} sign-off is recorded")
             return redirect("case_signoffs", reference=case.reference)
         if which == "sro" and sro_form.is_valid():
-            services.case_update(
-                case=case, by=signed_in_user(request), sro_name=sro_form.cleaned_data["sro_name"]
-            )
+            services.case_update(case=case, by=user, sro=sro_form.cleaned_data["sro"])
             messages.success(request, "The Senior Responsible Owner is recorded")
             return redirect("case_signoffs", reference=case.reference)
     except ValidationFailed as failed:
-        add_service_errors(signoff_form if which == "signoff" else sro_form, failed.errors)
+        add_service_errors(forms_by_name.get(which, request_form), failed.errors)
     except TransitionRefused as refusal:
         errors = [(str(refusal), "#main-content")]
-    latest = current_signoffs(case)
-    rows = []
-    for value, label in Discipline.choices:
-        signoff = latest.get(value)
-        if signoff is None:
-            tag = ("Not signed off", "govuk-tag--grey")
-        elif signoff.answers_version != case.answers_version:
-            tag = ("Needs signing again", "govuk-tag--orange")
-        else:
-            tag = ("Signed off", "govuk-tag--green")
-        rows.append({"label": label, "signoff": signoff, "tag": tag})
+    renewable = services.renewable_disciplines(case) if case.is_editable else {}
     context = {
         "case": case,
-        "rows": rows,
+        "rows": _signoff_rows(case),
+        "people": people,
+        "request_form": request_form,
         "signoff_form": signoff_form,
         "sro_form": sro_form,
+        "renewable": [
+            {"label": Discipline(d).label.lower(), "name": person_name(p)}
+            for d, p in renewable.items()
+        ],
         "disciplines": Discipline.choices,
-        "errors": error_links(signoff_form) + error_links(sro_form) + errors,
+        "typed_open": which == "signoff",
+        "errors": error_links(
+            request_form, {"discipline": "#request-discipline", "user": "#id_user"}
+        )
+        + error_links(signoff_form)
+        + error_links(sro_form, {"sro": "#id_sro"})
+        + errors,
     }
     return render(request, "sourcing/case_signoffs.html", context)
+
+
+def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
+    """A sign-off request asked of the signed-in person, in their department, else 404."""
+    found = signoff_request_asked_of(signed_in_user(request), pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+def signoff_request_list(request: HttpRequest) -> HttpResponse:
+    """Sign-off requests waiting for you, oldest first, and those you decided."""
+    user = signed_in_user(request)
+    waiting = list(signoff_requests_for(user))
+    decided = signoff_requests_decided_by(user, PAGE_SIZE)
+    context = {"waiting": waiting, "decided": decided}
+    return render(request, "sourcing/signoff_requests.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def signoff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sign-off request asked of you: the case's answers, explanations and recommendation,
+    and your decision (sign off, or decline with a comment), as yourself."""
+    asked = _signoff_request(request, pk)
+    case = asked.case
+    latest = latest_assessment(case)
+    current = latest is not None and latest.answers_version == case.answers_version
+    form = SignOffDecideForm(request.POST if request.method == "POST" else None)
+    errors: list[tuple[str, str]] = []
+    if form.is_valid():
+        try:
+            services.signoff_request_decide(
+                request=asked,
+                by=signed_in_user(request),
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                assessment_sha256=form.cleaned_data["assessment_sha256"],
+            )
+        except ValidationFailed as failed:
+            add_service_errors(form, failed.errors)
+        except TransitionRefused as refusal:
+            errors = [(str(refusal), "#decision")]
+        else:
+            signed = form.cleaned_data["decision"] == "signed"
+            label = asked.get_discipline_display().lower()
+            return saved(
+                request,
+                f"Your {label} sign-off of {case.reference} is recorded"
+                if signed
+                else f"You declined the {label} sign-off of {case.reference}",
+                "signoff_request_list",
+            )
+    context = {
+        "asked": asked,
+        "case": case,
+        "pending": asked.status == SignOffRequestStatus.PENDING and case.is_editable,
+        "latest": latest if current else None,
+        "latest_label": _latest_text(latest, "no viable option") if latest and current else "",
+        "assessment_sha256": assessment_sha256(latest) if latest and current else "",
+        "groups": _check_rows(case),
+        "explanations": [
+            {"label": check_label(c["check"]), "text": case.explanations.get(c["check"], "")}
+            for c in _explain_checks(latest if current else None)
+        ],
+        "form": form,
+        "errors": error_links(form, {"decision": "#id_decision"}) + errors,
+    }
+    return render(request, "sourcing/signoff_request.html", context)
 
 
 def _blocker_href(case: Case, blocker: Blocker) -> str:
@@ -519,7 +707,7 @@ def _blocker_href(case: Case, blocker: Blocker) -> str:
     if blocker.code == services.EXPLANATION_MISSING:
         return reverse("case_explanations", args=ref) + f"#id_{blocker.concerns}"
     if blocker.code == services.SRO_MISSING:
-        return reverse("case_signoffs", args=ref) + "#id_sro_name"
+        return reverse("case_signoffs", args=ref) + "#id_sro"
     return reverse("case_signoffs", args=ref)
 
 

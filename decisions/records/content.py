@@ -158,7 +158,7 @@ class Decision:
 
 def build_content(decision: Decision) -> RecordContent:
     """Everything the National Audit Office needs, as plain JSON, frozen at decision time, in
-    the current shape (decisions.record_schema, schema version 2; docs/record-schema.md)."""
+    the current shape (decisions.record_schema, schema version 3; docs/record-schema.md)."""
     case = decision.case
     assessment = decision.assessment
     decided_option = decision.decided_option
@@ -189,6 +189,9 @@ def build_content(decision: Decision) -> RecordContent:
             "recorded_by": s.recorded_by.get_username(),
             "recorded_by_name": s.recorded_by.get_full_name(),
             "answers_version": s.answers_version,
+            "signatory": s.signatory.get_username() if s.signatory else None,
+            "no_account": s.no_account,
+            "assessment_sha256": s.assessment_sha256,
         }
         for s in current_signoffs(case).values()
     ]
@@ -262,6 +265,7 @@ def build_content(decision: Decision) -> RecordContent:
         "accountability": {
             "signoffs": signoffs,
             "senior_responsible_owner": case.sro_name,
+            "senior_responsible_owner_username": case.sro.get_username() if case.sro else None,
             "owner": case.owner.get_username(),
             "owner_name": case.owner.get_full_name(),
             "reviewer": {

@@ -29,6 +29,11 @@ class ReviewIn(Schema):
         max_length=60,
         description='A date as people write it: "2029-03-27", "27/3/2029", "27 March 2029"',
     )
+    sections: list[str] | None = Field(
+        None,
+        description="On a return, the tasks that need changes: questionnaire section slugs, "
+        '"explanations" or "signoffs"',
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -55,6 +60,7 @@ def review_body_problems(
         option=data.get("option"),
         recommended=recommended,
         review_by=review_by,
+        sections=data.get("sections"),
     )
     if message:
         errors["review_by"] = [message]
@@ -84,6 +90,7 @@ def review(request: HttpRequest, case_id: int) -> Any:
         option=body.option,
         rationale=body.rationale,
         review_by=review_by,
+        sections=body.sections,
     )
     case.refresh_from_db()
     if record is None:

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from decisions.cases.selectors import RETURN_TASKS
 from decisions.review.services import RATIONALE_MAX, review_problems
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.field_errors import GovukForm
@@ -78,6 +79,13 @@ class DecisionForm(DateInputsMixin):
         error_messages={"max_length": f"Reasons must be {RATIONALE_MAX:,} characters or fewer"},
     )
 
+    sections = forms.MultipleChoiceField(
+        required=False,
+        choices=list(RETURN_TASKS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select the parts of the case that need changes"},
+    )
+
     def __init__(self, *args: Any, recommended: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.recommended = recommended
@@ -115,6 +123,7 @@ class DecisionForm(DateInputsMixin):
             "option": (data.get("option") or None) if action == "override" else None,
             "rationale": data.get("rationale") or "",
             "review_by": self.dates.get("review_by"),
+            "sections": list(data.get("sections") or []) if action == "return" else None,
         }
 
 

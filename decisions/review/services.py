@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_on
+from decisions.cases.selectors import RETURN_TASKS, current_signoffs
 from decisions.cases.services import case_move
 from decisions.engine import OPTIONS
 from decisions.presenter import date_text, decision_text
@@ -95,6 +96,7 @@ def review_problems(
     recommended: str | None = None,
     review_by: date | None = None,
     today: date | None = None,
+    sections: Any = None,
 ) -> dict[str, list[str]]:
     """Every problem with a decision's fields, by field (action, option, rationale, review_by),
     all at once: the decision form and the API report them in one round and review_decide
@@ -114,6 +116,13 @@ def review_problems(
         rationale = ""
     if option is not None and (not isinstance(option, str) or option not in OPTIONS):
         errors["option"] = [f"Option must be one of: {', '.join(OPTIONS)}"]
+    if sections is not None and (
+        not isinstance(sections, list)
+        or not all(isinstance(t, str) and t in RETURN_TASKS for t in sections)
+    ):
+        errors["sections"] = [
+            "Sections must be a list of the case's tasks: " + ", ".join(RETURN_TASKS)
+        ]
     rationale = rationale.strip()
     if action in ("return", "reject") and not rationale and "rationale" not in errors:
         verb = "returning" if action == "return" else "rejecting"
@@ -152,13 +161,16 @@ def review_decide(
     rationale: str = "",
     option: str | None = None,
     review_by: date | None = None,
+    sections: list[str] | None = None,
 ) -> DecisionRecord | None:
     """Decide a submitted case; approval and rejection issue a record in the same transaction.
+    A return may name the tasks that need changes (`sections`: RETURN_TASKS keys); the case
+    page marks them "Needs changes".
 
     A second, concurrent decision on the same case waits for the row lock and then finds the
     case no longer submitted: it is refused, so there is never more than one decision.
     """
-    basic = review_problems(action=action, rationale=rationale, option=option)
+    basic = review_problems(action=action, rationale=rationale, option=option, sections=sections)
     if basic:
         raise ValidationFailed(basic)
     rationale = rationale.strip()
@@ -193,8 +205,12 @@ def review_decide(
     if problems:
         raise ValidationFailed(problems)
     if action == "return":
-        case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale)
-        audit_on("case", case.pk, "case.returned", by, comments=rationale)
+        named = [t for t in RETURN_TASKS if t in (sections or [])]
+        case_move(case, by=by, to=CaseStatus.RETURNED, comment=rationale, sections=named)
+        if named:
+            audit_on("case", case.pk, "case.returned", by, comments=rationale, sections=named)
+        else:
+            audit_on("case", case.pk, "case.returned", by, comments=rationale)
         notify(
             NotificationKind.CASE_RETURNED,
             to=[case.owner],
@@ -262,9 +278,10 @@ def review_decide(
 
 
 def decision_recipients(case: Case) -> list[User]:
-    """Who is told of a decision: the case's owner (and, with sign-off requests, the
-    signatories who have accounts)."""
-    return [case.owner]
+    """Who is told of a decision: the case's owner and the signatories of its current
+    sign-offs who signed in as themselves (notify emails each address once)."""
+    signed = [s.signatory for s in current_signoffs(case).values() if s.signatory is not None]
+    return [case.owner, *signed]
 
 
 # How long after a decision the same reviewer's identical decision is read as a repeat of it (a
@@ -287,10 +304,11 @@ def review_repeat(
     rationale: str = "",
     option: str | None = None,
     review_by: date | None = None,
+    sections: list[str] | None = None,
 ) -> RepeatedDecision | None:
     """Server-side idempotency of the decision form: when review_decide refused a decision
     because the case is no longer submitted, whether it was this same reviewer's same decision
-    (action, option, reasons) made in the last REPEAT_WINDOW, as when an approve button was
+    (action, option, reasons, the tasks a return names) made in the last REPEAT_WINDOW, as when an approve button was
     pressed twice: the second request waits for the first's row lock, then is answered with
     the first one's result. None otherwise (someone else decided, or differently)."""
     last = case.status_changes.order_by("-at", "-pk").first()
@@ -307,7 +325,8 @@ def review_repeat(
     ):
         return None
     if action == "return":
-        return RepeatedDecision(record=None)
+        named = [t for t in RETURN_TASKS if t in (sections or [])]
+        return RepeatedDecision(record=None) if last.sections == named else None
     record = (
         DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
         .order_by("-seq")

@@ -16,12 +16,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.assessments.selectors import latest_assessment
-from decisions.cases.selectors import current_signoffs
+from decisions.cases.selectors import (
+    RETURN_TASKS,
+    current_signoffs,
+    return_before_resubmission,
+)
 from decisions.presenter import (
     STATUS_TAGS,
+    answer_changes,
     answer_groups,
     assessment_context,
     check_label,
+    explanation_changes,
     recommendation_text,
 )
 from decisions.records.models import DecisionAction
@@ -37,7 +43,12 @@ from sourcing.questionnaire import OPTION_LABELS
 PAGE_SIZE = 25
 # review_decide's error keys -> the decision form's fields (dates report on their day input).
 # Error summary anchors: radios link to their first input, dates to their day input.
-ANCHORS = {"action": "#action", "option": "#option", "rationale": "#rationale"}
+ANCHORS = {
+    "action": "#action",
+    "option": "#option",
+    "rationale": "#rationale",
+    "sections": "#sections",
+}
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
@@ -93,6 +104,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/review_queue.html", context)
 
 
+def _since_return(case: Case) -> dict[str, Any] | None:
+    """What the department changed since the return its resubmission answers: the answers
+    and explanations that differ, in words (None when the submission followed no return)."""
+    change = return_before_resubmission(case)
+    if change is None:
+        return None
+    snapshot = change.snapshot or {}
+    return {
+        "change": change,
+        "kept": bool(snapshot),
+        "sections": [RETURN_TASKS[t] for t in change.sections if t in RETURN_TASKS],
+        "answers": answer_changes(snapshot.get("answers", {}), case.answers),
+        "explanations": explanation_changes(snapshot.get("explanations", {}), case.explanations),
+    }
+
+
 def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     """Everything the reviewer reads before deciding."""
     assessment = latest_assessment(case)
@@ -120,6 +147,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
             for value, label in Discipline.choices
         ],
         "returns": selectors.case_returns(case),
+        "since_return": _since_return(case),
         "blockers": services.review_blockers(case, reviewer)
         if case.status == CaseStatus.SUBMITTED
         else [],

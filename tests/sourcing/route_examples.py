@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create
+from decisions.cases.services import case_create, signoff_request_create
 from decisions.exports.services import export_start
 from decisions.impact.services import (
     ruleset_impact_start,
@@ -70,6 +70,25 @@ def by_case_id(users: dict[str, User]) -> dict[str, dict[str, Any]]:
     published_ruleset()
     own, foreign = _drafts(users)
     return {"own": {"case_id": own.pk}, "foreign": {"case_id": foreign.pk}}
+
+
+def _signoff_requests(users: dict[str, User], key: str) -> dict[str, dict[str, Any]]:
+    """A sign-off request asked of the caller ("own": the department A commercial user, asked
+    by a colleague) and one of department B."""
+    ids = {}
+    for side, signatory in (("own", users["commercial"]), ("foreign", users["outsider"])):
+        colleague = user_ensure(
+            username=f"{side}-case-owner",
+            role=Role.COMMERCIAL,
+            password="not-used-1234",
+            department=signatory.department,
+        )
+        case = case_create(by=colleague, title=f"{side} case to sign off")
+        asked = signoff_request_create(
+            case=case, by=colleague, discipline="legal", user=signatory.username
+        )
+        ids[side] = {key: asked.pk}
+    return ids
 
 
 # Review and records ------------------------------------------------------------------------------
@@ -239,6 +258,9 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "api:case": by_case_id,
     "api:case_assessments": by_case_id,
     "api:case_signoffs": by_case_id,
+    "api:case_signoff_requests": by_case_id,
+    "signoff_request_detail": lambda users: _signoff_requests(users, "pk"),
+    "api:signoff_request_decide": lambda users: _signoff_requests(users, "request_id"),
     "api:case_submit": by_case_id,
     "api:case_withdraw": by_case_id,
     # Assessments

@@ -42,6 +42,10 @@ RULES_BEYOND_THE_DOCUMENT = {
     # A discipline from the list of four and a name that is not blank (the schema types them
     # as text, so that the 422 names the field in the service's words, sourcing.api_body).
     "POST /api/v1/cases/{case_id}/signoffs": "discipline from the list; name not blank",
+    # A discipline from the list of four and a colleague of the case's department (people are
+    # data); the decision from its two values, with a comment to decline.
+    "POST /api/v1/cases/{case_id}/signoff-requests": "discipline from the list; a colleague",
+    "POST /api/v1/signoff-requests/{request_id}/decide": "signed or declined; comment to decline",
     # Reasons needed to return, reject or override (depends on the action and on the case's
     # recommendation); a review-by date in the future (depends on today) written as people
     # write dates (no JSON Schema format reads "27 March 2029").

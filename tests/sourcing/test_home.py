@@ -9,11 +9,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from decisions.cases.services import case_create, case_move
+from decisions.cases.services import case_create, case_move, signoff_request_create
 from decisions.review.services import review_decide
 from decisions.rulesets.services import ruleset_draft_create
-from sourcing import home as home_module
-from sourcing.models import Case, CaseStatus, User
+from sourcing.models import Case, CaseStatus, Role, User
 from tests.factories import approved_record, submitted_case
 
 
@@ -52,20 +51,17 @@ def test_a_commercial_user_sees_cases_to_finish_returns_and_reviews_due(
     assert "Sign-offs requested of you (0)" in page
 
 
-def test_sign_offs_requested_come_from_the_registered_selector(
-    users: dict[str, User], client_as: Any, ruleset: Any
+def test_sign_offs_requested_of_a_person_are_on_their_home_page(
+    users: dict[str, User], client_as: Any, make_user: Any, ruleset: Any
 ) -> None:
     alice = users["commercial"]
+    finance = make_user("finance-colleague", Role.COMMERCIAL)
     case = case_create(by=alice, title="Payroll")
-    saved = list(home_module._signoff_requests)
-    home_module.signoff_requests_provider_register(
-        lambda user: (3, [{"case": case, "discipline": "Finance", "url": "/sign-off/1/"}])
-    )
-    try:
-        page = _page(client_as(alice))
-    finally:
-        home_module._signoff_requests[:] = saved
-    assert "Sign-offs requested of you (3)" in page and 'href="/sign-off/1/"' in page
+    asked = signoff_request_create(case=case, by=alice, discipline="finance", user=finance.username)
+    page = _page(client_as(finance))
+    assert "Sign-offs requested of you (1)" in page
+    assert f'href="/sign-off-requests/{asked.pk}/"' in page and "Finance" in page
+    assert "Sign-offs requested of you (0)" in _page(client_as(alice))
 
 
 def test_a_reviewer_sees_cases_to_review_oldest_first_with_days_waiting(

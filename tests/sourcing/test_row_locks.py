@@ -22,7 +22,12 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_submit
+from decisions.cases.services import (
+    case_create,
+    case_submit,
+    signoff_request_create,
+    signoff_request_decide,
+)
 from decisions.exports.services import export_build, export_start
 from decisions.integrity.proofs import record_pdf_render
 from decisions.records.models import RecordPdf
@@ -38,7 +43,15 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
 )
 from sourcing.jobs import JobStatus
-from sourcing.models import Case, Department, Invitation, ReferenceCounter, SignInIdentity, User
+from sourcing.models import (
+    Case,
+    Department,
+    Invitation,
+    ReferenceCounter,
+    SignInIdentity,
+    SignOffRequest,
+    User,
+)
 from sourcing.people.services import (
     coe_role_set,
     department_mapping_save,
@@ -47,6 +60,7 @@ from sourcing.people.services import (
     identity_sign_in,
     invitation_create,
     invitation_withdraw,
+    user_ensure,
     user_save,
 )
 from suppliers.catalogue import catalogue_import, supplier_save
@@ -72,7 +86,8 @@ Row = tuple[type[models.Model], Any]
 # Every select_for_update in the code, by file: each is taken by a case below.
 LOCKS_IN_THE_CODE = {
     "decisions/assessments/services.py": 1,  # assessment_run
-    "decisions/cases/services.py": 2,  # the reference counter (case_create), the case (submit)
+    # the reference counter (case_create), the case (submit), a sign-off request (decide)
+    "decisions/cases/services.py": 3,
     "decisions/exports/services.py": 1,  # export_build
     "decisions/records/pdf.py": 4,  # the claim and the render, the retry, the sweep
     "decisions/review/services.py": 2,  # review_decide (joins), review_reopen
@@ -140,6 +155,30 @@ def _case_submit(users: dict[str, User]) -> Lock:
         take=lambda: case_submit(case=case, by=users["commercial"]),
         held=[(Case, case.pk)],
         free=[(Department, case.department_id), (User, case.owner_id)],
+    )
+
+
+def _signoff_request_decide(users: dict[str, User]) -> Lock:
+    published_ruleset()
+    owner = users["commercial"]
+    signatory = user_save_commercial(owner)
+    case = case_create(by=owner, title="To sign", answers=complete_answers())
+    assessment_run(case=case, by=owner)
+    asked = signoff_request_create(case=case, by=owner, discipline="legal", user=signatory.username)
+    return Lock(
+        take=lambda: signoff_request_decide(request=asked, by=signatory, decision="signed"),
+        held=[(Case, case.pk), (SignOffRequest, asked.pk)],
+        free=[(Department, case.department_id), (User, signatory.pk), (User, owner.pk)],
+    )
+
+
+def user_save_commercial(colleague: User) -> User:
+    """Another commercial user of the colleague's department."""
+    return user_ensure(
+        username="signatory-legal",
+        role="commercial",
+        password="correct-horse-battery-staple",
+        department=colleague.department,
     )
 
 
@@ -364,6 +403,7 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "assessment_run": _assessment_run,
     "case_create (reference counter)": _case_create,
     "case_submit": _case_submit,
+    "signoff_request_decide (case, then request)": _signoff_request_decide,
     "export_build": _export_build,
     "pdf_render (claim and render)": _pdf_render,
     "pdf_sweep": _pdf_sweep,

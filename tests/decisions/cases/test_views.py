@@ -459,25 +459,40 @@ def test_explanations_are_saved_and_too_long_ones_are_refused(
     assert _fresh(case).explanations == {check: "We have an exit plan." for check in checks}
 
 
-def test_sign_offs_and_the_sro_are_recorded(case: Case, alice: Client) -> None:
+def test_a_typed_sign_off_is_for_someone_without_an_account_and_the_sro_is_chosen(
+    case: Case, users: dict[str, User], alice: Client
+) -> None:
     url = f"/cases/{case.reference}/sign-offs/"
     html = _html(alice.get(url))
-    assert html.count("Not signed off") == 4
+    assert html.count("Not asked yet") == 4
     missing = alice.post(url, {"form": "signoff", "discipline": "legal"})
     assert '<a href="#id_name">Enter the name of the person signing off</a>' in _html(missing)
     assert not case.signoffs.exists()
     bad = alice.post(url, {"form": "signoff", "discipline": "catering", "name": "Sam"})
     assert "Select the discipline that is signing off" in _html(bad)
+    # Someone of the department with an account signs off themselves: the typed name is refused.
+    colleague = users["department_admin"]
+    has_account = alice.post(
+        url, {"form": "signoff", "discipline": "legal", "name": colleague.username}
+    )
+    assert "has an account: ask them for a sign-off instead" in _html(has_account)
+    assert not case.signoffs.exists()
     response = alice.post(
         url, {"form": "signoff", "discipline": "legal", "name": "Sam Legal", "role": "Counsel"}
     )
     assert response["Location"] == url
-    assert case.signoffs.get().name == "Sam Legal"
-    assert alice.post(url, {"form": "sro"}).status_code == 200
-    assert alice.post(url, {"form": "sro", "sro_name": "Jo Whitfield"})["Location"] == url
-    assert _fresh(case).sro_name == "Jo Whitfield"
+    signoff = case.signoffs.get()
+    assert signoff.name == "Sam Legal" and signoff.no_account and signoff.signatory is None
+    no_choice = _html(alice.post(url, {"form": "sro"}))
+    assert '<a href="#id_sro">Select the Senior Responsible Owner</a>' in no_choice
+    outsider = _html(alice.post(url, {"form": "sro", "sro": users["outsider"].username}))
+    assert "Select the Senior Responsible Owner from your department" in outsider
+    chosen = alice.post(url, {"form": "sro", "sro": colleague.username})
+    assert chosen["Location"] == url
+    assert _fresh(case).sro == colleague
     html = _html(alice.get(url))
     assert html.count(">Signed off</strong>") == 1 and "Sam Legal, Counsel" in html
+    assert "No account on this service: typed by" in html
 
 
 def test_changed_answers_make_sign_offs_stale(
@@ -497,7 +512,7 @@ def test_submit_lists_what_is_missing_and_a_refusal_changes_nothing(
     assert "Get a legal sign-off" in html and "Submit the case</button>" not in html
     # Each blocker links to where it is cleared, routed by its code (not by its words).
     assert f'href="/cases/{case.reference}/check/">Get a recommendation' in html
-    assert f'href="/cases/{case.reference}/sign-offs/#id_sro_name">Enter the Senior' in html
+    assert f'href="/cases/{case.reference}/sign-offs/#id_sro">Name the Senior' in html
     response = alice.post(url)
     assert response.status_code == 200
     assert "govuk-error-summary" in _html(response)
