@@ -308,9 +308,10 @@ def review_repeat(
 ) -> RepeatedDecision | None:
     """Server-side idempotency of the decision form: when review_decide refused a decision
     because the case is no longer submitted, whether it was this same reviewer's same decision
-    (action, option, reasons, the tasks a return names) made in the last REPEAT_WINDOW, as when an approve button was
-    pressed twice: the second request waits for the first's row lock, then is answered with
-    the first one's result. None otherwise (someone else decided, or differently)."""
+    (action, option, reasons, the tasks a return names) made in the last REPEAT_WINDOW, as
+    when an approve button was pressed twice: the second request waits for the first's row
+    lock, then is answered with the first one's result. None otherwise (someone else
+    decided, or differently)."""
     last = case.status_changes.order_by("-at", "-pk").first()
     to = {"approve": CaseStatus.APPROVED, "reject": CaseStatus.REJECTED}.get(
         action, CaseStatus.RETURNED if action == "return" else None
