@@ -170,6 +170,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "record_list": only(*RECORD_READERS),
     "record_detail": only(*RECORD_READERS, scoped=True),
     "audit_chain": only("auditor", "reviewer"),
+    # The event browser: filter, page through and open each event (its hash and payload).
+    "audit_events": only("auditor", "reviewer"),
+    "audit_event": only("auditor", "reviewer", ok=404),  # the matrix's example has no event
     # The auditor's checks: against heads they kept, of one PDF, of one record. Posted with
     # nothing, each form is re-rendered with its errors (200).
     "audit_verify_heads": {"GET": only("auditor", "reviewer"), "POST": only("auditor", "reviewer")},
@@ -179,6 +182,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "POST": only("auditor", "reviewer"),
     },
     "register": PUBLIC,
+    # The register's open data (CSV, JSON), searchable as the page is: anyone.
+    "register_csv": PUBLIC,
+    "register_json": PUBLIC,
     # --- end review pages ---
     # --- PDFs and exports pages ---
     # Exactly the record page's access; the matrix's example PDF is still rendering (202).
@@ -306,6 +312,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:decisions": only(*RECORD_READERS),
     "api:decision": only(*RECORD_READERS, scoped=True),
     "api:audit_verify": only("reviewer", "auditor"),
+    "api:audit_events": only("reviewer", "auditor"),
+    "api:audit_event": only("reviewer", "auditor", ok=404),  # the example has no event
     "api:register": PUBLIC,
     # The signed heads of the audit chain and records, and the keys that sign them: public.
     "api:register_heads": PUBLIC,

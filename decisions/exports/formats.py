@@ -18,6 +18,7 @@ from decisions.records.content import record_full
 from decisions.records.models import DecisionRecord, RecordPdf
 from sourcing.jobs import JobStatus
 from sourcing.people.names import person_text
+from sourcing.spreadsheet import safe_cell
 
 OCDS_SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "ocds-release-schema-1__1__4.json"
 # A registered OCDS publisher prefix replaces this in production (settings.OCDS_OCID_PREFIX).
@@ -57,16 +58,7 @@ CSV_COLUMNS = (
     "public_interest_test_text",
 )
 # Spreadsheet formula triggers: a cell starting with one is prefixed with a quote (OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_cell = safe_cell
 
 
 def _pdf_of(record: DecisionRecord) -> RecordPdf | None:

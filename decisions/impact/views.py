@@ -31,6 +31,7 @@ from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.middleware import HtmxHttpRequest
+from sourcing.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
@@ -232,10 +233,7 @@ def ruleset_replay_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _run_page(request, run_id, "replay", _replay_shown)
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_cell = safe_cell  # a CSV cell that a spreadsheet will not run as a formula
 
 
 @require_safe

@@ -4,11 +4,15 @@ in sourcing.access.PERMISSIONS."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Query, Router
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
 
+from decisions.audit.models import AuditEvent
+from decisions.integrity.events import event_data, events_matching
 from decisions.integrity.heads import head_data, heads_published
 from decisions.integrity.keys import published_keys
 from decisions.integrity.signing import STATEMENT_TYPE
@@ -49,3 +53,41 @@ def verify(request: HttpRequest) -> dict[str, Any]:
     """Walk the audit chain, the checkpoints, the decision records, their PDFs and the signed
     heads; report every break."""
     return audit_verify().to_dict()
+
+
+class EventFilter(Schema):
+    """The audit event list's filters: type, actor (username), department (code), days."""
+
+    action: str = Field("", max_length=60, description="Event type, like case.submitted")
+    actor: str = Field("", max_length=150, description="Username of who did it (any case)")
+    department: str = Field("", max_length=20, description="Department code")
+    date_from: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD")
+    date_to: date | None = Field(None, alias="to", description="Last day, YYYY-MM-DD")
+
+
+@router.get("/audit/events", url_name="audit_events", response=responses({200: PageOut}))
+def audit_events(
+    request: HttpRequest, page: Query[PageQuery], filters: Query[EventFilter]
+) -> dict[str, Any]:
+    """The audit chain's events, newest first, filtered; `limit` and `offset` page them. Each
+    item: `{seq, occurred_at, actor, department, action, object_type, object_id, payload,
+    prev_sha256, sha256, url}`."""
+    events = events_matching(
+        action=filters.action,
+        actor=filters.actor.strip(),
+        department=filters.department,
+        start=filters.date_from,
+        end=filters.date_to,
+    )
+    return page_of(events, page, event_data)
+
+
+@router.get(
+    "/audit/events/{int:seq}", url_name="audit_event", response=responses({200: dict[str, Any]})
+)
+def audit_event(request: HttpRequest, seq: int) -> dict[str, Any]:
+    """One event of the audit chain by its sequence number (404 if there is none)."""
+    event = AuditEvent.objects.filter(seq=seq).first()
+    if event is None:
+        raise Http404
+    return event_data(event)

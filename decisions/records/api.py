@@ -8,7 +8,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
@@ -23,11 +24,21 @@ from sourcing.limits import api_throttles
 router = Router(tags=["decisions"])
 
 
+class SearchQuery(Schema):
+    """`q`: words to look for (any case), in titles and references."""
+
+    q: str = Field("", max_length=200, description="Words to look for in titles and references")
+
+
 @router.get("/decisions", url_name="decisions", response=responses({200: PageOut}))
-def decisions(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
-    """Decision records the caller may see, newest first; `limit` and `offset` page them. Each
-    item holds the record's columns, never its content (GET decisions/{id} has it)."""
-    return page_of(selectors.records_for_api(request.user), page, record_summary)
+def decisions(
+    request: HttpRequest, page: Query[PageQuery], search: Query[SearchQuery]
+) -> dict[str, Any]:
+    """Decision records the caller may see, newest first; `q` keeps those whose title or
+    reference holds it; `limit` and `offset` page them. Each item holds the record's columns,
+    never its content (GET decisions/{id} has it)."""
+    records = selectors.records_matching(selectors.records_for_api(request.user), search.q)
+    return page_of(records, page, record_summary)
 
 
 @router.get(
@@ -44,10 +55,13 @@ def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
 @router.get(
     "/register", auth=None, url_name="register", response=responses({200: PageOut}, public=True)
 )
-def register(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+def register(
+    request: HttpRequest, page: Query[PageQuery], search: Query[SearchQuery]
+) -> dict[str, Any]:
     """The public transparency register: approved decisions, publishable fields only, newest
-    first; `limit` and `offset` page them."""
-    return page_of(selectors.register_entries(), page, register_entry)
+    first; `q` keeps those whose title, reference or department holds it; `limit` and
+    `offset` page them. The whole register as a file: /register/download.csv and .json."""
+    return page_of(selectors.register_matching(search.q), page, register_entry)
 
 
 @router.get(

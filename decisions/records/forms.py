@@ -1,5 +1,5 @@
-"""Form of the decision records page: search by reference, department, option, override and
-decision dates."""
+"""Form of the decision records page: search by title or reference, by department, option,
+override and decision dates."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from sourcing.dates import DateInputsMixin, DateSpec
+from sourcing.field_errors import GovukForm
 from sourcing.forms import OPTION_CHOICES, department_choices, reference_typed, set_choices
 
 
@@ -16,6 +17,11 @@ class RecordSearchForm(DateInputsMixin):
 
     DATES = {"from": DateSpec("decided from"), "to": DateSpec("decided to")}
 
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search words must be 200 characters or fewer"},
+    )
     reference = forms.CharField(required=False, max_length=40)
     department = forms.ChoiceField(required=False)
     option = forms.ChoiceField(required=False, choices=[("", "Any option"), *OPTION_CHOICES])
@@ -41,3 +47,17 @@ class RecordSearchForm(DateInputsMixin):
         if start and end and end < start:
             self.date_error("to", "Decided to must be the same as or after decided from")
         return cleaned
+
+
+class RegisterSearchForm(GovukForm):
+    """Search the public register (a GET form)."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Search words must be 200 characters or fewer"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)

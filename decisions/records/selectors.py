@@ -3,14 +3,31 @@ public register's entries."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Subquery
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
+
+
+def search_text(value: str) -> str:
+    """What someone typed in a search box, in one form: NFKC, surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionRecordQuerySet:
+    """Records whose title or reference holds `text` (any case), the title read out of the
+    content by the database (the content itself is not loaded)."""
+    text = search_text(text)
+    if not text:
+        return records
+    return records.alias(
+        search_title=KeyTextTransform("title", KeyTransform("identity", "content"))
+    ).filter(Q(search_title__icontains=text) | Q(reference__icontains=text))
 
 
 def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
@@ -87,4 +104,18 @@ def register_entries() -> DecisionRecordQuerySet:
         .annotate(under_review=Exists(reopened))
         .select_related("department")
         .order_by("-decided_at", "-pk")
+    )
+
+
+def register_matching(text: str) -> DecisionRecordQuerySet:
+    """The register's entries (register_entries) whose title, reference or department name
+    holds `text` (any case); all of them for no text."""
+    entries = register_entries()
+    text = search_text(text)
+    if not text:
+        return entries
+    return entries.filter(
+        Q(title__icontains=text)
+        | Q(reference__icontains=text)
+        | Q(department__name__icontains=text)
     )

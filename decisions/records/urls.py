@@ -13,5 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("records/<int:pk>/pdf/", views.record_pdf, name="record_pdf"),
     path("records/<int:pk>/pdf/retry/", views.record_pdf_retry, name="record_pdf_retry"),
     path("register/", views.register, name="register"),
+    path("register/download.csv", views.register_csv, name="register_csv"),
+    path("register/download.json", views.register_json, name="register_json"),
     path("cases/<str:reference>/pdf/", views.case_draft_pdf, name="case_draft_pdf"),
 ]

@@ -5,12 +5,17 @@ sourcing.access.PERMISSIONS; a record a department user may not see is a 404.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +27,7 @@ from decisions.record_schema import record_content
 from decisions.records import selectors
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
-from decisions.records.forms import RecordSearchForm
+from decisions.records.forms import RecordSearchForm, RegisterSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.pdf import (
     pdf_failed_for_good,
@@ -38,6 +43,7 @@ from sourcing.jobs import JobStatus
 from sourcing.limits import rate_limited
 from sourcing.models import Role
 from sourcing.pagination import paginate
+from sourcing.spreadsheet import safe_cell
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -75,6 +81,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         data = form.cleaned_data
         zone = timezone.get_current_timezone()
+        if data["q"].strip():
+            records = selectors.records_matching(records, data["q"])
         if data["reference"].strip():
             records = records.filter(reference__icontains=data["reference"].strip())
         if data.get("department"):
@@ -144,17 +152,95 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "decisions/record_detail.html", _record_context(record))
 
 
+# The register's open data: columns of the CSV, in order (publishable fields only).
+REGISTER_COLUMNS = (
+    "reference",
+    "department",
+    "title",
+    "decision",
+    "decided_option",
+    "decided_at",
+    "overridden",
+    "under_review",
+    "reasons_summary",
+)
+DOWNLOAD_CHUNK = 500
+
+
+def _register_search(request: HttpRequest) -> tuple[RegisterSearchForm, str]:
+    form = RegisterSearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    return form, text
+
+
 @require_safe
 def register(request: HttpRequest) -> HttpResponse:
-    """The public transparency register: approved current decisions, publishable fields only."""
-    paged = paginate(request, selectors.register_entries(), {}, PAGE_SIZE)
+    """The public transparency register: approved current decisions, publishable fields only,
+    searchable by title, reference or department, and downloadable (CSV, JSON)."""
+    form, text = _register_search(request)
+    params = {"q": text} if text.strip() else {}
+    paged = paginate(request, selectors.register_matching(text), params, PAGE_SIZE)
     entries = []
     for record in paged["page"].object_list:
         entry = register_entry(record)
         entry["decided_on"] = datetime.fromisoformat(entry["decided_at"])
         entry["option_label"] = option_label(entry["decided_option"])
         entries.append(entry)
-    return render(request, "decisions/register.html", {**paged, "entries": entries})
+    context = {
+        **paged,
+        "entries": entries,
+        "form": form,
+        "errors": error_links(form),
+        "query": params.get("q", ""),
+        "download_query": ("?" + urlencode(params)) if params else "",
+    }
+    return render(request, "decisions/register.html", context)
+
+
+def _register_rows(text: str) -> Iterator[dict[str, Any]]:
+    """The register's entries matching `text`, streamed in chunks (memory stays flat)."""
+    for record in selectors.register_matching(text).iterator(chunk_size=DOWNLOAD_CHUNK):
+        yield register_entry(record)
+
+
+@require_safe
+def register_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The register as CSV (UTF-8, a header row of REGISTER_COLUMNS; reasons joined with "; "),
+    every cell safe from spreadsheet formulas; `q` as on the page."""
+    _, text = _register_search(request)
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(REGISTER_COLUMNS)
+        for entry in _register_rows(text):
+            entry["reasons_summary"] = "; ".join(entry["reasons_summary"] or [])
+            writer.writerow([safe_cell(entry[column]) for column in REGISTER_COLUMNS])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sourcing-decisions-register.csv"'
+    return response
+
+
+@require_safe
+def register_json(request: HttpRequest) -> StreamingHttpResponse:
+    """The register as JSON: `{"items": [entries as GET /api/v1/register gives them]}`; `q` as
+    on the page. Streamed, so it is never held whole in memory."""
+    _, text = _register_search(request)
+
+    def chunks() -> Iterator[str]:
+        yield '{"items": ['
+        for index, entry in enumerate(_register_rows(text)):
+            yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
+        yield "]}"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="sourcing-decisions-register.json"'
+    return response
 
 
 def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:

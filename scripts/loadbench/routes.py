@@ -147,6 +147,13 @@ def _first_rule() -> str:
     return rule_id
 
 
+def _first_event() -> int:
+    from decisions.audit.models import AuditEvent
+
+    seq: int = AuditEvent.objects.order_by("seq").values_list("seq", flat=True)[0]
+    return seq
+
+
 def _section() -> str:
     from sourcing.questionnaire import SECTIONS
 
@@ -176,6 +183,10 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "case_signoffs": _by_reference(DRAFT_CASE),
     "case_submit": _by_reference(DRAFT_CASE),
     "case_withdraw": _by_reference(DRAFT_CASE),
+    "case_details": _by_reference(DRAFT_CASE),
+    "case_draft_pdf": _by_reference(DRAFT_CASE),
+    "audit_event": lambda p: {"seq": _first_event()},
+    "api:audit_event": lambda p: {"seq": _first_event()},
     "assessment_detail": lambda p: {"pk": _assessment(p).pk},
     "assessment_replay": lambda p: {"pk": _assessment(p).pk},
     "case_shortlist": _by_reference(APPROVED_CASE),

@@ -278,6 +278,9 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "api:decision": _records("record_id"),
     "api:decision_pdf": _records("record_id"),
     "api:decision_pdf_retry": _records("record_id"),
+    # The audit event browser: an event that does not exist (404 to those who may look)
+    "audit_event": lambda users: {"own": {"seq": 999_999_999}},
+    "api:audit_event": lambda users: {"own": {"seq": 999_999_999}},
     "export_detail": _export,
     "export_download": _export,
     # Rulesets, impact and replay

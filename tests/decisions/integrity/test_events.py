@@ -1,0 +1,93 @@
+"""The auditor's event browser: filter by type, actor, department and date; pages; each
+event's page with its hash, the previous hash and its payload; the API alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from decisions.audit.models import AuditEvent
+from decisions.cases.services import case_create
+from sourcing.models import User
+from tests.factories import approved_record
+from tests.pages import Api, error_summary
+
+ClientAs = Callable[[User | None], Client]
+
+
+def test_auditors_filter_the_events_by_type_actor_department_and_date(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    case_create(by=users["outsider"], title="Other department")
+    auditor = client_as(users["auditor"])
+    url = reverse("audit_events")
+
+    def seqs(**params: str) -> set[int]:
+        html = auditor.get(url, params).content.decode()
+        return {e.seq for e in AuditEvent.objects.all() if f'href="/audit/events/{e.seq}/"' in html}
+
+    issued = AuditEvent.objects.get(action="record.issued")
+    assert seqs(action="record.issued") == {issued.seq}
+    by_outsider = set(
+        AuditEvent.objects.filter(actor=users["outsider"].username).values_list("seq", flat=True)
+    )
+    assert by_outsider and seqs(actor=users["outsider"].username.upper()) == by_outsider
+    assert seqs(department="dept-b") == set(
+        AuditEvent.objects.filter(department="dept-b").values_list("seq", flat=True)
+    )
+    today = timezone.localdate()
+    day = {"from_day": str(today.day), "from_month": str(today.month), "from_year": str(today.year)}
+    assert issued.seq in seqs(action="record.issued", **day)
+    html = auditor.get(url, {"action": "record.issued"}).content.decode()
+    assert f'href="/records/{record.pk}/"' in html and issued.sha256[:16] in html
+
+
+def test_a_bad_date_is_named_in_the_error_summary(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    response = client_as(users["auditor"]).get(
+        reverse("audit_events"), {"from_day": "31", "from_month": "2", "from_year": "2026"}
+    )
+    assert response.status_code == 200
+    assert error_summary(response)[0][0] == "#from-day"
+
+
+def test_each_event_has_a_page_with_its_hashes_and_payload(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    case_create(by=users["commercial"], title="Pay <b>grants</b>")
+    event = AuditEvent.objects.filter(action="case.created").last()
+    assert event is not None
+    html = client_as(users["auditor"]).get(reverse("audit_event", args=[event.seq])).content
+    text = html.decode()
+    assert event.sha256 in text and event.prev_sha256 in text
+    assert "<b>grants</b>" not in text  # payloads are text, never markup
+    assert client_as(users["auditor"]).get(reverse("audit_event", args=[10**9])).status_code == 404
+    assert (
+        client_as(users["commercial"]).get(reverse("audit_event", args=[event.seq])).status_code
+        == 403
+    )
+
+
+def test_the_events_come_in_pages_of_fifty(users: dict[str, User], client_as: ClientAs) -> None:
+    for n in range(60):
+        case_create(by=users["commercial"], title=f"Case {n}")
+    html = client_as(users["auditor"]).get(reverse("audit_events")).content.decode()
+    assert "govuk-pagination" in html and "?page=2" in html
+
+
+def test_the_api_lists_and_filters_events_and_gives_one(users: dict[str, User]) -> None:
+    case_create(by=users["commercial"], title="Listed")
+    api = Api(users["auditor"])
+    listed = api.get("audit/events?action=case.created&limit=5").json()
+    assert listed["count"] >= 1 and all(i["action"] == "case.created" for i in listed["items"])
+    first = listed["items"][0]
+    assert set(first) >= {"seq", "sha256", "prev_sha256", "payload", "url"}
+    one = api.get(f"audit/events/{first['seq']}").json()
+    assert one["sha256"] == first["sha256"]
+    assert api.get("audit/events?from=2026-02-31").status_code == 422
+    assert Api(users["commercial"]).get("audit/events").status_code == 403
