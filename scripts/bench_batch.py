@@ -373,6 +373,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         "VAR_DIR": str(var),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # Emails are written to their outbox; the dummy backend sends nothing (no console output).
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     env.pop("MIGRATE_DATABASE_URL", None)
     env.pop("REDIS_URL", None)  # exports and replays run in the step's own process

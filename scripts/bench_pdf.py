@@ -26,6 +26,8 @@ os.environ["MEDIA_ROOT"] = str(WORK / "media")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("LOG_LEVEL", "ERROR")
+# Emails are written to their outbox; the dummy backend sends nothing (no console output).
+os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
 os.environ["DJANGO_SETTINGS_MODULE"] = "sourcing.settings"
 
 import django  # noqa: E402
