@@ -93,9 +93,10 @@ def test_an_auditor_sees_recent_records_and_a_steward_drafts_to_publish(
 
 
 def test_each_home_page_keeps_a_constant_number_of_queries_whatever_the_rows(
-    users: dict[str, User], client_as: Any, ruleset: Any
+    users: dict[str, User], client_as: Any, ruleset: Any, make_user: Any
 ) -> None:
     alice, carol = users["commercial"], users["reviewer"]
+    colleague = make_user("colleague", Role.COMMERCIAL)
     clients = {
         role: client_as(users[role]) for role in ("commercial", "reviewer", "auditor", "steward")
     }
@@ -108,6 +109,10 @@ def test_each_home_page_keeps_a_constant_number_of_queries_whatever_the_rows(
             back = case_create(by=alice, title=f"Returned {i}")
             _moved(back, alice, CaseStatus.SUBMITTED, CaseStatus.RETURNED)
             ruleset_draft_create(by=users["steward"], version=f"2027.{i}")
+            theirs = case_create(by=colleague, title=f"Asked {i}")
+            signoff_request_create(
+                case=theirs, by=colleague, discipline="finance", user=alice.username
+            )
             assert draft.pk
 
     add_rows(1, 0)
@@ -120,3 +125,5 @@ def test_each_home_page_keeps_a_constant_number_of_queries_whatever_the_rows(
     assert after == before
     page = _page(clients["commercial"])
     assert "Cases to finish (13)" in page and "See all 13 cases to finish" in page
+    assert "Sign-offs requested of you (13)" in page
+    assert "See all 13 sign-offs requested of you" in page
