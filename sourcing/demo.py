@@ -360,6 +360,8 @@ def _review(case: Case, stage: str) -> None:
             by=carol,
             action=action,
             rationale=REVIEW_REASONS[kind],
+            # The return names the parts that need changes (the case page marks them).
+            sections=["market", "explanations"] if kind == "returned" else None,
         )
 
 

@@ -203,7 +203,7 @@ def test_a_signatory_who_read_an_older_assessment_is_refused(
 
 
 def test_a_case_signed_by_its_signatories_is_submitted_and_the_record_says_how(
-    assessed: Case, users: dict[str, User], team: dict[str, User]
+    assessed: Case, users: dict[str, User], team: dict[str, User], client_as: ClientAs
 ) -> None:
     owner = users["commercial"]
     asked = _ask_all(assessed, owner, team)
@@ -226,6 +226,11 @@ def test_a_case_signed_by_its_signatories_is_submitted_and_the_record_says_how(
     assert signoffs["legal"]["signatory"] is None and signoffs["legal"]["no_account"] is True
     accountability = content["accountability"]
     assert accountability["senior_responsible_owner_username"] == team["finance"].username
+    # The record page (and its PDF, through the same presenter) say how each was given.
+    page = client_as(users["auditor"]).get(f"/records/{record.pk}/").content.decode()
+    assert page.count("Signed in as themselves") == 3
+    assert "no account on this service" in page
+    assert signoffs["finance"]["assessment_sha256"] in page
 
 
 def test_requests_wait_only_while_the_case_is_with_its_department(
