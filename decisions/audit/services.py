@@ -369,35 +369,43 @@ def _prefix_of(walk: _Walk) -> VerifiedPrefix:
     return VerifiedPrefix(walk.expected_seq - 1, walk.previous, walk.count)
 
 
-def _prefix_key() -> str:
-    return f"audit-chain:verified:{connection.settings_dict['NAME']}"
+def verified_remember(what: str, value: tuple[Any, ...] | None) -> None:
+    """Keep (or, with None, forget) what a check found intact, `what` naming it ("audit-chain",
+    "audit-records"), in the default cache for this database. The cache (Redis) down: nothing
+    kept, and the next check starts from the beginning."""
+    key = f"{what}:verified:{connection.settings_dict['NAME']}"
+    try:
+        if value is None:
+            cache.delete(key)
+        else:
+            cache.set(key, value, timeout=None)
+    except cache_errors():
+        log.warning("%s: cannot keep what was found intact", what, exc_info=True)
+
+
+def verified_recall(what: str) -> Any:
+    """What verified_remember kept under `what`, or None (nothing, or the cache down)."""
+    try:
+        return cache.get(f"{what}:verified:{connection.settings_dict['NAME']}")
+    except cache_errors():
+        log.warning("%s: cannot read what was found intact", what, exc_info=True)
+        return None
 
 
 def _remember(prefix: VerifiedPrefix, *, walked_in_full: datetime) -> None:
     """Keep the intact prefix (and when the chain was last walked in full) in the cache."""
     value = (prefix.seq, prefix.sha256, prefix.events, walked_in_full.isoformat())
-    try:
-        cache.set(_prefix_key(), value, timeout=None)
-    except cache_errors():  # the cache (Redis) down: the next check walks the whole chain
-        log.warning("audit chain: cannot remember the verified prefix", exc_info=True)
+    verified_remember("audit-chain", value)
 
 
 def _forget() -> None:
-    try:
-        cache.delete(_prefix_key())
-    except cache_errors():  # the cache (Redis) down: nothing remembered can be read either
-        log.warning("audit chain: cannot forget the verified prefix", exc_info=True)
+    verified_remember("audit-chain", None)
 
 
 def _recall() -> tuple[VerifiedPrefix, datetime] | None:
     """The remembered intact prefix and when the chain was last walked in full, or None."""
     try:
-        value = cache.get(_prefix_key())
-    except cache_errors():  # the cache (Redis) down: walk the whole chain
-        log.warning("audit chain: cannot read the verified prefix", exc_info=True)
-        return None
-    try:
-        seq, sha, events, walked = value
+        seq, sha, events, walked = verified_recall("audit-chain")
         return VerifiedPrefix(int(seq), str(sha), int(events)), datetime.fromisoformat(walked)
     except (TypeError, ValueError):  # nothing remembered, or not ours
         return None

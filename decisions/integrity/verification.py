@@ -6,23 +6,21 @@ What `manage.py verify_audit`, GET /api/v1/audit/verify and the audit chain page
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
-
-from decisions.audit.services import audit_chain_check, audit_chain_check_since
+from decisions.audit.services import (
+    audit_chain_check,
+    audit_chain_check_since,
+    verified_recall,
+    verified_remember,
+)
 from decisions.integrity.checks import integrity_problems
 from decisions.integrity.signing import Head
 from decisions.records.models import DecisionRecord
 from decisions.records.verification import records_verify
-from sourcing.cache_errors import cache_errors
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
     ]
     if problems:
         if not since_verified:
-            _records_forget()  # the next check looks at every record again and finds them
+            _records_remember(None)  # the next check looks at every record again and finds them
     elif last is not None:
         seq, sha = last
         rendered_to = min([seq + 1, *unrendered]) - 1  # before the first PDF still to render
@@ -129,33 +127,15 @@ class VerifiedRecords:
     pdfs_seq: int
 
 
-def _records_key() -> str:
-    return f"audit-records:verified:{connection.settings_dict['NAME']}"
-
-
-def _records_remember(verified: VerifiedRecords) -> None:
-    try:
-        cache.set(_records_key(), (verified.seq, verified.sha256, verified.pdfs_seq), None)
-    except cache_errors():  # the cache (Redis) down: the next page checks every record
-        log.warning("audit chain: cannot remember the verified records", exc_info=True)
-
-
-def _records_forget() -> None:
-    try:
-        cache.delete(_records_key())
-    except cache_errors():  # the cache (Redis) down: nothing remembered can be read either
-        log.warning("audit chain: cannot forget the verified records", exc_info=True)
+def _records_remember(verified: VerifiedRecords | None) -> None:
+    value = None if verified is None else (verified.seq, verified.sha256, verified.pdfs_seq)
+    verified_remember("audit-records", value)
 
 
 def _records_recall() -> VerifiedRecords | None:
     """The records remembered as intact, if their last record still carries its hash."""
     try:
-        value = cache.get(_records_key())
-    except cache_errors():  # the cache (Redis) down: check every record
-        log.warning("audit chain: cannot read the verified records", exc_info=True)
-        return None
-    try:
-        seq, sha, pdfs_seq = value
+        seq, sha, pdfs_seq = verified_recall("audit-records")
         verified = VerifiedRecords(int(seq), str(sha), int(pdfs_seq))
     except (TypeError, ValueError):  # nothing remembered, or not ours
         return None

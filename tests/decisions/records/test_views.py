@@ -289,13 +289,17 @@ def test_the_audit_page_makes_the_same_number_of_queries_for_a_short_and_a_long_
     assert "The chain is verified" in html and "Every event, from the first" in html
 
 
-def _edit_event(seq: int) -> None:
+def _around_triggers(sql: str, params: list[object]) -> None:
     with connection.cursor() as cursor:  # around the ORM and the append-only trigger
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = replica")
-        cursor.execute("UPDATE decisions_auditevent SET actor = 'mallory' WHERE seq = %s", [seq])
+        cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = origin")
+
+
+def _edit_event(seq: int) -> None:
+    _around_triggers("UPDATE decisions_auditevent SET actor = 'mallory' WHERE seq = %s", [seq])
 
 
 @pytest.mark.tampers_audit_chain
@@ -327,21 +331,12 @@ def test_the_audit_page_walks_the_events_after_the_intact_prefix_and_every_event
 
 
 def _edit_record_title(seq: int) -> None:
-    with connection.cursor() as cursor:  # around the ORM and the append-only trigger
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "UPDATE decisions_decisionrecord SET content = "
-            + (
-                "jsonb_set(content, '{title}', '\"Edited\"')"
-                if connection.vendor == "postgresql"
-                else "json_set(content, '$.title', 'Edited')"
-            )
-            + " WHERE seq = %s",
-            [seq],
-        )
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = origin")
+    title = (
+        "jsonb_set(content, '{title}', '\"Edited\"')"
+        if connection.vendor == "postgresql"
+        else "json_set(content, '$.title', 'Edited')"
+    )
+    _around_triggers(f"UPDATE decisions_decisionrecord SET content = {title} WHERE seq = %s", [seq])
 
 
 @pytest.mark.tampers_audit_chain
