@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_update
+from decisions.cases.services import case_create, case_update, signoff_request_decide
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.models import Case, CaseStatus, SignOffRequest, User
 from tests.browser.conftest import assert_accessible, sign_in
@@ -124,4 +124,32 @@ def test_alice_asks_four_colleagues_who_sign_off_and_a_return_says_why(
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Asked again")
     expect(page.get_by_text("Waiting", exact=True)).to_have_count(4)
     assert Case.objects.get(reference=reference).status == CaseStatus.DRAFT
-    assert SignOffRequest.objects.pending().filter(case__reference=reference).count() == 4
+    pending = SignOffRequest.objects.pending().filter(case__reference=reference)
+    assert pending.count() == 4
+
+    # A new recommendation and the four signatories again (through the services: the browser
+    # journey of signing off is above), then alice resubmits and carol sees what changed.
+    case = Case.objects.get(reference=reference)
+    alice = User.objects.get(username="alice")
+    assessment = assessment_run(case=case, by=alice)
+    explain = {
+        c["check"]: "Explained again, with the components checked."
+        for c in assessment.result["policy_checks"]
+        if c["result"] == "explain"
+    }
+    case_update(case=case, by=alice, explanations=explain)
+    for request in list(pending.select_related("signatory")):
+        signoff_request_decide(request=request, by=request.signatory, decision="signed")
+    page.goto(f"{base}/cases/{reference}/submit/")
+    page.get_by_role("button", name="Submit the case").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is submitted")
+
+    reviewer_context = browser.new_context()
+    carol = reviewer_context.new_page()
+    sign_in(carol, base, "carol")
+    carol.goto(f"{base}/review/{reference}/")
+    changes = carol.locator("#changes")
+    expect(changes).to_have_text("What changed since the return")
+    expect(carol.locator("table", has_text="Answers changed (1)")).to_contain_text("2")
+    assert_accessible(carol)
+    reviewer_context.close()

@@ -139,3 +139,17 @@ def test_the_review_form_and_api_name_the_tasks_to_change(
     assert ok.status_code == 200, ok.json()
     change = open_return(case)
     assert change is not None and change.sections == ["market"]
+
+
+def test_a_return_naming_nothing_shows_the_sections_whose_answers_changed(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    case = submitted_case(users["commercial"])
+    review_decide(case=case, by=users["reviewer"], action="return", rationale=COMMENTS)
+    alice = client_as(users["commercial"])
+    html = _html(alice.get(f"/cases/{case.reference}/"))
+    assert COMMENTS in html and ">Needs changes</strong>" not in html
+    assert "Changed since the return" not in html
+    case_update(case=case, by=users["commercial"], answers={"credible_suppliers": 2})
+    html = _html(alice.get(f"/cases/{case.reference}/"))
+    assert html.count("Changed since the return") == 1  # the market section only
