@@ -1192,3 +1192,15 @@ def explanation_changes(
         for check in sorted(set(before) | set(after))
         if before.get(check, "") != after.get(check, "")
     ]
+
+
+def similar_cases_text(options: Mapping[str, int]) -> str:
+    """The consistency check's line, from each option's count of similar decisions (most
+    first): "4 similar cases: 3 decided Partner, 1 Procure"; "No similar cases" for none."""
+    count = sum(options.values())
+    if not count:
+        return "No similar cases"
+    noun = "case" if count == 1 else "cases"
+    parts = [f"{n} {option_label(option)}" for option, n in options.items()]
+    parts[0] = parts[0].replace(" ", " decided ", 1)
+    return f"{count} similar {noun}: {', '.join(parts)}"

@@ -308,6 +308,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- end case API ---
     # --- review, records, audit and register API ---
     "api:case_review": {"POST": only("reviewer", ok=422)},
+    # The consistency check of a case: reviewers and auditors once submitted, with every similar
+    # case; the department (its own cases) only how many and their options.
+    "api:case_similar": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     # The records in the API follow the record pages exactly (stewards: 403).
     "api:decisions": only(*RECORD_READERS),
     "api:decision": only(*RECORD_READERS, scoped=True),

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from decisions.cases.selectors import cases_visible
-from decisions.presenter import decision_text, option_label, record_view
+from decisions.presenter import decision_text, option_label, record_view, similar_cases_text
 from decisions.record_schema import record_content
 from decisions.records import selectors
+from decisions.records.consistency import case_check, option_counts
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import RecordSearchForm, RegisterSearchForm
@@ -149,7 +150,16 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision record: every section of its content, its hashes and its links."""
     record = _record(request, pk)
-    return render(request, "decisions/record_detail.html", _record_context(record))
+    similar = case_check(record.case).similar
+    # Anyone who reads the record learns how many earlier decisions are like it and their
+    # options; which cases and departments they are is for the Centre of Excellence (the review
+    # page and the consistency report).
+    consistency = {
+        "text": similar_cases_text(option_counts(similar)),
+        "flagged": sum(1 for s in similar if s.flagged),
+    }
+    context = {**_record_context(record), "consistency": consistency}
+    return render(request, "decisions/record_detail.html", context)
 
 
 # The register's open data: columns of the CSV, in order (publishable fields only).

@@ -10,12 +10,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from decisions.cases.selectors import case_visible
+from decisions.records.consistency import case_check, summary
 from decisions.records.content import record_full
 from decisions.review.services import review_assessment, review_decide, review_problems
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import responses
 from sourcing.dates import parse_date_text
+from sourcing.models import Role
 
 router = Router(tags=["decisions"])
 
@@ -96,3 +98,45 @@ def review(request: HttpRequest, case_id: int) -> Any:
     if record is None:
         return {"case_id": case.pk, "status": case.status, "record": None}
     return Status(201, {"case_id": case.pk, "status": case.status, "record": record_full(record)})
+
+
+@router.get(
+    "/cases/{int:case_id}/similar",
+    url_name="case_similar",
+    response=responses({200: dict[str, Any]}),
+)
+def case_similar(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The consistency check of a case (read-only): how many earlier approved decisions of
+    every department are like it, their options, and how many are flagged (near-identical
+    answers decided differently from this case's decision, or its recommendation while under
+    review). Reviewers and auditors also get each similar case (`items`: reference, record id,
+    department, decided option and date, distance 0-1, the answer keys that differ, flag); a
+    department user never sees another department's details, so gets no items. 404 for a case
+    the caller may not see."""
+    user = signed_in_user(request)
+    case = case_visible(user, case_id)
+    if case is None:
+        raise Http404
+    check = case_check(case)
+    body: dict[str, Any] = {
+        "case_id": case.pk,
+        "measured_against": check.measured_against,
+        "option": check.option or None,
+        **summary(check.similar),
+    }
+    if user.role != Role.COMMERCIAL:
+        body["items"] = [
+            {
+                "reference": s.record.reference,
+                "record_id": s.record.pk,
+                "department": {"code": s.record.department.code, "name": s.record.department.name},
+                "decided_option": s.record.decided_option,
+                "decided_at": s.record.decided_at.isoformat(),
+                "distance": round(s.comparison.distance, 4),
+                "differs": list(s.comparison.differs),
+                "flagged": s.flagged,
+                "flag": s.flag,
+            }
+            for s in check.similar
+        ]
+    return body

@@ -21,6 +21,7 @@ from decisions.cases.selectors import (
     current_signoffs,
     return_before_resubmission,
 )
+from decisions.engine.similarity import NOT_COUNTED
 from decisions.presenter import (
     STATUS_TAGS,
     answer_changes,
@@ -29,7 +30,9 @@ from decisions.presenter import (
     check_label,
     explanation_changes,
     recommendation_text,
+    similar_cases_text,
 )
+from decisions.records.consistency import case_check, option_counts
 from decisions.records.models import DecisionAction
 from decisions.review import selectors, services
 from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
@@ -120,6 +123,29 @@ def _since_return(case: Case) -> dict[str, Any] | None:
     }
 
 
+def _consistency(case: Case) -> dict[str, Any]:
+    """The earlier decisions of every department most like the case (a decided case: those
+    decided before it), each with the answers that differ, in words."""
+    check = case_check(case)
+    similar = check.similar
+    return {
+        "text": similar_cases_text(option_counts(similar)),
+        "measured_against": check.measured_against,
+        "rows": [
+            {
+                "similar": s,
+                "option": OPTION_LABELS.get(s.record.decided_option, s.record.decided_option),
+                "differs": [
+                    row
+                    for row in answer_changes(case.answers, s.record.case.answers)
+                    if row["key"] not in NOT_COUNTED
+                ],
+            }
+            for s in similar
+        ],
+    }
+
+
 def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     """Everything the reviewer reads before deciding."""
     assessment = latest_assessment(case)
@@ -152,6 +178,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
         if case.status == CaseStatus.SUBMITTED
         else [],
         "record": selectors.current_record(case),
+        "consistency": _consistency(case),
     }
 
 

@@ -271,6 +271,7 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "review_case": _submitted_by_reference,
     "review_reopen": _approved_by_reference,
     "api:case_review": _submitted_by_id,
+    "api:case_similar": by_case_id,
     # Records and exports
     "record_detail": _records("pk"),
     "record_pdf": _records("pk"),

@@ -1,0 +1,130 @@
+"""The consistency check: the earlier decisions of every department most like a case, and the
+pairs decided differently (issue 20; the distance: decisions.engine.similarity and
+docs/decisions/0028-consistency-check-distance.md).
+
+A case's answers are compared with those of every current approved decision (the last record
+of each approved case, superseded ones left out). The answers compared are the case's own:
+answers cannot change once a case is submitted, so an approved case's answers are those its
+record froze (a case reopened for review is compared as it is answered now).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from decisions.assessments.selectors import latest_assessment
+from decisions.engine.similarity import Comparison, compare
+from decisions.records.models import DecisionAction, DecisionRecord
+from sourcing.models import Case
+
+# The most similar cases listed for one case.
+MAX_SIMILAR = 10
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    """An earlier decision like the case: its record (department and case selected), the
+    comparison of answers, and why the pair is flagged ("" when it is not)."""
+
+    record: DecisionRecord
+    comparison: Comparison
+    flag: str
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flag)
+
+
+def flag_reason(comparison: Comparison, *, option: str, other: DecisionRecord) -> str:
+    """Why a pair is flagged: near-identical answers and the earlier case decided another option
+    than `option` (this case's decision, or its recommendation while under review); "" if not.
+    """
+    if not comparison.near_identical or not option or other.decided_option == option:
+        return ""
+    return "near-identical answers, decided differently"
+
+
+def similar_cases(
+    case: Case, *, option: str, before: datetime | None = None, limit: int = MAX_SIMILAR
+) -> list[SimilarCase]:
+    """The current approved decisions of other cases (every department) most like `case`,
+    most similar first (ties: the latest decision first), at most `limit`; only decisions made
+    before `before` when given (a decision is compared with what was decided before it).
+
+    `option` is what the case is measured against: its decided option, or for a case under
+    review its recommendation. Two queries, whatever the number of stored decisions.
+    """
+    candidates = DecisionRecord.objects.current_approvals().exclude(case_id=case.pk)
+    if before is not None:
+        candidates = candidates.filter(decided_at__lt=before)
+    # The database drops what can never be similar: a different cross-government answer is a
+    # decisive difference (decisions.engine.similarity.DECISIVE).
+    cross = case.answers.get("cross_government_solution")
+    if cross is not None:
+        candidates = candidates.filter(case__answers__cross_government_solution=cross)
+    scored: list[tuple[float, float, int, Comparison]] = []
+    for pk, decided_at, answers in candidates.values_list("pk", "decided_at", "case__answers"):
+        comparison = compare(case.answers, answers or {})
+        if comparison.similar:
+            scored.append((comparison.distance, -decided_at.timestamp(), pk, comparison))
+    scored.sort(key=lambda row: row[:3])
+    kept = scored[:limit]
+    records = DecisionRecord.objects.select_related("department", "case").in_bulk(
+        [pk for _, _, pk, _ in kept]
+    )
+    return [
+        SimilarCase(
+            record=records[pk],
+            comparison=comparison,
+            flag=flag_reason(comparison, option=option, other=records[pk]),
+        )
+        for _, _, pk, comparison in kept
+    ]
+
+
+def option_counts(similar: list[SimilarCase]) -> dict[str, int]:
+    """How many of the similar cases were decided for each option, most first."""
+    return dict(Counter(s.record.decided_option for s in similar).most_common())
+
+
+def summary(similar: list[SimilarCase]) -> dict[str, Any]:
+    """What anyone who may see the case may know: how many similar cases, their options and
+    how many are flagged; no department, reference or answers."""
+    return {
+        "count": len(similar),
+        "options": option_counts(similar),
+        "flagged": sum(1 for s in similar if s.flagged),
+    }
+
+
+@dataclass(frozen=True)
+class CaseCheck:
+    """The consistency check of one case: what it is measured against ("decision" once
+    approved, else "recommendation"), that option, and the similar earlier decisions."""
+
+    measured_against: str
+    option: str
+    similar: list[SimilarCase]
+
+
+def case_check(case: Case) -> CaseCheck:
+    """The consistency check of a case: an approved case against the decisions made before its
+    current record, by its decided option; any other case (under review, returned, rejected)
+    against every current decision, by its latest recommendation. Four queries."""
+    record = (
+        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+        .order_by("-seq")
+        .first()
+    )
+    if record is not None and record.action == DecisionAction.APPROVE:
+        return CaseCheck(
+            "decision",
+            record.decided_option,
+            similar_cases(case, option=record.decided_option, before=record.decided_at),
+        )
+    assessment = latest_assessment(case)
+    option = assessment.recommended if assessment is not None else ""
+    return CaseCheck("recommendation", option, similar_cases(case, option=option))
