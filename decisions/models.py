@@ -10,7 +10,7 @@ from decisions.audit.models import AuditCheckpoint, AuditEvent
 from decisions.exports.models import ExportJob
 from decisions.integrity.models import SignedHead
 from decisions.records.models import DecisionAction, DecisionRecord, RecordPdf, RecordPdfHash
-from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
+from decisions.rulesets.models import GoldenCase, Ruleset, RulesetApproval, RulesetRun
 
 __all__ = [
     "Assessment",
@@ -23,6 +23,7 @@ __all__ = [
     "RecordPdf",
     "RecordPdfHash",
     "Ruleset",
+    "RulesetApproval",
     "RulesetRun",
     "SignedHead",
 ]

@@ -242,6 +242,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "ruleset_impact": {"POST": only("steward", ok=302)},  # starts a run, then its page
     "ruleset_impact_run": only("steward"),
     "ruleset_publish": {"GET": only("steward"), "POST": only("steward")},
+    # Four eyes: a second steward approves the exact draft (its hash); errors re-rendered.
+    "ruleset_approve": {"POST": only("steward")},
     "golden_list": only("steward"),
     "golden_new": {"GET": only("steward"), "POST": only("steward")},
     "golden_edit": {"GET": only("steward"), "POST": only("steward")},
@@ -334,6 +336,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # --- ruleset governance API ---
     "api:rulesets": SIGNED_IN,
     "api:ruleset": SIGNED_IN,
+    # Four eyes: a second steward approves the exact draft, then it is published.
+    "api:ruleset_approvals": {"POST": only("steward", ok=422)},
+    "api:ruleset_publish": {"POST": only("steward", ok=422)},
     # --- end ruleset governance API ---
 }
 

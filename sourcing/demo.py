@@ -77,6 +77,8 @@ USERS = (
     ("carol", Role.REVIEWER, None, "Carol", "Chen"),
     ("dave", Role.AUDITOR, None, "Dave", "Davies"),
     ("erin", Role.STEWARD, None, "Erin", "Evans"),
+    # A second steward: publishing a ruleset needs another steward's approval (four eyes).
+    ("tess", Role.STEWARD, None, "Tess", "Turner"),
     ("ada", Role.ADMIN, None, "Ada", "Akhtar"),
     ("fiona", Role.DEPARTMENT_ADMIN, "dept-a", "Fiona", "Fraser"),
     # Signatories: one per discipline in each department, asked by the case owner for their

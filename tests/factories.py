@@ -22,9 +22,9 @@ from decisions.cases.services import (
 from decisions.records.models import DecisionRecord
 from decisions.review.services import RATIONALE_MAX, review_decide
 from decisions.rulesets.models import Ruleset
-from decisions.rulesets.services import ruleset_publish_default
-from sourcing.models import Case, Discipline, User
-from sourcing.people.services import user_save
+from decisions.rulesets.services import ruleset_approve, ruleset_publish_default
+from sourcing.models import Case, Discipline, Role, User
+from sourcing.people.services import user_ensure, user_save
 from suppliers.catalogue import catalogue_csv
 
 # Text from many scripts, for what prints people's text (PDFs, CSV, pages).
@@ -43,6 +43,14 @@ def golden_answers(code: str) -> dict[str, Any]:
     5 points)."""
     data = json.loads(engine.GOLDEN_CASES_PATH.read_text())
     return dict(next(case["answers"] for case in data["cases"] if case["id"] == code))
+
+
+def second_steward_approves(draft: Ruleset) -> None:
+    """Four eyes: a second ruleset steward ("second-steward") approves the draft as it is now,
+    so its author (or anyone but them) may publish it."""
+    draft.refresh_from_db()
+    other = user_ensure(username="second-steward", role=Role.STEWARD, password="not-used-here")
+    ruleset_approve(draft=draft, by=other, sha256=draft.sha256)
 
 
 def published_ruleset() -> Ruleset:

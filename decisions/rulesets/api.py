@@ -1,14 +1,19 @@
-"""JSON API of rulesets: published versions (declared in sourcing.access.PERMISSIONS)."""
+"""JSON API of rulesets: published versions, and a draft's four-eyes approval and publication
+(declared in sourcing.access.PERMISSIONS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from decisions.rulesets import selectors
 from decisions.rulesets.models import Ruleset
+from decisions.rulesets.services import ruleset_approve, ruleset_publish
+from sourcing.access import signed_in_user
+from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 
 router = Router(tags=["rulesets"])
@@ -62,3 +67,66 @@ def ruleset(request: HttpRequest, version: str) -> dict[str, Any]:
         "rules": content.get("rules", []),
         **{name: content[name] for name in ("format", "factors") if name in content},
     }
+
+
+class ApproveIn(Schema):
+    sha256: str = Field(..., max_length=64, description="The draft's sha256, as you read it")
+    comment: str = Field("", max_length=5000)
+
+    model_config = {"extra": "forbid"}
+
+
+class PublishIn(Schema):
+    change_summary: str = Field(..., max_length=5000)
+
+    model_config = {"extra": "forbid"}
+
+
+def _draft_or_404(version: str) -> Ruleset:
+    draft = selectors.draft_by_version(version)
+    if draft is None:
+        raise Http404
+    return draft
+
+
+@router.post(
+    "/rulesets/{version}/approvals",
+    url_name="ruleset_approvals",
+    response=responses({201: dict[str, Any]}),
+    openapi_extra=documented_body(ApproveIn),
+)
+def ruleset_approvals(request: HttpRequest, version: str) -> Any:
+    """A second steward approves the exact draft they read (`sha256`) for publication: 201
+    with the approval; 409 if they started the draft or it changed since they read it."""
+    draft = _draft_or_404(version)
+    body = json_body(request, ApproveIn)
+    approval = ruleset_approve(
+        draft=draft, by=signed_in_user(request), sha256=body.sha256, comment=body.comment
+    )
+    return Status(
+        201,
+        {
+            "version": draft.version,
+            "sha256": approval.sha256,
+            "approved_by": approval.approved_by.get_username(),
+            "approved_at": approval.approved_at.isoformat(),
+            "comment": approval.comment,
+        },
+    )
+
+
+@router.post(
+    "/rulesets/{version}/publish",
+    url_name="ruleset_publish",
+    response=responses({200: dict[str, Any]}),
+    openapi_extra=documented_body(PublishIn),
+)
+def ruleset_publish_api(request: HttpRequest, version: str) -> dict[str, Any]:
+    """Publish a draft: 200 with the version; 409 unless another steward approved this exact
+    draft (four eyes) and every golden case passes."""
+    draft = _draft_or_404(version)
+    body = json_body(request, PublishIn)
+    published = ruleset_publish(
+        draft=draft, by=signed_in_user(request), change_summary=body.change_summary
+    )
+    return ruleset_summary(published)

@@ -153,6 +153,18 @@ class PublishForm(GovukForm):
     )
 
 
+class ApproveForm(GovukForm):
+    """A second steward's approval of the exact draft they read (its sha256, a hidden field)."""
+
+    sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        strip=False,
+        error_messages={"max_length": "The comment must be 5,000 characters or fewer"},
+    )
+
+
 CLOSE_CALL_CHOICES = [
     ("", "Not checked"),
     ("yes", "Must be too close to call"),

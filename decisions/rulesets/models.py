@@ -50,6 +50,23 @@ class Ruleset(models.Model):
         return self.version
 
 
+class RulesetApproval(models.Model):
+    """A second steward's approval of one exact draft (its sha256) for publication: four eyes.
+    An edit changes the draft's hash, so an approval of the earlier draft no longer counts."""
+
+    ruleset = models.ForeignKey(Ruleset, on_delete=models.PROTECT, related_name="approvals")
+    sha256 = models.CharField(max_length=64)
+    approved_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(auto_now_add=True)
+    comment = models.TextField(max_length=5000, blank=True)
+
+    class Meta:
+        ordering = ["-approved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset_id} {self.sha256[:12]} by {self.approved_by_id}"
+
+
 class GoldenCase(models.Model):
     """Answers with an agreed expected outcome; every published ruleset must pass them all.
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from decisions import engine
 from decisions.audit.services import audit_append, audit_on
 from decisions.engine.hashable import JsonRejected, parse_json
-from decisions.rulesets.models import GoldenCase, Ruleset
+from decisions.rulesets.models import GoldenCase, Ruleset, RulesetApproval
 from decisions.rulesets.selectors import golden_case_data, golden_cases_engine
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
@@ -230,9 +230,51 @@ def ruleset_upload(*, draft: Ruleset, by: User, raw: bytes) -> Ruleset:
 # Publishing ----------------------------------------------------------------------------------
 
 
+APPROVAL_COMMENT_MAX = 5000
+
+
+def publish_approval(draft: Ruleset, *, publisher: User | None = None) -> RulesetApproval | None:
+    """The approval that lets `draft` be published as it is now: a steward's approval of its
+    current sha256, by someone other than the publisher (when given). None if there is none."""
+    approvals = draft.approvals.filter(sha256=draft.sha256).select_related("approved_by")
+    if publisher is not None:
+        approvals = approvals.exclude(approved_by=publisher)
+    return approvals.first()
+
+
+@transaction.atomic
+def ruleset_approve(*, draft: Ruleset, by: User, sha256: str, comment: str = "") -> RulesetApproval:
+    """A second steward approves the exact draft they read (`sha256`, as the page or API showed
+    it) for publication. Four eyes: the steward who started the draft cannot approve it; a
+    draft changed since it was read is refused (409), never approved unseen. Audited as
+    ruleset.approved with the hash."""
+    require_steward(by)
+    text = comment.strip() if isinstance(comment, str) else ""
+    if len(text) > APPROVAL_COMMENT_MAX or "\x00" in text:
+        raise ValidationFailed(
+            {"comment": [f"The comment must be {APPROVAL_COMMENT_MAX:,} characters or fewer"]}
+        )
+    locked = Ruleset.objects.select_for_update(of=("self",)).get(pk=draft.pk)
+    require_draft(locked)
+    if locked.created_by_id == by.pk:
+        raise TransitionRefused(
+            f"You started draft {locked.version}: another ruleset steward must approve it."
+        )
+    if not isinstance(sha256, str) or sha256 != locked.sha256:
+        raise TransitionRefused(
+            f"Draft {locked.version} has changed since you read it: read it again, then approve."
+        )
+    approval = RulesetApproval.objects.create(
+        ruleset=locked, sha256=locked.sha256, approved_by=by, comment=text
+    )
+    audit_on("ruleset", locked.version, "ruleset.approved", by, sha256=locked.sha256, comment=text)
+    return approval
+
+
 @transaction.atomic
 def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset:
-    """Publish a draft as the current version, if every golden case in the database passes.
+    """Publish a draft as the current version, if every golden case in the database passes
+    and another steward approved this exact draft (its sha256; ruleset_approve).
 
     The current version's row and the draft's row are locked, so of two stewards publishing at
     once the second waits, then finds the draft published or its base no longer current.
@@ -262,6 +304,13 @@ def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset
             f"Version {current.version} was published after this draft was started from "
             f"{locked.based_on.version if locked.based_on else 'nothing'}. Start a new draft "
             f"from {current.version} (you can upload this draft's file into it) and publish that."
+        )
+    approval = publish_approval(locked, publisher=by)
+    if approval is None:
+        raise TransitionRefused(
+            f"Another ruleset steward must approve draft {locked.version} as it is now before "
+            "it is published (four eyes); an approval of an earlier version of the draft, or "
+            "your own, does not count."
         )
     cases = golden_cases_engine()
     if not cases:
@@ -298,6 +347,8 @@ def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset
         based_on=current.version if current else None,
         change_summary=summary,
         golden_cases={"total": len(report.results), "passed": True},
+        approved_by=approval.approved_by.get_username(),
+        approved_sha256=approval.sha256,
     )
     return locked
 

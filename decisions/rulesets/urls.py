@@ -28,4 +28,5 @@ urlpatterns: list[URLPattern] = [
     path("rulesets/<str:version>/upload/", views.ruleset_upload, name="ruleset_upload"),
     path("rulesets/<str:version>/changes/", views.ruleset_diff, name="ruleset_diff"),
     path("rulesets/<str:version>/publish/", views.ruleset_publish, name="ruleset_publish"),
+    path("rulesets/<str:version>/approve/", views.ruleset_approve, name="ruleset_approve"),
 ]

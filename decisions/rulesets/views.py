@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions import engine
 from decisions.engine import OPTIONS, POLICY_CHECKS
@@ -24,6 +24,7 @@ from decisions.presenter import OUTCOME_LABELS, condition_text, effects_text, pa
 from decisions.rulesets import diff as rulesets_diff
 from decisions.rulesets import selectors, services
 from decisions.rulesets.forms import (
+    ApproveForm,
     DraftStartForm,
     GoldenCaseForm,
     PublishForm,
@@ -331,7 +332,8 @@ def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
-    """Publish a draft with a change summary, when every golden case passes."""
+    """Publish a draft with a change summary, when every golden case passes and another
+    steward approved this exact draft (four eyes)."""
     draft = _draft(version)
     form = PublishForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -350,6 +352,39 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
                 request, f"Version {draft.version} is published: new assessments now use it."
             )
             return redirect("ruleset_detail", version=draft.version)
+    return _render_publish(request, draft, form, ApproveForm(initial={"sha256": draft.sha256}))
+
+
+@require_POST
+def ruleset_approve(request: HttpRequest, version: str) -> HttpResponse:
+    """A second steward approves the draft they read (its hash) for publication."""
+    draft = _draft(version)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ruleset_approve(
+                draft=draft,
+                by=signed_in_user(request),
+                sha256=form.cleaned_data["sha256"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationFailed as failed:
+            add_service_errors(form, failed.errors)
+        except TransitionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"You approved draft {draft.version} for publication.")
+            return redirect("ruleset_publish", version=draft.version)
+    elif "sha256" in form.errors:
+        form.errors.pop("sha256")
+        form.add_error(None, "Read the draft again, then approve it.")
+    return _render_publish(request, draft, PublishForm(), form)
+
+
+def _render_publish(
+    request: HttpRequest, draft: Ruleset, form: PublishForm, approve_form: ApproveForm
+) -> HttpResponse:
+    user = signed_in_user(request)
     report = selectors.ruleset_golden_run(draft)
     diff = (
         rulesets_diff.ruleset_diff(draft.based_on.content, draft.content)
@@ -359,10 +394,15 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     context = {
         "draft": draft,
         "form": form,
-        "errors": error_links(form),
+        "approve_form": approve_form,
+        "errors": error_links(approve_form) + error_links(form),
         "golden": report,
         "diff": diff,
         "impact": selectors.latest_impact(draft),
+        # Four eyes: the approval that counts for this user publishing the draft as it is.
+        "approval": services.publish_approval(draft, publisher=user),
+        "any_approval": services.publish_approval(draft),
+        "own_draft": draft.created_by_id == user.pk,
     }
     return render(request, "decisions/ruleset_publish.html", context)
 

@@ -78,6 +78,25 @@ def test_erin_edits_a_rule_previews_the_impact_and_publishes(
     assert_accessible(page)
     page.get_by_label("Change summary").fill("Buy scores 12 for a product that fits 80%.")
     page.get_by_role("button", name="Publish 2026.3").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Another ruleset steward must approve draft 2026.3"
+    )
+    expect(page.get_by_role("button", name="Approve draft 2026.3 as it is")).to_have_count(0)
+
+    # Four eyes: tess reads the draft and approves it as it is; then erin publishes.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base, "tess")
+    page.goto(f"{base}/rulesets/2026.3/publish/")
+    page.get_by_label("Comment (optional)").fill("Checked the impact preview.")
+    page.get_by_role("button", name="Approve draft 2026.3 as it is").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("You approved draft 2026.3")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base, "erin")
+    page.goto(f"{base}/rulesets/2026.3/publish/")
+    expect(page.locator("main")).to_contain_text("Yes, by Tess Turner")
+    page.get_by_label("Change summary").fill("Buy scores 12 for a product that fits 80%.")
+    page.get_by_role("button", name="Publish 2026.3").click()
     expect(page.locator("h1")).to_have_text("Version 2026.3")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("2026.3 is published")
     assert_accessible(page)

@@ -38,6 +38,7 @@ from decisions.rulesets.services import (
     GoldenCaseDraft,
     golden_case_save,
     golden_cases_import,
+    ruleset_approve,
     ruleset_draft_create,
     ruleset_publish,
     ruleset_rule_save,
@@ -76,6 +77,7 @@ from tests.factories import (
     complete_answers,
     published_ruleset,
     ready_case,
+    second_steward_approves,
     submitted_case,
 )
 
@@ -91,7 +93,8 @@ LOCKS_IN_THE_CODE = {
     "decisions/exports/services.py": 1,  # export_build
     "decisions/records/pdf.py": 4,  # the claim and the render, the retry, the sweep
     "decisions/review/services.py": 2,  # review_decide (joins), review_reopen
-    "decisions/rulesets/services.py": 5,  # a draft (rule save), publish (two), golden cases (two)
+    # a draft (rule save), publish (two), golden cases (two), a draft's approval (four eyes)
+    "decisions/rulesets/services.py": 6,
     # department_save, user_save, identity_sign_in (identity and invitation), invitation_withdraw,
     # coe_role_set
     "sourcing/people/services.py": 6,
@@ -241,10 +244,22 @@ def _ruleset_rule_save(users: dict[str, User]) -> Lock:
     )
 
 
+def _ruleset_approve(users: dict[str, User]) -> Lock:
+    published_ruleset()
+    draft = ruleset_draft_create(by=users["steward"], version="2026.8")
+    second = user_ensure(username="second-steward", role="steward", password="not-used-here")
+    return Lock(
+        take=lambda: ruleset_approve(draft=draft, by=second, sha256=draft.sha256),
+        held=[(Ruleset, draft.pk)],
+        free=[(User, users["steward"].pk), (User, second.pk)],
+    )
+
+
 def _ruleset_publish(users: dict[str, User]) -> Lock:
     current = published_ruleset()
     golden_cases_import()  # publishing needs golden cases, and runs them
     draft = ruleset_draft_create(by=users["steward"], version="2026.9")
+    second_steward_approves(draft)  # four eyes
     return Lock(
         take=lambda: ruleset_publish(
             draft=draft, by=users["steward"], change_summary="The same rules, a new version"
@@ -410,6 +425,7 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "pdf_retry": _pdf_retry,
     "ruleset_rule_save (draft)": _ruleset_rule_save,
     "ruleset_publish (current and draft)": _ruleset_publish,
+    "ruleset_approve (draft)": _ruleset_approve,
     "golden_case_save": _golden_case_save,
     "golden_cases_import": _golden_cases_import,
     "catalogue_import": _catalogue_import,

@@ -27,7 +27,7 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
 )
 from sourcing.models import Case, Discipline, User
-from tests.factories import ready_case
+from tests.factories import ready_case, second_steward_approves
 
 GOLDEN = json.loads(engine.GOLDEN_CASES_PATH.read_text())["cases"]
 
@@ -175,6 +175,7 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     failures = [r.case_id for r in ruleset_golden_run(draft).failures]
     assert "G01" in failures
     GoldenCase.objects.filter(code__in=failures).delete()
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=users["steward"], change_summary="Buy less")
     run = _run_now(
         lambda: ruleset_replay_start(by=users["steward"]), django_capture_on_commit_callbacks

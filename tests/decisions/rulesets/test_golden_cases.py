@@ -33,6 +33,7 @@ from decisions.rulesets.services import (
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.decisions.engine.strategies import DATA
+from tests.factories import second_steward_approves
 
 SHIPPED = {c.id: c for c in engine.load_golden_cases()}
 OLD_GOLDEN = DATA / "golden_cases_2026.1.json"
@@ -217,6 +218,7 @@ def test_a_version_a_steward_already_used_is_refused_with_what_to_do(
     message = str(refused.value)
     assert "a version 2026.2 already exists with other content" in message
     assert "a draft of user-steward's" in message and "upload" in message
+    second_steward_approves(Ruleset.objects.get(pk=draft.pk))
     ruleset_publish(draft=Ruleset.objects.get(pk=draft.pk), by=steward, change_summary="Ours")
     with pytest.raises(TransitionRefused, match="was published by user-steward on"):
         ruleset_publish_default()
@@ -253,6 +255,7 @@ def test_seed_demo_reports_the_golden_cases_and_a_refused_default(
 ) -> None:
     steward = users["steward"]
     draft = ruleset_draft_create(by=steward, version="2026.2")
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=steward, change_summary="Same rules, our number")
     call_command("seed_demo", "--force")
     out, err = capsys.readouterr()

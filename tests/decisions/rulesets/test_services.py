@@ -41,7 +41,7 @@ from sourcing.demo import seed_cases, seed_golden_cases, seed_people
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.conftest import service_missing
-from tests.factories import approved_case
+from tests.factories import approved_case, second_steward_approves
 
 GOLDEN = json.loads(engine.GOLDEN_CASES_PATH.read_text())["cases"]
 
@@ -272,6 +272,7 @@ def test_publishing_with_a_failing_golden_case_is_refused(
 ) -> None:
     steward = users["steward"]
     draft = _draft_with(steward, "2026.3", "R02", buy=-500)
+    second_steward_approves(draft)
     with pytest.raises(TransitionRefused, match="golden case"):
         ruleset_publish(draft=draft, by=steward, change_summary="Buy less")
     draft.refresh_from_db()
@@ -290,6 +291,7 @@ def test_publishing_with_a_failing_golden_case_is_refused(
     )
     assert response.status_code == 302
     assert GoldenCase.objects.get(code="G99").source_case == case
+    second_steward_approves(draft)
     page = client_as(steward).post(
         reverse("ruleset_publish", args=[draft.version]), {"change_summary": "Same rules"}
     )
@@ -303,6 +305,7 @@ def test_publishing_makes_the_draft_current_and_it_never_changes_again(
 ) -> None:
     steward = users["steward"]
     draft = _draft_with(steward, "2026.3", "R02", buy=12)
+    second_steward_approves(draft)
     response = client_as(steward).post(
         reverse("ruleset_publish", args=[draft.version]), {"change_summary": "PPN 01/26"}
     )
@@ -334,11 +337,13 @@ def test_of_two_stewards_publishing_at_once_one_wins(
     draft = _draft_with(erin, "2026.3", "R02", buy=12)
     stale = Ruleset.objects.get(pk=draft.pk)  # frank's copy, loaded before erin publishes
     other = ruleset_draft_create(by=frank, version="2026.4")  # also from 2026.2
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=erin, change_summary="Erin's change")
     with pytest.raises(TransitionRefused, match="has just been published by user-steward"):
         ruleset_publish(draft=stale, by=frank, change_summary="Frank's change")
     assert Ruleset.objects.get(pk=draft.pk).change_summary == "Erin's change"
     # Another draft from the same base would silently undo erin's change: it is refused.
+    second_steward_approves(other)
     with pytest.raises(TransitionRefused, match=r"2026\.3 was published after this draft"):
         ruleset_publish(draft=other, by=frank, change_summary="Frank's change")
     with pytest.raises(ValidationFailed, match="already exists"):
@@ -354,6 +359,7 @@ def test_concurrent_publishing_in_real_transactions_has_one_winner(
     golden_cases_import()
     stewards = [users["steward"], make_user("frank", "steward")]
     draft = _draft_with(stewards[0], "2026.3", "R02", buy=12)
+    second_steward_approves(draft)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -384,6 +390,7 @@ def test_a_new_assessment_names_the_new_version_and_an_old_one_replays_identical
     case = case_create(by=alice, title="Back office", answers=GOLDEN[0]["answers"])
     old = assessment_run(case=case, by=alice)
     draft = _draft_with(users["steward"], "2026.3", "R02", buy=12)
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=users["steward"], change_summary="PPN 01/26")
     case_update(case=case, by=alice, answers={**case.answers, "team_capacity_fte": 7})
     new = assessment_run(case=case, by=alice)
@@ -400,6 +407,7 @@ def test_a_pinned_replay_of_every_seeded_assessment_is_identical(db: None) -> No
     seed_golden_cases()
     erin = User.objects.get(username="erin")
     draft = _draft_with(erin, "2026.3", "R05", build=30)
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=erin, change_summary="More build for policy needs")
     assessments = list(Assessment.objects.select_related("ruleset"))
     assert assessments and {a.ruleset_version for a in assessments} == {"2026.2"}
@@ -417,6 +425,7 @@ def test_the_api_lists_published_versions_and_gives_the_rules_as_data(
     assert listed["items"][0]["sha256"] == published.sha256
     assert listed["items"][0]["golden_cases"]["passed"] is True
     assert client.get(f"/api/v1/rulesets/{draft.version}").status_code == 404
+    second_steward_approves(draft)
     ruleset_publish(draft=draft, by=users["steward"], change_summary="PPN 01/26")
     listed = client.get("/api/v1/rulesets").json()
     assert [i["version"] for i in listed["items"]] == ["2026.3", "2026.2"]
