@@ -210,10 +210,11 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     `per_option`. A hit costs two queries whatever the catalogue's size.
     """
     assessment = basis.assessment
+    version = catalogue_version()
     key = ":".join(
         [
             "suppliers:shortlist",
-            catalogue_version(),
+            version,
             str(assessment.pk),
             assessment.created_at.isoformat(),
             ",".join(f"{o}={r}" for o, r in basis.options),
@@ -224,7 +225,7 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     # The cache down: computed below, and not kept (catalogue_cache tries it once a request).
     rows: list[Row] | None = catalogue_cache.get(key)
     if rows is None:
-        rows = _computed(basis, per_option=per_option)
+        rows = _computed(basis, per_option=per_option, version=version)
         catalogue_cache.set(key, rows, CACHE_SECONDS)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
     segments = Segment.objects.in_bulk({row[4] for row in rows})
@@ -235,66 +236,88 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
     ]
 
 
-def _links(through: Any, column: str, suppliers: Any) -> dict[int, frozenset[int]]:
-    """The ids linked to each of the suppliers through a many-to-many table (one query)."""
+def _links(through: Any, column: str) -> dict[int, frozenset[int]]:
+    """The ids linked to each supplier through a many-to-many table (one query)."""
     found: dict[int, set[int]] = {}
-    for supplier, linked in through.objects.filter(supplier__in=suppliers).values_list(
-        "supplier_id", column
-    ):
+    for supplier, linked in through.objects.values_list("supplier_id", column):
         found.setdefault(supplier, set()).add(linked)
     return {supplier: frozenset(ids) for supplier, ids in found.items()}
 
 
-def _computed(basis: Basis, *, per_option: int) -> list[Row]:
-    """The shortlist's rows, best first for each option: three queries an option, each
-    candidate read as a row (its columns, then its segments and frameworks by id)."""
-    allowed = [
+@dataclass(frozen=True)
+class _Catalogue:
+    """The catalogue as the scores read it, at one version (segments and frameworks in their
+    own order, every supplier as a row)."""
+
+    version: str
+    segments: tuple[Segment, ...]
+    frameworks: tuple[Framework, ...]
+    suppliers: tuple[_Candidate, ...]
+
+
+# This process's copy of the catalogue at the latest version it read (one at a time): a
+# shortlist not in the cache is scored from it without a query. A change to the catalogue
+# gives a new version (suppliers.catalogue.catalogue_changed), so the copy is read again.
+_held: dict[str, _Catalogue] = {}
+
+
+def _catalogue(version: str) -> _Catalogue:
+    """The catalogue at `version`: this process's copy, or read now (five queries)."""
+    held = _held.get("catalogue")
+    if held is not None and held.version == version:
+        return held
+    segment_links = _links(Supplier.segments.through, "segment_id")
+    framework_links = _links(Supplier.frameworks.through, "framework_id")
+    rows = Supplier.objects.order_by().values_list(
+        "pk",
+        "name",
+        "company_number",
+        "sme",
+        "capabilities",
+        "classification",
+        "clearance",
+        "accreditations",
+    )
+    held = _Catalogue(
+        version,
+        tuple(Segment.objects.all()),
+        tuple(Framework.objects.all()),
+        tuple(
+            _Candidate(
+                *row,
+                segment_ids=segment_links.get(row[0], frozenset()),
+                framework_ids=framework_links.get(row[0], frozenset()),
+            )
+            for row in rows
+        ),
+    )
+    _held["catalogue"] = held
+    return held
+
+
+def _computed(basis: Basis, *, per_option: int, version: str) -> list[Row]:
+    """The shortlist's rows, best first for each option, scored from the catalogue at
+    `version` (this process's copy of it)."""
+    allowed = {
         c
         for c, rank in CLASSIFICATION_RANK.items()
         if rank >= CLASSIFICATION_RANK[basis.classification]
-    ]
-    segments = list(Segment.objects.all())
-    frameworks = list(Framework.objects.all())
+    }
+    catalogue = _catalogue(version)
     answers = {**basis.assessment.answers, "data_classification": basis.classification}
     rows: list[Row] = []
     for option, _ in basis.options:
-        fitting = {s.pk: s for s in segments if option in s.fits}
-        routes = {f.pk: f for f in frameworks if option in f.options}
-        candidates = Supplier.objects.filter(
-            segments__in=list(fitting), classification__in=allowed
-        ).distinct()
-        ids = candidates.values("pk")
-        linked_segments = _links(Supplier.segments.through, "segment_id", ids)
-        linked_frameworks = _links(Supplier.frameworks.through, "framework_id", ids)
+        fitting = {s.pk: s for s in catalogue.segments if option in s.fits}
+        routes = {f.pk: f for f in catalogue.frameworks if option in f.options}
         scored: list[tuple[int, str, str, int, list[str], int]] = []
-        for row in candidates.order_by().values_list(
-            "pk",
-            "name",
-            "company_number",
-            "sme",
-            "capabilities",
-            "classification",
-            "clearance",
-            "accreditations",
-        ):
-            supplier = _Candidate(
-                *row,
-                segment_ids=linked_segments.get(row[0], frozenset()),
-                framework_ids=linked_frameworks.get(row[0], frozenset()),
-            )
+        for supplier in catalogue.suppliers:
+            if supplier.classification not in allowed:
+                continue
             found = _score(supplier, option=option, fitting=fitting, routes=routes, answers=answers)
             if found is not None:
                 score, reasons, segment = found
-                scored.append(
-                    (
-                        score,
-                        supplier.name,
-                        supplier.company_number,
-                        supplier.pk,
-                        reasons,
-                        segment.pk,
-                    )
-                )
+                name, number = supplier.name, supplier.company_number
+                scored.append((score, name, number, supplier.pk, reasons, segment.pk))
         scored.sort(key=lambda e: (-e[0], e[1], e[2]))
         rows.extend(
             (option, pk, score, reasons, segment)

@@ -193,6 +193,16 @@ def test_the_shortlist_is_computed_once_per_catalogue_version_and_changes_with_i
     assert top not in [e.supplier for e in shortlist_for(case)]
 
 
+def test_another_case_s_shortlist_is_scored_from_this_process_s_copy_of_the_catalogue(
+    users: dict[str, User], catalogue: None, django_assert_max_num_queries: Any
+) -> None:
+    shortlist_for(assessed_case(users["commercial"]))  # reads the catalogue at this version
+    other = assessed_case(users["commercial"], data_classification="secret")
+    with django_assert_max_num_queries(6):  # the basis, then the rows' suppliers: no catalogue
+        entries = shortlist_for(other)
+    assert entries and all(e.supplier.classification == "secret" for e in entries)
+
+
 def test_the_shortlist_fragment_makes_the_same_queries_with_five_times_the_catalogue(
     users: dict[str, User], catalogue: None, client_as: ClientAs, django_assert_num_queries: Any
 ) -> None:
