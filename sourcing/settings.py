@@ -280,6 +280,10 @@ AXES_ENABLED = True
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Only the password form (a POST) counts and is locked out: a provider's answer at its callback
+# (a GET, no username) is not a password guess, and counting its refusals under "no username"
+# would lock every provider sign-in from that address (an office behind one) after five.
+AXES_NEVER_LOCKOUT_GET = True
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout do not extend it (so nobody can keep someone else locked out for
 # ever); the sign-in rate per address bounds them.

@@ -152,6 +152,24 @@ def test_an_invited_colleague_signs_in_and_starts_a_case(
     assert Invitation.objects.get().accepted_by == case.owner
 
 
+def test_refused_provider_sign_ins_from_one_address_lock_nobody_out(
+    oidc: str, oidc_account, mapped: None, users: dict[str, User], settings
+) -> None:
+    # Colleagues behind one office address: the password lockout (django-axes, per username and
+    # address) must not count provider sign-ins, which have no username: five refused ones
+    # (an unmapped colleague, say) locked every provider sign-in from that address for
+    # SIGN_IN_LOCKOUT_MINUTES, behind a "wrong password" page.
+    oidc_account("stranger", email="stranger@unknown.example")
+    for _ in range(settings.SIGN_IN_FAILURE_LIMIT + 1):
+        refused = sign_in(Client(), "stranger")
+        assert refused.status_code == 403
+        assert "Your department is not set up" in refused.content.decode()
+    identity_link(user=users["commercial"], issuer=oidc, subject=oidc_account("alice-at-a"))
+    client = Client()
+    assert sign_in(client, "alice-at-a").status_code == 302
+    assert signed_in_as(client) == users["commercial"].username
+
+
 def test_a_closed_account_cannot_sign_in_through_the_provider(
     oidc: str, oidc_account, users: dict[str, User]
 ) -> None:
