@@ -22,18 +22,16 @@ AXE_VERSION = "4.12.1"
 
 # What people may meet, in plain words (the statement's "How accessible this service is").
 KNOWN_ISSUES = (
-    "on a narrow screen, or zoomed in to 400%, some wide tables make the page scroll sideways",
-    "the charts of the supplier concentration page have small labels on a narrow screen (the "
-    "same figures are in a table beside them)",
-    "decision record PDFs have not been tested with screen readers",
+    "on a narrow screen, or zoomed in to 400%, wide tables scroll sideways inside the page "
+    "(the page itself does not), and the charts of the supplier concentration page are "
+    "replaced by the tables of their figures",
+    "decision record PDFs and draft case PDFs have not been tested with screen readers",
 )
-# The same, against the WCAG 2.2 success criteria they fail.
+# The same, against the WCAG 2.2 success criteria they may fail.
 NON_COMPLIANCES = (
-    "Some wide tables (suppliers, contracts, decision records, rule traces) need scrolling in "
-    "two directions at 320 CSS pixels wide. This fails WCAG 2.2 success criterion 1.4.10 "
-    "(Reflow).",
-    "Chart labels on the supplier concentration page become small on a narrow screen. This "
-    "fails WCAG 2.2 success criterion 1.4.4 (Resize text).",
+    "Decision record PDFs are tagged (PDF/UA-1) but have not been checked with assistive "
+    "technology: their tables may not be read in a sensible order. This may fail WCAG 2.2 "
+    "success criterion 1.3.1 (Info and Relationships).",
 )
 
 

@@ -60,3 +60,17 @@ for (const form of document.querySelectorAll('form[data-app-busy-form]')) {
     }
   })
 }
+
+// Small screens: a table wider than the screen scrolls inside itself (static/css/app.css);
+// make it reachable with the keyboard so it can be scrolled without a mouse.
+const focusWideTables = () => {
+  for (const table of document.querySelectorAll('table.govuk-table')) {
+    if (table.scrollWidth > table.clientWidth + 1) {
+      table.setAttribute('tabindex', '0')
+    } else if (table.getAttribute('tabindex') === '0') {
+      table.removeAttribute('tabindex')
+    }
+  }
+}
+focusWideTables()
+window.addEventListener('resize', focusWideTables)

@@ -1,0 +1,93 @@
+"""Small screens: at 320 CSS pixels wide (a phone, or 400% zoom) no page scrolls sideways,
+for every role's pages of the demo data, and axe finds nothing there; wide tables scroll inside
+themselves, charts give way to their data tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from decisions.audit.models import AuditEvent
+from decisions.records.models import DecisionRecord
+from decisions.rulesets.models import Ruleset
+from sourcing.demo import seed_cases
+from sourcing.models import Case, CaseStatus
+from suppliers.models import Supplier
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 320
+
+
+@pytest.fixture
+def demo_cases(demo_people: None) -> None:
+    seed_cases()
+
+
+def _pages() -> dict[str, list[str]]:
+    """Every role's pages, with the demo data's objects (the route list of the axe tests)."""
+    draft = Case.objects.filter(department__code="dept-a", status=CaseStatus.DRAFT).first()
+    submitted = Case.objects.filter(status=CaseStatus.SUBMITTED).first()
+    record = DecisionRecord.objects.filter(department__code="dept-a").first()
+    assert draft and submitted and record
+    assessment = draft.assessments.first() or submitted.assessments.first()
+    ruleset = Ruleset.objects.current()
+    supplier = Supplier.objects.first()
+    event = AuditEvent.objects.order_by("-seq").first()
+    alice = [
+        "/",
+        "/cases/",
+        "/cases/start/",
+        f"/cases/{draft.reference}/",
+        f"/cases/{draft.reference}/sections/need/",
+        f"/cases/{draft.reference}/check/",
+        f"/cases/{draft.reference}/details/",
+        f"/cases/{draft.reference}/sign-offs/",
+        f"/cases/{draft.reference}/submit/",
+        "/records/",
+        f"/records/{record.pk}/",
+        "/suppliers/",
+        "/contracts/",
+    ]
+    if assessment is not None and assessment.case.department.code == "dept-a":
+        alice.append(f"/assessments/{assessment.pk}/")
+    carol = [
+        "/review/",
+        "/review/due/",
+        f"/review/{submitted.reference}/",
+        "/records/",
+        f"/records/{record.pk}/",
+        "/concentration/",
+        "/audit/",
+        "/audit/events/",
+        "/exports/",
+    ]
+    dave = ["/audit/", "/audit/events/", f"/audit/events/{event.seq}/" if event else "/audit/"]
+    erin = ["/rulesets/", f"/rulesets/{ruleset.version}/" if ruleset else "/rulesets/"]
+    public = ["/register/", "/sign-in/", "/accessibility/", "/privacy/", "/cookies/", "/feedback/"]
+    if supplier is not None:
+        alice.append(f"/suppliers/{supplier.company_number}/")
+    return {"alice": alice, "carol": carol, "dave": dave, "erin": erin, "": public}
+
+
+def test_no_page_scrolls_sideways_at_320_pixels(
+    browser: Browser, live_server: Any, demo_cases: None
+) -> None:
+    wide: list[str] = []
+    for username, paths in _pages().items():
+        context = browser.new_context(viewport={"width": WIDTH, "height": 640})
+        page = context.new_page()
+        if username:
+            sign_in(page, live_server.url, username)
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.status < 400, (username, path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > WIDTH:
+                wide.append(f"{username or 'public'} {path}: {width} px")
+            assert_accessible(page)  # a table that scrolls inside itself can be focused
+        context.close()
+    assert wide == [], "pages wider than 320 px:\n" + "\n".join(wide)
