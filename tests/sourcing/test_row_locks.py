@@ -48,11 +48,14 @@ from sourcing.models import (
     Case,
     Department,
     Invitation,
+    Notification,
+    NotificationKind,
     ReferenceCounter,
     SignInIdentity,
     SignOffRequest,
     User,
 )
+from sourcing.notifications import notification_send, notify
 from sourcing.people.services import (
     coe_role_set,
     department_mapping_save,
@@ -98,6 +101,7 @@ LOCKS_IN_THE_CODE = {
     # department_save, user_save, identity_sign_in (identity and invitation), invitation_withdraw,
     # coe_role_set
     "sourcing/people/services.py": 6,
+    "sourcing/notifications.py": 1,  # notification_send (skip locked: one send per email)
     "suppliers/catalogue.py": 2,  # catalogue_import, supplier_save
     "suppliers/contracts.py": 1,  # contract_record
 }
@@ -412,6 +416,20 @@ def _coe_role_set(users: dict[str, User]) -> Lock:
     )
 
 
+def _notification_send(users: dict[str, User]) -> Lock:
+    (row,) = notify(
+        NotificationKind.INVITATION,
+        to=["grace@a.example.gov.uk"],
+        link="/",
+        key="row-lock-case",
+    )
+    return Lock(
+        take=lambda: notification_send(notification_id=row.pk),
+        held=[(Notification, row.pk)],
+        free=[(User, users["admin"].pk)],
+    )
+
+
 LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "review_decide": _review_decide,
     "review_reopen": _review_reopen,
@@ -437,6 +455,7 @@ LOCKS: dict[str, Callable[[dict[str, User]], Lock]] = {
     "identity_sign_in (invitation)": _identity_sign_in_invited,
     "invitation_withdraw": _invitation_withdraw,
     "coe_role_set": _coe_role_set,
+    "notification_send": _notification_send,
 }
 
 
