@@ -164,6 +164,10 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # department's records. Errors in a posted form are re-rendered (200).
     "review_queue": only("reviewer"),
     "review_due": only("reviewer"),
+    # The consistency report across departments (page and CSV): the Centre of Excellence, and
+    # auditors read-only (it changes nothing).
+    "consistency_report": only("reviewer", "auditor"),
+    "consistency_report_csv": only("reviewer", "auditor"),
     "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
     "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
     # Administrators read records too: they find a failed PDF there and try it again.
@@ -312,6 +316,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "api:case_review": {"POST": only("reviewer", ok=422)},
     # The consistency check of a case: reviewers and auditors once submitted, with every similar
     # case; the department (its own cases) only how many and their options.
+    "api:consistency_report": only("reviewer", "auditor"),
     "api:case_similar": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     # The records in the API follow the record pages exactly (stewards: 403).
     "api:decisions": only(*RECORD_READERS),

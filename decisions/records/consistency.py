@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from decisions.assessments.selectors import latest_assessment
-from decisions.engine.similarity import Comparison, compare
+from decisions.engine.similarity import Comparison, compare, decisive_signature
 from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.models import Case
 
@@ -128,3 +128,62 @@ def case_check(case: Case) -> CaseCheck:
     assessment = latest_assessment(case)
     option = assessment.recommended if assessment is not None else ""
     return CaseCheck("recommendation", option, similar_cases(case, option=option))
+
+
+@dataclass(frozen=True)
+class FlaggedPair:
+    """Two current decisions with near-identical answers and different options: the earlier
+    and the later (department and case selected), and their comparison."""
+
+    earlier: DecisionRecord
+    later: DecisionRecord
+    comparison: Comparison
+
+
+def flagged_pairs(
+    *,
+    department: str = "",
+    option: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> list[FlaggedPair]:
+    """The consistency report: every pair of current approved decisions (any departments)
+    whose answers are near-identical (decisions.engine.similarity) but whose decided options
+    differ, latest decision first. Filters: a department's code (either side of the pair), an
+    option (either side's decided option), and the period in which the later decision was
+    made (UTC dates, inclusive).
+
+    Decisions are grouped by the sides of the decisive lines they are on, since pairs across
+    groups are never similar; each decision is compared with the earlier ones of its group.
+    Two queries, whatever the number of decisions."""
+    rows = DecisionRecord.objects.current_approvals().values_list(
+        "pk", "decided_at", "decided_option", "department__code", "case__answers"
+    )
+    groups: dict[tuple[str, ...], list[tuple[int, datetime, str, str, dict[str, Any]]]] = {}
+    for pk, decided_at, decided, code, stored in rows.order_by("decided_at", "pk"):
+        answers = stored or {}
+        groups.setdefault(decisive_signature(answers), []).append(
+            (pk, decided_at, decided, code, answers)
+        )
+    found: list[tuple[int, int, Comparison]] = []
+    for members in groups.values():
+        for i, (pk, decided_at, decided, code, answers) in enumerate(members):
+            day = decided_at.date()
+            if (since and day < since) or (until and day > until):
+                continue
+            for e_pk, _, e_decided, e_code, e_answers in members[:i]:
+                if e_decided == decided:
+                    continue
+                if department and department not in (code, e_code):
+                    continue
+                if option and option not in (decided, e_decided):
+                    continue
+                comparison = compare(e_answers, answers)
+                if comparison.near_identical:
+                    found.append((e_pk, pk, comparison))
+    records = DecisionRecord.objects.select_related("department", "case").in_bulk(
+        {pk for pair in found for pk in pair[:2]}
+    )
+    pairs = [FlaggedPair(records[e], records[later], c) for e, later, c in found]
+    pairs.sort(key=lambda p: (p.later.decided_at, p.later.pk, p.earlier.pk), reverse=True)
+    return pairs

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from decisions.cases.selectors import case_visible
-from decisions.records.consistency import case_check, summary
+from decisions.records.consistency import case_check, flagged_pairs, summary
 from decisions.records.content import record_full
 from decisions.review.services import review_assessment, review_decide, review_problems
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
-from sourcing.api_schemas import responses
+from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.dates import parse_date_text
 from sourcing.models import Role
 
@@ -140,3 +140,49 @@ def case_similar(request: HttpRequest, case_id: int) -> dict[str, Any]:
             for s in check.similar
         ]
     return body
+
+
+class ConsistencyFilters(PageQuery):
+    """The consistency report's filters, as on its page: a department's code (an unknown code
+    matches nothing), a decided option, the period of the later decision (ISO 8601 days)."""
+
+    department: str = Field("", max_length=20)
+    option: Literal["", "buy", "build", "partner", "procure", "innovate"] = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def _pair_side(record: Any) -> dict[str, Any]:
+    return {
+        "reference": record.reference,
+        "record_id": record.pk,
+        "department": {"code": record.department.code, "name": record.department.name},
+        "recommended": record.recommended or None,
+        "decided_option": record.decided_option,
+        "decided_at": record.decided_at.isoformat(),
+    }
+
+
+@router.get("/consistency", url_name="consistency_report", response=responses({200: PageOut}))
+def consistency_report(request: HttpRequest, filters: Query[ConsistencyFilters]) -> dict[str, Any]:
+    """The consistency report (Centre of Excellence and auditors, read-only): pairs of current
+    decisions of any departments with near-identical answers and different decided options,
+    latest first: `{later, earlier, distance, differs}`; filters `department` (a code, either
+    side), `option` (either side), `since`/`until` (the later decision's day, inclusive); 422
+    naming a bad filter. `limit` and `offset` page them."""
+    pairs = flagged_pairs(
+        department=filters.department.strip(),
+        option=filters.option,
+        since=filters.since,
+        until=filters.until,
+    )
+    return page_of(
+        pairs,
+        filters,
+        lambda pair: {
+            "later": _pair_side(pair.later),
+            "earlier": _pair_side(pair.earlier),
+            "distance": round(pair.comparison.distance, 4),
+            "differs": list(pair.comparison.differs),
+        },
+    )

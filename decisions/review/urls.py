@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern] = [
     path("review/", views.review_queue, name="review_queue"),
     # Before review/<reference>/, so "due" is never read as a case reference.
     path("review/due/", views.review_due, name="review_due"),
+    path("review/consistency/", views.consistency_report, name="consistency_report"),
+    path("review/consistency/csv/", views.consistency_report_csv, name="consistency_report_csv"),
     path("review/<str:reference>/", views.review_case, name="review_case"),
     path("review/<str:reference>/reopen/", views.review_reopen_view, name="review_reopen"),
 ]

@@ -6,7 +6,10 @@ is a 404.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,19 +32,26 @@ from decisions.presenter import (
     assessment_context,
     check_label,
     explanation_changes,
+    question_label,
     recommendation_text,
     similar_cases_text,
 )
-from decisions.records.consistency import case_check, option_counts
+from decisions.records.consistency import case_check, flagged_pairs, option_counts
 from decisions.records.models import DecisionAction
 from decisions.review import selectors, services
-from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
+from decisions.review.forms import (
+    ConsistencyFilterForm,
+    DecisionForm,
+    QueueFilterForm,
+    ReopenForm,
+)
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links
 from sourcing.models import Case, CaseStatus, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
+from sourcing.spreadsheet import safe_cell
 
 PAGE_SIZE = 25
 # review_decide's error keys -> the decision form's fields (dates report on their day input).
@@ -51,6 +61,12 @@ ANCHORS = {
     "option": "#option",
     "rationale": "#rationale",
     "sections": "#sections",
+}
+CONSISTENCY_ANCHORS = {
+    "department": "#department",
+    "option": "#option",
+    "since": "#since",
+    "until": "#until",
 }
 
 
@@ -310,3 +326,106 @@ def _render_due(
         "within": selectors.DUE_WITHIN_DAYS,
     }
     return render(request, "decisions/review_due.html", context, status=status)
+
+
+# The consistency report's CSV columns (one row per flagged pair).
+CONSISTENCY_COLUMNS = (
+    "later_reference",
+    "later_department",
+    "later_decided_option",
+    "later_decided_on",
+    "later_recommended",
+    "earlier_reference",
+    "earlier_department",
+    "earlier_decided_option",
+    "earlier_decided_on",
+    "earlier_recommended",
+    "distance",
+    "answers_that_differ",
+)
+
+
+def _consistency_pairs(
+    request: HttpRequest,
+) -> tuple[ConsistencyFilterForm, list[Any], dict[str, str]]:
+    """The report's filter form (bound to the query string), its flagged pairs (none when
+    the filters are wrong) and the filters as query parameters."""
+    form = ConsistencyFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, [], {}
+    data = form.cleaned_data if form.is_bound else {}
+    params = {
+        k: str(request.GET[k])
+        for k in ("department", "option", "since", "until")
+        if request.GET.get(k)
+    }
+    pairs = flagged_pairs(
+        department=data.get("department") or "",
+        option=data.get("option") or "",
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    return form, pairs, params
+
+
+@require_safe
+def consistency_report(request: HttpRequest) -> HttpResponse:
+    """The Centre of Excellence's consistency report: pairs of current decisions across
+    departments with near-identical answers and different options, latest first."""
+    form, pairs, params = _consistency_pairs(request)
+    paged = paginate(request, pairs, params, PAGE_SIZE)
+    rows = [
+        {
+            "pair": pair,
+            "later_option": OPTION_LABELS.get(pair.later.decided_option, pair.later.decided_option),
+            "earlier_option": OPTION_LABELS.get(
+                pair.earlier.decided_option, pair.earlier.decided_option
+            ),
+            "differs": [question_label(k) for k in pair.comparison.differs],
+        }
+        for pair in paged["page"].object_list
+    ]
+    context = {
+        **paged,
+        "form": form,
+        "rows": rows,
+        "filtered": bool(params),
+        "query": urlencode(params),
+        "errors": error_links(form, CONSISTENCY_ANCHORS) if form.is_bound else [],
+    }
+    return render(request, "decisions/consistency_report.html", context)
+
+
+@require_safe
+def consistency_report_csv(request: HttpRequest) -> HttpResponse:
+    """The consistency report as CSV (the page's filters; every cell safe from formulas)."""
+    form, pairs, _ = _consistency_pairs(request)
+    if form.is_bound and not form.is_valid():
+        return consistency_report(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CONSISTENCY_COLUMNS)
+    for pair in pairs:
+        later, earlier = pair.later, pair.earlier
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    later.reference,
+                    later.department.name,
+                    later.decided_option,
+                    later.decided_at.date().isoformat(),
+                    later.recommended,
+                    earlier.reference,
+                    earlier.department.name,
+                    earlier.decided_option,
+                    earlier.decided_at.date().isoformat(),
+                    earlier.recommended,
+                    f"{pair.comparison.distance:.4f}",
+                    "; ".join(pair.comparison.differs),
+                )
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="consistency-report.csv"'
+    return response
