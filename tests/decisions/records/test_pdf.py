@@ -192,6 +192,7 @@ def test_the_pdf_shows_the_cover_every_section_and_escaped_user_text(
         "Risk and exit",
         "Accountability",
         "Sign-offs by discipline",
+        "no account on this service",  # typed names (schema version 3 says how each was given)
         "Reviewer's rationale",
         "Review by and publication",
         "<script>alert(1)</script>",  # printed as text, never markup
