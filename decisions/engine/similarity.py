@@ -69,24 +69,28 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# Decisive lines on choices: the values that each stand on their own side (any other value is
+# on the side "other"). A database can test these as they are (records.consistency does).
+CHOICE_LINES: Final[dict[str, tuple[str, ...]]] = {
+    "market_maturity": ("none",),
+    "in_house_capability": ("none",),
+    "cross_government_solution": ("none", "partial", "available"),
+    "solution_uncertainty": ("novel",),
+    "data_classification": ("secret",),
+    "differentiation": ("commodity", "unique_to_policy"),
+}
+
+
+def _choice_line(values: tuple[str, ...]) -> Callable[[Any], str]:
+    return _bucket(*((v, lambda a, v=v: a == v) for v in values))
+
+
 # key -> the side of the default ruleset's decisive lines an answer is on.
 DECISIVE: Final[dict[str, Callable[[Any], str]]] = {
-    "market_maturity": _bucket(("no market", lambda v: v == "none")),
+    **{key: _choice_line(values) for key, values in CHOICE_LINES.items()},
     "credible_suppliers": _bucket(
         ("none", lambda v: _is_int(v) and v == 0),
         ("thin market", lambda v: _is_int(v) and v < 3),
-    ),
-    "in_house_capability": _bucket(("none", lambda v: v == "none")),
-    "cross_government_solution": _bucket(
-        ("none", lambda v: v == "none"),
-        ("partial", lambda v: v == "partial"),
-        ("available", lambda v: v == "available"),
-    ),
-    "solution_uncertainty": _bucket(("novel", lambda v: v == "novel")),
-    "data_classification": _bucket(("secret", lambda v: v == "secret")),
-    "differentiation": _bucket(
-        ("commodity", lambda v: v == "commodity"),
-        ("unique", lambda v: v == "unique_to_policy"),
     ),
     "best_product_fit_pct": _bucket(("80 or more", lambda v: _is_int(v) and v >= 80)),
     "months_to_live": _bucket(("under 6", lambda v: _is_int(v) and v < 6)),
@@ -162,3 +166,24 @@ def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> Comparison:
         differs=tuple(differs),
         decisive=decisive_differences(a, b),
     )
+
+
+# A wholly different answer (a category, a yes/no, answered against not) adds 1 to the sum of
+# differences; when that alone passes the near-identical distance, near-identical answers
+# share every such answer exactly, which the report groups by (near_signature).
+_WHOLE_DIFFERENCE_IS_TOO_MUCH: Final[bool] = 1 / len(COUNTED) > NEAR_IDENTICAL
+
+
+def near_signature(answers: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A key two sets of answers share whenever they are near-identical: the decisive sides
+    and every answer that can only be equal or wholly different (categories, yes/no, whether
+    each counted key is answered). Cases with different keys are never near-identical."""
+    if not _WHOLE_DIFFERENCE_IS_TOO_MUCH:
+        return decisive_signature(answers)
+    exact = tuple(
+        answers.get(key)
+        if (q := QUESTIONS[key]).type == "bool" or (q.type == "choice" and not q.scale)
+        else answers.get(key) is None
+        for key in COUNTED
+    )
+    return (*decisive_signature(answers), *exact)

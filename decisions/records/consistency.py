@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from decisions.assessments.selectors import latest_assessment
-from decisions.engine.similarity import Comparison, compare, decisive_signature
+from decisions.engine.similarity import CHOICE_LINES, Comparison, compare, near_signature
 from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.models import Case
 
@@ -60,11 +60,14 @@ def similar_cases(
     candidates = DecisionRecord.objects.current_approvals().exclude(case_id=case.pk)
     if before is not None:
         candidates = candidates.filter(decided_at__lt=before)
-    # The database drops what can never be similar: a different cross-government answer is a
-    # decisive difference (decisions.engine.similarity.DECISIVE).
-    cross = case.answers.get("cross_government_solution")
-    if cross is not None:
-        candidates = candidates.filter(case__answers__cross_government_solution=cross)
+    # The database drops what can never be similar: the other side of a decisive line on a
+    # choice (decisions.engine.similarity.CHOICE_LINES).
+    for key, named in CHOICE_LINES.items():
+        value = case.answers.get(key)
+        if value in named:
+            candidates = candidates.filter(**{f"case__answers__{key}": value})
+        elif value is not None:
+            candidates = candidates.exclude(**{f"case__answers__{key}__in": list(named)})
     scored: list[tuple[float, float, int, Comparison]] = []
     for pk, decided_at, answers in candidates.values_list("pk", "decided_at", "case__answers"):
         comparison = compare(case.answers, answers or {})
@@ -153,16 +156,17 @@ def flagged_pairs(
     option (either side's decided option), and the period in which the later decision was
     made (UTC dates, inclusive).
 
-    Decisions are grouped by the sides of the decisive lines they are on, since pairs across
-    groups are never similar; each decision is compared with the earlier ones of its group.
+    Decisions are grouped by what near-identical answers must share (the decisive sides, the
+    categories and yes/no answers: decisions.engine.similarity.near_signature); each decision
+    is compared with the earlier ones of its group.
     Two queries, whatever the number of decisions."""
     rows = DecisionRecord.objects.current_approvals().values_list(
         "pk", "decided_at", "decided_option", "department__code", "case__answers"
     )
-    groups: dict[tuple[str, ...], list[tuple[int, datetime, str, str, dict[str, Any]]]] = {}
+    groups: dict[tuple[Any, ...], list[tuple[int, datetime, str, str, dict[str, Any]]]] = {}
     for pk, decided_at, decided, code, stored in rows.order_by("decided_at", "pk"):
         answers = stored or {}
-        groups.setdefault(decisive_signature(answers), []).append(
+        groups.setdefault(near_signature(answers), []).append(
             (pk, decided_at, decided, code, answers)
         )
     found: list[tuple[int, int, Comparison]] = []

@@ -16,6 +16,7 @@ from decisions.engine.similarity import (
     compare,
     decisive_signature,
     difference,
+    near_signature,
 )
 from tests.decisions.engine.strategies import answers
 
@@ -96,3 +97,19 @@ def test_the_signature_groups_by_decisive_sides() -> None:
     assert len(decisive_signature(_base())) == len(DECISIVE)
     assert decisive_signature(_base()) == decisive_signature({**_base(), "criticality": "high"})
     assert decisive_signature(_base()) != decisive_signature({**_base(), "months_to_live": 3})
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers(), answers())
+def test_near_identical_answers_always_share_the_near_signature(a: dict, b: dict) -> None:
+    # Pull b towards a (every answer but two scale ones copied) so near pairs are common.
+    scale = [k for k in COUNTED if QUESTIONS[k].type == "choice" and QUESTIONS[k].scale]
+    close = {**a, **{k: b[k] for k in scale[:2] if k in b}}
+    for other in (b, close):
+        if compare(a, other).near_identical:
+            assert near_signature(a) == near_signature(other)
+
+
+def test_a_different_category_changes_the_near_signature() -> None:
+    assert near_signature(_base()) != near_signature({**_base(), "service_type": "infrastructure"})
+    assert near_signature(_base()) == near_signature({**_base(), "criticality": "high"})

@@ -1,0 +1,163 @@
+"""Benchmark the consistency check (issue 20) over stored decisions: the similar cases of one
+case (target under 200 ms) and the whole cross-department report (target under 10 s).
+
+Run: python scripts/bench_consistency.py [--decisions 10000] [--database-url URL]. Without a
+URL it builds a throwaway SQLite file in a temporary directory (never the project's database);
+a URL you give must be a throwaway database too (it is migrated and filled). The decisions are
+clustered (families of near-identical answers, some decided differently) so the check has
+similar cases to find, as real decisions do. Prints plain figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TARGET_ONE_MS = 200.0
+TARGET_REPORT_SECONDS = 10.0
+FAMILY = 10  # decisions per family of near-identical answers
+
+
+def _vary(answers: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The answers with one scale answer moved a step (a near-identical case)."""
+    from decisions.engine import QUESTIONS
+    from decisions.engine.similarity import DECISIVE
+
+    keys = [k for k, q in QUESTIONS.items() if q.type == "choice" and q.scale and k not in DECISIVE]
+    key = rng.choice(keys)
+    choices = QUESTIONS[key].choices
+    at = choices.index(answers[key]) if answers.get(key) in choices else 0
+    return {**answers, key: choices[min(at + 1, len(choices) - 1) if at == 0 else at - 1]}
+
+
+def store_decisions(count: int) -> float:
+    """Bulk-create `count` approved cases and their current decision records; seconds."""
+    from decisions.records.models import DecisionRecord
+    from scripts.bench_impact import generate_answers
+    from sourcing.models import Case, CaseStatus, Role
+    from sourcing.people.services import department_ensure, user_ensure
+
+    started = time.perf_counter()
+    rng = random.Random(20)
+    departments = [department_ensure(code=f"dept-{n}", name=f"Department {n}") for n in range(8)]
+    owners = [
+        user_ensure(username=f"owner-{d.code}", role=Role.COMMERCIAL, password="x", department=d)
+        for d in departments
+    ]
+    reviewer = user_ensure(username="reviewer", role=Role.REVIEWER, password="x")
+    bases = generate_answers(count // FAMILY + 1)
+    answer_sets = [base if i == 0 else _vary(base, rng) for base in bases for i in range(FAMILY)][
+        :count
+    ]
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                reference=f"SRC-2026-{n + 1:05d}",
+                title=f"Benchmark case {n + 1}",
+                department=owners[n % len(owners)].department,
+                owner=owners[n % len(owners)],
+                answers=answers,
+                status=CaseStatus.APPROVED,
+            )
+            for n, answers in enumerate(answer_sets)
+        ],
+        batch_size=1000,
+    )
+    options = ("buy", "build", "partner", "procure", "innovate")
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    DecisionRecord.objects.bulk_create(
+        [
+            DecisionRecord(
+                seq=n + 1,
+                case=case,
+                reference=case.reference,
+                department=case.department,
+                action="approve",
+                recommended=options[(n // FAMILY) % 5],
+                # One decision in five of a family goes another way.
+                decided_option=options[(n // FAMILY + (1 if n % 5 == 4 else 0)) % 5],
+                decided_by=reviewer,
+                decided_at=start + timedelta(minutes=n),
+                review_by=date(2028, 1, 1),
+                content={"bench": True},
+                record_sha256=f"{n:064x}",
+            )
+            for n, case in enumerate(cases)
+        ],
+        batch_size=1000,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    """Build the data, time the check of one case (median of 30) and the whole report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--decisions", type=int, default=10_000)
+    parser.add_argument("--database-url", default="", help="a throwaway database to fill")
+    args = parser.parse_args()
+
+    workdir = tempfile.TemporaryDirectory(prefix="bench-consistency-")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir.name}/bench.sqlite3"
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from decisions.records.consistency import flagged_pairs, similar_cases
+    from sourcing.models import Case
+
+    call_command("migrate", verbosity=0)
+    store_seconds = store_decisions(args.decisions)
+    print(f"database: {connection.vendor} (throwaway)")
+    print(f"store {args.decisions:,} approved decisions: {store_seconds:.2f} s")
+
+    rng = random.Random(7)
+    pks = list(Case.objects.values_list("pk", flat=True))
+    timings, found, query_counts = [], [], []
+    for pk in rng.sample(pks, 30):
+        case = Case.objects.get(pk=pk)
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            similar = similar_cases(case, option="buy")
+        timings.append((time.perf_counter() - started) * 1000)
+        found.append(len(similar))
+        query_counts.append(len(queries))
+    one_ms = statistics.median(timings)
+    print(
+        f"similar cases of one case: median {one_ms:.0f} ms, worst {max(timings):.0f} ms "
+        f"(30 cases; {statistics.mean(found):.1f} similar found on average; "
+        f"{max(query_counts)} queries at most)"
+    )
+
+    started = time.perf_counter()
+    pairs = flagged_pairs()
+    report_seconds = time.perf_counter() - started
+    print(f"whole consistency report: {report_seconds:.2f} s, {len(pairs):,} flagged pairs")
+    ok = one_ms <= TARGET_ONE_MS and report_seconds <= TARGET_REPORT_SECONDS
+    one = "within" if one_ms <= TARGET_ONE_MS else "OVER"
+    report = "within" if report_seconds <= TARGET_REPORT_SECONDS else "OVER"
+    print(
+        f"targets: one case <= {TARGET_ONE_MS:.0f} ms {one}; "
+        f"report <= {TARGET_REPORT_SECONDS:.0f} s {report}"
+    )
+    workdir.cleanup()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
