@@ -40,16 +40,24 @@ def assessed(demo_people: None) -> Case:
     return case
 
 
+def _narrow(page: Page) -> None:
+    """Nothing scrolls sideways at 320 px (a phone, or 400% zoom)."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
+
+
 def _sign_off_as(browser: Browser, base: str, username: str, reference: str) -> None:
-    context = browser.new_context()
+    # The signatories read on a phone: 320 CSS pixels wide.
+    context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     sign_in(page, base, username)
     page.goto(f"{base}/sign-off-requests/")
     expect(page.locator("h1")).to_have_text("Sign-off requests")
     assert_accessible(page)
+    _narrow(page)
     page.get_by_role("link", name=reference).click()
     expect(page.locator("h1")).to_contain_text("sign-off")
     assert_accessible(page)
+    _narrow(page)
     page.get_by_role("button", name="Save decision").click()  # nothing chosen: the error
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Select whether you sign off or decline"
