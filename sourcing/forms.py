@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from decisions.engine.schema import OPTIONS
 from sourcing.dates import DateInputsMixin
+from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Department
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -90,6 +91,49 @@ def add_service_errors(
                 form.add_error(name, message)
             else:
                 form.add_error(None, message)
+
+
+def service_ran[T](
+    call: Callable[[], T],
+    *,
+    invalid: Callable[[dict[str, list[str]]], None],
+    refused: Callable[[str], None],
+) -> T | None:
+    """Run a service for a page: its result, or None when it refused: ValidationFailed's
+    field errors go to `invalid`, TransitionRefused's message to `refused`."""
+    try:
+        return call()
+    except ValidationFailed as failed:
+        invalid(failed.errors)
+    except TransitionRefused as refusal:
+        refused(str(refusal))
+    return None
+
+
+def form_service[T](
+    form: forms.Form,
+    call: Callable[[], T],
+    *,
+    refused: Callable[[str], None] | None = None,
+    fields: dict[str, str] | None = None,
+) -> T | None:
+    """Run a service on behalf of a form: its result, or None when the service refused.
+
+    ValidationFailed puts its field errors on the form (add_service_errors, `fields` as there);
+    TransitionRefused goes to `refused(message)` when given (a page showing it elsewhere),
+    else it is an error of the whole form. Every form view's "valid → service → errors on the
+    form" reads the same through this one function (service_ran)."""
+    return service_ran(
+        call,
+        invalid=lambda errors: add_service_errors(form, errors, fields),
+        refused=refused or (lambda message: form.add_error(None, message)),
+    )
+
+
+def service_error_links(errors: dict[str, list[str]], anchor: str) -> list[tuple[str, str]]:
+    """A service's field errors (ValidationFailed.errors) for the error summary of a page
+    that has no form for them: every message linked to the one `anchor` (a row's id)."""
+    return [(message, anchor) for messages in errors.values() for message in messages]
 
 
 def _empty(field: forms.Field) -> Any:

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import role_of, signed_in_user
-from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, saved
+from sourcing.errors import ValidationFailed
+from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -333,33 +333,31 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Record a contract let for an approved case of the user's department."""
     case = _case(request, reference)
     form = ContractForm(request.POST if request.method == "POST" else None)
-    refused = ""
-    if form.is_bound and form.is_valid():
-        try:
-            contract = contract_record(
+    refused: list[str] = []
+    by = signed_in_user(request)
+    # A service's field errors here: what changed since the form was checked.
+    contract = (
+        form_service(
+            form,
+            lambda: contract_record(
                 case=case,
-                by=signed_in_user(request),
+                by=by,
                 supplier=form.supplier_found,
                 value_gbp=form.cleaned_data["value_gbp"],
                 start=form.dates.get("start"),
                 end=form.dates.get("end"),
                 break_points=form.cleaned_data["break_points"],
                 extends_incumbent=form.cleaned_data["extends_incumbent"] == "yes",
-            )
-        except ValidationFailed as failed:  # changed since the form was checked
-            for key, problems in failed.errors.items():
-                form.report(key, problems)
-        except TransitionRefused as refusal:
-            refused = str(refusal)
-        else:
-            messages.success(
-                request,
-                f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded",
-            )
-            return redirect("contract_record", reference=case.reference)
-    errors = error_links(form, CONTRACT_ANCHORS)
-    if refused:
-        errors.append((refused, "#main-content"))
+            ),
+            refused=refused.append,
+        )
+        if form.is_bound and form.is_valid()
+        else None
+    )
+    if contract is not None:
+        recorded = f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded"
+        return saved(request, recorded, "contract_record", reference=case.reference)
+    errors = error_links(form, CONTRACT_ANCHORS) + [(m, "#main-content") for m in refused]
     record = current_approval(case)
     context = {
         "case": case,

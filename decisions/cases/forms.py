@@ -222,6 +222,13 @@ class SectionForm:
         """The valid posted answers that differ from the saved ones."""
         return {k: v for k, v in self.cleaned.items() if self.saved.get(k, object()) != v}
 
+    def report(self, errors: dict[str, list[str]]) -> None:
+        """A service's field errors (ValidationFailed.errors) on this section's questions; one
+        about a question of no field here goes on the section's first."""
+        first = self.section.keys[0]
+        for key, problems in errors.items():
+            self.errors.setdefault(key if key in self.section.keys else first, []).extend(problems)
+
     def error_list(self) -> list[tuple[str, str]]:
         """(message, link) pairs for the error summary, in question order."""
         return [

@@ -65,7 +65,7 @@ from decisions.presenter import (
 from decisions.rulesets.selectors import current_ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links, saved
+from sourcing.forms import add_service_errors, error_links, form_service, saved, service_ran
 from sourcing.limits import rate_limited
 from sourcing.models import (
     Case,
@@ -315,15 +315,9 @@ def case_start(request: HttpRequest) -> HttpResponse:
     """Start a case: title and summary."""
     form = CaseStartForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        try:
-            case = services.case_create(
-                by=signed_in_user(request),
-                title=form.cleaned_data["title"],
-                summary=form.cleaned_data["summary"],
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        else:
+        by = signed_in_user(request)
+        case = form_service(form, lambda: services.case_create(by=by, **form.cleaned_data))
+        if case is not None:
             return redirect("case_detail", reference=case.reference)
     return render(request, "sourcing/case_start.html", {"form": form, "errors": error_links(form)})
 
@@ -336,21 +330,15 @@ def case_details(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("case_detail", reference=case.reference)
     data = request.POST if request.method == "POST" else None
     form = CaseStartForm(data, initial={"title": case.title, "summary": case.summary})
-    if form.is_valid():
-        try:
-            services.case_update(
-                case=case,
-                by=signed_in_user(request),
-                title=form.cleaned_data["title"],
-                summary=form.cleaned_data["summary"],
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, "The title and summary are saved")
-            return redirect("case_detail", reference=case.reference)
+    by = signed_in_user(request)
+    if (
+        form.is_valid()
+        and form_service(form, lambda: services.case_update(case=case, by=by, **form.cleaned_data))
+        is not None
+    ):
+        return saved(
+            request, "The title and summary are saved", "case_detail", reference=case.reference
+        )
     context = {"case": case, "form": form, "errors": error_links(form)}
     return render(request, "sourcing/case_details.html", context)
 
@@ -393,20 +381,19 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
     if not case.is_editable:
         return redirect("case_check", reference=case.reference)
     form = SectionForm(current, case.answers, request.POST if request.method == "POST" else None)
-    refused = ""
+    refused: list[str] = []
     if form.is_valid():
-        try:
-            changed = form.changed_answers()
-            if changed:
-                services.case_update(case=case, by=signed_in_user(request), answers=changed)
-        except ValidationFailed as failed:
-            for key, problems in failed.errors.items():
-                form.errors.setdefault(key if key in current.keys else current.keys[0], []).extend(
-                    problems
-                )
-        except TransitionRefused as refusal:
-            refused = str(refusal)
-        else:
+        changed = form.changed_answers()
+        by = signed_in_user(request)
+        if (
+            not changed
+            or service_ran(
+                lambda: services.case_update(case=case, by=by, answers=changed),
+                invalid=form.report,
+                refused=refused.append,
+            )
+            is not None
+        ):
             if request.POST.get("then") == "tasks":
                 return redirect("case_detail", reference=case.reference)
             if request.POST.get("then") == "check":  # "Change" on Check your answers
@@ -417,7 +404,7 @@ def case_section(request: HttpRequest, reference: str, section: str) -> HttpResp
                     "case_section", reference=case.reference, section=SECTIONS[index + 1].slug
                 )
             return redirect("case_check", reference=case.reference)
-    errors = form.error_list() + ([(refused, "#main-content")] if refused else [])
+    errors = form.error_list() + [(message, "#main-content") for message in refused]
     index = SECTIONS.index(current)
     context = {
         **_preview_context(case, {**case.answers, **form.cleaned}),
@@ -488,17 +475,17 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ExplanationsForm(checks, data, initial=case.explanations)
     errors: list[tuple[str, str]] = []
-    if form.is_valid():
-        try:
-            services.case_update(
-                case=case, by=signed_in_user(request), explanations=form.cleaned_data
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refusal:
-            errors = [(str(refusal), "#main-content")]
-        else:
-            return redirect("case_detail", reference=case.reference)
+    by = signed_in_user(request)
+    if (
+        form.is_valid()
+        and form_service(
+            form,
+            lambda: services.case_update(case=case, by=by, explanations=form.cleaned_data),
+            refused=lambda message: errors.append((message, "#main-content")),
+        )
+        is not None
+    ):
+        return redirect("case_detail", reference=case.reference)
     context = {
         "case": case,
         "latest": latest,
@@ -658,29 +645,25 @@ def signoff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = latest is not None and latest.answers_version == case.answers_version
     form = SignOffDecideForm(request.POST if request.method == "POST" else None)
     errors: list[tuple[str, str]] = []
-    if form.is_valid():
-        try:
-            services.signoff_request_decide(
-                request=asked,
-                by=signed_in_user(request),
-                decision=form.cleaned_data["decision"],
-                comment=form.cleaned_data["comment"],
-                assessment_sha256=form.cleaned_data["assessment_sha256"],
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refusal:
-            errors = [(str(refusal), "#decision")]
-        else:
-            signed = form.cleaned_data["decision"] == "signed"
-            label = asked.get_discipline_display().lower()
-            return saved(
-                request,
-                f"Your {label} sign-off of {case.reference} is recorded"
-                if signed
-                else f"You declined the {label} sign-off of {case.reference}",
-                "signoff_request_list",
-            )
+    by = signed_in_user(request)
+    if (
+        form.is_valid()
+        and form_service(
+            form,
+            lambda: services.signoff_request_decide(request=asked, by=by, **form.cleaned_data),
+            refused=lambda message: errors.append((message, "#decision")),
+        )
+        is not None
+    ):
+        signed = form.cleaned_data["decision"] == "signed"
+        label = asked.get_discipline_display().lower()
+        return saved(
+            request,
+            f"Your {label} sign-off of {case.reference} is recorded"
+            if signed
+            else f"You declined the {label} sign-off of {case.reference}",
+            "signoff_request_list",
+        )
     context = {
         "asked": asked,
         "case": case,

@@ -47,7 +47,7 @@ from decisions.review.forms import (
 )
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links
+from sourcing.forms import add_service_errors, error_links, form_service, saved
 from sourcing.models import Case, CaseStatus, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
@@ -256,22 +256,21 @@ def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Open an approved decision for review again (its next record will supersede it)."""
     case = _case(request, reference)
     form = ReopenForm(request.POST)
-    refused = ""
-    if form.is_valid():
-        try:
-            services.review_reopen(
-                case=case, by=signed_in_user(request), reason=form.cleaned_data["reason"]
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refusal:
-            refused = str(refusal)
-        else:
-            messages.success(request, f"{case.reference} is open for review again")
-            return redirect("review_case", reference=case.reference)
+    refused: list[str] = []
+    by = signed_in_user(request)
+    if (
+        form.is_valid()
+        and form_service(
+            form,
+            lambda: services.review_reopen(case=case, by=by, **form.cleaned_data),
+            refused=refused.append,
+        )
+        is not None
+    ):
+        reopened = f"{case.reference} is open for review again"
+        return saved(request, reopened, "review_case", reference=case.reference)
     anchor = f"#reason-{case.reference}"
-    errors = [(str(m), anchor) for m in form.errors.get("reason", [])]
-    errors += [(refused, anchor)] if refused else []
+    errors = [(str(m), anchor) for m in [*form.errors.get("reason", []), *refused]]
     return _render_due(
         request, failed=case.reference, form=form, errors=errors, status=409 if refused else 200
     )

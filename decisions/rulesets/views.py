@@ -34,7 +34,14 @@ from decisions.rulesets.forms import (
 from decisions.rulesets.models import GoldenCase, Ruleset
 from sourcing.access import signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, reference_typed, saved
+from sourcing.forms import (
+    add_service_errors,
+    cleaned_or_empty,
+    error_links,
+    form_service,
+    reference_typed,
+    saved,
+)
 from sourcing.models import Case, Role
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -118,17 +125,13 @@ def ruleset_start(request: HttpRequest) -> HttpResponse:
     current = selectors.current_ruleset()
     form = DraftStartForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        try:
-            draft = services.ruleset_draft_create(
-                by=signed_in_user(request), version=form.cleaned_data["version"]
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, f"Draft {draft.version} started from {current}.")
-            return redirect("ruleset_detail", version=draft.version)
+        by = signed_in_user(request)
+        draft = form_service(
+            form, lambda: services.ruleset_draft_create(by=by, **form.cleaned_data)
+        )
+        if draft is not None:
+            started = f"Draft {draft.version} started from {current}."
+            return saved(request, started, "ruleset_detail", version=draft.version)
     context = {"form": form, "errors": error_links(form), "current": current}
     return render(request, "decisions/ruleset_start.html", context)
 
@@ -336,22 +339,18 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     steward approved this exact draft (four eyes)."""
     draft = _draft(version)
     form = PublishForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        try:
-            services.ruleset_publish(
-                draft=draft,
-                by=signed_in_user(request),
-                change_summary=form.cleaned_data["change_summary"],
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(
-                request, f"Version {draft.version} is published: new assessments now use it."
-            )
-            return redirect("ruleset_detail", version=draft.version)
+    if (
+        form.is_valid()
+        and form_service(
+            form,
+            lambda: services.ruleset_publish(
+                draft=draft, by=signed_in_user(request), **form.cleaned_data
+            ),
+        )
+        is not None
+    ):
+        published = f"Version {draft.version} is published: new assessments now use it."
+        return saved(request, published, "ruleset_detail", version=draft.version)
     return _render_publish(request, draft, form, ApproveForm(initial={"sha256": draft.sha256}))
 
 
@@ -361,20 +360,14 @@ def ruleset_approve(request: HttpRequest, version: str) -> HttpResponse:
     draft = _draft(version)
     form = ApproveForm(request.POST)
     if form.is_valid():
-        try:
-            services.ruleset_approve(
-                draft=draft,
-                by=signed_in_user(request),
-                sha256=form.cleaned_data["sha256"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            messages.success(request, f"You approved draft {draft.version} for publication.")
-            return redirect("ruleset_publish", version=draft.version)
+        if form_service(
+            form,
+            lambda: services.ruleset_approve(
+                draft=draft, by=signed_in_user(request), **form.cleaned_data
+            ),
+        ):
+            approved = f"You approved draft {draft.version} for publication."
+            return saved(request, approved, "ruleset_publish", version=draft.version)
     elif "sha256" in form.errors:
         form.errors.pop("sha256")
         form.add_error(None, "Read the draft again, then approve it.")
@@ -432,17 +425,15 @@ def golden_list(request: HttpRequest) -> HttpResponse:
 def _golden_errors(form: GoldenCaseForm, errors: dict[str, list[str]]) -> None:
     """Put a golden case's problems on the fields they are about (answers.x on answers...);
     a field the form itself already refused keeps the form's message."""
-    refused = set(form.errors)
-    for name, problems in errors.items():
-        head, _, rest = name.partition(".")
-        if head == "expected":
-            target = f"check_{rest.partition('.')[2]}" if rest.startswith("policy") else rest
-        else:
-            target = "revision_reason" if head == "revision" else head
-        if target in refused:
-            continue
-        for problem in problems:
-            form.add_error(target if target in form.fields else None, problem)
+    add_service_errors(form, errors, {name: _golden_field(name) for name in errors})
+
+
+def _golden_field(name: str) -> str:
+    """The form field a golden case's problem is about (answers.x → answers, ...)."""
+    head, _, rest = name.partition(".")
+    if head == "expected":
+        return f"check_{rest.partition('.')[2]}" if rest.startswith("policy") else rest
+    return "revision_reason" if head == "revision" else head
 
 
 def _golden_draft(

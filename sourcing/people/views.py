@@ -25,7 +25,7 @@ from mozilla_django_oidc.views import (
 
 from sourcing.access import signed_in_user
 from sourcing.errors import ValidationFailed
-from sourcing.forms import add_service_errors
+from sourcing.forms import add_service_errors, service_error_links
 from sourcing.limits import rate_limited
 from sourcing.models import Role, User
 from sourcing.people.forms import InvitationForm, SignInForm
@@ -301,7 +301,7 @@ def department_member_role(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         member_role_set(by=admin, member=member, role=request.POST.get("role", ""))
     except ValidationFailed as failed:
-        errors = [(m, f"#member-{member.pk}") for ms in failed.errors.values() for m in ms]
+        errors = service_error_links(failed.errors, f"#member-{member.pk}")
         return _people_page(request, admin, errors)
     granted = request.POST.get("role") == Role.COMMERCIAL
     messages.success(
@@ -321,7 +321,7 @@ def department_member_close(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         member_close(by=admin, member=member)
     except ValidationFailed as failed:
-        errors = [(m, f"#member-{member.pk}") for ms in failed.errors.values() for m in ms]
+        errors = service_error_links(failed.errors, f"#member-{member.pk}")
         return _people_page(request, admin, errors)
     messages.success(
         request,
@@ -339,7 +339,7 @@ def department_invitation_withdraw(request: HttpRequest, invitation_id: int) -> 
     try:
         invitation_withdraw(by=admin, invitation=invitation)
     except ValidationFailed as failed:
-        errors = [(m, "#invitations") for ms in failed.errors.values() for m in ms]
+        errors = service_error_links(failed.errors, "#invitations")
         return _people_page(request, admin, errors)
     messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     return redirect("department_people")
@@ -373,7 +373,7 @@ def coe_person_role(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         coe_role_set(by=admin, person=person, role=role)
     except ValidationFailed as failed:
-        errors = [(m, f"#person-{person.pk}") for ms in failed.errors.values() for m in ms]
+        errors = service_error_links(failed.errors, f"#person-{person.pk}")
         return _coe_page(request, errors)
     name = user_text(person)
     granted = role in COE_ROLES
