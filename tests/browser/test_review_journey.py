@@ -94,7 +94,7 @@ def test_carol_overrides_dave_audits_and_the_public_register_shows_it(
     page.locator(".govuk-service-navigation").get_by_role("link", name="Decision records").click()
     expect(page.locator("h1")).to_have_text("Decision records")
     assert_accessible(page)
-    page.get_by_label("Reference").fill(case.reference)
+    page.get_by_label("Reference", exact=True).fill(case.reference)
     page.get_by_label("Override").select_option("yes")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("caption")).to_have_text(re.compile(r"1 record found"))
