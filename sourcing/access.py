@@ -321,6 +321,11 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # The records in the API follow the record pages exactly (stewards: 403).
     "api:decisions": only(*RECORD_READERS),
     "api:decision": only(*RECORD_READERS, scoped=True),
+    # Outcome reviews: read as the record; recorded by its department (no body: 422).
+    "api:decision_outcomes": {
+        "GET": only(*RECORD_READERS, scoped=True),
+        "POST": only("commercial", scoped=True, ok=422),
+    },
     "api:audit_verify": only("reviewer", "auditor"),
     "api:audit_events": only("reviewer", "auditor"),
     "api:audit_event": only("reviewer", "auditor", ok=404),  # the example has no event

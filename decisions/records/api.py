@@ -3,20 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from decisions.engine.schema import MONEY_MAX
 from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
 from decisions.records.models import DecisionRecord
+from decisions.records.outcomes import (
+    COMMENT_MAX,
+    MONTHS_LATE_MAX,
+    outcome_problems,
+    outcome_record,
+    outcomes_of,
+)
 from decisions.records.pdf import pdf_failed_for_good, pdf_retry, pdf_state
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
 from sourcing.access import signed_in_user
+from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import Message, PageOut, PageQuery, page_of, responses
 from sourcing.jobs import JobStatus
 from sourcing.limits import api_throttles
@@ -122,3 +131,65 @@ def decision_pdf_retry(request: HttpRequest, record_id: int) -> HttpResponse:
     response = JsonResponse({"status": pdf.status, "attempts": pdf.attempts}, status=202)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+class OutcomeIn(Schema):
+    """An outcome review of a decision (decisions.records.outcomes.outcome_problems)."""
+
+    delivered: bool
+    on_time: bool
+    months_late: int | None = Field(None, ge=0, le=MONTHS_LATE_MAX)
+    actual_cost_gbp: int = Field(ge=0, le=MONEY_MAX)
+    benefits_realised: Literal["none", "partly", "fully"]
+    lock_in: Literal["none", "moderate", "severe"]
+    same_again: bool
+    comment: str = Field("", max_length=COMMENT_MAX)
+
+    model_config = {"extra": "forbid"}
+
+
+def outcome_out(event: Any) -> dict[str, Any]:
+    """An outcome review as the API shows it: the chained event's payload, who, when, hash."""
+    return {
+        "seq": event.seq,
+        "recorded_at": event.occurred_at.isoformat(),
+        "recorded_by": event.actor,
+        "sha256": event.sha256,
+        **event.payload,
+    }
+
+
+@router.get(
+    "/decisions/{int:record_id}/outcomes",
+    url_name="decision_outcomes",
+    response=responses({200: dict[str, Any]}),
+)
+def decision_outcomes(request: HttpRequest, record_id: int) -> dict[str, Any]:
+    """A decision's outcome reviews, oldest first (appended to the audit chain, never edited):
+    `{"items": [...], "count": N}`."""
+    record = selectors.record_whole(request.user, record_id)
+    if record is None:
+        raise Http404
+    items = [outcome_out(e) for e in outcomes_of(record)]
+    return {"items": items, "count": len(items)}
+
+
+@router.post(
+    "/decisions/{int:record_id}/outcomes",
+    url_name="decision_outcomes",
+    response=responses({201: dict[str, Any]}),
+    openapi_extra=documented_body(OutcomeIn),
+)
+def decision_outcome_record(request: HttpRequest, record_id: int) -> Any:
+    """Record an outcome review of the department's current approved decision (201 with it);
+    422 naming every bad field; 409 for a superseded or rejected decision."""
+    user = signed_in_user(request)
+    record = selectors.record_whole(user, record_id)
+    if record is None:
+        raise Http404
+    body = json_body(request, OutcomeIn, outcome_problems)
+    try:
+        event = outcome_record(record=record, by=user, data=body.model_dump())
+    except PermissionError:
+        raise Http404 from None  # not the record's department: as if it did not exist
+    return Status(201, outcome_out(event))

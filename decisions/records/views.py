@@ -30,6 +30,7 @@ from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import RecordSearchForm, RegisterSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.outcomes import outcomes_of
 from decisions.records.pdf import (
     pdf_failed_for_good,
     pdf_filename,
@@ -158,7 +159,14 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "text": similar_cases_text(option_counts(similar)),
         "flagged": sum(1 for s in similar if s.flagged),
     }
-    context = {**_record_context(record), "consistency": consistency}
+    context = {
+        **_record_context(record),
+        "consistency": consistency,
+        "outcomes": [
+            {**event.payload, "at": event.occurred_at, "by": event.actor, "sha256": event.sha256}
+            for event in outcomes_of(record)
+        ],
+    }
     return render(request, "decisions/record_detail.html", context)
 
 

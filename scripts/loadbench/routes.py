@@ -223,6 +223,7 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "api:case_assessments": lambda p: {"case_id": _case_for(p).pk},
     "api:case_similar": lambda p: {"case_id": _case_for(p).pk},
     "api:decision": lambda p: {"record_id": _record(p).pk},
+    "api:decision_outcomes": lambda p: {"record_id": _record(p).pk},
     "api:decision_pdf": lambda p: {"record_id": _record(p).pk},
     "api:ruleset": lambda p: {"version": _published_version()},
 }

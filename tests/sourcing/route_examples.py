@@ -277,6 +277,7 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "record_pdf": _records("pk"),
     "record_pdf_retry": _records("pk"),
     "api:decision": _records("record_id"),
+    "api:decision_outcomes": _records("record_id"),
     "api:decision_pdf": _records("record_id"),
     "api:decision_pdf_retry": _records("record_id"),
     # The audit event browser: an event that does not exist (404 to those who may look)

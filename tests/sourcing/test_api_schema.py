@@ -52,6 +52,8 @@ RULES_BEYOND_THE_DOCUMENT = {
     "POST /api/v1/cases/{case_id}/review": "reasons by action and case; review-by in the future",
     # Kinds of email the caller's role may turn off (which depends on the role).
     "PUT /api/v1/me/notifications": "off lists kinds of email the caller's role may turn off",
+    # Months late exactly when not on time; only the department of a current approval.
+    "POST /api/v1/decisions/{record_id}/outcomes": "months late exactly when not on time",
     # A segment that exists (segments are data, not a fixed list).
     "GET /api/v1/suppliers": "segment must be one the catalogue holds",
 }

@@ -1,0 +1,90 @@
+"""Outcome reviews (issue 20, item 2): the department records how a decision turned out; each
+review is an event appended to the audit chain, shown on the record page and in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from decisions.audit.services import audit_chain_check
+from decisions.records.outcomes import outcome_record, outcomes_of
+from decisions.review.services import review_decide
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.models import User
+from tests.factories import approved_record, submitted_case
+from tests.pages import post_json
+
+GOOD = {
+    "delivered": True,
+    "on_time": False,
+    "months_late": 3,
+    "actual_cost_gbp": 950_000,
+    "benefits_realised": "partly",
+    "lock_in": "moderate",
+    "same_again": True,
+    "comment": "Late go-live; benefits partly realised.",
+}
+
+
+def test_an_outcome_is_appended_to_the_chain_and_shown_on_the_record(
+    users: dict[str, User], client_as: Any
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    content_before = dict(record.content)
+    event = outcome_record(record=record, by=users["commercial"], data=GOOD)
+    assert event.action == "record.outcome"
+    assert event.payload["estimate_gbp"] == 800_000
+    assert event.payload["variance_gbp"] == 150_000
+    assert outcomes_of(record) == [event]
+    record.refresh_from_db()
+    assert record.content == content_before
+    assert audit_chain_check().problems == ()
+    html = (
+        client_as(users["auditor"]).get(reverse("record_detail", args=[record.pk])).content.decode()
+    )
+    assert "Outcome reviews" in html and "No, 3 months late" in html
+    assert "£950,000 against an estimate of £800,000" in html
+
+
+def test_a_bad_outcome_names_every_field_and_appends_nothing(users: dict[str, User]) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    with pytest.raises(ValidationFailed) as failed:
+        outcome_record(record=record, by=users["commercial"], data={"on_time": False})
+    assert set(failed.value.errors) >= {
+        "delivered",
+        "same_again",
+        "months_late",
+        "actual_cost_gbp",
+        "benefits_realised",
+        "lock_in",
+    }
+    assert outcomes_of(record) == []
+
+
+def test_only_a_current_approval_takes_an_outcome(users: dict[str, User]) -> None:
+    case = submitted_case(users["commercial"])
+    rejected = review_decide(case=case, by=users["reviewer"], action="reject", rationale="No.")
+    assert rejected is not None
+    with pytest.raises(TransitionRefused):
+        outcome_record(record=rejected, by=users["commercial"], data=GOOD)
+
+
+def test_the_api_records_and_lists_outcomes_for_the_department_only(
+    users: dict[str, User], client_as: Any
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    url = f"/api/v1/decisions/{record.pk}/outcomes"
+    bad = post_json(client_as(users["commercial"]), url, {**GOOD, "months_late": None})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "months_late"]
+    made = post_json(client_as(users["commercial"]), url, GOOD)
+    assert made.status_code == 201
+    assert made.json()["variance_gbp"] == 150_000
+    listed = client_as(users["auditor"]).get(url).json()
+    assert listed["count"] == 1 and listed["items"][0]["sha256"] == made.json()["sha256"]
+    assert post_json(client_as(users["outsider"]), url, GOOD).status_code == 404
+    assert client_as(users["outsider"]).get(url).status_code == 404
+    assert post_json(client_as(users["reviewer"]), url, GOOD).status_code == 403
+    assert audit_chain_check().problems == ()
