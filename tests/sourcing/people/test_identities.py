@@ -167,6 +167,19 @@ def test_an_invitation_counts_only_where_the_claims_admit_the_person(
     assert Invitation.objects.pending().filter(email="dan@elsewhere.example").exists()
 
 
+def test_an_invitation_is_not_taken_by_an_unverified_email(
+    mapped: None, make_user, dept_b: Department
+) -> None:
+    # Admitted to B by a claim, but the provider does not vouch for the invited email: no role,
+    # and the invitation still waits for its owner.
+    admin_b = make_user("admin-b", Role.DEPARTMENT_ADMIN, dept_b)
+    invitation_create(by=admin_b, email="erik@elsewhere.example")
+    unverified = claims("e-1", "erik@elsewhere.example", department="dhr", email_verified=False)
+    user = identity_sign_in(issuer=ISSUER, claims=unverified)
+    assert (user.role, user.department) == (Role.NONE, dept_b)
+    assert Invitation.objects.pending().filter(email="erik@elsewhere.example").exists()
+
+
 @pytest.mark.parametrize(
     ("email", "message"),
     [

@@ -333,6 +333,15 @@ def test_a_bad_id_token_is_refused(
         backend.verify_token(token(settings, **changes), nonce="the-nonce")
 
 
+def test_a_userinfo_answer_about_someone_else_is_refused(
+    backend: DepartmentOidcBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenID Connect Core 1.0, 5.3.2: the userinfo sub must be the ID token's.
+    monkeypatch.setattr(backend, "get_userinfo", lambda *args: {"sub": "mallory"})
+    with pytest.raises(SuspiciousOperation, match="userinfo sub"):
+        backend.get_or_create_user("access", "id", {"sub": "alice", "iss": "x"})
+
+
 def test_a_refused_id_token_in_the_flow_signs_nobody_in(
     oidc: str, oidc_account, users: dict[str, User], settings
 ) -> None:
