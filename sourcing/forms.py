@@ -117,12 +117,15 @@ def form_service[T](
     refused: Callable[[str], None] | None = None,
     fields: dict[str, str] | None = None,
 ) -> T | None:
-    """Run a service on behalf of a form: its result, or None when the service refused.
+    """Run a service on behalf of a valid form: its result; None when the form is not valid
+    (nothing run) or the service refused.
 
     ValidationFailed puts its field errors on the form (add_service_errors, `fields` as there);
     TransitionRefused goes to `refused(message)` when given (a page showing it elsewhere),
     else it is an error of the whole form. Every form view's "valid → service → errors on the
     form" reads the same through this one function (service_ran)."""
+    if not form.is_valid():
+        return None
     return service_ran(
         call,
         invalid=lambda errors: add_service_errors(form, errors, fields),

@@ -333,31 +333,25 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Record a contract let for an approved case of the user's department."""
     case = _case(request, reference)
     form = ContractForm(request.POST if request.method == "POST" else None)
-    refused: list[str] = []
     by = signed_in_user(request)
     # A service's field errors here: what changed since the form was checked.
-    contract = (
-        form_service(
-            form,
-            lambda: contract_record(
-                case=case,
-                by=by,
-                supplier=form.supplier_found,
-                value_gbp=form.cleaned_data["value_gbp"],
-                start=form.dates.get("start"),
-                end=form.dates.get("end"),
-                break_points=form.cleaned_data["break_points"],
-                extends_incumbent=form.cleaned_data["extends_incumbent"] == "yes",
-            ),
-            refused=refused.append,
-        )
-        if form.is_bound and form.is_valid()
-        else None
+    contract = form_service(
+        form,
+        lambda: contract_record(
+            case=case,
+            by=by,
+            supplier=form.supplier_found,
+            value_gbp=form.cleaned_data["value_gbp"],
+            start=form.dates.get("start"),
+            end=form.dates.get("end"),
+            break_points=form.cleaned_data["break_points"],
+            extends_incumbent=form.cleaned_data["extends_incumbent"] == "yes",
+        ),
     )
     if contract is not None:
         recorded = f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded"
         return saved(request, recorded, "contract_record", reference=case.reference)
-    errors = error_links(form, CONTRACT_ANCHORS) + [(m, "#main-content") for m in refused]
+    errors = error_links(form, CONTRACT_ANCHORS)
     record = current_approval(case)
     context = {
         "case": case,

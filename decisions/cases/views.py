@@ -314,11 +314,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_start(request: HttpRequest) -> HttpResponse:
     """Start a case: title and summary."""
     form = CaseStartForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        by = signed_in_user(request)
-        case = form_service(form, lambda: services.case_create(by=by, **form.cleaned_data))
-        if case is not None:
-            return redirect("case_detail", reference=case.reference)
+    by = signed_in_user(request)
+    case = form_service(form, lambda: services.case_create(by=by, **form.cleaned_data))
+    if case is not None:
+        return redirect("case_detail", reference=case.reference)
     return render(request, "sourcing/case_start.html", {"form": form, "errors": error_links(form)})
 
 
@@ -332,8 +331,7 @@ def case_details(request: HttpRequest, reference: str) -> HttpResponse:
     form = CaseStartForm(data, initial={"title": case.title, "summary": case.summary})
     by = signed_in_user(request)
     if (
-        form.is_valid()
-        and form_service(form, lambda: services.case_update(case=case, by=by, **form.cleaned_data))
+        form_service(form, lambda: services.case_update(case=case, by=by, **form.cleaned_data))
         is not None
     ):
         return saved(
@@ -474,14 +472,10 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     checks = _explain_checks(latest)
     data = request.POST if request.method == "POST" else None
     form = ExplanationsForm(checks, data, initial=case.explanations)
-    errors: list[tuple[str, str]] = []
     by = signed_in_user(request)
     if (
-        form.is_valid()
-        and form_service(
-            form,
-            lambda: services.case_update(case=case, by=by, explanations=form.cleaned_data),
-            refused=lambda message: errors.append((message, "#main-content")),
+        form_service(
+            form, lambda: services.case_update(case=case, by=by, explanations=form.cleaned_data)
         )
         is not None
     ):
@@ -498,7 +492,7 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
             }
             for c in checks
         ],
-        "errors": error_links(form) + errors,
+        "errors": error_links(form),
     }
     return render(request, "sourcing/case_explanations.html", context)
 
@@ -647,8 +641,7 @@ def signoff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     by = signed_in_user(request)
     if (
-        form.is_valid()
-        and form_service(
+        form_service(
             form,
             lambda: services.signoff_request_decide(request=asked, by=by, **form.cleaned_data),
             refused=lambda message: errors.append((message, "#decision")),

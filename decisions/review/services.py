@@ -290,28 +290,33 @@ REPEAT_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
+class ReviewDecision:
+    """What a reviewer decided, as review_decide takes it (its keyword arguments but the case
+    and the reviewer): compared with the last decision by review_repeat."""
+
+    action: str
+    rationale: str = ""
+    option: str | None = None
+    review_by: date | None = None
+    sections: list[str] | None = None
+
+
+@dataclass(frozen=True)
 class RepeatedDecision:
     """The decision a repeated submission already made: its record (None for a return)."""
 
     record: DecisionRecord | None
 
 
-def review_repeat(
-    *,
-    case: Case,
-    by: User,
-    action: str,
-    rationale: str = "",
-    option: str | None = None,
-    review_by: date | None = None,
-    sections: list[str] | None = None,
-) -> RepeatedDecision | None:
+def review_repeat(*, case: Case, by: User, decision: ReviewDecision) -> RepeatedDecision | None:
     """Server-side idempotency of the decision form: when review_decide refused a decision
     because the case is no longer submitted, whether it was this same reviewer's same decision
     (action, option, reasons, the tasks a return names) made in the last REPEAT_WINDOW, as
     when an approve button was pressed twice: the second request waits for the first's row
     lock, then is answered with the first one's result. None otherwise (someone else
     decided, or differently)."""
+    action, option, review_by = decision.action, decision.option, decision.review_by
+    rationale, sections = decision.rationale, decision.sections
     last = case.status_changes.order_by("-at", "-pk").first()
     to = {"approve": CaseStatus.APPROVED, "reject": CaseStatus.REJECTED}.get(
         action, CaseStatus.RETURNED if action == "return" else None

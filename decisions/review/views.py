@@ -223,7 +223,9 @@ def review_case(request: HttpRequest, reference: str) -> HttpResponse:
         except TransitionRefused as refusal:
             refused = str(refusal)
             # The same decision sent twice (a double click): answered with the first's result.
-            repeat = services.review_repeat(case=case, by=reviewer, **form.decision())
+            repeat = services.review_repeat(
+                case=case, by=reviewer, decision=services.ReviewDecision(**form.decision())
+            )
             if repeat is not None:
                 if repeat.record is None:
                     return redirect("review_queue")
@@ -259,8 +261,7 @@ def review_reopen_view(request: HttpRequest, reference: str) -> HttpResponse:
     refused: list[str] = []
     by = signed_in_user(request)
     if (
-        form.is_valid()
-        and form_service(
+        form_service(
             form,
             lambda: services.review_reopen(case=case, by=by, **form.cleaned_data),
             refused=refused.append,

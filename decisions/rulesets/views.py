@@ -340,8 +340,7 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     draft = _draft(version)
     form = PublishForm(request.POST if request.method == "POST" else None)
     if (
-        form.is_valid()
-        and form_service(
+        form_service(
             form,
             lambda: services.ruleset_publish(
                 draft=draft, by=signed_in_user(request), **form.cleaned_data
