@@ -177,7 +177,9 @@ class DepartmentOidcBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         if str(user_info.get("sub")) != str(payload["sub"]):
             # OpenID Connect Core 1.0, 5.3.2: a userinfo answer for someone else is refused.
             raise SuspiciousOperation("userinfo sub differs from the ID token's")
-        claims = {**user_info, **{k: v for k, v in payload.items() if k in ("sub", "email")}}
+        # The verified ID token's claims over userinfo's: some claims are only in the ID token
+        # (Entra ID's tenant `tid`; its userinfo has names, sub and email alone).
+        claims = {**user_info, **payload}
         try:
             return identity_sign_in(issuer=payload["iss"], claims=claims)
         except SignInRefused as refused:

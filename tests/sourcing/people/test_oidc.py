@@ -342,6 +342,21 @@ def test_a_userinfo_answer_about_someone_else_is_refused(
         backend.get_or_create_user("access", "id", {"sub": "alice", "iss": "x"})
 
 
+def test_a_claim_only_in_the_id_token_maps_a_first_sign_in(
+    backend: DepartmentOidcBackend, monkeypatch: pytest.MonkeyPatch, dept_b: Department
+) -> None:
+    # Entra ID's tenant id `tid` is in its ID token, not in its userinfo answer (names, sub,
+    # email): a `tid` mapping, as the README suggests, must still admit the person.
+    department_mapping_save(
+        by=None, mapping=None, department=dept_b, kind="claim", claim="tid", value="tenant-b"
+    )
+    monkeypatch.setattr(backend, "get_userinfo", lambda *args: {"sub": "t-1", "name": "T"})
+    backend.request = Client().get("/").wsgi_request
+    payload = {"sub": "t-1", "iss": "https://login.example/tenant-b/v2.0", "tid": "tenant-b"}
+    user = backend.get_or_create_user("access", "id", payload)
+    assert user is not None and user.department == dept_b and user.role == Role.NONE
+
+
 def test_a_refused_id_token_in_the_flow_signs_nobody_in(
     oidc: str, oidc_account, users: dict[str, User], settings
 ) -> None:
