@@ -173,6 +173,11 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # Administrators read records too: they find a failed PDF there and try it again.
     "record_list": only(*RECORD_READERS),
     "record_detail": only(*RECORD_READERS, scoped=True),
+    # The department records an outcome review of its decision (errors re-rendered: 200).
+    "record_outcome": {
+        "GET": only("commercial", scoped=True),
+        "POST": only("commercial", scoped=True),
+    },
     "audit_chain": only("auditor", "reviewer"),
     # The event browser: filter, page through and open each event (its hash and payload).
     "audit_events": only("auditor", "reviewer"),

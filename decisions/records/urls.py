@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("records/", views.record_list, name="record_list"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/pdf/", views.record_pdf, name="record_pdf"),
+    path("records/<int:pk>/outcome/", views.record_outcome, name="record_outcome"),
     path("records/<int:pk>/pdf/retry/", views.record_pdf_retry, name="record_pdf_retry"),
     path("register/", views.register, name="register"),
     path("register/download.csv", views.register_csv, name="register_csv"),

@@ -18,8 +18,9 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.cases.selectors import cases_visible
 from decisions.presenter import decision_text, option_label, record_view, similar_cases_text
@@ -28,9 +29,9 @@ from decisions.records import selectors
 from decisions.records.consistency import case_check, option_counts
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
-from decisions.records.forms import RecordSearchForm, RegisterSearchForm
+from decisions.records.forms import OutcomeForm, RecordSearchForm, RegisterSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
-from decisions.records.outcomes import outcomes_of
+from decisions.records.outcomes import outcome_record, outcomes_of
 from decisions.records.pdf import (
     pdf_failed_for_good,
     pdf_filename,
@@ -39,8 +40,8 @@ from decisions.records.pdf import (
     pdf_state,
 )
 from sourcing.access import get_scoped_or_404, signed_in_user
-from sourcing.errors import TransitionRefused
-from sourcing.forms import error_links
+from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.forms import add_service_errors, error_links
 from sourcing.jobs import JobStatus
 from sourcing.limits import rate_limited
 from sourcing.models import Role
@@ -329,3 +330,40 @@ def record_pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"The PDF of {record.reference} is being rendered again.")
     return redirect("record_detail", pk=record.pk)
+
+
+OUTCOME_ANCHORS = {
+    "delivered": "#delivered",
+    "on_time": "#on_time",
+    "months_late": "#months_late",
+    "actual_cost_gbp": "#actual_cost_gbp",
+    "benefits_realised": "#benefits_realised",
+    "lock_in": "#lock_in",
+    "same_again": "#same_again",
+    "comment": "#comment",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """The department records an outcome review of its current approved decision (appended
+    to the audit chain); errors re-rendered against their fields; a refusal says why (409)."""
+    record = _record(request, pk)
+    form = OutcomeForm(request.POST if request.method == "POST" else None, auto_id="%s")
+    refused = ""
+    if form.is_valid():
+        try:
+            outcome_record(record=record, by=signed_in_user(request), data=form.data_for_service())
+        except ValidationFailed as failed:
+            add_service_errors(form, failed.errors)
+        except TransitionRefused as refusal:
+            refused = str(refusal)
+        except PermissionError as denied:
+            raise Http404 from denied
+        else:
+            messages.success(request, f"The outcome of {record.reference} is recorded")
+            return redirect(reverse("record_detail", args=[record.pk]) + "#outcomes")
+    errors = error_links(form, OUTCOME_ANCHORS) if form.is_bound else []
+    errors += [(refused, "#outcome")] if refused else []
+    context = {"record": record, "form": form, "errors": errors}
+    return render(request, "decisions/record_outcome.html", context, status=409 if refused else 200)

@@ -199,6 +199,7 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "contract_record": _by_reference(APPROVED_CASE),
     "review_case": lambda p: {"reference": _case(SUBMITTED_CASE).reference},
     "record_detail": lambda p: {"pk": _record(p).pk},
+    "record_outcome": lambda p: {"pk": _record(p).pk},
     "record_pdf": lambda p: {"pk": _record(p).pk},
     "export_detail": lambda p: {"pk": _export()},
     "export_download": lambda p: {"pk": _export()},

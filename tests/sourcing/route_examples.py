@@ -274,6 +274,7 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "api:case_similar": by_case_id,
     # Records and exports
     "record_detail": _records("pk"),
+    "record_outcome": _records("pk"),
     "record_pdf": _records("pk"),
     "record_pdf_retry": _records("pk"),
     "api:decision": _records("record_id"),

@@ -88,3 +88,34 @@ def test_the_api_records_and_lists_outcomes_for_the_department_only(
     assert client_as(users["outsider"]).get(url).status_code == 404
     assert post_json(client_as(users["reviewer"]), url, GOOD).status_code == 403
     assert audit_chain_check().problems == ()
+
+
+def test_the_department_records_an_outcome_on_the_page(
+    users: dict[str, User], client_as: Any
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    client = client_as(users["commercial"])
+    url = reverse("record_outcome", args=[record.pk])
+    page = client.get(reverse("record_detail", args=[record.pk])).content.decode()
+    assert url in page
+    empty = client.post(url, {"on_time": "no"})
+    assert empty.status_code == 200
+    html = empty.content.decode()
+    assert "Error:" in html and 'href="#months_late"' in html and 'href="#delivered"' in html
+    assert outcomes_of(record) == []
+    done = client.post(
+        url,
+        {
+            "delivered": "yes",
+            "on_time": "yes",
+            "actual_cost_gbp": "£780,000",
+            "benefits_realised": "fully",
+            "lock_in": "none",
+            "same_again": "yes",
+        },
+    )
+    assert done.status_code == 302
+    [event] = outcomes_of(record)
+    assert event.payload["actual_cost_gbp"] == 780_000 and event.payload["variance_gbp"] == -20_000
+    assert client_as(users["outsider"]).get(url).status_code == 404
+    assert audit_chain_check().problems == ()
