@@ -106,7 +106,9 @@ def id_token_claims(token: str, key: Any, *, algorithm: str, audience: str, issu
             key,
             algorithms=[algorithm],
             audience=audience,
-            issuer=issuer,
+            # Settings keep the issuer without a trailing slash; some providers' iss has one
+            # (Auth0, Entra ID's v1 https://sts.windows.net/<tenant>/).
+            issuer=[issuer, f"{issuer}/"],
             leeway=settings.OIDC_CLOCK_SKEW_SECONDS,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )

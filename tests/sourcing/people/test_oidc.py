@@ -309,6 +309,15 @@ def test_a_good_id_token_is_accepted(backend: DepartmentOidcBackend, settings) -
     assert claims["sub"] == "alice"
 
 
+def test_an_issuer_named_with_a_trailing_slash_in_its_tokens_is_accepted(
+    backend: DepartmentOidcBackend, settings
+) -> None:
+    # The issuer setting is kept without a trailing slash (env_oidc_providers, OIDC_ISSUER),
+    # so a provider whose iss ends with one (Auth0, Entra ID v1) refused every sign-in.
+    slashed = token(settings, iss=f"{settings.OIDC_ISSUER}/")
+    assert backend.verify_token(slashed, nonce="the-nonce")["sub"] == "alice"
+
+
 @pytest.mark.parametrize(
     ("changes", "why"),
     [
