@@ -15,22 +15,21 @@ count and its first TODO_ROWS rows, in a constant number of queries whatever the
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from decisions.cases.selectors import signoff_requests_for
-from decisions.integrity.models import SignedHead
-from decisions.records.models import DecisionRecord
-from decisions.review.selectors import DUE_WITHIN_DAYS, queue_cases
-from decisions.rulesets.models import Ruleset
+from decisions.cases.selectors import drafts_of, returned_cases, signoff_requests_for
+from decisions.integrity.selectors import latest_signed_head
+from decisions.records.selectors import latest_records
+from decisions.review.selectors import approvals_due, queue_cases
+from decisions.rulesets.selectors import ruleset_drafts_listed
 from sourcing.access import signed_in_user
-from sourcing.models import Case, CaseStatus, Role, User
+from sourcing.models import CaseStatus, Role, User
 
 TODO_ROWS = 10
 
@@ -57,32 +56,11 @@ def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
 
 def _commercial(user: User) -> dict[str, Any]:
     department = user.department_id or 0  # a commercial user always has one
-    mine = Case.objects.filter(owner=user, department_id=department).select_related("department")
-    drafts = mine.filter(status=CaseStatus.DRAFT).order_by("-updated_at", "-pk")
-    returned = (
-        Case.objects.filter(department_id=department, status=CaseStatus.RETURNED)
-        .annotate(
-            returned_at=Max(
-                "status_changes__at", filter=Q(status_changes__to_status=CaseStatus.RETURNED)
-            )
-        )
-        .order_by("returned_at", "pk")
-    )
     today = timezone.localdate()
-    due = (
-        DecisionRecord.objects.current_approvals()
-        .filter(
-            department_id=department,
-            case__status=CaseStatus.APPROVED,
-            review_by__lte=today + timedelta(days=DUE_WITHIN_DAYS),
-        )
-        .defer("content")
-        .select_related("case")
-        .order_by("review_by", "pk")
-    )
+    due = approvals_due(today=today, department_id=department).select_related("case")
     return {
-        "drafts": _counted(drafts),
-        "returned": _counted(returned),
+        "drafts": _counted(drafts_of(user, department)),
+        "returned": _counted(returned_cases(department)),
         "signoffs": _signoffs_waiting(user),
         "due": _counted(due),
         "today": today,
@@ -97,30 +75,16 @@ def _reviewer(user: User) -> dict[str, Any]:
         {"case": case, "days": (now - case.submitted_at).days if case.submitted_at else 0}
         for case in cases
     ]
-    today = timezone.localdate()
-    due = DecisionRecord.objects.current_approvals().filter(
-        case__status=CaseStatus.APPROVED, review_by__lte=today + timedelta(days=DUE_WITHIN_DAYS)
-    )
+    due = approvals_due(today=timezone.localdate())
     return {"to_review": (count, rows), "due_count": due.count()}
 
 
 def _auditor() -> dict[str, Any]:
-    records = (
-        DecisionRecord.objects.summaries()
-        .select_related("department")
-        .order_by("-decided_at", "-pk")
-    )
-    return {"records": _counted(records), "head": SignedHead.objects.order_by("-seq").first()}
+    return {"records": _counted(latest_records()), "head": latest_signed_head()}
 
 
 def _steward() -> dict[str, Any]:
-    drafts = (
-        Ruleset.objects.filter(published_at__isnull=True)
-        .defer("content", "golden_result")
-        .select_related("created_by")
-        .order_by("-created_at", "-pk")
-    )
-    return {"ruleset_drafts": _counted(drafts)}
+    return {"ruleset_drafts": _counted(ruleset_drafts_listed())}
 
 
 TODOS: dict[str, Callable[[User], dict[str, Any]]] = {

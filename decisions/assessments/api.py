@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import assessment_visible, case_assessments
+from decisions.assessments.selectors import (
+    assessment_visible,
+    case_assessments,
+    case_for_assessments,
+)
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.presenter import explanation_words
 from sourcing.access import signed_in_user
@@ -45,8 +48,10 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    visible = Case.objects.visible_to(request.user).select_related("department", "owner")
-    return get_object_or_404(visible, pk=case_id)
+    case = case_for_assessments(request.user, case_id)
+    if case is None:
+        raise Http404
+    return case
 
 
 @router.post(

@@ -18,6 +18,12 @@ def assessment_visible(user: Any, pk: int) -> Assessment | None:
     return Assessment.objects.visible_to(user).filter(pk=pk).first()
 
 
+def case_for_assessments(user: Any, pk: int) -> Case | None:
+    """A case the user may see (Case.objects.visible_to), with its department and owner, or
+    None: the case of the assessments API."""
+    return Case.objects.visible_to(user).select_related("department", "owner").filter(pk=pk).first()
+
+
 def latest_assessment(case: Case) -> Assessment | None:
     """The case's latest assessment (newest first, ties by id) with its ruleset, or None."""
     return Assessment.objects.filter(case=case).select_related("ruleset").newest_first().first()

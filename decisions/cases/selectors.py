@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from sourcing.access import scoped_to_department
 from sourcing.models import (
@@ -84,6 +84,29 @@ def signatories(case: Case) -> QuerySet[User]:
     (they may read the case and its assessment), the owner excepted."""
     return (
         department_people(case.department_id).filter(role=Role.COMMERCIAL).exclude(pk=case.owner_id)
+    )
+
+
+def drafts_of(user: User, department_id: int) -> CaseQuerySet:
+    """The person's draft cases in their department, last changed first, with the department."""
+    return (
+        Case.objects.filter(owner=user, department_id=department_id, status=CaseStatus.DRAFT)
+        .select_related("department")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def returned_cases(department_id: int) -> CaseQuerySet:
+    """The department's cases returned to it, the longest returned first (`returned_at`: when
+    it was last returned)."""
+    return (
+        Case.objects.filter(department_id=department_id, status=CaseStatus.RETURNED)
+        .annotate(
+            returned_at=Max(
+                "status_changes__at", filter=Q(status_changes__to_status=CaseStatus.RETURNED)
+            )
+        )
+        .order_by("returned_at", "pk")
     )
 
 

@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from decisions.audit.models import AuditEvent
 from decisions.integrity.events import event_data, events_matching
 from decisions.integrity.heads import head_data, heads_published
 from decisions.integrity.keys import published_keys
+from decisions.integrity.selectors import audit_event_at
 from decisions.integrity.signing import STATEMENT_TYPE
 from decisions.integrity.verification import audit_verify
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
@@ -87,7 +87,7 @@ def audit_events(
 )
 def audit_event(request: HttpRequest, seq: int) -> dict[str, Any]:
     """One event of the audit chain by its sequence number (404 if there is none)."""
-    event = AuditEvent.objects.filter(seq=seq).first()
+    event = audit_event_at(seq)
     if event is None:
         raise Http404
     return event_data(event)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from decisions.audit.models import AuditEvent
+from decisions.integrity.selectors import audit_event_at
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.forms import department_choices, error_links, set_choices
 from sourcing.pagination import paginate
@@ -147,7 +148,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
 @require_safe
 def audit_event(request: HttpRequest, seq: int) -> HttpResponse:
     """One event: every column, its payload, its hash and the previous event's."""
-    event = AuditEvent.objects.filter(seq=seq).first()
+    event = audit_event_at(seq)
     if event is None:
         raise Http404
     previous = AuditEvent.objects.filter(seq__lt=seq).order_by("-seq").values("seq").first()

@@ -7,14 +7,12 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from decisions.engine.schema import MONEY_MAX
 from decisions.records import selectors
 from decisions.records.content import record_full, record_summary, register_entry
-from decisions.records.models import DecisionRecord
 from decisions.records.outcomes import (
     COMMENT_MAX,
     MONTHS_LATE_MAX,
@@ -126,7 +124,9 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
 )
 def decision_pdf_retry(request: HttpRequest, record_id: int) -> HttpResponse:
     """An administrator tries a record's failed PDF again (audited as `pdf.retried`)."""
-    record = get_object_or_404(DecisionRecord, pk=record_id)
+    record = selectors.record_by_pk(record_id)
+    if record is None:
+        raise Http404
     pdf = pdf_retry(record=record, by=signed_in_user(request))
     response = JsonResponse({"status": pdf.status, "attempts": pdf.attempts}, status=202)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

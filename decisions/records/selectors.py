@@ -40,6 +40,21 @@ def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
     )
 
 
+def record_by_pk(pk: int) -> DecisionRecord | None:
+    """Any record by its id (an administrator's action on it), or None."""
+    return DecisionRecord.objects.filter(pk=pk).first()
+
+
+def latest_records() -> DecisionRecordQuerySet:
+    """Every record, newest decision first, as summaries (DecisionRecordQuerySet.summaries)
+    with its department: the auditor's home page."""
+    return (
+        DecisionRecord.objects.summaries()
+        .select_related("department")
+        .order_by("-decided_at", "-pk")
+    )
+
+
 def records_for_list(user: Any) -> DecisionRecordQuerySet:
     """The records the user may see, as the record list shows them: without their content,
     `title` and `reasons_summary` annotated (DecisionRecordQuerySet.summaries), with the PDF."""

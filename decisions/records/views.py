@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -322,7 +322,9 @@ def case_draft_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def record_pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """An administrator tries a failed PDF again (audited), then sees the record's page."""
-    record = get_object_or_404(DecisionRecord, pk=pk)
+    record = selectors.record_by_pk(pk)
+    if record is None:
+        raise Http404
     try:
         pdf_retry(record=record, by=signed_in_user(request))
     except TransitionRefused as exc:

@@ -9,7 +9,7 @@ from django.db.models import Max, Q, Subquery
 
 from decisions.assessments.selectors import latest_assessment_per_case
 from decisions.impact.selectors import decisions_flagged_by_replay
-from decisions.records.models import DecisionRecord
+from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.review.dates import review_dates
 from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange
 
@@ -66,6 +66,17 @@ def current_record(case: Case) -> DecisionRecord | None:
         .order_by("-seq")
         .first()
     )
+
+
+def approvals_due(*, today: date, department_id: int | None = None) -> DecisionRecordQuerySet:
+    """Current approvals of approved cases whose review-by date is within DUE_WITHIN_DAYS of
+    `today` or past (of one department when given), soonest first, without their content."""
+    due = DecisionRecord.objects.current_approvals().filter(
+        case__status=CaseStatus.APPROVED, review_by__lte=today + timedelta(days=DUE_WITHIN_DAYS)
+    )
+    if department_id is not None:
+        due = due.filter(department_id=department_id)
+    return due.defer("content").order_by("review_by", "pk")
 
 
 def due_for_review(*, today: date) -> list[dict[str, Any]]:

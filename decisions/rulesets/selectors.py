@@ -7,6 +7,8 @@ import functools
 import json
 from typing import Any
 
+from django.db.models import QuerySet
+
 from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 from sourcing.errors import TransitionRefused
@@ -48,6 +50,17 @@ def ruleset_drafts() -> list[Ruleset]:
     return list(
         Ruleset.objects.drafts()
         .select_related("based_on", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def ruleset_drafts_listed() -> QuerySet[Ruleset]:
+    """Drafts, newest first, without their content and golden run, with who started them (a
+    list to count and slice: the steward's home page)."""
+    return (
+        Ruleset.objects.filter(published_at__isnull=True)
+        .defer("content", "golden_result")
+        .select_related("created_by")
         .order_by("-created_at", "-pk")
     )
 
