@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import current_assessment
 from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
@@ -75,11 +76,7 @@ class Basis:
 def _assessment_of(subject: Case | Assessment) -> Assessment | None:
     if isinstance(subject, Assessment):
         return subject
-    return (
-        subject.assessments.filter(answers_version=subject.answers_version)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    return current_assessment(subject)
 
 
 def shortlist_basis(subject: Case | Assessment) -> Basis | None:

@@ -29,6 +29,16 @@ def latest_assessment(case: Case) -> Assessment | None:
     return Assessment.objects.filter(case=case).select_related("ruleset").newest_first().first()
 
 
+def current_assessment(case: Case) -> Assessment | None:
+    """The case's latest assessment of its current answers (the one a decision, a sign-off or
+    a shortlist is made on), or None when its current answers have not been assessed."""
+    return (
+        Assessment.objects.filter(case=case, answers_version=case.answers_version)
+        .newest_first()
+        .first()
+    )
+
+
 def latest_assessment_per_case() -> QuerySet[Assessment]:
     """Each case's assessments newest first, for a subquery on a case list: filter on
     ``case=OuterRef("pk")`` is applied, take ``.values(field)[:1]``."""

@@ -9,10 +9,11 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from decisions.assessments.selectors import current_assessment
 from decisions.cases.selectors import case_visible
 from decisions.records.consistency import case_check, flagged_pairs, summary
 from decisions.records.content import record_full
-from decisions.review.services import review_assessment, review_decide, review_problems
+from decisions.review.services import review_decide, review_problems
 from sourcing.access import signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
@@ -81,7 +82,7 @@ def review(request: HttpRequest, case_id: int) -> Any:
     case = case_visible(request.user, case_id)
     if case is None:
         raise Http404
-    assessment = review_assessment(case)
+    assessment = current_assessment(case)
     recommended = None if assessment is None else assessment.result.get("recommended") or ""
     body = json_body(request, ReviewIn, lambda d: review_body_problems(d, recommended))
     review_by, _ = _review_by(body.review_by)

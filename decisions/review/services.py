@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import current_assessment
 from decisions.audit.services import audit_on
 from decisions.cases.selectors import RETURN_TASKS, current_signoffs
 from decisions.cases.services import case_move
@@ -142,16 +142,6 @@ def review_problems(
     return errors
 
 
-def review_assessment(case: Case) -> Assessment | None:
-    """The case's latest assessment of its current answers (the one a decision is made on),
-    or None when its current answers have not been assessed."""
-    return (
-        Assessment.objects.filter(case=case, answers_version=case.answers_version)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
 @transaction.atomic
 def review_decide(
     *,
@@ -189,7 +179,7 @@ def review_decide(
     blockers = review_blockers(case, by)
     if blockers:
         raise TransitionRefused(" ".join(b.message for b in blockers), blockers=tuple(blockers))
-    assessment = review_assessment(case)
+    assessment = current_assessment(case)
     if assessment is None:
         raise TransitionRefused("The case has no assessment of its current answers.")
     recommended = assessment.result.get("recommended") or ""

@@ -146,5 +146,5 @@ def golden_source_case(reference: str) -> Case | None:
 
 def case_answers_for_golden(case: Case) -> dict[str, Any]:
     """The answers a golden case made from a case takes: its latest assessment's, else its own."""
-    latest = case.assessments.order_by("-created_at", "-pk").first()
+    latest = case.assessments.newest_first().first()
     return dict(latest.answers if latest else case.answers)
