@@ -180,8 +180,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     },
     "audit_chain": only("auditor", "reviewer"),
     # The event browser: filter, page through and open each event (its hash and payload).
-    "audit_events": only("auditor", "reviewer"),
-    "audit_event": only("auditor", "reviewer", ok=404),  # the matrix's example has no event
+    # Auditors only: payloads hold draft answers, which reviewers may not read.
+    "audit_events": only("auditor"),
+    "audit_event": only("auditor", ok=404),  # the matrix's example has no event
     # The auditor's checks: against heads they kept, of one PDF, of one record. Posted with
     # nothing, each form is re-rendered with its errors (200).
     "audit_verify_heads": {"GET": only("auditor", "reviewer"), "POST": only("auditor", "reviewer")},
@@ -332,8 +333,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "POST": only("commercial", scoped=True, ok=422),
     },
     "api:audit_verify": only("reviewer", "auditor"),
-    "api:audit_events": only("reviewer", "auditor"),
-    "api:audit_event": only("reviewer", "auditor", ok=404),  # the example has no event
+    "api:audit_events": only("auditor"),
+    "api:audit_event": only("auditor", ok=404),  # the example has no event
     "api:register": PUBLIC,
     # The signed heads of the audit chain and records, and the keys that sign them: public.
     "api:register_heads": PUBLIC,
