@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -103,20 +104,27 @@ OIDC_PROVIDER_REQUIRED = (
     "jwks_uri",
 )
 OIDC_PROVIDER_OPTIONAL = ("name", "scopes", "end_session_endpoint", "sign_algorithm")
+# The codes of the departments a provider may admit people to (a list; required of each entry
+# when several providers are configured, so one provider's accounts never enter another's
+# department by claiming its email domain or invitations).
+OIDC_PROVIDER_DEPARTMENTS = "departments"
 OIDC_SIGN_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
 _PROVIDER_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
 
 
 def env_oidc_providers(
     name: str, *, scopes: str = "openid email profile", sign_algorithm: str = "RS256"
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """Identity providers from a JSON list in the environment (ADR 0025, amended): each an
     object with key (lower-case letters, digits, hyphens; in the sign-in addresses),
     name (on the button), issuer (exactly the ID tokens' iss), client_id, client_secret,
     scopes, the endpoints (authorization_endpoint, token_endpoint, userinfo_endpoint, jwks_uri,
-    end_session_endpoint) and sign_algorithm. Returns the entries with every field as a string
-    (defaults filled in); [] when unset or empty. ImproperlyConfigured naming the entry and
-    field at fault: not JSON, a missing or unknown field, a repeated key or issuer."""
+    end_session_endpoint), sign_algorithm and departments (a list of the department codes it
+    may admit people to; required of every entry when there are several). Returns the entries
+    with every other field as a string (defaults filled in) and departments as a list ([]: any
+    department, one provider only); [] when unset or empty. ImproperlyConfigured naming the
+    entry and field at fault: not JSON, a missing or unknown field, a repeated key or issuer,
+    departments missing with several providers."""
     raw = _raw(name)
     if not raw:
         return []
@@ -126,17 +134,32 @@ def env_oidc_providers(
         raise ImproperlyConfigured(f"{name} must be a JSON list of providers: {error}.") from None
     if not isinstance(entries, list) or not entries:
         raise ImproperlyConfigured(f"{name} must be a non-empty JSON list of provider objects.")
-    providers: list[dict[str, str]] = []
+    providers: list[dict[str, Any]] = []
     for number, entry in enumerate(entries, start=1):
         where = f"{name} entry {number}"
         if not isinstance(entry, dict):
             raise ImproperlyConfigured(f"{where} must be an object.")
-        unknown = set(entry) - set(OIDC_PROVIDER_REQUIRED) - set(OIDC_PROVIDER_OPTIONAL)
+        known = {*OIDC_PROVIDER_REQUIRED, *OIDC_PROVIDER_OPTIONAL, OIDC_PROVIDER_DEPARTMENTS}
+        unknown = set(entry) - known
         if unknown:
             raise ImproperlyConfigured(f"{where} has unknown fields: {', '.join(sorted(unknown))}.")
+        departments = entry.pop(OIDC_PROVIDER_DEPARTMENTS, [])
+        if not isinstance(departments, list) or any(
+            not isinstance(code, str) or not code.strip() for code in departments
+        ):
+            raise ImproperlyConfigured(
+                f'{where}: departments must be a list of department codes, like ["dept-a"].'
+            )
+        if not departments and len(entries) > 1:
+            raise ImproperlyConfigured(
+                f"{where} lacks departments: with several providers each names the codes of "
+                "the departments it may admit people to."
+            )
         if any(not isinstance(value, str) for value in entry.values()):
             raise ImproperlyConfigured(f"{where}: every field must be a string.")
-        provider = {field: entry.get(field, "").strip() for field in OIDC_PROVIDER_REQUIRED}
+        provider: dict[str, Any] = {
+            field: entry.get(field, "").strip() for field in OIDC_PROVIDER_REQUIRED
+        }
         missing = [field for field, value in provider.items() if not value]
         if missing:
             raise ImproperlyConfigured(f"{where} lacks {', '.join(missing)}.")
@@ -156,5 +179,6 @@ def env_oidc_providers(
         for field in ("key", "issuer"):
             if any(other[field] == provider[field] for other in providers):
                 raise ImproperlyConfigured(f"{where}: {field} {provider[field]} is repeated.")
+        provider[OIDC_PROVIDER_DEPARTMENTS] = [code.strip() for code in departments]
         providers.append(provider)
     return providers

@@ -48,7 +48,9 @@ SINGLE_PROVIDER_KEY = "department"
 class Provider:
     """An identity provider this service accepts sign-ins from (settings.OIDC_PROVIDERS, or
     the one of OIDC_ISSUER): `key` in its addresses, `name` on its button, `issuer` exactly as
-    its ID tokens' iss, our client there, its endpoints and ID token algorithm."""
+    its ID tokens' iss, our client there, its endpoints and ID token algorithm, and the codes
+    of the departments whose mappings and invitations admit its people (empty: every
+    department; only a lone provider may leave it empty)."""
 
     key: str
     name: str
@@ -62,6 +64,7 @@ class Provider:
     jwks_uri: str
     end_session_endpoint: str
     sign_algorithm: str
+    departments: tuple[str, ...] = ()
 
 
 def providers() -> list[Provider]:
@@ -70,7 +73,10 @@ def providers() -> list[Provider]:
     if not settings.OIDC_ENABLED:
         return []
     if settings.OIDC_PROVIDERS:
-        return [Provider(**entry) for entry in settings.OIDC_PROVIDERS]
+        return [
+            Provider(**{**entry, "departments": tuple(entry.get("departments", ()))})
+            for entry in settings.OIDC_PROVIDERS
+        ]
     if not settings.OIDC_ISSUER:
         return []
     return [
@@ -183,7 +189,11 @@ class DepartmentOidcBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         # (Entra ID's tenant `tid`; its userinfo has names, sub and email alone).
         claims = {**user_info, **payload}
         try:
-            return identity_sign_in(issuer=payload["iss"], claims=claims)
+            return identity_sign_in(
+                issuer=payload["iss"],
+                claims=claims,
+                departments=self.provider.departments or None if self.provider else None,
+            )
         except SignInRefused as refused:
             log.warning(
                 "provider sign-in refused",

@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -166,12 +167,14 @@ def token_issue(*, user: User, days: int | None = None) -> str:
 
 
 @transaction.atomic
-def tokens_revoke(*, user: User) -> int:
-    """Revoke every usable token of the user; returns how many."""
+def tokens_revoke(*, user: User, by: User | None = None) -> int:
+    """Revoke every usable token of the user; returns how many. Appends `token.revoked` (actor
+    `by`, who revoked them: an administrator, or None for a command) only when some were."""
     count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    audit_on("user", user.pk, "token.revoked", user, count=count)
+    if count:
+        audit_on("user", user.pk, "token.revoked", by, count=count)
     return count
 
 
@@ -272,7 +275,7 @@ def user_save(
         (before["is_active"] and not is_active) or (before["role"] != role and role == Role.NONE)
     ):
         # Deactivated, or their role taken away: their API tokens stop working now.
-        tokens_revoke(user=target)
+        tokens_revoke(user=target, by=by)
     after = _user_state(target)
     changed = [name for name in USER_FIELDS if before.get(name) != after[name]]
     if changed or password:
@@ -304,11 +307,17 @@ def email_domain(email: str) -> str:
     return domain.lower() if at and local else ""
 
 
-def department_for_claims(claims: dict[str, Any]) -> Department | None:
+def department_for_claims(
+    claims: dict[str, Any], departments: Collection[str] | None = None
+) -> Department | None:
     """The department a person's claims map to: a claim mapping first (a claim whose value, or
     one of whose values, is mapped), then the domain of a verified email (`email_verified` not
-    false). None when nothing maps."""
-    claim_mappings = DepartmentMapping.objects.filter(kind=DepartmentMapping.Kind.CLAIM)
+    false). Only mappings of the departments with these codes count (None: every department's).
+    None when nothing maps."""
+    mappings = DepartmentMapping.objects.all()
+    if departments is not None:
+        mappings = mappings.filter(department__code__in=list(departments))
+    claim_mappings = mappings.filter(kind=DepartmentMapping.Kind.CLAIM)
     for mapping in claim_mappings.select_related("department"):
         value = claims.get(mapping.claim)
         values = value if isinstance(value, list) else [value]
@@ -321,7 +330,7 @@ def department_for_claims(claims: dict[str, Any]) -> Department | None:
     if not domain:
         return None
     mapping_found = (
-        DepartmentMapping.objects.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN, value=domain)
+        mappings.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN, value=domain)
         .select_related("department")
         .first()
     )
@@ -368,11 +377,15 @@ def identity_link(*, user: User, issuer: str, subject: str, by: User | None = No
 
 
 @transaction.atomic
-def identity_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
+def identity_sign_in(
+    *, issuer: str, claims: dict[str, Any], departments: Collection[str] | None = None
+) -> User:
     """The user behind verified ID token claims of `issuer` (shape: OpenID Connect claims with
     at least `sub`), found by (issuer, sub) only. A first sign-in creates the user when their
-    claims map to a department (department_for_claims), with no role unless a pending
-    invitation for their verified email in that department gives the commercial role.
+    claims map to a department (department_for_claims) among `departments`, the codes of those
+    the provider may admit to (None: any), with no role unless a pending invitation for their
+    verified email in that department gives the commercial role: another provider's account
+    claiming a department's email domain is refused, and takes none of its invitations.
     Appends `user.created`, `identity.linked` and `invitation.accepted` as they happen.
     Raises SignInRefused("unmapped") or SignInRefused("inactive")."""
     subject = str(claims["sub"])
@@ -388,7 +401,7 @@ def identity_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
         identity.last_sign_in_at = timezone.now()
         identity.save(update_fields=["last_sign_in_at"])
         return identity.user
-    department = department_for_claims(claims)
+    department = department_for_claims(claims, departments)
     if department is None:
         raise SignInRefused("unmapped")
     email = _claim_text(claims, "email", 254)

@@ -287,8 +287,21 @@ def test_closing_a_leavers_account_ends_their_tokens_and_sessions(
     assert session.get(reverse("api:me")).status_code == 401
     event = AuditEvent.objects.filter(action="user.changed", object_id=leaver.pk).get()
     assert event.payload["changed"] == ["is_active"] and event.actor == "user-department_admin"
+    # The revocation is the administrator's doing, not the leaver's.
+    revoked = AuditEvent.objects.filter(action="token.revoked", object_id=leaver.pk).get()
+    assert revoked.actor == "user-department_admin" and revoked.payload["count"] == 1
     again = post(Client(), url, {}, **admin)
     assert again.status_code == 422 and locs(again) == [["body", "account"]]
+
+
+def test_taking_a_role_from_someone_without_tokens_records_no_revocation(
+    admin: dict[str, str], users: dict[str, User]
+) -> None:
+    member = users["commercial"]
+    url = reverse("api:department_person_role", kwargs={"user_id": member.pk})
+    assert post(Client(), url, {"role": "none"}, **admin).status_code == 200
+    assert AuditEvent.objects.filter(action="user.changed", object_id=member.pk).exists()
+    assert not AuditEvent.objects.filter(action="token.revoked", object_id=member.pk).exists()
 
 
 @pytest.mark.parametrize("who", ["department_admin", "outsider"])

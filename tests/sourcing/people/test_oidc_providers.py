@@ -22,9 +22,9 @@ from django.test import Client
 from django.urls import reverse
 
 from sourcing.env import env_oidc_providers
-from sourcing.models import Department, SignInIdentity, User
+from sourcing.models import Department, Invitation, Role, SignInIdentity, User
 from sourcing.people.oidc import DepartmentOidcBackend
-from sourcing.people.services import department_mapping_save, identity_link
+from sourcing.people.services import department_mapping_save, identity_link, invitation_create
 from tests.sourcing.people.oidc_flow import authorise, signed_in_as, start
 
 
@@ -35,8 +35,9 @@ def second_server() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-def _entry(key: str, name: str, issuer: str) -> dict[str, str]:
+def _entry(key: str, name: str, issuer: str, departments: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
+        "departments": list(departments),
         "key": key,
         "name": name,
         "issuer": issuer,
@@ -59,8 +60,8 @@ def two(settings, oidc_server: str, second_server: str) -> dict[str, str]:  # ty
     settings.OIDC_ENABLED = True
     settings.OIDC_ISSUER = ""
     settings.OIDC_PROVIDERS = [
-        _entry("dps", "Public Services Entra ID", oidc_server),
-        _entry("housing", "Housing Google Workspace", second_server),
+        _entry("dps", "Public Services Entra ID", oidc_server, ("dept-a",)),
+        _entry("housing", "Housing Google Workspace", second_server, ("dept-b",)),
     ]
     settings.SECURE_CSP = {
         **settings.SECURE_CSP,
@@ -140,6 +141,48 @@ def test_a_subject_of_one_provider_never_signs_in_the_other_providers_person(
     ]
 
 
+def test_another_providers_account_never_takes_a_departments_invitation_or_domain(
+    two: dict[str, str], users: dict[str, User], dept_b: Department
+) -> None:
+    fiona = users["department_admin"]
+    dept_a = fiona.department
+    assert dept_a is not None and dept_a.code == "dept-a"
+    domain = "publicservices.example.gov.uk"
+    department_mapping_save(
+        by=None, mapping=None, department=dept_a, kind="email_domain", value=domain
+    )
+    invitation = invitation_create(by=fiona, email=f"victor@{domain}")
+    people = User.objects.count()
+    # mallory at the housing provider (which admits department B only) claims victor's email.
+    account(two["housing"], "mallory", email=f"victor@{domain}")
+    client = Client()
+    refused = client.get(authorise(start(client, "housing"), "mallory"))
+    assert refused.status_code == 403 and signed_in_as(client) is None
+    assert "Your department is not set up to use this service" in refused.content.decode()
+    # A look-alike of department A's people there gets no account either.
+    account(two["housing"], "lookalike", email=f"grace@{domain}")
+    again = client.get(authorise(start(client, "housing"), "lookalike"))
+    assert again.status_code == 403 and signed_in_as(client) is None
+    assert User.objects.count() == people and not SignInIdentity.objects.exists()
+    assert Invitation.objects.pending().filter(pk=invitation.pk).exists()
+    # victor at department A's own provider accepts the invitation.
+    account(two["dps"], "victor", email=f"victor@{domain}")
+    assert client.get(authorise(start(client, "dps"), "victor")).status_code == 302
+    victor = User.objects.get(username=signed_in_as(client))
+    assert victor.department == dept_a and victor.role == Role.COMMERCIAL
+    assert not Invitation.objects.pending().filter(pk=invitation.pk).exists()
+
+
+def test_an_identity_linked_before_keeps_signing_in_whatever_its_department(
+    two: dict[str, str], users: dict[str, User]
+) -> None:
+    alice = users["commercial"]  # department A; housing admits department B only
+    identity_link(user=alice, issuer=two["housing"], subject=account(two["housing"], "old-link"))
+    client = Client()
+    assert client.get(authorise(start(client, "housing"), "old-link")).status_code == 302
+    assert signed_in_as(client) == alice.username
+
+
 def test_an_answer_delivered_to_the_other_providers_callback_is_refused(
     two: dict[str, str], users: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +232,7 @@ def test_the_provider_list_is_read_from_the_environment(
     assert parsed["issuer"] == "https://login.example/tenant/v2.0"  # no trailing slash
     assert parsed["scopes"] == "openid email" and parsed["sign_algorithm"] == "RS256"
     assert parsed["end_session_endpoint"] == ""
+    assert parsed["departments"] == []  # a lone provider may admit to every department
 
 
 @pytest.mark.parametrize(
@@ -197,7 +241,17 @@ def test_the_provider_list_is_read_from_the_environment(
         ("not json", "JSON list"),
         ("[]", "non-empty"),
         ('[{"key": "dps"}]', "lacks issuer"),
-        (json.dumps([_entry("dps", "", "https://a"), _entry("dps", "", "https://b")]), "dps is"),
+        (
+            json.dumps(
+                [_entry("dps", "", "https://a", ("a",)), _entry("dps", "", "https://b", ("b",))]
+            ),
+            "dps is",
+        ),
+        (
+            json.dumps([_entry("dps", "", "https://a", ("a",)), _entry("b", "", "https://b")]),
+            "entry 2 lacks departments",
+        ),
+        (json.dumps([_entry("dps", "", "https://a", ("",))]), "departments must be a list"),
         ('[{"key": "dps", "colour": "blue"}]', "unknown fields: colour"),
     ],
 )
@@ -233,8 +287,8 @@ def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_settings_take_the_provider_list_instead_of_the_development_provider() -> None:
     providers = [
-        _entry("dps", "Entra ID", "https://login.example.com/t/v2.0"),
-        _entry("housing", "Google", "https://accounts.example.net"),
+        _entry("dps", "Entra ID", "https://login.example.com/t/v2.0", ("dept-a",)),
+        _entry("housing", "Google", "https://accounts.example.net", ("dept-b",)),
     ]
     result = _settings_with(OIDC_PROVIDERS=json.dumps(providers))
     assert result.returncode == 0, result.stderr
