@@ -23,7 +23,7 @@ from decisions.records.models import DecisionRecord
 from decisions.review.services import RATIONALE_MAX, review_decide
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import ruleset_approve, ruleset_publish_default
-from sourcing.models import Case, Discipline, Role, User
+from sourcing.models import Case, Department, DepartmentMapping, Discipline, Role, User
 from sourcing.people.services import user_ensure, user_save
 from suppliers.catalogue import catalogue_csv
 
@@ -250,4 +250,16 @@ def account_closed(user: User, *, by: User) -> User:
         role=user.role,
         department=user.department,
         is_active=False,
+    )
+
+
+def domain_mapped(department: Department | None, domain: str) -> None:
+    """Email addresses at `domain` admit people to `department` (an email-domain mapping, made
+    once), so its administrator may invite them."""
+    assert department is not None
+    DepartmentMapping.objects.get_or_create(
+        kind=DepartmentMapping.Kind.EMAIL_DOMAIN,
+        claim="",
+        value=domain,
+        defaults={"department": department},
     )

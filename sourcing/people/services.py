@@ -529,7 +529,9 @@ def invitation_create(*, by: User, email: str) -> Invitation:
     """A department administrator invites a colleague by email to their own department: the
     colleague's first sign-in (their email verified, their claims mapping to this department)
     gets the commercial role. Appends `invitation.created`. ValidationFailed on `email`: not an
-    address, its domain maps to another department, already invited, or already a member."""
+    address, its domain maps to another department, or to none of this department's (unless a
+    claim mapping admits the department's people whatever their address: nobody could accept
+    it), already invited, or already a member."""
     department = _own_department(by)
     email = email.strip()
     domain = email_domain(email)
@@ -545,6 +547,20 @@ def invitation_create(*, by: User, email: str) -> Invitation:
     if other:
         raise ValidationFailed(
             {"email": [f"Email addresses at {domain} belong to another department"]}
+        )
+    own = DepartmentMapping.objects.filter(department=department)
+    if (
+        not own.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN, value=domain).exists()
+        and not own.filter(kind=DepartmentMapping.Kind.CLAIM).exists()
+    ):
+        # Nothing would admit them at sign-in: their domain is not the department's and the
+        # department is not recognised by a claim (a tenant, say) whatever the address.
+        domains = sorted(
+            own.filter(kind=DepartmentMapping.Kind.EMAIL_DOMAIN).values_list("value", flat=True)
+        )
+        uses = ", ".join(domains) or "none is set up yet, ask the service administrator"
+        raise ValidationFailed(
+            {"email": [f"Enter an email address at a domain your department uses: {uses}"]}
         )
     if Invitation.objects.pending().filter(email__iexact=email).exists():
         raise ValidationFailed({"email": [f"{email} has already been invited"]})

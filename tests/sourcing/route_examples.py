@@ -25,6 +25,7 @@ from tests.factories import (
     approved_case,
     approved_record,
     complete_answers,
+    domain_mapped,
     published_ruleset,
     submitted_case,
 )
@@ -217,6 +218,8 @@ def by_invitation(users: dict[str, User]) -> dict[str, dict[str, Any]]:
         password="correct-horse-battery-staple",
         department=users["outsider"].department,
     )
+    domain_mapped(users["department_admin"].department, "a.example.gov.uk")
+    domain_mapped(admin_b.department, "b.example.gov.uk")
     own = invitation_create(by=users["department_admin"], email="new.colleague@a.example.gov.uk")
     foreign = invitation_create(by=admin_b, email="someone@b.example.gov.uk")
     return {"own": {"invitation_id": own.pk}, "foreign": {"invitation_id": foreign.pk}}

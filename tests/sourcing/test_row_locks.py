@@ -78,6 +78,7 @@ from tests.factories import (
     catalogue_bytes,
     catalogue_row,
     complete_answers,
+    domain_mapped,
     published_ruleset,
     ready_case,
     second_steward_approves,
@@ -399,6 +400,7 @@ def _identity_sign_in_invited(users: dict[str, User]) -> Lock:
 
 def _invitation_withdraw(users: dict[str, User]) -> Lock:
     admin = users["department_admin"]
+    domain_mapped(admin.department, "a.example.gov.uk")
     invitation = invitation_create(by=admin, email="new@a.example.gov.uk")
     return Lock(
         take=lambda: invitation_withdraw(by=admin, invitation=invitation),

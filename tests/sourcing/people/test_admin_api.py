@@ -20,7 +20,7 @@ from sourcing.people.services import (
     token_issue,
     user_ensure,
 )
-from tests.factories import account_closed
+from tests.factories import account_closed, domain_mapped
 
 
 def bearer(user: User) -> dict[str, str]:
@@ -45,6 +45,12 @@ def admin_b(users: dict[str, User]) -> User:
         password="correct-horse-battery-staple",
         department=users["outsider"].department,
     )
+
+
+@pytest.fixture(autouse=True)
+def a_domain(users: dict[str, User]) -> None:
+    """Department A's people have addresses at a.example.gov.uk."""
+    domain_mapped(users["department_admin"].department, "a.example.gov.uk")
 
 
 def locs(response: Any) -> list[list[str]]:
@@ -89,6 +95,11 @@ def test_an_invitation_through_the_api_is_made_listed_and_audited(
     [
         ({"email": "not an address"}, ["body", "email"], "correct format"),
         ({"email": "x@b.example.gov.uk"}, ["body", "email"], "another department"),
+        (
+            {"email": "colleague@gmail.com"},
+            ["body", "email"],
+            "Enter an email address at a domain your department uses: a.example.gov.uk",
+        ),
         ({}, ["body", "email"], "mail"),
         ({"email": 7}, ["body", "email"], "text"),
         ({"email": "y@a.example.gov.uk", "role": "reviewer"}, ["body", "role"], ""),
@@ -158,6 +169,7 @@ def test_another_departments_person_or_invitation_is_a_404(
     url = reverse("api:department_person_role", kwargs={"user_id": outsider.pk})
     assert post(Client(), url, {"role": "none"}, **admin).status_code == 404
     assert User.objects.get(pk=outsider.pk).role == Role.COMMERCIAL
+    domain_mapped(admin_b.department, "b.example.gov.uk")
     theirs = invitation_create(by=admin_b, email="someone@b.example.gov.uk")
     withdraw = reverse("api:department_invitation_withdraw", kwargs={"invitation_id": theirs.pk})
     assert post(Client(), withdraw, {}, **admin).status_code == 404

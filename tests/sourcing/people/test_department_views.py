@@ -21,6 +21,13 @@ from sourcing.models import (
     User,
 )
 from sourcing.people.services import department_mapping_save, invitation_create
+from tests.factories import domain_mapped
+
+
+@pytest.fixture(autouse=True)
+def a_domain(users: dict[str, User]) -> None:
+    """Department A's people have addresses at a.example.gov.uk."""
+    domain_mapped(users["department_admin"].department, "a.example.gov.uk")
 
 
 @pytest.fixture
@@ -52,6 +59,10 @@ def test_an_invitation_is_made_and_listed(admin: Client, users: dict[str, User])
         ("", "Enter the email address of the person to invite"),
         ("not an address", "Enter an email address in the correct format"),
         ("x@b.example.gov.uk", "belong to another department"),
+        (
+            "colleague@gmail.com",
+            "Enter an email address at a domain your department uses: a.example.gov.uk",
+        ),
     ],
 )
 def test_a_bad_invitation_shows_the_error_summary_and_saves_nothing(
@@ -106,6 +117,7 @@ def test_another_departments_person_and_invitation_are_404(
     assert admin.post(url, {"role": "none"}).status_code == 404
     assert User.objects.get(pk=outsider.pk).role == Role.COMMERCIAL
     admin_b = make_user("admin-b", Role.DEPARTMENT_ADMIN, dept_b)
+    domain_mapped(admin_b.department, "b.example.gov.uk")
     invitation = invitation_create(by=admin_b, email="someone@b.example.gov.uk")
     url = reverse("department_invitation_withdraw", kwargs={"invitation_id": invitation.pk})
     assert admin.post(url).status_code == 404

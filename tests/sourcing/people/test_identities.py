@@ -200,8 +200,22 @@ def test_an_invitation_names_what_is_wrong_with_the_email(
     assert not Invitation.objects.exists()
 
 
+def test_an_invitation_at_a_domain_no_mapping_of_the_department_admits_is_refused(
+    mapped: None, users: dict[str, User], make_user, dept_b: Department
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        invitation_create(by=users["department_admin"], email="colleague@gmail.com")
+    assert refused.value.errors["email"] == [
+        "Enter an email address at a domain your department uses: a.example.gov.uk"
+    ]
+    # A department its claims admit (B: department = dhr) may invite any address.
+    admin_b = make_user("admin-b", Role.DEPARTMENT_ADMIN, dept_b)
+    assert invitation_create(by=admin_b, email="colleague@gmail.com").department == dept_b
+    assert Invitation.objects.count() == 1
+
+
 def test_an_email_is_invited_once_and_the_invitation_can_be_withdrawn(
-    users: dict[str, User],
+    mapped: None, users: dict[str, User]
 ) -> None:
     admin = users["department_admin"]
     invitation = invitation_create(by=admin, email="new@a.example.gov.uk")
