@@ -507,9 +507,13 @@ def scoped_to_department[QS: QuerySet[Any]](queryset: QS, user: Any) -> QS:
     return queryset
 
 
+def or_404[T](found: T | None) -> T:
+    """What a selector found, else 404 (a selector's None: missing, or not the user's to see)."""
+    if found is None:
+        raise Http404
+    return found
+
+
 def get_scoped_or_404[M: Model](queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
     """One object the user may see, else 404 (never reveal that it exists)."""
-    obj = scoped_to_department(queryset, user).filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
+    return or_404(scoped_to_department(queryset, user).filter(**lookup).first())

@@ -52,6 +52,18 @@ def text_field(max_length: int, *, required: str, too_long: str) -> forms.CharFi
     )
 
 
+def select_field(
+    choices: Iterable[tuple[str, str]], message: str, **kwargs: Any
+) -> forms.ChoiceField:
+    """A required choice (radios or a select) with its one GOV.UK error message, for nothing
+    chosen and for a choice not offered alike (`kwargs`: the widget...)."""
+    return forms.ChoiceField(
+        choices=list(choices),
+        error_messages={"required": message, "invalid_choice": message},
+        **kwargs,
+    )
+
+
 def reference_typed(value: str) -> str:
     """A reference as people type it, in its one form: NFKC (full-width digits become ASCII
     ones, never look-alikes), no surrounding spaces, upper case. forms.ValidationError when

@@ -10,7 +10,7 @@ from django import forms
 
 from sourcing.dates import PARTS, DateAnswer, DateInputsMixin, DateSpec, parse_date_text
 from sourcing.field_errors import GovukForm
-from sourcing.forms import set_choices
+from sourcing.forms import select_field, set_choices
 from sourcing.money import PoundsField
 from suppliers import selectors
 from suppliers.catalogue import (
@@ -165,13 +165,10 @@ class ContractForm(DateInputsMixin):
     )
     value_gbp = PoundsField(label_in_messages="the contract value", maximum=VALUE_MAX)
     break_points = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)
-    extends_incumbent = forms.ChoiceField(
-        choices=YES_NO,
+    extends_incumbent = select_field(
+        YES_NO,
+        "Select yes if the contract extends an incumbent supplier's work",
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select yes if the contract extends an incumbent supplier's work",
-            "invalid_choice": "Select yes if the contract extends an incumbent supplier's work",
-        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

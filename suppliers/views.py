@@ -9,12 +9,12 @@ see is a 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from sourcing.access import role_of, signed_in_user
+from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
 from sourcing.middleware import HtmxHttpRequest
@@ -73,9 +73,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One segment: how it makes money, what it wants, how to approach it, its suppliers."""
-    segment = selectors.segment_by_key(key)
-    if segment is None:
-        raise Http404
+    segment = or_404(selectors.segment_by_key(key))
     context = {
         "segment": segment,
         "fits": _labels(segment.fits, OPTION_LABELS),
@@ -113,9 +111,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
 
 
 def _supplier(company_number: str) -> Supplier:
-    found = selectors.supplier_by_number(company_number)
-    if found is None:
-        raise Http404
+    found = or_404(selectors.supplier_by_number(company_number))
     return found
 
 
@@ -243,9 +239,7 @@ COLUMN_DOCS: tuple[tuple[str, str], ...] = (
 @require_safe
 def catalogue_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """What an import created, updated and left unchanged."""
-    record = selectors.catalogue_import_by_pk(pk)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.catalogue_import_by_pk(pk))
     shown = set(record.created[:CHANGES_SHOWN]) | set(record.updated[:CHANGES_SHOWN])
     names = selectors.supplier_names(shown)
     context = {
@@ -272,9 +266,7 @@ def catalogue_sample(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, reference: str) -> Case:
     user = signed_in_user(request)
-    case = selectors.case_for_suppliers(user, reference)
-    if case is None:
-        raise Http404
+    case = or_404(selectors.case_for_suppliers(user, reference))
     return case
 
 

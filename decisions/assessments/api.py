@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from decisions.assessments.models import Assessment
@@ -16,7 +16,7 @@ from decisions.assessments.selectors import (
 )
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.presenter import explanation_words
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.limits import api_throttles
@@ -48,9 +48,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    case = case_for_assessments(request.user, case_id)
-    if case is None:
-        raise Http404
+    case = or_404(case_for_assessments(request.user, case_id))
     return case
 
 
@@ -85,8 +83,6 @@ def assessments_list(request: HttpRequest, case_id: int, page: Query[PageQuery])
 )
 def replay(request: HttpRequest, assessment_id: int) -> dict[str, Any]:
     """Replay under the pinned version (identical) or today's (what differs)."""
-    assessment = assessment_visible(request.user, assessment_id)
-    if assessment is None:
-        raise Http404
+    assessment = or_404(assessment_visible(request.user, assessment_id))
     body = json_body(request, ReplayIn)
     return assessment_replay(assessment=assessment, mode=body.ruleset).to_dict()

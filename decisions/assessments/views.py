@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -15,14 +15,13 @@ from decisions.assessments import services
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import assessment_visible
 from decisions.presenter import assessment_context, difference_rows, recommendation_text
+from sourcing.access import or_404
 from sourcing.errors import TransitionRefused, ValidationFailed
 
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
     """The assessment if the user may see its case, else 404."""
-    found = assessment_visible(request.user, pk)
-    if found is None:
-        raise Http404
+    found = or_404(assessment_visible(request.user, pk))
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -34,7 +34,7 @@ from decisions.cases.services import (
     signoff_request_problems,
     withdraw_problems,
 )
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.limits import api_throttles
@@ -157,9 +157,7 @@ def signoff_request_out(request: SignOffRequest) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    case = case_visible(request.user, case_id)
-    if case is None:
-        raise Http404
+    case = or_404(case_visible(request.user, case_id))
     return case
 
 
@@ -334,9 +332,7 @@ def signoff_request_decide_api(request: HttpRequest, request_id: int) -> dict[st
     assessment they read (409 when the case changed since). A request asked of anyone else:
     404."""
     user = signed_in_user(request)
-    asked = signoff_request_asked_of(user, request_id)
-    if asked is None:
-        raise Http404
+    asked = or_404(signoff_request_asked_of(user, request_id))
     body = json_body(
         request,
         SignOffDecideIn,

@@ -18,6 +18,7 @@ from decisions.cases.services import MONEY_LABELS, SUMMARY_MAX, TEXT_MAX, TITLE_
 from decisions.engine.schema import MONEY_MAX, OPTIONS, QUESTIONS
 from decisions.presenter import check_label
 from sourcing.field_errors import GovukForm
+from sourcing.forms import select_field
 from sourcing.models import CaseStatus, Discipline, User
 from sourcing.money import parse_pounds
 from sourcing.questionnaire import CHOICE_LABELS, DECORATIONS, LABELS, OPTION_LABELS, Section
@@ -314,13 +315,7 @@ class CaseStartForm(GovukForm):
 class SignOffForm(GovukForm):
     """One discipline's sign-off."""
 
-    discipline = forms.ChoiceField(
-        choices=Discipline.choices,
-        error_messages={
-            "required": "Select the discipline that is signing off",
-            "invalid_choice": "Select the discipline that is signing off",
-        },
-    )
+    discipline = select_field(Discipline.choices, "Select the discipline that is signing off")
     name = forms.CharField(
         max_length=200,
         error_messages={
@@ -361,13 +356,7 @@ class SroChooseForm(GovukForm):
 class SignOffRequestForm(GovukForm):
     """Ask a named colleague for one discipline's sign-off."""
 
-    discipline = forms.ChoiceField(
-        choices=Discipline.choices,
-        error_messages={
-            "required": "Select the discipline to ask for",
-            "invalid_choice": "Select the discipline to ask for",
-        },
-    )
+    discipline = select_field(Discipline.choices, "Select the discipline to ask for")
 
     def __init__(self, people: Iterable[User], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -383,12 +372,8 @@ class SignOffRequestForm(GovukForm):
 class SignOffDecideForm(GovukForm):
     """A signatory's decision on a sign-off request, and the assessment they read."""
 
-    decision = forms.ChoiceField(
-        choices=[("signed", "Sign off"), ("declined", "Decline")],
-        error_messages={
-            "required": "Select whether you sign off or decline",
-            "invalid_choice": "Select whether you sign off or decline",
-        },
+    decision = select_field(
+        [("signed", "Sign off"), ("declined", "Decline")], "Select whether you sign off or decline"
     )
     comment = forms.CharField(
         required=False,

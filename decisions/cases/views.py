@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -63,7 +63,7 @@ from decisions.presenter import (
     top_reasons,
 )
 from decisions.rulesets.selectors import current_ruleset
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, form_service, saved, service_ran
 from sourcing.limits import rate_limited
@@ -104,9 +104,7 @@ def _case(request: HttpRequest, reference: str) -> Case:
 
 
 def _section(slug: str) -> Section:
-    section = SECTION_BY_SLUG.get(slug)
-    if section is None:
-        raise Http404
+    section = or_404(SECTION_BY_SLUG.get(slug))
     return section
 
 
@@ -613,9 +611,7 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
     """A sign-off request asked of the signed-in person, in their department, else 404."""
-    found = signoff_request_asked_of(signed_in_user(request), pk)
-    if found is None:
-        raise Http404
+    found = or_404(signoff_request_asked_of(signed_in_user(request), pk))
     return found
 
 

@@ -19,7 +19,7 @@ from decisions.exports.formats import ocds_package, records_csv
 from decisions.exports.forms import OPTION_FILTER_CHOICES, ExportFilterForm
 from decisions.exports.services import export_path, export_start
 from decisions.records.models import DecisionRecord
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.forms import error_links
 from sourcing.jobs import JobStatus
 from sourcing.limits import rate_limited
@@ -49,9 +49,7 @@ def export_start_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An export's progress (the htmx poll gets the fragment and stops when it is finished)."""
-    job = selectors.export_by_pk(pk)
-    if job is None:
-        raise Http404
+    job = or_404(selectors.export_by_pk(pk))
     finished = job.status in (JobStatus.DONE, JobStatus.FAILED)
     context = {
         "job": job,
@@ -70,9 +68,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A finished export's zip (404 once it has expired and been deleted)."""
-    job = selectors.export_by_pk(pk)
-    if job is None:
-        raise Http404
+    job = or_404(selectors.export_by_pk(pk))
     path = export_path(job)
     if path is None:
         raise Http404("This export is not ready, or has expired.")

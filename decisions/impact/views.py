@@ -27,7 +27,7 @@ from decisions.impact.forms import ImpactFilterForm
 from decisions.presenter import OUTCOME_LABELS
 from decisions.rulesets.models import Ruleset, RulesetRun
 from decisions.rulesets.selectors import current_ruleset, draft_by_version
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.middleware import HtmxHttpRequest
@@ -45,17 +45,13 @@ RUN_TAGS = {
 
 def _draft(version: str) -> Ruleset:
     """A draft by version (steward pages only), else 404."""
-    draft = draft_by_version(version)
-    if draft is None:
-        raise Http404
+    draft = or_404(draft_by_version(version))
     return draft
 
 
 def _run(pk: int, kind: str) -> RulesetRun:
     """A run of the given kind ("impact" or "replay"), else 404."""
-    run = selectors.run_of_kind(pk, kind)
-    if run is None:
-        raise Http404
+    run = or_404(selectors.run_of_kind(pk, kind))
     return run
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from decisions.integrity.keys import published_keys
 from decisions.integrity.selectors import audit_event_at
 from decisions.integrity.signing import STATEMENT_TYPE
 from decisions.integrity.verification import audit_verify
+from sourcing.access import or_404
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 
 router = Router(tags=["decisions"])
@@ -87,7 +88,5 @@ def audit_events(
 )
 def audit_event(request: HttpRequest, seq: int) -> dict[str, Any]:
     """One event of the audit chain by its sequence number (404 if there is none)."""
-    event = audit_event_at(seq)
-    if event is None:
-        raise Http404
+    event = or_404(audit_event_at(seq))
     return event_data(event)

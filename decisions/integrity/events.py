@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from decisions.audit.models import AuditEvent
 from decisions.integrity.selectors import audit_event_at
+from sourcing.access import or_404
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.forms import department_choices, error_links, set_choices
 from sourcing.pagination import paginate
@@ -148,9 +149,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
 @require_safe
 def audit_event(request: HttpRequest, seq: int) -> HttpResponse:
     """One event: every column, its payload, its hash and the previous event's."""
-    event = audit_event_at(seq)
-    if event is None:
-        raise Http404
+    event = or_404(audit_event_at(seq))
     previous = AuditEvent.objects.filter(seq__lt=seq).order_by("-seq").values("seq").first()
     following = AuditEvent.objects.filter(seq__gt=seq).order_by("seq").values("seq").first()
     context = {

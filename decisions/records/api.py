@@ -22,7 +22,7 @@ from decisions.records.outcomes import (
 )
 from decisions.records.pdf import pdf_failed_for_good, pdf_retry, pdf_state
 from decisions.records.views import RETRY_AFTER_SECONDS, pdf_file_response
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import Message, PageOut, PageQuery, page_of, responses
 from sourcing.jobs import JobStatus
@@ -53,9 +53,7 @@ def decisions(
 )
 def decision(request: HttpRequest, record_id: int) -> dict[str, Any]:
     """One whole decision record."""
-    record = selectors.record_whole(request.user, record_id)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_whole(request.user, record_id))
     return record_full(record)
 
 
@@ -87,9 +85,7 @@ def register(
 def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
     """The record's PDF as rendered at issue time; 202 with Retry-After while it renders (an
     older record without an outbox row is pending: the sweep writes and queues it). Read only."""
-    record = selectors.record_for_pdf(request.user, record_id)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_for_pdf(request.user, record_id))
     pdf = pdf_state(record)  # read only: a GET writes and queues nothing
     if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
@@ -124,9 +120,7 @@ def decision_pdf(request: HttpRequest, record_id: int) -> HttpResponseBase:
 )
 def decision_pdf_retry(request: HttpRequest, record_id: int) -> HttpResponse:
     """An administrator tries a record's failed PDF again (audited as `pdf.retried`)."""
-    record = selectors.record_by_pk(record_id)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_by_pk(record_id))
     pdf = pdf_retry(record=record, by=signed_in_user(request))
     response = JsonResponse({"status": pdf.status, "attempts": pdf.attempts}, status=202)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -167,9 +161,7 @@ def outcome_out(event: Any) -> dict[str, Any]:
 def decision_outcomes(request: HttpRequest, record_id: int) -> dict[str, Any]:
     """A decision's outcome reviews, oldest first (appended to the audit chain, never edited):
     `{"items": [...], "count": N}`."""
-    record = selectors.record_whole(request.user, record_id)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_whole(request.user, record_id))
     items = [outcome_out(e) for e in outcomes_of(record)]
     return {"items": items, "count": len(items)}
 
@@ -184,9 +176,7 @@ def decision_outcome_record(request: HttpRequest, record_id: int) -> Any:
     """Record an outcome review of the department's current approved decision (201 with it);
     422 naming every bad field; 409 for a superseded or rejected decision."""
     user = signed_in_user(request)
-    record = selectors.record_whole(user, record_id)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_whole(user, record_id))
     body = json_body(request, OutcomeIn, outcome_problems)
     try:
         event = outcome_record(record=record, by=user, data=body.model_dump())

@@ -39,7 +39,7 @@ from decisions.records.pdf import (
     pdf_retry,
     pdf_state,
 )
-from sourcing.access import get_scoped_or_404, signed_in_user
+from sourcing.access import get_scoped_or_404, or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links
 from sourcing.jobs import JobStatus
@@ -56,9 +56,7 @@ RETRY_AFTER_SECONDS = 5
 
 def _record(request: HttpRequest, pk: int) -> DecisionRecord:
     """A record the user may see (a department user: their own department's), else 404."""
-    found = selectors.record_for_page(signed_in_user(request), pk)
-    if found is None:
-        raise Http404
+    found = or_404(selectors.record_for_page(signed_in_user(request), pk))
     return found
 
 
@@ -285,9 +283,7 @@ def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A record's PDF: the file when rendered, else a page saying it is on its way (202; also
     for an older record without an outbox row, which the sweep writes), or that it failed for
     good (503). Read only: it never writes a row nor queues a render."""
-    record = selectors.record_for_pdf(request.user, pk)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_for_pdf(request.user, pk))
     pdf = pdf_state(record)  # read only: a GET writes and queues nothing
     if pdf is not None and pdf.status == JobStatus.DONE:
         return pdf_file_response(record, pdf)
@@ -322,9 +318,7 @@ def case_draft_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def record_pdf_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """An administrator tries a failed PDF again (audited), then sees the record's page."""
-    record = selectors.record_by_pk(pk)
-    if record is None:
-        raise Http404
+    record = or_404(selectors.record_by_pk(pk))
     try:
         pdf_retry(record=record, by=signed_in_user(request))
     except TransitionRefused as exc:

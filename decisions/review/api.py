@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -14,7 +14,7 @@ from decisions.cases.selectors import case_visible
 from decisions.records.consistency import case_check, flagged_pairs, summary
 from decisions.records.content import record_full
 from decisions.review.services import review_decide, review_problems
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 from sourcing.dates import parse_date_text
@@ -79,9 +79,7 @@ def review_body_problems(
 def review(request: HttpRequest, case_id: int) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case;
     422 listing every bad field at once."""
-    case = case_visible(request.user, case_id)
-    if case is None:
-        raise Http404
+    case = or_404(case_visible(request.user, case_id))
     assessment = current_assessment(case)
     recommended = None if assessment is None else assessment.result.get("recommended") or ""
     body = json_body(request, ReviewIn, lambda d: review_body_problems(d, recommended))
@@ -115,9 +113,7 @@ def case_similar(request: HttpRequest, case_id: int) -> dict[str, Any]:
     department user never sees another department's details, so gets no items. 404 for a case
     the caller may not see."""
     user = signed_in_user(request)
-    case = case_visible(user, case_id)
-    if case is None:
-        raise Http404
+    case = or_404(case_visible(user, case_id))
     check = case_check(case)
     body: dict[str, Any] = {
         "case_id": case.pk,

@@ -16,7 +16,13 @@ from decisions.cases.selectors import RETURN_TASKS
 from decisions.review.services import RATIONALE_MAX, review_problems
 from sourcing.dates import DateInputsMixin, DateSpec, parse_date_text
 from sourcing.field_errors import GovukForm
-from sourcing.forms import OPTION_CHOICES, add_service_errors, department_choices, set_choices
+from sourcing.forms import (
+    OPTION_CHOICES,
+    add_service_errors,
+    department_choices,
+    select_field,
+    set_choices,
+)
 
 # The decision form's action radios map onto review_decide's actions (override = approve + option).
 DECISION_ACTIONS = {
@@ -58,13 +64,10 @@ class DecisionForm(DateInputsMixin):
 
     DATES = {"review_by": DateSpec("review-by date")}
 
-    action = forms.ChoiceField(
-        choices=list(DECISION_ACTIONS.items()),
+    action = select_field(
+        list(DECISION_ACTIONS.items()),
+        "Select what you want to do with this case",
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select what you want to do with this case",
-            "invalid_choice": "Select what you want to do with this case",
-        },
     )
     option = forms.ChoiceField(
         required=False,

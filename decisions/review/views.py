@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +45,7 @@ from decisions.review.forms import (
     QueueFilterForm,
     ReopenForm,
 )
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, form_service, saved
 from sourcing.models import Case, CaseStatus, Discipline, User
@@ -72,9 +72,7 @@ CONSISTENCY_ANCHORS = {
 
 def _case(request: HttpRequest, reference: str) -> Case:
     """A case the user may see (reviewers: submitted at least once), else 404."""
-    found = selectors.case_for_review(signed_in_user(request), reference)
-    if found is None:
-        raise Http404
+    found = or_404(selectors.case_for_review(signed_in_user(request), reference))
     return found
 
 

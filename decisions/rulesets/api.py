@@ -12,7 +12,7 @@ from pydantic import Field
 from decisions.rulesets import selectors
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import ruleset_approve, ruleset_publish
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
 
@@ -83,9 +83,7 @@ class PublishIn(Schema):
 
 
 def _draft_or_404(version: str) -> Ruleset:
-    draft = selectors.draft_by_version(version)
-    if draft is None:
-        raise Http404
+    draft = or_404(selectors.draft_by_version(version))
     return draft
 
 

@@ -32,7 +32,7 @@ from decisions.rulesets.forms import (
     UploadForm,
 )
 from decisions.rulesets.models import GoldenCase, Ruleset
-from sourcing.access import signed_in_user
+from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import (
     add_service_errors,
@@ -60,9 +60,7 @@ def _ruleset(request: HttpRequest, version: str) -> Ruleset:
 
 def _draft(version: str) -> Ruleset:
     """A draft by version (steward pages only), else 404."""
-    draft = selectors.draft_by_version(version)
-    if draft is None:
-        raise Http404
+    draft = or_404(selectors.draft_by_version(version))
     return draft
 
 
@@ -242,9 +240,7 @@ def ruleset_rule_edit(request: HttpRequest, version: str, rule_id: str) -> HttpR
 def ruleset_rule_remove(request: HttpRequest, version: str, rule_id: str) -> HttpResponse:
     """Confirm, then remove one rule from a draft."""
     draft = _draft(version)
-    rule = next((r for r in draft.content["rules"] if r["id"] == rule_id), None)
-    if rule is None:
-        raise Http404
+    rule = or_404(next((r for r in draft.content["rules"] if r["id"] == rule_id), None))
     error = None
     if request.method == "POST":
         try:
@@ -546,9 +542,7 @@ def golden_new(request: HttpRequest) -> HttpResponse:
 def golden_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Change a golden case's title, answers, expected outcome and documentation (kept as
     they are unless changed: sources, basis, the revision note, acceptable alternatives)."""
-    golden = selectors.golden_case_by_code(code)
-    if golden is None:
-        raise Http404
+    golden = or_404(selectors.golden_case_by_code(code))
     if request.method == "POST":
         form = GoldenCaseForm(request.POST, editing=True)
         cleaned_or_empty(form)
