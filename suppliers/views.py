@@ -111,8 +111,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
 
 
 def _supplier(company_number: str) -> Supplier:
-    found = or_404(selectors.supplier_by_number(company_number))
-    return found
+    return or_404(selectors.supplier_by_number(company_number))
 
 
 @require_safe
@@ -266,8 +265,7 @@ def catalogue_sample(request: HttpRequest) -> HttpResponse:
 
 def _case(request: HttpRequest, reference: str) -> Case:
     user = signed_in_user(request)
-    case = or_404(selectors.case_for_suppliers(user, reference))
-    return case
+    return or_404(selectors.case_for_suppliers(user, reference))
 
 
 @require_safe

@@ -48,8 +48,7 @@ def assessment_out(assessment: Assessment) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    case = or_404(case_for_assessments(request.user, case_id))
-    return case
+    return or_404(case_for_assessments(request.user, case_id))
 
 
 @router.post(

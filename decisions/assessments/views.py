@@ -21,8 +21,7 @@ from sourcing.errors import TransitionRefused, ValidationFailed
 
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
     """The assessment if the user may see its case, else 404."""
-    found = or_404(assessment_visible(request.user, pk))
-    return found
+    return or_404(assessment_visible(request.user, pk))
 
 
 @require_safe

@@ -157,8 +157,7 @@ def signoff_request_out(request: SignOffRequest) -> dict[str, Any]:
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     """A case the caller may see, else 404."""
-    case = or_404(case_visible(request.user, case_id))
-    return case
+    return or_404(case_visible(request.user, case_id))
 
 
 @router.get("/questionnaire", url_name="questionnaire", response=responses({200: PageOut}))

@@ -104,8 +104,7 @@ def _case(request: HttpRequest, reference: str) -> Case:
 
 
 def _section(slug: str) -> Section:
-    section = or_404(SECTION_BY_SLUG.get(slug))
-    return section
+    return or_404(SECTION_BY_SLUG.get(slug))
 
 
 # Presentation helpers -------------------------------------------------------------------------
@@ -611,8 +610,7 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
     """A sign-off request asked of the signed-in person, in their department, else 404."""
-    found = or_404(signoff_request_asked_of(signed_in_user(request), pk))
-    return found
+    return or_404(signoff_request_asked_of(signed_in_user(request), pk))
 
 
 @require_safe

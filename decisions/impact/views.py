@@ -45,14 +45,12 @@ RUN_TAGS = {
 
 def _draft(version: str) -> Ruleset:
     """A draft by version (steward pages only), else 404."""
-    draft = or_404(draft_by_version(version))
-    return draft
+    return or_404(draft_by_version(version))
 
 
 def _run(pk: int, kind: str) -> RulesetRun:
     """A run of the given kind ("impact" or "replay"), else 404."""
-    run = or_404(selectors.run_of_kind(pk, kind))
-    return run
+    return or_404(selectors.run_of_kind(pk, kind))
 
 
 def _matrix_rows(matrix: dict[str, dict[str, int]]) -> list[dict[str, Any]]:

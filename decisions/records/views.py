@@ -56,8 +56,7 @@ RETRY_AFTER_SECONDS = 5
 
 def _record(request: HttpRequest, pk: int) -> DecisionRecord:
     """A record the user may see (a department user: their own department's), else 404."""
-    found = or_404(selectors.record_for_page(signed_in_user(request), pk))
-    return found
+    return or_404(selectors.record_for_page(signed_in_user(request), pk))
 
 
 def _pdf_of(record: DecisionRecord) -> RecordPdf | None:

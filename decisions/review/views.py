@@ -72,8 +72,7 @@ CONSISTENCY_ANCHORS = {
 
 def _case(request: HttpRequest, reference: str) -> Case:
     """A case the user may see (reviewers: submitted at least once), else 404."""
-    found = or_404(selectors.case_for_review(signed_in_user(request), reference))
-    return found
+    return or_404(selectors.case_for_review(signed_in_user(request), reference))
 
 
 @require_safe

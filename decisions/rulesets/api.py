@@ -83,8 +83,7 @@ class PublishIn(Schema):
 
 
 def _draft_or_404(version: str) -> Ruleset:
-    draft = or_404(selectors.draft_by_version(version))
-    return draft
+    return or_404(selectors.draft_by_version(version))
 
 
 @router.post(

@@ -60,8 +60,7 @@ def _ruleset(request: HttpRequest, version: str) -> Ruleset:
 
 def _draft(version: str) -> Ruleset:
     """A draft by version (steward pages only), else 404."""
-    draft = or_404(selectors.draft_by_version(version))
-    return draft
+    return or_404(selectors.draft_by_version(version))
 
 
 # Presentation helpers -------------------------------------------------------------------------
