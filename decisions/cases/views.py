@@ -709,17 +709,18 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     errors: list[tuple[str, str]] = []
-    if form.is_valid():
-        try:
-            services.case_withdraw(
-                case=case, by=signed_in_user(request), comment=form.cleaned_data["reason"].strip()
-            )
-        except TransitionRefused as refusal:
-            errors = [(str(refusal), "#withdraw-refusal")]
-        else:
-            return saved(
-                request, f"{case.reference} is withdrawn", "case_detail", reference=case.reference
-            )
+    by = signed_in_user(request)
+    withdrawn = form_service(
+        form,
+        lambda: services.case_withdraw(
+            case=case, by=by, comment=form.cleaned_data["reason"].strip()
+        ),
+        refused=lambda message: errors.append((message, "#withdraw-refusal")),
+    )
+    if withdrawn is not None:
+        return saved(
+            request, f"{case.reference} is withdrawn", "case_detail", reference=case.reference
+        )
     context = {
         "case": case,
         "form": form,
