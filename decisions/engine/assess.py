@@ -345,7 +345,7 @@ def flip_analysis(
         fired_alone = fired_set & alone
         for candidate in _candidates(key, original, ruleset):
             kind = (
-                bisect.bisect_left(kinds, candidate) if numeric else kinds.get(candidate, candidate)  # type: ignore[union-attr]
+                bisect.bisect_left(kinds, candidate) if numeric else kinds.get(candidate, candidate)  # type: ignore[union-attr]  # kinds is a dict when not numeric
             )
             if kind in tried:
                 continue  # no rule tells it from a value already tried: the same winner

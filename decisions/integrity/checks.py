@@ -191,7 +191,7 @@ def records_columns_verify(*, after: int = 0) -> list[str]:
         .iterator(chunk_size=500)
     )
     for record in records:
-        supersedes: str | None = record.supersedes_sha256  # type: ignore[attr-defined]
+        supersedes: str | None = record.supersedes_sha256  # type: ignore[attr-defined]  # an annotation of the query above
         differing = record_columns_differing(record, supersedes)
         if differing:
             problems.append(

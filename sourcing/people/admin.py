@@ -18,6 +18,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.http import HttpRequest, HttpResponse
 
+from sourcing.access import signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.models import (
     ApiToken,
@@ -120,7 +121,7 @@ class DepartmentAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             saved = department_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=signed_in_user(request),
                 department=Department.objects.get(pk=obj.pk) if change else None,
                 code=data.get("code", obj.code),
                 name=data.get("name", obj.name),
@@ -173,7 +174,7 @@ class SourcingUserAdmin(UserAdmin):
         data = form.cleaned_data
         try:
             saved = user_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=signed_in_user(request),
                 user=obj if change else None,
                 username=data.get("username", obj.username),
                 role=data.get("role", obj.role),
@@ -240,7 +241,7 @@ class DepartmentMappingAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             saved = department_mapping_save(
-                by=request.user,  # type: ignore[arg-type]
+                by=signed_in_user(request),
                 mapping=obj if change else None,
                 department=data["department"],
                 kind=data["kind"],
@@ -253,7 +254,7 @@ class DepartmentMappingAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def delete_model(self, request: HttpRequest, obj: DepartmentMapping) -> None:
-        department_mapping_delete(by=request.user, mapping=obj)  # type: ignore[arg-type]
+        department_mapping_delete(by=signed_in_user(request), mapping=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for mapping in queryset:

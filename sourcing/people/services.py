@@ -222,7 +222,7 @@ def _user_state(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "role": user.role,
-        "department": user.department.code if user.department_id else None,  # type: ignore[union-attr]
+        "department": user.department.code if user.department is not None else None,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
