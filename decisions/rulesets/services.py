@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from decisions import engine
+from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_on
 from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetApproval
@@ -242,10 +243,22 @@ def publish_approval(draft: Ruleset, *, publisher: User | None = None) -> Rulese
     return approvals.first()
 
 
+def _changed_by(draft: Ruleset, by: User) -> bool:
+    """Whether `by` changed the draft (its ruleset.draft_changed events): an editor's approval
+    would be their own eyes twice."""
+    return AuditEvent.objects.filter(
+        object_type="ruleset",
+        object_id=draft.version,
+        action="ruleset.draft_changed",
+        actor=by.get_username(),
+    ).exists()
+
+
 @transaction.atomic
 def ruleset_approve(*, draft: Ruleset, by: User, sha256: str, comment: str = "") -> RulesetApproval:
     """A second steward approves the exact draft they read (`sha256`, as the page or API showed
-    it) for publication. Four eyes: the steward who started the draft cannot approve it; a
+    it) for publication. Four eyes: the steward who started the draft, or changed it, cannot
+    approve it; a
     draft changed since it was read is refused (409), never approved unseen. Audited as
     ruleset.approved with the hash."""
     require_steward(by)
@@ -259,6 +272,11 @@ def ruleset_approve(*, draft: Ruleset, by: User, sha256: str, comment: str = "")
     if locked.created_by_id == by.pk:
         raise TransitionRefused(
             f"You started draft {locked.version}: another ruleset steward must approve it."
+        )
+    if _changed_by(locked, by):
+        raise TransitionRefused(
+            f"You changed draft {locked.version}: a ruleset steward who has not changed it "
+            "must approve it."
         )
     if not isinstance(sha256, str) or sha256 != locked.sha256:
         raise TransitionRefused(

@@ -126,3 +126,16 @@ def test_the_api_approves_and_publishes_with_four_eyes(
     assert done.status_code == 200 and done.json()["version"] == "2026.3"
     assert Api(users["reviewer"]).send("POST", "rulesets/2026.3/publish", {}).status_code == 403
     assert erin.send("POST", "rulesets/2099.9/approvals", {"sha256": "x"}).status_code == 404
+
+
+def test_a_steward_who_changed_the_draft_cannot_approve_it(
+    users: dict[str, User], draft: Ruleset, tess: User, make_user: Callable[..., User]
+) -> None:
+    rule = copy.deepcopy(draft.content["rules"][1])
+    rule["effects"]["buy"] = rule["effects"].get("buy", 0) + 1
+    changed = ruleset_rule_save(draft=draft, by=tess, rule=rule, replaces=rule["id"])
+    with pytest.raises(TransitionRefused, match=r"You changed draft 2026\.3"):
+        ruleset_approve(draft=changed, by=tess, sha256=changed.sha256)
+    assert not changed.approvals.exists()
+    ruleset_approve(draft=changed, by=make_user("uma", "steward"), sha256=changed.sha256)
+    assert changed.approvals.count() == 1
