@@ -82,11 +82,12 @@ demo: migrate
 # One process prepares and serves: it migrates only when a migration is unapplied and loads the
 # demo data only when it is missing or changed (manage.py run_demo), so a warm start does no work.
 # By default no autoreloader (it starts Django twice) and no system checks (`make test` runs
-# them); `make run RUN_ARGS=` reloads on code changes and runs the checks.
+# them); `make run RUN_ARGS=` reloads on code changes and runs the checks. Emails link to the
+# port served unless SERVICE_URL says otherwise.
 RUN_ARGS ?= --noreload --skip-checks
 run: deps
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (demo users in README.md)"
-	$(PY) manage.py run_demo $(RUN_ARGS) 127.0.0.1:$(PORT)
+	SERVICE_URL="$${SERVICE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py run_demo $(RUN_ARGS) 127.0.0.1:$(PORT)
 
 worker: deps
 	$(VENV)/bin/celery -A sourcing worker --loglevel=INFO --concurrency=2 --beat

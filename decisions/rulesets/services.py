@@ -337,9 +337,9 @@ def ruleset_publish(*, draft: Ruleset, by: User, change_summary: str) -> Ruleset
     report = engine.run_golden_cases(loaded, cases)
     if not report.passed:
         failed = ", ".join(r.case_id for r in report.failures)
-        raise TransitionRefused(
-            f"{len(report.failures)} golden case(s) do not pass ({failed}); nothing was published."
-        )
+        count = len(report.failures)
+        cases_fail = "golden case does not pass" if count == 1 else "golden cases do not pass"
+        raise TransitionRefused(f"{count} {cases_fail} ({failed}); nothing was published.")
     locked.sha256 = loaded.sha256
     locked.content = loaded.to_dict()
     locked.change_summary = summary
@@ -407,7 +407,10 @@ def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
         return existing
     report = engine.run_golden_cases(loaded)
     if not report.passed:
-        raise TransitionRefused(f"The default ruleset fails {len(report.failures)} golden case(s).")
+        count = len(report.failures)
+        raise TransitionRefused(
+            f"The default ruleset fails {count} golden case{'' if count == 1 else 's'}."
+        )
     ruleset = Ruleset.objects.create(
         version=loaded.version,
         sha256=loaded.sha256,

@@ -296,7 +296,7 @@ def test_publishing_with_a_failing_golden_case_is_refused(
         reverse("ruleset_publish", args=[draft.version]), {"change_summary": "Same rules"}
     )
     assert page.status_code == 200
-    assert "1 golden case(s) do not pass (G99); nothing was published." in page.content.decode()
+    assert "1 golden case does not pass (G99); nothing was published." in page.content.decode()
     assert not AuditEvent.objects.filter(action="ruleset.published", object_id="2026.3").exists()
 
 
