@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from decisions.audit.models import AuditEvent
+from decisions.audit.services import event_content
 from decisions.integrity.selectors import audit_event_at
 from sourcing.access import or_404
 from sourcing.dates import DateInputsMixin, DateSpec
@@ -92,15 +93,7 @@ def events_matching(
 def event_data(event: AuditEvent) -> dict[str, Any]:
     """An event as the API gives it: every column, its hash and the hash it links to."""
     return {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor": event.actor,
-        "department": event.department,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "payload": event.payload,
-        "prev_sha256": event.prev_sha256,
+        **event_content(event),
         "sha256": event.sha256,
         "url": reverse("audit_event", args=[event.seq]),
     }
