@@ -335,7 +335,11 @@ def signoff_request_decide_api(request: HttpRequest, request_id: int) -> dict[st
     body = json_body(
         request,
         SignOffDecideIn,
-        lambda d: signoff_decide_problems(decision=d.get("decision"), comment=d.get("comment", "")),
+        lambda d: signoff_decide_problems(
+            decision=d.get("decision"),
+            comment=d.get("comment", ""),
+            assessment_sha256=d.get("assessment_sha256"),
+        ),
     )
     decided = signoff_request_decide(request=asked, by=user, **body.model_dump())
     return signoff_request_out(decided)

@@ -3,6 +3,7 @@ the state machine (case_move, also used by the review)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -43,6 +44,7 @@ from sourcing.notifications import notify, reviewers
 TITLE_MAX = 200
 SUMMARY_MAX = 5000
 TEXT_MAX = 5000
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 # Amounts in whole pounds, and how the messages of sourcing.money.parse_pounds name them.
 MONEY_LABELS = {"whole_life_budget_gbp": "the whole-life budget"}
 COSTS = "option_cost_estimates"
@@ -538,9 +540,19 @@ def signoff_requests_renew(*, case: Case, by: User) -> list[SignOffRequest]:
     return asked
 
 
-def signoff_decide_problems(*, decision: Any, comment: Any) -> dict[str, list[str]]:
-    """Every problem signoff_request_decide would refuse these fields with (any types)."""
+def signoff_decide_problems(
+    *, decision: Any, comment: Any, assessment_sha256: Any = None
+) -> dict[str, list[str]]:
+    """Every problem signoff_request_decide would refuse these fields with (any types).
+    `assessment_sha256`, when given (not empty), must look like a sha256 (64 lower-case hex
+    digits); an empty one is a hash that matches nothing (the page's form without it: 409)."""
     errors: dict[str, list[str]] = {}
+    if assessment_sha256 not in (None, "") and not (
+        isinstance(assessment_sha256, str) and SHA256_PATTERN.fullmatch(assessment_sha256)
+    ):
+        errors["assessment_sha256"] = [
+            "The assessment hash must be the 64 hexadecimal characters of a sha256"
+        ]
     if not isinstance(decision, str) or decision not in SIGNOFF_DECISIONS:
         errors["decision"] = ["Select whether you sign off or decline"]
     _check_text(errors, "comment", comment, limit=TEXT_MAX, label="Comment")
@@ -576,7 +588,9 @@ def signoff_request_decide(
             f"This sign-off request is {request.get_status_display().lower()} already."
         )
     _editable_for_signoffs(case)
-    errors = signoff_decide_problems(decision=decision, comment=comment)
+    errors = signoff_decide_problems(
+        decision=decision, comment=comment, assessment_sha256=assessment_sha256
+    )
     if errors:
         raise ValidationFailed(errors)
     latest = latest_assessment(case)

@@ -387,6 +387,9 @@ def test_the_api_asks_and_the_person_asked_decides(
     assert missing.json()["detail"][0]["loc"] == ["body", "comment"]
     wrong = legal.send("POST", decide, {"decision": "signed", "assessment_sha256": "0" * 64})
     assert wrong.status_code == 409
+    malformed = legal.send("POST", decide, {"decision": "signed", "assessment_sha256": "abc"})
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"][0]["loc"] == ["body", "assessment_sha256"]
     signed = legal.send("POST", decide, {"decision": "signed", "comment": "Content."})
     assert signed.status_code == 200
     assert signed.json()["status"] == "signed" and len(signed.json()["assessment_sha256"]) == 64
