@@ -43,36 +43,18 @@ def _vary(answers: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 def store_decisions(count: int) -> float:
     """Bulk-create `count` approved cases and their current decision records; seconds."""
     from decisions.records.models import DecisionRecord
-    from scripts.bench_impact import generate_answers
-    from sourcing.models import Case, CaseStatus, Role
-    from sourcing.people.services import department_ensure, user_ensure
+    from scripts.bench_impact import bench_cases, generate_answers
+    from sourcing.models import CaseStatus, Role
+    from sourcing.people.services import user_ensure
 
     started = time.perf_counter()
     rng = random.Random(20)
-    departments = [department_ensure(code=f"dept-{n}", name=f"Department {n}") for n in range(8)]
-    owners = [
-        user_ensure(username=f"owner-{d.code}", role=Role.COMMERCIAL, password="x", department=d)
-        for d in departments
-    ]
     reviewer = user_ensure(username="reviewer", role=Role.REVIEWER, password="x")
     bases = generate_answers(count // FAMILY + 1)
     answer_sets = [base if i == 0 else _vary(base, rng) for base in bases for i in range(FAMILY)][
         :count
     ]
-    cases = Case.objects.bulk_create(
-        [
-            Case(
-                reference=f"SRC-2026-{n + 1:05d}",
-                title=f"Benchmark case {n + 1}",
-                department=owners[n % len(owners)].department,
-                owner=owners[n % len(owners)],
-                answers=answers,
-                status=CaseStatus.APPROVED,
-            )
-            for n, answers in enumerate(answer_sets)
-        ],
-        batch_size=1000,
-    )
+    cases = bench_cases(answer_sets, departments=8, status=CaseStatus.APPROVED)
     options = ("buy", "build", "partner", "procure", "innovate")
     start = datetime(2025, 1, 1, tzinfo=UTC)
     DecisionRecord.objects.bulk_create(

@@ -43,27 +43,19 @@ def generate_answers(count: int, seed: int = 2026) -> list[dict[str, Any]]:
     return sets
 
 
-def store_cases(count: int) -> tuple[Any, float]:
-    """Bulk-create `count` assessed cases under the current version; (steward, seconds)."""
-    from decisions import engine
-    from decisions.assessments.models import Assessment
-    from decisions.rulesets.selectors import engine_ruleset
-    from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
-    from sourcing.models import Case, CaseStatus, Role
+def bench_cases(answer_sets: list[dict[str, Any]], *, departments: int, status: str) -> list[Any]:
+    """Bulk-create one case a set of answers, owned in turn by a commercial user of each of
+    `departments` benchmark departments (made if missing), all with `status`; the cases."""
+    from sourcing.models import Case, Role
     from sourcing.people.services import department_ensure, user_ensure
 
-    started = time.perf_counter()
-    current = ruleset_publish_default()
-    golden_cases_import()
-    compiled = engine_ruleset(current)
-    departments = [department_ensure(code=f"dept-{n}", name=f"Department {n}") for n in range(5)]
     owners = [
         user_ensure(username=f"owner-{d.code}", role=Role.COMMERCIAL, password="x", department=d)
-        for d in departments
+        for d in (
+            department_ensure(code=f"dept-{n}", name=f"Department {n}") for n in range(departments)
+        )
     ]
-    steward = user_ensure(username="steward", role=Role.STEWARD, password="x")
-    answer_sets = generate_answers(count)
-    cases = Case.objects.bulk_create(
+    return Case.objects.bulk_create(
         [
             Case(
                 reference=f"SRC-2026-{n + 1:05d}",
@@ -71,13 +63,31 @@ def store_cases(count: int) -> tuple[Any, float]:
                 department=owners[n % len(owners)].department,
                 owner=owners[n % len(owners)],
                 answers=answers,
-                # The preview reads cases submitted at least once, never drafts.
-                status=CaseStatus.SUBMITTED,
+                status=status,
             )
             for n, answers in enumerate(answer_sets)
         ],
         batch_size=1000,
     )
+
+
+def store_cases(count: int) -> tuple[Any, float]:
+    """Bulk-create `count` assessed cases under the current version; (steward, seconds)."""
+    from decisions import engine
+    from decisions.assessments.models import Assessment
+    from decisions.rulesets.selectors import engine_ruleset
+    from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
+    from sourcing.models import CaseStatus, Role
+    from sourcing.people.services import user_ensure
+
+    started = time.perf_counter()
+    current = ruleset_publish_default()
+    golden_cases_import()
+    compiled = engine_ruleset(current)
+    steward = user_ensure(username="steward", role=Role.STEWARD, password="x")
+    answer_sets = generate_answers(count)
+    # The preview reads cases submitted at least once, never drafts.
+    cases = bench_cases(answer_sets, departments=5, status=CaseStatus.SUBMITTED)
     assessments = []
     for case, answers in zip(cases, answer_sets, strict=True):
         recommended = engine.winner(answers, compiled) or ""
