@@ -135,7 +135,7 @@ def main() -> int:
     migrate_seconds = time.perf_counter() - started
     steward, store_seconds = store_cases(args.cases)
 
-    draft = ruleset_draft_create(by=steward, version="2026.2")
+    draft = ruleset_draft_create(by=steward, version="2026.900")
     rule = next(r for r in draft.content["rules"] if r["id"] == "R03")
     rule = {**rule, "effects": {**rule["effects"], "buy": 20}}
     draft = ruleset_rule_save(draft=draft, by=steward, rule=rule, replaces="R03")
