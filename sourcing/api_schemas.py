@@ -11,7 +11,8 @@ offset + limit inside PostgreSQL's bigint.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from datetime import date
+from typing import Any, Final, Literal
 
 from django.db.models import QuerySet
 from ninja import Schema
@@ -95,6 +96,27 @@ class PageQuery(Schema):
     offset: int = Field(
         0, ge=0, le=OFFSET_MAX, description="Items to skip from the start of the list"
     )
+
+
+class ReportFilters(PageQuery):
+    """The filters of the Centre of Excellence's reports, as on their pages
+    (sourcing.forms.ReportFilterForm): a department's code (an unknown code matches nothing),
+    a decided option, the period of the decision (ISO 8601 days, inclusive); 422 naming a bad
+    one."""
+
+    department: str = Field("", max_length=20)
+    option: Literal["", "buy", "build", "partner", "procure", "innovate"] = ""
+    since: date | None = None
+    until: date | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as keyword arguments of a report's selector."""
+        return {
+            "department": self.department.strip(),
+            "option": self.option,
+            "since": self.since,
+            "until": self.until,
+        }
 
 
 class PageOut(Schema):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -15,8 +16,9 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from decisions.engine.schema import OPTIONS
-from sourcing.dates import DateInputsMixin
+from sourcing.dates import DateInputsMixin, parse_date_text
 from sourcing.errors import TransitionRefused, ValidationFailed
+from sourcing.field_errors import GovukForm
 from sourcing.models import Department
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -77,6 +79,66 @@ def reference_typed(value: str) -> str:
 def department_choices() -> list[tuple[str, str]]:
     """Every department by code, for filters (one query)."""
     return [("", "All departments"), *Department.objects.values_list("code", "name")]
+
+
+class ReportFilterForm(GovukForm):
+    """The filters of the Centre of Excellence's reports (a GET form; the consistency and
+    calibration reports): a department's code, a decided option, and the period in which the
+    decision was made, as dates people write ("1 April 2026", "2026-04-01"); all optional.
+    `filters()` gives them to the report's selector, `query()` as query parameters."""
+
+    FIELDS = ("department", "option", "since", "until")
+    # Error summary anchors: each filter's input.
+    ANCHORS = {name: f"#{name}" for name in FIELDS}
+
+    department = forms.ChoiceField(required=False)
+    option = forms.ChoiceField(required=False, choices=[("", "Any option"), *OPTION_CHOICES])
+    since = forms.CharField(required=False, max_length=40)
+    until = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        set_choices(self, "department", department_choices())
+
+    def _date(self, name: str, label: str) -> date | None:
+        text: str = self.cleaned_data.get(name, "").strip()
+        if not text:
+            return None
+        answer = parse_date_text(text, label=label)
+        if answer.value is None:
+            raise forms.ValidationError(answer.message or f"{label} must be a real date")
+        return answer.value
+
+    def clean_since(self) -> date | None:
+        return self._date("since", "Decided from")
+
+    def clean_until(self) -> date | None:
+        return self._date("until", "Decided to")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Decided to must be the same as or after decided from")
+        return cleaned
+
+    def filters(self) -> dict[str, Any]:
+        """`department`, `option` ("" for any), `since` and `until` (dates or None) of a valid
+        or unbound form, as keyword arguments of a report's selector."""
+        data = self.cleaned_data if self.is_bound else {}
+        return {
+            "department": data.get("department") or "",
+            "option": data.get("option") or "",
+            "since": data.get("since"),
+            "until": data.get("until"),
+        }
+
+    def query(self) -> dict[str, str]:
+        """The filters given, as query parameters (for the CSV link and the pages)."""
+        if not self.is_bound:
+            return {}
+        return {k: str(self.data[k]) for k in self.FIELDS if self.data.get(k)}
 
 
 def add_service_errors(

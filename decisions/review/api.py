@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -16,7 +16,7 @@ from decisions.records.content import record_full
 from decisions.review.services import review_decide, review_problems
 from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
-from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
+from sourcing.api_schemas import PageOut, ReportFilters, page_of, responses
 from sourcing.dates import parse_date_text
 from sourcing.models import Role
 
@@ -139,16 +139,6 @@ def case_similar(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return body
 
 
-class ConsistencyFilters(PageQuery):
-    """The consistency report's filters, as on its page: a department's code (an unknown code
-    matches nothing), a decided option, the period of the later decision (ISO 8601 days)."""
-
-    department: str = Field("", max_length=20)
-    option: Literal["", "buy", "build", "partner", "procure", "innovate"] = ""
-    since: date | None = None
-    until: date | None = None
-
-
 def _pair_side(record: Any) -> dict[str, Any]:
     return {
         "reference": record.reference,
@@ -161,18 +151,13 @@ def _pair_side(record: Any) -> dict[str, Any]:
 
 
 @router.get("/consistency", url_name="consistency_report", response=responses({200: PageOut}))
-def consistency_report(request: HttpRequest, filters: Query[ConsistencyFilters]) -> dict[str, Any]:
+def consistency_report(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     """The consistency report (Centre of Excellence and auditors, read-only): pairs of current
     decisions of any departments with near-identical answers and different decided options,
     latest first: `{later, earlier, distance, differs}`; filters `department` (a code, either
     side), `option` (either side), `since`/`until` (the later decision's day, inclusive); 422
     naming a bad filter. `limit` and `offset` page them."""
-    pairs = flagged_pairs(
-        department=filters.department.strip(),
-        option=filters.option,
-        since=filters.since,
-        until=filters.until,
-    )
+    pairs = flagged_pairs(**filters.filters())
     return page_of(
         pairs,
         filters,

@@ -6,7 +6,6 @@ whether a decision is allowed, and their errors are shown against the same field
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from decisions.cases.selectors import RETURN_TASKS
 from decisions.review.services import RATIONALE_MAX, review_problems
-from sourcing.dates import DateInputsMixin, DateSpec, parse_date_text
+from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.field_errors import GovukForm
 from sourcing.forms import (
     OPTION_CHOICES,
@@ -142,40 +141,3 @@ class ReopenForm(GovukForm):
             "max_length": f"Reason must be {RATIONALE_MAX:,} characters or fewer",
         },
     )
-
-
-class ConsistencyFilterForm(GovukForm):
-    """The consistency report's filters (a GET form): department, option, and the period of
-    the later decision as dates people write ("1 April 2026", "2026-04-01"); all optional."""
-
-    department = forms.ChoiceField(required=False)
-    option = forms.ChoiceField(required=False, choices=[("", "Any option"), *OPTION_CHOICES])
-    since = forms.CharField(required=False, max_length=40)
-    until = forms.CharField(required=False, max_length=40)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "%s")
-        super().__init__(*args, **kwargs)
-        set_choices(self, "department", department_choices())
-
-    def _date(self, name: str, label: str) -> date | None:
-        text: str = self.cleaned_data.get(name, "").strip()
-        if not text:
-            return None
-        answer = parse_date_text(text, label=label)
-        if answer.value is None:
-            raise forms.ValidationError(answer.message or f"{label} must be a real date")
-        return answer.value
-
-    def clean_since(self) -> date | None:
-        return self._date("since", "Decided from")
-
-    def clean_until(self) -> date | None:
-        return self._date("until", "Decided to")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:
-            self.add_error("until", "Decided to must be the same as or after decided from")
-        return cleaned

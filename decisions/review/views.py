@@ -39,15 +39,10 @@ from decisions.presenter import (
 from decisions.records.consistency import case_check, flagged_pairs, option_counts
 from decisions.records.models import DecisionAction
 from decisions.review import selectors, services
-from decisions.review.forms import (
-    ConsistencyFilterForm,
-    DecisionForm,
-    QueueFilterForm,
-    ReopenForm,
-)
+from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links, form_service, saved
+from sourcing.forms import ReportFilterForm, add_service_errors, error_links, form_service, saved
 from sourcing.models import Case, CaseStatus, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
@@ -61,12 +56,6 @@ ANCHORS = {
     "option": "#option",
     "rationale": "#rationale",
     "sections": "#sections",
-}
-CONSISTENCY_ANCHORS = {
-    "department": "#department",
-    "option": "#option",
-    "since": "#since",
-    "until": "#until",
 }
 
 
@@ -344,25 +333,13 @@ CONSISTENCY_COLUMNS = (
 
 def _consistency_pairs(
     request: HttpRequest,
-) -> tuple[ConsistencyFilterForm, list[Any], dict[str, str]]:
+) -> tuple[ReportFilterForm, list[Any], dict[str, str]]:
     """The report's filter form (bound to the query string), its flagged pairs (none when
     the filters are wrong) and the filters as query parameters."""
-    form = ConsistencyFilterForm(request.GET or None)
+    form = ReportFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, [], {}
-    data = form.cleaned_data if form.is_bound else {}
-    params = {
-        k: str(request.GET[k])
-        for k in ("department", "option", "since", "until")
-        if request.GET.get(k)
-    }
-    pairs = flagged_pairs(
-        department=data.get("department") or "",
-        option=data.get("option") or "",
-        since=data.get("since"),
-        until=data.get("until"),
-    )
-    return form, pairs, params
+    return form, flagged_pairs(**form.filters()), form.query()
 
 
 @require_safe
@@ -388,7 +365,7 @@ def consistency_report(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "filtered": bool(params),
         "query": urlencode(params),
-        "errors": error_links(form, CONSISTENCY_ANCHORS) if form.is_bound else [],
+        "errors": error_links(form, ReportFilterForm.ANCHORS) if form.is_bound else [],
     }
     return render(request, "decisions/consistency_report.html", context)
 
