@@ -239,8 +239,12 @@ class Case(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="owned_cases")
     answers = models.JSONField(default=dict)
-    # Increments whenever answers change: sign-offs and assessments carry the version they saw.
+    # Increments whenever answers change: assessments carry the version they assessed.
     answers_version = models.PositiveIntegerField(default=1)
+    # Increments whenever anything a signatory signs changes (the answers, the policy
+    # explanations, the title or the summary): a sign-off carries the version it signed and is
+    # stale once the case's moves on.
+    content_version = models.PositiveIntegerField(default=1)
     explanations = models.JSONField(default=dict)
     sro_name = models.CharField("Senior Responsible Owner", max_length=200, blank=True)
     # The Senior Responsible Owner named from the department's users (sro_name is then their
@@ -304,9 +308,10 @@ class Discipline(models.TextChoices):
 
 
 class SignOff(models.Model):
-    """A discipline's sign-off of the case's answers at one answers version: given by the
-    signatory signed in as themselves (`signatory`, with the hash of the assessment they
-    read), or typed by the case owner for a signatory with no account (`no_account`)."""
+    """A discipline's sign-off of the case at one content version (its answers, explanations,
+    title and summary): given by the signatory signed in as themselves (`signatory`, with the
+    hash of the assessment they read), or typed by the case owner for a signatory with no
+    account (`no_account`)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signoffs")
     discipline = models.CharField(max_length=20, choices=Discipline.choices)
@@ -314,6 +319,8 @@ class SignOff(models.Model):
     role = models.CharField("job title", max_length=200, blank=True)
     comment = models.TextField(max_length=5000, blank=True)
     answers_version = models.PositiveIntegerField()
+    # The case's content_version signed (answers, explanations, title and summary).
+    content_version = models.PositiveIntegerField(default=1)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     # The person who signed off, signed in as themselves (null: a typed name).
@@ -333,7 +340,8 @@ class SignOff(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        return self.answers_version != self.case.answers_version
+        """Whether anything it signed (answers, explanations, title, summary) changed since."""
+        return self.content_version != self.case.content_version
 
 
 class NotificationKind(models.TextChoices):
@@ -462,8 +470,10 @@ class SignOffRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(max_length=5000, blank=True)
-    # The answers version and assessment the signatory decided on.
+    # The answers version, content version (Case.content_version) and assessment the
+    # signatory decided on.
     answers_version = models.PositiveIntegerField(null=True, blank=True)
+    content_version = models.PositiveIntegerField(null=True, blank=True)
     assessment_sha256 = models.CharField(max_length=64, blank=True)
     signoff = models.OneToOneField(
         SignOff, on_delete=models.PROTECT, null=True, blank=True, related_name="request"

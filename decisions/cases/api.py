@@ -85,6 +85,7 @@ class SignOffDecideIn(Schema):
     decision: str
     comment: str = ""
     assessment_sha256: str | None = None
+    content_version: int | None = None
 
     model_config = _STRICT
 
@@ -110,6 +111,7 @@ def case_out(case: Case) -> dict[str, Any]:
         "status": case.status,
         "answers": case.answers,
         "answers_version": case.answers_version,
+        "content_version": case.content_version,
         "explanations": case.explanations,
         "sro_name": case.sro_name,
         "sro": case.sro.get_username() if case.sro else None,
@@ -125,7 +127,7 @@ def case_out(case: Case) -> dict[str, Any]:
                 "signatory": s.signatory.get_username() if s.signatory else None,
                 "no_account": s.no_account,
                 "assessment_sha256": s.assessment_sha256 or None,
-                "stale": s.answers_version != case.answers_version,
+                "stale": s.content_version != case.content_version,
             }
             for s in current_signoffs(case).values()
         ],
@@ -151,6 +153,7 @@ def signoff_request_out(request: SignOffRequest) -> dict[str, Any]:
         "decided_at": request.decided_at.isoformat() if request.decided_at else None,
         "comment": request.comment,
         "answers_version": request.answers_version,
+        "content_version": request.content_version,
         "assessment_sha256": request.assessment_sha256 or None,
     }
 
@@ -294,6 +297,7 @@ def signoffs_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]
             "recorded_by": signoff.recorded_by.get_username(),
             "recorded_by_name": user_text(signoff.recorded_by),
             "answers_version": signoff.answers_version,
+            "content_version": signoff.content_version,
         },
     )
 
@@ -328,8 +332,9 @@ def signoff_request_decide_api(request: HttpRequest, request_id: int) -> dict[st
     """The person asked signs off (`decision`: "signed") or declines ("declined", with a
     `comment`), as themselves; the answer records who, when, the answers version and the
     sha256 of the current assessment. `assessment_sha256`, if sent, must be the hash of the
-    assessment they read (409 when the case changed since). A request asked of anyone else:
-    404."""
+    assessment they read, and `content_version`, if sent, the case's `content_version` they
+    read (its answers, explanations, title and summary): 409 when the case changed since. A
+    request asked of anyone else: 404."""
     user = signed_in_user(request)
     asked = or_404(signoff_request_asked_of(user, request_id))
     body = json_body(
@@ -339,6 +344,7 @@ def signoff_request_decide_api(request: HttpRequest, request_id: int) -> dict[st
             decision=d.get("decision"),
             comment=d.get("comment", ""),
             assessment_sha256=d.get("assessment_sha256"),
+            content_version=d.get("content_version"),
         ),
     )
     decided = signoff_request_decide(request=asked, by=user, **body.model_dump())

@@ -370,7 +370,8 @@ class SignOffRequestForm(GovukForm):
 
 
 class SignOffDecideForm(GovukForm):
-    """A signatory's decision on a sign-off request, and the assessment they read."""
+    """A signatory's decision on a sign-off request, and the assessment and case content
+    version (answers, explanations, title, summary) they read."""
 
     decision = select_field(
         [("signed", "Sign off"), ("declined", "Decline")], "Select whether you sign off or decline"
@@ -381,6 +382,7 @@ class SignOffDecideForm(GovukForm):
         error_messages={"max_length": f"Comment must be {TEXT_MAX:,} characters or fewer"},
     )
     assessment_sha256 = forms.CharField(required=False, max_length=64)
+    content_version = forms.IntegerField(required=False, min_value=1)
 
 
 class WithdrawForm(GovukForm):

@@ -48,6 +48,8 @@ SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 # Amounts in whole pounds, and how the messages of sourcing.money.parse_pounds name them.
 MONEY_LABELS = {"whole_life_budget_gbp": "the whole-life budget"}
 COSTS = "option_cost_estimates"
+# What a signatory signs: a change to any of these makes the case's sign-offs stale.
+SIGNED_FIELDS = frozenset({"answers", "explanations", "title", "summary"})
 
 
 def _check_text(
@@ -265,7 +267,9 @@ def case_update(
     sro_name: str | None = None,
     sro: str | None = None,
 ) -> Case:
-    """Merge changes into an editable case; changed answers make sign-offs stale. `sro` names
+    """Merge changes into an editable case. Changed answers, explanations, title or summary
+    (what a signatory signs) bump `content_version`, making sign-offs stale; changed answers
+    also bump `answers_version` (a new recommendation is needed). `sro` names
     the Senior Responsible Owner by the username of one of the department's people (their
     full name becomes `sro_name`); a typed `sro_name` names someone without an account."""
     _require_department_user(by)
@@ -329,6 +333,8 @@ def case_update(
             changed.append("answers")
     if not changed:
         return case
+    if SIGNED_FIELDS.intersection(changed):
+        case.content_version += 1
     case.save()
     # A returned case becomes a draft again when changed; a reopened decision stays returned,
     # so it stays in the reviewers' queue (and visible to them) until a reviewer decides it.
@@ -342,6 +348,7 @@ def case_update(
         fields=changed,
         answer_keys=answer_keys,
         answers_version=case.answers_version,
+        content_version=case.content_version,
         changes=before,
     )
     return case
@@ -403,6 +410,7 @@ def signoff_record(
         role=role.strip(),
         comment=comment.strip(),
         answers_version=case.answers_version,
+        content_version=case.content_version,
         recorded_by=by,
         no_account=True,
     )
@@ -415,6 +423,7 @@ def signoff_record(
         name=signoff.name,
         no_account=True,
         answers_version=case.answers_version,
+        content_version=case.content_version,
     )
     return signoff
 
@@ -454,6 +463,7 @@ def _request(case: Case, *, by: User, discipline: str, signatory: User) -> SignO
         discipline=discipline,
         signatory=signatory.get_username(),
         answers_version=case.answers_version,
+        content_version=case.content_version,
     )
     notify(
         NotificationKind.SIGNOFF_REQUESTED,
@@ -499,17 +509,17 @@ def signoff_request_create(*, case: Case, by: User, discipline: str, user: str) 
 
 def renewable_disciplines(case: Case) -> dict[str, User]:
     """The disciplines whose sign-off one action asks again, each with the person asked: a
-    sign-off its signatory gave on answers that have changed since, or a request declined
-    before the answers changed; never one already waiting."""
+    sign-off its signatory gave on a case whose answers, explanations, title or summary have
+    changed since, or a request declined before they changed; never one already waiting."""
     requests = latest_requests(case)
     renew: dict[str, User] = {}
     for discipline, signoff in current_signoffs(case).items():
-        if signoff.signatory is not None and signoff.answers_version != case.answers_version:
+        if signoff.signatory is not None and signoff.content_version != case.content_version:
             renew[discipline] = signoff.signatory
     for discipline, request in requests.items():
         if (
             request.status == SignOffRequestStatus.DECLINED
-            and (request.answers_version or 0) < case.answers_version
+            and (request.content_version or 0) < case.content_version
         ):
             renew[discipline] = request.signatory
     for discipline, request in requests.items():
@@ -520,8 +530,8 @@ def renewable_disciplines(case: Case) -> dict[str, User]:
 
 @transaction.atomic
 def signoff_requests_renew(*, case: Case, by: User) -> list[SignOffRequest]:
-    """Ask again, in one action, every signatory whose sign-off the changed answers made
-    stale (or who declined before they changed): the same person, a new request each.
+    """Ask again, in one action, every signatory whose sign-off a change made stale (answers,
+    explanations, title or summary; or who declined before it): the same person, a new request each.
     TransitionRefused when there is none."""
     department_id = _require_department_user(by)
     case = _locked(case)
@@ -541,12 +551,19 @@ def signoff_requests_renew(*, case: Case, by: User) -> list[SignOffRequest]:
 
 
 def signoff_decide_problems(
-    *, decision: Any, comment: Any, assessment_sha256: Any = None
+    *, decision: Any, comment: Any, assessment_sha256: Any = None, content_version: Any = None
 ) -> dict[str, list[str]]:
     """Every problem signoff_request_decide would refuse these fields with (any types).
     `assessment_sha256`, when given (not empty), must look like a sha256 (64 lower-case hex
-    digits); an empty one is a hash that matches nothing (the page's form without it: 409)."""
+    digits); an empty one is a hash that matches nothing (the page's form without it: 409).
+    `content_version`, when given, must be a whole number of at least 1."""
     errors: dict[str, list[str]] = {}
+    if content_version is not None and (
+        not isinstance(content_version, int)
+        or isinstance(content_version, bool)
+        or content_version < 1
+    ):
+        errors["content_version"] = ["The content version must be a whole number of 1 or more"]
     if assessment_sha256 not in (None, "") and not (
         isinstance(assessment_sha256, str) and SHA256_PATTERN.fullmatch(assessment_sha256)
     ):
@@ -569,15 +586,18 @@ def signoff_request_decide(
     decision: str,
     comment: str = "",
     assessment_sha256: str | None = None,
+    content_version: int | None = None,
 ) -> SignOffRequest:
     """The signatory, signed in as themselves, signs off (a SignOff recording who, when, the
     answers version and the sha256 of the assessment they read) or declines with a comment.
 
-    `assessment_sha256`, when given, is the hash of the assessment the signatory read: a
-    different current assessment (the answers changed meanwhile) is refused, so nobody signs
-    what they did not see. Locks the case, then the request (two signatories, or the owner
-    changing answers, wait for each other). Raises ValidationFailed (decision, comment) or
-    TransitionRefused (not theirs, already decided, the case not editable, nothing assessed).
+    `assessment_sha256`, when given, is the hash of the assessment the signatory read, and
+    `content_version` the case's content version they read: a different current assessment
+    (the answers changed meanwhile) or version (the answers, explanations, title or summary
+    changed) is refused, so nobody signs what they did not see. Locks the case, then the
+    request (two signatories, or the owner changing answers, wait for each other). Raises
+    ValidationFailed (decision, comment, content_version) or TransitionRefused (not theirs,
+    already decided, the case not editable, nothing assessed, the case changed).
     """
     case = _locked(request.case)
     request = SignOffRequest.objects.select_for_update().get(pk=request.pk)
@@ -589,7 +609,10 @@ def signoff_request_decide(
         )
     _editable_for_signoffs(case)
     errors = signoff_decide_problems(
-        decision=decision, comment=comment, assessment_sha256=assessment_sha256
+        decision=decision,
+        comment=comment,
+        assessment_sha256=assessment_sha256,
+        content_version=content_version,
     )
     if errors:
         raise ValidationFailed(errors)
@@ -601,7 +624,9 @@ def signoff_request_decide(
             "There is no recommendation on the current answers to sign off yet: the case "
             "owner must get one first."
         )
-    if assessment_sha256 is not None and assessment_sha256 != sha:
+    if (assessment_sha256 is not None and assessment_sha256 != sha) or (
+        content_version is not None and content_version != case.content_version
+    ):
         raise TransitionRefused(
             "The case changed after you opened it: read the answers and the assessment again "
             "before you decide."
@@ -614,6 +639,7 @@ def signoff_request_decide(
             name=person_name(by),
             comment=comment.strip(),
             answers_version=case.answers_version,
+            content_version=case.content_version,
             recorded_by=by,
             signatory=by,
             assessment_sha256=sha,
@@ -622,6 +648,7 @@ def signoff_request_decide(
     request.decided_at = now
     request.comment = comment.strip()
     request.answers_version = case.answers_version
+    request.content_version = case.content_version
     request.assessment_sha256 = sha
     request.save()
     audit_on(
@@ -634,6 +661,7 @@ def signoff_request_decide(
         decision=decision,
         comment=request.comment,
         answers_version=case.answers_version,
+        content_version=case.content_version,
         assessment_sha256=sha,
     )
     notify(
@@ -745,12 +773,12 @@ def submission_blockers(case: Case) -> list[Blocker]:
             )
         elif signoff is None:
             blockers.append(Blocker(SIGNOFF_MISSING, discipline.value, f"Get a {name} sign-off"))
-        elif signoff.answers_version != case.answers_version:
+        elif signoff.content_version != case.content_version:
             blockers.append(
                 Blocker(
                     SIGNOFF_STALE,
                     discipline.value,
-                    f"Get the {name} sign-off again: the answers changed",
+                    f"Get the {name} sign-off again: the case changed after it was signed",
                 )
             )
     if not case.sro_name:

@@ -212,7 +212,7 @@ def _tasks(
         f"{len(explain_checks)} to explain" if latest else "",
     )
     signoffs = current_signoffs(case)
-    fresh = [s for s in signoffs.values() if s.answers_version == case.answers_version]
+    fresh = [s for s in signoffs.values() if s.content_version == case.content_version]
     if len(fresh) == len(Discipline.values) and case.sro_name:
         signoff_status = COMPLETED
     elif signoffs or case.sro_name:
@@ -514,7 +514,7 @@ def _signoff_rows(case: Case) -> list[dict[str, Any]]:
             )
             else None
         )
-        stale = signoff is not None and signoff.answers_version != case.answers_version
+        stale = signoff is not None and signoff.content_version != case.content_version
         if signoff is not None and not stale:
             tag = ("Signed off", "govuk-tag--green")
         elif pending is not None:

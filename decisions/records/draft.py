@@ -61,7 +61,7 @@ def draft_context(case: Case) -> dict[str, Any]:
             {
                 "discipline": DISCIPLINE_LABELS.get(discipline, discipline),
                 "name": signoff.name,
-                "stale": signoff.answers_version != case.answers_version,
+                "stale": signoff.content_version != case.content_version,
             }
             for discipline, signoff in signoffs.items()
         ],

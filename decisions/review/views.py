@@ -170,7 +170,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
                 "label": label,
                 "signoff": signoffs.get(value),
                 "stale": value in signoffs
-                and signoffs[value].answers_version != case.answers_version,
+                and signoffs[value].content_version != case.content_version,
             }
             for value, label in Discipline.choices
         ],

@@ -81,7 +81,7 @@ def test_changing_answers_makes_sign_offs_stale(users: dict[str, User]) -> None:
     assert signoff.is_stale
     stale = [b for b in submission_blockers(case) if b.code == SIGNOFF_STALE]
     assert [(b.concerns, b.message) for b in stale] == [
-        ("legal", "Get the legal sign-off again: the answers changed")
+        ("legal", "Get the legal sign-off again: the case changed after it was signed")
     ]
 
 

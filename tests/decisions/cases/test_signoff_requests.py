@@ -1,6 +1,7 @@
 """Sign-off requests: the case owner asks a named colleague per discipline; the colleague, signed
-in as themselves, reads the case and signs off or declines; changed answers make the sign-off
-stale and one action asks the same people again. Services, pages (no JavaScript) and the API."""
+in as themselves, reads the case and signs off or declines; a change to anything signed (answers,
+explanations, title, summary) makes the sign-off stale and one action asks the same people
+again. Services, pages (no JavaScript) and the API."""
 
 from __future__ import annotations
 
@@ -182,6 +183,73 @@ def test_a_changed_answer_makes_the_sign_off_stale_and_one_action_asks_the_same_
         signoff_request_decide(request=renewed[0], by=renewed[0].signatory, decision="signed")
 
 
+# What a signatory signs: each kind of change a sign-off goes stale on.
+SIGNED = ("answers", "explanations", "title", "summary")
+NEW_TEXT = {"title": "Appeals casework, renamed", "summary": "Written after the sign-offs."}
+
+
+def _change(case: Case, kind: str) -> dict[str, Any]:
+    """A change of this kind to the case, as case_update (and the API's PATCH) takes it."""
+    if kind == "answers":
+        return {"answers": {"criticality": "low"}}
+    if kind == "explanations":
+        return {"explanations": {key: "Explained again, differently." for key in case.explanations}}
+    return {kind: NEW_TEXT[kind]}
+
+
+@pytest.mark.parametrize("kind", SIGNED)
+def test_any_change_to_what_was_signed_makes_the_sign_offs_stale(
+    kind: str, assessed: Case, users: dict[str, User], team: dict[str, User]
+) -> None:
+    owner = users["commercial"]
+    for asked in _ask_all(assessed, owner, team):
+        signoff_request_decide(request=asked, by=asked.signatory, decision="signed")
+    case_update(case=assessed, by=owner, sro_name="Sam Owner")
+    assessed.refresh_from_db()
+    assert submission_blockers(assessed) == []  # naming the SRO is not something signed
+    assert assessed.explanations  # the fixture explains at least one policy check
+    case_update(case=assessed, by=owner, **_change(assessed, kind))
+    assessed.refresh_from_db()
+    assert renewable_disciplines(assessed) == team
+    stale = [b for b in submission_blockers(assessed) if b.code == "signoff_stale"]
+    assert [b.concerns for b in stale] == list(Discipline.values)
+    assert stale[0].message == (
+        "Get the commercial sign-off again: the case changed after it was signed"
+    )
+    with pytest.raises(TransitionRefused, match="sign-off again"):
+        case_submit(case=assessed, by=owner)
+    renewed = signoff_requests_renew(case=assessed, by=owner)
+    assert {(r.discipline, r.signatory) for r in renewed} == set(team.items())
+    if kind == "answers":  # a new recommendation first: the answers it assessed changed
+        assessment_run(case=assessed, by=owner)
+    for asked in renewed:
+        signoff_request_decide(request=asked, by=asked.signatory, decision="signed")
+    assessed.refresh_from_db()
+    assert submission_blockers(assessed) == []
+    assert case_submit(case=assessed, by=owner).status == "submitted"
+
+
+def test_a_signatory_who_read_an_older_title_is_refused(
+    assessed: Case, users: dict[str, User], team: dict[str, User]
+) -> None:
+    owner = users["commercial"]
+    asked = signoff_request_create(
+        case=assessed, by=owner, discipline="legal", user=team["legal"].username
+    )
+    read = assessed.content_version
+    case_update(case=assessed, by=owner, title="Renamed while they read")
+    with pytest.raises(TransitionRefused, match="The case changed after you opened it"):
+        signoff_request_decide(
+            request=asked, by=team["legal"], decision="signed", content_version=read
+        )
+    asked.refresh_from_db()
+    assert asked.status == SignOffRequestStatus.PENDING
+    signed = signoff_request_decide(
+        request=asked, by=team["legal"], decision="signed", content_version=read + 1
+    )
+    assert signed.content_version == read + 1
+
+
 def test_a_signatory_who_read_an_older_assessment_is_refused(
     assessed: Case, users: dict[str, User], team: dict[str, User]
 ) -> None:
@@ -328,6 +396,67 @@ def test_a_request_is_404_to_anyone_but_the_person_asked(
     assert asked.status == SignOffRequestStatus.PENDING
 
 
+def _change_on_the_page(alice: Client, case: Case, kind: str) -> None:
+    ref = case.reference
+    if kind == "answers":
+        response = alice.post(f"/cases/{ref}/sections/need/", {"criticality": "low"})
+    elif kind == "explanations":
+        response = alice.post(
+            f"/cases/{ref}/explanations/",
+            {key: "Explained again, differently." for key in case.explanations},
+        )
+    else:
+        details = {"title": case.title, "summary": case.summary}
+        details[kind] = NEW_TEXT[kind]
+        response = alice.post(f"/cases/{ref}/details/", details)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("kind", SIGNED)
+def test_a_change_on_the_pages_shows_the_sign_offs_stale_and_one_button_asks_again(
+    kind: str,
+    assessed: Case,
+    users: dict[str, User],
+    team: dict[str, User],
+    client_as: ClientAs,
+) -> None:
+    owner = users["commercial"]
+    for asked in _ask_all(assessed, owner, team):
+        signoff_request_decide(request=asked, by=asked.signatory, decision="signed")
+    alice = client_as(owner)
+    url = f"/cases/{assessed.reference}/sign-offs/"
+    assert "Needs signing again" not in _html(alice.get(url))
+    _change_on_the_page(alice, assessed, kind)
+    page = _html(alice.get(url))
+    assert page.count("Needs signing again") == 4 and "Ask them again</button>" in page
+    submit = _html(alice.get(f"/cases/{assessed.reference}/submit/"))
+    assert "Get the legal sign-off again: the case changed after it was signed" in submit
+    assert alice.post(url, {"form": "renew"})["Location"] == url
+    assert SignOffRequest.objects.pending().count() == 4
+
+
+def test_the_signatory_page_refuses_a_decision_on_a_case_renamed_meanwhile(
+    assessed: Case, users: dict[str, User], team: dict[str, User], client_as: ClientAs
+) -> None:
+    asked = signoff_request_create(
+        case=assessed, by=users["commercial"], discipline="legal", user=team["legal"].username
+    )
+    legal = client_as(team["legal"])
+    url = f"/sign-off-requests/{asked.pk}/"
+    page = _html(legal.get(url))
+    version = assessed.content_version
+    assert f'name="content_version" value="{version}"' in page
+    sha = page.split('name="assessment_sha256" value="')[1].split('"')[0]
+    case_update(case=assessed, by=users["commercial"], summary="Changed while they read.")
+    refused = _html(
+        legal.post(
+            url, {"decision": "signed", "assessment_sha256": sha, "content_version": version}
+        )
+    )
+    assert "The case changed after you opened it" in refused
+    assert not assessed.signoffs.exists()
+
+
 def test_stale_sign_offs_are_asked_again_with_one_button(
     assessed: Case, users: dict[str, User], team: dict[str, User], client_as: ClientAs
 ) -> None:
@@ -404,6 +533,44 @@ def test_the_api_asks_and_the_person_asked_decides(
         {"discipline": "legal", "user": team["legal"].username},
     )
     assert foreign.status_code == 404
+
+
+@pytest.mark.parametrize("kind", SIGNED)
+def test_a_change_through_the_api_shows_the_sign_offs_stale(
+    kind: str, assessed: Case, users: dict[str, User], team: dict[str, User]
+) -> None:
+    owner = users["commercial"]
+    for asked in _ask_all(assessed, owner, team):
+        signoff_request_decide(request=asked, by=asked.signatory, decision="signed")
+    api = Api(owner)
+    before = api.get(f"cases/{assessed.pk}").json()
+    assert not any(s["stale"] for s in before["signoffs"])
+    changed = api.send("PATCH", f"cases/{assessed.pk}", _change(assessed, kind))
+    assert changed.status_code == 200
+    assert changed.json()["content_version"] == before["content_version"] + 1
+    after = api.get(f"cases/{assessed.pk}").json()
+    assert [s["stale"] for s in after["signoffs"]] == [True] * 4
+    refused = api.send("POST", f"cases/{assessed.pk}/submit")
+    assert refused.status_code == 409
+
+
+def test_the_api_refuses_a_decision_on_an_older_content_version(
+    assessed: Case, users: dict[str, User], team: dict[str, User]
+) -> None:
+    asked = signoff_request_create(
+        case=assessed, by=users["commercial"], discipline="legal", user=team["legal"].username
+    )
+    legal = Api(team["legal"])
+    decide = f"signoff-requests/{asked.pk}/decide"
+    malformed = legal.send("POST", decide, {"decision": "signed", "content_version": 0})
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"][0]["loc"] == ["body", "content_version"]
+    read = assessed.content_version
+    case_update(case=assessed, by=users["commercial"], title="Renamed while they read")
+    stale = legal.send("POST", decide, {"decision": "signed", "content_version": read})
+    assert stale.status_code == 409
+    signed = legal.send("POST", decide, {"decision": "signed", "content_version": read + 1})
+    assert signed.status_code == 200 and signed.json()["content_version"] == read + 1
 
 
 def test_the_api_names_the_sro_from_the_department(
