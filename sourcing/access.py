@@ -178,6 +178,11 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "GET": only("commercial", scoped=True),
         "POST": only("commercial", scoped=True),
     },
+    # The quarterly Public Interest Test return (page, printable, and CSV): a department user
+    # their own department's (another department's: 404); reviewers and auditors any
+    # department's or all departments'.
+    "public_interest_return": only("commercial", "reviewer", "auditor", scoped=True),
+    "public_interest_return_csv": only("commercial", "reviewer", "auditor", scoped=True),
     "audit_chain": only("auditor", "reviewer"),
     # The event browser: filter, page through and open each event (its hash and payload).
     # Auditors only: payloads hold draft answers, which reviewers may not read.
@@ -332,6 +337,8 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
         "GET": only(*RECORD_READERS, scoped=True),
         "POST": only("commercial", scoped=True, ok=422),
     },
+    # The quarterly Public Interest Test return, as on its page.
+    "api:public_interest_returns": only("commercial", "reviewer", "auditor", scoped=True),
     "api:audit_verify": only("reviewer", "auditor"),
     "api:audit_events": only("auditor"),
     "api:audit_event": only("auditor", ok=404),  # the example has no event

@@ -30,6 +30,7 @@ from decisions.cases.api import router as cases_router
 from decisions.engine.hashable import JsonRejected, Unhashable
 from decisions.integrity.api import router as integrity_router
 from decisions.records.api import router as records_router
+from decisions.records.public_interest_api import router as public_interest_router
 from decisions.review.api import router as review_router
 from decisions.rulesets.api import router as rulesets_router
 from sourcing.api_body import GatedParser, api_label, schema_message, service_detail
@@ -268,6 +269,7 @@ api.add_router("/", cases_router)
 api.add_router("/", assessments_router)
 api.add_router("/", review_router)
 api.add_router("/", records_router)
+api.add_router("/", public_interest_router)
 api.add_router("/", suppliers_router)
 api.add_router("/", rulesets_router)
 api.add_router("/", integrity_router)

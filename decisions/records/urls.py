@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from decisions.records import views
+from decisions.records import public_interest_views, views
 
 urlpatterns: list[URLPattern] = [
     path("records/", views.record_list, name="record_list"),
@@ -17,4 +17,15 @@ urlpatterns: list[URLPattern] = [
     path("register/download.csv", views.register_csv, name="register_csv"),
     path("register/download.json", views.register_json, name="register_json"),
     path("cases/<str:reference>/pdf/", views.case_draft_pdf, name="case_draft_pdf"),
+    # The quarterly Public Interest Test return (PPN 024), printable, and its CSV.
+    path(
+        "returns/public-interest/",
+        public_interest_views.public_interest_return_page,
+        name="public_interest_return",
+    ),
+    path(
+        "returns/public-interest/download.csv",
+        public_interest_views.public_interest_return_csv,
+        name="public_interest_return_csv",
+    ),
 ]

@@ -56,6 +56,8 @@ RULES_BEYOND_THE_DOCUMENT = {
     "POST /api/v1/decisions/{record_id}/outcomes": "months late exactly when not on time",
     # A segment that exists (segments are data, not a fixed list).
     "GET /api/v1/suppliers": "segment must be one the catalogue holds",
+    # A financial quarter written "2026-Q3" (years 2000 to 2100) and a department that exists.
+    "GET /api/v1/public-interest-returns": "a quarter like 2026-Q3; a department that exists",
 }
 EXAMPLES = 20
 
