@@ -19,7 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from decisions.cases.services import case_submit, case_update
+from decisions.assessments.services import assessment_run
+from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.records.models import DecisionRecord
 from decisions.records.public_interest import (
     NOT_EXPLAINED,
@@ -38,9 +39,14 @@ from decisions.rulesets.services import (
     ruleset_publish,
     ruleset_upload,
 )
-from sourcing.models import Department, User
+from sourcing.models import Department, Discipline, User
 from tests.decisions.engine.strategies import DATA
-from tests.factories import assessed_case, second_steward_approves
+from tests.factories import (
+    assessed_case,
+    complete_answers,
+    published_ruleset,
+    second_steward_approves,
+)
 
 MILLION = 1_000_000
 # A government-specific need (Part 1 met), adequate capability and a team (Part 2 met).
@@ -387,15 +393,21 @@ def test_csv_cells_that_start_a_formula_are_neutralised(
     users: dict[str, User], client_as: Callable[[User | None], Client]
 ) -> None:
     owner = users["commercial"]
-    with clock(timezone.now()):
-        case = assessed_case(owner, whole_life_budget_gbp=MILLION)
-        case_update(case=case, by=owner, explanations={"public_interest_test": "=1+1 insourcing"})
-        # The department's own words: explanations do not change the assessment.
-        case = case_submit(case=case, by=owner)
-        review_decide(case=case, by=users["reviewer"], action="approve")
+    published_ruleset()
+    answers = {**complete_answers(), "whole_life_budget_gbp": MILLION}
+    case = case_create(by=owner, title="=HYPERLINK(1)", answers=answers)
+    assessment = assessment_run(case=case, by=owner)
+    explain = {c["check"]: "Explained." for c in assessment.result["policy_checks"]}
+    explain["public_interest_test"] = "=1+1 insourcing"
+    case_update(case=case, by=owner, explanations=explain, sro_name="Sam Owner")
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
+    case = case_submit(case=case, by=owner)
+    review_decide(case=case, by=users["reviewer"], action="approve")
     answer = client_as(users["auditor"]).get(reverse("public_interest_return_csv"))
     row = next(csv.DictReader(io.StringIO(answer.content.decode())))
     assert row["department_explanation"] == "'=1+1 insourcing"
+    assert row["title"] == "'=HYPERLINK(1)"
 
 
 def test_the_api_gives_the_return_with_its_counts(
