@@ -875,6 +875,32 @@ def money_text(amount: int | None, *, none: str = "Not answered") -> str:
     return f"£{amount:,}" if isinstance(amount, int) and not isinstance(amount, bool) else none
 
 
+def percent_text(value: float | None, *, none: str = "None") -> str:
+    """A share or a variance in per cent, one decimal place: "18.8%"; `none` when there is
+    none (nothing to divide by)."""
+    return none if value is None else f"{value:,.1f}%"
+
+
+def variance_text(amount: int | None, percent: float | None, *, none: str = "No estimate") -> str:
+    """A cost against its estimate, in words: "£150,000 over (18.8%)", "£20,000 under (2.5%)",
+    "On estimate"; `none` without an estimate. Over: the actual cost is above the estimate."""
+    if amount is None:
+        return none
+    if amount == 0:
+        return "On estimate"
+    share = f" ({percent_text(abs(percent))})" if percent is not None else ""
+    return f"£{abs(amount):,} {'over' if amount > 0 else 'under'}{share}"
+
+
+def over_under_text(percent: float | None, *, none: str = "None") -> str:
+    """A variance in per cent, in words: "18.8% over", "2.5% under", "On estimate"."""
+    if percent is None:
+        return none
+    if percent == 0:
+        return "On estimate"
+    return f"{percent_text(abs(percent))} {'over' if percent > 0 else 'under'}"
+
+
 def person_text(name: str | None, username: str | None) -> str:
     """A person by their full name, else their username (sourcing.people.names.person_text,
     the one definition, which the sourcing domain's pages use too)."""

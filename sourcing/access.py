@@ -168,6 +168,13 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # auditors read-only (it changes nothing).
     "consistency_report": only("reviewer", "auditor"),
     "consistency_report_csv": only("reviewer", "auditor"),
+    # The calibration report (page and CSV): outcomes against estimates. The Centre of
+    # Excellence (reviewers, and stewards, who turn an outcome into a golden case) and auditors
+    # read-only. Only a steward makes a golden case; the matrix's example record has no outcome
+    # yet, so the report says why not (409).
+    "calibration_report": only("reviewer", "steward", "auditor"),
+    "calibration_report_csv": only("reviewer", "steward", "auditor"),
+    "calibration_golden_case": {"POST": only("steward", ok=409)},
     "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
     "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
     # Administrators read records too: they find a failed PDF there and try it again.
@@ -328,6 +335,10 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # The consistency check of a case: reviewers and auditors once submitted, with every similar
     # case; the department (its own cases) only how many and their options.
     "api:consistency_report": only("reviewer", "auditor"),
+    # The calibration report as the page has it; a steward's golden case from an outcome (the
+    # matrix posts no body: 422).
+    "api:calibration_report": only("reviewer", "steward", "auditor"),
+    "api:decision_golden_case": {"POST": only("steward", ok=422)},
     "api:case_similar": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     # The records in the API follow the record pages exactly (stewards: 403).
     "api:decisions": only(*RECORD_READERS),

@@ -32,6 +32,7 @@ from decisions.integrity.api import router as integrity_router
 from decisions.records.api import router as records_router
 from decisions.records.public_interest_api import router as public_interest_router
 from decisions.review.api import router as review_router
+from decisions.review.calibration_api import router as calibration_router
 from decisions.rulesets.api import router as rulesets_router
 from sourcing.api_body import GatedParser, api_label, schema_message, service_detail
 from sourcing.api_docs import GovukDocs
@@ -268,6 +269,7 @@ api.add_router("/", people_router)
 api.add_router("/", cases_router)
 api.add_router("/", assessments_router)
 api.add_router("/", review_router)
+api.add_router("/", calibration_router)
 api.add_router("/", records_router)
 api.add_router("/", public_interest_router)
 api.add_router("/", suppliers_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from decisions.review import views
+from decisions.review import calibration_views, views
 
 urlpatterns: list[URLPattern] = [
     path("review/", views.review_queue, name="review_queue"),
@@ -12,6 +12,19 @@ urlpatterns: list[URLPattern] = [
     path("review/due/", views.review_due, name="review_due"),
     path("review/consistency/", views.consistency_report, name="consistency_report"),
     path("review/consistency/csv/", views.consistency_report_csv, name="consistency_report_csv"),
+    path(
+        "review/calibration/", calibration_views.calibration_report_page, name="calibration_report"
+    ),
+    path(
+        "review/calibration/csv/",
+        calibration_views.calibration_report_csv,
+        name="calibration_report_csv",
+    ),
+    path(
+        "review/calibration/<int:pk>/golden-case/",
+        calibration_views.calibration_golden_case,
+        name="calibration_golden_case",
+    ),
     path("review/<str:reference>/", views.review_case, name="review_case"),
     path("review/<str:reference>/reopen/", views.review_reopen_view, name="review_reopen"),
 ]

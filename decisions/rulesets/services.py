@@ -507,12 +507,14 @@ def golden_case_save(
     draft: GoldenCaseDraft,
     golden: GoldenCase | None = None,
     source_case: Case | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> GoldenCase:
     """Create a golden case, or change one (its code stays), after validating it whole.
 
     The draft's sources, basis and revision document it; the expected outcome may name
     options also acceptable (with acceptable_because) and whether the result must be too
-    close to call. Raises ValidationFailed naming every bad field.
+    close to call. `origin`, when given, is added to the audit event (what the case was made
+    from, e.g. an outcome review). Raises ValidationFailed naming every bad field.
     """
     require_steward(by)
     code = golden.code if golden is not None else draft.code.strip()
@@ -552,6 +554,7 @@ def golden_case_save(
         expected=draft.expected,
         source_case=source_case.reference if source_case else None,
         revision=(golden.revision or {}).get("reason"),
+        **({"origin": dict(origin)} if origin else {}),
     )
     return golden
 

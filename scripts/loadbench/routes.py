@@ -45,6 +45,9 @@ QUERIES: dict[str, tuple[str, ...]] = {
     "supplier_list": ("", "?q=payroll"),
     "api:suppliers": ("", "?q=payroll"),
     "record_list": ("", "?option=buy"),
+    # The calibration report over every decision, and over one option's.
+    "calibration_report": ("", "?option=buy"),
+    "api:calibration_report": ("", "?option=buy"),
 }
 
 # The first copy's demo cases (sourcing.demo.DEMO_CASES) the samples use, per department user.

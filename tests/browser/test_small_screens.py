@@ -82,6 +82,7 @@ NOT_PAGES = (
     "export_csv",
     "export_ocds",
     "consistency_report_csv",
+    "calibration_report_csv",
 )
 NOT_PAGE_ENDINGS = (".csv", ".json", "/pdf/")
 

@@ -282,6 +282,9 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "record_pdf_retry": _records("pk"),
     "api:decision": _records("record_id"),
     "api:decision_outcomes": _records("record_id"),
+    # A steward's golden case from an outcome: the example has no outcome yet (refused)
+    "calibration_golden_case": _records("pk"),
+    "api:decision_golden_case": _records("record_id"),
     "api:decision_pdf": _records("record_id"),
     "api:decision_pdf_retry": _records("record_id"),
     # The audit event browser: an event that does not exist (404 to those who may look)

@@ -58,6 +58,9 @@ RULES_BEYOND_THE_DOCUMENT = {
     "GET /api/v1/suppliers": "segment must be one the catalogue holds",
     # A financial quarter written "2026-Q3" (years 2000 to 2100) and a department that exists.
     "GET /api/v1/public-interest-returns": "a quarter like 2026-Q3; a department that exists",
+    # An expected option exactly when the department would not choose the decided one again
+    # (depends on the decision's outcome review), and then another than the decided one.
+    "POST /api/v1/decisions/{record_id}/golden-case": "option by the outcome's same_again",
 }
 EXAMPLES = 20
 
