@@ -48,6 +48,9 @@ QUERIES: dict[str, tuple[str, ...]] = {
     # The calibration report over every decision, and over one option's.
     "calibration_report": ("", "?option=buy"),
     "api:calibration_report": ("", "?option=buy"),
+    # The quarterly Public Interest Test return of a quarter of the demo data.
+    "public_interest_return": ("", "?quarter=2025-Q3"),
+    "api:public_interest_returns": ("", "?quarter=2025-Q3"),
 }
 
 # The first copy's demo cases (sourcing.demo.DEMO_CASES) the samples use, per department user.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -32,20 +31,12 @@ from decisions.records.public_interest import (
     return_row,
 )
 from decisions.review.services import review_decide
-from decisions.rulesets.models import Ruleset
-from decisions.rulesets.services import (
-    golden_cases_import,
-    ruleset_draft_create,
-    ruleset_publish,
-    ruleset_upload,
-)
 from sourcing.models import Department, Discipline, User
-from tests.decisions.engine.strategies import DATA
 from tests.factories import (
     assessed_case,
     complete_answers,
+    format_1_published,
     published_ruleset,
-    second_steward_approves,
 )
 
 MILLION = 1_000_000
@@ -85,19 +76,6 @@ def decided(
         )
     assert record is not None
     return record
-
-
-def format_1_published(steward: User) -> Ruleset:
-    """The format 1 ruleset (2026.1's rules, before Part 1 and Part 2 were recorded with the
-    check) published as the current version by the stewards (four eyes)."""
-    golden_cases_import(json.loads((DATA / "golden_cases_2026.1.json").read_text()))
-    current = Ruleset.objects.current()
-    draft = ruleset_draft_create(by=steward, version="2026.901", based_on=current)
-    raw = json.loads((DATA / "ruleset_2026.1.json").read_text())
-    raw["version"] = "2026.901"
-    draft = ruleset_upload(draft=draft, by=steward, raw=json.dumps(raw).encode())
-    second_steward_approves(draft)
-    return ruleset_publish(draft=draft, by=steward, change_summary="Format 1 again.")
 
 
 def q(code: str) -> FinancialQuarter:
