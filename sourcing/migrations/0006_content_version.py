@@ -8,9 +8,12 @@ from django.db.models import F
 
 
 def from_answers_version(apps, schema_editor):  # type: ignore[no-untyped-def]
+    # On the migration's own connection (the owner's, MIGRATE_DATABASE_URL): through the
+    # default alias it would wait for this very migration's lock on the table.
+    alias = schema_editor.connection.alias
     for name in ("Case", "SignOff", "SignOffRequest"):
         model = apps.get_model("sourcing", name)
-        model.objects.update(content_version=F("answers_version"))
+        model.objects.using(alias).update(content_version=F("answers_version"))
 
 
 class Migration(migrations.Migration):
