@@ -63,6 +63,21 @@ class DecisionRecord(models.Model):
     record_sha256 = models.CharField(max_length=64, unique=True)
     # null for the first record (the API contract says so), never an empty string.
     previous_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # Written by the database from the content (so never other than what its hash covers) and
+    # stored: the replay reads each record's answers and pinned version without reading its
+    # whole content (about 27 KB, whose decompression cost more than the engine's run).
+    answers = models.GeneratedField(
+        expression=KeyTransform("answers", "content"),
+        output_field=models.JSONField(),
+        db_persist=True,
+    )
+    ruleset_version = models.GeneratedField(
+        expression=KeyTextTransform(
+            "version", KeyTransform("ruleset", KeyTransform("identity", "content"))
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = DecisionRecordQuerySet.as_manager()
 

@@ -16,6 +16,7 @@ from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.impact.services import ruleset_impact_start, ruleset_replay_start
+from decisions.records.models import DecisionRecord
 from decisions.review.services import review_decide
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 from decisions.rulesets.selectors import ruleset_golden_run
@@ -164,6 +165,11 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     case = case_submit(case=ready_case(owner), by=owner)
     record = review_decide(case=case, by=users["reviewer"], action="approve")
     assert record is not None and record.recommended == "buy"
+    # The replay reads the answers and the pinned version the database keeps beside the content.
+    assert DecisionRecord.objects.values_list("answers", "ruleset_version").get(pk=record.pk) == (
+        record.content["answers"],
+        record.content["identity"]["ruleset"]["version"],
+    )
     run = _run_now(
         lambda: ruleset_replay_start(by=users["reviewer"]), django_capture_on_commit_callbacks
     )
@@ -183,6 +189,7 @@ def test_replay_flags_approved_decisions_that_would_now_differ(
     flagged = decisions_flagged_by_replay()
     assert flagged == {record.pk}
     assert run.result["items"][0]["was"] == "buy" and run.result["items"][0]["now"] != "buy"
+    assert run.result["items"][0]["pinned_version"] == published.version
     assert run.result["ruleset"]["version"] == "2026.3"
     csv = client_as(users["reviewer"]).get(reverse("ruleset_replay_csv", args=[run.pk]))
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
