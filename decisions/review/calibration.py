@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +35,7 @@ from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 
 UNKNOWN_VERSION = "unknown"
+TENTH = Decimal("0.1")
 # A golden case made from an outcome is coded by its case: OUT-SRC-2026-0001.
 GOLDEN_PREFIX = "OUT-"
 GOLDEN_TITLE_MAX = 300
@@ -115,10 +117,15 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _one_place(value: Decimal) -> float:
+    """A percentage to one decimal place, halves away from zero (6.25 is 6.3, as people round)."""
+    return float(value.quantize(TENTH, rounding=ROUND_HALF_UP))
+
+
 def _pct(part: int | None, whole: int | None) -> float | None:
     if part is None or not whole:
         return None
-    return round(100 * part / whole, 1)
+    return _one_place(Decimal(100 * part) / Decimal(whole))
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,11 @@ def _cost_row(key: str, label: str, decisions: list[Decision]) -> CostRow:
     costed = [d for d in decisions if d.variance_gbp is not None]
     estimate = sum(d.outcome.estimate_gbp or 0 for d in costed if d.outcome)
     actual = sum(d.outcome.actual_gbp for d in costed if d.outcome)
-    percents = [d.variance_pct for d in costed if d.variance_pct is not None]
+    percents = [
+        Decimal(100 * (d.variance_gbp or 0)) / Decimal(d.outcome.estimate_gbp)
+        for d in costed
+        if d.outcome and d.outcome.estimate_gbp
+    ]
     return CostRow(
         key=key,
         label=label,
@@ -233,7 +244,7 @@ def _cost_row(key: str, label: str, decisions: list[Decision]) -> CostRow:
         actual_gbp=actual,
         variance_gbp=actual - estimate,
         variance_pct=_pct(actual - estimate, estimate),
-        median_pct=round(statistics.median(percents), 1) if percents else None,
+        median_pct=_one_place(statistics.median(percents)) if percents else None,
         over=sum(1 for d in costed if (d.variance_gbp or 0) > 0),
         under=sum(1 for d in costed if (d.variance_gbp or 0) < 0),
         partial=sum(1 for d in decisions if d.partial),
