@@ -24,6 +24,7 @@ LISTS = [
     ("/api/v1/suppliers", "commercial"),
     ("/api/v1/segments", "commercial"),
     ("/api/v1/questionnaire", "commercial"),
+    ("/api/v1/public-interest-returns", "auditor"),
 ]
 
 
