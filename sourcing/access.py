@@ -175,6 +175,9 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     "calibration_report": only("reviewer", "steward", "auditor"),
     "calibration_report_csv": only("reviewer", "steward", "auditor"),
     "calibration_golden_case": {"POST": only("steward", ok=409)},
+    # The CoE dashboard (page and a CSV per chart): as the consistency report.
+    "coe_dashboard": only("reviewer", "auditor"),
+    "coe_dashboard_csv": only("reviewer", "auditor"),
     "review_case": {"GET": only("reviewer"), "POST": only("reviewer")},
     "review_reopen": {"POST": only("reviewer")},  # no reason: the due list with the error
     # Administrators read records too: they find a failed PDF there and try it again.
@@ -339,6 +342,7 @@ PERMISSIONS: dict[str, Access | dict[str, Access]] = {
     # matrix posts no body: 422).
     "api:calibration_report": only("reviewer", "steward", "auditor"),
     "api:decision_golden_case": {"POST": only("steward", ok=422)},
+    "api:coe_dashboard": only("reviewer", "auditor"),
     "api:case_similar": only("commercial", "reviewer", "auditor", scoped=True, ok=_HIDDEN_DRAFT),
     # The records in the API follow the record pages exactly (stewards: 403).
     "api:decisions": only(*RECORD_READERS),

@@ -22,6 +22,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Decision records", "record_list"),
     ("Suppliers", "supplier_list"),
     ("Contracts", "contract_list"),
+    ("Dashboard", "coe_dashboard"),
     ("Concentration", "concentration_radar"),
     ("Audit chain", "audit_chain"),
     ("Rulesets", "ruleset_list"),
@@ -70,12 +71,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """`nav_items` for the service navigation."""
     # Anonymous people see the public pages (the register, the API documentation).
     role = role_of(getattr(request, "user", None))
-    items = []
+    shown = []
     for label, name in (*NAVIGATION, ADMIN_NAVIGATION):
         access = access_for(name, "GET")
-        if access is None or role not in access.roles:
-            continue
-        url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(NavItem(label, url, active))
-    return {"nav_items": items}
+        if access is not None and role in access.roles:
+            shown.append((label, reverse(name)))
+    # The item whose address is the longest start of the page's (/review/dashboard/ is the
+    # dashboard's, not the review queue's at /review/); home only on itself.
+    within = [url for _, url in shown if url != "/" and request.path.startswith(url)]
+    current = max(within, key=len) if within else ("/" if request.path == "/" else None)
+    return {"nav_items": [NavItem(label, url, url == current) for label, url in shown]}

@@ -1,11 +1,12 @@
 """The concentration radar: contract value and decisions by supplier and by segment across
 departments, top-supplier shares and the Herfindahl-Hirschman index (HHI) per segment with
-warnings, and demand several departments could buy together. Charts are plain SVG geometry."""
+warnings, and demand several departments could buy together. Charts are sourcing.charts'
+geometry, drawn as SVG by templates/includes/bar_chart.html."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from sourcing.charts import bar_chart, percent
 from sourcing.models import Case, CaseStatus
 from sourcing.questionnaire import CHOICE_LABELS
 from suppliers.models import Contract, Segment, Supplier
@@ -49,13 +51,6 @@ def hhi_level(index: int | None) -> str:
     if index >= HHI_MODERATE:
         return "Moderately concentrated"
     return "Not concentrated"
-
-
-def percent(part: int, whole: int) -> int:
-    """A whole-number percentage (half up); 0 of nothing."""
-    if whole <= 0:
-        return 0
-    return int(Fraction(100 * part, whole) + Fraction(1, 2))
 
 
 @dataclass
@@ -213,67 +208,6 @@ def joint_demand(*, now: Any = None) -> list[DemandGroup]:
         if len(departments) >= 2:
             found.append(DemandGroup(service, kind, departments, tuple(members)))
     return found
-
-
-# Charts ---------------------------------------------------------------------------------------
-
-CHART_WIDTH = 640
-LABEL_WIDTH = 230
-VALUE_WIDTH = 110
-BAR_HEIGHT = 22
-BAR_GAP = 10
-TOP_PAD = 10
-LABEL_MAX = 30
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "…"
-
-
-def bar_chart(
-    *,
-    key: str,
-    title: str,
-    summary: str,
-    rows: Sequence[tuple[str, int, str, bool]],
-    scale_max: int | None = None,
-    threshold: tuple[int, str] | None = None,
-) -> dict[str, Any]:
-    """Geometry for a horizontal bar chart: rows are (label, value, value text, warn)."""
-    top = max([scale_max or 0, *(v for _, v, _, _ in rows), 1])
-    area = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    bars = []
-    for index, (label, value, text, warn) in enumerate(rows):
-        y = TOP_PAD + index * (BAR_HEIGHT + BAR_GAP)
-        width = round(area * max(value, 0) / top)
-        bars.append(
-            {
-                "label": _short(label),
-                "text": text,
-                "warn": warn,
-                "y": y,
-                "width": width,
-                "text_y": y + BAR_HEIGHT // 2 + 5,
-                "value_x": LABEL_WIDTH + width + 6,
-            }
-        )
-    height = TOP_PAD * 2 + len(rows) * (BAR_HEIGHT + BAR_GAP)
-    line = None
-    if threshold is not None:
-        at, words = threshold
-        line = {"x": LABEL_WIDTH + round(area * at / top), "label": words, "y2": height - 4}
-    return {
-        "key": key,
-        "title": title,
-        "summary": summary,
-        "width": CHART_WIDTH,
-        "height": height,
-        "label_x": LABEL_WIDTH - 8,
-        "bar_x": LABEL_WIDTH,
-        "bar_height": BAR_HEIGHT,
-        "bars": bars,
-        "threshold": line,
-    }
 
 
 def radar(contracts: Iterable[Contract]) -> dict[str, Any]:

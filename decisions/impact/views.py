@@ -8,8 +8,6 @@ service from decisions.impact.services, and render or redirect.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -31,7 +29,7 @@ from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
 from sourcing.middleware import HtmxHttpRequest
-from sourcing.spreadsheet import safe_cell
+from sourcing.spreadsheet import csv_download
 
 PAGE_SIZE = 50
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
@@ -227,19 +225,15 @@ def ruleset_replay_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _run_page(request, run_id, "replay", _replay_shown)
 
 
-_cell = safe_cell  # a CSV cell that a spreadsheet will not run as a formula
-
-
 @require_safe
 def ruleset_replay_csv(request: HttpRequest, run_id: int) -> HttpResponse:
     """The replay report as CSV."""
     run = _run(run_id, "replay")
     if run.status != JobStatus.DONE:
         raise Http404
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
+    return csv_download(
+        f"replay-{run.pk}.csv",
+        (
             "record_id",
             "reference",
             "department",
@@ -248,24 +242,18 @@ def ruleset_replay_csv(request: HttpRequest, run_id: int) -> HttpResponse:
             "decided",
             "recommended_now",
             "replayed_under",
-        ]
+        ),
+        (
+            (
+                item["record_id"],
+                item["reference"],
+                item["department"],
+                item["pinned_version"],
+                item["was"],
+                item["decided"],
+                item["now"],
+                run.ruleset.version,
+            )
+            for item in run.result.get("items", [])
+        ),
     )
-    for item in run.result.get("items", []):
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    item["record_id"],
-                    item["reference"],
-                    item["department"],
-                    item["pinned_version"],
-                    item["was"],
-                    item["decided"],
-                    item["now"],
-                    run.ruleset.version,
-                )
-            ]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="replay-{run.pk}.csv"'
-    return response

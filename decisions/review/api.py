@@ -7,12 +7,22 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
+from ninja.errors import ValidationError
 from pydantic import Field
 
 from decisions.assessments.selectors import current_assessment
 from decisions.cases.selectors import case_visible
 from decisions.records.consistency import case_check, flagged_pairs, summary
 from decisions.records.content import record_full
+from decisions.review.dashboard import (
+    Figures,
+    Period,
+    dashboard,
+    department_problems,
+    period_problems,
+    quarter_label,
+)
+from decisions.review.selectors import DUE_WITHIN_DAYS
 from decisions.review.services import review_decide, review_problems
 from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
@@ -168,3 +178,170 @@ def consistency_report(request: HttpRequest, filters: Query[ReportFilters]) -> d
             "differs": list(pair.comparison.differs),
         },
     )
+
+
+# The Centre of Excellence dashboard --------------------------------------------------------------
+
+
+class DashboardFilters(Schema):
+    """The dashboard's filters, as on its page: a department's code, and a financial quarter
+    or the days of the decisions (ISO 8601, inclusive)."""
+
+    department: str = Field("", max_length=20, description="A department's code")
+    quarter: str = Field(
+        "",
+        max_length=20,
+        pattern=r"^(\s*\d{4}\s*-?\s*[Qq]\s*[1-4]\s*)?$",
+        description='A financial quarter: "2026-Q1" is April to June 2026, "2026-Q4" January '
+        "to March 2027",
+    )
+    since: date | None = Field(None, description="The first day of decisions")
+    until: date | None = Field(None, description="The last day of decisions")
+
+
+class DecisionsOut(Schema):
+    total: int
+    approved: int
+    rejected: int
+    by_option: dict[str, int] = Field(
+        description="buy, build, partner, procure, innovate, rejected"
+    )
+
+
+class OverridesOut(Schema):
+    approvals: int
+    overrides: int
+    rate_percent: int = Field(description="Overrides over approvals, a whole percentage")
+
+
+class ReturnsOut(Schema):
+    returns: int
+    per_case: float = Field(description="Returns over decisions, two decimals")
+
+
+class TimeOut(Schema):
+    decisions: int = Field(description="Decisions with a submission in their episode")
+    median: float | None = Field(description="Days, one decimal; null without decisions")
+    p90: float | None = Field(description="Days, one decimal (90th percentile)")
+
+
+class FiguresOut(Schema):
+    decisions: DecisionsOut
+    overrides: OverridesOut
+    returns: ReturnsOut
+    time_to_decision_days: TimeOut
+
+
+class QuarterOut(FiguresOut):
+    quarter: str
+    label: str
+    first_day: date
+    last_day: date
+
+
+class DepartmentReviewsOut(Schema):
+    due: int
+    overdue: int
+
+
+class DepartmentOut(FiguresOut):
+    code: str
+    name: str
+    reviews: DepartmentReviewsOut
+
+
+class ReviewsOut(Schema):
+    due: int
+    overdue: int
+    within_days: int
+
+
+class PeriodOut(Schema):
+    department: str | None
+    since: date | None
+    until: date | None
+
+
+class DashboardOut(FiguresOut):
+    period: PeriodOut
+    as_of: date
+    reviews: ReviewsOut
+    quarters: list[QuarterOut]
+    departments: list[DepartmentOut]
+
+
+def _figures(f: Figures) -> dict[str, Any]:
+    return {
+        "decisions": {
+            "total": f.decisions,
+            "approved": f.approved,
+            "rejected": f.rejected,
+            "by_option": dict(f.by_outcome),
+        },
+        "overrides": {
+            "approvals": f.approved,
+            "overrides": f.overrides,
+            "rate_percent": f.override_rate,
+        },
+        "returns": {"returns": f.returns, "per_case": f.returns_per_case},
+        "time_to_decision_days": {"decisions": f.timed, "median": f.median_days, "p90": f.p90_days},
+    }
+
+
+@router.get("/dashboard", url_name="coe_dashboard", response=responses({200: DashboardOut}))
+def coe_dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> dict[str, Any]:
+    """The Centre of Excellence dashboard (reviewers and auditors, read-only), with the
+    figures and definitions of its page (decisions.review.dashboard): decisions by option,
+    the override rate, returns per case and days from submission to decision (median and 90th
+    percentile) for the period, for each financial quarter and each department; reviews due
+    (within `reviews.within_days` days) and overdue today. Filters: `department` (a code),
+    `quarter` ("2026-Q1") or `since`/`until` (ISO 8601 days of the decisions); 422 naming
+    each bad filter (a department that does not exist, a quarter given with days, an end
+    before the start, as well as the document's types)."""
+    period, errors = period_problems(
+        quarter=filters.quarter, since=filters.since, until=filters.until
+    )
+    department = filters.department.strip()
+    errors.update(department_problems(department))
+    if errors:
+        raise ValidationError(
+            [{"loc": ["query", k], "msg": m} for k, messages in errors.items() for m in messages]
+        )
+    board = dashboard(Period(department=department, since=period.since, until=period.until))
+    reviews = {code: {"due": due, "overdue": overdue} for code, _, due, overdue in board.reviews}
+    departments = {code: (name, f) for code, name, f in board.departments}
+    for code, name, _, _ in board.reviews:
+        departments.setdefault(code, (name, Figures()))
+    return {
+        "period": {
+            "department": department or None,
+            "since": board.period.since,
+            "until": board.period.until,
+        },
+        "as_of": board.today,
+        **_figures(board.total),
+        "reviews": {
+            "due": board.reviews_due,
+            "overdue": board.reviews_overdue,
+            "within_days": DUE_WITHIN_DAYS,
+        },
+        "quarters": [
+            {
+                "quarter": q.code,
+                "label": quarter_label(q),
+                "first_day": q.first_day,
+                "last_day": q.last_day,
+                **_figures(f),
+            }
+            for q, f in board.quarters
+        ],
+        "departments": [
+            {
+                "code": code,
+                "name": name,
+                **_figures(f),
+                "reviews": reviews.get(code, {"due": 0, "overdue": 0}),
+            }
+            for code, (name, f) in sorted(departments.items(), key=lambda d: d[1][0])
+        ],
+    }

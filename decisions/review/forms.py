@@ -12,11 +12,13 @@ from django import forms
 from django.utils import timezone
 
 from decisions.cases.selectors import RETURN_TASKS
+from decisions.review.dashboard import Period, period_problems
 from decisions.review.services import RATIONALE_MAX, review_problems
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.field_errors import GovukForm
 from sourcing.forms import (
     OPTION_CHOICES,
+    ReportFilterForm,
     add_service_errors,
     department_choices,
     select_field,
@@ -141,3 +143,39 @@ class ReopenForm(GovukForm):
             "max_length": f"Reason must be {RATIONALE_MAX:,} characters or fewer",
         },
     )
+
+
+class DashboardFilterForm(ReportFilterForm):
+    """The dashboard's filters: department, and a financial quarter ("2026-Q1") or the days
+    of the decisions (no option: the dashboard shows every option); `filters()` gives the
+    dashboard's Period."""
+
+    FIELDS = ("department", "quarter", "since", "until")
+    ANCHORS = {name: f"#{name}" for name in FIELDS}
+
+    quarter = forms.CharField(required=False, max_length=20)
+    field_order = FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["option"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        period, problems = period_problems(
+            quarter=cleaned.get("quarter") or "",
+            since=cleaned.get("since"),
+            until=cleaned.get("until"),
+        )
+        for name, messages in problems.items():
+            if name not in self.errors:
+                for message in messages:
+                    self.add_error(name, message)
+        cleaned["period"] = Period(
+            department=cleaned.get("department") or "", since=period.since, until=period.until
+        )
+        return cleaned
+
+    def period(self) -> Period:
+        """The period of a valid or unbound form (everything when unbound)."""
+        return self.cleaned_data["period"] if self.is_bound else Period()

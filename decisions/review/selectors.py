@@ -79,6 +79,22 @@ def approvals_due(*, today: date, department_id: int | None = None) -> DecisionR
     return due.defer("content").order_by("review_by", "pk")
 
 
+def _due(*, today: date) -> tuple[DecisionRecordQuerySet, set[int], dict[int, list[date]]]:
+    """The current approved decisions due for review (see due_for_review), the ids the latest
+    replay flags, and the dates other features give each case."""
+    until = today + timedelta(days=DUE_WITHIN_DAYS)
+    flagged = decisions_flagged_by_replay()
+    extra = review_dates(today=today)
+    brought_forward = [
+        case_id for case_id, dates in extra.items() if any(d <= until for d in dates)
+    ]
+    records = DecisionRecord.objects.current_approvals().filter(
+        Q(review_by__lte=until) | Q(pk__in=flagged) | Q(case_id__in=brought_forward),
+        case__status=CaseStatus.APPROVED,
+    )
+    return records, flagged, extra
+
+
 def due_for_review(*, today: date) -> list[dict[str, Any]]:
     """Current approved decisions due for review: their review-by date is within
     DUE_WITHIN_DAYS or past, the latest replay says they would now come out differently, or a
@@ -86,21 +102,8 @@ def due_for_review(*, today: date) -> list[dict[str, Any]]:
 
     Each item: record, due (the earliest of its dates), flagged (by the replay); soonest first.
     """
-    until = today + timedelta(days=DUE_WITHIN_DAYS)
-    flagged = decisions_flagged_by_replay()
-    extra = review_dates(today=today)
-    brought_forward = [
-        case_id for case_id, dates in extra.items() if any(d <= until for d in dates)
-    ]
-    records = (
-        DecisionRecord.objects.current_approvals()
-        .filter(
-            Q(review_by__lte=until) | Q(pk__in=flagged) | Q(case_id__in=brought_forward),
-            case__status=CaseStatus.APPROVED,
-        )
-        .select_related("department", "case")
-        .order_by("review_by", "pk")
-    )
+    due, flagged, extra = _due(today=today)
+    records = due.select_related("department", "case").order_by("review_by", "pk")
     items: list[dict[str, Any]] = [
         {
             "record": record,
@@ -111,3 +114,18 @@ def due_for_review(*, today: date) -> list[dict[str, Any]]:
     ]
     items.sort(key=lambda item: (item["due"], item["record"].pk))
     return items
+
+
+def due_dates(*, today: date, department: str = "") -> list[tuple[str, str, date]]:
+    """The decisions of the due-for-review list (the same rule as due_for_review), of one
+    department when its code is given: (department code, department name, due date) each,
+    read as those three columns only. A due date before `today` is overdue."""
+    due, _, extra = _due(today=today)
+    if department:
+        due = due.filter(department__code=department)
+    return [
+        (code, name, min([review_by, *extra.get(case_id, [])]))
+        for case_id, code, name, review_by in due.order_by().values_list(
+            "case_id", "department__code", "department__name", "review_by"
+        )
+    ]

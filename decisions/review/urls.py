@@ -25,6 +25,8 @@ urlpatterns: list[URLPattern] = [
         calibration_views.calibration_golden_case,
         name="calibration_golden_case",
     ),
+    path("review/dashboard/", views.coe_dashboard, name="coe_dashboard"),
+    path("review/dashboard/csv/<slug:chart>/", views.coe_dashboard_csv, name="coe_dashboard_csv"),
     path("review/<str:reference>/", views.review_case, name="review_case"),
     path("review/<str:reference>/reopen/", views.review_reopen_view, name="review_reopen"),
 ]

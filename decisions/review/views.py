@@ -6,13 +6,11 @@ is a 404.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,15 +36,24 @@ from decisions.presenter import (
 )
 from decisions.records.consistency import case_check, flagged_pairs, option_counts
 from decisions.records.models import DecisionAction
+from decisions.records.public_interest import quarter_parse
 from decisions.review import selectors, services
-from decisions.review.forms import DecisionForm, QueueFilterForm, ReopenForm
+from decisions.review.dashboard import (
+    PANELS,
+    Period,
+    dashboard,
+    panels,
+    quarter_label,
+    recent_quarters,
+)
+from decisions.review.forms import DashboardFilterForm, DecisionForm, QueueFilterForm, ReopenForm
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import ReportFilterForm, add_service_errors, error_links, form_service, saved
 from sourcing.models import Case, CaseStatus, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
-from sourcing.spreadsheet import safe_cell
+from sourcing.spreadsheet import csv_download
 
 PAGE_SIZE = 25
 # review_decide's error keys -> the decision form's fields (dates report on their day input).
@@ -57,6 +64,7 @@ ANCHORS = {
     "rationale": "#rationale",
     "sections": "#sections",
 }
+DASHBOARD_QUARTERS = 12  # the quarters the page's select offers (the API takes any)
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
@@ -376,30 +384,84 @@ def consistency_report_csv(request: HttpRequest) -> HttpResponse:
     form, pairs, _ = _consistency_pairs(request)
     if form.is_bound and not form.is_valid():
         return consistency_report(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CONSISTENCY_COLUMNS)
-    for pair in pairs:
-        later, earlier = pair.later, pair.earlier
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    later.reference,
-                    later.department.name,
-                    later.decided_option,
-                    later.decided_at.date().isoformat(),
-                    later.recommended,
-                    earlier.reference,
-                    earlier.department.name,
-                    earlier.decided_option,
-                    earlier.decided_at.date().isoformat(),
-                    earlier.recommended,
-                    f"{pair.comparison.distance:.4f}",
-                    "; ".join(pair.comparison.differs),
-                )
-            ]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="consistency-report.csv"'
-    return response
+    return csv_download(
+        "consistency-report.csv",
+        CONSISTENCY_COLUMNS,
+        (
+            (
+                pair.later.reference,
+                pair.later.department.name,
+                pair.later.decided_option,
+                pair.later.decided_at.date().isoformat(),
+                pair.later.recommended,
+                pair.earlier.reference,
+                pair.earlier.department.name,
+                pair.earlier.decided_option,
+                pair.earlier.decided_at.date().isoformat(),
+                pair.earlier.recommended,
+                f"{pair.comparison.distance:.4f}",
+                "; ".join(pair.comparison.differs),
+            )
+            for pair in pairs
+        ),
+    )
+
+
+# The Centre of Excellence dashboard ---------------------------------------------------------------
+
+
+def _dashboard_filters(
+    request: HttpRequest,
+) -> tuple[DashboardFilterForm, Period | None, dict[str, str]]:
+    """The dashboard's filter form (bound to the query string), its period (None when a
+    filter is wrong) and the filters as query parameters."""
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None, {}
+    return form, form.period(), form.query()
+
+
+def _quarter_choices(form: DashboardFilterForm) -> list[tuple[str, str]]:
+    """The quarter select's options: any quarter, the last DASHBOARD_QUARTERS, and the one
+    asked for when it is older."""
+    today = timezone.localdate()
+    choices = [(q.code, quarter_label(q)) for q in recent_quarters(today, DASHBOARD_QUARTERS)]
+    try:
+        asked = quarter_parse(str(form["quarter"].value() or ""))
+    except ValueError:
+        return [("", "Any quarter"), *choices]
+    if asked.code not in dict(choices):
+        choices.append((asked.code, quarter_label(asked)))
+    return [("", "Any quarter"), *choices]
+
+
+@require_safe
+def coe_dashboard(request: HttpRequest) -> HttpResponse:
+    """The Centre of Excellence dashboard: decisions by quarter, option and department, the
+    override rate, returns per case, days from submission to decision, reviews due and
+    overdue; each chart with its data table and CSV (decisions.review.dashboard)."""
+    form, period, params = _dashboard_filters(request)
+    board = dashboard(period) if period is not None else None
+    context = {
+        "form": form,
+        "board": board,
+        "panels": panels(board) if board is not None else [],
+        "quarters": _quarter_choices(form),
+        "filtered": bool(params),
+        "query": urlencode(params),
+        "errors": error_links(form, form.ANCHORS) if form.is_bound else [],
+    }
+    return render(request, "decisions/coe_dashboard.html", context)
+
+
+@require_safe
+def coe_dashboard_csv(request: HttpRequest, chart: str) -> HttpResponse:
+    """One chart's data table as CSV (the page's filters; every cell safe from formulas); a
+    chart that does not exist is a 404, wrong filters the page with its errors."""
+    if chart not in PANELS:
+        raise Http404
+    _, period, _ = _dashboard_filters(request)
+    if period is None:
+        return coe_dashboard(request)
+    panel = PANELS[chart](dashboard(period))
+    return csv_download(f"dashboard-{chart}.csv", [c.name for c in panel.columns], panel.csv_rows())

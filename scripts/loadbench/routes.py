@@ -51,6 +51,8 @@ QUERIES: dict[str, tuple[str, ...]] = {
     # The quarterly Public Interest Test return of a quarter of the demo data.
     "public_interest_return": ("", "?quarter=2025-Q3"),
     "api:public_interest_returns": ("", "?quarter=2025-Q3"),
+    "coe_dashboard": ("", "?department=dept-a"),
+    "api:coe_dashboard": ("", "?department=dept-a"),
 }
 
 # The first copy's demo cases (sourcing.demo.DEMO_CASES) the samples use, per department user.
@@ -204,6 +206,7 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "case_contracts": _by_reference(APPROVED_CASE),
     "contract_record": _by_reference(APPROVED_CASE),
     "review_case": lambda p: {"reference": _case(SUBMITTED_CASE).reference},
+    "coe_dashboard_csv": lambda p: {"chart": "quarters"},
     "record_detail": lambda p: {"pk": _record(p).pk},
     "record_outcome": lambda p: {"pk": _record(p).pk},
     "record_pdf": lambda p: {"pk": _record(p).pk},

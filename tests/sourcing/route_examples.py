@@ -275,6 +275,7 @@ ROUTE_EXAMPLES: dict[str, Examples] = {
     "review_reopen": _approved_by_reference,
     "api:case_review": _submitted_by_id,
     "api:case_similar": by_case_id,
+    "coe_dashboard_csv": lambda users: {"own": {"chart": "options"}},
     # Records and exports
     "record_detail": _records("pk"),
     "record_outcome": _records("pk"),

@@ -61,6 +61,9 @@ RULES_BEYOND_THE_DOCUMENT = {
     # An expected option exactly when the department would not choose the decided one again
     # (depends on the decision's outcome review), and then another than the decided one.
     "POST /api/v1/decisions/{record_id}/golden-case": "option by the outcome's same_again",
+    # A department that exists; a quarter or days, not both; a quarter's year 2000 to 2100;
+    # the last day not before the first.
+    "GET /api/v1/dashboard": "a department that exists; a quarter or days; until after since",
 }
 EXAMPLES = 20
 
