@@ -1,5 +1,7 @@
 """Benchmark the consistency check (issue 20) over stored decisions: the similar cases of one
-case (target under 200 ms) and the whole cross-department report (target under 10 s).
+case (target under 200 ms) and the whole cross-department report (target under 10 s); then the
+calibration report over the same decisions, half of them with an outcome review (no target: its
+time and its number of queries, constant whatever the number of decisions).
 
 Run: python scripts/bench_consistency.py [--decisions 10000] [--database-url URL]. Without a
 URL it builds a throwaway SQLite file in a temporary directory (never the project's database);
@@ -81,6 +83,42 @@ def store_decisions(count: int) -> float:
     return time.perf_counter() - started
 
 
+def store_outcomes() -> int:
+    """An outcome review event for every other stored decision (bulk: the throwaway database's
+    chain is not verified); how many."""
+    from decisions.audit.models import AuditEvent
+    from decisions.records.models import DecisionRecord
+    from decisions.records.outcomes import OUTCOME_ACTION
+
+    rng = random.Random(30)
+    at = datetime(2027, 6, 1, tzinfo=UTC)
+    events = [
+        AuditEvent(
+            seq=10**9 + n,
+            occurred_at=at,
+            action=OUTCOME_ACTION,
+            object_type="decision_record",
+            object_id=str(pk),
+            payload={
+                "delivered": rng.random() < 0.8,
+                "on_time": (on_time := rng.random() < 0.6),
+                "months_late": 0 if on_time else rng.randint(1, 12),
+                "actual_cost_gbp": rng.randint(500_000, 1_500_000),
+                "estimate_gbp": 1_000_000,
+                "benefits_realised": "partly",
+                "lock_in": "none",
+                "same_again": rng.random() < 0.7,
+            },
+            prev_sha256="0" * 64,
+            sha256=f"{10**9 + n:064x}",
+        )
+        for n, pk in enumerate(DecisionRecord.objects.order_by("pk").values_list("pk", flat=True))
+        if n % 2 == 0
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 def main() -> int:
     """Build the data, time the check of one case (median of 30) and the whole report."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -130,6 +168,18 @@ def main() -> int:
     pairs = flagged_pairs()
     report_seconds = time.perf_counter() - started
     print(f"whole consistency report: {report_seconds:.2f} s, {len(pairs):,} flagged pairs")
+
+    from decisions.review.calibration import calibration_report
+
+    outcomes = store_outcomes()
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        calibration = calibration_report()
+    calibration_seconds = time.perf_counter() - started
+    print(
+        f"calibration report: {calibration_seconds:.2f} s, {len(queries)} queries "
+        f"({len(calibration.decisions):,} decisions, {outcomes:,} with an outcome)"
+    )
     ok = one_ms <= TARGET_ONE_MS and report_seconds <= TARGET_REPORT_SECONDS
     one = "within" if one_ms <= TARGET_ONE_MS else "OVER"
     report = "within" if report_seconds <= TARGET_REPORT_SECONDS else "OVER"

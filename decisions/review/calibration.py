@@ -20,9 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, F, Subquery
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast
+from django.db.models import F, Subquery
+from django.db.models.fields.json import KeyTransform
 
 from decisions.audit.models import AuditEvent
 from decisions.engine.schema import OPTIONS
@@ -328,9 +327,10 @@ def calibration_report(
 ) -> CalibrationReport:
     """The calibration report of the approvals the filters keep (`approvals`: a department's
     code, a decided option, the period of the decision). Three queries, whatever the number of
-    decisions and outcomes: the approvals' columns (their frozen content is not loaded: the
-    ruleset version and whole-life years are read out of it by the database), their outcome
-    reviews, and the golden cases made from their cases.
+    decisions and outcomes: the approvals' columns (never their frozen content: the ruleset
+    version and the answers' whole-life years come from the stored columns the database writes
+    from it) with their case's title, their outcome reviews, and the golden cases made from
+    their cases.
 
     Cost over- or under-run: for each approval with an outcome review, the latest review's
     actual whole-life cost to date minus the estimate for the decided option as the record
@@ -349,21 +349,18 @@ def calibration_report(
     """
     records = approvals(department=department, option=option, since=since, until=until)
     rows = records.annotate(
-        title=KeyTextTransform("title", KeyTransform("identity", "content")),
-        version=KeyTextTransform(
-            "version", KeyTransform("ruleset", KeyTransform("identity", "content"))
-        ),
-        years=KeyTransform("whole_life_years", KeyTransform("answers", "content")),
+        # The stored columns the database writes from the content (never the content itself).
+        years=KeyTransform("whole_life_years", "answers"),
         later_action=F("superseded_by__action"),
         later_option=F("superseded_by__decided_option"),
     ).values(
         "pk",
         "reference",
-        "title",
+        "case__title",
         "case_id",
         "department__code",
         "department__name",
-        "version",
+        "ruleset_version",
         "years",
         "recommended",
         "decided_option",
@@ -372,15 +369,18 @@ def calibration_report(
         "later_action",
         "later_option",
     )
-    ids = records.annotate(id_text=Cast("pk", CharField())).values("id_text")
+    listed = list(rows.order_by("-decided_at", "-pk"))
+    kept = {row["pk"] for row in listed}
+    # Every outcome review, kept when its decision is listed: one index scan of the chain's
+    # outcome events (a few per decision at most), whatever the filters; an IN over the
+    # approvals instead depends on the planner's statistics of both tables.
     latest: dict[int, Outcome] = {}
-    events = AuditEvent.objects.filter(
-        object_type="decision_record", action=OUTCOME_ACTION, object_id__in=Subquery(ids)
-    ).order_by("seq")
-    for object_id, seq, at, payload in events.values_list(
+    events = AuditEvent.objects.filter(object_type="decision_record", action=OUTCOME_ACTION)
+    for object_id, seq, at, payload in events.order_by("seq").values_list(
         "object_id", "seq", "occurred_at", "payload"
     ):
-        latest[int(object_id)] = _outcome(payload or {}, seq, at)
+        if object_id.isdigit() and int(object_id) in kept:
+            latest[int(object_id)] = _outcome(payload or {}, seq, at)
     golden = dict(
         GoldenCase.objects.filter(source_case_id__in=Subquery(records.values("case_id")))
         .order_by("code")
@@ -390,11 +390,11 @@ def calibration_report(
         Decision(
             record_id=row["pk"],
             reference=row["reference"],
-            title=row["title"] or "",
+            title=row["case__title"] or "",
             case_id=row["case_id"],
             department_code=row["department__code"],
             department_name=row["department__name"],
-            ruleset_version=row["version"] or UNKNOWN_VERSION,
+            ruleset_version=row["ruleset_version"] or UNKNOWN_VERSION,
             recommended=row["recommended"],
             decided_option=row["decided_option"],
             overridden=row["overridden"],
@@ -409,7 +409,7 @@ def calibration_report(
             outcome=latest.get(row["pk"]),
             golden_code=golden.get(row["case_id"]),
         )
-        for row in rows.order_by("-decided_at", "-pk")
+        for row in listed
     ]
     return _report(decisions)
 

@@ -129,7 +129,7 @@ def _render(
     at = next((i for i, d in enumerate(reviewed) if d.reference == failed), None)
     paged = paginate(
         request,
-        [_decision_view(d) for d in reviewed],
+        reviewed,
         params,
         PAGE_SIZE,
         path=reverse("calibration_report"),
@@ -146,7 +146,7 @@ def _render(
         **paged,
         "form": form,
         "report": report,
-        "rows": paged["page"].object_list,
+        "rows": [_decision_view(d) for d in paged["page"].object_list],
         "by_option": [_cost_view(r) for r in report.by_option] if report else [],
         "by_department": [_cost_view(r) for r in report.by_department] if report else [],
         "by_version": [_cost_view(r) for r in report.by_version] if report else [],
@@ -170,7 +170,9 @@ def _render(
             }
             for r in (report.follow if report else [])
         ],
-        "overrides": [_decision_view(d) for d in report.overrides] if report else [],
+        # The latest overrides with an outcome (all of them: the CSV, `overridden` yes).
+        "overrides": [_decision_view(d) for d in report.overrides[:PAGE_SIZE]] if report else [],
+        "overrides_count": len(report.overrides) if report else 0,
         "options": [
             (o, option_label(o)) for o in ("buy", "build", "partner", "procure", "innovate")
         ],
