@@ -5,8 +5,6 @@ department's, or every department's (declared in sourcing.access.PERMISSIONS).""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -35,7 +33,7 @@ from sourcing.field_errors import GovukForm
 from sourcing.forms import department_choices, error_links, set_choices
 from sourcing.models import Department, Role
 from sourcing.questionnaire import display_value
-from sourcing.spreadsheet import safe_cell
+from sourcing.spreadsheet import csv_download
 
 CSV_COLUMNS = (
     "quarter",
@@ -181,40 +179,35 @@ def public_interest_return_csv(request: HttpRequest) -> HttpResponse:
     _form, result, _ = _return(request)
     if result is None:
         return public_interest_return_page(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in result.rows:
-        writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
-                    result.quarter.code,
-                    row.department_code,
-                    row.department_name,
-                    row.reference,
-                    row.title,
-                    timezone.localtime(row.decided_at).date().isoformat(),
-                    row.action,
-                    row.decided_option,
-                    row.recommended,
-                    row.overridden,
-                    row.service_type,
-                    row.budget_gbp,
-                    row.threshold_gbp,
-                    row.ruleset_version,
-                    *_part_text(row.candidate),
-                    *_part_text(row.ready),
-                    row.parts_recorded,
-                    row.explanation,
-                    row.completed,
-                    not row.completed,
-                    " ".join(row.gaps),
-                )
-            ]
-        )
     scope = re.sub(r"[^A-Za-z0-9-]", "", result.department.code) if result.department else "all"
     name = f"public-interest-test-return-{result.quarter.code}-{scope or 'department'}.csv"
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(
+        name,
+        CSV_COLUMNS,
+        (
+            (
+                result.quarter.code,
+                row.department_code,
+                row.department_name,
+                row.reference,
+                row.title,
+                timezone.localtime(row.decided_at).date().isoformat(),
+                row.action,
+                row.decided_option,
+                row.recommended,
+                row.overridden,
+                row.service_type,
+                row.budget_gbp,
+                row.threshold_gbp,
+                row.ruleset_version,
+                *_part_text(row.candidate),
+                *_part_text(row.ready),
+                row.parts_recorded,
+                row.explanation,
+                row.completed,
+                not row.completed,
+                " ".join(row.gaps),
+            )
+            for row in result.rows
+        ),
+    )
