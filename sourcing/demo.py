@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from decisions.cases.services import (
 from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
 from decisions.review.services import review_decide
 from decisions.rulesets.services import GoldenImport, golden_cases_import, ruleset_install_shipped
+from sourcing import demo_history
+from sourcing.demo_history import past_titles, seed_past_year
 from sourcing.models import Case, DepartmentMapping, Discipline, Role, SignInIdentity, User
 from sourcing.people.services import (
     department_ensure,
@@ -148,14 +151,18 @@ def seed_people() -> None:
 DEMO_SEEDED = "demo.seeded"
 
 
+def demo_sources() -> tuple[Path, ...]:
+    """The modules the demo data is made by: this one, the past year's and the suppliers'."""
+    return (Path(__file__), Path(demo_history.__file__), Path(supplier_demo.__file__))
+
+
 def demo_fingerprint() -> str:
-    """sha256 over everything the demo data is made from: this module, the supplier demo
-    module and the shipped data files (ruleset, golden cases, segments, frameworks). Any change
-    to them makes `seed_demo` load the demo data again."""
+    """sha256 over everything the demo data is made from: the demo modules (demo_sources) and
+    the shipped data files (ruleset, golden cases, segments, frameworks). Any change to them
+    makes `seed_demo` load the demo data again."""
     digest = hashlib.sha256()
     for path in (
-        Path(__file__),
-        Path(supplier_demo.__file__),
+        *demo_sources(),
         DEFAULT_RULESET_PATH,
         GOLDEN_CASES_PATH,
         SEGMENTS_PATH,
@@ -167,7 +174,7 @@ def demo_fingerprint() -> str:
 
 def demo_is_current() -> bool:
     """Whether the demo data is there and was loaded from today's definitions: three queries
-    and a hash of six files, no password hashing. False after any change (or none loaded)."""
+    and a hash of seven files, no password hashing. False after any change (or none loaded)."""
     seeded = (
         AuditEvent.objects.filter(action=DEMO_SEEDED)
         .order_by("-seq")
@@ -189,7 +196,7 @@ def demo_is_current() -> bool:
         ).count()
         if linked != len(USERS):
             return False
-    titles = {case[1] for case in DEMO_CASES}
+    titles = {case[1] for case in DEMO_CASES} | set(past_titles())
     return Case.objects.filter(title__in=titles).values("title").distinct().count() == len(titles)
 
 
@@ -273,6 +280,10 @@ REVIEW_REASONS = {
 }
 
 
+# When the demo departments, people and ruleset came about: before the past year's first case.
+DEMO_START = datetime(2025, 11, 24, 9)
+
+
 def _golden_answers() -> dict[str, dict[str, object]]:
     data = json.loads(GOLDEN_CASES_PATH.read_text())
     cases = data["cases"] if isinstance(data, dict) else data
@@ -285,7 +296,8 @@ def demo_title(title: str, copy: int = 1) -> str:
 
 
 def seed_cases(*, copy: int = 1) -> None:
-    """Create the demo cases through the real services, unless they exist already.
+    """Create today's demo cases through the real services, unless they exist already (the
+    past year's are seed_history's).
 
     `copy` > 1 creates another copy of the same cases (titles marked "(copy N)"): the load
     bench's larger data sets are made of copies.
@@ -332,6 +344,17 @@ def seed_cases(*, copy: int = 1) -> None:
             continue
         case_submit(case=case, by=owner)
         _review(case, stage)
+
+
+def seed_history() -> int:
+    """The past year's demo cases, decisions and outcome reviews (sourcing.demo_history), each
+    step on its own date, unless they exist already; returns how many were made. Load them
+    before today's (seed_cases), so the records' chain runs in time."""
+    ruleset_install_shipped()
+    return seed_past_year(
+        _golden_answers(),
+        {username: discipline for username, _, discipline, *_ in SIGNATORY_PEOPLE},
+    )
 
 
 def signatories_of(department_id: int) -> dict[str, User]:

@@ -398,6 +398,11 @@ def pdf_dispatch_deferred() -> Iterator[None]:
         _deferred.reset(token)
 
 
+def pdf_dispatch_is_deferred() -> bool:
+    """Whether new records' PDFs wait in the outbox now (inside pdf_dispatch_deferred())."""
+    return _deferred.get()
+
+
 def pdf_dispatch(pdf_id: int) -> bool:
     """Queue the render task once, with a short broker timeout and no retry (a request never
     waits on the broker); a failure is logged, never raised: the outbox sweep queues it again.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import socket
+from collections import Counter
+from datetime import date
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,9 +15,14 @@ from django.db import connection
 from django.test import Client
 
 from decisions.audit.models import AuditEvent
+from decisions.engine import OPTIONS
+from decisions.integrity.verification import audit_verify
 from decisions.records.models import DecisionRecord
+from decisions.records.outcomes import OUTCOME_ACTION
 from decisions.rulesets.models import Ruleset
-from sourcing.demo import DEMO_PASSWORD
+from sourcing import demo_history
+from sourcing.demo import DEMO_PASSWORD, demo_fingerprint, demo_sources
+from sourcing.demo_history import PAST, PIT_DONE, PIT_NOT_DONE
 from sourcing.management.commands.run_demo import (
     development_provider,
     migration_files,
@@ -29,9 +37,17 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_seed_demo_is_idempotent(db: None) -> None:
+def test_seed_demo_loads_a_year_of_demo_data_once(db: None) -> None:
+    """One load (the past year renders its records' PDFs, so loads are few): what is there,
+    then a second run that changes nothing."""
     run("seed_demo")
-    run("seed_demo")
+    alice_client = Client()
+    alice_client.force_login(User.objects.get(username="alice"))
+    events = AuditEvent.objects.count()
+    assert "already loaded" in run("seed_demo")
+    assert AuditEvent.objects.count() == events
+    # Passwords are not set again, so demo users keep their sessions.
+    assert alice_client.get("/api/v1/me").json()["username"] == "alice"
     assert Department.objects.count() == 3
     alice = User.objects.get(username="alice")
     assert alice.role == "commercial" and alice.department.code == "dept-a"
@@ -44,21 +60,121 @@ def test_seed_demo_is_idempotent(db: None) -> None:
         "erin": "steward",
     }
     assert alice.check_password(DEMO_PASSWORD)
-    statuses = sorted(Case.objects.values_list("department__code", "status"))
-    assert statuses == [
-        ("dept-a", "approved"),
-        ("dept-a", "draft"),
-        ("dept-a", "draft"),
-        ("dept-a", "returned"),
-        ("dept-a", "submitted"),
-        ("dept-b", "approved"),
-        ("dept-b", "draft"),
-        ("dept-b", "rejected"),
-        ("dept-b", "submitted"),
-    ]
-    assert DecisionRecord.objects.count() == 3
-    assert DecisionRecord.objects.filter(overridden=True).count() == 1
+    statuses = Counter(Case.objects.values_list("department__code", "status"))
+    assert statuses == {
+        # today's cases
+        ("dept-a", "approved"): 1 + 5,
+        ("dept-a", "draft"): 2,
+        ("dept-a", "returned"): 1,
+        ("dept-a", "submitted"): 1,
+        ("dept-b", "approved"): 1 + 5,
+        ("dept-b", "draft"): 1,
+        ("dept-b", "rejected"): 1,
+        ("dept-b", "submitted"): 1,
+        # and the past year's (sourcing.demo_history)
+        ("dept-a", "rejected"): 1,
+        ("dept-c", "approved"): 5,
+    }
+    assert DecisionRecord.objects.count() == 3 + len(PAST)
+    assert DecisionRecord.objects.filter(overridden=True).count() == 1 + 2
     assert Ruleset.objects.count() == 1
+    _spread_over_four_quarters()
+    _outcome_reviews_over_and_under_estimate()
+    _carol_sees_the_pair_decided_differently_across_departments()
+    assert audit_verify().valid
+
+
+def _quarter(day: date) -> int:
+    """0: December 2025 to February 2026, 1: March to May, 2: June to August, 3: September to
+    November."""
+    return (day.year * 12 + day.month - (2025 * 12 + 12)) // 3
+
+
+def _spread_over_four_quarters() -> None:
+    """Decisions of three departments in each quarter, every option, returns, reviews due and
+    overdue, cases in the Public Interest Test's scope with and without the test done."""
+    past = DecisionRecord.objects.filter(decided_at__date__lt=date(2026, 11, 30))
+    by_quarter = Counter(_quarter(r.decided_at.date()) for r in past)
+    assert sorted(by_quarter) == [0, 1, 2, 3]
+    assert min(by_quarter.values()) >= 3
+    assert {r.department.code for r in past} == {"dept-a", "dept-b", "dept-c"}
+    assert {r.decided_option for r in past if r.action == "approve"} == set(OPTIONS)
+    assert past.filter(action="reject").exists()
+    # References follow the year the case was started in.
+    assert DecisionRecord.objects.filter(reference__startswith="SRC-2025-").count() == 2
+    returned = AuditEvent.objects.filter(action="case.returned").values("object_id").distinct()
+    assert returned.count() == 3 + 1
+    today = date(2026, 11, 30)
+    outcomes = set(
+        AuditEvent.objects.filter(action=OUTCOME_ACTION).values_list("object_id", flat=True)
+    )
+    open_reviews = DecisionRecord.objects.current_approvals().exclude(
+        pk__in=[int(pk) for pk in outcomes]
+    )
+    assert open_reviews.filter(review_by__lt=today).count() >= 2  # overdue
+    assert open_reviews.filter(review_by__gte=today, review_by__lt=date(2027, 1, 1)).count() >= 2
+    # Public Interest Test in scope (services of £1m or more whole life): with and without the
+    # test completed before the decision.
+    in_scope = [
+        r for r in past if (r.content["answers"].get("whole_life_budget_gbp") or 0) >= 1_000_000
+    ]
+    explained = Counter(r.case.explanations.get("public_interest_test") for r in in_scope)
+    assert explained[PIT_DONE] >= 3 and explained[PIT_NOT_DONE] >= 2
+    assert set(explained) == {PIT_DONE, PIT_NOT_DONE}
+    # Each record was issued, and its PDF rendered, on the day decided (the chain verifies).
+    issued = dict(
+        AuditEvent.objects.filter(action="pdf.rendered").values_list("object_id", "occurred_at")
+    )
+    for record in past:
+        assert issued[str(record.pk)].date() == record.decided_at.date()
+    assert audit_verify().valid
+
+
+def _outcome_reviews_over_and_under_estimate() -> None:
+    events = list(AuditEvent.objects.filter(action=OUTCOME_ACTION).order_by("seq"))
+    assert len(events) == 5
+    records = DecisionRecord.objects.in_bulk([int(e.object_id) for e in events])
+    variances = [e.payload["variance_gbp"] for e in events]
+    assert any(v > 0 for v in variances) and any(v < 0 for v in variances)
+    assert [e.payload["same_again"] for e in events].count(False) == 1
+    # The override against the recommendation that went badly.
+    (bad,) = [e for e in events if records[int(e.object_id)].overridden]
+    assert bad.payload["variance_gbp"] > 0 and not bad.payload["same_again"]
+    assert bad.payload["lock_in"] == "severe" and bad.payload["months_late"] > 0
+    # alice's, recorded by her on the review-by date.
+    (alices,) = [e for e in events if e.actor == "alice"]
+    assert alices.occurred_at.date() == records[int(alices.object_id)].review_by
+    assert {e.department for e in events} == {"dept-a", "dept-b", "dept-c"}
+
+
+def _carol_sees_the_pair_decided_differently_across_departments() -> None:
+    """The review page of alice's case under review, and the consistency report."""
+    carol = Client()
+    carol.force_login(User.objects.get(username="carol"))
+    under_review = Case.objects.get(title="Case management system for benefit appeals")
+    a = DecisionRecord.objects.get(case__title="Complaints case management")
+    b = DecisionRecord.objects.get(case__title="Tribunal appeals tracking")
+    assert (a.department.code, a.decided_option) == ("dept-a", "build")
+    assert (b.department.code, b.decided_option, b.overridden) == ("dept-b", "procure", True)
+    page = carol.get(f"/review/{under_review.reference}/").content.decode()
+    similar = page[page.index("Similar cases, most similar first") :]
+    assert "1 decided Build, 1 Procure" in page
+    row_b = similar[similar.index(b.reference) - 400 : similar.index(b.reference) + 600]
+    assert "Decided differently" in row_b and "Department for Housing and Regions" in row_b
+    report = carol.get("/review/consistency/").content.decode()
+    assert a.reference in report and b.reference in report
+    csv = carol.get("/review/consistency/csv/").content.decode()
+    assert any(a.reference in line and b.reference in line for line in csv.splitlines())
+
+
+def test_the_demo_fingerprint_covers_the_past_year(monkeypatch, tmp_path) -> None:
+    assert Path(demo_history.__file__) in demo_sources()
+    before = demo_fingerprint()
+    changed = tmp_path / "demo_history.py"
+    changed.write_bytes(Path(demo_history.__file__).read_bytes() + b"# one more case\n")
+    sources = tuple(changed if p.name == "demo_history.py" else p for p in demo_sources())
+    monkeypatch.setattr("sourcing.demo.demo_sources", lambda: sources)
+    assert demo_fingerprint() != before
 
 
 def test_seed_demo_refuses_in_production(db: None, settings) -> None:
@@ -66,19 +182,6 @@ def test_seed_demo_refuses_in_production(db: None, settings) -> None:
     with pytest.raises(CommandError, match="production"):
         run("seed_demo")
     assert not User.objects.exists()
-
-
-def test_seed_demo_does_nothing_when_the_demo_data_is_current(db: None) -> None:
-    run("seed_demo")
-    alice = User.objects.get(username="alice")
-    client = Client()
-    client.force_login(alice)
-    events = AuditEvent.objects.count()
-    assert "already loaded" in run("seed_demo")
-    assert AuditEvent.objects.count() == events
-    # Passwords are not set again, so demo users keep their sessions.
-    assert User.objects.get(username="alice").password == alice.password
-    assert client.get("/api/v1/me").json()["username"] == "alice"
 
 
 def test_seed_demo_loads_again_when_a_demo_user_is_missing_but_keeps_the_others(

@@ -2,7 +2,7 @@
 
 Migrates only when a migration file on disk is not in the database's django_migrations table
 (one query, no migration graph), loads the demo data only when `seed_demo` finds it missing or
-its definitions changed (three queries and a hash of six files; the demo records' PDFs are
+its definitions changed (three queries and a hash of seven files; the demo records' PDFs are
 rendered, or queued for the worker, once the server is up), then runs the development
 server with its autoreloader. The server's own migration check is not repeated; its system
 checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.

@@ -11,13 +11,16 @@ from decisions.integrity.heads import head_sign
 from decisions.rulesets.services import ruleset_install_shipped
 from sourcing.demo import (
     DEMO_PASSWORD,
+    DEMO_START,
     USERS,
     demo_is_current,
     demo_seeded_record,
     seed_cases,
+    seed_history,
     seed_people,
     seed_suppliers,
 )
+from sourcing.demo_history import demo_clock
 
 
 class Command(BaseCommand):
@@ -40,11 +43,13 @@ class Command(BaseCommand):
                 f"Demo data already loaded. Users: {users}; password: {DEMO_PASSWORD}"
             )
             return
-        seed_people()
-        shipped = ruleset_install_shipped()
+        with demo_clock(DEMO_START):  # the people and the ruleset predate the past year
+            seed_people()
+            shipped = ruleset_install_shipped()
         if shipped.refused:
             self.stderr.write(self.style.WARNING(shipped.refused))
         self.stdout.write(f"Golden cases: {shipped.golden}.")
+        seed_history()
         seed_cases()
         seed_suppliers()
         demo_seeded_record()
