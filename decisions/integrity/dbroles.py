@@ -25,6 +25,7 @@ APPEND_ONLY_TABLES = (
     "decisions_decisionrecord",
     "decisions_signedhead",
     "decisions_recordpdfhash",
+    "decisions_rulesetapproval",
 )
 READ_ONLY_TABLES = ("django_migrations",)
 

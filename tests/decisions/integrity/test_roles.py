@@ -27,6 +27,16 @@ from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[3]
 ORDINARY_TABLES = ("decisions_recordpdf", "sourcing_case", "django_session")
+# The demo's steward erin starts a draft and a second steward approves it (a RulesetApproval),
+# through the real services, as the application role.
+APPROVE_A_DRAFT = """
+from decisions.rulesets.services import ruleset_approve, ruleset_draft_create
+from sourcing.models import Role, User
+from sourcing.people.services import user_ensure
+draft = ruleset_draft_create(by=User.objects.get(username="erin"), version="2026.901")
+second = user_ensure(username="second-steward", role=Role.STEWARD, password="not-used-here")
+print(ruleset_approve(draft=draft, by=second, sha256=draft.sha256).pk)
+"""
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ def deployed(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -
         ("migrate", "--noinput"),
         ("migrate", "--noinput"),  # again: idempotent, and the grants are applied again
         ("seed_demo",),
+        ("shell", "-c", APPROVE_A_DRAFT),  # a row in every append-only table
         ("shell", "-c", "from decisions.integrity.heads import head_sign; print(head_sign().seq)"),
     ]
     for step in steps:

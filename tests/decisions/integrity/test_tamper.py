@@ -33,11 +33,12 @@ from decisions.integrity.verification import audit_verify
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.review.services import review_reopen
+from decisions.rulesets.services import ruleset_draft_create
 from sourcing.jobs import JobStatus
 from sourcing.models import Case, CaseStatus, Department, User
 from sourcing.people.services import user_save
 from tests.conftest import service_missing
-from tests.factories import ready_case
+from tests.factories import ready_case, second_steward_approves
 
 
 @pytest.fixture(autouse=True)
@@ -77,10 +78,12 @@ def verify_audit(*heads: Path) -> tuple[int, dict[str, Any]]:
 
 @pytest.mark.parametrize("table", APPEND_ONLY_TABLES)
 def test_truncate_is_refused_on_every_append_only_table_even_for_the_owner(
-    decide: Callable[..., DecisionRecord], table: str
+    decide: Callable[..., DecisionRecord], users: dict[str, User], table: str
 ) -> None:
     decide()
     head_sign()
+    # A ruleset approval too (row triggers refuse nothing on an empty table).
+    second_steward_approves(ruleset_draft_create(by=users["steward"], version="2026.901"))
     # Plain TRUNCATE of a referenced table fails on its foreign keys already; CASCADE is what
     # emptied everything before, and the trigger refuses it.
     for sql, refusal in ((f"TRUNCATE {table}", None), (f"TRUNCATE {table} CASCADE", "append-only")):
