@@ -320,22 +320,15 @@ def flip_analysis(
         (base[winner] + base_credit[winner]) - (base[o] + base_credit[o]) if winner >= 0 else 0
         for o in options
     ]
+    rivals = tuple(o for o in options if o != winner)
+    state = (rules, fired, gates, lead, winner, credit_max, rivals)
     flips = []
     trial = dict(values)
     for key in QUESTIONS:
         reading = readers.get(key)
         if not reading or key not in values:
             continue  # no rule reads it: no change to it can change anything
-        if _cannot_flip(
-            reach=reach[key],
-            reading=reading,
-            rules=rules,
-            fired=fired,
-            gates=gates,
-            lead=lead,
-            winner=winner,
-            credit_max=credit_max,
-        ):
+        if _cannot_flip(reach[key], reading, state):
             continue
         original = values[key]
         kinds = alike[key]
@@ -362,30 +355,41 @@ def flip_analysis(
                     changed.append(i)
             if not changed:
                 continue  # nothing fires differently, so nothing can change
+            # The factors' totals the change moves (copies), and the gates it opens or shuts.
             moved: dict[int, list[int]] = {}
             shut = gates
             for index in changed:
                 rule = rules[index]
-                sign = -1 if fired[index] else 1
                 if rule.places:
                     slot = rule.slot if factored else 0
-                    delta = moved.get(slot)
-                    if delta is None:
-                        delta = moved[slot] = [0] * len(OPTIONS)
-                    for place, weight in rule.places:
-                        delta[place] += sign * weight
+                    moving = moved.get(slot)
+                    if moving is None:
+                        moving = moved[slot] = raw[slot][:]
+                    if fired[index]:
+                        for place, weight in rule.places:
+                            moving[place] -= weight
+                    else:
+                        for place, weight in rule.places:
+                            moving[place] += weight
                 if rule.gate_places:
                     if shut is gates:
                         shut = list(gates)
+                    sign = -1 if fired[index] else 1
                     for place in rule.gate_places:
                         shut[place] += sign
             scores = list(base)
-            for slot, delta in moved.items():
-                row, held, cap = raw[slot], counted[slot], caps[slot]
-                for option in options:
-                    if delta[option]:
-                        total = row[option] + delta[option]
-                        scores[option] += (clamp(total, cap) if factored else total) - held[option]
+            for slot, row in moved.items():
+                held = counted[slot]
+                if factored:
+                    cap = caps[slot]
+                    for option in options:
+                        total = row[option]
+                        now = cap if total > cap else (-cap if total < -cap else total)  # clamp
+                        if now != held[option]:
+                            scores[option] += now - held[option]
+                else:
+                    for option in options:
+                        scores[option] += row[option] - held[option]
             if credit_max and shut is not gates:
                 viable = {o: not shut[i] for i, o in enumerate(OPTIONS)}
                 for credited, points in cost_credit(trial, viable, credit_max).items():
@@ -413,15 +417,9 @@ def _kind(kinds: tuple[int, ...] | Mapping[Any, int], value: Any) -> Any:
 
 
 def _cannot_flip(
-    *,
     reach: tuple[tuple[int, ...], tuple[bool, ...]],
     reading: tuple[int, ...],
-    rules: tuple[Any, ...],
-    fired: list[bool],
-    gates: list[int],
-    lead: list[int],
-    winner: int,
-    credit_max: int,
+    state: tuple[tuple[Any, ...], list[bool], list[int], list[int], int, int, tuple[int, ...]],
 ) -> bool:
     """True when no change to a key can change the winner, judged from its readers alone.
 
@@ -429,16 +427,26 @@ def _cannot_flip(
     total back), so a rival whose gap to the winner is larger than both sums cannot overtake
     it. A reader that gates may rule the winner out (then anything can happen), or rule a
     rival in when the readers are all that rule it out; and a change of who is viable may move
-    the cost credit of each option by up to its maximum.
+    the cost credit of each option by up to its maximum. Closer still, by which readers fire
+    now: one that fires can only stop firing, one that does not can only start, so a rival
+    gains at most the falls of the first and the rises of the second (Rule.rise, Rule.fall),
+    and the winner loses at most their rises and falls; a cap moves a score by no more than
+    its total moves, in the same direction.
+
+    state: the rules, which fired, each option's gates, the winner's lead over each option,
+    the winner's place (-1 for none), the cost credit's maximum (0 without estimates) and the
+    other options' places.
     """
+    rules, fired, gates, lead, winner, credit_max, rivals = state
     moves, can_gate = reach
     if winner < 0:
         return not any(can_gate)  # nothing viable stays so unless a reader's gate can lift
     if can_gate[winner]:
         return False
     slack = 2 * credit_max if any(can_gate) else 0
-    for option in range(len(gates)):
-        if option == winner:
+    reach_winner = moves[winner] + slack
+    for option in rivals:
+        if lead[option] > moves[option] + reach_winner:
             continue
         if gates[option]:
             if not can_gate[option]:
@@ -446,31 +454,18 @@ def _cannot_flip(
             held = sum(1 for i in reading if fired[i] and OPTIONS[option] in rules[i].gate)
             if held < gates[option]:
                 continue  # other rules rule it out too
-        if lead[option] <= moves[option] + moves[winner] + slack:
+        # Closer: a reader that fires now can only stop (taking its weights away), one that
+        # does not can only start, so the rival gains and the winner loses at most these.
+        gain = slack
+        for i in reading:
+            rule = rules[i]
+            if fired[i]:
+                gain += rule.fall[option] + rule.rise[winner]
+            else:
+                gain += rule.rise[option] + rule.fall[winner]
+        if lead[option] <= gain:
             return False
     return True
-
-
-def _weight_change(
-    rule_slot: int,
-    option: str,
-    score_change: int,
-    raw: list[dict[str, int]] | None,
-    caps: list[int],
-) -> int | None:
-    """The change to one weight that moves the option's score by score_change, or None.
-
-    Without factors a weight moves the score one for one. In a capped factor the score moves
-    only within -cap..cap, so the weight must bring the factor's total to the target; a
-    target beyond the cap cannot be reached by this weight.
-    """
-    if raw is None or rule_slot < 0:
-        return score_change
-    total, cap = raw[rule_slot][option], caps[rule_slot]
-    target = clamp(total, cap) + score_change
-    if not -cap <= target <= cap:
-        return None
-    return target - total
 
 
 def weight_flips(
@@ -506,7 +501,9 @@ def weight_flips(
     for index, rule in enumerate(ruleset.rules):
         if not fired[index]:
             continue
-        best: tuple[int, WeightFlip] | None = None
+        best: tuple[str, int, int, str] | None = None
+        smallest = 0
+        slot = rule.slot
         for option, weight in rule.effects:
             if option == current:
                 if lowered is None:
@@ -519,17 +516,22 @@ def weight_flips(
                 new = option
             else:
                 continue
-            change = _weight_change(rule.slot, option, delta, raw, caps)
-            if change is None:
-                continue
-            delta = change
+            if raw is not None and slot >= 0:
+                # In a capped factor the score moves only within -cap..cap, so the weight must
+                # bring the factor's total to the target; a target beyond the cap cannot be
+                # reached by this weight.
+                total, cap = raw[slot][option], caps[slot]
+                target = (cap if total > cap else (-cap if total < -cap else total)) + delta
+                if not -cap <= target <= cap:
+                    continue
+                delta = target - total
             if abs(weight + delta) > WEIGHT_LIMIT:
                 continue
-            flip = WeightFlip(rule.id, option, weight, weight + delta, new)
-            if best is None or abs(delta) < best[0]:
-                best = (abs(delta), flip)
+            if best is None or abs(delta) < smallest:
+                best, smallest = (option, weight, delta, new), abs(delta)
         if best is not None:
-            found.append((best[0], index, best[1]))
+            chosen, was, change, becomes = best
+            found.append((smallest, index, WeightFlip(rule.id, chosen, was, was + change, becomes)))
     return tuple(flip for _, _, flip in sorted(found, key=lambda item: (item[0], item[1])))
 
 

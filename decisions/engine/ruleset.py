@@ -166,6 +166,10 @@ class Rule:
     # The vector's non-zero weights as (place in OPTIONS, weight), and the gate's places.
     places: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     gate_places: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    # The vector's rises and falls (OPTIONS order): max(0, weight) and max(0, -weight), how far
+    # the rule firing (rise) or ceasing to fire (fall) can lift an option's score or lower it.
+    rise: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    fall: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The rule in the file format (canonical: every field present; factor and rationale
@@ -514,6 +518,8 @@ def _build_rule(raw: Mapping[str, Any], slots: Mapping[str, int]) -> Rule:
             (place, raw["effects"][o]) for place, o in enumerate(OPTIONS) if raw["effects"].get(o)
         ),
         gate_places=tuple(OPTIONS.index(o) for o in gated),
+        rise=tuple(max(0, raw["effects"].get(o, 0)) for o in OPTIONS),
+        fall=tuple(max(0, -raw["effects"].get(o, 0)) for o in OPTIONS),
         conditions=tuple(Condition(o, t, raw["source"], raw["id"]) for o, t in condition_text),
         factor=raw.get("factor"),
         rationale=raw.get("rationale"),
