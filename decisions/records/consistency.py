@@ -10,18 +10,31 @@ record froze (a case reopened for review is compared as it is answered now).
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Max
 
 from decisions.assessments.selectors import latest_assessment
 from decisions.engine.similarity import CHOICE_LINES, Comparison, compare, near_signature
 from decisions.records.models import DecisionAction, DecisionRecord
+from sourcing.cache_errors import cache_errors
 from sourcing.models import Case
+
+log = logging.getLogger(__name__)
 
 # The most similar cases listed for one case.
 MAX_SIMILAR = 10
+# A case's similar decisions are kept in the cache (Redis where REDIS_URL is set) under a key
+# naming what they are computed from (ADR 0031).
+CACHE_SECONDS: Final = 24 * 3600
+ANSWERS_VERSION_KEY: Final = "consistency:answers"
 
 
 @dataclass(frozen=True)
@@ -55,8 +68,36 @@ def similar_cases(
     before `before` when given (a decision is compared with what was decided before it).
 
     `option` is what the case is measured against: its decided option, or for a case under
-    review its recommendation. Two queries, whatever the number of stored decisions.
+    review its recommendation. Kept in the cache by what the list is computed from (see
+    `decisions_version`): three queries when kept (the version and the records listed), four
+    when computed; whatever the number of stored decisions.
     """
+    key = (
+        f"consistency:{decisions_version()}:{case.pk}:{case.created_at.timestamp()}:"
+        f"{case.answers_version}:{before.timestamp() if before else '-'}:{limit}"
+    )
+    kept: list[tuple[int, Comparison]] | None = _cache_call("get", lambda: cache.get(key), None)
+    if kept is None:
+        kept = _most_similar(case, before=before, limit=limit)
+        _cache_call("set", lambda: cache.set(key, kept, CACHE_SECONDS), None)
+    records = DecisionRecord.objects.select_related("department", "case").in_bulk(
+        [pk for pk, _ in kept]
+    )
+    return [
+        SimilarCase(
+            record=records[pk],
+            comparison=comparison,
+            flag=flag_reason(comparison, option=option, other=records[pk]),
+        )
+        for pk, comparison in kept
+        if pk in records
+    ]
+
+
+def _most_similar(
+    case: Case, *, before: datetime | None, limit: int
+) -> list[tuple[int, Comparison]]:
+    """(record id, comparison) of the current approvals most like the case (one query)."""
     candidates = DecisionRecord.objects.current_approvals().exclude(case_id=case.pk)
     if before is not None:
         candidates = candidates.filter(decided_at__lt=before)
@@ -74,18 +115,47 @@ def similar_cases(
         if comparison.similar:
             scored.append((comparison.distance, -decided_at.timestamp(), pk, comparison))
     scored.sort(key=lambda row: row[:3])
-    kept = scored[:limit]
-    records = DecisionRecord.objects.select_related("department", "case").in_bulk(
-        [pk for _, _, pk, _ in kept]
-    )
-    return [
-        SimilarCase(
-            record=records[pk],
-            comparison=comparison,
-            flag=flag_reason(comparison, option=option, other=records[pk]),
-        )
-        for _, _, pk, comparison in kept
-    ]
+    return [(pk, comparison) for _, _, pk, comparison in scored[:limit]]
+
+
+def decisions_version() -> str:
+    """What every case's similar decisions are computed from, as a token: the last decision
+    record's sequence number (every approval, rejection and supersession issues a record, so
+    it moves on with each), and a token renewed whenever a returned case's answers may have
+    changed (`consistency_answers_changed`: a reopened decision is compared as answered now).
+    One query."""
+    last = DecisionRecord.objects.aggregate(last=Max("seq"))["last"] or 0
+    token = _cache_call("get", lambda: cache.get(ANSWERS_VERSION_KEY), None)
+    if token is None:
+        token = uuid.uuid4().hex
+        if not _cache_call("add", lambda: cache.add(ANSWERS_VERSION_KEY, token, None), False):
+            token = _cache_call("get", lambda: cache.get(ANSWERS_VERSION_KEY), None) or token
+    return f"{last}:{token}"
+
+
+def consistency_answers_changed() -> None:
+    """Retire every kept list of similar decisions: a new token now and again once the change
+    commits (a list computed by another process between the two, from the old answers, is
+    never found under the final token)."""
+
+    def renew() -> None:
+        if not _cache_call(
+            "set", lambda: cache.set(ANSWERS_VERSION_KEY, uuid.uuid4().hex, None), 0
+        ):
+            log.error("consistency token not renewed (cache down)")
+
+    renew()
+    transaction.on_commit(renew)
+
+
+def _cache_call(what: str, call: Any, unavailable: Any) -> Any:
+    """A cache call, or `unavailable` when the cache is down (the check is then computed)."""
+    try:
+        result = call()
+    except cache_errors():
+        log.warning("consistency cache unavailable (%s); doing without it", what, exc_info=True)
+        return unavailable
+    return True if what == "set" else result
 
 
 def option_counts(similar: list[SimilarCase]) -> dict[str, int]:
@@ -116,7 +186,9 @@ class CaseCheck:
 def case_check(case: Case) -> CaseCheck:
     """The consistency check of a case: an approved case against the decisions made before its
     current record, by its decided option; any other case (under review, returned, rejected)
-    against every current decision, by its latest recommendation. Four queries."""
+    against every current decision, by its latest recommendation. Four queries when the
+    similar decisions are kept in the cache, five when they are computed (one more for the
+    latest assessment of a case not approved)."""
     record = (
         DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
         .order_by("-seq")

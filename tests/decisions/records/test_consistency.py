@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.cases.services import case_submit
-from decisions.records.consistency import case_check, similar_cases
+from decisions.records.consistency import case_check, decisions_version, similar_cases
 from decisions.records.models import DecisionRecord
-from decisions.review.services import review_decide
-from sourcing.models import Case, User
+from decisions.review.services import review_decide, review_reopen
+from sourcing.models import Case, CaseStatus, User
 from tests.factories import assessed_case, other_option
 
 
@@ -157,3 +157,53 @@ def test_a_department_sees_on_its_record_only_that_similar_cases_exist_and_their
     assert earlier.reference not in html
     assert "Department B" not in html
     assert reverse("record_detail", args=[earlier.pk]) not in html
+
+
+def test_a_kept_check_is_used_until_a_new_decision_lands_and_then_retired(
+    users: dict[str, User],
+) -> None:
+    first = _decided(users["outsider"], users["reviewer"], override=True)
+    case = _submitted(users["commercial"])
+
+    def check() -> tuple[list[DecisionRecord], int]:
+        with CaptureQueriesContext(connection) as queries:
+            similar = [s.record for s in case_check(case).similar]
+        return similar, len(queries)
+
+    computed, computing = check()
+    kept, keeping = check()
+    assert computed == kept == [first]
+    assert keeping == computing - 1  # the scan of every current decision is not made again
+    second = _decided(users["outsider"], users["reviewer"])
+    assert set(check()[0]) == {first, second}
+
+
+def test_a_record_page_s_similar_decisions_are_retired_when_one_is_superseded(
+    users: dict[str, User], client_as: Any
+) -> None:
+    earlier = _decided(users["outsider"], users["reviewer"], override=True)
+    later = _decided(users["commercial"], users["reviewer"])
+    client = client_as(users["commercial"])
+    url = reverse("record_detail", args=[later.pk])
+    assert "1 similar case: 1 decided" in client.get(url).content.decode()
+    assert "1 similar case: 1 decided" in client.get(url).content.decode()  # kept
+    # The earlier decision is reviewed again and decided after the later one: the record
+    # page no longer counts it (it is no longer a current decision made before this one).
+    review_reopen(case=earlier.case, by=users["reviewer"], reason="New evidence.")
+    again = review_decide(
+        case=Case.objects.get(pk=earlier.case_id),
+        by=users["reviewer"],
+        action="reject",
+        rationale="Not needed now.",
+    )
+    assert again is not None and again.supersedes_id == earlier.pk
+    assert "1 similar case" not in client.get(url).content.decode()
+
+
+def test_a_returned_case_s_save_retires_every_kept_check(users: dict[str, User]) -> None:
+    before = decisions_version()
+    assert decisions_version() == before
+    case = _submitted(users["commercial"])
+    case.status = CaseStatus.RETURNED
+    case.save()
+    assert decisions_version() != before
