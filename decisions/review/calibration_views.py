@@ -178,6 +178,7 @@ def _render(
         ],
         "filtered": bool(params),
         "query": urlencode(params),
+        "filter_params": sorted(params.items()),
         "errors": errors,
         "failed": failed if at is not None else "",
         "failed_messages": failed_messages if at is not None else [],
@@ -244,6 +245,18 @@ def calibration_report_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _posted_filters(request: HttpRequest) -> ReportFilterForm:
+    """The report's filters the golden case form carried (hidden `filter-<name>` inputs), so a
+    refusal shows the report as the steward had it."""
+    data = {
+        name: str(request.POST[f"filter-{name}"])
+        for name in ReportFilterForm.FIELDS
+        if request.POST.get(f"filter-{name}")
+    }
+    form = ReportFilterForm(data or None)
+    return form if form.is_valid() or not data else ReportFilterForm(None)
+
+
 @require_POST
 def calibration_golden_case(request: HttpRequest, pk: int) -> HttpResponse:
     """A steward makes a golden case from a decision's outcome review (one action: the expected
@@ -252,30 +265,21 @@ def calibration_golden_case(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     record = or_404(record_whole(user, pk))
     option = str(request.POST.get("option", "")).strip() or None
+    form = _posted_filters(request)
     try:
         golden = golden_case_from_outcome(record=record, by=user, option=option)
     except ValidationFailed as failed:
-        form = ReportFilterForm(None)
-        return _render(
-            request,
-            form,
-            _report_or_none(form),
-            failed=record.reference,
-            failed_errors=failed.errors,
-        )
+        report = _report_or_none(form)
+        return _render(request, form, report, failed=record.reference, failed_errors=failed.errors)
     except TransitionRefused as refusal:
-        form = ReportFilterForm(None)
-        return _render(
-            request,
-            form,
-            _report_or_none(form),
-            failed=record.reference,
-            refused=str(refusal),
-            status=409,
-        )
+        report = _report_or_none(form)
+        refused = str(refusal)
+        return _render(request, form, report, failed=record.reference, refused=refused, status=409)
     messages.success(
         request,
         f"Golden case {golden.code} made from the outcome of {record.reference}: every ruleset "
         "published from now on must pass it",
     )
-    return redirect(reverse("calibration_report") + f"#outcome-{record.reference}")
+    query = urlencode(form.query())
+    page = reverse("calibration_report") + (f"?{query}" if query else "")
+    return redirect(f"{page}#outcome-{record.reference}")

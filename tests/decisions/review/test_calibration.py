@@ -297,8 +297,14 @@ def test_when_the_department_would_not_choose_again_the_steward_must_pick_anothe
     same = steward.post(action, {"option": under.decided_option})
     assert "would not choose" in same.content.decode()
     assert not GoldenCase.objects.exists()
+    filtered = steward.get(reverse("calibration_report"), {"department": "dept-b"})
+    assert 'name="filter-department" value="dept-b"' in filtered.content.decode()
+    kept = steward.post(action, {"filter-department": "dept-b"}).content.decode()
+    assert '<option value="dept-b" selected>' in kept and "1 approval, 1 with" in kept
     chosen = next(o for o in ("buy", "build", "partner") if o != under.decided_option)
-    assert steward.post(action, {"option": chosen}).status_code == 302
+    done = steward.post(action, {"option": chosen, "filter-department": "dept-b"})
+    assert done.status_code == 302
+    assert done["Location"] == f"/review/calibration/?department=dept-b#outcome-{under.reference}"
     assert GoldenCase.objects.get().expected == {"recommended": chosen}
     assert audit_chain_check().problems == ()
 
