@@ -43,9 +43,12 @@ def generate_answers(count: int, seed: int = 2026) -> list[dict[str, Any]]:
     return sets
 
 
-def bench_cases(answer_sets: list[dict[str, Any]], *, departments: int, status: str) -> list[Any]:
+def bench_cases(
+    answer_sets: list[dict[str, Any]], *, departments: int, status: str, first: int = 0
+) -> list[Any]:
     """Bulk-create one case a set of answers, owned in turn by a commercial user of each of
-    `departments` benchmark departments (made if missing), all with `status`; the cases."""
+    `departments` benchmark departments (made if missing), all with `status`, numbered from
+    `first` (so a second call adds more); the cases."""
     from sourcing.models import Case, Role
     from sourcing.people.services import department_ensure, user_ensure
 
@@ -65,7 +68,7 @@ def bench_cases(answer_sets: list[dict[str, Any]], *, departments: int, status: 
                 answers=answers,
                 status=status,
             )
-            for n, answers in enumerate(answer_sets)
+            for n, answers in enumerate(answer_sets, start=first)
         ],
         batch_size=1000,
     )

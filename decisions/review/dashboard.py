@@ -41,6 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -49,13 +50,11 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Abs, Coalesce, ExtractQuarter, ExtractYear, RowNumber
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from decisions.engine import OPTIONS
@@ -281,57 +280,58 @@ def _counts(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
     return [dict(row) for row in grouped]
 
 
-def _near(rank: str, count: str, share: int) -> Any:
-    """How far (in hundredths of a place) a row's place is from the `share` percentile's
-    position, (count - 1) * share / 100, in whole numbers so both databases agree."""
-    return Abs(Value(100) * (F(rank) - Value(1)) - Value(share) * (F(count) - Value(1)))
-
-
-PARTITIONS = {
-    "all": [],
-    "quarter": [F("year"), F("calendar_quarter")],
-    "department": [F("department_id")],
-}
+# Partitions of the percentiles: name -> the inner query's columns they are over.
+PARTITIONS = {"all": "", "quarter": "year, calendar_quarter", "department": "department_code"}
 
 
 def _percentile_rows(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
     """The decisions at or beside the median's and the 90th percentile's positions, overall,
     in each quarter and in each department: each with its waiting time and its place and count
-    in each partition (one query; at most four rows a partition)."""
+    in each partition (one query; at most four rows a partition).
+
+    The ORM writes the decisions' waiting times (a subquery and the database's date
+    arithmetic); the windows rank them in a materialised common table expression around that
+    SQL, so each time is worked out once, not once per window (on SQLite that was 4 s at
+    10,000 decisions). A row is kept when its place is within one of a percentile's position,
+    (count - 1) * share / 100, in whole hundredths so both databases agree."""
     timed = (
         records.annotate(submitted_at=_submitted())
         .filter(submitted_at__isnull=False)
         .annotate(
+            record_id=F("pk"),
             waited=ExpressionWrapper(F("decided_at") - F("submitted_at"), DurationField()),
             year=ExtractYear("decided_at"),
             calendar_quarter=ExtractQuarter("decided_at"),
+            department_code=F("department__code"),
         )
+        .values("record_id", "waited", "year", "calendar_quarter", "department_code")
     )
-    order = [F("waited").asc(), F("pk").asc()]
-    windows: dict[str, Any] = {}
-    near: dict[str, Any] = {}
+    inner, params = timed.query.sql_with_params()
+    windows = []
     for name, partition in PARTITIONS.items():
-        windows[f"rank_{name}"] = Window(
-            RowNumber(), partition_by=partition or None, order_by=order
-        )
-        windows[f"count_{name}"] = Window(Count("pk"), partition_by=partition or None)
-    timed = timed.annotate(**windows)
-    for name in PARTITIONS:
-        for share in PERCENTILES:
-            near[f"near_{name}_{share}"] = _near(f"rank_{name}", f"count_{name}", share)
-    timed = timed.annotate(**near)
-    wanted = Q()
-    for key in near:
-        wanted |= Q(**{f"{key}__lt": 100})
-    return list(
-        timed.filter(wanted).values(
-            "waited",
-            "year",
-            "calendar_quarter",
-            "department__code",
-            *windows.keys(),
-        )
+        over = f"PARTITION BY {partition} " if partition else ""
+        windows.append(f"ROW_NUMBER() OVER ({over}ORDER BY waited, record_id) AS rank_{name}")
+        windows.append(f"COUNT(*) OVER ({over}) AS count_{name}")
+    near = " OR ".join(
+        f"ABS(100 * (rank_{name} - 1) - {share} * (count_{name} - 1)) < 100"
+        for name in PARTITIONS
+        for share in PERCENTILES
     )
+    # Only our constants and the ORM's own SQL go into the text; every value is a parameter.
+    sql = (
+        f"WITH timed AS MATERIALIZED ({inner}), "  # noqa: S608
+        f"ranked AS (SELECT timed.*, {', '.join(windows)} FROM timed) "
+        f"SELECT * FROM ranked WHERE {near}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        # PostgreSQL answers an interval; SQLite, Django's difference in microseconds.
+        if not isinstance(row["waited"], timedelta):
+            row["waited"] = timedelta(microseconds=int(row["waited"]))
+    return rows
 
 
 def _days(waited: timedelta) -> Fraction:
@@ -358,7 +358,7 @@ def _timing(rows: list[dict[str, Any]]) -> dict[tuple[str, Any], tuple[int, dict
         keys = {
             "all": None,
             "quarter": (row["year"], row["calendar_quarter"]),
-            "department": row["department__code"],
+            "department": row["department_code"],
         }
         for name, key in keys.items():
             _, places = found.setdefault((name, key), (row[f"count_{name}"], {}))
