@@ -40,8 +40,8 @@ from decisions.records.pdf import (
     pdf_state,
 )
 from sourcing.access import get_scoped_or_404, or_404, signed_in_user
-from sourcing.errors import TransitionRefused, ValidationFailed
-from sourcing.forms import add_service_errors, error_links
+from sourcing.errors import TransitionRefused
+from sourcing.forms import error_links, form_service
 from sourcing.jobs import JobStatus
 from sourcing.limits import rate_limited
 from sourcing.models import Role
@@ -345,20 +345,20 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     to the audit chain); errors re-rendered against their fields; a refusal says why (409)."""
     record = _record(request, pk)
     form = OutcomeForm(request.POST if request.method == "POST" else None, auto_id="%s")
-    refused = ""
-    if form.is_valid():
-        try:
-            outcome_record(record=record, by=signed_in_user(request), data=form.data_for_service())
-        except ValidationFailed as failed:
-            add_service_errors(form, failed.errors)
-        except TransitionRefused as refusal:
-            refused = str(refusal)
-        except PermissionError as denied:
-            raise Http404 from denied
-        else:
-            messages.success(request, f"The outcome of {record.reference} is recorded")
-            return redirect(reverse("record_detail", args=[record.pk]) + "#outcomes")
+    refused: list[str] = []
+    by = signed_in_user(request)
+    try:
+        recorded = form_service(
+            form,
+            lambda: outcome_record(record=record, by=by, data=form.data_for_service()),
+            refused=refused.append,
+        )
+    except PermissionError as denied:  # not the record's department: as if it did not exist
+        raise Http404 from denied
+    if recorded is not None:
+        messages.success(request, f"The outcome of {record.reference} is recorded")
+        return redirect(reverse("record_detail", args=[record.pk]) + "#outcomes")
     errors = error_links(form, OUTCOME_ANCHORS) if form.is_bound else []
-    errors += [(refused, "#outcome")] if refused else []
+    errors += [(message, "#outcome") for message in refused]
     context = {"record": record, "form": form, "errors": errors}
     return render(request, "decisions/record_outcome.html", context, status=409 if refused else 200)

@@ -119,3 +119,33 @@ def test_the_department_records_an_outcome_on_the_page(
     assert event.payload["actual_cost_gbp"] == 780_000 and event.payload["variance_gbp"] == -20_000
     assert client_as(users["outsider"]).get(url).status_code == 404
     assert audit_chain_check().problems == ()
+
+
+PAGE_GOOD = {
+    "delivered": "yes",
+    "on_time": "yes",
+    "actual_cost_gbp": "780000",
+    "benefits_realised": "fully",
+    "lock_in": "none",
+    "same_again": "yes",
+}
+
+
+def test_the_outcome_page_refuses_a_rejected_decision_and_anyone_but_the_department(
+    users: dict[str, User], client_as: Any
+) -> None:
+    case = submitted_case(users["commercial"])
+    rejected = review_decide(case=case, by=users["reviewer"], action="reject", rationale="No.")
+    assert rejected is not None
+    refused = client_as(users["commercial"]).post(
+        reverse("record_outcome", args=[rejected.pk]), PAGE_GOOD
+    )
+    assert refused.status_code == 409
+    assert "current approved decision only" in refused.content.decode()
+    record = approved_record(users["commercial"], users["reviewer"])
+    # A reviewer reads the record but may not record its outcome (the permissions table); another
+    # department's people do not see the record at all.
+    url = reverse("record_outcome", args=[record.pk])
+    assert client_as(users["reviewer"]).post(url, PAGE_GOOD).status_code == 403
+    assert client_as(users["outsider"]).post(url, PAGE_GOOD).status_code == 404
+    assert outcomes_of(record) == [] and outcomes_of(rejected) == []
