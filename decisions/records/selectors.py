@@ -11,7 +11,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from decisions.audit.models import AuditEvent
-from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
+from decisions.records.models import DecisionRecord, DecisionRecordQuerySet, RecordPdfHash
 
 
 def search_text(value: str) -> str:
@@ -133,4 +133,12 @@ def register_matching(text: str) -> DecisionRecordQuerySet:
         Q(title__icontains=text)
         | Q(reference__icontains=text)
         | Q(department__name__icontains=text)
+    )
+
+
+def issued_pdf_sha256(record: DecisionRecord) -> str:
+    """The sha256 of the record's PDF as issued: its append-only hash row, written with the
+    chained `pdf.rendered` event (verification checks the two agree); "" before it is rendered."""
+    return (
+        RecordPdfHash.objects.filter(record=record).values_list("sha256", flat=True).first() or ""
     )

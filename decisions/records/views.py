@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions.audit.models import AuditEvent
 from decisions.cases.selectors import cases_visible
 from decisions.presenter import decision_text, option_label, record_view, similar_cases_text
 from decisions.record_schema import record_content
@@ -31,6 +32,7 @@ from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import OutcomeForm, RecordSearchForm, RegisterSearchForm
 from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.outcome_pdf import outcomes_filename, outcomes_pdf_bytes
 from decisions.records.outcomes import outcome_record, outcomes_of
 from decisions.records.pdf import (
     pdf_failed_for_good,
@@ -276,15 +278,41 @@ def pdf_file_response(record: DecisionRecord, pdf: RecordPdf) -> FileResponse:
     return response
 
 
+def outcomes_pdf_response(
+    record: DecisionRecord, pdf: RecordPdf, outcomes: list[AuditEvent]
+) -> HttpResponse:
+    """The record as issued and its outcome reviews (decisions.records.outcome_pdf), carrying
+    the stored PDF byte for byte; nothing stored or chained."""
+    path = pdf_path(pdf)
+    if not path.is_file():
+        log.error("stored pdf missing", extra={"record": record.reference, "path": pdf.path})
+        raise Http404("The stored PDF is missing.")
+    data = outcomes_pdf_bytes(
+        record,
+        outcomes,
+        issued=path.read_bytes(),
+        issued_sha256=selectors.issued_pdf_sha256(record),
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{outcomes_filename(record)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_safe
 @rate_limited("pdf", methods=("GET", "HEAD"))
 def record_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """A record's PDF: the file when rendered, else a page saying it is on its way (202; also
+    """A record's PDF: the file when rendered (with outcome reviews, the record as issued then
+    the reviews, rendered on request around the stored file; `?as=issued`: the stored file
+    alone), else a page saying it is on its way (202; also
     for an older record without an outbox row, which the sweep writes), or that it failed for
     good (503). Read only: it never writes a row nor queues a render."""
     record = or_404(selectors.record_for_pdf(request.user, pk))
     pdf = pdf_state(record)  # read only: a GET writes and queues nothing
     if pdf is not None and pdf.status == JobStatus.DONE:
+        outcomes = outcomes_of(record)
+        if outcomes and request.GET.get("as") != "issued":
+            return outcomes_pdf_response(record, pdf, outcomes)
         return pdf_file_response(record, pdf)
     failed = pdf_failed_for_good(pdf)
     response = render(
