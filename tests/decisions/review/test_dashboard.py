@@ -289,3 +289,16 @@ def test_only_reviewers_and_auditors_read_the_dashboard(
         assert client_as(users[role]).get(reverse("coe_dashboard")).status_code == 403
         csv_url = reverse("coe_dashboard_csv", args=["options"])
         assert client_as(users[role]).get(csv_url).status_code == 403
+
+
+def test_the_navigation_marks_the_dashboard_not_the_review_queue_as_current(
+    users: dict[str, User], client_as: Any
+) -> None:
+    client = client_as(users["reviewer"])
+    html = client.get(reverse("coe_dashboard")).content.decode()
+    assert html.count('aria-current="true"') == 1
+    assert f'href="{reverse("coe_dashboard")}" aria-current="true"' in html
+    queue = client.get(reverse("review_queue")).content.decode()
+    assert f'href="{reverse("review_queue")}" aria-current="true"' in queue
+    home = client.get("/").content.decode()
+    assert 'href="/" aria-current="true"' in home and home.count('aria-current="true"') == 1
