@@ -13,9 +13,11 @@ What it holds, for the Centre of Excellence's reports (issue 20):
 - outcome reviews (`outcome_record`) with cost over- and under-runs, one "would not choose
   again", and the override that went badly; alice's recorded on its review-by date;
 - review-by dates passed without an outcome (overdue) and falling in the next weeks (due);
-- services cases of £1m or more whole life (Public Interest Test in scope, PPN 024): some
-  whose test was completed before the decision (the public interest explanation gives both
-  parts), some not (the explanation says it was not done; PIT_NOT_DONE).
+- services cases of £1m or more whole life (Public Interest Test in scope, PPN 024): most
+  explain the check as done (PIT_DONE), three say it was not done before the decision
+  (PIT_NOT_DONE). The quarterly return counts any explanation under a format 2 ruleset as
+  completed (ADR 0030: free text is not read), so none of them is flagged there; a flagged row
+  needs a decision assessed under a format 1 ruleset, which the demo does not publish.
 """
 
 from __future__ import annotations
