@@ -86,6 +86,15 @@ def ready_case(owner: User, *, title: str = "Case management system", **answers:
     return case
 
 
+def sign_off_again(case: Case, owner: User) -> Case:
+    """Every discipline's sign-off typed again (as ready_case types them) on the case as it
+    is now: after a change to anything signed (answers, explanations, title, summary)."""
+    for discipline in Discipline.values:
+        signoff_record(case=case, by=owner, discipline=discipline, name=f"{discipline} lead")
+    case.refresh_from_db()
+    return case
+
+
 def assessed_case(owner: User, **answers: Any) -> Case:
     """A ready case titled "Case management", under the default ruleset (published here)."""
     published_ruleset()

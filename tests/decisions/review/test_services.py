@@ -19,7 +19,6 @@ from decisions.cases.services import (
     case_submit,
     case_update,
     case_withdraw,
-    signoff_record,
 )
 from decisions.integrity.verification import audit_verify
 from decisions.records.content import record_hash
@@ -29,7 +28,7 @@ from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, SignOff, User
 from tests.conftest import service_missing
-from tests.factories import ready_case
+from tests.factories import ready_case, sign_off_again
 
 
 @pytest.fixture
@@ -102,6 +101,7 @@ def test_return_needs_comments_and_sends_the_case_back(submitted: Case, users) -
     case_update(case=submitted, by=users["commercial"], summary="Now with components named.")
     submitted.refresh_from_db()
     assert submitted.status == CaseStatus.DRAFT
+    sign_off_again(submitted, users["commercial"])  # the summary they signed changed
     case_submit(case=submitted, by=users["commercial"])
     record = review_decide(case=submitted, by=users["reviewer"], action="reject", rationale="No.")
     assert (
@@ -124,7 +124,7 @@ def test_four_eyes(submitted: Case, users, make_user) -> None:  # type: ignore[n
 def test_a_reviewer_who_signed_off_cannot_review(users, ruleset) -> None:  # type: ignore[no-untyped-def]
     case = ready_case(users["commercial"])
     case = case_update(case=case, by=users["commercial"], summary="changed")
-    signoff_record(case=case, by=users["commercial"], discipline="legal", name="L")
+    case = sign_off_again(case, users["commercial"])
 
     SignOff.objects.filter(case=case, discipline="legal").update(recorded_by=users["reviewer"])
     case = case_submit(case=case, by=users["commercial"])
@@ -248,7 +248,9 @@ def test_a_reopened_decision_returned_and_changed_by_its_department_stays_in_the
         case_withdraw(case=submitted, by=owner)
     items = client_as(None).get("/api/v1/register").json()["items"]
     assert [i["under_review"] for i in items if i["reference"] == submitted.reference] == [True]
-    # Submitted again and decided: out of review, the new record current.
+    # Signed off again (the summary changed), submitted and decided: out of review, the new
+    # record current.
+    sign_off_again(submitted, owner)
     case_submit(case=submitted, by=owner)
     review_decide(case=submitted, by=reviewer, action="approve")
     items = client_as(None).get("/api/v1/register").json()["items"]
