@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -84,7 +84,7 @@ def events_matching(
     zone = timezone.get_current_timezone()
     if start:
         events = events.filter(occurred_at__gte=datetime.combine(start, time.min, zone))
-    if end:
+    if end and end < date.max:  # nothing is after the last day there is
         after = datetime.combine(end + timedelta(days=1), time.min, zone)
         events = events.filter(occurred_at__lt=after)
     return events

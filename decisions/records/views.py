@@ -10,7 +10,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -96,7 +96,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
         start, end = form.dates.get("from"), form.dates.get("to")
         if start:
             records = records.filter(decided_at__gte=datetime.combine(start, time.min, zone))
-        if end:
+        if end and end < date.max:  # nothing is after the last day there is
             after = datetime.combine(end + timedelta(days=1), time.min, zone)
             records = records.filter(decided_at__lt=after)
         params = {k: str(v) for k, v in request.GET.items() if k != "page" and k in form.fields}

@@ -312,7 +312,7 @@ def approvals(
         records = records.filter(decided_option=option)
     if since:
         records = records.filter(decided_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
-    if until:
+    if until and until < date.max:  # nothing is decided after the last day there is
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         records = records.filter(decided_at__lt=end)
     return records

@@ -230,7 +230,7 @@ def period_records(period: Period) -> DecisionRecordQuerySet:
         records = records.filter(department__code=period.department)
     if period.since:
         records = records.filter(decided_at__gte=_bound(period.since, end=False))
-    if period.until:
+    if period.until and period.until < date.max:  # nothing is decided after the last day
         records = records.filter(decided_at__lt=_bound(period.until, end=True))
     return records
 

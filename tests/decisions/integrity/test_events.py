@@ -56,6 +56,18 @@ def test_a_bad_date_is_named_in_the_error_summary(
     assert error_summary(response)[0][0] == "#from-day"
 
 
+def test_the_last_day_a_date_can_be_is_an_end_with_nothing_after_it(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    # 31 December 9999 has no next day to start: it was an OverflowError (500).
+    record = approved_record(users["commercial"], users["reviewer"])
+    last = {"to_day": "31", "to_month": "12", "to_year": "9999"}
+    response = client_as(users["auditor"]).get(reverse("audit_events"), last)
+    assert (
+        response.status_code == 200 and f'href="/records/{record.pk}/"' in response.content.decode()
+    )
+
+
 def test_each_event_has_a_page_with_its_hashes_and_payload(
     users: dict[str, User], client_as: ClientAs
 ) -> None:

@@ -51,6 +51,16 @@ def test_records_are_found_by_title_or_reference(
     assert Api(users["auditor"]).get("decisions?q=" + "x" * 201).status_code == 422
 
 
+def test_the_last_day_a_date_can_be_is_an_end_with_nothing_after_it(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    # 31 December 9999 has no next day to start: it was an OverflowError (500).
+    record = _approve(users["commercial"], users["reviewer"], "Benefit appeals platform")
+    last = {"to_day": "31", "to_month": "12", "to_year": "9999"}
+    response = client_as(users["auditor"]).get(reverse("record_list"), last)
+    assert response.status_code == 200 and f">{record.reference}<" in response.content.decode()
+
+
 def test_the_register_is_searched_by_title_reference_or_department(
     users: dict[str, User], client_as: ClientAs
 ) -> None:

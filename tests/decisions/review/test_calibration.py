@@ -202,6 +202,20 @@ def test_a_bad_filter_is_named_in_the_error_summary(users: dict[str, User], clie
     assert 'href="#until"' in csv_page.content.decode()
 
 
+def test_the_last_day_a_date_can_be_is_an_end_with_nothing_after_it(
+    decisions: dict[str, DecisionRecord], users: dict[str, User], client_as: Any
+) -> None:
+    # 31 December 9999 has no next day to start: it was an OverflowError (500) on the page,
+    # the CSV and the API.
+    client = client_as(users["reviewer"])
+    page = client.get(reverse("calibration_report"), {"until": "31 December 9999"})
+    assert page.status_code == 200 and "There is a problem" not in page.content.decode()
+    csv_file = client.get(reverse("calibration_report_csv"), {"until": "9999-12-31"})
+    assert csv_file.status_code == 200 and csv_file["Content-Type"].startswith("text/csv")
+    body = client.get("/api/v1/calibration", {"since": "0001-01-01", "until": "9999-12-31"})
+    assert body.status_code == 200 and body.json()["approvals"] == 3
+
+
 def test_the_csv_has_a_row_per_approval_with_numbers_as_numbers_and_no_formulas(
     users: dict[str, User], make_user: Any, client_as: Any
 ) -> None:

@@ -212,6 +212,21 @@ def test_bad_filters_are_named_in_the_error_summary(users: dict[str, User], clie
     assert 'href="#department"' in wrong
 
 
+def test_the_last_day_a_date_can_be_is_an_end_with_nothing_after_it(
+    decided: dict[str, Any], users: dict[str, User], client_as: Any
+) -> None:
+    # 31 December 9999 is a date people can type (and the API's type takes): the end of its
+    # day has no next day to start, which was an OverflowError (500) on the page, CSV and API.
+    client = client_as(users["reviewer"])
+    page = client.get(reverse("coe_dashboard"), {"until": "31 December 9999"})
+    assert page.status_code == 200 and "govuk-error-summary" not in page.content.decode()
+    csv_file = client.get(reverse("coe_dashboard_csv", args=["options"]), {"until": "9999-12-31"})
+    assert csv_file.status_code == 200 and csv_file["Content-Type"].startswith("text/csv")
+    body = client.get("/api/v1/dashboard", {"since": "0001-01-01", "until": "9999-12-31"})
+    assert body.status_code == 200 and body.json()["decisions"]["total"] == 4
+    assert dashboard(Period(until=date.max)).total.decisions == 4
+
+
 def test_each_csv_has_its_table_and_formula_safe_cells(
     users: dict[str, User], make_user: Any, client_as: Any
 ) -> None:
