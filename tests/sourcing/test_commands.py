@@ -193,6 +193,8 @@ def test_seed_demo_loads_again_when_a_demo_user_is_missing_but_keeps_the_others(
     assert "Demo data ready" in run("seed_demo")
     assert User.objects.get(username="erin").role == "steward"
     assert User.objects.get(username="bob").password == bob_password
+    # The demo users' one password is hashed once for all of them, and signs each in.
+    assert all(u.check_password("sourcing-demo-2026") for u in User.objects.filter(role="steward"))
 
 
 def test_migrations_pending_reads_the_migration_table(db: None) -> None:
