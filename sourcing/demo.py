@@ -24,11 +24,16 @@ from decisions.cases.services import (
     signoff_request_create,
     signoff_request_decide,
 )
-from decisions.engine import DEFAULT_RULESET_PATH, GOLDEN_CASES_PATH
+from decisions.engine import (
+    DEFAULT_RULESET_PATH,
+    GOLDEN_CASES_2026_1_PATH,
+    GOLDEN_CASES_PATH,
+    RULESET_2026_1_PATH,
+)
 from decisions.review.services import review_decide
 from decisions.rulesets.services import GoldenImport, golden_cases_import, ruleset_install_shipped
 from sourcing import demo_history
-from sourcing.demo_history import past_titles, seed_past_year
+from sourcing.demo_history import demo_clock, past_titles, seed_first_rules, seed_past_year
 from sourcing.models import Case, DepartmentMapping, Discipline, Role, SignInIdentity, User
 from sourcing.people.services import (
     department_ensure,
@@ -164,11 +169,14 @@ def demo_sources() -> tuple[Path, ...]:
 
 def demo_fingerprint() -> str:
     """sha256 over everything the demo data is made from: the demo modules (demo_sources) and
-    the shipped data files (ruleset, golden cases, segments, frameworks). Any change to them
+    the shipped data files (the rulesets of the demo's history, 2026.1 and the default, their
+    golden cases, segments, frameworks). Any change to them
     makes `seed_demo` load the demo data again."""
     digest = hashlib.sha256()
     for path in (
         *demo_sources(),
+        RULESET_2026_1_PATH,
+        GOLDEN_CASES_2026_1_PATH,
         DEFAULT_RULESET_PATH,
         GOLDEN_CASES_PATH,
         SEGMENTS_PATH,
@@ -180,7 +188,7 @@ def demo_fingerprint() -> str:
 
 def demo_is_current() -> bool:
     """Whether the demo data is there and was loaded from today's definitions: three queries
-    and a hash of seven files, no password hashing. False after any change (or none loaded)."""
+    and a hash of nine files, no password hashing. False after any change (or none loaded)."""
     seeded = (
         AuditEvent.objects.filter(action=DEMO_SEEDED)
         .order_by("-seq")
@@ -354,9 +362,12 @@ def seed_cases(*, copy: int = 1) -> None:
 
 def seed_history() -> int:
     """The past year's demo cases, decisions and outcome reviews (sourcing.demo_history), each
-    step on its own date, unless they exist already; returns how many were made. Load them
-    before today's (seed_cases), so the records' chain runs in time."""
-    ruleset_install_shipped()
+    step on its own date, unless they exist already; returns how many were made. The rules of
+    2026.1 decide the early cases, the shipped default (published by the stewards on
+    demo_history.CURRENT_RULES_ON) the later ones. Load them before today's (seed_cases), so
+    the records' chain runs in time."""
+    with demo_clock(DEMO_START):
+        seed_first_rules()
     return seed_past_year(
         _golden_answers(),
         {username: discipline for username, _, discipline, *_ in SIGNATORY_PEOPLE},

@@ -13,11 +13,12 @@ What it holds, for the Centre of Excellence's reports (issue 20):
 - outcome reviews (`outcome_record`) with cost over- and under-runs, one "would not choose
   again", and the override that went badly; alice's recorded on its review-by date;
 - review-by dates passed without an outcome (overdue) and falling in the next weeks (due);
-- services cases of £1m or more whole life (Public Interest Test in scope, PPN 024): most
-  explain the check as done (PIT_DONE), three say it was not done before the decision
-  (PIT_NOT_DONE). The quarterly return counts any explanation under a format 2 ruleset as
-  completed (ADR 0030: free text is not read), so none of them is flagged there; a flagged row
-  needs a decision assessed under a format 1 ruleset, which the demo does not publish.
+- the ruleset history: the rules of 2026.1 (format 1: the public interest test checked, but
+  Part 1 and Part 2 not recorded with it) are current until the stewards publish the shipped
+  default (format 2, Part 1 and Part 2 recorded; four eyes) on CURRENT_RULES_ON;
+- services cases of £1m or more whole life (Public Interest Test in scope, PPN 024): those
+  decided under 2026.1 (December to March) flagged in the quarterly return (Part 1 and Part 2
+  not recorded), those decided under the current rules completed before the decision.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from decisions import engine
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import (
     case_create,
@@ -44,17 +46,39 @@ from decisions.records.models import DecisionRecord
 from decisions.records.outcomes import outcome_record
 from decisions.records.pdf import pdf_dispatch_is_deferred
 from decisions.review.services import review_decide
+from decisions.rulesets.models import Ruleset
+from decisions.rulesets.services import (
+    golden_cases_import,
+    ruleset_approve,
+    ruleset_draft_create,
+    ruleset_publish,
+    ruleset_publish_default,
+    ruleset_upload,
+)
 from sourcing.models import Case, Discipline, User
 
 LONDON = ZoneInfo("Europe/London")
 
-# What the department wrote for the public interest test (PPN 024), by whether it was done.
+# What the department wrote for the public interest test (PPN 024): with Part 1 and Part 2
+# shown by the assessment (format 2 rules), or before the rules recorded them (2026.1).
 PIT_DONE = (
     "Public Interest Test completed before submission: Part 1 (good candidate for insourcing) "
     "and Part 2 (ready to insource) assessed with the indicators shown; see annex C."
 )
-PIT_NOT_DONE = "Public Interest Test not completed before the decision: to follow."
+PIT_BEFORE_PARTS = "In-house delivery considered in the business case, section 5 (PPN 024)."
 EXPLAINED = "Explained in the business case, section 4."
+
+# The ruleset history: 2026.1 published before the first case (seed_first_rules, at
+# sourcing.demo.DEMO_START); the stewards publish the shipped default on this day.
+CURRENT_RULES_ON = "2026-04-01"
+CURRENT_RULES_SUMMARY = (
+    "Records Part 1 (good candidate for insourcing) and Part 2 (ready to insource) of the PPN 024 "
+    "public interest test, with their indicators, on every case in its scope; ruleset format 2: "
+    "rules grouped by factor with caps, graded bands and a rationale per rule. The golden cases "
+    "of this release pass."
+)
+FIRST_VERSION = "2026.1"
+FIRST_RULES_SUMMARY = "The first published rules (2026.1, format 1)."
 
 
 @contextmanager
@@ -99,7 +123,6 @@ class Past:
     returned: str = ""  # YYYY-MM-DD: returned that day, resubmitted on `submitted`
     changes: Mapping[str, Any] = field(default_factory=dict)
     review_by: str = ""  # YYYY-MM-DD; default: the service's own
-    pit_done: bool = True
     outcome: Outcome | None = None
 
 
@@ -205,7 +228,6 @@ PAST: tuple[Past, ...] = (
         "G27",
         submitted="2026-03-09",
         decided="2026-03-30",
-        pit_done=False,
         review_by="2026-10-15",  # overdue
     ),
     Past(
@@ -246,7 +268,6 @@ PAST: tuple[Past, ...] = (
         decided="2026-06-15",
         decision="override:procure",
         changes=BIG,
-        pit_done=False,
     ),
     Past(
         "bob",
@@ -319,7 +340,6 @@ PAST: tuple[Past, ...] = (
         "G49",
         submitted="2026-11-02",
         decided="2026-11-16",
-        pit_done=False,
     ),
 )
 
@@ -350,7 +370,7 @@ def _prepare(past: Past, owner: User, answers: dict[str, Any], people: dict[str,
     assessment = assessment_run(case=case, by=owner)
     explanations = {
         check["check"]: (
-            (PIT_DONE if past.pit_done else PIT_NOT_DONE)
+            (PIT_DONE if check.get("parts") else PIT_BEFORE_PARTS)
             if check["check"] == "public_interest_test"
             else EXPLAINED
         )
@@ -410,6 +430,8 @@ def seed_past_year(
     )
     made = 0
     for past in PAST:
+        if (past.returned or past.submitted) >= CURRENT_RULES_ON:
+            seed_current_rules()
         owner = users[past.owner]
         if (owner.department_id, past.title) in existing:
             continue
@@ -440,7 +462,50 @@ def seed_past_year(
             with demo_clock(at(past.outcome.on, 11)):
                 outcome_record(record=record, by=owner, data=_outcome_data(past.outcome, record))
         made += 1
+    seed_current_rules()
     return made
+
+
+def seed_first_rules() -> None:
+    """Publish the rules of 2026.1 (format 1) with the golden cases they passed, unless a ruleset
+    is published already; call it with the clock at the demo's start."""
+    if Ruleset.objects.current() is not None:
+        return
+    golden_cases_import(engine.GOLDEN_CASES_2026_1_PATH)
+    ruleset_publish_default(
+        ruleset_path=engine.RULESET_2026_1_PATH,
+        golden_path=engine.GOLDEN_CASES_2026_1_PATH,
+        change_summary=FIRST_RULES_SUMMARY,
+    )
+
+
+def seed_current_rules() -> None:
+    """On CURRENT_RULES_ON the stewards publish the shipped default ruleset over 2026.1: erin
+    starts a draft from it, uploads the shipped file (with the release's golden cases stored),
+    tess approves it and erin publishes it (four eyes), each step audited that day. Nothing is
+    done when its version is stored already, or when 2026.1 is not the current version (a demo
+    database loaded before the history had it)."""
+    version = engine.default_ruleset().version
+    current = Ruleset.objects.current()
+    if current is None or current.version != FIRST_VERSION:
+        return
+    if Ruleset.objects.filter(version=version).exists():
+        return
+    stewards = {user.username: user for user in User.objects.filter(username__in=("erin", "tess"))}
+    erin, tess = stewards["erin"], stewards["tess"]
+    with demo_clock(at(CURRENT_RULES_ON, 9)):
+        golden_cases_import()
+        draft = ruleset_draft_create(by=erin, version=version, based_on=current)
+        draft = ruleset_upload(draft=draft, by=erin, raw=engine.DEFAULT_RULESET_PATH.read_bytes())
+    with demo_clock(at(CURRENT_RULES_ON, 11)):
+        ruleset_approve(
+            draft=draft,
+            by=tess,
+            sha256=draft.sha256,
+            comment="Read the changes and the golden cases' results; approved.",
+        )
+    with demo_clock(at(CURRENT_RULES_ON, 14)):
+        ruleset_publish(draft=draft, by=erin, change_summary=CURRENT_RULES_SUMMARY)
 
 
 def _usernames() -> set[str]:

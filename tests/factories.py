@@ -6,7 +6,6 @@ Shared by the test modules of every package: cases at each stage, decisions, cat
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from decisions import engine
@@ -20,6 +19,7 @@ from decisions.cases.services import (
     case_update,
     signoff_record,
 )
+from decisions.engine.ruleset import GOLDEN_CASES_2026_1_PATH, RULESET_2026_1_PATH
 from decisions.records.models import DecisionRecord
 from decisions.review.services import RATIONALE_MAX, review_decide
 from decisions.rulesets.models import Ruleset
@@ -34,9 +34,6 @@ from decisions.rulesets.services import (
 from sourcing.models import Case, Department, DepartmentMapping, Discipline, Role, User
 from sourcing.people.services import user_ensure, user_save
 from suppliers.catalogue import catalogue_csv
-
-# The format 1 ruleset (2026.1) and its golden cases, kept for compatibility tests.
-OLD_DATA = Path(__file__).parent / "decisions" / "engine" / "data"
 
 # Text from many scripts, for what prints people's text (PDFs, CSV, pages).
 UNUSUAL = "Gwasanaeth Cymraeg: ŵ ŷ â — emoji 🙂🏛️ — اسم عربي שם עברי — 中文"
@@ -288,10 +285,10 @@ def domain_mapped(department: Department | None, domain: str) -> None:
 def format_1_published(steward: User) -> Ruleset:
     """The format 1 ruleset (2026.1's rules, before Part 1 and Part 2 were recorded with the
     check) published as the current version by the stewards (four eyes)."""
-    golden_cases_import(json.loads((OLD_DATA / "golden_cases_2026.1.json").read_text()))
+    golden_cases_import(json.loads(GOLDEN_CASES_2026_1_PATH.read_text()))
     current = Ruleset.objects.current()
     draft = ruleset_draft_create(by=steward, version="2026.901", based_on=current)
-    raw = json.loads((OLD_DATA / "ruleset_2026.1.json").read_text())
+    raw = json.loads(RULESET_2026_1_PATH.read_text())
     raw["version"] = "2026.901"
     draft = ruleset_upload(draft=draft, by=steward, raw=json.dumps(raw).encode())
     second_steward_approves(draft)

@@ -35,7 +35,9 @@ from decisions.engine.policy import (
 )
 from decisions.engine.ruleset import (
     DEFAULT_RULESET_PATH,
+    GOLDEN_CASES_2026_1_PATH,
     GOLDEN_CASES_PATH,
+    RULESET_2026_1_PATH,
     Factor,
     Rule,
     Ruleset,
@@ -58,12 +60,14 @@ from decisions.engine.schema import (
 
 __all__ = [
     "DEFAULT_RULESET_PATH",
+    "GOLDEN_CASES_2026_1_PATH",
     "GOLDEN_CASES_PATH",
     "LATER_KEYS",
     "OPTIONS",
     "POLICY_CHECKS",
     "QUESTIONS",
     "QUESTION_KEYS",
+    "RULESET_2026_1_PATH",
     "AnswerError",
     "Answers",
     "Assessment",

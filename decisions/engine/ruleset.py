@@ -29,6 +29,11 @@ from decisions.engine.schema import OPTIONS, QUESTIONS, is_int
 RULESETS_DIR: Final[Path] = Path(__file__).resolve().parent / "data"
 DEFAULT_RULESET_PATH: Final[Path] = RULESETS_DIR / "default.json"
 GOLDEN_CASES_PATH: Final[Path] = RULESETS_DIR / "golden_cases.json"
+# The first published rules (2026.1, format 1: the public interest test without Part 1 and
+# Part 2 recorded) and the golden cases they passed: the demo's ruleset history starts with
+# them, and the compatibility tests replay them.
+RULESET_2026_1_PATH: Final[Path] = RULESETS_DIR / "ruleset_2026.1.json"
+GOLDEN_CASES_2026_1_PATH: Final[Path] = RULESETS_DIR / "golden_cases_2026.1.json"
 
 WEIGHT_LIMIT: Final[int] = 1_000
 RATIONALE_MAX: Final[int] = 300  # characters: a rationale is one line an auditor reads

@@ -13,6 +13,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from django.db import IntegrityError, transaction
@@ -388,14 +389,25 @@ def _version_taken(version: str, existing: Ruleset) -> str:
 
 
 @transaction.atomic
-def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
+def ruleset_publish_default(
+    *,
+    by: User | None = None,
+    ruleset_path: Path | None = None,
+    golden_path: Path | None = None,
+    change_summary: str = "The shipped default ruleset.",
+) -> Ruleset:
     """Store the shipped default ruleset as a published version, once (idempotent).
 
-    Refuses (TransitionRefused) when its version is already stored with other content (a
-    steward published or drafted that version: the message says whose and what to do), or
-    when it fails the shipped golden cases.
+    `ruleset_path` and `golden_path` name another shipped ruleset file and the golden cases it
+    must pass (None: the shipped default and its golden cases; the demo's history starts with
+    engine.RULESET_2026_1_PATH and engine.GOLDEN_CASES_2026_1_PATH). Refuses
+    (TransitionRefused) when its version is already stored with other content (a steward
+    published or drafted that version: the message says whose and what to do), or when it fails
+    those golden cases.
     """
-    loaded = engine.default_ruleset()
+    loaded = (
+        engine.default_ruleset() if ruleset_path is None else engine.load_ruleset_file(ruleset_path)
+    )
     existing = (
         Ruleset.objects.select_related("published_by", "created_by")
         .filter(version=loaded.version)
@@ -405,17 +417,17 @@ def ruleset_publish_default(*, by: User | None = None) -> Ruleset:
         if existing.sha256 != loaded.sha256:
             raise TransitionRefused(_version_taken(loaded.version, existing))
         return existing
-    report = engine.run_golden_cases(loaded)
+    report = engine.run_golden_cases(loaded, engine.load_golden_cases(golden_path))
     if not report.passed:
         count = len(report.failures)
         raise TransitionRefused(
-            f"The default ruleset fails {count} golden case{'' if count == 1 else 's'}."
+            f"Ruleset {loaded.version} fails {count} golden case{'' if count == 1 else 's'}."
         )
     ruleset = Ruleset.objects.create(
         version=loaded.version,
         sha256=loaded.sha256,
         content=loaded.to_dict(),
-        change_summary="The shipped default ruleset.",
+        change_summary=change_summary,
         published_at=timezone.now(),
         published_by=by,
         golden_result=report.to_dict(),

@@ -14,6 +14,7 @@ from decisions.engine import (
     load_ruleset_file,
     public_interest_parts,
 )
+from decisions.engine.ruleset import RULESET_2026_1_PATH
 from decisions.presenter import (
     check_reason,
     close_call_view,
@@ -34,7 +35,7 @@ from decisions.presenter import (
     why_view,
 )
 from sourcing.questionnaire import CHOICE_LABELS
-from tests.decisions.engine.strategies import DATA, with_rule
+from tests.decisions.engine.strategies import with_rule
 
 OPTION_KEYS = re.compile(r"\b(buy|build|partner|procure|innovate)\b")
 
@@ -131,7 +132,7 @@ def test_every_trace_row_names_its_questions_by_label_and_key_with_the_rationale
 
 
 def test_a_format_1_result_has_no_words_to_add() -> None:
-    old = load_ruleset_file(DATA / "ruleset_2026.1.json")
+    old = load_ruleset_file(RULESET_2026_1_PATH)
     result = assess(_answers("G01"), old).to_dict()
     assert explanation_words(result) is None
     shown = explained(result)
@@ -242,7 +243,7 @@ def test_every_rule_condition_names_questions_by_label_and_key_and_answers_in_wo
     assert condition_text("whole_life_budget_gbp is at least 1,000,000").endswith(
         "(whole_life_budget_gbp) is at least £1,000,000"
     )
-    for ruleset in (default_ruleset(), load_ruleset_file(DATA / "ruleset_2026.1.json")):
+    for ruleset in (default_ruleset(), load_ruleset_file(RULESET_2026_1_PATH)):
         for rule in ruleset.rules:
             shown = condition_text(rule.when_text)
             bare = re.sub(r"“[^”]*”|\([a-z_]+\)", "", shown)  # labels and (key) taken out

@@ -14,15 +14,28 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
+from decisions import engine
 from decisions.audit.models import AuditEvent
 from decisions.engine import OPTIONS
 from decisions.integrity.verification import audit_verify
 from decisions.records.models import DecisionRecord
 from decisions.records.outcomes import OUTCOME_ACTION
+from decisions.records.public_interest import (
+    PARTS_NOT_RECORDED,
+    public_interest_return,
+    quarter_of,
+    quarters_with_decisions,
+)
 from decisions.rulesets.models import Ruleset
 from sourcing import demo_history
 from sourcing.demo import DEMO_PASSWORD, demo_fingerprint, demo_sources
-from sourcing.demo_history import PAST, PIT_DONE, PIT_NOT_DONE
+from sourcing.demo_history import (
+    CURRENT_RULES_ON,
+    FIRST_VERSION,
+    PAST,
+    PIT_BEFORE_PARTS,
+    PIT_DONE,
+)
 from sourcing.management.commands.run_demo import (
     development_provider,
     migration_files,
@@ -77,8 +90,9 @@ def test_seed_demo_loads_a_year_of_demo_data_once(db: None) -> None:
     }
     assert DecisionRecord.objects.count() == 3 + len(PAST)
     assert DecisionRecord.objects.filter(overridden=True).count() == 1 + 2
-    assert Ruleset.objects.count() == 1
+    _ruleset_history()
     _spread_over_four_quarters()
+    _the_return_flags_the_early_quarters_and_completes_the_later()
     _outcome_reviews_over_and_under_estimate()
     _carol_sees_the_pair_decided_differently_across_departments()
     assert audit_verify().valid
@@ -113,14 +127,6 @@ def _spread_over_four_quarters() -> None:
     )
     assert open_reviews.filter(review_by__lt=today).count() >= 2  # overdue
     assert open_reviews.filter(review_by__gte=today, review_by__lt=date(2027, 1, 1)).count() >= 2
-    # Public Interest Test in scope (services of £1m or more whole life): with and without the
-    # test completed before the decision.
-    in_scope = [
-        r for r in past if (r.content["answers"].get("whole_life_budget_gbp") or 0) >= 1_000_000
-    ]
-    explained = Counter(r.case.explanations.get("public_interest_test") for r in in_scope)
-    assert explained[PIT_DONE] >= 3 and explained[PIT_NOT_DONE] >= 2
-    assert set(explained) == {PIT_DONE, PIT_NOT_DONE}
     # Each record was issued, and its PDF rendered, on the day decided (the chain verifies).
     issued = dict(
         AuditEvent.objects.filter(action="pdf.rendered").values_list("object_id", "occurred_at")
@@ -128,6 +134,58 @@ def _spread_over_four_quarters() -> None:
     for record in past:
         assert issued[str(record.pk)].date() == record.decided_at.date()
     assert audit_verify().valid
+
+
+def _ruleset_history() -> None:
+    """2026.1 (format 1) from the demo's start, then the shipped default published by the
+    stewards (four eyes) on CURRENT_RULES_ON; each past decision assessed under the rules
+    current when its case was submitted."""
+    first, current = Ruleset.objects.filter(published_at__isnull=False).order_by("published_at")
+    assert Ruleset.objects.count() == 2 and Ruleset.objects.current() == current
+    assert first.version == FIRST_VERSION and first.content.get("format", 1) == 1
+    assert current.version == engine.default_ruleset().version
+    assert current.sha256 == engine.default_ruleset().sha256
+    assert current.published_at.date() == date.fromisoformat(CURRENT_RULES_ON)
+    assert current.based_on == first and "Part 1" in current.change_summary
+    published = AuditEvent.objects.get(action="ruleset.published", object_id=current.version)
+    assert (published.actor, published.payload["approved_by"]) == ("erin", "tess")
+    assert published.payload["based_on"] == FIRST_VERSION
+    switch = date.fromisoformat(CURRENT_RULES_ON)
+    for record in DecisionRecord.objects.all():
+        expected = first if record.decided_at.date() < switch else current
+        ruleset = record.content["identity"]["ruleset"]
+        assert ruleset["version"] == expected.version, record.reference
+
+
+def _the_return_flags_the_early_quarters_and_completes_the_later() -> None:
+    """The quarterly Public Interest Test return of every quarter of the demo year: the cases
+    in scope decided under 2026.1 are flagged (Part 1 and Part 2 not recorded), those decided
+    under the current rules completed; the page and the CSV show both."""
+    switch = date.fromisoformat(CURRENT_RULES_ON)
+    rows = [
+        row
+        for quarter in quarters_with_decisions()
+        for row in public_interest_return(quarter=quarter).rows
+    ]
+    flagged = [row for row in rows if not row.completed]
+    completed = [row for row in rows if row.completed]
+    assert len(flagged) >= 2 and len(completed) >= 3
+    for row in flagged:
+        assert row.decided_at.date() < switch and row.ruleset_version == FIRST_VERSION
+        assert row.gaps == (PARTS_NOT_RECORDED,) and row.candidate is not None
+        assert not row.parts_recorded and row.explanation == PIT_BEFORE_PARTS
+    for row in completed:
+        assert row.decided_at.date() >= switch and row.parts_recorded
+        assert row.explanation == PIT_DONE
+    dave = Client()
+    dave.force_login(User.objects.get(username="dave"))
+    early = quarter_of(flagged[0].decided_at).code
+    page = dave.get(f"/returns/public-interest/?quarter={early}").content.decode()
+    assert flagged[0].reference in page and "Part 1 and Part 2 were not recorded" in page
+    late = quarter_of(completed[0].decided_at).code
+    csv = dave.get(f"/returns/public-interest/download.csv?quarter={late}").content.decode()
+    (line,) = [line for line in csv.splitlines() if completed[0].reference in line]
+    assert "Part 1 and Part 2 were not recorded" not in line
 
 
 def _outcome_reviews_over_and_under_estimate() -> None:
@@ -174,6 +232,17 @@ def test_the_demo_fingerprint_covers_the_past_year(monkeypatch, tmp_path) -> Non
     changed.write_bytes(Path(demo_history.__file__).read_bytes() + b"# one more case\n")
     sources = tuple(changed if p.name == "demo_history.py" else p for p in demo_sources())
     monkeypatch.setattr("sourcing.demo.demo_sources", lambda: sources)
+    assert demo_fingerprint() != before
+
+
+@pytest.mark.parametrize("name", ["RULESET_2026_1_PATH", "GOLDEN_CASES_2026_1_PATH"])
+def test_the_demo_fingerprint_covers_the_ruleset_history(monkeypatch, tmp_path, name) -> None:
+    """A change to the rules of 2026.1 or their golden cases (the demo's early decisions) loads
+    the demo data again."""
+    before = demo_fingerprint()
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(getattr(engine, name).read_bytes() + b"\n")
+    monkeypatch.setattr(f"sourcing.demo.{name}", changed)
     assert demo_fingerprint() != before
 
 

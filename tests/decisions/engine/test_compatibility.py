@@ -15,6 +15,7 @@ from typing import Any
 import rfc8785
 
 from decisions.engine import assess, load_ruleset, load_ruleset_file
+from decisions.engine.ruleset import RULESET_2026_1_PATH
 from tests.decisions.engine.strategies import DATA
 
 OLD_SHA256 = "ecce664bbee76f67d8de1e1c6b5569b5ff5f81bcce9e4c17fdfaaf736a6d17b8"
@@ -25,7 +26,7 @@ def _results() -> dict[str, Any]:
 
 
 def test_the_stored_2026_1_ruleset_loads_with_its_recorded_hash() -> None:
-    ruleset = load_ruleset_file(DATA / "ruleset_2026.1.json")
+    ruleset = load_ruleset_file(RULESET_2026_1_PATH)
     assert ruleset.format == 1 and ruleset.factors == ()
     assert ruleset.sha256 == OLD_SHA256 == _results()["ruleset_sha256"]
     assert "format" not in ruleset.to_dict() and "factors" not in ruleset.to_dict()
@@ -33,7 +34,7 @@ def test_the_stored_2026_1_ruleset_loads_with_its_recorded_hash() -> None:
 
 
 def test_every_stored_result_of_2026_1_comes_out_byte_for_byte_the_same() -> None:
-    ruleset = load_ruleset_file(DATA / "ruleset_2026.1.json")
+    ruleset = load_ruleset_file(RULESET_2026_1_PATH)
     rows = _results()["results"]
     assert len(rows) == 122
     different = []
@@ -48,7 +49,7 @@ def test_every_stored_result_of_2026_1_comes_out_byte_for_byte_the_same() -> Non
 
 
 def test_newer_keys_do_not_change_what_an_old_ruleset_computes() -> None:
-    ruleset = load_ruleset_file(DATA / "ruleset_2026.1.json")
+    ruleset = load_ruleset_file(RULESET_2026_1_PATH)
     row = _results()["results"][0]
     before = assess(row["answers"], ruleset).to_dict()
     newer = {

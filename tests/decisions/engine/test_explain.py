@@ -17,7 +17,8 @@ from decisions.engine import (
     load_ruleset_file,
 )
 from decisions.engine.policy import public_interest_parts
-from tests.decisions.engine.strategies import DATA, with_rule
+from decisions.engine.ruleset import RULESET_2026_1_PATH
+from tests.decisions.engine.strategies import with_rule
 
 
 def answers_of(case_id: str) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def test_conditions_are_computed_for_every_option_and_fit_it() -> None:
 
 
 def test_a_format_1_result_has_no_format_2_fields() -> None:
-    old = assess(answers_of("RC05"), load_ruleset_file(DATA / "ruleset_2026.1.json"))
+    old = assess(answers_of("RC05"), load_ruleset_file(RULESET_2026_1_PATH))
     data = old.to_dict()
     assert not {"format", "factors", "why", "close_call", "robustness", "tensions"} & set(data)
     assert old.why is None and old.factors is None and old.tensions is None

@@ -21,8 +21,8 @@ from decisions.engine import (
     load_ruleset_file,
 )
 from decisions.engine.assess import _candidates, _score, flip_analysis
-from decisions.engine.ruleset import WEIGHT_LIMIT, Ruleset
-from tests.decisions.engine.strategies import BASE, DATA, answers, with_rule
+from decisions.engine.ruleset import RULESET_2026_1_PATH, WEIGHT_LIMIT, Ruleset
+from tests.decisions.engine.strategies import BASE, answers, with_rule
 
 FAST = settings(max_examples=300, deadline=None)
 # The stated bound: one unit more of any numeric answer moves no option's score by more than
@@ -185,7 +185,7 @@ def _brute_force_flips(values: dict[str, Any], ruleset: Ruleset, current: str | 
 @settings(max_examples=120, deadline=None)
 @given(answers())
 def test_the_incremental_flip_analysis_equals_a_full_rescore(a: dict[str, Any]) -> None:
-    for ruleset in (default_ruleset(), load_ruleset_file(DATA / "ruleset_2026.1.json")):
+    for ruleset in (default_ruleset(), load_ruleset_file(RULESET_2026_1_PATH)):
         current = _score(a, ruleset)[2]
         fast = [
             (f.key, f.from_value, f.to_value, f.winner) for f in flip_analysis(a, ruleset, current)

@@ -17,6 +17,7 @@ from decisions import engine
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create
+from decisions.engine.ruleset import GOLDEN_CASES_2026_1_PATH, RULESET_2026_1_PATH
 from decisions.rulesets.forms import GoldenCaseForm
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.selectors import ruleset_golden_run
@@ -32,11 +33,10 @@ from decisions.rulesets.services import (
 )
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
-from tests.decisions.engine.strategies import DATA
 from tests.factories import second_steward_approves
 
 SHIPPED = {c.id: c for c in engine.load_golden_cases()}
-OLD_GOLDEN = DATA / "golden_cases_2026.1.json"
+OLD_GOLDEN = GOLDEN_CASES_2026_1_PATH
 REVISED = sorted(c.id for c in SHIPPED.values() if c.revision)
 
 
@@ -136,13 +136,13 @@ def test_an_alternative_without_a_reason_is_named_and_nothing_is_saved(
 @pytest.fixture
 def release_2026_1(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ruleset]:
     """The database as release 2026.1 left it: its default ruleset published by the same
-    service, its golden cases stored by the same import (the 2026.1 files are kept in the
-    engine tests' data)."""
+    service, its golden cases stored by the same import (the 2026.1 files ship in
+    decisions/engine/data)."""
     with monkeypatch.context() as old:
         old.setattr(
             engine,
             "default_ruleset",
-            lambda: engine.load_ruleset_file(DATA / "ruleset_2026.1.json"),
+            lambda: engine.load_ruleset_file(RULESET_2026_1_PATH),
         )
         old.setattr(engine.golden, "GOLDEN_CASES_PATH", OLD_GOLDEN)
         ruleset = ruleset_publish_default()
