@@ -12,6 +12,8 @@ record_hash): it is never rewritten, so every version ever issued is read as it 
   `no_account` (a name typed by the case's department for a signatory with no account) and
   `assessment_sha256` (the hash of the assessment the signatory read; "" for a typed name);
   `accountability.senior_responsible_owner_username` names the SRO's account (null: typed).
+- Version 4: `schema_version` is 4, and a rejection has no review-by date: `review_by` is null
+  when `accountability.decision` is "reject" (versions 1 to 3 stored one, never shown).
 
 Types only and one reader (`record_content`); no Django, no queries. Units: amounts in whole
 pounds (keys ending `_gbp`), times as ISO 8601 with their offset (UTC at issue), dates as ISO
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict, cast
 
-SCHEMA_VERSION: Literal[3] = 3
+SCHEMA_VERSION: Literal[4] = 4
 
 
 class Department(TypedDict):
@@ -192,7 +194,7 @@ class RecordContent(TypedDict):
     conditions: list[Condition]
     risk_and_exit: RiskAndExit
     accountability: Accountability
-    review_by: str  # ISO 8601 day
+    review_by: str | None  # ISO 8601 day; null for a rejection (version 4)
     publishable: Publishable
 
 

@@ -169,10 +169,12 @@ def _still_ahead(dates: Iterable[ContractDate], today: date) -> list[date]:
     return [d.when for d in dates if d.when >= today or d.kind == "end"]
 
 
-def next_review_date(record: DecisionRecord, *, today: date) -> date:
+def next_review_date(record: DecisionRecord, *, today: date) -> date | None:
     """The record's review-by date, or the first contract break point or end before it that
-    has not passed yet (an ended contract counts even when past)."""
-    return min([record.review_by, *_still_ahead(contract_review_dates(record), today)])
+    has not passed yet (an ended contract counts even when past); None for a rejection with
+    no contract dates (a rejection has no review-by date)."""
+    dates = [record.review_by, *_still_ahead(contract_review_dates(record), today)]
+    return min((d for d in dates if d is not None), default=None)
 
 
 def contract_review_dates_by_case(today: date) -> dict[int, list[date]]:

@@ -96,7 +96,7 @@ def csv_row(record: DecisionRecord) -> dict[str, str]:
         "overridden": record.overridden,
         "decided_at": record.decided_at.isoformat(),
         "decided_by": record.decided_by.get_username(),
-        "review_by": record.review_by.isoformat(),
+        "review_by": record.review_by.isoformat() if record.review_by else "",
         "ruleset_version": identity["ruleset"]["version"],
         "ruleset_sha256": identity["ruleset"]["sha256"],
         "whole_life_budget_gbp": answers.get("whole_life_budget_gbp"),

@@ -50,7 +50,11 @@ def _same_time(stored: datetime, hashed: Any) -> bool:
         return False
 
 
-def _same_day(stored: date, hashed: Any) -> bool:
+def _same_day(stored: date | None, hashed: Any) -> bool:
+    """A day column against its hashed ISO 8601 day; both null (a rejection since schema
+    version 4) is the same too."""
+    if stored is None:
+        return hashed is None
     return isinstance(hashed, str) and stored.isoformat() == hashed
 
 

@@ -142,8 +142,8 @@ def _thresholds(answers: dict[str, Any], result: dict[str, Any]) -> list[str]:
 class Decision:
     """A reviewer's decision on a case, as a record is issued from it: the assessment decided
     on, the action ("approve" or "reject"), the option decided ("" when rejected), the
-    rationale, when (aware datetime), the date to review it by, and the record it replaces
-    (None for a case's first)."""
+    rationale, when (aware datetime), the date to review it by (None for a rejection), and the
+    record it replaces (None for a case's first)."""
 
     case: Case
     assessment: Assessment
@@ -152,7 +152,7 @@ class Decision:
     decided_option: str
     rationale: str
     decided_at: datetime
-    review_by: date
+    review_by: date | None
     supersedes: DecisionRecord | None = None
 
 
@@ -281,7 +281,7 @@ def build_content(decision: Decision) -> RecordContent:
             "rationale": decision.rationale,
             "returns": returns,
         },
-        "review_by": decision.review_by.isoformat(),
+        "review_by": decision.review_by.isoformat() if decision.review_by else None,
         "publishable": {
             "fields": list(PUBLISHABLE_FIELDS),
             "reasons_summary": reasons[:3],
@@ -327,7 +327,7 @@ def record_summary(record: DecisionRecord) -> dict[str, Any]:
         "decided_option": record.decided_option or None,
         "overridden": record.overridden,
         "decided_at": record.decided_at.isoformat(),
-        "review_by": record.review_by.isoformat(),
+        "review_by": record.review_by.isoformat() if record.review_by else None,
         "record_sha256": record.record_sha256,
     }
 

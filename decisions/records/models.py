@@ -55,7 +55,8 @@ class DecisionRecord(models.Model):
     overridden = models.BooleanField(default=False)
     decided_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
-    review_by = models.DateField()
+    # When the decision must be reviewed; null for a rejection (nothing to review).
+    review_by = models.DateField(null=True, blank=True)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )

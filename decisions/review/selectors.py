@@ -107,13 +107,21 @@ def due_for_review(*, today: date) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
         {
             "record": record,
-            "due": min([record.review_by, *extra.get(record.case_id, [])]),
+            "due": _earliest(record.review_by, extra.get(record.case_id, [])),
             "flagged": record.pk in flagged,
         }
         for record in records
     ]
     items.sort(key=lambda item: (item["due"], item["record"].pk))
     return items
+
+
+def _earliest(review_by: date | None, others: list[date]) -> date:
+    """The earliest of a due decision's dates. Only approved decisions are due, and an
+    approval always has a review-by date (a rejection has none)."""
+    dates = [d for d in (review_by, *others) if d is not None]
+    assert dates, "an approved decision has a review-by date"
+    return min(dates)
 
 
 def due_dates(*, today: date, department: str = "") -> list[tuple[str, str, date]]:
@@ -124,7 +132,7 @@ def due_dates(*, today: date, department: str = "") -> list[tuple[str, str, date
     if department:
         due = due.filter(department__code=department)
     return [
-        (code, name, min([review_by, *extra.get(case_id, [])]))
+        (code, name, _earliest(review_by, extra.get(case_id, [])))
         for case_id, code, name, review_by in due.order_by().values_list(
             "case_id", "department__code", "department__name", "review_by"
         )

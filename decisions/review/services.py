@@ -127,7 +127,8 @@ def review_problems(
     if action in ("return", "reject") and not rationale and "rationale" not in errors:
         verb = "returning" if action == "return" else "rejecting"
         errors["rationale"] = [f"Enter your reasons for {verb} the case"]
-    if action != "return" and review_by is not None and review_by <= (today or date.today()):
+    # A rejection has no review-by date: one sent with it is not stored, so not checked.
+    if action == "approve" and review_by is not None and review_by <= (today or date.today()):
         errors["review_by"] = ["Review-by date must be in the future"]
     if recommended is None or action != "approve" or "option" in errors:
         return errors
@@ -211,7 +212,8 @@ def review_decide(
         return None
     decided = option or recommended
     overridden = action == "approve" and decided != recommended
-    due = review_by or default_review_by(assessment.answers, now)
+    # A rejection has nothing to review: no review-by date.
+    due = (review_by or default_review_by(assessment.answers, now)) if action == "approve" else None
     to = CaseStatus.APPROVED if action == "approve" else CaseStatus.REJECTED
     case_move(case, by=by, to=to, comment=rationale)
     supersedes = (
@@ -332,7 +334,7 @@ def review_repeat(*, case: Case, by: User, decision: ReviewDecision) -> Repeated
         return None
     if action == "approve" and option and record.decided_option != option:
         return None
-    if review_by is not None and record.review_by != review_by:
+    if action == "approve" and review_by is not None and record.review_by != review_by:
         return None
     return RepeatedDecision(record=record)
 

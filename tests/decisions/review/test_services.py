@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -20,9 +22,12 @@ from decisions.cases.services import (
     case_update,
     case_withdraw,
 )
+from decisions.integrity.checks import record_columns_differing
 from decisions.integrity.verification import audit_verify
-from decisions.records.content import record_hash
+from decisions.records import services as record_services
+from decisions.records.content import Decision, build_content, record_hash, record_summary
 from decisions.records.models import DecisionRecord
+from decisions.review import services as review_services
 from decisions.review.services import default_review_by, review_decide, review_reopen
 from decisions.rulesets.services import ruleset_publish_default
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -363,3 +368,44 @@ def test_a_review_by_date_in_the_past_is_refused(submitted: Case, users) -> None
             action="approve",
             review_by=timezone.now().date() - timedelta(days=1),
         )
+
+
+def test_a_rejection_has_no_review_by_date_and_verifies(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]
+    # The page's form sends the review-by date it suggested whatever the action: not stored.
+    record = review_decide(
+        case=submitted,
+        by=users["reviewer"],
+        action="reject",
+        rationale="Not a need the department has.",
+        review_by=timezone.localdate() + timedelta(days=400),
+    )
+    assert record is not None and record.review_by is None
+    assert record.content["review_by"] is None and record.content["schema_version"] == 4
+    assert record_summary(record)["review_by"] is None
+    assert record_columns_differing(record, None) == []
+    assert audit_verify().valid
+
+
+def test_a_rejection_issued_before_version_4_with_its_review_by_date_still_verifies(  # type: ignore[no-untyped-def]
+    submitted: Case, users
+) -> None:
+    day = date(2030, 1, 31)
+
+    def as_version_3(decision: Decision) -> DecisionRecord:
+        with mock.patch.object(
+            record_services,
+            "build_content",
+            side_effect=lambda d: {**build_content(d), "schema_version": 3},
+        ):
+            return record_services.record_issue(replace(decision, review_by=day))
+
+    with mock.patch.object(review_services, "record_issue", side_effect=as_version_3):
+        record = review_decide(
+            case=submitted, by=users["reviewer"], action="reject", rationale="No."
+        )
+    assert record is not None
+    record.refresh_from_db()
+    assert record.review_by == day and record.content["review_by"] == "2030-01-31"
+    assert record.content["schema_version"] == 3
+    assert record_columns_differing(record, None) == []
+    assert audit_verify().valid
