@@ -4,6 +4,7 @@ the state machine (case_move, also used by the review)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -368,11 +369,20 @@ def signoff_problems(
     return errors
 
 
+def name_key(name: str) -> str:
+    """A person's name as typed names are compared: Unicode NFKD with the accents (combining
+    marks) dropped, casefolded, whitespace collapsed ("  Gíta  GHOSH" is "gita ghosh")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
 def _has_account(case: Case, name: str) -> User | None:
-    """The department's person this typed name is (by full name or username), if any."""
-    wanted = " ".join(name.split()).casefold()
+    """The department's person this typed name is (by full name or username, compared by
+    name_key), if any."""
+    wanted = name_key(name)
     for person in department_people(case.department_id):
-        if wanted in (person_name(person).casefold(), person.get_username().casefold()):
+        if wanted in (name_key(person_name(person)), name_key(person.get_username())):
             return person
     return None
 

@@ -613,3 +613,39 @@ def test_the_signatory_is_emailed_when_asked_and_the_owner_when_they_decide(
     decided = mail.outbox[1]
     assert decided.to == [owner.email]
     assert "declined" in decided.subject and "Add the exit plan." in decided.body
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Gíta Ghosh",
+        "  GITA   ghosh ",
+        "Gita\u00a0Ghosh",
+        "\uff27\uff29\uff34\uff21 \uff27\uff28\uff2f\uff33\uff28",  # fullwidth
+        "Gi\u0301ta Ghosh",
+    ],
+)
+def test_a_typed_name_of_someone_with_an_account_is_refused_however_written(
+    typed: str,
+    assessed: Case,
+    users: dict[str, User],
+    make_user: Callable[..., User],
+    dept_a: Department,
+) -> None:
+    make_user("gita", Role.COMMERCIAL, dept_a, first_name="Gita", last_name="Ghosh")
+    with pytest.raises(ValidationFailed) as caught:
+        signoff_record(case=assessed, by=users["commercial"], discipline="legal", name=typed)
+    assert caught.value.errors == {
+        "name": ["Gita Ghosh has an account: ask them for a sign-off instead"]
+    }
+    refused = Api(users["commercial"]).send(
+        "POST", f"cases/{assessed.pk}/signoffs", {"discipline": "legal", "name": typed}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "name"]
+    assert not assessed.signoffs.exists()
+    # Another name is typed as given.
+    other = signoff_record(
+        case=assessed, by=users["commercial"], discipline="legal", name="Gíta Ghoshal"
+    )
+    assert other.name == "Gíta Ghoshal" and other.no_account
