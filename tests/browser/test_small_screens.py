@@ -11,13 +11,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import Browser
 
 from decisions.audit.models import AuditEvent
+from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
+from decisions.records.outcomes import outcome_record
+from decisions.review.services import review_decide
 from decisions.rulesets.models import Ruleset
 from sourcing.access import access_for
 from sourcing.demo import seed_cases
-from sourcing.models import Case, CaseStatus
+from sourcing.models import Case, CaseStatus, User
 from suppliers.models import Supplier
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import assessed_case, other_option
 
 pytestmark = pytest.mark.browser
 
@@ -166,3 +170,42 @@ def test_a_long_unbroken_title_wraps_at_320_pixels(
                 wide.append(f"{username} {path}: {width} px")
         context.close()
     assert wide == [], "pages wider than 320 px:\n" + "\n".join(wide)
+
+
+def test_a_table_of_buttons_with_hidden_text_scrolls_inside_itself_at_320_pixels(
+    browser: Browser, live_server: Any, demo_people: None
+) -> None:
+    """erin's calibration report has a "Make a golden case" button in each row of a wide table
+    (wider with the option to choose for a decision the department would not choose again),
+    its visually hidden words ("from the outcome of ...") placed absolutely: they widened the
+    page to 366 px rather than scrolling with the table."""
+    alice, carol = (User.objects.get(username=n) for n in ("alice", "carol"))
+    case = case_submit(case=assessed_case(alice), by=alice)
+    record = review_decide(case=case, by=carol, action="approve")
+    assert record is not None
+    outcome = {"delivered": True, "on_time": True, "benefits_realised": "fully"}
+    outcome_record(
+        record=record,
+        by=alice,
+        data={**outcome, "lock_in": "none", "actual_cost_gbp": 750_000, "same_again": False},
+    )
+    case = case_submit(case=assessed_case(alice), by=alice)
+    overridden = review_decide(
+        case=case, by=carol, action="approve", option=other_option(case), rationale="Why."
+    )
+    assert overridden is not None
+    late = {**outcome, "on_time": False, "months_late": 14, "lock_in": "severe"}
+    outcome_record(
+        record=overridden,
+        by=alice,
+        data={**late, "actual_cost_gbp": 12_345_678, "same_again": True},
+    )
+    context = browser.new_context(viewport={"width": WIDTH, "height": 640})
+    page = context.new_page()
+    sign_in(page, live_server.url, "erin")
+    page.goto(live_server.url + reverse("calibration_report"))
+    golden = f"Make a golden case from the outcome of {record.reference}"
+    assert page.get_by_role("button", name=golden).count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    assert_accessible(page)
+    context.close()
