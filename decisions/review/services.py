@@ -127,8 +127,8 @@ def review_problems(
     if action in ("return", "reject") and not rationale and "rationale" not in errors:
         verb = "returning" if action == "return" else "rejecting"
         errors["rationale"] = [f"Enter your reasons for {verb} the case"]
-    # A rejection has no review-by date: one sent with it is not stored, so not checked.
-    if action == "approve" and review_by is not None and review_by <= (today or date.today()):
+    # A rejection stores no review-by date; one sent with it must still be a sensible date.
+    if action != "return" and review_by is not None and review_by <= (today or date.today()):
         errors["review_by"] = ["Review-by date must be in the future"]
     if recommended is None or action != "approve" or "option" in errors:
         return errors
