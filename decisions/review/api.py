@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -23,11 +24,17 @@ from decisions.review.dashboard import (
     quarter_label,
 )
 from decisions.review.selectors import DUE_WITHIN_DAYS
-from decisions.review.services import review_decide, review_problems
+from decisions.review.services import (
+    ReviewDecision,
+    review_decide,
+    review_problems,
+    review_repeat,
+)
 from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
 from sourcing.api_schemas import PageOut, ReportFilters, page_of, responses
 from sourcing.dates import parse_date_text
+from sourcing.errors import TransitionRefused
 from sourcing.models import Role
 
 router = Router(tags=["decisions"])
@@ -88,21 +95,31 @@ def review_body_problems(
 )
 def review(request: HttpRequest, case_id: int) -> Any:
     """Approve (optionally another option: an override), return or reject a submitted case;
-    422 listing every bad field at once."""
+    422 listing every bad field at once. The same decision sent again by the same reviewer
+    within 10 minutes (review_repeat) is answered as the first was, deciding nothing again;
+    any other decision on a case no longer submitted: 409."""
     case = or_404(case_visible(request.user, case_id))
     assessment = current_assessment(case)
     recommended = None if assessment is None else assessment.result.get("recommended") or ""
     body = json_body(request, ReviewIn, lambda d: review_body_problems(d, recommended))
     review_by, _ = _review_by(body.review_by)
-    record = review_decide(
-        case=case,
-        by=signed_in_user(request),
+    reviewer = signed_in_user(request)
+    decision = ReviewDecision(
         action=body.action,
         option=body.option,
         rationale=body.rationale,
         review_by=review_by,
         sections=body.sections,
     )
+    try:
+        record = review_decide(case=case, by=reviewer, **asdict(decision))
+    except TransitionRefused:
+        # The same decision sent again (a retry): answered with the first one's result, as the
+        # page answers it, and nothing is decided or audited twice. Otherwise the 409 stands.
+        repeat = review_repeat(case=case, by=reviewer, decision=decision)
+        if repeat is None:
+            raise
+        record = repeat.record
     case.refresh_from_db()
     if record is None:
         return {"case_id": case.pk, "status": case.status, "record": None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decisions.audit.models import AuditEvent
 from decisions.records.models import DecisionRecord
 from sourcing.models import Case
 from tests.pages import post_json as post
@@ -83,3 +84,32 @@ def test_every_problem_of_a_review_is_named_in_one_answer(
         ("body", "review_by"),
     }
     assert not DecisionRecord.objects.exists()
+
+
+def test_the_same_decision_sent_again_is_answered_as_the_first_without_a_second_event(
+    submitted: Case, users, client_as
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(users["reviewer"])
+    url = f"/api/v1/cases/{submitted.pk}/review"
+    body = {"action": "approve", "option": "build", "rationale": "Strategic."}
+    first = post(client, url, body)
+    assert first.status_code == 201
+    events = AuditEvent.objects.count()
+    again = post(client, url, body)
+    assert again.status_code == 201  # as the page: the first one's result
+    assert again.json() == first.json()
+    assert AuditEvent.objects.count() == events and DecisionRecord.objects.count() == 1
+    other = post(client, url, {**body, "rationale": "Another reason."})
+    assert other.status_code == 409  # a different decision is still refused
+
+
+def test_a_return_sent_again_is_answered_as_the_first(submitted: Case, users, client_as) -> None:  # type: ignore[no-untyped-def]
+    client = client_as(users["reviewer"])
+    url = f"/api/v1/cases/{submitted.pk}/review"
+    body = {"action": "return", "rationale": "Name the components.", "sections": ["signoffs"]}
+    first = post(client, url, body)
+    assert first.status_code == 200 and first.json()["record"] is None
+    events = AuditEvent.objects.count()
+    again = post(client, url, body)
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert AuditEvent.objects.count() == events
