@@ -10,7 +10,13 @@ from django import forms
 from decisions.records.outcomes import COMMENT_MAX, MONTHS_LATE_MAX
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.field_errors import GovukForm
-from sourcing.forms import OPTION_CHOICES, department_choices, reference_typed, set_choices
+from sourcing.forms import (
+    OPTION_CHOICES,
+    department_choices,
+    reference_typed,
+    select_field,
+    set_choices,
+)
 from sourcing.money import PoundsField
 
 
@@ -66,34 +72,52 @@ class RegisterSearchForm(GovukForm):
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+MONTHS_LATE_MESSAGE = f"Enter how many months late, from 1 to {MONTHS_LATE_MAX}"
 
 
 class OutcomeForm(GovukForm):
     """An outcome review as people enter it; outcome_problems (through outcome_record) checks
     the values and its errors are shown against the same fields."""
 
-    delivered = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect)
-    on_time = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect)
-    months_late = forms.IntegerField(required=False, min_value=1, max_value=MONTHS_LATE_MAX)
+    delivered = select_field(
+        YES_NO,
+        "Select yes if it was delivered, or no if it was not",
+        widget=forms.RadioSelect,
+    )
+    on_time = select_field(
+        YES_NO, "Select yes if it was on time, or no if it was late", widget=forms.RadioSelect
+    )
+    months_late = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MONTHS_LATE_MAX,
+        error_messages={key: MONTHS_LATE_MESSAGE for key in ("invalid", "min_value", "max_value")},
+    )
     actual_cost_gbp = PoundsField(label_in_messages="the actual whole-life cost to date")
-    benefits_realised = forms.ChoiceField(
-        choices=[("none", "None"), ("partly", "Partly"), ("fully", "Fully")],
+    benefits_realised = select_field(
+        [("none", "None"), ("partly", "Partly"), ("fully", "Fully")],
+        "Select how far the benefits were realised",
         widget=forms.RadioSelect,
     )
-    lock_in = forms.ChoiceField(
-        choices=[("none", "None"), ("moderate", "Moderate"), ("severe", "Severe")],
+    lock_in = select_field(
+        [("none", "None"), ("moderate", "Moderate"), ("severe", "Severe")],
+        "Select how much lock-in you experienced",
         widget=forms.RadioSelect,
     )
-    same_again = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect)
+    same_again = select_field(
+        YES_NO,
+        "Select yes if you would choose the same option again, or no",
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(required=False, max_length=COMMENT_MAX, widget=forms.Textarea)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         # Reported in the same round as the other fields (the service checks it again).
-        if cleaned.get("on_time") == "no" and not cleaned.get("months_late"):
-            self.add_error(
-                "months_late", f"Enter how many months late, from 1 to {MONTHS_LATE_MAX}"
-            )
+        # One message for the field: a bad number has already said it.
+        late = cleaned.get("on_time") == "no" and not cleaned.get("months_late")
+        if late and "months_late" not in self.errors:
+            self.add_error("months_late", MONTHS_LATE_MESSAGE)
         return cleaned
 
     def data_for_service(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from decisions.review.services import review_decide
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.factories import approved_record, submitted_case
-from tests.pages import post_json
+from tests.pages import error_summary, post_json
 
 GOOD = {
     "delivered": True,
@@ -119,6 +119,25 @@ def test_the_department_records_an_outcome_on_the_page(
     assert event.payload["actual_cost_gbp"] == 780_000 and event.payload["variance_gbp"] == -20_000
     assert client_as(users["outsider"]).get(url).status_code == 404
     assert audit_chain_check().problems == ()
+
+
+def test_each_missing_answer_has_its_own_govuk_message_once(
+    users: dict[str, User], client_as: Any
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    client = client_as(users["commercial"])
+    url = reverse("record_outcome", args=[record.pk])
+    found = error_summary(client.post(url, {"on_time": "no", "months_late": "-3"}))
+    assert found == [
+        ("#delivered", "Select yes if it was delivered, or no if it was not"),
+        ("#months_late", "Enter how many months late, from 1 to 120"),
+        ("#actual_cost_gbp", "Enter the actual whole-life cost to date"),
+        ("#benefits_realised", "Select how far the benefits were realised"),
+        ("#lock_in", "Select how much lock-in you experienced"),
+        ("#same_again", "Select yes if you would choose the same option again, or no"),
+    ]
+    on_time = error_summary(client.post(url, {"on_time": "maybe"}))
+    assert ("#on_time", "Select yes if it was on time, or no if it was late") in on_time
 
 
 PAGE_GOOD = {
