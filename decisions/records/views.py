@@ -27,7 +27,7 @@ from decisions.cases.selectors import cases_visible
 from decisions.presenter import decision_text, option_label, record_view, similar_cases_text
 from decisions.record_schema import record_content
 from decisions.records import selectors
-from decisions.records.consistency import case_check, option_counts
+from decisions.records.consistency import case_check, summary
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import OutcomeForm, RecordSearchForm, RegisterSearchForm
@@ -155,10 +155,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Anyone who reads the record learns how many earlier decisions are like it and their
     # options; which cases and departments they are is for the Centre of Excellence (the review
     # page and the consistency report).
-    consistency = {
-        "text": similar_cases_text(option_counts(similar)),
-        "flagged": sum(1 for s in similar if s.flagged),
-    }
+    counts = summary(similar)
+    consistency = {"text": similar_cases_text(counts["options"]), "flagged": counts["flagged"]}
     context = {
         **_record_context(record),
         "consistency": consistency,
