@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_gov_notify.message import NotifyEmailMessage
 
@@ -42,7 +41,6 @@ from sourcing.notifications import (
 )
 from sourcing.people.services import token_issue
 from sourcing.tasks import ping
-from tests.conftest import service_missing
 from tests.factories import (
     approved_record,
     assessed_case,
@@ -50,7 +48,7 @@ from tests.factories import (
     ready_case,
     submitted_case,
 )
-from tests.workers import celery_worker
+from tests.workers import celery_worker, require_real_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -273,14 +271,7 @@ def _worker(queue: str, outbox: Path) -> subprocess.Popen[str]:
 def test_a_real_worker_sends_the_email_once_after_commit(
     settings: Any, users: dict[str, User], transactional_db: None, tmp_path: Path
 ) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        service_missing("REDIS_URL is not set, so tasks run eagerly")
-    if connection.vendor != "postgresql":
-        service_missing("the worker test needs PostgreSQL (DATABASE_URL) to share the test data")
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis at {settings.REDIS_URL} does not answer: {exc}")
+    require_real_worker()
     for role, user in users.items():
         User.objects.filter(pk=user.pk).update(email=f"{role}@example.gov.uk")
     owner = User.objects.get(pk=users["commercial"].pk)

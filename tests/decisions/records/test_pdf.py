@@ -25,7 +25,6 @@ from unittest import mock
 import psycopg
 import pypdf
 import pytest
-import redis
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
@@ -73,7 +72,7 @@ from tests.factories import (
     pdf_case,
     pdf_record,
 )
-from tests.workers import celery_worker
+from tests.workers import celery_worker, require_real_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -1119,14 +1118,7 @@ def test_a_real_worker_killed_mid_render_still_delivers_the_pdf_once(
     transactional_db: None,
     media: Path,
 ) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        service_missing("REDIS_URL is not set, so tasks run eagerly")
-    if connection.vendor != "postgresql":
-        service_missing("the worker test needs PostgreSQL (DATABASE_URL) to share the test data")
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis at {settings.REDIS_URL} does not answer: {exc}")
+    require_real_worker()
     queue = f"test-pdf-{uuid.uuid4().hex[:12]}"
     saved_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
