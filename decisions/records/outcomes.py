@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_on
 from decisions.engine.schema import MONEY_MAX
-from decisions.records.models import DecisionRecord
+from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Role, User
 
@@ -115,3 +117,16 @@ def outcomes_of(record: DecisionRecord) -> list[AuditEvent]:
             object_type="decision_record", object_id=str(record.pk), action=OUTCOME_ACTION
         ).order_by("seq")
     )
+
+
+def awaiting_outcome_review(records: DecisionRecordQuerySet) -> DecisionRecordQuerySet:
+    """The records without an outcome review: a recorded outcome review is the review, so a
+    decision with one is neither due nor overdue for review (the due-for-review list, the
+    home pages, the dashboard and the review-by reminders all use this one rule). A filter in
+    the same query (NOT EXISTS over the chain's outcome events, by their object index)."""
+    reviewed = AuditEvent.objects.filter(
+        object_type="decision_record",
+        action=OUTCOME_ACTION,
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    return records.filter(~Exists(reviewed))

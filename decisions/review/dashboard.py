@@ -29,8 +29,9 @@ Definitions (the page, its CSV files and `GET /api/v1/dashboard` say the same):
 - **Reviews due and overdue** are those of the due-for-review list as it stands today
   (decisions.review.selectors.due_for_review: current approvals whose review-by date, or a
   contract's break point or end, is within DUE_WITHIN_DAYS days, or that the latest replay
-  flags); overdue when that date has passed. The period does not apply to them; the
-  department does.
+  flags, and that have no outcome review: a recorded outcome review is the review,
+  decisions.records.outcomes.awaiting_outcome_review); overdue when that date has passed.
+  The period does not apply to them; the department does.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from decisions.presenter import date_text
 from decisions.records.models import DecisionRecord
+from decisions.records.outcomes import awaiting_outcome_review
 from sourcing.models import CaseStatus, Notification, NotificationKind
 from sourcing.notifications import notify
 
@@ -26,11 +27,12 @@ def reminder_key(record: DecisionRecord) -> str:
 
 def review_due_notify(*, today: date) -> list[int]:
     """Email the owners of current approved decisions due for review within
-    REVIEW_DUE_NOTICE_DAYS of `today` (past dates too) that were not reminded yet: the ids of
+    REVIEW_DUE_NOTICE_DAYS of `today` (past dates too), without an outcome review (that is the
+    review: records.outcomes.awaiting_outcome_review), that were not reminded yet: the ids of
     the records whose reminder was written now (each in its own transaction)."""
     until = today + timedelta(days=settings.REVIEW_DUE_NOTICE_DAYS)
     records = list(
-        DecisionRecord.objects.current_approvals()
+        awaiting_outcome_review(DecisionRecord.objects.current_approvals())
         .filter(review_by__lte=until, case__status=CaseStatus.APPROVED)
         .select_related("case", "case__owner", "case__department")
         .defer("content")

@@ -10,6 +10,7 @@ from django.db.models import Max, Q, Subquery
 from decisions.assessments.selectors import latest_assessment_per_case
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
+from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
 from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange
 
@@ -70,8 +71,9 @@ def current_record(case: Case) -> DecisionRecord | None:
 
 def approvals_due(*, today: date, department_id: int | None = None) -> DecisionRecordQuerySet:
     """Current approvals of approved cases whose review-by date is within DUE_WITHIN_DAYS of
-    `today` or past (of one department when given), soonest first, without their content."""
-    due = DecisionRecord.objects.current_approvals().filter(
+    `today` or past (of one department when given), soonest first, without their content.
+    A decision with an outcome review is not due (records.outcomes.awaiting_outcome_review)."""
+    due = awaiting_outcome_review(DecisionRecord.objects.current_approvals()).filter(
         case__status=CaseStatus.APPROVED, review_by__lte=today + timedelta(days=DUE_WITHIN_DAYS)
     )
     if department_id is not None:
@@ -88,7 +90,7 @@ def _due(*, today: date) -> tuple[DecisionRecordQuerySet, set[int], dict[int, li
     brought_forward = [
         case_id for case_id, dates in extra.items() if any(d <= until for d in dates)
     ]
-    records = DecisionRecord.objects.current_approvals().filter(
+    records = awaiting_outcome_review(DecisionRecord.objects.current_approvals()).filter(
         Q(review_by__lte=until) | Q(pk__in=flagged) | Q(case_id__in=brought_forward),
         case__status=CaseStatus.APPROVED,
     )
@@ -98,7 +100,8 @@ def _due(*, today: date) -> tuple[DecisionRecordQuerySet, set[int], dict[int, li
 def due_for_review(*, today: date) -> list[dict[str, Any]]:
     """Current approved decisions due for review: their review-by date is within
     DUE_WITHIN_DAYS or past, the latest replay says they would now come out differently, or a
-    date another feature gives them (a contract's break point or end) is within that time.
+    date another feature gives them (a contract's break point or end) is within that time; and
+    no outcome review is recorded on them (a recorded outcome review is the review).
 
     Each item: record, due (the earliest of its dates), flagged (by the replay); soonest first.
     """

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
+from decisions.records.outcomes import outcome_record
 from decisions.records.public_interest import FinancialQuarter
 from decisions.review.dashboard import (
     Period,
@@ -29,6 +30,8 @@ from decisions.review.dashboard import (
     period_problems,
     quarter_label,
 )
+from decisions.review.reminders import review_due_notify
+from decisions.review.selectors import approvals_due, due_for_review
 from decisions.review.services import review_decide, review_reopen
 from sourcing.models import Case, Role, User
 from sourcing.people.services import department_ensure
@@ -152,6 +155,34 @@ def test_filters_by_department_and_period(decided: dict[str, Any]) -> None:
     }
     assert "quarter" in period_problems(quarter="2026-Q1", since=date(2026, 4, 1))[1]
     assert "until" in period_problems(since=date(2026, 5, 2), until=date(2026, 5, 1))[1]
+
+
+def test_a_recorded_outcome_review_clears_a_due_or_overdue_review(
+    decided: dict[str, Any], users: dict[str, User], client_as: Any
+) -> None:
+    # A2 is overdue (review by 1 June 2026); B2 is due in 10 days. Their departments record
+    # the outcome, A2's on its review-by date, B2's before it: the review is done.
+    outcome = {
+        "delivered": True,
+        "on_time": True,
+        "actual_cost_gbp": 900_000,
+        "benefits_realised": "fully",
+        "lock_in": "none",
+        "same_again": True,
+    }
+    today = timezone.localdate()
+    with clock_at(_at("2026-06-01")):
+        outcome_record(record=decided["a2"], by=users["commercial"], data=outcome)
+    assert [i["record"] for i in due_for_review(today=today)] == [decided["b2"]]
+    outcome_record(record=decided["b2"], by=users["outsider"], data=outcome)
+    board = dashboard(Period())
+    assert (board.reviews, board.reviews_due, board.reviews_overdue) == ([], 0, 0)
+    assert due_for_review(today=today) == [] and not approvals_due(today=today).exists()
+    assert review_due_notify(today=today) == []
+    body = client_as(users["auditor"]).get("/api/v1/dashboard").json()
+    assert body["reviews"] == {"due": 0, "overdue": 0, "within_days": 90}
+    page = client_as(users["reviewer"]).get(reverse("review_due"))
+    assert decided["a2"].reference not in page.content.decode()
 
 
 def test_a_reopened_decision_counts_from_the_reopening(
