@@ -60,9 +60,11 @@ def pdf_check(
 ) -> PdfCheck:
     """Check a record PDF as `manage.py verify_record` does (its proof with the service's keys
     and any the auditor's heads list, and its visible pages against the proven record), then
-    compare the file with the hash the chain recorded for it."""
-    digest = hashlib.sha256(data).hexdigest()
+    compare the file with the hash the chain recorded for it. For the record with its outcome
+    reviews (ADR 0033), the file compared is its attached record as issued, and pdf_verify
+    has checked its outcome reviews against the audit chain."""
     proof, report = pdf_verify(data, keys={**trusted_keys(), **(keys or {})}, published=heads)
+    digest = report.issued_sha256 or hashlib.sha256(data).hexdigest()
     if proof is None:
         return PdfCheck(pdf_sha256=digest, proof=report)
     check = PdfCheck(pdf_sha256=digest, proof=report)
@@ -130,5 +132,7 @@ def records_check(reference: str, *, heads: Sequence[Head] = ()) -> list[RecordC
 
 def report_dict(check: Any) -> dict[str, Any]:
     """A small helper for templates: a check's valid flag and every problem in one list."""
-    proof_problems = check.proof.problems if check.proof is not None else []
+    proof_problems = (
+        [*check.proof.problems, *check.proof.outcome_problems] if check.proof is not None else []
+    )
     return {"valid": check.valid, "problems": [*check.problems, *proof_problems]}

@@ -16,6 +16,7 @@ the head must be one of the published heads the auditor kept, when they give the
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from decisions.audit.models import AuditEvent
+from decisions.engine.hashable import canonical_json
 from decisions.integrity import merkle
 from decisions.integrity.heads import head_covering, head_data, record_leaves
 from decisions.integrity.keys import trusted_keys
@@ -39,6 +41,8 @@ from decisions.integrity.signing import (
 )
 from decisions.records.content import record_hash
 from decisions.records.models import DecisionRecord, RecordPdf
+from decisions.records.outcome_pdf import EVENTS_ATTACHMENT, ISSUED_ATTACHMENT
+from decisions.records.outcomes import OUTCOME_ACTION
 from decisions.records.pdf import pdf_render
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -136,6 +140,17 @@ class ProofMissing(ValueError):
     """The file is not a PDF, or carries no readable record proof."""
 
 
+def pdf_attachments(data: bytes) -> dict[str, list[bytes]]:
+    """A PDF's embedded files by name; ProofMissing when it is not a readable PDF."""
+    from pypdf import PdfReader  # noqa: PLC0415 (on first use: ADR 0024)
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
+    try:
+        return dict(PdfReader(io.BytesIO(data)).attachments)
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ProofMissing(f"The file is not a readable PDF ({type(exc).__name__}).") from None
+
+
 def proof_from_pdf(data: bytes) -> dict[str, Any]:
     """The record proof embedded in a PDF's attachments; ProofMissing says what is wrong."""
     from pypdf import PdfReader  # noqa: PLC0415 (on first use: ADR 0024)
@@ -169,13 +184,33 @@ class ProofReport:
     head: dict[str, Any] | None = None
     compared_with_published: bool = False
     problems: list[str] = field(default_factory=list)
+    # The record with its outcome reviews (ADR 0033): the attached record as issued is what was
+    # checked above; these say what was found of the outcome reviews. None for a plain PDF.
+    issued_sha256: str | None = None
+    outcome_events: list[int] | None = None
+    outcome_problems: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.outcome_problems
+
+    @property
+    def summary(self) -> str:
+        """One line: what was verified, or which part failed."""
+        if self.outcome_events is None:
+            return "Record: verified" if self.valid else "Record: problems found"
+        issued = "verified" if not self.problems else "problems found"
+        count = len(self.outcome_events)
+        reviews = f"{count} outcome review{'s' * (count != 1)}"
+        if self.outcome_problems:
+            return f"Record as issued: {issued}; {reviews}: problems found"
+        events = ", ".join(f"#{seq}" for seq in self.outcome_events)
+        return f"Record as issued: {issued}; {reviews}: verified against the audit chain" + (
+            f" (events {events})" if events else ""
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "valid": self.valid,
             "reference": self.reference,
             "record_sha256": self.record_sha256,
@@ -183,6 +218,20 @@ class ProofReport:
             "compared_with_published": self.compared_with_published,
             "problems": list(self.problems),
         }
+        if self.outcome_events is not None:
+            result["summary"] = self.summary
+            result["record_as_issued"] = {
+                "attachment": ISSUED_ATTACHMENT,
+                "sha256": self.issued_sha256,
+                "valid": not self.problems,
+            }
+            result["outcome_reviews"] = {
+                "attachment": EVENTS_ATTACHMENT,
+                "events": list(self.outcome_events),
+                "valid": not self.outcome_problems,
+                "problems": list(self.outcome_problems),
+            }
+        return result
 
 
 def _hex32(value: Any) -> bytes | None:
@@ -412,7 +461,103 @@ def pdf_verify(
 ) -> tuple[dict[str, Any] | None, ProofReport]:
     """One record PDF offline, as `manage.py verify_record` and the auditor's page check it:
     its embedded proof (proof_verify), and its visible pages against the proven record
-    (pages_problems). Returns the proof (None when the PDF carries none) and the report."""
+    (pages_problems). Returns the proof (None when the PDF carries none) and the report.
+
+    The record with its outcome reviews (ADR 0033) carries no proof itself: its attached
+    `record-as-issued.pdf` is checked as above (report.issued_sha256 is that file's hash), then
+    each outcome review in its `outcome-reviews.json` (outcome_reviews_problems; this looks the
+    events up on the service's audit chain)."""
+    try:
+        attachments = pdf_attachments(data)
+    except ProofMissing as exc:
+        return None, ProofReport(problems=[str(exc)])
+    if ATTACHMENT_NAME not in attachments and ISSUED_ATTACHMENT in attachments:
+        return _outer_verify(attachments, keys=keys, published=published)
+    return _plain_verify(data, keys=keys, published=published)
+
+
+def _outer_verify(
+    attachments: Mapping[str, list[bytes]],
+    *,
+    keys: Mapping[str, Ed25519PublicKey],
+    published: Sequence[Head],
+) -> tuple[dict[str, Any] | None, ProofReport]:
+    issued = attachments[ISSUED_ATTACHMENT]
+    events = attachments.get(EVENTS_ATTACHMENT) or []
+    if len(issued) != 1:
+        return None, ProofReport(problems=[f"The PDF carries more than one {ISSUED_ATTACHMENT}."])
+    proof, report = _plain_verify(issued[0], keys=keys, published=published)
+    report.problems = [f"{ISSUED_ATTACHMENT}: {problem}" for problem in report.problems]
+    report.issued_sha256 = hashlib.sha256(issued[0]).hexdigest()
+    report.outcome_events = []
+    if len(events) != 1:
+        report.outcome_problems.append(
+            f"The PDF carries no {EVENTS_ATTACHMENT} (or more than one): its outcome reviews "
+            "cannot be checked."
+        )
+        return proof, report
+    seqs, problems = outcome_reviews_problems(events[0], record_sha256=report.record_sha256)
+    report.outcome_events = seqs
+    report.outcome_problems = [f"{EVENTS_ATTACHMENT}: {problem}" for problem in problems]
+    return proof, report
+
+
+def outcome_reviews_problems(data: bytes, *, record_sha256: str) -> tuple[list[int], list[str]]:
+    """The event numbers of the outcome reviews in an `outcome-reviews.json`
+    (`{"events": [{"content": {...}, "sha256"}]}`) and every problem found: an event whose
+    content no longer hashes to its sha256 (RFC 8785, as the chain hashes it), that is not a
+    `record.outcome` of the record whose hash is `record_sha256`, that is out of order, or that
+    the service's audit chain does not hold with that number and hash."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+        items = parsed["events"]
+        if not isinstance(items, list):
+            raise TypeError
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return [], ["not a list of outcome review events in JSON"]
+    seqs: list[int] = []
+    problems: list[str] = []
+    wanted: dict[int, str] = {}
+    for number, item in enumerate(items, start=1):
+        content = _mapping(item.get("content")) if isinstance(item, Mapping) else {}
+        sha256 = item.get("sha256") if isinstance(item, Mapping) else None
+        seq = content.get("seq")
+        name = f"outcome review {number}" + (f" (event #{seq})" if isinstance(seq, int) else "")
+        try:
+            recomputed = hashlib.sha256(canonical_json(dict(content))).hexdigest()
+        except (TypeError, ValueError):
+            recomputed = ""
+        if not isinstance(seq, int) or not isinstance(sha256, str) or recomputed != sha256:
+            problems.append(f"{name} does not match its sha256 (it was changed)")
+            continue
+        payload = _mapping(content.get("payload"))
+        if content.get("action") != OUTCOME_ACTION or content.get("object_type") != (
+            "decision_record"
+        ):
+            problems.append(f"{name} is not an outcome review of a decision record")
+        elif payload.get("record_sha256") != record_sha256:
+            problems.append(f"{name} belongs to another decision record")
+        if seqs and seq <= seqs[-1]:
+            problems.append(f"{name} is out of order")
+        seqs.append(seq)
+        wanted[seq] = sha256
+    chained = dict(
+        AuditEvent.objects.filter(seq__in=list(wanted), action=OUTCOME_ACTION).values_list(
+            "seq", "sha256"
+        )
+    )
+    for seq, sha256 in wanted.items():
+        if chained.get(seq) != sha256:
+            problems.append(f"event #{seq} is not on the audit chain with this sha256")
+    return seqs, problems
+
+
+def _plain_verify(
+    data: bytes,
+    *,
+    keys: Mapping[str, Ed25519PublicKey],
+    published: Sequence[Head],
+) -> tuple[dict[str, Any] | None, ProofReport]:
     try:
         proof = proof_from_pdf(data)
     except ProofMissing as exc:

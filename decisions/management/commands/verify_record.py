@@ -6,7 +6,9 @@ Ed25519 signature with a key you trust. With --heads, the head must be one of th
 you kept. Then reads the visible pages (their text) and requires what they print to identify
 the same record: its reference, record hash, previous record's hash, sequence number,
 department code, decision and title (pages of one record with another record's proof are
-reported). Needs no database. Prints JSON; exits 1 on any problem.
+reported). Needs no database. The record with its outcome reviews (ADR 0033): its attached
+record-as-issued.pdf is checked so, and each review in outcome-reviews.json against this
+service's audit chain (that part reads the database). Prints JSON; exits 1 on any problem.
 """
 
 from __future__ import annotations
