@@ -101,7 +101,8 @@ class PageQuery(Schema):
 class ReportFilters(PageQuery):
     """The filters of the Centre of Excellence's reports, as on their pages
     (sourcing.forms.ReportFilterForm): a department's code (an unknown code matches nothing),
-    a decided option, the period of the decision (ISO 8601 days, inclusive); 422 naming a bad
+    a decided option, the period of the decision (ISO 8601 days, inclusive, London days as
+    sourcing.dates.days_q reads them); 422 naming a bad
     one."""
 
     department: str = Field("", max_length=20)

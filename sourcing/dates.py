@@ -28,10 +28,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Literal
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 
 from sourcing.field_errors import GovukForm
 
@@ -257,3 +259,22 @@ class DateInputsMixin(GovukForm):
             error=answer.message,
             wrong=answer.wrong,
         )
+
+
+def day_start(day: date) -> datetime:
+    """The moment `day` starts in the service's time zone (settings.TIME_ZONE, Europe/London:
+    midnight GMT in winter, 23:00 UTC the evening before in British Summer Time), aware."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def days_q(field: str, *, since: date | None = None, until: date | None = None) -> Q:
+    """The rows whose moment `field` falls on the days from `since` to `until` (inclusive,
+    either open), as days in the service's time zone (Europe/London): the one reading of the
+    Centre of Excellence reports' "decided from/to" (sourcing.forms.ReportFilterForm,
+    sourcing.api_schemas.ReportFilters, the dashboard's period), so all reports agree."""
+    q = Q()
+    if since:
+        q &= Q(**{f"{field}__gte": day_start(since)})
+    if until and until < date.max:  # nothing happens after the last day there is
+        q &= Q(**{f"{field}__lt": day_start(until + timedelta(days=1))})
+    return q

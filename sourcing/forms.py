@@ -84,7 +84,8 @@ def department_choices() -> list[tuple[str, str]]:
 class ReportFilterForm(GovukForm):
     """The filters of the Centre of Excellence's reports (a GET form; the consistency and
     calibration reports): a department's code, a decided option, and the period in which the
-    decision was made, as dates people write ("1 April 2026", "2026-04-01"); all optional.
+    decision was made, as dates people write ("1 April 2026", "2026-04-01"), London days
+    (sourcing.dates.days_q, as every report reads them); all optional.
     `filters()` gives them to the report's selector, `query()` as query parameters."""
 
     FIELDS = ("department", "option", "since", "until")

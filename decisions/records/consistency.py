@@ -20,6 +20,7 @@ from typing import Any, Final
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from decisions.assessments.selectors import latest_assessment
 from decisions.engine.similarity import CHOICE_LINES, Comparison, compare, near_signature
@@ -226,7 +227,7 @@ def flagged_pairs(
     whose answers are near-identical (decisions.engine.similarity) but whose decided options
     differ, latest decision first. Filters: a department's code (either side of the pair), an
     option (either side's decided option), and the period in which the later decision was
-    made (UTC dates, inclusive).
+    made (London days, inclusive, as every report: sourcing.dates.days_q).
 
     Decisions are grouped by what near-identical answers must share (the decisive sides, the
     categories and yes/no answers: decisions.engine.similarity.near_signature); each decision
@@ -244,7 +245,7 @@ def flagged_pairs(
     found: list[tuple[int, int, Comparison]] = []
     for members in groups.values():
         for i, (pk, decided_at, decided, code, answers) in enumerate(members):
-            day = decided_at.date()
+            day = timezone.localdate(decided_at)  # a London day, as every report's
             if (since and day < since) or (until and day > until):
                 continue
             for e_pk, _, e_decided, e_code, e_answers in members[:i]:

@@ -15,7 +15,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from decisions.records.models import DecisionAction, DecisionRecord, DecisionRec
 from decisions.records.outcomes import OUTCOME_ACTION, outcomes_of
 from decisions.rulesets.models import GoldenCase
 from decisions.rulesets.services import GoldenCaseDraft, golden_case_save, require_steward
+from sourcing.dates import days_q
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 
@@ -304,18 +305,14 @@ def approvals(
     until: date | None = None,
 ) -> DecisionRecordQuerySet:
     """Approving records (superseded ones too) of a department's code, of a decided option,
-    decided from `since` to `until` (UTC days, inclusive); every filter optional."""
+    decided from `since` to `until` (London days, inclusive: sourcing.dates.days_q, as the
+    dashboard and the consistency report); every filter optional."""
     records = DecisionRecord.objects.filter(action=DecisionAction.APPROVE)
     if department:
         records = records.filter(department__code=department)
     if option:
         records = records.filter(decided_option=option)
-    if since:
-        records = records.filter(decided_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
-    if until and until < date.max:  # nothing is decided after the last day there is
-        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-        records = records.filter(decided_at__lt=end)
-    return records
+    return records.filter(days_q("decided_at", since=since, until=until))
 
 
 def calibration_report(

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -68,6 +68,7 @@ from decisions.records.public_interest import (
 )
 from decisions.review.selectors import DUE_WITHIN_DAYS, due_dates
 from sourcing.charts import Bar, bar_chart, percent
+from sourcing.dates import days_q
 from sourcing.models import CaseStatus, CaseStatusChange, Department
 from sourcing.questionnaire import OPTION_LABELS
 
@@ -218,22 +219,12 @@ def quarter_short(quarter: FinancialQuarter) -> str:
     return f"Q{quarter.number} {quarter.year}-{(quarter.year + 1) % 100:02d}"
 
 
-def _bound(day: date, *, end: bool) -> datetime:
-    """The start of a day (or of the next, for an end bound) in the service's time zone."""
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
-    return timezone.make_aware(moment, timezone.get_current_timezone())
-
-
 def period_records(period: Period) -> DecisionRecordQuerySet:
     """The decision records of the period, without their content."""
     records = DecisionRecord.objects.defer("content").order_by()
     if period.department:
         records = records.filter(department__code=period.department)
-    if period.since:
-        records = records.filter(decided_at__gte=_bound(period.since, end=False))
-    if period.until and period.until < date.max:  # nothing is decided after the last day
-        records = records.filter(decided_at__lt=_bound(period.until, end=True))
-    return records
+    return records.filter(days_q("decided_at", since=period.since, until=period.until))
 
 
 def _episode(status: str) -> Any:

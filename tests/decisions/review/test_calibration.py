@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_chain_check
 from decisions.cases.services import case_submit
+from decisions.records.consistency import flagged_pairs
 from decisions.records.models import DecisionRecord
 from decisions.records.outcomes import outcome_record
 from decisions.review.calibration import calibration_report, golden_case_from_outcome
+from decisions.review.dashboard import Period, dashboard
 from decisions.review.services import review_decide, review_reopen
 from decisions.rulesets.models import GoldenCase
 from decisions.rulesets.services import ruleset_draft_create, ruleset_publish
@@ -152,9 +157,39 @@ def test_the_filters_keep_a_department_an_option_and_a_period(
         under.reference
     ]
     assert calibration_report(option=under.decided_option).total.outcomes == 1
-    today = under.decided_at.date()
+    today = timezone.localdate(under.decided_at)
     assert len(calibration_report(since=today, until=today).decisions) == 3
     assert calibration_report(until=today.replace(year=today.year - 1)).decisions == []
+
+
+def test_every_report_reads_decided_from_and_to_as_london_days(
+    users: dict[str, User], client_as: Any, settings: Any
+) -> None:
+    # Back-dated decisions: their PDFs are not rendered here (the chain check would call them
+    # overdue). 23:30 UTC on 30 June 2026 is 00:30 on 1 July in London (British Summer Time).
+    settings.PDF_OVERDUE_MINUTES = 10_000_000
+    a, b, reviewer = users["commercial"], users["outsider"], users["reviewer"]
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime(2026, 6, 30, 10, tzinfo=UTC)
+    ):
+        earlier = _decided(a, reviewer)
+    at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        later = _decided(b, reviewer, override=True)
+    june, july = date(2026, 6, 30), date(2026, 7, 1)
+    for day, record in ((june, earlier), (july, later)):
+        assert [d.reference for d in calibration_report(since=day, until=day).decisions] == [
+            record.reference
+        ]
+        assert dashboard(Period(since=day, until=day)).total.decisions == 1
+        body = client_as(users["auditor"]).get(
+            "/api/v1/calibration", {"since": day.isoformat(), "until": day.isoformat()}
+        )
+        assert body.json()["approvals"] == 1
+    # The consistency report dates a pair by its later decision: 1 July, not 30 June.
+    assert [p.later for p in flagged_pairs(since=july, until=july)] == [later]
+    assert flagged_pairs(since=june, until=june) == []
+    audit_chain_check()
 
 
 @pytest.mark.parametrize("size", [1, 4])
