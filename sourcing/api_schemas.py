@@ -14,9 +14,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final, Literal
 
+from django import forms
 from django.db.models import QuerySet
 from ninja import Schema
+from ninja.errors import ValidationError
 from pydantic import Field
+
+from sourcing.forms import ReportFilterForm
 
 LIMIT_DEFAULT: Final[int] = 50
 LIMIT_MAX: Final[int] = 200
@@ -100,7 +104,8 @@ class PageQuery(Schema):
 
 class ReportFilters(PageQuery):
     """The filters of the Centre of Excellence's reports, as on their pages
-    (sourcing.forms.ReportFilterForm): a department's code (an unknown code matches nothing),
+    (sourcing.forms.ReportFilterForm): a department's code (an unknown one is a 422, as on
+    the page),
     a decided option, the period of the decision (ISO 8601 days, inclusive, London days as
     sourcing.dates.days_q reads them); 422 naming a bad
     one."""
@@ -111,13 +116,29 @@ class ReportFilters(PageQuery):
     until: date | None = None
 
     def filters(self) -> dict[str, Any]:
-        """The filters as keyword arguments of a report's selector."""
-        return {
+        """The filters as keyword arguments of a report's selector, checked by the page's own
+        form (sourcing.forms.ReportFilterForm): ValidationError (422) naming each bad one with
+        the page's message, an unknown department's code included."""
+        given = {
             "department": self.department.strip(),
             "option": self.option,
-            "since": self.since,
-            "until": self.until,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
         }
+        form = ReportFilterForm({k: v for k, v in given.items() if v})
+        if not form.is_valid():
+            raise ValidationError(form_problems(form))
+        return form.filters()
+
+
+def form_problems(form: forms.BaseForm) -> list[dict[str, Any]]:
+    """A GET form's errors as a 422's detail: `{loc: ["query", field], msg}` each, in the
+    form's field order, with the messages the page's error summary shows."""
+    return [
+        {"loc": ["query", name], "msg": str(message)}
+        for name in form.fields
+        for message in form.errors.get(name, [])
+    ]
 
 
 class PageOut(Schema):

@@ -17,12 +17,10 @@ from decisions.records.consistency import case_check, flagged_pairs, summary
 from decisions.records.content import record_full
 from decisions.review.dashboard import (
     Figures,
-    Period,
     dashboard,
-    department_problems,
-    period_problems,
     quarter_label,
 )
+from decisions.review.forms import DashboardFilterForm
 from decisions.review.selectors import DUE_WITHIN_DAYS
 from decisions.review.services import (
     ReviewDecision,
@@ -32,7 +30,7 @@ from decisions.review.services import (
 )
 from sourcing.access import or_404, signed_in_user
 from sourcing.api_body import documented_body, json_body
-from sourcing.api_schemas import PageOut, ReportFilters, page_of, responses
+from sourcing.api_schemas import PageOut, ReportFilters, form_problems, page_of, responses
 from sourcing.dates import parse_date_text
 from sourcing.errors import TransitionRefused
 from sourcing.models import Role
@@ -201,19 +199,19 @@ def consistency_report(request: HttpRequest, filters: Query[ReportFilters]) -> d
 
 
 class DashboardFilters(Schema):
-    """The dashboard's filters, as on its page: a department's code, and a financial quarter
-    or the days of the decisions (ISO 8601, inclusive)."""
+    """The dashboard's filters, as on its page (decisions.review.forms.DashboardFilterForm
+    checks them, so the API names the same bad fields with the same messages): a department's
+    code, and a financial quarter or the days of the decisions (ISO 8601, inclusive). Plain
+    text here, so that every bad one is named at once, never a pattern's message."""
 
-    department: str = Field("", max_length=20, description="A department's code")
+    department: str = Field("", description="A department's code")
     quarter: str = Field(
         "",
-        max_length=20,
-        pattern=r"^(\s*\d{4}\s*-?\s*[Qq]\s*[1-4]\s*)?$",
         description='A financial quarter: "2026-Q1" is April to June 2026, "2026-Q4" January '
         "to March 2027",
     )
-    since: date | None = Field(None, description="The first day of decisions")
-    until: date | None = Field(None, description="The last day of decisions")
+    since: str = Field("", description="The first day of decisions (ISO 8601)")
+    until: str = Field("", description="The last day of decisions (ISO 8601)")
 
 
 class DecisionsOut(Schema):
@@ -315,16 +313,14 @@ def coe_dashboard(request: HttpRequest, filters: Query[DashboardFilters]) -> dic
     `quarter` ("2026-Q1") or `since`/`until` (ISO 8601 days of the decisions); 422 naming
     each bad filter (a department that does not exist, a quarter given with days, an end
     before the start, as well as the document's types)."""
-    period, errors = period_problems(
-        quarter=filters.quarter, since=filters.since, until=filters.until
+    form = DashboardFilterForm(
+        {k: v.strip() for k, v in filters.dict().items() if isinstance(v, str) and v.strip()}
     )
-    department = filters.department.strip()
-    errors.update(department_problems(department))
-    if errors:
-        raise ValidationError(
-            [{"loc": ["query", k], "msg": m} for k, messages in errors.items() for m in messages]
-        )
-    board = dashboard(Period(department=department, since=period.since, until=period.until))
+    if not form.is_valid():
+        raise ValidationError(form_problems(form))
+    period = form.period()
+    department = period.department
+    board = dashboard(period)
     reviews = {code: {"due": due, "overdue": overdue} for code, _, due, overdue in board.reviews}
     departments = {code: (name, f) for code, name, f in board.departments}
     for code, name, _, _ in board.reviews:

@@ -64,6 +64,10 @@ RULES_BEYOND_THE_DOCUMENT = {
     # A department that exists; a quarter or days, not both; a quarter's year 2000 to 2100;
     # the last day not before the first.
     "GET /api/v1/dashboard": "a department that exists; a quarter or days; until after since",
+    # A department that exists (departments are data), as on the reports' pages; the last day
+    # not before the first.
+    "GET /api/v1/consistency": "a department that exists; until after since",
+    "GET /api/v1/calibration": "a department that exists; until after since",
 }
 EXAMPLES = 20
 

@@ -106,4 +106,11 @@ def test_the_api_lists_the_pairs_and_names_a_bad_filter(
     bad = client.get("/api/v1/consistency", {"until": "not a date"})
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["query", "until"]
+    # An unknown department is an error, as on the page (and in the dashboard's API), in both
+    # reports' APIs: not an empty report.
+    for path in ("/api/v1/consistency", "/api/v1/calibration"):
+        unknown = client.get(path, {"department": "nowhere", "since": "2026-05-02"})
+        assert unknown.status_code == 422
+        assert [d["loc"] for d in unknown.json()["detail"]] == [["query", "department"]]
+    assert client.get("/api/v1/consistency", {"department": "dept-b"}).json()["count"] == 1
     assert client_as(users["commercial"]).get("/api/v1/consistency").status_code == 403

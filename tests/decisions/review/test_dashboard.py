@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
@@ -324,6 +325,22 @@ def test_the_api_gives_every_figure_and_names_bad_filters(
     }
     for role in ("commercial", "steward", "admin"):
         assert client_as(users[role]).get("/api/v1/dashboard").status_code == 403
+
+
+def test_the_api_names_a_bad_quarter_and_department_at_once_as_the_page_does(
+    users: dict[str, User], client_as: Any
+) -> None:
+    client = client_as(users["auditor"])
+    query = {"quarter": "2026-Q9", "department": "nowhere", "until": "never"}
+    bad = client.get("/api/v1/dashboard", query)
+    assert bad.status_code == 422
+    problems = {d["loc"][1]: d["msg"] for d in bad.json()["detail"]}
+    assert set(problems) == {"quarter", "department", "until"}
+    assert problems["quarter"].startswith("Enter a quarter like 2026-Q")
+    assert "pattern" not in str(problems) and "match" not in str(problems)
+    page = client.get(reverse("coe_dashboard"), query).content.decode()
+    for message in problems.values():
+        assert escape(message) in page
 
 
 def test_only_reviewers_and_auditors_read_the_dashboard(
