@@ -489,7 +489,11 @@ def test_twenty_parallel_approvals_of_one_case_give_one_record_and_one_pdf(
         results = list(pool.map(drill.approve, [case_id] * 20))
     statuses = Counter(status for status, _ in results)
     drill.figures["parallel approvals of one case (status: count)"] = dict(statuses)
-    assert statuses == {201: 1, 409: 19}
+    # The first approval decides; the 19 others repeat the same decision and are answered as
+    # the first was (201, its record), recording nothing more (decisions.review review_repeat).
+    assert statuses == {201: 20}
     assert Case.objects.get(pk=case_id).status == "approved"
+    assert DecisionRecord.objects.filter(case_id=case_id).count() == 1
+    assert AuditEvent.objects.filter(action="record.issued").count() == 1
     assert _wait(lambda: _settled(1), RENDER_DEADLINE, 0.5)
     _assert_every_pdf_once(drill, 1)
