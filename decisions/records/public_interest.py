@@ -33,21 +33,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import TruncQuarter
 from django.http import Http404
+from django.utils import timezone
 
 from decisions.engine import public_interest_parts
 from decisions.engine.ruleset import DEFAULT_PARAMETERS
 from decisions.presenter import question_label
 from decisions.records.models import DecisionRecord
 from decisions.rulesets.models import Ruleset
+from sourcing.dates import day_start
 from sourcing.models import Department, Role, User
 from sourcing.questionnaire import display_value
 
@@ -66,10 +66,6 @@ PARTS_NOT_RECORDED: Final = (
 )
 NOT_EXPLAINED: Final = "The department had not explained the test when the decision was made."
 ASSESSED_AFTER: Final = "The assessment decided on is dated after the decision."
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True, order=True)
@@ -98,7 +94,7 @@ class FinancialQuarter:
     @property
     def starts_at(self) -> datetime:
         """Midnight UK time on its first day (aware)."""
-        return datetime.combine(self.first_day, time(), tzinfo=_zone())
+        return day_start(self.first_day)
 
     @property
     def financial_year(self) -> str:
@@ -128,7 +124,7 @@ class FinancialQuarter:
 
 def quarter_of(moment: datetime | date) -> FinancialQuarter:
     """The financial quarter of a moment (in UK time) or a day."""
-    day = moment.astimezone(_zone()).date() if isinstance(moment, datetime) else moment
+    day = timezone.localtime(moment).date() if isinstance(moment, datetime) else moment
     number = {4: 1, 5: 1, 6: 1, 7: 2, 8: 2, 9: 2, 10: 3, 11: 3, 12: 3}.get(day.month, 4)
     return FinancialQuarter(day.year - (number == 4), number)
 
@@ -349,7 +345,7 @@ def quarters_with_decisions(department: Department | None = None) -> list[Financ
     if department is not None:
         records = records.filter(department=department)
     starts = (
-        records.annotate(q=TruncQuarter("decided_at", tzinfo=_zone()))
+        records.annotate(q=TruncQuarter("decided_at", tzinfo=timezone.get_current_timezone()))
         .values_list("q", flat=True)
         .distinct()
         .order_by("-q")
