@@ -153,14 +153,13 @@ def pdf_attachments(data: bytes) -> dict[str, list[bytes]]:
 
 def proof_from_pdf(data: bytes) -> dict[str, Any]:
     """The record proof embedded in a PDF's attachments; ProofMissing says what is wrong."""
-    from pypdf import PdfReader  # noqa: PLC0415 (on first use: ADR 0024)
-    from pypdf.errors import PyPdfError  # noqa: PLC0415
+    return proof_from_attachments(pdf_attachments(data))
 
-    try:
-        attachments = PdfReader(io.BytesIO(data)).attachments
-        payloads = attachments.get(ATTACHMENT_NAME) or []
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
-        raise ProofMissing(f"The file is not a readable PDF ({type(exc).__name__}).") from None
+
+def proof_from_attachments(attachments: Mapping[str, list[bytes]]) -> dict[str, Any]:
+    """The record proof among a PDF's embedded files (as pdf_attachments reads them);
+    ProofMissing when there is none, more than one, or it is not a record proof in JSON."""
+    payloads = attachments.get(ATTACHMENT_NAME) or []
     if len(payloads) != 1:
         raise ProofMissing(
             f"The PDF carries no {ATTACHMENT_NAME} attachment (or more than one): "
@@ -473,7 +472,7 @@ def pdf_verify(
         return None, ProofReport(problems=[str(exc)])
     if ATTACHMENT_NAME not in attachments and ISSUED_ATTACHMENT in attachments:
         return _outer_verify(attachments, keys=keys, published=published)
-    return _plain_verify(data, keys=keys, published=published)
+    return _plain_verify(data, keys=keys, published=published, attachments=attachments)
 
 
 def _outer_verify(
@@ -557,9 +556,14 @@ def _plain_verify(
     *,
     keys: Mapping[str, Ed25519PublicKey],
     published: Sequence[Head],
+    attachments: Mapping[str, list[bytes]] | None = None,
 ) -> tuple[dict[str, Any] | None, ProofReport]:
+    """`data`'s proof and its pages checked; `attachments`: its embedded files, when the caller
+    has read them already (else read here)."""
     try:
-        proof = proof_from_pdf(data)
+        proof = proof_from_attachments(
+            pdf_attachments(data) if attachments is None else attachments
+        )
     except ProofMissing as exc:
         return None, ProofReport(problems=[str(exc)])
     report = proof_verify(proof, keys=keys, published=published)
