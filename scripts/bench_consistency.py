@@ -12,12 +12,10 @@ similar cases to find, as real decisions do. Prints plain figures.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +23,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.throwaway import bench_arguments, throwaway_django  # noqa: E402
+
 TARGET_ONE_MS = 200.0
 TARGET_REPORT_SECONDS = 10.0
 FAMILY = 10  # decisions per family of near-identical answers
@@ -121,27 +122,14 @@ def store_outcomes() -> int:
 
 def main() -> int:
     """Build the data, time the check of one case (median of 30) and the whole report."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--decisions", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="a throwaway database to fill")
-    args = parser.parse_args()
-
-    workdir = tempfile.TemporaryDirectory(prefix="bench-consistency-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir.name}/bench.sqlite3"
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    args = bench_arguments(__doc__, count="decisions", default=10_000)
+    workdir, _ = throwaway_django(args.database_url, prefix="bench-consistency-")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from decisions.records.consistency import flagged_pairs, similar_cases
     from sourcing.models import Case
 
-    call_command("migrate", verbosity=0)
     store_seconds = store_decisions(args.decisions)
     print(f"database: {connection.vendor} (throwaway)")
     print(f"store {args.decisions:,} approved decisions: {store_seconds:.2f} s")

@@ -12,11 +12,8 @@ exits 1 when a query count grows with the data.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +21,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.throwaway import bench_arguments, throwaway_django  # noqa: E402
+
 SMALL = 100
 ROUNDS = 5
 START = datetime(2025, 4, 1, 9, tzinfo=UTC)  # Q1 2025 to 2026
@@ -121,21 +121,9 @@ PATHS = (
 
 def main() -> int:
     """Build 100 decisions, measure; add up to --decisions, measure again; compare."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--decisions", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="a throwaway database to fill")
-    args = parser.parse_args()
-
-    workdir = tempfile.TemporaryDirectory(prefix="bench-dashboard-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir.name}/bench.sqlite3"
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
-    import django
-
-    django.setup()
+    args = bench_arguments(__doc__, count="decisions", default=10_000)
+    workdir, _ = throwaway_django(args.database_url, prefix="bench-dashboard-")
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -143,7 +131,6 @@ def main() -> int:
 
     # Django's test client calls itself "testserver".
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} (throwaway)")
     figures: dict[int, dict[str, tuple[float, float, int]]] = {}
     stored = 0

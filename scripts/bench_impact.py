@@ -7,17 +7,17 @@ you give must be a throwaway database too (it is migrated and filled). Prints pl
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.throwaway import bench_arguments, throwaway_django  # noqa: E402
+
 TARGET_SECONDS = 10.0
 
 
@@ -113,19 +113,8 @@ def store_cases(count: int) -> tuple[Any, float]:
 
 def main() -> int:
     """Build the data, run one impact preview and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="a throwaway database to fill")
-    args = parser.parse_args()
-
-    workdir = tempfile.TemporaryDirectory(prefix="bench-impact-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir.name}/bench.sqlite3"
-    os.environ.pop("REDIS_URL", None)  # the task runs eagerly, in this process
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sourcing.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    args = bench_arguments(__doc__, count="cases", default=10_000)
+    workdir, migrate_seconds = throwaway_django(args.database_url, prefix="bench-impact-")
     from django.db import connection
 
     from decisions import engine
@@ -133,9 +122,6 @@ def main() -> int:
     from decisions.rulesets.selectors import engine_ruleset
     from decisions.rulesets.services import ruleset_draft_create, ruleset_rule_save
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrate_seconds = time.perf_counter() - started
     steward, store_seconds = store_cases(args.cases)
 
     draft = ruleset_draft_create(by=steward, version="2026.900")
