@@ -7,7 +7,11 @@ or that never touches the cache (manage.py verify_audit), does not load it for a
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 def cache_errors() -> tuple[type[BaseException], ...]:
@@ -16,3 +20,13 @@ def cache_errors() -> tuple[type[BaseException], ...]:
     nothing). Evaluated in the `except` clause, when an exception is being handled."""
     module = sys.modules.get("redis.exceptions")
     return (module.RedisError,) if module is not None else ()
+
+
+def cache_call[T](call: Callable[[], T], unavailable: T, *, what: str) -> T:
+    """`call()` on the cache, or `unavailable` when the cache server is down or refusing (the
+    caller then does the work without it), logged as a warning naming `what`."""
+    try:
+        return call()
+    except cache_errors():
+        log.warning("cache unavailable (%s); doing without it", what, exc_info=True)
+        return unavailable

@@ -25,7 +25,7 @@ from django.utils import timezone
 from decisions.assessments.selectors import latest_assessment
 from decisions.engine.similarity import CHOICE_LINES, Comparison, compare, near_signature
 from decisions.records.models import DecisionAction, DecisionRecord
-from sourcing.cache_errors import cache_errors
+from sourcing.cache_errors import cache_call
 from sourcing.models import Case
 
 log = logging.getLogger(__name__)
@@ -151,12 +151,9 @@ def consistency_answers_changed() -> None:
 
 def _cache_call(what: str, call: Any, unavailable: Any) -> Any:
     """A cache call, or `unavailable` when the cache is down (the check is then computed)."""
-    try:
-        result = call()
-    except cache_errors():
-        log.warning("consistency cache unavailable (%s); doing without it", what, exc_info=True)
-        return unavailable
-    return True if what == "set" else result
+    if what == "set":  # True once stored
+        return cache_call(lambda: call() or True, unavailable, what=f"consistency {what}")
+    return cache_call(call, unavailable, what=f"consistency {what}")
 
 
 def option_counts(similar: list[SimilarCase]) -> dict[str, int]:

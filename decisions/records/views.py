@@ -6,6 +6,7 @@ sourcing.access.PERMISSIONS; a record a department user may not see is a 404.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -42,6 +44,7 @@ from decisions.records.pdf import (
     pdf_state,
 )
 from sourcing.access import get_scoped_or_404, or_404, signed_in_user
+from sourcing.cache_errors import cache_call
 from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links, form_service
 from sourcing.jobs import JobStatus
@@ -53,6 +56,8 @@ from sourcing.spreadsheet import safe_cell
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 RETRY_AFTER_SECONDS = 5
+# A record's PDF with its outcome reviews stays in the cache a week after its last download.
+OUTCOMES_PDF_SECONDS = 7 * 24 * 3600
 # Error summary anchors: dates link to their day input.
 
 
@@ -280,17 +285,29 @@ def outcomes_pdf_response(
     record: DecisionRecord, pdf: RecordPdf, outcomes: list[AuditEvent]
 ) -> HttpResponse:
     """The record as issued and its outcome reviews (decisions.records.outcome_pdf), carrying
-    the stored PDF byte for byte; nothing stored or chained."""
+    the stored PDF byte for byte; nothing stored in the database or chained. Rendered on the
+    first download after each outcome review (about 2.5 s of CPU) and kept in the cache under
+    what it is made of (the record's hash, the issued PDF's hash, the reviews' event numbers
+    and hashes), so an auditor's second download is the cache's bytes, and a new review, a
+    re-rendered issued PDF or anything else it shows makes a new key."""
     path = pdf_path(pdf)
     if not path.is_file():
         log.error("stored pdf missing", extra={"record": record.reference, "path": pdf.path})
         raise Http404("The stored PDF is missing.")
-    data = outcomes_pdf_bytes(
-        record,
-        outcomes,
-        issued=path.read_bytes(),
-        issued_sha256=selectors.issued_pdf_sha256(record),
+    issued_sha256 = selectors.issued_pdf_sha256(record)
+    events = ",".join(f"{event.seq}-{event.sha256}" for event in outcomes)
+    key = (
+        "outcomes-pdf:"
+        + hashlib.sha256(
+            f"{record.pk}:{record.record_sha256}:{issued_sha256}:{events}".encode()
+        ).hexdigest()
     )
+    data = cache_call(lambda: cache.get(key), None, what="outcome PDF get")
+    if data is None:
+        data = outcomes_pdf_bytes(
+            record, outcomes, issued=path.read_bytes(), issued_sha256=issued_sha256
+        )
+        cache_call(lambda: cache.set(key, data, OUTCOMES_PDF_SECONDS), None, what="outcome PDF set")
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{outcomes_filename(record)}"'
     response["Cache-Control"] = "private, no-store"

@@ -122,3 +122,25 @@ def test_without_outcome_reviews_the_download_is_the_stored_pdf(
 ) -> None:
     response = client_as(users["commercial"]).get(reverse("record_pdf", args=[decided.pk]))
     assert b"".join(response.streaming_content) == (media / decided.pdf.path).read_bytes()
+
+
+def test_a_second_download_is_the_same_file_and_a_new_review_makes_a_new_one(
+    decided: DecisionRecord, users: dict[str, User], client_as: Any, tmp_path: Path
+) -> None:
+    outcome_record(record=decided, by=users["commercial"], data=OUTCOME)
+    auditor = client_as(users["auditor"])
+    url = reverse("record_pdf", args=[decided.pk])
+    first = auditor.get(url).content
+    assert auditor.get(url).content == first  # kept after the first render
+
+    later = {**OUTCOME, "comment": "Second review: benefits now realised in full."}
+    second = outcome_record(record=decided, by=users["commercial"], data=later)
+    data = auditor.get(url).content
+    assert data != first
+    text = text_of(data, tmp_path)
+    assert "Second review: benefits now realised in full." in text
+    assert second.sha256 in text.replace("\n", "").replace("\u200b", "")
+    (events_json,) = pypdf.PdfReader(io.BytesIO(data)).attachments["outcome-reviews.json"]
+    assert len(json.loads(events_json)["events"]) == 2
+    report = audit_verify()
+    assert report.valid, report.problems
