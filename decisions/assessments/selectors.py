@@ -25,8 +25,10 @@ def case_for_assessments(user: Any, pk: int) -> Case | None:
 
 
 def latest_assessment(case: Case) -> Assessment | None:
-    """The case's latest assessment (newest first, ties by id) with its ruleset, or None."""
-    return Assessment.objects.filter(case=case).select_related("ruleset").newest_first().first()
+    """The case's latest assessment (newest first, ties by id), or None. Not with its ruleset:
+    what the pages show of it is in its own columns (ruleset_version, ruleset_sha256), and a
+    ruleset's content and golden results (about 300 KB of JSON) were decoded for nothing."""
+    return Assessment.objects.filter(case=case).newest_first().first()
 
 
 def current_assessment(case: Case) -> Assessment | None:

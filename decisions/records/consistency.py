@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from decisions.assessments.selectors import latest_assessment
+from decisions.assessments.models import Assessment
 from decisions.engine.similarity import CHOICE_LINES, Comparison, compare, near_signature
 from decisions.records.models import DecisionAction, DecisionRecord
 from sourcing.cache_errors import cache_call
@@ -81,8 +81,12 @@ def similar_cases(
     if kept is None:
         kept = _most_similar(case, before=before, limit=limit)
         _cache_call("set", lambda: cache.set(key, kept, CACHE_SECONDS), None)
-    records = DecisionRecord.objects.select_related("department", "case").in_bulk(
-        [pk for pk, _ in kept]
+    # Without the records' content (about 27 KB each, decoded for nothing: what is listed of
+    # them is in their columns, the case's answers in the case).
+    records = (
+        DecisionRecord.objects.select_related("department", "case")
+        .defer("content", "answers")
+        .in_bulk([pk for pk, _ in kept])
     )
     return [
         SimilarCase(
@@ -187,20 +191,26 @@ def case_check(case: Case) -> CaseCheck:
     against every current decision, by its latest recommendation. Four queries when the
     similar decisions are kept in the cache, five when they are computed (one more for the
     latest assessment of a case not approved)."""
+    # Only the columns read here: a record's content and an assessment's result are large.
     record = (
         DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
         .order_by("-seq")
+        .values("action", "decided_option", "decided_at")
         .first()
     )
-    if record is not None and record.action == DecisionAction.APPROVE:
+    if record is not None and record["action"] == DecisionAction.APPROVE:
         return CaseCheck(
             "decision",
-            record.decided_option,
-            similar_cases(case, option=record.decided_option, before=record.decided_at),
+            record["decided_option"],
+            similar_cases(case, option=record["decided_option"], before=record["decided_at"]),
         )
-    assessment = latest_assessment(case)
-    option = assessment.recommended if assessment is not None else ""
-    return CaseCheck("recommendation", option, similar_cases(case, option=option))
+    option = (
+        Assessment.objects.filter(case=case)
+        .newest_first()
+        .values_list("recommended", flat=True)
+        .first()
+    )
+    return CaseCheck("recommendation", option or "", similar_cases(case, option=option or ""))
 
 
 @dataclass(frozen=True)

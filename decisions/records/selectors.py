@@ -31,10 +31,20 @@ def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionReco
 
 
 def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
-    """A record the user may see, with everything its page shows, or None."""
+    """A record the user may see, with everything its page shows, or None. The records it
+    supersedes and is superseded by come without their content (about 27 KB each: the page
+    links to them by their columns), and the record without its `answers` column (a copy of
+    its content's, which the page reads)."""
     return (
         DecisionRecord.objects.visible_to(user)
         .select_related("department", "case", "decided_by", "supersedes", "superseded_by", "pdf")
+        .defer(
+            "answers",
+            "supersedes__content",
+            "supersedes__answers",
+            "superseded_by__content",
+            "superseded_by__answers",
+        )
         .filter(pk=pk)
         .first()
     )
