@@ -261,16 +261,26 @@ def descriptions(result: Mapping[str, Any]) -> dict[str, str]:
     return {row.rule: row.description for row in trace_of(result)}
 
 
+def assessment_heading(assessment: HasResult) -> dict[str, Any]:
+    """What a page says of an assessment outside its presentation (the page's heading and
+    title): `assessment`, `result`, `recommended` (the option's label, "" when none is viable)
+    and `headline` (recommendation_text). Part of assessment_context."""
+    result = assessment.result
+    return {
+        "assessment": assessment,
+        "result": result,
+        "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
+        "headline": headline(result, none=""),
+    }
+
+
 def assessment_context(assessment: HasResult) -> dict[str, Any]:
     """What the assessment presentation (includes/assessment_result.html) shows; the
     department's page and the Centre of Excellence's review page both use it."""
     result = assessment.result
     return {
-        "assessment": assessment,
+        **assessment_heading(assessment),
         "assessed_at": moment_text(assessment.created_at),
-        "result": result,
-        "recommended": OPTION_LABELS.get(result["recommended"] or "", ""),
-        "headline": headline(result, none=""),
         "rows": option_rows(result, descriptions(result)),
         "trace": trace_rows(result),
         **rule_counts(result),

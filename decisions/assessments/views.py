@@ -12,9 +12,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from decisions.assessments import services
+from decisions.assessments.fragments import assessment_result_html
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import assessment_visible
-from decisions.presenter import assessment_context, difference_rows, recommendation_text
+from decisions.presenter import assessment_heading, difference_rows, recommendation_text
 from sourcing.access import or_404
 from sourcing.errors import TransitionRefused, ValidationFailed
 
@@ -29,7 +30,8 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An assessment: ranking, scores, gates, trace, conditions, policy checks, flips, exit."""
     assessment = _assessment(request, pk)
     context = {
-        **assessment_context(assessment),
+        **assessment_heading(assessment),
+        "assessment_html": assessment_result_html(assessment, show_replay=True),
         "case": assessment.case,
         "current": assessment.answers_version == assessment.case.answers_version,
     }

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions.assessments.fragments import assessment_result_html
 from decisions.assessments.selectors import latest_assessment
 from decisions.cases.selectors import (
     RETURN_TASKS,
@@ -27,7 +28,7 @@ from decisions.presenter import (
     STATUS_TAGS,
     answer_changes,
     answer_groups,
-    assessment_context,
+    assessment_heading,
     check_label,
     explanation_changes,
     question_label,
@@ -166,7 +167,14 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
         "case": case,
         "tag": STATUS_TAGS[case.status],
         "answer_groups": answer_groups(case.answers),
-        **(assessment_context(assessment) if assessment else {"assessment": None}),
+        **(
+            {
+                **assessment_heading(assessment),
+                "assessment_html": assessment_result_html(assessment, show_replay=False),
+            }
+            if assessment
+            else {"assessment": None}
+        ),
         "current": assessment is not None and assessment.answers_version == case.answers_version,
         "explanations": [
             {"label": check_label(c["check"]), "text": explanations.get(c["check"], "")}
