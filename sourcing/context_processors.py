@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from sourcing.access import access_for, role_of
 
@@ -67,15 +67,28 @@ def permissions(request: HttpRequest) -> dict[str, Any]:
     return {"may": May(role_of(getattr(request, "user", None)))}
 
 
+# (role, script prefix, URLconf) -> the role's (label, url) items: the permissions table and
+# the URLconf are fixed for a process, so each role's list is worked out once, not per page.
+_SHOWN: dict[tuple[str, str, Any], tuple[tuple[str, str], ...]] = {}
+
+
+def _shown(role: str) -> tuple[tuple[str, str], ...]:
+    """The navigation items a role may open, as (label, url), in display order."""
+    key = (role, get_script_prefix(), get_urlconf())
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = _SHOWN[key] = tuple(
+            (label, reverse(name))
+            for label, name in (*NAVIGATION, ADMIN_NAVIGATION)
+            if (access := access_for(name, "GET")) is not None and role in access.roles
+        )
+    return shown
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """`nav_items` for the service navigation."""
     # Anonymous people see the public pages (the register, the API documentation).
-    role = role_of(getattr(request, "user", None))
-    shown = []
-    for label, name in (*NAVIGATION, ADMIN_NAVIGATION):
-        access = access_for(name, "GET")
-        if access is not None and role in access.roles:
-            shown.append((label, reverse(name)))
+    shown = _shown(role_of(getattr(request, "user", None)))
     # The item whose address is the longest start of the page's (/review/dashboard/ is the
     # dashboard's, not the review queue's at /review/); home only on itself.
     within = [url for _, url in shown if url != "/" and request.path.startswith(url)]

@@ -7,7 +7,7 @@ it. The HTML is kept in Django's cache (Redis where `REDIS_URL` is set, this pro
 otherwise) under a key naming the assessment (id and creation time, as the shortlist's key
 does, ADR 0021), whether the replay links are shown, and `presentation_version()`: a hash of
 the templates and the presenter code that make it, so a deployment that changes either never
-reads HTML made by the old code. A cache that is down only costs a rendering (ADR 0034).
+reads HTML made by the old code. A cache that is down only costs a rendering.
 """
 
 from __future__ import annotations
