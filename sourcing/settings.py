@@ -144,7 +144,16 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # WAL with synchronous=NORMAL: a commit appends to the write-ahead log without the
+            # fsyncs of the default rollback journal (still atomic; a power cut may lose the
+            # last commits, never corrupt the file), and readers do not wait for the writer.
+            # The demo's first load commits about a thousand times: 8 to 14 s of wall time
+            # less on these shared machines (ADR 0034).
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
