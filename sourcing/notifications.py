@@ -18,8 +18,10 @@ without an email address, or whose account is closed, are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +56,8 @@ NOTIFY_BACKEND = "django_gov_notify.backends.NotifyEmailBackend"
 RETRY_AFTER = timedelta(seconds=30)
 RETRY_AFTER_MAX = timedelta(hours=1)
 SWEEP_BATCH = 500
+# Set by notification_dispatch_deferred(): new emails wait in the outbox instead of being queued.
+_deferred: ContextVar[bool] = ContextVar("notification_dispatch_deferred", default=False)
 
 
 def service_link(path: str) -> str:
@@ -149,9 +153,34 @@ def notify(
             continue
         rows.append(row)
     ids = [row.pk for row in rows]
-    if ids:
+    if ids and not _deferred.get():
         transaction.on_commit(lambda: _dispatch(ids))
     return rows
+
+
+@contextlib.contextmanager
+def notification_dispatch_deferred() -> Iterator[None]:
+    """Within the block, new emails' rows are written as usual but not queued (so with eager
+    tasks not sent there and then); `notification_dispatch_waiting()` queues them later. The
+    quick start loads the demo data this way (its ~300 emails) and sends them once serving."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def notification_dispatch_waiting() -> list[int]:
+    """Queue every email not yet tried (pending, no attempt), oldest first, as notify would
+    have after its commit; returns their ids. A broker that refuses leaves the rest to the
+    sweep. Sending twice is not possible: notification_send locks the row and sends once."""
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, attempts=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _dispatch(ids)
+    return ids
 
 
 def _dispatch(ids: list[int]) -> None:

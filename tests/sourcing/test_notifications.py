@@ -33,6 +33,8 @@ from sourcing.models import (
 )
 from sourcing.notifications import (
     _message,
+    notification_dispatch_deferred,
+    notification_dispatch_waiting,
     notification_send,
     notification_settings_save,
     notification_sweep,
@@ -89,6 +91,29 @@ def test_a_submitted_case_emails_every_reviewer_after_commit(
     assert f"http://127.0.0.1:8000/review/{case.reference}/" in email.body
     row.refresh_from_db()
     assert (row.status, row.attempts) == (NotificationStatus.SENT, 1)
+
+
+def test_deferred_emails_are_written_and_sent_only_when_the_waiting_ones_are_dispatched(
+    emailed: dict[str, User], eager_tasks: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    published_ruleset()
+    case = ready_case(emailed["commercial"])
+    with notification_dispatch_deferred():
+        with django_capture_on_commit_callbacks(execute=True):
+            case_submit(case=case, by=emailed["commercial"])
+    assert mail.outbox == []  # committed, but not queued
+    row = Notification.objects.get(kind=NotificationKind.CASE_SUBMITTED)
+    assert (row.status, row.attempts) == (NotificationStatus.PENDING, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_decide(case=case, by=emailed["reviewer"], action="approve")
+    decided = set(Notification.objects.exclude(pk=row.pk).values_list("pk", flat=True))
+    assert decided and len(mail.outbox) == len(decided)  # outside the block: sent at once
+    assert notification_dispatch_waiting() == [row.pk]
+    [*_, email] = mail.outbox
+    assert email.to == ["reviewer@example.gov.uk"]
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (NotificationStatus.SENT, 1)
+    assert notification_dispatch_waiting() == []  # sent once
 
 
 def test_a_rolled_back_action_sends_nothing(

@@ -3,9 +3,9 @@
 Migrates only when a migration file on disk is not in the database's django_migrations table
 (one query, no migration graph), loads the demo data only when `seed_demo` finds it missing or
 its definitions changed (three queries and a hash of seven files; the demo records' PDFs are
-rendered, or queued for the worker, once the server is up), then runs the development
-server with its autoreloader. The server's own migration check is not repeated; its system
-checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.
+rendered and its emails sent, or queued for the worker, once the server is up), then runs the
+development server with its autoreloader. The server's own migration check is not repeated;
+its system checks run (`--skip-checks` leaves them out). Refused in production, like seed_demo.
 
 With no identity provider configured (OIDC_MOCK), it also serves the development provider,
 oidc-provider-mock, on OIDC_MOCK_PORT in a thread of this process, with the demo users as its
@@ -35,6 +35,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from decisions.records.pdf import pdf_dispatch_deferred, pdf_sweep
 from sourcing.demo import demo_provider_accounts
+from sourcing.notifications import notification_dispatch_deferred, notification_dispatch_waiting
 
 
 def migration_files() -> set[tuple[str, str]]:
@@ -71,10 +72,12 @@ def migrations_pending(alias: str = DEFAULT_DB_ALIAS) -> bool:
 
 
 def _render_waiting_pdfs() -> None:
-    """Queue every PDF waiting in the outbox (with eager tasks: render it here), a moment after
-    the server starts; in its own thread, with its own database connection."""
+    """Queue every email not yet sent and every PDF waiting in the outbox (with eager tasks:
+    send and render them here), a moment after the server starts; in its own thread, with its
+    own database connection."""
     time.sleep(1)
     try:
+        notification_dispatch_waiting()
         pdf_sweep(older_than=timedelta(0))
     finally:
         connections.close_all()
@@ -132,9 +135,10 @@ class Command(RunserverCommand):
         if os.environ.get("RUN_MAIN") != "true":
             if migrations_pending():
                 call_command("migrate", interactive=False, verbosity=1)
-            # The demo records' PDFs wait in the outbox while the data loads (rendering them is
-            # most of a first start) and are rendered, or queued for the worker, once serving.
-            with pdf_dispatch_deferred():
+            # The demo records' PDFs and the demo's emails wait in their outboxes while the data
+            # loads (rendering and sending them is most of a first start) and are rendered and
+            # sent, or queued for the worker, once serving.
+            with pdf_dispatch_deferred(), notification_dispatch_deferred():
                 call_command("seed_demo")
             threading.Thread(target=_render_waiting_pdfs, name="demo-pdfs", daemon=True).start()
             # The provider lives in this (the first) process, across the autoreloader's restarts.
