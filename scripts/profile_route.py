@@ -56,10 +56,9 @@ def main() -> int:
     user = User.objects.get(username=args.user)
     client = Client()
     headers: dict[str, str] = {}
+    client.force_login(user)  # the bare view is a signed-in page, whatever the route is
     if args.path.startswith("/api/"):
         headers["Authorization"] = f"Bearer {token_issue(user=user)}"
-    else:
-        client.force_login(user)
     if args.htmx:
         headers["HX-Request"] = "true"
 
