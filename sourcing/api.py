@@ -10,9 +10,11 @@ in the same shapes by sourcing.error_views.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
-from typing import Any
+import threading
+from typing import Any, cast
 
 import redis
 from django.conf import settings
@@ -23,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.responses import NinjaJSONEncoder
 from ninja.utils import check_csrf
 
 from decisions.assessments.api import router as assessments_router
@@ -67,12 +70,44 @@ class BearerOrSession:
 
 
 class SourcingAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document also gives each 429 its Retry-After header."""
+    """NinjaAPI whose OpenAPI document also gives each 429 its Retry-After header, built once
+    per process and path prefix (about 0.4 s of pydantic schema generation on a quiet machine)
+    once its routes are fixed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The document as JSON text by path prefix: each caller gets its own dict from it, so
+        # nothing a caller does to its copy reaches the next one.
+        self._documents: dict[str, str] = {}
+        self._documents_lock = threading.Lock()
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        """The OpenAPI document: a new dict each call, from openapi_text (so the status codes
+        of `responses` are text, as in the JSON)."""
+        text = self.openapi_text(path_prefix=path_prefix, path_params=path_params)
+        return cast(OpenAPISchema, json.loads(text))
+
+    def openapi_text(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> str:
+        """The OpenAPI document as JSON text, built on the first call for a path prefix after
+        the URLs are generated (ninja refuses routers added after that, so the routes are
+        fixed) and the same str object from then on; before that, built on every call."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        text = self._documents.get(path_prefix)
+        if text is None:
+            frozen = self._bound_routers_cache is not None  # api.urls generated: routes fixed
+            text = json.dumps(self._openapi_built(path_prefix), cls=NinjaJSONEncoder)
+            if frozen:
+                with self._documents_lock:
+                    text = self._documents.setdefault(path_prefix, text)
+        return text
+
+    def _openapi_built(self, path_prefix: str) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 too_many = operation.get("responses", {}).get(429)

@@ -9,12 +9,16 @@ a curl example.
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from ninja.openapi.docs import DocsBase
+from ninja.responses import NinjaJSONEncoder
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -165,15 +169,39 @@ def api_sections(document: dict[str, Any]) -> list[tuple[str, list[Operation]]]:
 
 
 class GovukDocs(DocsBase):
-    """ninja's docs page, as a GOV.UK page rendered on the server."""
+    """ninja's docs page, as a GOV.UK page rendered on the server. The operations' HTML is
+    rendered once per OpenAPI document text (it depends on nothing else) and kept in the
+    process; the page around it is rendered for each request (its nonce, its header)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        document = api.get_openapi_schema(path_params=kwargs)
-        context = {
-            "title": document["info"]["title"],
-            "version": document["info"]["version"],
-            "description": document["info"].get("description", ""),
-            "sections": api_sections(document),
-            "openapi_url": self.get_openapi_url(api, kwargs),
-        }
+        openapi_text = getattr(api, "openapi_text", None)
+        if openapi_text is not None:  # sourcing.api.SourcingAPI: the text built once
+            text: str = openapi_text(path_params=kwargs)
+        else:
+            text = json.dumps(api.get_openapi_schema(path_params=kwargs), cls=NinjaJSONEncoder)
+        parts = self._rendered.get(text)
+        if parts is None:
+            parts = _parts(json.loads(text))
+            with self._lock:
+                if len(self._rendered) >= 4:  # path prefixes are few; never grow unbounded
+                    self._rendered.clear()
+                self._rendered[text] = parts
+        context = {**parts, "openapi_url": self.get_openapi_url(api, kwargs)}
         return render(request, "api/docs.html", context)
+
+
+def _parts(document: dict[str, Any]) -> dict[str, Any]:
+    """The docs page's parts that depend on the document alone, its HTML rendered."""
+    sections = api_sections(document)
+    return {
+        "title": document["info"]["title"],
+        "version": document["info"]["version"],
+        "description": document["info"].get("description", ""),
+        "contents": render_to_string("api/docs_contents.html", {"sections": sections}),
+        "operations": render_to_string("api/docs_operations.html", {"sections": sections}),
+    }

@@ -4,8 +4,10 @@ as a GOV.UK page rendered on the server."""
 from __future__ import annotations
 
 import html
+import json
 
 from django.test import Client
+from ninja.responses import NinjaJSONEncoder
 
 from sourcing.api import api
 from sourcing.api_docs import api_sections
@@ -51,3 +53,19 @@ def test_bodies_and_parameters_are_described_field_by_field() -> None:
         "whole number",
         "from 1 to 200; default 50",
     )
+
+
+def test_the_openapi_document_is_built_once_and_served_as_built_from_the_routes(db: None) -> None:
+    served = Client().get("/api/v1/openapi.json").json()  # the URLs are generated: routes fixed
+    kept = api.openapi_text()
+    assert api.openapi_text() is kept  # built once, not per request
+    fresh = json.loads(json.dumps(api._openapi_built(api.get_root_path({})), cls=NinjaJSONEncoder))
+    assert served == json.loads(kept) == fresh == api.get_openapi_schema()
+    assert fresh["paths"]["/api/v1/audit/verify"]["get"]["responses"]["429"]["headers"]
+
+
+def test_each_caller_gets_its_own_copy_of_the_kept_openapi_document(db: None) -> None:
+    api.get_openapi_schema()["paths"].clear()
+    assert "/api/v1/cases" in api.get_openapi_schema()["paths"]
+    page = html.unescape(Client().get("/api/v1/docs").content.decode())
+    assert "<code>POST /api/v1/cases</code>" in page
