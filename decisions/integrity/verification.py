@@ -7,10 +7,15 @@ What `manage.py verify_audit`, GET /api/v1/audit/verify and the audit chain page
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+from decisions.audit.models import AuditCheckpoint, AuditEvent
 from decisions.audit.services import (
     audit_chain_check,
     audit_chain_check_since,
@@ -18,6 +23,8 @@ from decisions.audit.services import (
     verified_remember,
 )
 from decisions.integrity.checks import integrity_problems
+from decisions.integrity.keys import trusted_keys
+from decisions.integrity.models import SignedHead
 from decisions.integrity.signing import Head
 from decisions.records.models import DecisionRecord
 from decisions.records.verification import records_verify
@@ -42,6 +49,9 @@ class ChainReport:
     # numbers, found intact before. None: every record (every PDF) was checked.
     records_from_seq: int | None = None
     pdfs_from_seq: int | None = None
+    # since_verified: when the check shown was made, if it was kept from an earlier load
+    # because nothing has been appended since (None: made for this request).
+    kept_from: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,9 +83,20 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
     the chain's prefix; that record must still carry its hash, or every record is checked).
     The stored signed heads are checked in full either way. A constant number of queries.
     Anything inside the prefixes is checked again by the next full check (verify_audit, the
-    API, the page's `?full=1`).
+    API, the page's `?full=1`). An intact result with every PDF rendered is kept with the
+    tables' tails it was made at (Tails: the last event, record, signed head and checkpoint,
+    the record count, the trusted keys); while the tails are the same (nothing appended, all
+    four tables append-only), the page is given that result again, marked with when it was
+    made (`kept_from`), in one query. Any problem found, by either kind of check, drops it.
     """
-    last = DecisionRecord.objects.order_by("-seq").values_list("seq", "record_sha256").first()
+    tails = _tails()
+    if since_verified and not heads:
+        kept = _kept_report(tails)
+        if kept is not None:
+            return kept
+    last = None
+    if tails.record_seq is not None and tails.record_sha256 is not None:
+        last = (tails.record_seq, tails.record_sha256)
     prefix, walked_in_full_at, records_from = None, None, None
     if since_verified:
         chain, prefix, walked_in_full_at = audit_chain_check_since()
@@ -95,18 +116,19 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
         ),
     ]
     if problems:
+        verified_remember(KEPT, None)  # a problem found: no earlier result is shown again
         if not since_verified:
             _records_remember(None)  # the next check looks at every record again and finds them
     elif last is not None:
         seq, sha = last
         rendered_to = min([seq + 1, *unrendered]) - 1  # before the first PDF still to render
         _records_remember(VerifiedRecords(seq, sha, max(rendered_to, pdfs_after)))
-    return ChainReport(
+    report = ChainReport(
         not problems,
         chain.events,
         chain.head_sha256,
         tuple(problems),
-        records=DecisionRecord.objects.count(),
+        records=tails.records,
         checkpoint_seq=chain.checkpoint_seq,
         checkpoint_sha256=chain.checkpoint_sha256,
         heads_checked=len(heads),
@@ -115,6 +137,79 @@ def audit_verify(*, heads: Sequence[Head] = (), since_verified: bool = False) ->
         records_from_seq=after if records_from is not None else None,
         pdfs_from_seq=pdfs_after if records_from is not None else None,
     )
+    if since_verified and not heads and not problems and not unrendered:
+        _keep_report(tails, report)
+    return report
+
+
+# The cache entry of the last intact result of the audit chain page's check (verified_remember).
+KEPT = "audit-report"
+
+
+@dataclass(frozen=True)
+class Tails:
+    """The ends of what the check reads, in one query: the last audit event, decision record,
+    signed head and checkpoint (each table append-only), the record count and the trusted
+    keys' ids. Anything appended (an event, a record, a head, a checkpoint), a record removed
+    or a key trusted or no longer trusted gives other tails."""
+
+    event_seq: int | None
+    event_sha256: str | None
+    record_seq: int | None
+    record_sha256: str | None
+    records: int
+    head_seq: int | None
+    head_signature: str | None
+    checkpoint_seq: int | None
+    checkpoint_sha256: str | None
+    keys: tuple[str, ...]
+
+
+def _tails() -> Tails:
+    """The tails, by one query of scalar subqueries (each an index's last entry, and a count).
+    Table and column names come from the models, quoted; nothing comes from a request."""
+    quote = connection.ops.quote_name
+
+    def last(model: type[Model], column: str) -> str:
+        table = quote(model._meta.db_table)
+        seq = quote("seq")
+        return f"(SELECT {quote(column)} FROM {table} ORDER BY {seq} DESC LIMIT 1)"  # noqa: S608
+
+    columns = [
+        last(AuditEvent, "seq"),
+        last(AuditEvent, "sha256"),
+        last(DecisionRecord, "seq"),
+        last(DecisionRecord, "record_sha256"),
+        f"(SELECT COUNT(*) FROM {quote(DecisionRecord._meta.db_table)})",  # noqa: S608
+        last(SignedHead, "seq"),
+        last(SignedHead, "signature"),
+        last(AuditCheckpoint, "seq"),
+        last(AuditCheckpoint, "head_sha256"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns))
+        row = cursor.fetchone()
+    return Tails(*[*row, tuple(sorted(trusted_keys()))])
+
+
+def _keep_report(tails: Tails, report: ChainReport) -> None:
+    """Keep an intact result of the page's check with the tails it was made at, and when."""
+    verified_remember(KEPT, (astuple(tails), astuple(report), timezone.now().isoformat()))
+
+
+def _kept_report(tails: Tails) -> ChainReport | None:
+    """The intact result kept by _keep_report if the tails are still the same, marked with
+    when that check was made; otherwise None (the check is made again)."""
+    try:
+        kept_tails, fields, made_at = verified_recall(KEPT)
+        kept = Tails(*[*kept_tails[:-1], tuple(kept_tails[-1])])
+        report = ChainReport(*fields)
+        made = datetime.fromisoformat(made_at)
+    except (TypeError, ValueError):  # nothing kept, or not ours
+        return None
+    if kept != tails or not report.valid or report.problems:
+        return None
+    return replace(report, kept_from=made)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,10 @@ def audit_chain(request: HttpRequest) -> HttpResponse:
     """The audit chain's verification result (it reads; it changes nothing in the records or
     the chain). The chain's events, the records and their PDFs are checked from the last
     prefix found intact (a constant number of queries; the time grows with what was added
-    since); `?full=1` checks everything, as manage.py verify_audit and the API do."""
+    since); when nothing has been appended since the last check found everything intact
+    (the same last event, record, signed head and checkpoint, records and trusted keys), that
+    check's result is shown with when it was made. `?full=1` checks everything, as
+    manage.py verify_audit and the API do."""
     full = request.GET.get("full") == "1"
     checked = audit_verify(since_verified=not full)
     context = {
@@ -33,6 +36,7 @@ def audit_chain(request: HttpRequest) -> HttpResponse:
         "walked_in_full_at": checked.walked_in_full_at,
         "records_from_seq": checked.records_from_seq,
         "pdfs_from_seq": checked.pdfs_from_seq,
+        "kept_from": checked.kept_from,
     }
     return render(request, "decisions/audit_chain.html", context)
 

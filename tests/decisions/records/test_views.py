@@ -15,6 +15,7 @@ from django.utils import timezone
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_checkpoint
 from decisions.cases.services import case_submit
+from decisions.integrity.heads import head_sign
 from decisions.integrity.verification import audit_verify
 from decisions.review.services import review_decide
 from sourcing.models import User
@@ -22,6 +23,7 @@ from tests.factories import (
     approved_record,
     golden_answers,
     other_option,
+    pdf_record,
     ready_case,
     submitted_case,
 )
@@ -362,3 +364,76 @@ def test_the_audit_page_checks_the_records_after_those_found_intact_and_all_on_r
     # A full check that found a problem leaves nothing remembered: the default page checks all.
     html = client.get(url).content.decode()
     assert "The chain has 2 problems" in html and "Every decision record and its PDF" in html
+
+
+def _checked_now(html: str) -> bool:
+    """Whether the audit page made its check for this load (not one kept from before)."""
+    if "Now, as this page loaded" in html:
+        return True
+    assert "nothing has been added since" in html
+    return False
+
+
+def test_the_audit_page_shows_its_last_intact_check_until_anything_is_appended(
+    users: dict[str, User],
+    eager: None,
+    django_capture_on_commit_callbacks: Any,
+    client_as: Clients,
+    django_assert_num_queries: Any,
+) -> None:
+    def record() -> None:  # approved, its PDF rendered: nothing left to check later
+        pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+
+    client = client_as(users["auditor"])
+    url = reverse("audit_chain")
+    record()
+    assert _checked_now(client.get(url).content.decode())
+    kept = page_queries(client, url)  # nothing appended since: that check, in one query
+    html = client.get(url).content.decode()
+    assert not _checked_now(html) and "The chain is verified" in html
+    # Each kind of append retires it: a checkpoint, a signed head, a decision and its record.
+    for append in (audit_checkpoint, head_sign, record):
+        append()
+        html = client.get(url).content.decode()
+        assert _checked_now(html) and "The chain is verified" in html, append
+        assert not _checked_now(client.get(url).content.decode())
+    record()
+    record()
+    assert _checked_now(client.get(url).content.decode())
+    with django_assert_num_queries(kept):  # constant with the chain's length
+        html = client.get(url).content.decode()
+    assert not _checked_now(html) and "4 records" in html
+    assert "Now, as this page loaded" in client.get(f"{url}?full=1").content.decode()
+
+
+def test_the_audit_page_keeps_no_check_while_a_pdf_is_still_to_render(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    client = client_as(users["auditor"])
+    approved_record(users["commercial"], users["reviewer"])  # its PDF not rendered yet
+    for _ in range(2):  # it may become overdue or fail for good with nothing appended
+        html = client.get(reverse("audit_chain")).content.decode()
+        assert _checked_now(html) and "The chain is verified" in html
+
+
+@pytest.mark.tampers_audit_chain
+def test_a_problem_found_by_a_full_check_retires_the_audit_page_s_kept_check(
+    users: dict[str, User],
+    eager: None,
+    django_capture_on_commit_callbacks: Any,
+    client_as: Clients,
+) -> None:
+    client = client_as(users["auditor"])
+    url = reverse("audit_chain")
+    first = pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    pdf_record(users["commercial"], users["reviewer"], django_capture_on_commit_callbacks)
+    assert _checked_now(client.get(url).content.decode())
+    _edit_record_title(first.seq)  # inside what was found intact, nothing appended
+    html = client.get(url).content.decode()
+    assert not _checked_now(html) and "The chain is verified" in html
+    assert f"record {first.reference}: content does not match its hash" in " ".join(
+        audit_verify().problems  # verify_audit and the API check everything
+    )
+    html = client.get(url).content.decode()
+    assert _checked_now(html) and "The chain has 1 problem" in html
+    assert _checked_now(client.get(url).content.decode())  # a result with problems: not kept
