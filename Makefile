@@ -49,7 +49,7 @@ $(PY):
 	@$(MAKE) --no-print-directory check-python
 	$(if $(UV_PATH),$(UV_PATH) venv -q --python $(PYTHON) $(VENV),$(PYTHON) -m venv --without-pip $(VENV))
 	$(if $(UV_PATH),,@$(PYTHON) -m pip --python $(PY) install -q '$(UV_REQ)' 2>/dev/null \
-	  || { $(PY) -m ensurepip -q && $(PY) -m pip install -q '$(UV_REQ)'; } \
+	  || { $(PY) -m ensurepip >/dev/null && $(PY) -m pip install -q '$(UV_REQ)'; } \
 	  || echo "uv could not be installed: pip installs the requirements.")
 
 # Install the requirements of pyproject.toml (plus the extras named) without building the
