@@ -32,8 +32,10 @@ def supplier_search(
     *, q: str = "", segment: str = "", framework: str = "", sme: str = ""
 ) -> QuerySet[Supplier]:
     """Catalogue suppliers filtered by text (name, capability or company number), segment key,
-    framework key and size ("yes": SMEs, "no": large firms), in list order."""
-    suppliers = Supplier.objects.for_list()
+    framework key and size ("yes": SMEs, "no": large firms), in list order (name, company
+    number). Nothing is joined or prefetched: a list reads the columns it shows with
+    `.values(...)` and its page's segments and frameworks with `memberships`."""
+    suppliers = Supplier.objects.order_by("name", "company_number")
     if q:
         # The same normalising as the stored text (NFKC, case-folded) and company numbers, so
         # a plain substring match (LIKE '%...%'), which PostgreSQL answers from the trigram
@@ -50,6 +52,32 @@ def supplier_search(
     if sme:
         suppliers = suppliers.filter(sme=sme == "yes")
     return suppliers
+
+
+def memberships(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds to each supplier row (a dict with its `id`, from `.values()`) its `segments` and
+    `frameworks`, each a list of `{"key", "name"}` in their order (position, key); two queries
+    of plain tuples whatever the page size, no model instances. Returns the rows."""
+    ids = [row["id"] for row in rows]
+    found: dict[str, dict[int, list[dict[str, str]]]] = {}
+    for name, through, target in (
+        ("segments", Supplier.segments.through, "segment"),
+        ("frameworks", Supplier.frameworks.through, "framework"),
+    ):
+        by_supplier: dict[int, list[dict[str, str]]] = {}
+        if ids:
+            pairs = (
+                through.objects.filter(supplier_id__in=ids)
+                .order_by(f"{target}__position", f"{target}__key")
+                .values_list("supplier_id", f"{target}__key", f"{target}__name")
+            )
+            for supplier_id, key, label in pairs:
+                by_supplier.setdefault(supplier_id, []).append({"key": key, "name": label})
+        found[name] = by_supplier
+    for row in rows:
+        row["segments"] = found["segments"].get(row["id"], [])
+        row["frameworks"] = found["frameworks"].get(row["id"], [])
+    return rows
 
 
 def supplier_by_number(company_number: str) -> Supplier | None:

@@ -48,6 +48,8 @@ from suppliers.reference import (
 from suppliers.shortlist import shortlist_context
 
 PAGE_SIZE = 25
+# The columns the supplier list shows (its segments and frameworks: selectors.memberships).
+LIST_COLUMNS = ("id", "company_number", "name", "sme", "classification")
 CONTRACT_PAGE_SIZE = 50
 MAINTAINERS = {Role.ADMIN, Role.REVIEWER}
 CHANGES_SHOWN = 100
@@ -100,12 +102,17 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     else:
         errors = error_links(form)
         suppliers = selectors.supplier_search().none()
+    paged = paginate(request, suppliers.values(*LIST_COLUMNS), params, PAGE_SIZE)
+    rows = selectors.memberships(list(paged["page"].object_list))
+    for row in rows:
+        row["classification_label"] = CLASSIFICATIONS[row["classification"]]
     context = {
         "form": form,
         "errors": errors,
         "filtered": bool(params),
         "can_maintain": role_of(request.user) in MAINTAINERS,
-        **paginate(request, suppliers, params, PAGE_SIZE),
+        "suppliers": rows,
+        **paged,
     }
     return render(request, "suppliers/supplier_list.html", context)
 

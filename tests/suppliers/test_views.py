@@ -168,3 +168,27 @@ def test_the_text_search_matches_parts_of_words_and_postgresql_reads_the_trigram
         cursor.execute("SET LOCAL enable_indexscan = off")
     plan = supplier_search(q="enbahn dig").explain()
     assert "suppliers_supplier_search_trgm" in plan, plan
+
+
+def test_the_list_shows_each_suppliers_segments_frameworks_size_and_classification(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    catalogue_import(
+        by=users["admin"],
+        raw=catalogue_bytes(
+            catalogue_row(
+                segments="systems-integrators;saas-platforms",
+                frameworks="tech-services;g-cloud",
+                classification="official_sensitive",
+                sme="no",
+            ),
+            catalogue_row(company_number="SC123456", name="Zeta Builders Ltd", frameworks=""),
+        ),
+    )
+    html = _html(client_as(users["commercial"]).get("/suppliers/"))
+    example, zeta = html.split("Example Software Ltd</a>")[1].split("Zeta Builders Ltd</a>")
+    # Segments and frameworks in their order (position), whatever order the row gave them in.
+    assert "Productivity and SaaS platforms; Systems integrators" in example, example
+    assert "G-Cloud; Technology Services" in example, example
+    assert "Large" in example and "OFFICIAL-SENSITIVE" in example
+    assert "None" in zeta.split("</tr>")[0] and "SME" in zeta.split("</tr>")[0]
