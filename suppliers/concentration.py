@@ -167,7 +167,7 @@ class DemandGroup:
 def totals(contracts: Iterable[Contract]) -> tuple[list[SupplierTotal], list[SegmentTotal]]:
     """Per-supplier totals (largest value first) and per-segment totals (in segment order)."""
     suppliers: dict[int, SupplierTotal] = {}
-    segments = {s.pk: SegmentTotal(s) for s in Segment.objects.all()}
+    segments = {s.pk: SegmentTotal(s) for s in Segment.objects.only("key", "name")}
     for contract in contracts:
         row = suppliers.setdefault(contract.supplier_id, SupplierTotal(contract.supplier))
         row.value += contract.value_gbp
@@ -195,6 +195,7 @@ def joint_demand(*, now: Any = None) -> list[DemandGroup]:
             status__in=DEMAND_STATUSES, created_at__gte=now - timedelta(days=DEMAND_WINDOW_DAYS)
         )
         .select_related("department")
+        .only("reference", "title", "answers", "department__name")
         .order_by("reference")
     )
     groups: dict[tuple[str, str], list[Case]] = defaultdict(list)

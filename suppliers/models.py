@@ -112,6 +112,25 @@ class ContractQuerySet(models.QuerySet["Contract"]):
             "-start_date", "-pk"
         )
 
+    def for_table(self) -> ContractQuerySet:
+        """for_list reading only the columns templates/includes/supplier_contracts.html shows
+        (not the case's answers, the segment's texts or the supplier's catalogue entry)."""
+        return (
+            self.select_related("case", "department", "supplier")
+            .only(
+                "value_gbp",
+                "start_date",
+                "end_date",
+                "break_points",
+                "extends_incumbent",
+                "case__reference",
+                "department__name",
+                "supplier__name",
+                "supplier__company_number",
+            )
+            .order_by("-start_date", "-pk")
+        )
+
 
 class Contract(models.Model):
     """A contract a department let after an approved decision."""

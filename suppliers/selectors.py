@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
 from suppliers.catalogue import search_key
@@ -81,10 +81,14 @@ def memberships(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def supplier_by_number(company_number: str) -> Supplier | None:
-    """One supplier by company number, with its segments and frameworks, or None."""
+    """One supplier by company number, with its segments and frameworks (their keys and names
+    only, in their order), or None."""
     return (
         Supplier.objects.select_related("primary_segment")
-        .prefetch_related("segments", "frameworks")
+        .prefetch_related(
+            Prefetch("segments", queryset=Segment.objects.only("key", "name")),
+            Prefetch("frameworks", queryset=Framework.objects.only("key", "name")),
+        )
         .filter(company_number=company_number)
         .first()
     )
@@ -131,5 +135,18 @@ def contracts_of_case(case: Case) -> QuerySet[Contract]:
 
 
 def contracts_for_radar() -> QuerySet[Contract]:
-    """Every contract with its supplier and department (the concentration radar)."""
-    return Contract.objects.select_related("supplier", "department")
+    """Every contract with its supplier and department (the concentration radar): only the
+    columns the radar reads (value, case, segment, the supplier's name and number, the
+    department's name), in no particular order (the radar ranks them)."""
+    return (
+        Contract.objects.select_related("supplier", "department")
+        .only(
+            "value_gbp",
+            "case_id",
+            "segment_id",
+            "supplier__name",
+            "supplier__company_number",
+            "department__name",
+        )
+        .order_by()
+    )

@@ -126,7 +126,7 @@ def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
     """One supplier: segments, size, frameworks, capabilities, accreditation, regions."""
     supplier = _supplier(company_number)
     user = signed_in_user(request)
-    contracts = contracts_visible_to(user).filter(supplier=supplier).for_list()
+    contracts = contracts_visible_to(user).filter(supplier=supplier).for_table()
     context = {
         "supplier": supplier,
         "classification": CLASSIFICATIONS[supplier.classification],

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from decisions.cases.services import case_submit
 from sourcing.models import Department, User
@@ -109,3 +111,30 @@ def test_the_radar_page_flags_a_concentrated_segment_for_reviewers(
     assert 'role="img"' in html and '<title id="chart-hhi-title">' in html
     assert "£900,000" in html and "10,000" in html
     assert client_as(users["commercial"]).get("/concentration/").status_code == 403
+
+
+def test_the_radar_page_takes_the_same_queries_however_many_contracts_and_needs(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    supplier = supplier_save(by=users["admin"], values=catalogue_row())
+    client = client_as(users["reviewer"])
+
+    def contract(owner: str, value: int) -> None:
+        contract_record(
+            case=approved_case(users[owner], users["reviewer"]),
+            by=users[owner],
+            supplier=supplier,
+            value_gbp=value,
+            start=date(2026, 1, 1),
+            end=date(2028, 1, 1),
+        )
+
+    contract("commercial", 100_000)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/concentration/")
+    contract("outsider", 200_000)
+    contract("commercial", 300_000)
+    with CaptureQueriesContext(connection) as three:
+        html = client.get("/concentration/").content.decode()
+    assert "£600,000" in html and "Department A, Department B" in html
+    assert len(three.captured_queries) == len(one.captured_queries)

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
@@ -239,3 +241,26 @@ def test_a_break_point_brings_the_decision_onto_the_due_for_review_list(
     assert record.reference in due
     point = today + timedelta(days=60)
     assert f"{point.day} {point:%B %Y}" in due and "Due in 60 days" in due
+
+
+def test_the_supplier_page_shows_each_contract_in_the_same_queries_however_many(
+    users: dict[str, User], supplier: Supplier, client_as: ClientAs
+) -> None:
+    client = client_as(users["reviewer"])
+    first = approved_case(users["commercial"], users["reviewer"])
+    _record(first, users["commercial"], supplier)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/suppliers/01234567/").content.decode()
+    assert first.reference in page and "Department A" in page and "£250,000" in page
+    assert "1 April 2027" in page  # the break point
+    for value in (300_000, 400_000):
+        _record(
+            approved_case(users["outsider"], users["reviewer"]),
+            users["outsider"],
+            supplier,
+            value_gbp=value,
+        )
+    with CaptureQueriesContext(connection) as three:
+        page = client.get("/suppliers/01234567/").content.decode()
+    assert "£300,000" in page and "£400,000" in page and "Department B" in page
+    assert len(three.captured_queries) == len(one.captured_queries)
