@@ -24,7 +24,7 @@ from decisions.impact import selectors, services
 from decisions.impact.forms import ImpactFilterForm
 from decisions.presenter import OUTCOME_LABELS
 from decisions.rulesets.models import Ruleset, RulesetRun
-from decisions.rulesets.selectors import current_ruleset, draft_by_version
+from decisions.rulesets.selectors import current_ruleset_listed, draft_by_version
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused
 from sourcing.jobs import JobStatus
@@ -197,7 +197,7 @@ def ruleset_replay(request: HttpRequest) -> HttpResponse:
     runs = selectors.replay_runs()
     context = {
         "runs": [{"run": r, "tag": RUN_TAGS[JobStatus(r.status)]} for r in runs],
-        "current": current_ruleset(),
+        "current": current_ruleset_listed(),
     }
     return render(request, "decisions/ruleset_replay.html", context)
 

@@ -4,15 +4,25 @@ golden cases and their results, and the look-ups the pages make."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
 from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
+from sourcing.cache_errors import cache_call
 from sourcing.errors import TransitionRefused
 from sourcing.models import Case, CaseStatus
+
+# A golden run is kept in the cache (Redis where REDIS_URL is set) under a key naming all it is
+# computed from: the ruleset's sha256, the golden cases as stored, the engine's code (ADR 0035).
+GOLDEN_RUN_SECONDS: Final = 24 * 3600
 
 
 @functools.lru_cache(maxsize=32)
@@ -36,19 +46,34 @@ def current_ruleset() -> Ruleset | None:
     return Ruleset.objects.current()
 
 
+# A version as lists and headings show it: its rules (about 40 KB of JSON a version) and golden
+# run left in the database.
+LISTED_DEFERRED: Final = ("content", "golden_result")
+
+
+def current_ruleset_listed() -> Ruleset | None:
+    """The current version without its content and golden run (its version, hash, who and
+    when): for a page that names it or compares with it."""
+    return (
+        Ruleset.objects.published().defer(*LISTED_DEFERRED).order_by("-published_at", "-pk").first()
+    )
+
+
 def rulesets_published() -> list[Ruleset]:
-    """Published versions, newest first."""
+    """Published versions, newest first, with their golden run but not their content."""
     return list(
         Ruleset.objects.published()
+        .defer("content", "based_on__content", "based_on__golden_result")
         .select_related("published_by", "based_on")
         .order_by("-published_at", "-pk")
     )
 
 
 def ruleset_drafts() -> list[Ruleset]:
-    """Drafts, newest first."""
+    """Drafts, newest first, without their content and golden run."""
     return list(
         Ruleset.objects.drafts()
+        .defer(*LISTED_DEFERRED, "based_on__content", "based_on__golden_result")
         .select_related("based_on", "created_by")
         .order_by("-created_at", "-pk")
     )
@@ -66,27 +91,23 @@ def ruleset_drafts_listed() -> QuerySet[Ruleset]:
 
 
 def ruleset_by_version(version: str) -> Ruleset | None:
-    """A version (draft or published) with who published, started and based it."""
+    """A version (draft or published) with who published, started and based it (the version
+    it is based on without its content and golden run)."""
     return (
         Ruleset.objects.select_related("published_by", "based_on", "created_by")
+        .defer("based_on__content", "based_on__golden_result")
         .filter(version=version)
         .first()
     )
 
 
-def draft_by_version(version: str) -> Ruleset | None:
-    """A draft by its version, or None (a published version is not a draft)."""
-    return (
-        Ruleset.objects.drafts()
-        .select_related("based_on", "created_by")
-        .filter(version=version)
-        .first()
-    )
-
-
-def golden_cases() -> list[GoldenCase]:
-    """Every golden case, by code, with the case it was made from."""
-    return list(GoldenCase.objects.select_related("source_case").order_by("code"))
+def draft_by_version(version: str, *, with_base: bool = False) -> Ruleset | None:
+    """A draft by its version, or None (a published version is not a draft); the version it
+    is based on with its content only when `with_base` (to compare with it)."""
+    found = Ruleset.objects.drafts().select_related("based_on", "created_by")
+    if not with_base:
+        found = found.defer("based_on__content", "based_on__golden_result")
+    return found.filter(version=version).first()
 
 
 def golden_case_by_code(code: str) -> GoldenCase | None:
@@ -118,9 +139,112 @@ def golden_cases_engine() -> tuple[engine.GoldenCase, ...]:
     )
 
 
+# A golden case's JSON fields, read as the database's text of them: what the golden cases'
+# fingerprint is taken over, decoded only when they are run or listed afresh.
+_GOLDEN_JSON_FIELDS: Final = ("answers", "expected", "sources", "revision")
+
+
+# (code, title, basis, answers, expected, sources, revision, source case reference)
+StoredGoldenRow = tuple[str, str, str, str, str, str, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class StoredGoldenCases:
+    """Every golden case as stored, by code: per case (code, title, basis, answers, expected,
+    sources, revision, reference of the case it was made from), the JSON fields as the
+    database's text (revision and the reference None when there is none). `sha256` is taken
+    over all of it: any edit, addition or removal of a golden case gives another."""
+
+    rows: tuple[StoredGoldenRow, ...]
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.rows, ensure_ascii=False).encode()).hexdigest()
+
+    def cases(self) -> list[tuple[GoldenCase, str | None]]:
+        """Each golden case (an unsaved GoldenCase with the stored values) and the reference
+        of the case it was made from."""
+        found = []
+        for code, title, basis, answers, expected, sources, revision, reference in self.rows:
+            golden = GoldenCase(
+                code=code,
+                title=title,
+                basis=basis,
+                answers=json.loads(answers),
+                expected=json.loads(expected),
+                sources=json.loads(sources),
+                revision=json.loads(revision) if revision is not None else None,
+            )
+            found.append((golden, reference))
+        return found
+
+
+def golden_cases_stored() -> StoredGoldenCases:
+    """Every golden case as stored (StoredGoldenCases). One query."""
+    return StoredGoldenCases(
+        tuple(
+            GoldenCase.objects.order_by("code").values_list(
+                "code",
+                "title",
+                "basis",
+                *(Cast(name, TextField()) for name in _GOLDEN_JSON_FIELDS),
+                "source_case__reference",
+            )
+        )
+    )
+
+
+@functools.cache
+def engine_code_sha256() -> str:
+    """sha256 of the engine's source files (decisions/engine/*.py, by name): a golden run kept
+    by one release of the engine is never read by another."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(engine.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def golden_run_key(ruleset: Ruleset, stored: StoredGoldenCases) -> str:
+    """The cache key of a ruleset's golden run: its sha256 (its content: the compiled ruleset
+    is checked against it), the golden cases' (StoredGoldenCases.sha256) and the engine's
+    code's."""
+    return f"rulesets:golden-run:{ruleset.sha256}:{stored.sha256}:{engine_code_sha256()}"
+
+
 def ruleset_golden_run(ruleset: Ruleset) -> engine.GoldenReport:
-    """Run every golden case in the database against a stored ruleset (draft or published)."""
-    return engine.run_golden_cases(engine_ruleset(ruleset), golden_cases_engine())
+    """Every golden case in the database run against a stored ruleset (draft or published).
+
+    Kept in the cache under golden_run_key, so a page runs the engine over the golden cases
+    only on the first view after the ruleset, a golden case or the engine's code changed;
+    every view reads the golden cases as stored (one query, whatever is kept) to make the key,
+    so what it shows is never of other content. The cache down: computed every time.
+    Raises TransitionRefused when the ruleset's content no longer matches its sha256.
+    """
+    return ruleset_golden_run_keyed(ruleset)[1]
+
+
+def ruleset_golden_run_keyed(
+    ruleset: Ruleset,
+    stored: StoredGoldenCases | None = None,
+    compiled: engine.Ruleset | None = None,
+) -> tuple[str, engine.GoldenReport]:
+    """ruleset_golden_run's report with its key (golden_run_key): what a page shows of it
+    may be kept under that key too. `stored`: the golden cases if already read; `compiled`:
+    engine_ruleset(ruleset) if already called."""
+    stored = golden_cases_stored() if stored is None else stored
+    key = golden_run_key(ruleset, stored)
+    kept: engine.GoldenReport | None = cache_call(
+        lambda: cache.get(key), None, what="golden run get"
+    )
+    # Checked against the hash whether kept or not (a tampered row is refused either way).
+    compiled = engine_ruleset(ruleset) if compiled is None else compiled
+    if kept is not None:
+        return key, kept
+    report = engine.run_golden_cases(
+        compiled, engine.load_golden_cases([golden_case_data(g) for g, _ in stored.cases()])
+    )
+    cache_call(lambda: cache.set(key, report, GOLDEN_RUN_SECONDS), None, what="golden run set")
+    return key, report
 
 
 def canonical_file(ruleset: Ruleset) -> bytes:

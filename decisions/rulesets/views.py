@@ -8,14 +8,18 @@ service from decisions.rulesets.services, and render or redirect.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 from django.contrib import messages
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions import engine
@@ -65,11 +69,61 @@ def _draft(version: str) -> Ruleset:
 
 # Presentation helpers -------------------------------------------------------------------------
 
+# What a page shows of a version's content or of a golden run, rendered once and kept in this
+# process's memory under a key naming what it is rendered from: the version's sha256 (its
+# content, version number included), the golden run's key (ruleset, golden cases, engine code).
+# Per process, so a release's templates never read another release's HTML (ADR 0035).
+_KEPT: Final = LocMemCache("decisions.rulesets.views", {"TIMEOUT": None, "MAX_ENTRIES": 64})
 
-def _rule_rows(ruleset: Ruleset) -> list[dict[str, Any]]:
+
+def _kept(key: str, make: Callable[[], Any]) -> Any:
+    """What `make` gives, kept under `key` (and the URL prefix the links are made with)."""
+    kept_key = hashlib.sha256(f"{key}|{get_script_prefix()}".encode()).hexdigest()
+    found = _KEPT.get(kept_key)
+    if found is None:
+        found = make()
+        _KEPT.set(kept_key, found)
+    return found
+
+
+def _rules_tables(ruleset: Ruleset, loaded: engine.Ruleset) -> str:
+    """The factors and rules tables of a version (HTML; for a draft, with links to change
+    each rule), rendered once per content and status."""
+    is_draft = ruleset.published_at is None
+
+    def render_tables() -> str:
+        return render_to_string(
+            "decisions/ruleset_rules.html",
+            {
+                "version": ruleset.version,
+                "is_draft": is_draft,
+                "rows": _rule_rows(loaded),
+                "factors": [
+                    {"name": f.name, "label": f.label, "cap": f.cap} for f in loaded.factors
+                ],
+            },
+        )
+
+    html: str = _kept(f"rules:{ruleset.sha256}:{is_draft}", render_tables)
+    return html
+
+
+def _golden_results(
+    ruleset: Ruleset, loaded: engine.Ruleset | None = None
+) -> tuple[engine.GoldenReport, str]:
+    """The golden cases run against a version (selectors.ruleset_golden_run) and the table of
+    their results (HTML), rendered once per run. `loaded`: its engine ruleset if at hand."""
+    key, report = selectors.ruleset_golden_run_keyed(ruleset, compiled=loaded)
+    html = _kept(
+        f"golden:{key}",
+        lambda: render_to_string("decisions/ruleset_golden_results.html", {"golden": report}),
+    )
+    return report, html
+
+
+def _rule_rows(loaded: engine.Ruleset) -> list[dict[str, Any]]:
     """The readable rule table: rule, source, rationale and factor (format 2), condition in
     words, effects, gate, texts."""
-    loaded = selectors.engine_ruleset(ruleset)
     factors = {f.name: f.label for f in loaded.factors}
     return [
         {
@@ -101,10 +155,11 @@ def _golden_summary(result: dict[str, Any]) -> str:
 @require_safe
 def ruleset_list(request: HttpRequest) -> HttpResponse:
     """Published versions (and, for stewards, drafts)."""
-    current = selectors.current_ruleset()
+    listed = selectors.rulesets_published()
+    # The current version is the first published (selectors.current_ruleset's order).
     published = [
-        {"ruleset": r, "golden": _golden_summary(r.golden_result), "current": r == current}
-        for r in selectors.rulesets_published()
+        {"ruleset": r, "golden": _golden_summary(r.golden_result), "current": i == 0}
+        for i, r in enumerate(listed)
     ]
     steward = signed_in_user(request).role == Role.STEWARD
     context = {
@@ -119,7 +174,7 @@ def ruleset_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ruleset_start(request: HttpRequest) -> HttpResponse:
     """Start a draft from the current version under a new version number."""
-    current = selectors.current_ruleset()
+    current = selectors.current_ruleset_listed()
     form = DraftStartForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         by = signed_in_user(request)
@@ -137,22 +192,20 @@ def ruleset_start(request: HttpRequest) -> HttpResponse:
 def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
     """A version's readable rule table; for a draft, its workspace and golden case results."""
     ruleset = _ruleset(request, version)
+    loaded = selectors.engine_ruleset(ruleset)  # refused when the content is not its hash's
+    current = selectors.current_ruleset_listed()
     context: dict[str, Any] = {
         "ruleset": ruleset,
-        "rows": _rule_rows(ruleset),
-        "factors": [
-            {"name": f.name, "label": f.label, "cap": f.cap}
-            for f in selectors.engine_ruleset(ruleset).factors
-        ],
+        "rules_tables": _rules_tables(ruleset, loaded),
         "parameters": parameter_rows(ruleset.content.get("parameters", {})),
         "is_draft": ruleset.published_at is None,
-        "is_current": ruleset == selectors.current_ruleset(),
+        "is_current": current is not None and ruleset.pk == current.pk,
     }
     if ruleset.published_at is None:
-        report = selectors.ruleset_golden_run(ruleset)
+        _, golden_results = _golden_results(ruleset, loaded)
         impact = selectors.latest_impact(ruleset)
         context.update(
-            golden=report,
+            golden_results=golden_results,
             impact=impact,
             impact_stale=impact is not None and impact.result.get("draft_sha256") != ruleset.sha256,
         )
@@ -314,13 +367,28 @@ def _diff_rows(diff: rulesets_diff.RulesetDiff) -> list[dict[str, Any]]:
     return rows
 
 
+def _diff(draft: Ruleset) -> rulesets_diff.RulesetDiff | None:
+    """What a draft changes from its base (None without one), worked out once per pair of
+    contents (their sha256s) and kept: the base's content is read only then."""
+    base = draft.based_on
+    if base is None:
+        return None
+
+    def compare() -> rulesets_diff.RulesetDiff:
+        based_on = Ruleset.objects.only("content").get(pk=base.pk)
+        return rulesets_diff.ruleset_diff(based_on.content, draft.content)
+
+    diff: rulesets_diff.RulesetDiff = _kept(f"diff:{base.sha256}:{draft.sha256}", compare)
+    return diff
+
+
 @require_safe
 def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
     """What a draft changes from the version it was started from, rule by rule."""
     draft = _draft(version)
-    if draft.based_on is None:
+    diff = _diff(draft)
+    if diff is None:
         raise Http404
-    diff = rulesets_diff.ruleset_diff(draft.based_on.content, draft.content)
     context = {"draft": draft, "diff": diff, "rows": _diff_rows(diff)}
     return render(request, "decisions/ruleset_diff.html", context)
 
@@ -372,19 +440,14 @@ def _render_publish(
     request: HttpRequest, draft: Ruleset, form: PublishForm, approve_form: ApproveForm
 ) -> HttpResponse:
     user = signed_in_user(request)
-    report = selectors.ruleset_golden_run(draft)
-    diff = (
-        rulesets_diff.ruleset_diff(draft.based_on.content, draft.content)
-        if draft.based_on
-        else None
-    )
+    _, golden_results = _golden_results(draft)
     context = {
         "draft": draft,
         "form": form,
         "approve_form": approve_form,
         "errors": error_links(approve_form) + error_links(form),
-        "golden": report,
-        "diff": diff,
+        "golden_results": golden_results,
+        "diff": _diff(draft),
         "impact": selectors.latest_impact(draft),
         # Four eyes: the approval that counts for this user publishing the draft as it is.
         "approval": services.publish_approval(draft, publisher=user),
@@ -401,19 +464,31 @@ def _render_publish(
 def golden_list(request: HttpRequest) -> HttpResponse:
     """Every golden case, with its result under the current version."""
     current = selectors.current_ruleset()
-    results = {}
+    stored = selectors.golden_cases_stored()
     if current is not None:
-        report = selectors.ruleset_golden_run(current)
-        results = {r.case_id: r for r in report.results}
-    rows = [
-        {
-            "golden": g,
-            "expected": OUTCOME_LABELS[g.expected.get("recommended") or "none"],
-            "result": results.get(g.code),
-        }
-        for g in selectors.golden_cases()
-    ]
-    return render(request, "decisions/golden_list.html", {"rows": rows, "current": current})
+        key, report = selectors.ruleset_golden_run_keyed(current, stored)
+    else:
+        key, report = f"golden-cases:{stored.sha256}", None
+
+    def render_rows() -> str:
+        results = {r.case_id: r for r in report.results} if report else {}
+        rows = [
+            {
+                "golden": g,
+                "source_reference": reference,
+                "expected": OUTCOME_LABELS[g.expected.get("recommended") or "none"],
+                "result": results.get(g.code),
+            }
+            for g, reference in stored.cases()
+        ]
+        return render_to_string("decisions/golden_list_rows.html", {"rows": rows})
+
+    context = {
+        "count": len(stored.rows),
+        "table_rows": _kept(f"golden-list:{key}", render_rows),
+        "current": current,
+    }
+    return render(request, "decisions/golden_list.html", context)
 
 
 def _golden_errors(form: GoldenCaseForm, errors: dict[str, list[str]]) -> None:
