@@ -33,6 +33,7 @@ from decisions.records.consistency import case_check, summary
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import OutcomeForm, RecordSearchForm, RegisterSearchForm
+from decisions.records.fragments import record_body_html
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.outcome_pdf import outcomes_filename, outcomes_pdf_bytes
 from decisions.records.outcomes import outcome_record, outcomes_of
@@ -138,13 +139,15 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
     except DecisionRecord.DoesNotExist:
         superseded_by = None
     pdf = _pdf_of(record)
+    view = record_view(
+        record_content(record.content),
+        action=record.action,
+        decided_option=record.decided_option,
+        overridden=record.overridden,
+    )
     return {
-        **record_view(
-            record_content(record.content),
-            action=record.action,
-            decided_option=record.decided_option,
-            overridden=record.overridden,
-        ),
+        **view,
+        "record_body": record_body_html(record, view),
         "record": record,
         "pdf": pdf,
         "pdf_failed": pdf_failed_for_good(pdf),

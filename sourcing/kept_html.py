@@ -1,0 +1,64 @@
+"""HTML rendered once and kept: a page's part that is a function of an immutable row (an
+assessment, a decision record) and of the code that presents it.
+
+Kept in Django's cache (Redis where `REDIS_URL` is set, this process's memory otherwise) under
+a key the caller makes from the row's identity and `source_hash()` of the templates and modules
+that render it, so a deployment that changes either never reads HTML made by the old code
+(ADR 0021's pattern: cached by the version of what it is computed from). A cache that is down
+or hung costs a rendering, tried once a call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Final
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import SafeString
+
+from sourcing.cache_errors import cache_errors
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS: Final = 24 * 3600
+
+
+def source_hash(templates: Iterable[str], modules: Iterable[ModuleType]) -> str:
+    """16 hex digits of SHA-256 over the templates' sources and the modules' files."""
+    digest = hashlib.sha256()
+    for name in templates:
+        digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
+    for module in modules:
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kept_html(key: str, render: Callable[[], str]) -> SafeString:
+    """The HTML kept under `key`, else `render()` (a template's output: the engine's
+    autoescaped SafeString) kept there. Only a SafeString found in the cache (pickled with its
+    class) is trusted as HTML; anything else under the key is rendered over."""
+    try:
+        kept = cache.get(key)
+    except cache_errors():  # down or hung: rendered, and not tried again for this call
+        log.warning("HTML cache unavailable; rendering %s", key.partition(":")[0], exc_info=True)
+        return _rendered(render)
+    if isinstance(kept, SafeString):
+        return kept
+    html = _rendered(render)
+    try:
+        cache.set(key, html, CACHE_SECONDS)
+    except cache_errors():
+        log.warning("HTML cache unavailable (set)", exc_info=True)
+    return html
+
+
+def _rendered(render: Callable[[], str]) -> SafeString:
+    html = render()
+    if not isinstance(html, SafeString):  # the template engine marks what it renders
+        raise TypeError("template output not marked safe")
+    return html
