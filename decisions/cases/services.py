@@ -517,13 +517,23 @@ def signoff_request_create(*, case: Case, by: User, discipline: str, user: str) 
     return _request(case, by=by, discipline=discipline, signatory=signatory)
 
 
-def renewable_disciplines(case: Case) -> dict[str, User]:
+def renewable_disciplines(
+    case: Case,
+    *,
+    signoffs: dict[str, SignOff] | None = None,
+    requests: dict[str, SignOffRequest] | None = None,
+) -> dict[str, User]:
     """The disciplines whose sign-off one action asks again, each with the person asked: a
     sign-off its signatory gave on a case whose answers, explanations, title or summary have
-    changed since, or a request declined before they changed; never one already waiting."""
-    requests = latest_requests(case)
+    changed since, or a request declined before they changed; never one already waiting.
+    `signoffs` and `requests` are the case's current_signoffs and latest_requests when the
+    caller has read them (else read here: two queries)."""
+    if requests is None:
+        requests = latest_requests(case)
+    if signoffs is None:
+        signoffs = current_signoffs(case)
     renew: dict[str, User] = {}
-    for discipline, signoff in current_signoffs(case).items():
+    for discipline, signoff in signoffs.items():
         if signoff.signatory is not None and signoff.content_version != case.content_version:
             renew[discipline] = signoff.signatory
     for discipline, request in requests.items():

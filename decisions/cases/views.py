@@ -73,6 +73,7 @@ from sourcing.models import (
     CaseStatus,
     CaseStatusChange,
     Discipline,
+    SignOff,
     SignOffRequest,
     SignOffRequestStatus,
 )
@@ -494,11 +495,11 @@ def case_explanations(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "sourcing/case_explanations.html", context)
 
 
-def _signoff_rows(case: Case) -> list[dict[str, Any]]:
-    """One row per discipline: its status tag, the current sign-off and the request that
-    waits or was declined after it."""
-    signoffs = current_signoffs(case)
-    requests = latest_requests(case)
+def _signoff_rows(
+    case: Case, signoffs: dict[str, SignOff], requests: dict[str, SignOffRequest]
+) -> list[dict[str, Any]]:
+    """One row per discipline: its status tag, the current sign-off (current_signoffs) and
+    the request (latest_requests) that waits or was declined after it."""
     rows = []
     for value, label in Discipline.choices:
         signoff = signoffs.get(value)
@@ -584,10 +585,15 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
         add_service_errors(forms_by_name.get(which, request_form), failed.errors)
     except TransitionRefused as refusal:
         errors = [(str(refusal), "#main-content")]
-    renewable = services.renewable_disciplines(case) if case.is_editable else {}
+    signoffs, requests = current_signoffs(case), latest_requests(case)
+    renewable = (
+        services.renewable_disciplines(case, signoffs=signoffs, requests=requests)
+        if case.is_editable
+        else {}
+    )
     context = {
         "case": case,
-        "rows": _signoff_rows(case),
+        "rows": _signoff_rows(case, signoffs, requests),
         "people": people,
         "request_form": request_form,
         "signoff_form": signoff_form,
