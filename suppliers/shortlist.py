@@ -86,15 +86,17 @@ def shortlist_basis(subject: Case | Assessment) -> Basis | None:
         return None
     case = subject if isinstance(subject, Case) else assessment.case
     result = assessment.result
-    record = (
+    # The decided option only (not the record's content, about 27 KB decoded for one column).
+    decided = (
         DecisionRecord.objects.filter(
             case_id=case.pk, action=DecisionAction.APPROVE, superseded_by__isnull=True
         )
         .order_by("-seq")
+        .values_list("decided_option", flat=True)
         .first()
     )
-    if record is not None and record.decided_option:
-        first, role = record.decided_option, "Decided"
+    if decided:
+        first, role = decided, "Decided"
     else:
         first, role = result.get("recommended") or "", "Recommended"
     if not first:
