@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,8 +35,10 @@ TODO_ROWS = 10
 
 
 def _counted(queryset: QuerySet[Any], rows: int = TODO_ROWS) -> tuple[int, list[Any]]:
-    """The count and the first rows of a queryset (two queries)."""
-    return queryset.count(), list(queryset[:rows])
+    """The count and the first rows of a queryset, in one query: each row carries the count of
+    the whole list (COUNT(*) OVER (), computed after any grouping), so no rows means none."""
+    listed = list(queryset.annotate(listed_total=Window(Count("*")))[:rows])
+    return (listed[0].listed_total if listed else 0), listed
 
 
 def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
