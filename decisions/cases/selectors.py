@@ -117,7 +117,8 @@ def signoff_requests_for(user: User) -> QuerySet[SignOffRequest]:
     return SignOffRequest.objects.waiting_for(user)
 
 
-def _history(case: Case) -> list[CaseStatusChange]:
+def status_history(case: Case) -> list[CaseStatusChange]:
+    """Every status change of the case, oldest first, with who made it (one query)."""
     return list(case.status_changes.select_related("by").order_by("at", "pk"))
 
 
@@ -125,7 +126,7 @@ def open_return(case: Case) -> CaseStatusChange | None:
     """The reviewer's latest return while the department works on it (nothing submitted,
     decided or withdrawn since), else None."""
     found = None
-    for change in _history(case):
+    for change in status_history(case):
         if change.to_status == CaseStatus.RETURNED:
             found = change
         elif change.to_status != CaseStatus.DRAFT:
@@ -133,13 +134,16 @@ def open_return(case: Case) -> CaseStatusChange | None:
     return found
 
 
-def return_before_resubmission(case: Case) -> CaseStatusChange | None:
+def return_before_resubmission(
+    case: Case, history: list[CaseStatusChange] | None = None
+) -> CaseStatusChange | None:
     """For a case awaiting review, the return its latest submission answers (None when the
-    latest submission followed no return)."""
+    latest submission followed no return). `history` is the case's status_history when the
+    caller has read it."""
     if case.status != CaseStatus.SUBMITTED:
         return None
     last_return = answered = None
-    for change in _history(case):
+    for change in history if history is not None else status_history(case):
         if change.to_status == CaseStatus.RETURNED:
             last_return = change
         elif change.to_status == CaseStatus.SUBMITTED:

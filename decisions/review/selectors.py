@@ -12,7 +12,7 @@ from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
-from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange
+from sourcing.models import Case, CaseQuerySet, CaseStatus
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
 DUE_WITHIN_DAYS = 90
@@ -48,15 +48,6 @@ def case_for_review(user: Any, reference: str) -> Case | None:
         .select_related("department", "owner")
         .filter(reference=reference)
         .first()
-    )
-
-
-def case_returns(case: Case) -> list[CaseStatusChange]:
-    """Every return of the case to its department, oldest first."""
-    return list(
-        case.status_changes.filter(to_status=CaseStatus.RETURNED)
-        .select_related("by")
-        .order_by("at", "pk")
     )
 
 

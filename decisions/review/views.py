@@ -22,6 +22,7 @@ from decisions.cases.selectors import (
     RETURN_TASKS,
     current_signoffs,
     return_before_resubmission,
+    status_history,
 )
 from decisions.engine.similarity import NOT_COUNTED
 from decisions.presenter import (
@@ -51,7 +52,7 @@ from decisions.review.forms import DashboardFilterForm, DecisionForm, QueueFilte
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import ReportFilterForm, add_service_errors, error_links, form_service, saved
-from sourcing.models import Case, CaseStatus, Discipline, User
+from sourcing.models import Case, CaseStatus, CaseStatusChange, Discipline, User
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 from sourcing.spreadsheet import csv_download
@@ -124,10 +125,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "decisions/review_queue.html", context)
 
 
-def _since_return(case: Case) -> dict[str, Any] | None:
+def _since_return(case: Case, history: list[CaseStatusChange]) -> dict[str, Any] | None:
     """What the department changed since the return its resubmission answers: the answers
-    and explanations that differ, in words (None when the submission followed no return)."""
-    change = return_before_resubmission(case)
+    and explanations that differ, in words (None when the submission followed no return).
+    `history` is the case's status_history."""
+    change = return_before_resubmission(case, history)
     if change is None:
         return None
     snapshot = change.snapshot or {}
@@ -167,6 +169,7 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     """Everything the reviewer reads before deciding."""
     assessment = latest_assessment(case)
     signoffs = current_signoffs(case)
+    history = status_history(case)  # the returns, and the return a resubmission answers
     explanations = case.explanations or {}
     checks = assessment.result.get("policy_checks", []) if assessment else []
     return {
@@ -196,8 +199,8 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
             }
             for value, label in Discipline.choices
         ],
-        "returns": selectors.case_returns(case),
-        "since_return": _since_return(case),
+        "returns": [c for c in history if c.to_status == CaseStatus.RETURNED],
+        "since_return": _since_return(case, history),
         "blockers": services.review_blockers(case, reviewer)
         if case.status == CaseStatus.SUBMITTED
         else [],
