@@ -28,6 +28,32 @@ REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
 
+def test_database_url() -> str:
+    """The database a second process (a Celery worker, `manage.py check`) should use: the test
+    database's URL on PostgreSQL once pytest-django has set it up (DATABASE_URL names a database
+    that may not exist: CI's is only created as test_<name> by the test run), else
+    DATABASE_URL as given (the embedded SQLite)."""
+    from django.db import connection  # noqa: PLC0415
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return os.environ.get("DATABASE_URL", "")
+    password = quote(db["PASSWORD"] or "", safe="")
+    return f"postgres://{db['USER']}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def subprocesses_use_the_test_database(
+    django_db_setup: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_URL in this process's environment (which subprocesses inherit) points at the
+    test database for the test: Django's system checks of the stored generated columns
+    (decisions migration 0013) connect to the database on PostgreSQL."""
+    url = test_database_url()
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+
+
 def service_missing(reason: str) -> None:
     """Skip, or fail when REQUIRE_SERVICES=1 says the service must be there."""
     if REQUIRE_SERVICES:

@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import service_missing
+from tests.conftest import service_missing, test_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def celery_worker(queue: str, **env: str) -> subprocess.Popen[str]:
     """Start `celery worker` (solo pool) on `queue`, with the test database's URL and `env`
     added to this process's environment. The caller kills it."""
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = test_database_url()
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "sourcing", "worker", "--pool=solo", "-Q", queue,
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],

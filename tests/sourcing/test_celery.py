@@ -14,6 +14,8 @@ import redis
 from sourcing.tasks import ping
 from tests.conftest import service_missing
 
+pytestmark = pytest.mark.usefixtures("subprocesses_use_the_test_database")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sourcing.env import env_bool, env_choice, env_int, env_list, env_str
 
+pytestmark = pytest.mark.usefixtures("subprocesses_use_the_test_database")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -16,6 +16,8 @@ from django.conf import settings
 
 from sourcing.tasks import enqueue
 
+pytestmark = pytest.mark.usefixtures("subprocesses_use_the_test_database")
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("sourcing", "decisions", "suppliers")
 QUEUERS = {"enqueue", "enqueue_on_commit", "dispatch"}
