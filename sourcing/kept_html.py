@@ -28,13 +28,23 @@ log = logging.getLogger(__name__)
 CACHE_SECONDS: Final = 24 * 3600
 
 
-def source_hash(templates: Iterable[str], modules: Iterable[ModuleType]) -> str:
-    """16 hex digits of SHA-256 over the templates' sources and the modules' files."""
+def source_hash(
+    templates: Iterable[str] = (),
+    modules: Iterable[ModuleType] = (),
+    *,
+    packages: Iterable[ModuleType] = (),
+) -> str:
+    """16 hex digits of SHA-256 over the templates' sources, the modules' files and every `.py`
+    file in the packages' folders (by name, each hashed with its name): the one way a cache
+    key names the version of the code that computes what is kept under it."""
     digest = hashlib.sha256()
     for name in templates:
         digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
     for module in modules:
         digest.update(Path(module.__file__ or "").read_bytes())
+    for package in packages:
+        for path in sorted(Path(package.__file__ or "").parent.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -7,7 +7,6 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from django.core.cache import cache
@@ -18,6 +17,7 @@ from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
 from sourcing.cache_errors import cache_call
 from sourcing.errors import TransitionRefused
+from sourcing.kept_html import source_hash
 from sourcing.models import Case, CaseStatus
 
 # A golden run is kept in the cache (Redis where REDIS_URL is set) under a key naming all it is
@@ -196,12 +196,9 @@ def golden_cases_stored() -> StoredGoldenCases:
 
 @functools.cache
 def engine_code_sha256() -> str:
-    """sha256 of the engine's source files (decisions/engine/*.py, by name): a golden run kept
-    by one release of the engine is never read by another."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(engine.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """sourcing.kept_html.source_hash of the engine's source files (decisions/engine/*.py, by
+    name): a golden run kept by one release of the engine is never read by another."""
+    return source_hash(packages=[engine])
 
 
 def golden_run_key(ruleset: Ruleset, stored: StoredGoldenCases) -> str:

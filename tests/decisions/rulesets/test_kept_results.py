@@ -6,8 +6,11 @@ only costs the time."""
 from __future__ import annotations
 
 import copy
+import shutil
 import uuid
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -27,6 +30,7 @@ from decisions.rulesets.services import (
     ruleset_rule_save,
 )
 from sourcing.errors import TransitionRefused
+from sourcing.kept_html import source_hash
 from sourcing.models import User
 from tests.factories import second_steward_approves
 
@@ -191,8 +195,18 @@ def test_a_new_release_of_the_engine_runs_the_golden_cases_again(
     assert len(engine_runs) == 2
 
 
-def test_the_engine_s_code_is_part_of_the_key(db: None) -> None:
-    assert len(selectors.engine_code_sha256()) == 64  # the real one: a sha256 of its files
+def test_the_engine_s_code_is_part_of_the_key(tmp_path: Path) -> None:
+    # The real one: the shared hash of source files over the engine's package, which any
+    # change to one of its files changes.
+    assert selectors.engine_code_sha256() == source_hash(packages=[engine])
+    for path in Path(engine.__file__).parent.glob("*.py"):
+        shutil.copy(path, tmp_path / path.name)
+    copy_of_engine = ModuleType("copy_of_engine")
+    copy_of_engine.__file__ = str(tmp_path / "__init__.py")
+    assert source_hash(packages=[copy_of_engine]) == selectors.engine_code_sha256()
+    with (tmp_path / "assess.py").open("a") as assess:
+        assess.write("\n# a new release\n")
+    assert source_hash(packages=[copy_of_engine]) != selectors.engine_code_sha256()
 
 
 def test_content_that_is_not_its_hash_s_is_refused_even_when_kept(published: Ruleset) -> None:
