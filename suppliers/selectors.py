@@ -120,6 +120,18 @@ def case_for_suppliers(user: Any, reference: str) -> Case | None:
     )
 
 
+def case_for_shortlist(user: Any, reference: str) -> Case | None:
+    """A case the user may see (Case.objects.visible_to) with what the shortlist page reads of
+    it (reference, title, department name, answers version), or None."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("department")
+        .only("reference", "title", "answers_version", "created_at", "department__name")
+        .filter(reference=reference)
+        .first()
+    )
+
+
 def approved_cases_of(user: Any) -> CaseQuerySet:
     """A department user's approved cases, by reference (contracts are recorded for them)."""
     if getattr(user, "role", None) != Role.COMMERCIAL:

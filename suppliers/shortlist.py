@@ -4,14 +4,24 @@ each with a score and the reasons it is on the list, beside the segment's approa
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
-from typing import Any
+from functools import cache as once
+from typing import Any, Final
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import current_assessment
+from decisions.assessments.selectors import current_assessments
 from decisions.records.models import DecisionAction, DecisionRecord
+from sourcing import questionnaire
+from sourcing.kept_html import source_hash
 from sourcing.models import Case
 from sourcing.questionnaire import OPTION_LABELS
+from suppliers import reference
 from suppliers.catalogue import catalogue_cache, catalogue_version
 from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import (
@@ -73,40 +83,72 @@ class Basis:
     classification: str
 
 
-def _assessment_of(subject: Case | Assessment) -> Assessment | None:
-    if isinstance(subject, Assessment):
-        return subject
-    return current_assessment(subject)
-
-
-def shortlist_basis(subject: Case | Assessment) -> Basis | None:
-    """The options to shortlist for: the decided (else recommended) option and the runner-up."""
-    assessment = _assessment_of(subject)
-    if assessment is None:
-        return None
-    case = subject if isinstance(subject, Case) else assessment.case
-    result = assessment.result
-    # The decided option only (not the record's content, about 27 KB decoded for one column).
-    decided = (
+def _decided(case_pk: Any) -> QuerySet[DecisionRecord, str]:
+    """The decided option of the case's current approval, as a one-column query (not the
+    record's content, about 27 KB decoded for one column). `case_pk` may be an OuterRef."""
+    return (
         DecisionRecord.objects.filter(
-            case_id=case.pk, action=DecisionAction.APPROVE, superseded_by__isnull=True
+            case_id=case_pk, action=DecisionAction.APPROVE, superseded_by__isnull=True
         )
         .order_by("-seq")
         .values_list("decided_option", flat=True)
+    )
+
+
+def _current_for_shortlist(case: Case) -> Assessment | None:
+    """The case's current assessment (decisions.assessments.selectors.current_assessment) as
+    the shortlist reads it, in one query: its id and creation time, the parts of its result
+    and answers the basis needs (`shown_*`, read out of the JSON by the database: the whole
+    result is about 50 KB of text), and the decided option of the case's current approval
+    (`decided`). Its answers are read from the database only if a shortlist is computed."""
+    return (
+        current_assessments(case)
+        .only("pk", "case_id", "created_at")
+        .annotate(
+            shown_recommended=KeyTransform("recommended", "result"),
+            shown_viable=KeyTransform("viable", "result"),
+            shown_ranking=KeyTransform("ranking", "result"),
+            shown_classification=KeyTransform("data_classification", "answers"),
+            decided=Subquery(_decided(OuterRef("case_id"))[:1]),
+        )
         .first()
     )
+
+
+def shortlist_basis(subject: Case | Assessment) -> Basis | None:
+    """The options to shortlist for: the decided (else recommended) option and the runner-up.
+    Given a case, one query (its current assessment, only the parts read here, and the
+    decided option); given an assessment, one (the decided option)."""
+    if isinstance(subject, Assessment):
+        assessment = subject
+        case = assessment.case
+        result = assessment.result
+        recommended = result.get("recommended")
+        viable = result.get("viable", {})
+        ranking = result.get("ranking", [])
+        classification = assessment.answers.get("data_classification", "")
+        decided = _decided(case.pk).first()
+    else:
+        case = subject
+        found = _current_for_shortlist(case)
+        if found is None:
+            return None
+        assessment = found
+        recommended = getattr(found, "shown_recommended", None)
+        viable = getattr(found, "shown_viable", None) or {}
+        ranking = getattr(found, "shown_ranking", None) or []
+        shown = getattr(found, "shown_classification", None)
+        classification = "" if shown is None else shown
+        decided = getattr(found, "decided", None)
     if decided:
         first, role = decided, "Decided"
     else:
-        first, role = result.get("recommended") or "", "Recommended"
+        first, role = recommended or "", "Recommended"
     if not first:
         return None
-    viable = result.get("viable", {})
-    runner = next(
-        (o for o in result.get("ranking", []) if o != first and viable.get(o, True)), None
-    )
+    runner = next((o for o in ranking if o != first and viable.get(o, True)), None)
     options = ((first, role),) + (((runner, "Runner-up"),) if runner else ())
-    needed = str(assessment.answers.get("data_classification", ""))
+    needed = str(classification)
     # An unknown classification is treated as the strictest: never list the unaccredited.
     return Basis(
         case=case,
@@ -196,24 +238,19 @@ def shortlist_for(
     basis = shortlist_basis(subject)
     if basis is None:
         return []
-    return _entries(basis, per_option=per_option)
+    return _entries(basis, per_option=per_option, version=catalogue_version())
 
 
-def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
-    """The shortlist, computed once per assessment, options and catalogue version.
-
-    The cache holds (option, supplier id, score, reasons, segment id) rows under a key naming
-    the catalogue's version (suppliers.catalogue.catalogue_version: new after every change to a
-    supplier, segment or framework), the assessment (its id and creation time: the answers and
-    result it scores never change), the options with their roles, the classification and
-    `per_option`. A hit costs two queries whatever the catalogue's size.
-    """
+def _key(basis: Basis, *, per_option: int, version: str) -> str:
+    """Where a shortlist's rows are kept: the catalogue's version, the code that scores
+    (`scoring_version`), the assessment (id and creation time: the answers and result it
+    scores never change), the options with their roles, the classification and `per_option`."""
     assessment = basis.assessment
-    version = catalogue_version()
-    key = ":".join(
+    return ":".join(
         [
             "suppliers:shortlist",
             version,
+            scoring_version(),
             str(assessment.pk),
             assessment.created_at.isoformat(),
             ",".join(f"{o}={r}" for o, r in basis.options),
@@ -221,17 +258,39 @@ def _entries(basis: Basis, *, per_option: int) -> list[ShortlistEntry]:
             str(per_option),
         ]
     )
+
+
+def _rows(basis: Basis, *, per_option: int, version: str) -> list[Row]:
+    """The shortlist's rows at the catalogue's `version`: kept, or computed and kept."""
+    key = _key(basis, per_option=per_option, version=version)
     # The cache down: computed below, and not kept (catalogue_cache tries it once a request).
     rows: list[Row] | None = catalogue_cache.get(key)
     if rows is None:
         rows = _computed(basis, per_option=per_option, version=version)
         catalogue_cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
+def _entries(
+    basis: Basis, *, per_option: int, version: str, segments: list[Segment] | None = None
+) -> list[ShortlistEntry]:
+    """The shortlist, computed once per assessment, options and catalogue version.
+
+    The cache holds (option, supplier id, score, reasons, segment id) rows under `_key`
+    (suppliers.catalogue.catalogue_version is new after every change to a supplier, segment
+    or framework). A hit costs two queries whatever the catalogue's size (one when the
+    caller gives every segment).
+    """
+    rows = _rows(basis, per_option=per_option, version=version)
     suppliers = Supplier.objects.in_bulk({row[1] for row in rows})
-    segments = Segment.objects.in_bulk({row[4] for row in rows})
+    if segments is None:
+        by_pk = Segment.objects.in_bulk({row[4] for row in rows})
+    else:
+        by_pk = {s.pk: s for s in segments}
     return [
-        ShortlistEntry(option, suppliers[pk], score, tuple(reasons), segments[segment_pk])
+        ShortlistEntry(option, suppliers[pk], score, tuple(reasons), by_pk[segment_pk])
         for option, pk, score, reasons, segment_pk in rows
-        if pk in suppliers and segment_pk in segments
+        if pk in suppliers and segment_pk in by_pk
     ]
 
 
@@ -332,9 +391,17 @@ def shortlist_context(
     the segments' approach guidance beside the suppliers."""
     basis = shortlist_basis(subject)
     if basis is None:
-        return {"shortlist": {"groups": [], "available": False}}
-    entries = _entries(basis, per_option=per_option)
+        return _unavailable()
+    return _context(basis, per_option=per_option, version=catalogue_version())
+
+
+def _unavailable() -> dict[str, Any]:
+    return {"shortlist": {"groups": [], "available": False}}
+
+
+def _context(basis: Basis, *, per_option: int, version: str) -> dict[str, Any]:
     segments = list(Segment.objects.all())
+    entries = _entries(basis, per_option=per_option, version=version, segments=segments)
     groups = []
     for option, role in basis.options:
         groups.append(
@@ -354,3 +421,42 @@ def shortlist_context(
             "classification": CLASSIFICATIONS[basis.classification],
         }
     }
+
+
+TEMPLATE: Final = "includes/supplier_shortlist.html"
+
+
+@once
+def scoring_version() -> str:
+    """A hash of the code that scores and presents a shortlist (this module, the catalogue's
+    reference lists, the options' labels) and of its template, once per process: a release
+    that changes any of them never reads a shortlist kept by the old code."""
+    return source_hash([TEMPLATE], [sys.modules[__name__], reference, questionnaire])
+
+
+def shortlist_html(subject: Case | Assessment, *, per_option: int = PER_OPTION) -> SafeString:
+    """includes/supplier_shortlist.html for the case (or assessment), rendered once per
+    shortlist and kept beside its rows (ADR 0021): under the rows' key (`_key`: the
+    catalogue's version, the code's, the assessment, options and classification), so any
+    change to the catalogue, to a supplier's or segment's text, or to the code gives a new
+    key. What it shows is the catalogue's and the assessment's (no one's own data), so anyone
+    who may see the case is shown the same HTML. One query (the basis) when kept; the cache
+    down, rendered each time (tried once a request, as the rows are)."""
+    basis = shortlist_basis(subject)
+    if basis is None:
+        return _rendered(_unavailable())
+    version = catalogue_version()
+    key = "suppliers:shortlist-html:" + _key(basis, per_option=per_option, version=version)
+    kept = catalogue_cache.get(key)
+    if isinstance(kept, SafeString):  # pickled with its class: only rendered HTML is trusted
+        return kept
+    html = _rendered(_context(basis, per_option=per_option, version=version))
+    catalogue_cache.set(key, html, CACHE_SECONDS)
+    return html
+
+
+def _rendered(context: dict[str, Any]) -> SafeString:
+    html = render_to_string(TEMPLATE, context)
+    if not isinstance(html, SafeString):  # the template engine marks what it renders
+        raise TypeError("template output not marked safe")
+    return html

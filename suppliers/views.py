@@ -45,7 +45,7 @@ from suppliers.reference import (
     REGIONS,
     SAMPLE_CATALOGUE_PATH,
 )
-from suppliers.shortlist import shortlist_context
+from suppliers.shortlist import shortlist_html
 
 PAGE_SIZE = 25
 # The columns the supplier list shows (its segments and frameworks: selectors.memberships).
@@ -282,11 +282,11 @@ def case_shortlist(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     The case, review and record pages load it as a fragment (htmx); without JavaScript their
     link leads here, to the whole page.
     """
-    case = _case(request, reference)
+    case = or_404(selectors.case_for_shortlist(signed_in_user(request), reference))
     template = "suppliers/case_shortlist.html"
     if request.htmx:
         template += "#shortlist"
-    return render(request, template, {"case": case, **shortlist_context(case)})
+    return render(request, template, {"case": case, "shortlist_html": shortlist_html(case)})
 
 
 @require_safe

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet
 
-from decisions.assessments.models import Assessment
+from decisions.assessments.models import Assessment, AssessmentQuerySet
 from decisions.engine.hashable import canonical_json
 from sourcing.models import Case
 
@@ -34,11 +34,13 @@ def latest_assessment(case: Case) -> Assessment | None:
 def current_assessment(case: Case) -> Assessment | None:
     """The case's latest assessment of its current answers (the one a decision, a sign-off or
     a shortlist is made on), or None when its current answers have not been assessed."""
-    return (
-        Assessment.objects.filter(case=case, answers_version=case.answers_version)
-        .newest_first()
-        .first()
-    )
+    return current_assessments(case).first()
+
+
+def current_assessments(case: Case) -> AssessmentQuerySet:
+    """The case's assessments of its current answers, newest first: the first is
+    `current_assessment`, for a caller that reads only some of its columns."""
+    return Assessment.objects.filter(case=case, answers_version=case.answers_version).newest_first()
 
 
 def latest_assessment_per_case() -> QuerySet[Assessment]:

@@ -10,19 +10,22 @@ from typing import Any
 
 import pytest
 from django.core.cache.backends.redis import RedisCacheClient
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.assessments.models import Assessment
-from decisions.cases.services import case_submit
+from decisions.cases.services import case_submit, case_update
 from decisions.review.services import review_decide
-from sourcing.models import User
+from sourcing.models import Case, User
+from sourcing.questionnaire import OPTION_LABELS
 from suppliers.catalogue import catalogue_import, supplier_save
 from suppliers.demo import demo_catalogue_csv
 from suppliers.models import Supplier
 from suppliers.reference import CLASSIFICATION_RANK
 from suppliers.shortlist import shortlist_basis, shortlist_context, shortlist_for
-from tests.factories import assessed_case, catalogue_bytes, catalogue_row
+from tests.factories import assessed_case, catalogue_bytes, catalogue_row, other_option
 from tests.pages import page_queries
 
 ClientAs = Callable[[User | None], Client]
@@ -295,3 +298,74 @@ def test_a_request_tries_a_hung_cache_once_and_still_shows_the_shortlist(
         page = client.get(url)
         assert page.status_code == 200 and expected in page.content.decode()
         assert len(attempts) == request
+
+
+def _fragment(client: Client, case: Case) -> str:
+    url = reverse("case_shortlist", args=[case.reference])
+    return client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_kept_shortlist_shows_a_renamed_supplier_and_a_segment_s_new_approach_at_once(
+    users: dict[str, User], catalogue: None, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    client = client_as(users["commercial"])
+    top = shortlist_for(case)[0]
+    first = _fragment(client, case)
+    assert _fragment(client, case) == first  # kept
+    supplier_save(
+        by=users["reviewer"],
+        values=_row_of(top.supplier, name="Aardvark & Co Ltd"),
+        supplier=top.supplier,
+    )
+    assert "Aardvark &amp; Co Ltd" in _fragment(client, case)  # escaped, as rendered before
+    segment = top.segment
+    segment.approach = "Ask three of them for a demonstration first."
+    segment.save()  # outside the services (the admin site, a shell)
+    assert "Ask three of them for a demonstration first." in _fragment(client, case)
+
+
+def test_the_kept_shortlist_follows_the_decision_and_the_answers_of_the_case(
+    users: dict[str, User], catalogue: None, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    client = client_as(users["commercial"])
+    recommended = shortlist_basis(case).options[0][0]  # type: ignore[union-attr]
+    assert f"Recommended: {OPTION_LABELS[recommended]}" in _fragment(client, case)
+    case = case_submit(case=case, by=users["commercial"])
+    decided = other_option(case)
+    review_decide(
+        case=case, by=users["reviewer"], action="approve", option=decided, rationale="Reasons."
+    )
+    assert f"Decided: {OPTION_LABELS[decided]}" in _fragment(client, case)
+    assert "There is no shortlist yet" not in _fragment(client, case)
+    other = assessed_case(users["commercial"])
+    case_update(case=other, by=users["commercial"], answers={"criticality": "high"})
+    other.refresh_from_db()  # its current answers are not assessed
+    assert "There is no shortlist yet" in _fragment(client, other)
+
+
+def test_a_kept_shortlist_reads_neither_the_catalogue_nor_the_whole_assessment(
+    users: dict[str, User], catalogue: None, client_as: ClientAs
+) -> None:
+    case = assessed_case(users["commercial"])
+    client = client_as(users["commercial"])
+    _fragment(client, case)  # computed and kept
+    with CaptureQueriesContext(connection) as kept:
+        _fragment(client, case)
+    read = " ".join(q["sql"] for q in kept.captured_queries)
+    assert "suppliers_supplier" not in read and "suppliers_segment" not in read
+    assert '"decisions_assessment"."result",' not in read
+    assert '"decisions_assessment"."answers",' not in read
+
+
+def test_a_release_that_changes_how_shortlists_are_scored_or_shown_computes_them_again(
+    users: dict[str, User], catalogue: None, client_as: ClientAs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = assessed_case(users["commercial"])
+    client = client_as(users["commercial"])
+    _fragment(client, case)  # computed and kept
+    monkeypatch.setattr("suppliers.shortlist.scoring_version", lambda: "another-release")
+    with CaptureQueriesContext(connection) as again:
+        _fragment(client, case)
+    assert any("suppliers_supplier" in q["sql"] for q in again.captured_queries)
