@@ -86,11 +86,12 @@ def _shown(role: str) -> tuple[tuple[str, str], ...]:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """`nav_items` for the service navigation."""
+    """`nav_items` for the service navigation: a tuple of NavItems (hashable, so the layout
+    renders each role's navigation once per current item: sourcing.templatetags.layout)."""
     # Anonymous people see the public pages (the register, the API documentation).
     shown = _shown(role_of(getattr(request, "user", None)))
     # The item whose address is the longest start of the page's (/review/dashboard/ is the
     # dashboard's, not the review queue's at /review/); home only on itself.
     within = [url for _, url in shown if url != "/" and request.path.startswith(url)]
     current = max(within, key=len) if within else ("/" if request.path == "/" else None)
-    return {"nav_items": [NavItem(label, url, url == current) for label, url in shown]}
+    return {"nav_items": tuple(NavItem(label, url, url == current) for label, url in shown)}
