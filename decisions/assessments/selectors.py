@@ -4,9 +4,12 @@ assessment."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet
+from django.db.models.fields.json import KeyTransform
 
 from decisions.assessments.models import Assessment, AssessmentQuerySet
 from decisions.engine.hashable import canonical_json
@@ -29,6 +32,58 @@ def latest_assessment(case: Case) -> Assessment | None:
     what the pages show of it is in its own columns (ruleset_version, ruleset_sha256), and a
     ruleset's content and golden results (about 300 KB of JSON) were decoded for nothing."""
     return Assessment.objects.filter(case=case).newest_first().first()
+
+
+@dataclass(frozen=True)
+class AssessmentSummary:
+    """What a case's pages show of its latest assessment, read without its answers and whole
+    result (about 50 KB of JSON at the ten-times bench data, decoded for a few fields).
+
+    `result` holds only the result's `recommended`, `close_call` and `policy_checks` (read out
+    by the database), so `decisions.presenter.close_runner_up` and the policy checks to explain
+    read it as they read a whole result; anything else needs the Assessment itself.
+    """
+
+    pk: int
+    answers_version: int
+    recommended: str
+    ruleset_version: str
+    created_at: datetime
+    result: dict[str, Any]
+
+
+def latest_assessment_summary(case: Case) -> AssessmentSummary | None:
+    """The case's latest assessment (latest_assessment's order) as an AssessmentSummary, or
+    None: one query, the result's three keys taken out by the database."""
+    row = (
+        Assessment.objects.filter(case=case)
+        .newest_first()
+        .values(
+            "pk",
+            "answers_version",
+            "recommended",
+            "ruleset_version",
+            "created_at",
+            result_recommended=KeyTransform("recommended", "result"),
+            result_close_call=KeyTransform("close_call", "result"),
+            result_policy_checks=KeyTransform("policy_checks", "result"),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return AssessmentSummary(
+        pk=row["pk"],
+        answers_version=row["answers_version"],
+        recommended=row["recommended"],
+        ruleset_version=row["ruleset_version"],
+        created_at=row["created_at"],
+        result={
+            "recommended": row["result_recommended"],
+            "close_call": row["result_close_call"],
+            "policy_checks": row["result_policy_checks"] or [],
+        },
+    )
 
 
 def current_assessment(case: Case) -> Assessment | None:

@@ -122,11 +122,14 @@ def status_history(case: Case) -> list[CaseStatusChange]:
     return list(case.status_changes.select_related("by").order_by("at", "pk"))
 
 
-def open_return(case: Case) -> CaseStatusChange | None:
+def open_return(
+    case: Case, history: list[CaseStatusChange] | None = None
+) -> CaseStatusChange | None:
     """The reviewer's latest return while the department works on it (nothing submitted,
-    decided or withdrawn since), else None."""
+    decided or withdrawn since), else None. `history` is the case's status_history when the
+    caller has read it."""
     found = None
-    for change in status_history(case):
+    for change in history if history is not None else status_history(case):
         if change.to_status == CaseStatus.RETURNED:
             found = change
         elif change.to_status != CaseStatus.DRAFT:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from decisions.assessments.selectors import assessment_sha256 as sha256_of
-from decisions.assessments.selectors import latest_assessment
+from decisions.assessments.selectors import latest_assessment, latest_assessment_summary
 from decisions.audit.services import audit_on
 from decisions.cases.selectors import (
     current_signoffs,
@@ -705,17 +705,20 @@ REOPENED_NOT_WITHDRAWN = (
 )
 
 
-def case_reopened(case: Case) -> bool:
-    """Whether the case is an approved decision a reviewer reopened, not yet decided again."""
-    return (
-        case.status in (CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.DRAFT)
-        and case.status_changes.filter(to_status=CaseStatus.APPROVED).exists()
-    )
+def case_reopened(case: Case, history: list[CaseStatusChange] | None = None) -> bool:
+    """Whether the case is an approved decision a reviewer reopened, not yet decided again.
+    `history` is the case's status_history when the caller has read it (else one query)."""
+    if case.status not in (CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.DRAFT):
+        return False
+    if history is not None:
+        return any(change.to_status == CaseStatus.APPROVED for change in history)
+    return case.status_changes.filter(to_status=CaseStatus.APPROVED).exists()
 
 
-def withdraw_refusal(case: Case) -> str | None:
-    """Why the department may not withdraw the case now, or None when it may."""
-    if case_reopened(case):
+def withdraw_refusal(case: Case, history: list[CaseStatusChange] | None = None) -> str | None:
+    """Why the department may not withdraw the case now, or None when it may. `history` is
+    the case's status_history when the caller has read it."""
+    if case_reopened(case, history):
         return REOPENED_NOT_WITHDRAWN
     if CaseStatus.WITHDRAWN not in CASE_TRANSITIONS[case.status]:
         return f"This case is {case.get_status_display().lower()}, so it cannot be withdrawn."
@@ -758,7 +761,7 @@ def submission_blockers(case: Case) -> list[Blocker]:
     what it concerns: "assessment", the policy check's key, the sign-off's discipline, or
     "sro_name"."""
     blockers: list[Blocker] = []
-    latest = latest_assessment(case)
+    latest = latest_assessment_summary(case)
     if latest is None or latest.answers_version != case.answers_version:
         blockers.append(
             Blocker(

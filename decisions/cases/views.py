@@ -17,7 +17,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import assessment_sha256, latest_assessment
+from decisions.assessments.selectors import (
+    AssessmentSummary,
+    assessment_sha256,
+    latest_assessment,
+    latest_assessment_summary,
+)
 from decisions.assessments.services import assessment_preview, assessment_run
 from decisions.cases import services
 from decisions.cases.forms import (
@@ -48,6 +53,7 @@ from decisions.cases.selectors import (
     signoff_request_asked_of,
     signoff_requests_decided_by,
     signoff_requests_for,
+    status_history,
 )
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
 from decisions.presenter import (
@@ -62,7 +68,7 @@ from decisions.presenter import (
     recommendation_text,
     top_reasons,
 )
-from decisions.rulesets.selectors import current_ruleset
+from decisions.rulesets.selectors import ruleset_published
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, form_service, saved, service_ran
@@ -111,7 +117,7 @@ def _section(slug: str) -> Section:
 # Presentation helpers -------------------------------------------------------------------------
 
 
-def _latest_text(latest: Assessment, none: str) -> str:
+def _latest_text(latest: Assessment | AssessmentSummary, none: str) -> str:
     """The latest assessment's recommendation in a few words, a near-tie said as one."""
     return recommendation_text(latest.recommended, close_runner_up(latest.result), none=none)
 
@@ -157,7 +163,9 @@ def _returned(task: dict[str, Any], key: str, named: set[str], changed: set[str]
 
 
 def _tasks(
-    case: Case, latest: Assessment | None, returned: CaseStatusChange | None = None
+    case: Case,
+    latest: Assessment | AssessmentSummary | None,
+    returned: CaseStatusChange | None = None,
 ) -> list[dict[str, Any]]:
     """The task list: one task per section, then check, recommend, explain, sign off, submit;
     while a return is open, the tasks the reviewer named read "Needs changes"."""
@@ -240,7 +248,7 @@ def _tasks(
     return [*sections, check, recommend, explain, signoff, submit]
 
 
-def _explain_checks(assessment: Assessment | None) -> list[dict[str, Any]]:
+def _explain_checks(assessment: Assessment | AssessmentSummary | None) -> list[dict[str, Any]]:
     if assessment is None:
         return []
     return [c for c in assessment.result.get("policy_checks", []) if c["result"] == "explain"]
@@ -343,8 +351,9 @@ def case_details(request: HttpRequest, reference: str) -> HttpResponse:
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The task list: sections, then check, recommend, explain, sign off and submit."""
     case = _case(request, reference)
-    latest = latest_assessment(case)
-    returned = open_return(case)
+    latest = latest_assessment_summary(case)
+    history = status_history(case)
+    returned = open_return(case, history)
     context = {
         "case": case,
         "status_tag": STATUS_TAGS[case.status],
@@ -363,8 +372,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "latest": latest,
         "latest_current": latest is not None and latest.answers_version == case.answers_version,
         "latest_label": _latest_text(latest, "") if latest else "",
-        "history": case.status_changes.select_related("by"),
-        "can_withdraw": services.withdraw_refusal(case) is None,
+        "history": history,
+        "can_withdraw": services.withdraw_refusal(case, history) is None,
     }
     return render(request, "sourcing/case_detail.html", context)
 
@@ -437,12 +446,15 @@ def case_check(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _render_check(request: HttpRequest, case: Case, errors: list[tuple[str, str]]) -> HttpResponse:
+    # The page offers a recommendation while the case can be edited (if a ruleset is
+    # published), else links to the latest one: each read only when shown.
+    editable = case.is_editable
     context = {
         "case": case,
         "groups": _check_rows(case),
         "errors": errors,
-        "has_ruleset": current_ruleset() is not None,
-        "latest": latest_assessment(case),
+        "has_ruleset": editable and ruleset_published(),
+        "latest": None if editable else latest_assessment_summary(case),
     }
     return render(request, "sourcing/case_check.html", context)
 

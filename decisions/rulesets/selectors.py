@@ -46,6 +46,12 @@ def current_ruleset() -> Ruleset | None:
     return Ruleset.objects.current()
 
 
+def ruleset_published() -> bool:
+    """Whether any version is published (so an assessment can be made): one query, no
+    version's content read."""
+    return Ruleset.objects.published().exists()
+
+
 # A version as lists and headings show it: its rules (about 40 KB of JSON a version) and golden
 # run left in the database.
 LISTED_DEFERRED: Final = ("content", "golden_result")

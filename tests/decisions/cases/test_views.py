@@ -13,11 +13,24 @@ from django.utils.html import escape
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.services import assessment_run
-from decisions.cases.services import case_create, case_update, case_withdraw, signoff_record
+from decisions.cases.services import (
+    REOPENED_NOT_WITHDRAWN,
+    case_create,
+    case_update,
+    case_withdraw,
+    signoff_record,
+)
 from decisions.engine import assess, default_ruleset
+from decisions.review.services import review_decide, review_reopen
 from sourcing.models import Case, CaseStatus, User
 from sourcing.questionnaire import LABELS
-from tests.factories import complete_answers, golden_answers, ready_case, submitted_case
+from tests.factories import (
+    complete_answers,
+    golden_answers,
+    published_ruleset,
+    ready_case,
+    submitted_case,
+)
 
 ClientAs = Callable[[User | None], Client]
 
@@ -370,6 +383,63 @@ def test_a_near_tie_is_said_on_the_task_list_and_in_the_preview(
     assert f"Leading option: <strong>{said}</strong>" in preview
     assessment = " ".join(_html(alice.get(f"/assessments/{case.assessments.get().pk}/")).split())
     assert f"Recommendation: {said}" in assessment
+
+
+def test_the_task_list_shows_the_latest_assessment_and_reads_the_status_history_once(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    owner = users["commercial"]
+    case = ready_case(owner)
+    first = case.assessments.get()
+    case_update(case=case, by=owner, answers=golden_answers("G41"))
+    stale = " ".join(_html(alice.get(f"/cases/{case.reference}/")).split())
+    assert "No, the answers changed after it" in stale
+    assert f'href="/assessments/{first.pk}/">See the full recommendation' in stale
+    second = assessment_run(case=case, by=owner)
+    with CaptureQueriesContext(connection) as queries:
+        current = " ".join(_html(alice.get(f"/cases/{case.reference}/")).split())
+    assert "Yes, it assessed the current answers" in current
+    assert f'href="/assessments/{second.pk}/">See the full recommendation' in current
+    assert "Recommended: Build, too close to call with Procure" in current
+    explain = [c for c in second.result["policy_checks"] if c["result"] == "explain"]
+    assert f"{len(explain)} to explain" in current
+    assert "Started as draft" in current  # the status history
+    history_reads = [q for q in queries.captured_queries if "sourcing_casestatuschange" in q["sql"]]
+    assert len(history_reads) == 1
+
+
+def test_the_task_list_offers_withdrawal_until_a_decision_is_reopened(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = submitted_case(users["commercial"])
+    link = f'href="/cases/{case.reference}/withdraw/">Withdraw this case'
+    assert link in _html(alice.get(f"/cases/{case.reference}/"))
+    review_decide(case=case, by=users["reviewer"], action="approve")
+    review_reopen(case=case, by=users["reviewer"], reason="The market has changed.")
+    assert _fresh(case).status == CaseStatus.SUBMITTED
+    assert link not in _html(alice.get(f"/cases/{case.reference}/"))
+    assert REOPENED_NOT_WITHDRAWN in _html(alice.get(f"/cases/{case.reference}/withdraw/"))
+
+
+def test_check_answers_offers_a_recommendation_once_a_ruleset_is_published(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = case_create(by=users["commercial"], title="Check", answers=complete_answers())
+    url = f"/cases/{case.reference}/check/"
+    assert "No ruleset has been published yet" in _html(alice.get(url))
+    published_ruleset()
+    html = _html(alice.get(url))
+    assert "Get recommendation</button>" in html and "No ruleset has been published" not in html
+
+
+def test_a_submitted_case_s_answers_link_to_its_latest_recommendation(
+    users: dict[str, User], alice: Client
+) -> None:
+    case = submitted_case(users["commercial"])
+    html = _html(alice.get(f"/cases/{case.reference}/check/"))
+    latest = case.assessments.get()
+    assert f'href="/assessments/{latest.pk}/">See the latest recommendation' in html
+    assert "Get recommendation</button>" not in html
 
 
 def test_the_preview_says_when_no_ruleset_is_published(case: Case, alice: Client) -> None:
