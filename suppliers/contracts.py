@@ -49,6 +49,18 @@ def current_approval(case: Case) -> DecisionRecord | None:
     return DecisionRecord.objects.current_approvals().filter(case=case).order_by("-seq").first()
 
 
+def current_approval_review_by(case: Case) -> DecisionRecord | None:
+    """current_approval with only its id, case and review-by date read (not its content, about
+    50 KB of JSON): for a page that says when the decision is due for review."""
+    return (
+        DecisionRecord.objects.current_approvals()
+        .filter(case=case)
+        .order_by("-seq")
+        .only("case_id", "review_by")
+        .first()
+    )
+
+
 def contract_problems(
     *,
     supplier: Supplier | None,
@@ -159,7 +171,14 @@ def _dates(contract: Contract) -> list[ContractDate]:
 
 def contract_review_dates(record: DecisionRecord) -> list[ContractDate]:
     """Every break point and end of the contracts let for the record's case, soonest first."""
-    contracts = Contract.objects.filter(case_id=record.case_id).select_related("supplier")
+    return review_dates_of(
+        Contract.objects.filter(case_id=record.case_id).select_related("supplier")
+    )
+
+
+def review_dates_of(contracts: Iterable[Contract]) -> list[ContractDate]:
+    """Every break point and end of these contracts (each with its supplier's name), soonest
+    first: contract_review_dates of contracts a page has already read."""
     return sorted((d for c in contracts for d in _dates(c)), key=lambda d: (d.when, d.kind))
 
 

@@ -142,8 +142,9 @@ def approved_cases_of(user: Any) -> CaseQuerySet:
 
 
 def contracts_of_case(case: Case) -> QuerySet[Contract]:
-    """The contracts recorded for a case, for a list."""
-    return Contract.objects.filter(case=case).for_list()
+    """The contracts recorded for a case, for templates/includes/supplier_contracts.html and
+    their review dates (ContractQuerySet.for_table: the columns shown, the supplier's name)."""
+    return Contract.objects.filter(case=case).for_table()
 
 
 def contracts_for_radar() -> QuerySet[Contract]:

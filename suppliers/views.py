@@ -25,9 +25,9 @@ from suppliers import catalogue, selectors
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
-    contract_review_dates,
     contracts_visible_to,
-    current_approval,
+    current_approval_review_by,
+    review_dates_of,
 )
 from suppliers.forms import (
     SUPPLIER_FIELDS,
@@ -349,15 +349,16 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
         recorded = f"The £{contract.value_gbp:,} contract with {contract.supplier.name} is recorded"
         return saved(request, recorded, "contract_record", reference=case.reference)
     errors = error_links(form, CONTRACT_ANCHORS)
-    record = current_approval(case)
+    record = current_approval_review_by(case)
+    contracts = list(selectors.contracts_of_case(case))
     context = {
         "case": case,
         "form": form,
         "errors": errors,
         "approved": case.status == CaseStatus.APPROVED and record is not None,
         "record": record,
-        "contracts": selectors.contracts_of_case(case),
-        "review_dates": contract_review_dates(record) if record else [],
+        "contracts": contracts,
+        "review_dates": review_dates_of(contracts) if record else [],
         "start": form.date_input("start"),
         "end": form.date_input("end"),
     }

@@ -3,8 +3,10 @@ segments."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -12,12 +14,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from decisions.audit.models import AuditEvent
+from decisions.presenter import date_text
+from decisions.records.models import DecisionRecord
 from sourcing.models import User
-from suppliers.catalogue import catalogue_import
+from suppliers.catalogue import catalogue_import, supplier_save
+from suppliers.contracts import contract_record
 from suppliers.demo import demo_catalogue_csv
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_search
-from tests.factories import catalogue_bytes, catalogue_row
+from tests.factories import approved_case, catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
 
@@ -192,3 +197,47 @@ def test_the_list_shows_each_suppliers_segments_frameworks_size_and_classificati
     assert "G-Cloud; Technology Services" in example, example
     assert "Large" in example and "OFFICIAL-SENSITIVE" in example
     assert "None" in zeta.split("</tr>")[0] and "SME" in zeta.split("</tr>")[0]
+
+
+def test_the_contract_page_lists_the_case_s_contracts_and_their_review_dates_soonest_first(
+    users: dict[str, User], client_as: Callable[[User | None], Client]
+) -> None:
+    owner = users["commercial"]
+    case = approved_case(owner, users["reviewer"])
+    first = supplier_save(by=users["admin"], values=catalogue_row())
+    second = supplier_save(
+        by=users["admin"],
+        values=catalogue_row(company_number="07654321", name="Second Supplier Ltd"),
+    )
+    contract_record(
+        case=case,
+        by=owner,
+        supplier=first,
+        value_gbp=250_000,
+        start=date(2026, 4, 1),
+        end=date(2029, 3, 31),
+        break_points=[date(2027, 4, 1)],
+    )
+    contract_record(
+        case=case,
+        by=owner,
+        supplier=second,
+        value_gbp=90_000,
+        start=date(2026, 6, 1),
+        end=date(2028, 5, 31),
+    )
+    page = client_as(owner).get(f"/cases/{case.reference}/contracts/").content.decode()
+    html = " ".join(page.split())
+    review_by = DecisionRecord.objects.get(case=case).review_by
+    listed = html.split("bring the decision up for review", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r"<li>([^<]+)</li>", listed) == [
+        f"{date_text(review_by)}: the decision's review-by date",
+        f"{date_text(date(2027, 4, 1))}: Break point of the Example Software Ltd contract",
+        f"{date_text(date(2028, 5, 31))}: End of the Second Supplier Ltd contract",
+        f"{date_text(date(2029, 3, 31))}: End of the Example Software Ltd contract",
+    ]
+    table = html.split("Contracts recorded for this case", 1)[1]
+    assert table.index("Second Supplier Ltd") < table.index(
+        "Example Software Ltd"
+    )  # latest start first
+    assert "£250,000" in table and "£90,000" in table
