@@ -11,8 +11,7 @@ from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import Model
+from django.db.models import Count, Model, Subquery, Value
 from django.utils import timezone
 
 from decisions.audit.models import AuditCheckpoint, AuditEvent
@@ -166,30 +165,32 @@ class Tails:
 
 
 def _tails() -> Tails:
-    """The tails, by one query of scalar subqueries (each an index's last entry, and a count).
-    Table and column names come from the models, quoted; nothing comes from a request."""
-    quote = connection.ops.quote_name
+    """The tails, by one query: a scalar subquery for each table's last entry (by its `seq`
+    index) beside the count of the records, over the records table with no grouping (one row,
+    whatever the tables hold; None for an empty table's)."""
 
-    def last(model: type[Model], column: str) -> str:
-        table = quote(model._meta.db_table)
-        seq = quote("seq")
-        return f"(SELECT {quote(column)} FROM {table} ORDER BY {seq} DESC LIMIT 1)"  # noqa: S608
+    def last(model: type[Model], field: str) -> Subquery:
+        return Subquery(model._default_manager.order_by("-seq").values(field)[:1])
 
-    columns = [
-        last(AuditEvent, "seq"),
-        last(AuditEvent, "sha256"),
-        last(DecisionRecord, "seq"),
-        last(DecisionRecord, "record_sha256"),
-        f"(SELECT COUNT(*) FROM {quote(DecisionRecord._meta.db_table)})",  # noqa: S608
-        last(SignedHead, "seq"),
-        last(SignedHead, "signature"),
-        last(AuditCheckpoint, "seq"),
-        last(AuditCheckpoint, "head_sha256"),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
-        row = cursor.fetchone()
-    return Tails(*[*row, tuple(sorted(trusted_keys()))])
+    tails = {
+        "event_seq": last(AuditEvent, "seq"),
+        "event_sha256": last(AuditEvent, "sha256"),
+        "record_seq": last(DecisionRecord, "seq"),
+        "record_sha256": last(DecisionRecord, "record_sha256"),
+        "records": Count("pk"),
+        "head_seq": last(SignedHead, "seq"),
+        "head_signature": last(SignedHead, "signature"),
+        "checkpoint_seq": last(AuditCheckpoint, "seq"),
+        "checkpoint_sha256": last(AuditCheckpoint, "head_sha256"),
+    }
+    row = (
+        DecisionRecord.objects.order_by()
+        .values(one=Value(1))  # nothing to group by: the whole table is one group, one row
+        .annotate(**tails)
+        .values(*tails)
+        .get()
+    )
+    return Tails(**row, keys=tuple(sorted(trusted_keys())))
 
 
 def _keep_report(tails: Tails, report: ChainReport) -> None:
