@@ -19,6 +19,7 @@ from typing import Final
 
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.template.loader_tags import IncludeNode
 from django.utils.safestring import SafeString
 
 from sourcing.cache_errors import cache_errors
@@ -34,11 +35,12 @@ def source_hash(
     *,
     packages: Iterable[ModuleType] = (),
 ) -> str:
-    """16 hex digits of SHA-256 over the templates' sources, the modules' files and every `.py`
-    file in the packages' folders (by name, each hashed with its name): the one way a cache
-    key names the version of the code that computes what is kept under it."""
+    """16 hex digits of SHA-256 over the templates' sources and those of every template they
+    include (templates_included), the modules' files and every `.py` file in the packages'
+    folders (by name, each hashed with its name): the one way a cache key names the version of
+    the code that computes what is kept under it."""
     digest = hashlib.sha256()
-    for name in templates:
+    for name in templates_included(templates):
         digest.update(get_template(name).template.source.encode())  # type: ignore[attr-defined]
     for module in modules:
         digest.update(Path(module.__file__ or "").read_bytes())
@@ -46,6 +48,26 @@ def source_hash(
         for path in sorted(Path(package.__file__ or "").parent.glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def templates_included(templates: Iterable[str]) -> list[str]:
+    """The templates named and every template each includes by a literal name
+    (`{% include "name" %}`, under any tag), at any depth, each once, depth first. An include
+    by a variable's name is not followed: a caller that renders one names it itself."""
+    found: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in found:
+            return
+        found.append(name)
+        nodelist = get_template(name).template.nodelist  # type: ignore[attr-defined]
+        for node in nodelist.get_nodes_by_type(IncludeNode):
+            if isinstance(node.template.var, str):  # a literal name, not a variable
+                visit(node.template.var)
+
+    for name in templates:
+        visit(name)
+    return found
 
 
 def kept_html(key: str, render: Callable[[], str]) -> SafeString:

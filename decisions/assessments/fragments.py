@@ -21,8 +21,8 @@ from decisions.assessments.models import Assessment
 from sourcing.kept_html import kept_html, source_hash
 
 TEMPLATE: Final = "includes/assessment_result.html"
-# Every template the fragment renders (its includes too).
-TEMPLATES: Final = (TEMPLATE, "includes/assessment_explained.html", "includes/rule_trace.html")
+# The templates named in the hash; source_hash adds every template they include.
+TEMPLATES: Final = (TEMPLATE,)
 
 
 @once

@@ -22,7 +22,8 @@ from decisions.records.models import DecisionRecord
 from sourcing.kept_html import kept_html, source_hash
 
 TEMPLATE: Final = "decisions/record_body.html"
-TEMPLATES: Final = (TEMPLATE, "includes/assessment_explained.html", "includes/rule_trace.html")
+# The templates named in the hash; source_hash adds every template they include.
+TEMPLATES: Final = (TEMPLATE,)
 
 
 @once
