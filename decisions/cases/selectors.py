@@ -48,10 +48,16 @@ def case_shown(pk: int) -> Case:
     return Case.objects.select_related("department", "owner").get(pk=pk)
 
 
-def current_signoffs(case: Case) -> dict[str, SignOff]:
-    """The latest sign-off per discipline (fresh or stale)."""
+def case_signoffs(case: Case) -> list[SignOff]:
+    """Every sign-off of the case, in their order, with who recorded and who signed it."""
+    return list(case.signoffs.select_related("recorded_by", "signatory"))
+
+
+def current_signoffs(case: Case, every: list[SignOff] | None = None) -> dict[str, SignOff]:
+    """The latest sign-off per discipline (fresh or stale). `every` is the case's
+    case_signoffs when the caller has read them."""
     latest: dict[str, SignOff] = {}
-    for signoff in case.signoffs.select_related("recorded_by", "signatory"):
+    for signoff in every if every is not None else case_signoffs(case):
         latest[signoff.discipline] = signoff
     return latest
 

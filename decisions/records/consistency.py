@@ -185,32 +185,51 @@ class CaseCheck:
     similar: list[SimilarCase]
 
 
-def case_check(case: Case) -> CaseCheck:
+def case_check(case: Case, *, known: KnownDecision | None = None) -> CaseCheck:
     """The consistency check of a case: an approved case against the decisions made before its
     current record, by its decided option; any other case (under review, returned, rejected)
     against every current decision, by its latest recommendation. Four queries when the
     similar decisions are kept in the cache, five when they are computed (one more for the
-    latest assessment of a case not approved)."""
-    # Only the columns read here: a record's content and an assessment's result are large.
-    record = (
-        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
-        .order_by("-seq")
-        .values("action", "decided_option", "decided_at")
-        .first()
-    )
-    if record is not None and record["action"] == DecisionAction.APPROVE:
-        return CaseCheck(
-            "decision",
-            record["decided_option"],
-            similar_cases(case, option=record["decided_option"], before=record["decided_at"]),
+    latest assessment of a case not approved); two fewer with `known`."""
+    if known is not None:
+        action, decided, decided_at = (
+            (known.record.action, known.record.decided_option, known.record.decided_at)
+            if known.record is not None
+            else (None, "", None)
         )
-    option = (
-        Assessment.objects.filter(case=case)
-        .newest_first()
-        .values_list("recommended", flat=True)
-        .first()
-    )
+    else:
+        # Only the columns read here: a record's content and an assessment's result are large.
+        found = (
+            DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+            .order_by("-seq")
+            .values_list("action", "decided_option", "decided_at")
+            .first()
+        )
+        action, decided, decided_at = found if found is not None else (None, "", None)
+    if action == DecisionAction.APPROVE:
+        return CaseCheck(
+            "decision", decided, similar_cases(case, option=decided, before=decided_at)
+        )
+    if known is not None:
+        option = known.recommended
+    else:
+        option = (
+            Assessment.objects.filter(case=case)
+            .newest_first()
+            .values_list("recommended", flat=True)
+            .first()
+        )
     return CaseCheck("recommendation", option or "", similar_cases(case, option=option or ""))
+
+
+@dataclass(frozen=True)
+class KnownDecision:
+    """What `case_check` reads of a case, when its caller has read it: the case's record not
+    superseded by a later one, newest first (decisions.review.selectors.current_record; None
+    without one) and the `recommended` column of its latest assessment (None without one)."""
+
+    record: DecisionRecord | None
+    recommended: str | None
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Max, Q, Subquery
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import JSONObject
 
-from decisions.assessments.selectors import latest_assessment_per_case
+from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import case_assessments, latest_assessment_per_case
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
@@ -49,6 +52,21 @@ def case_for_review(user: Any, reference: str) -> Case | None:
         .filter(reference=reference)
         .first()
     )
+
+
+def assessment_for_review(case: Case) -> Assessment | None:
+    """The case's latest assessment (decisions.assessments.selectors.latest_assessment) without
+    its result (about 50 KB of JSON), with what the review page reads of it outside the kept
+    presentation: `shown_result`, its `recommended`, `close_call` and `policy_checks` read
+    out by the database (a key the result lacks is None). The result itself is read only if
+    the presentation must be rendered (one query more), or None without an assessment."""
+    shown = JSONObject(
+        **{
+            key: KeyTransform(key, "result")
+            for key in ("recommended", "close_call", "policy_checks")
+        }
+    )
+    return case_assessments(case).defer("result").annotate(shown_result=shown).first()
 
 
 def current_record(case: Case) -> DecisionRecord | None:

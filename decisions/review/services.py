@@ -3,6 +3,7 @@ reopen an approved decision; four eyes; the default review-by date."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -62,8 +63,12 @@ OWN_CASE = "own_case"
 SIGNED_OFF = "signed_off"
 
 
-def review_blockers(case: Case, reviewer: User) -> list[Blocker]:
-    """Why this reviewer may not decide this case (four eyes); empty when they may."""
+def review_blockers(
+    case: Case, reviewer: User, *, signoffs: Iterable[SignOff] | None = None
+) -> list[Blocker]:
+    """Why this reviewer may not decide this case (four eyes); empty when they may.
+    `signoffs`: every sign-off of the case (decisions.cases.selectors.case_signoffs), when the
+    caller has read them; else they are asked of the database."""
     blockers = []
     if reviewer.role != Role.REVIEWER:
         blockers.append(
@@ -77,7 +82,11 @@ def review_blockers(case: Case, reviewer: User) -> list[Blocker]:
         )
     if case.owner_id == reviewer.pk:
         blockers.append(Blocker(OWN_CASE, "reviewer", "You cannot review your own case."))
-    if SignOff.objects.filter(case=case, recorded_by=reviewer).exists():
+    if (
+        any(s.recorded_by_id == reviewer.pk for s in signoffs)
+        if signoffs is not None
+        else SignOff.objects.filter(case=case, recorded_by=reviewer).exists()
+    ):
         blockers.append(
             Blocker(
                 SIGNED_OFF,

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from decisions.assessments.fragments import assessment_result_html
-from decisions.assessments.selectors import latest_assessment
 from decisions.cases.selectors import (
     RETURN_TASKS,
+    case_signoffs,
     current_signoffs,
     return_before_resubmission,
     status_history,
@@ -29,14 +29,19 @@ from decisions.presenter import (
     STATUS_TAGS,
     answer_changes,
     answer_groups,
-    assessment_heading,
     check_label,
     explanation_changes,
+    headline,
     question_label,
     recommendation_text,
     similar_cases_text,
 )
-from decisions.records.consistency import case_check, flagged_pairs, option_counts
+from decisions.records.consistency import (
+    KnownDecision,
+    case_check,
+    flagged_pairs,
+    option_counts,
+)
 from decisions.records.models import DecisionAction
 from decisions.records.public_interest import quarter_parse
 from decisions.review import selectors, services
@@ -142,10 +147,10 @@ def _since_return(case: Case, history: list[CaseStatusChange]) -> dict[str, Any]
     }
 
 
-def _consistency(case: Case) -> dict[str, Any]:
+def _consistency(case: Case, known: KnownDecision) -> dict[str, Any]:
     """The earlier decisions of every department most like the case (a decided case: those
     decided before it), each with the answers that differ, in words."""
-    check = case_check(case)
+    check = case_check(case, known=known)
     similar = check.similar
     return {
         "text": similar_cases_text(option_counts(similar)),
@@ -167,23 +172,31 @@ def _consistency(case: Case) -> dict[str, Any]:
 
 def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     """Everything the reviewer reads before deciding."""
-    assessment = latest_assessment(case)
-    signoffs = current_signoffs(case)
+    # Without its result: what the page reads of it is `shown_result`; the presentation is kept.
+    assessment = selectors.assessment_for_review(case)
+    shown: dict[str, Any] = assessment.shown_result if assessment else {}  # type: ignore[attr-defined]
+    every_signoff = case_signoffs(case)  # once, for the latest of each and the four-eyes check
+    signoffs = current_signoffs(case, every_signoff)
     history = status_history(case)  # the returns, and the return a resubmission answers
+    record = selectors.current_record(case)
     explanations = case.explanations or {}
-    checks = assessment.result.get("policy_checks", []) if assessment else []
+    checks = shown.get("policy_checks") or []
     return {
         "case": case,
         "tag": STATUS_TAGS[case.status],
         "answer_groups": answer_groups(case.answers),
         **(
             {
-                **assessment_heading(assessment),
+                # presenter.assessment_heading's, from the parts of the result read.
+                "assessment": assessment,
+                "recommended": OPTION_LABELS.get(shown["recommended"] or "", ""),
+                "headline": headline(shown, none=""),
                 "assessment_html": assessment_result_html(assessment, show_replay=False),
             }
             if assessment
             else {"assessment": None}
         ),
+        "recommended_key": shown.get("recommended") or "",
         "current": assessment is not None and assessment.answers_version == case.answers_version,
         "explanations": [
             {"label": check_label(c["check"]), "text": explanations.get(c["check"], "")}
@@ -201,11 +214,14 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
         ],
         "returns": [c for c in history if c.to_status == CaseStatus.RETURNED],
         "since_return": _since_return(case, history),
-        "blockers": services.review_blockers(case, reviewer)
+        "blockers": services.review_blockers(case, reviewer, signoffs=every_signoff)
         if case.status == CaseStatus.SUBMITTED
         else [],
-        "record": selectors.current_record(case),
-        "consistency": _consistency(case),
+        "record": record,
+        "consistency": _consistency(
+            case,
+            KnownDecision(record, assessment.recommended if assessment is not None else None),
+        ),
     }
 
 
@@ -216,7 +232,7 @@ def review_case(request: HttpRequest, reference: str) -> HttpResponse:
     reviewer = signed_in_user(request)
     context = _review_context(case, reviewer)
     assessment = context["assessment"]
-    recommended = assessment.result.get("recommended") or "" if assessment else ""
+    recommended = context["recommended_key"]
     due = services.default_review_by(assessment.answers, timezone.now()) if assessment else None
     initial = (
         {"review_by_day": due.day, "review_by_month": due.month, "review_by_year": due.year}

@@ -11,8 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.cases.services import case_submit
-from decisions.records.consistency import case_check, decisions_version, similar_cases
+from decisions.records.consistency import (
+    KnownDecision,
+    case_check,
+    decisions_version,
+    similar_cases,
+)
 from decisions.records.models import DecisionRecord
+from decisions.review.selectors import current_record
 from decisions.review.services import review_decide, review_reopen
 from sourcing.models import Case, CaseStatus, User
 from tests.factories import assessed_case, other_option
@@ -110,6 +116,7 @@ def test_the_review_page_makes_a_constant_number_of_queries(
             assert client.get(url).status_code == 200
         return len(queries)
 
+    count()  # the assessment's presentation rendered (its result read) and kept
     _decided(users["outsider"], users["reviewer"], override=True)
     one = count()
     for _ in range(3):
@@ -207,3 +214,19 @@ def test_a_returned_case_s_save_retires_every_kept_check(users: dict[str, User])
     case.status = CaseStatus.RETURNED
     case.save()
     assert decisions_version() != before
+
+
+def test_the_check_is_the_same_from_the_record_and_recommendation_the_caller_has_read(
+    users: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
+    _decided(users["outsider"], users["reviewer"], override=True)
+    approved = _decided(users["commercial"], users["reviewer"]).case
+    under_review = _submitted(users["commercial"])
+    for case in (approved, under_review):
+        known = KnownDecision(
+            current_record(case),
+            case.assessments.order_by("-created_at").first().recommended,  # type: ignore[union-attr]
+        )
+        expected = case_check(case)
+        with django_assert_max_num_queries(3):  # the version and the records listed
+            assert case_check(case, known=known) == expected

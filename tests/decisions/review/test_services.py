@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import audit_append, audit_checkpoint, event_hash
+from decisions.cases.selectors import case_signoffs
 from decisions.cases.services import (
     case_create,
     case_reopened,
@@ -135,6 +136,22 @@ def test_a_reviewer_who_signed_off_cannot_review(users, ruleset) -> None:  # typ
     case = case_submit(case=case, by=users["commercial"])
     with pytest.raises(TransitionRefused, match="sign-off"):
         review_decide(case=case, by=users["reviewer"], action="approve")
+
+
+def test_the_four_eyes_check_reads_the_same_from_sign_offs_the_caller_has_read(
+    users, ruleset, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    case = ready_case(users["commercial"])
+    case = case_update(case=case, by=users["commercial"], summary="changed")
+    case = sign_off_again(case, users["commercial"])
+    SignOff.objects.filter(case=case, discipline="legal").update(recorded_by=users["reviewer"])
+    case = case_submit(case=case, by=users["commercial"])
+    other = make_user("reviewer-b", "reviewer", None)
+    every = case_signoffs(case)
+    for reviewer, signed in ((users["reviewer"], True), (other, False)):
+        asked = review_services.review_blockers(case, reviewer)
+        assert review_services.review_blockers(case, reviewer, signoffs=every) == asked
+        assert (review_services.SIGNED_OFF in [b.code for b in asked]) is signed
 
 
 def test_deciding_twice_is_refused(submitted: Case, users) -> None:  # type: ignore[no-untyped-def]

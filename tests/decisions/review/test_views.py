@@ -8,7 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +20,7 @@ from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
 from decisions.review import views as review_views
 from decisions.review.services import review_decide
-from sourcing.models import Case, CaseStatus, Department, Role, User
+from sourcing.models import Case, CaseStatus, Department, Role, SignOff, User
 from tests.factories import (
     approved_record,
     golden_answers,
@@ -174,6 +177,35 @@ def test_the_review_page_uses_the_same_assessment_presentation_as_the_department
         return re.findall(r'<table class="govuk-table">.*?</table>', html)
 
     assert tables(department) and tables(reviewer)[: len(tables(department))] == tables(department)
+
+
+def test_the_review_page_reads_the_assessment_without_its_result_once_it_is_kept(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    client = client_as(users["reviewer"])
+    url = reverse("review_case", args=[case.reference])
+    cache.clear()  # the presentation not kept: rendered from the result, read then
+    first = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(url).content.decode()
+    assert _without_tokens(again) == _without_tokens(first)
+    assert "The five options, ranked" in again and "Recommendation: " in again
+    read = " ".join(q["sql"] for q in kept.captured_queries)
+    assert '"decisions_assessment"."result",' not in read
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|nonce=")[^"]*', "", html)
+
+
+def test_a_reviewer_who_signed_off_sees_why_they_cannot_decide(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    case = submitted_case(users["commercial"])
+    SignOff.objects.filter(case=case, discipline="legal").update(recorded_by=users["reviewer"])
+    html = client_as(users["reviewer"]).get(reverse("review_case", args=[case.reference]))
+    assert "You recorded a sign-off on this case" in html.content.decode()
 
 
 def test_a_reviewer_of_the_same_department_sees_why_they_cannot_decide(
