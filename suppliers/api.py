@@ -10,6 +10,7 @@ from ninja.errors import ValidationError
 from pydantic import Field
 
 from sourcing.api_schemas import PageOut, PageQuery, page_of, responses
+from sourcing.pagination import rows_counted
 from suppliers import selectors
 from suppliers.models import Segment
 
@@ -53,7 +54,7 @@ SUPPLIER_COLUMNS = (
 
 def supplier_out(row: dict[str, Any]) -> dict[str, Any]:
     """A catalogue supplier as the API shows it, from a row of SUPPLIER_COLUMNS with its
-    memberships (selectors.memberships)."""
+    memberships (selectors.with_memberships)."""
     return {
         "company_number": row["company_number"],
         "name": row["name"],
@@ -80,16 +81,18 @@ def segments(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 @router.get("/suppliers", url_name="suppliers", response=responses({200: PageOut}))
 def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str, Any]:
     """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them."""
-    if filters.segment and selectors.segment_by_key(filters.segment) is None:
+    lists = selectors.catalogue_lists()
+    if filters.segment and filters.segment not in {s.key for s in lists.segments}:
         raise ValidationError(
             [{"loc": ["query", "segment"], "msg": f"Unknown segment {filters.segment[:40]!r}"}]
         )
     found = selectors.supplier_search(q=filters.q.strip(), segment=filters.segment)
-    rows = found.values(*SUPPLIER_COLUMNS)
-    chosen = selectors.memberships(list(rows[filters.offset : filters.offset + filters.limit]))
+    listing = selectors.supplier_listing(found, SUPPLIER_COLUMNS)
+    rows, count = rows_counted(listing, filters.offset, filters.offset + filters.limit)
+    chosen = selectors.with_memberships(rows, lists)
     return {
         "items": [supplier_out(row) for row in chosen],
-        "count": found.count(),
+        "count": found.count() if count is None else count,
         "limit": filters.limit,
         "offset": filters.offset,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -24,6 +25,7 @@ from suppliers.company_numbers import company_number_normalise
 from suppliers.contracts import VALUE_MAX, contract_problems
 from suppliers.models import Framework, Segment, Supplier
 from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
+from suppliers.selectors import Listed
 
 SME_CHOICES = [("", "Any size"), ("yes", "SMEs only"), ("no", "Large firms only")]
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -41,7 +43,7 @@ class SupplierSearchForm(GovukForm):
     sme = forms.ChoiceField(required=False, choices=SME_CHOICES)
 
     def __init__(
-        self, *args: Any, segments: list[Segment], frameworks: list[Framework], **kwargs: Any
+        self, *args: Any, segments: Sequence[Listed], frameworks: Sequence[Listed], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "segment", [("", "All segments")] + [(s.key, s.name) for s in segments])

@@ -3,9 +3,11 @@ the supplier pages show."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
 from suppliers.catalogue import search_key
@@ -34,7 +36,7 @@ def supplier_search(
     """Catalogue suppliers filtered by text (name, capability or company number), segment key,
     framework key and size ("yes": SMEs, "no": large firms), in list order (name, company
     number). Nothing is joined or prefetched: a list reads the columns it shows with
-    `.values(...)` and its page's segments and frameworks with `memberships`."""
+    `supplier_listing` and its page's segments and frameworks with `with_memberships`."""
     suppliers = Supplier.objects.order_by("name", "company_number")
     if q:
         # The same normalising as the stored text (NFKC, case-folded) and company numbers, so
@@ -54,29 +56,73 @@ def supplier_search(
     return suppliers
 
 
-def memberships(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Adds to each supplier row (a dict with its `id`, from `.values()`) its `segments` and
-    `frameworks`, each a list of `{"key", "name"}` in their order (position, key); two queries
-    of plain tuples whatever the page size, no model instances. Returns the rows."""
-    ids = [row["id"] for row in rows]
-    found: dict[str, dict[int, list[dict[str, str]]]] = {}
-    for name, through, target in (
-        ("segments", Supplier.segments.through, "segment"),
-        ("frameworks", Supplier.frameworks.through, "framework"),
-    ):
-        by_supplier: dict[int, list[dict[str, str]]] = {}
-        if ids:
-            pairs = (
-                through.objects.filter(supplier_id__in=ids)
-                .order_by(f"{target}__position", f"{target}__key")
-                .values_list("supplier_id", f"{target}__key", f"{target}__name")
-            )
-            for supplier_id, key, label in pairs:
-                by_supplier.setdefault(supplier_id, []).append({"key": key, "name": label})
-        found[name] = by_supplier
-    for row in rows:
-        row["segments"] = found["segments"].get(row["id"], [])
-        row["frameworks"] = found["frameworks"].get(row["id"], [])
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A segment or framework as lists and filters name it."""
+
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueLists:
+    """Every segment and every framework, each in their order (position, key)."""
+
+    segments: tuple[Listed, ...]
+    frameworks: tuple[Listed, ...]
+
+
+def catalogue_lists() -> CatalogueLists:
+    """Every segment and framework as Listed (id, key, name), in their order: one query (a
+    UNION of the two small tables), not their texts."""
+    columns = ("kind", "position", "key", "id", "name")
+    both = (
+        Segment.objects.annotate(kind=Value(0))
+        .order_by()  # not the model's ordering in the UNION's parts (SQLite refuses it)
+        .values_list(*columns)
+        .union(Framework.objects.annotate(kind=Value(1)).order_by().values_list(*columns), all=True)
+        .order_by("kind", "position", "key")
+    )
+    found: tuple[list[Listed], list[Listed]] = ([], [])
+    for kind, _position, key, pk, name in both:
+        found[kind].append(Listed(id=pk, key=key, name=name))
+    return CatalogueLists(segments=tuple(found[0]), frameworks=tuple(found[1]))
+
+
+def _member_ids(through: Any, target: str) -> Subquery:
+    """The ids of a supplier's segments or frameworks (`target`), comma-separated, in no order."""
+    return Subquery(
+        through.objects.filter(supplier_id=OuterRef("pk"))
+        .order_by()
+        .values("supplier_id")
+        .annotate(ids=StringAgg(Cast(f"{target}_id", CharField()), Value(",")))
+        .values("ids")
+    )
+
+
+def supplier_listing(suppliers: QuerySet[Supplier], columns: tuple[str, ...]) -> QuerySet[Any]:
+    """`suppliers` as dicts of `columns` and their segments' and frameworks' ids
+    (`segment_ids`, `framework_ids`: comma-separated, or None), read with each row (two
+    subqueries a row, only for the rows a slice reads). with_memberships names them."""
+    listing: QuerySet[Any] = suppliers.annotate(
+        segment_ids=_member_ids(Supplier.segments.through, "segment"),
+        framework_ids=_member_ids(Supplier.frameworks.through, "framework"),
+    ).values(*columns, "segment_ids", "framework_ids")
+    return listing
+
+
+def with_memberships(rows: list[dict[str, Any]], lists: CatalogueLists) -> list[dict[str, Any]]:
+    """Replaces each supplier_listing row's ids with its `segments` and `frameworks`, each a
+    list of `{"key", "name"}` in their order (position, key), from `lists`
+    (catalogue_lists). Returns the rows."""
+    for name, listed in (("segments", lists.segments), ("frameworks", lists.frameworks)):
+        order = {item.id: (position, item) for position, item in enumerate(listed)}
+        for row in rows:
+            ids = [int(pk) for pk in (row.pop(f"{name[:-1]}_ids") or "").split(",") if pk]
+            # An id not in `lists` was added after they were read: shown from the next view.
+            found = sorted(order[pk] for pk in ids if pk in order)
+            row[name] = [{"key": item.key, "name": item.name} for _, item in found]
     return rows
 
 

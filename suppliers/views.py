@@ -48,7 +48,7 @@ from suppliers.reference import (
 from suppliers.shortlist import shortlist_html
 
 PAGE_SIZE = 25
-# The columns the supplier list shows (its segments and frameworks: selectors.memberships).
+# The columns the supplier list shows (its segments and frameworks: selectors.with_memberships).
 LIST_COLUMNS = ("id", "company_number", "name", "sme", "classification")
 CONTRACT_PAGE_SIZE = 50
 MAINTAINERS = {Role.ADMIN, Role.REVIEWER}
@@ -91,9 +91,8 @@ def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
 @require_safe
 def supplier_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the catalogue by name, segment, framework and size; paginated."""
-    form = SupplierSearchForm(
-        request.GET, segments=selectors.segments(), frameworks=selectors.frameworks()
-    )
+    lists = selectors.catalogue_lists()
+    form = SupplierSearchForm(request.GET, segments=lists.segments, frameworks=lists.frameworks)
     params: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
     if form.is_valid():
@@ -102,8 +101,9 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     else:
         errors = error_links(form)
         suppliers = selectors.supplier_search().none()
-    paged = paginate(request, suppliers.values(*LIST_COLUMNS), params, PAGE_SIZE)
-    rows = selectors.memberships(list(paged["page"].object_list))
+    listing = selectors.supplier_listing(suppliers, LIST_COLUMNS)
+    paged = paginate(request, listing, params, PAGE_SIZE, counted=True)
+    rows = selectors.with_memberships(list(paged["page"].object_list), lists)
     for row in rows:
         row["classification_label"] = CLASSIFICATIONS[row["classification"]]
     context = {

@@ -241,3 +241,34 @@ def test_the_contract_page_lists_the_case_s_contracts_and_their_review_dates_soo
         "Example Software Ltd"
     )  # latest start first
     assert "£250,000" in table and "£90,000" in table
+
+
+def test_each_supplier_lists_its_segments_and_frameworks_in_their_order(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    catalogue_import(
+        by=users["admin"],
+        raw=catalogue_bytes(
+            catalogue_row(
+                segments="systems-integrators;saas-platforms;specialist-smes",
+                frameworks="tech-services;g-cloud",
+            ),
+            catalogue_row(company_number="SC123456", name="No Frameworks Ltd", frameworks=""),
+        ),
+    )
+    html = _html(client_as(users["commercial"]).get("/suppliers/"))
+    supplier = Supplier.objects.get(company_number="01234567")
+    segments = "; ".join(s.name for s in supplier.segments.order_by("position", "key"))
+    frameworks = "; ".join(f.name for f in supplier.frameworks.order_by("position", "key"))
+    assert segments.count(";") == 2 and frameworks.count(";") == 1
+    assert f'<td class="govuk-table__cell">{segments}</td>' in html
+    assert f'<td class="govuk-table__cell">{frameworks}</td>' in html
+    assert '<td class="govuk-table__cell">None</td>' in html  # no frameworks
+    api = client_as(users["commercial"]).get("/api/v1/suppliers", {"q": "example"}).json()
+    assert api["count"] == 1
+    assert api["items"][0]["segments"] == [
+        s.key for s in supplier.segments.order_by("position", "key")
+    ]
+    assert api["items"][0]["frameworks"] == [
+        f.key for f in supplier.frameworks.order_by("position", "key")
+    ]
