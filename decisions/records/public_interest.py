@@ -36,8 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from django.db.models import OuterRef, Subquery
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import TruncQuarter
 from django.http import Http404
 from django.utils import timezone
@@ -296,11 +295,14 @@ def return_row(record: Any) -> ReturnRow | None:
 
 
 def _records(quarter: FinancialQuarter, department: Department | None) -> Any:
-    """The quarter's records with only what the return reads out of their content (one query:
-    the threshold of each record's ruleset comes from a subquery)."""
-    identity = KeyTransform("identity", "content")
-    threshold = Ruleset.objects.filter(version=OuterRef("pit_ruleset")).values(
-        value=KeyTextTransform(PARAMETER, KeyTransform("parameters", "content"))
+    """The quarter's records with only what the return reads of them (one query). Everything
+    read out of a record's content is a stored column the database writes from it
+    (DecisionRecord: answers, ruleset_version, policy_checks, identity_title,
+    identity_assessed_at), and the threshold of each record's ruleset comes from a subquery on
+    the ruleset's stored parameter: no content is decompressed (it was once for each key read,
+    about 0.4 ms a key a record, and a ruleset's once a record)."""
+    threshold = Ruleset.objects.filter(version=OuterRef("ruleset_version")).values(
+        "public_interest_test_gbp"
     )[:1]
     records = DecisionRecord.objects.filter(
         decided_at__gte=quarter.starts_at, decided_at__lt=quarter.next().starts_at
@@ -309,15 +311,24 @@ def _records(quarter: FinancialQuarter, department: Department | None) -> Any:
         records = records.filter(department=department)
     return (
         records.select_related("department")
-        .defer("content")
-        .annotate(
-            pit_title=KeyTextTransform("title", identity),
-            pit_ruleset=KeyTextTransform("version", KeyTransform("ruleset", identity)),
-            pit_assessed_at=KeyTextTransform("assessed_at", identity),
-            pit_answers=KeyTransform("answers", "content"),
-            pit_checks=KeyTransform("policy_checks", "content"),
+        .only(
+            "reference",
+            "department__code",
+            "department__name",
+            "decided_at",
+            "action",
+            "decided_option",
+            "recommended",
+            "overridden",
         )
-        .annotate(pit_threshold=Subquery(threshold))
+        .annotate(
+            pit_title=F("identity_title"),
+            pit_ruleset=F("ruleset_version"),
+            pit_assessed_at=F("identity_assessed_at"),
+            pit_answers=F("answers"),
+            pit_checks=F("policy_checks"),
+            pit_threshold=Subquery(threshold),
+        )
         .order_by("department__name", "decided_at", "pk")
     )
 
@@ -330,7 +341,7 @@ def public_interest_return(
     the number of records."""
     rows = []
     decisions = 0
-    for record in _records(quarter, department).iterator(chunk_size=500):
+    for record in _records(quarter, department):
         decisions += 1
         row = return_row(record)
         if row is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from sourcing.jobs import JobStatus
 
@@ -40,6 +41,16 @@ class Ruleset(models.Model):
         "sourcing.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The Public Interest Test threshold in its parameters, as text (null when absent), written
+    # by the database from the content: the quarterly return reads it for each decision without
+    # decompressing the whole ruleset (about 40 KB) once per decision.
+    public_interest_test_gbp = models.GeneratedField(
+        expression=KeyTextTransform(
+            "public_interest_test_gbp", KeyTransform("parameters", "content")
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = RulesetQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ page, its CSV, the API, and a constant number of queries."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -20,9 +21,11 @@ from django.utils import timezone
 
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_submit, case_update, signoff_record
-from decisions.records.models import DecisionRecord
+from decisions.records.models import RETURN_ONLY_COLUMNS, DecisionRecord
 from decisions.records.public_interest import (
+    CHECK,
     NOT_EXPLAINED,
+    PARAMETER,
     PARTS_NOT_RECORDED,
     FinancialQuarter,
     public_interest_return,
@@ -31,7 +34,9 @@ from decisions.records.public_interest import (
     return_row,
 )
 from decisions.review.services import review_decide
-from sourcing.models import Department, Discipline, User
+from decisions.rulesets.models import Ruleset
+from decisions.rulesets.services import ruleset_draft_create, ruleset_draft_save
+from sourcing.models import Case, Department, Discipline, User
 from tests.factories import (
     assessed_case,
     complete_answers,
@@ -165,6 +170,41 @@ def test_a_decision_assessed_without_the_parts_recorded_is_flagged(
     # The parts are still shown, worked out from the answers the assessment had.
     assert row.candidate is not None and row.candidate.result is True
     assert (result.completed, result.flagged) == (1, 1)
+
+
+def test_the_threshold_the_return_reads_follows_the_rulesets_content(
+    users: dict[str, User],
+) -> None:
+    steward = users["steward"]
+    published = published_ruleset()
+    assert Ruleset.objects.get(pk=published.pk).public_interest_test_gbp == str(MILLION)
+    draft = ruleset_draft_create(by=steward, version="2026.950")
+    content = copy.deepcopy(draft.content)
+    content["parameters"][PARAMETER] = 3 * MILLION
+    ruleset_draft_save(draft=draft, by=steward, content=content, change="Threshold")
+    assert Ruleset.objects.get(pk=draft.pk).public_interest_test_gbp == str(3 * MILLION)
+
+
+def test_the_return_shows_each_records_frozen_title_and_checks(users: dict[str, User]) -> None:
+    owner, reviewer = users["commercial"], users["reviewer"]
+    record = decided(owner, reviewer, whole_life_budget_gbp=2 * MILLION)
+    Case.objects.filter(pk=record.case_id).update(title="Renamed after the decision")
+    row = public_interest_return(quarter=quarter_of(timezone.now())).rows[0]
+    identity = record.content["identity"]
+    check = next(c for c in record.content["policy_checks"] if c["check"] == CHECK)
+    assert row.title == identity["title"] == "Case management"
+    assert row.check_result == check["result"] and row.explanation == check["explanation"]
+    assert not row.gaps  # assessed before the decision: the frozen assessed_at is read
+
+
+def test_record_reads_leave_out_the_columns_only_the_return_reads(
+    users: dict[str, User], django_assert_num_queries: Any
+) -> None:
+    decided(users["commercial"], users["reviewer"], whole_life_budget_gbp=MILLION)
+    record = DecisionRecord.objects.get()
+    assert set(RETURN_ONLY_COLUMNS) <= record.get_deferred_fields()
+    with django_assert_num_queries(1):  # read when asked for, from the stored column
+        assert record.identity_title == record.content["identity"]["title"]
 
 
 def test_an_unexplained_test_is_flagged() -> None:
