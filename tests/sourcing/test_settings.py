@@ -147,3 +147,40 @@ def test_the_pdf_sweep_and_time_limits_must_leave_room_for_recovery(
     result = _manage("check", **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+_TEMPLATES_COMPILED_ONCE = """
+from django.template import engines
+from django.template.loaders.cached import Loader
+engine = engines["django"].engine
+assert [type(loader) for loader in engine.template_loaders] == [Loader], engine.template_loaders
+assert engine.get_template("base.html") is engine.get_template("base.html")
+print("compiled once")
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings_module", "env"),
+    [
+        (
+            "sourcing.settings",
+            {
+                "DJANGO_ENV": "production",
+                "SECRET_KEY": "k" * 20 + "Zq9!x@pL#7wE$3rT%6yU^1iO&8aS*2dF(5gH)0jK",
+                "ALLOWED_HOSTS": "sourcing.example.gov.uk",
+                "AUDIT_SIGNING_KEY": "5e" * 32,
+            },
+        ),
+        # The load bench's gunicorn: development mode with DEBUG off (scripts/bench_load.py).
+        ("scripts.loadbench.settings", {"DJANGO_ENV": "development", "DEBUG": "0"}),
+    ],
+)
+def test_templates_are_compiled_once_per_process_in_production_and_the_load_bench(
+    settings_module: str, env: dict[str, str]
+) -> None:
+    """Django's cached template loader (its default when TEMPLATES names no loaders): a page
+    renders a compiled template, never parses it again; the layout's fixed parts are keyed by
+    the compiled template (sourcing.templatetags.layout)."""
+    result = _manage("shell", "--settings", settings_module, "-c", _TEMPLATES_COMPILED_ONCE, **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "compiled once" in result.stdout
