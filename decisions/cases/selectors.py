@@ -4,9 +4,10 @@ requests waiting for someone, and a return still open."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from sourcing.access import scoped_to_department
 from sourcing.models import (
@@ -35,6 +36,19 @@ def cases_visible(user: Any) -> CaseQuerySet:
     """The cases the user may see (Case.objects.visible_to), kept to their own department for
     a department's user (sourcing.access.scoped_to_department)."""
     return scoped_to_department(Case.objects.visible_to(user), user)
+
+
+def cases_with_approved(cases: CaseQuerySet) -> CaseQuerySet:
+    """The cases, each annotated `ever_approved` (bool): whether a reviewer ever approved it,
+    read in the cases' own query (services.case_reopened's `approved`)."""
+    approvals = CaseStatusChange.objects.filter(case=OuterRef("pk"), to_status=CaseStatus.APPROVED)
+    return cases.annotate(ever_approved=Exists(approvals))
+
+
+def signatories_among(case: Case, people: Iterable[User]) -> list[User]:
+    """signatories(case) out of the department's people already read (department_people of
+    the case's department, in its order): its commercial users, the owner excepted."""
+    return [p for p in people if p.role == Role.COMMERCIAL and p.pk != case.owner_id]
 
 
 def case_visible(user: Any, pk: int) -> Case | None:

@@ -705,20 +705,21 @@ REOPENED_NOT_WITHDRAWN = (
 )
 
 
-def case_reopened(case: Case, history: list[CaseStatusChange] | None = None) -> bool:
+def case_reopened(case: Case, *, approved: bool | None = None) -> bool:
     """Whether the case is an approved decision a reviewer reopened, not yet decided again.
-    `history` is the case's status_history when the caller has read it (else one query)."""
+    `approved` is whether the case was ever approved when the caller knows it (from the
+    status history it has read, or CaseQuerySet.with_approved), else one query."""
     if case.status not in (CaseStatus.SUBMITTED, CaseStatus.RETURNED, CaseStatus.DRAFT):
         return False
-    if history is not None:
-        return any(change.to_status == CaseStatus.APPROVED for change in history)
+    if approved is not None:
+        return approved
     return case.status_changes.filter(to_status=CaseStatus.APPROVED).exists()
 
 
-def withdraw_refusal(case: Case, history: list[CaseStatusChange] | None = None) -> str | None:
-    """Why the department may not withdraw the case now, or None when it may. `history` is
-    the case's status_history when the caller has read it."""
-    if case_reopened(case, history):
+def withdraw_refusal(case: Case, *, approved: bool | None = None) -> str | None:
+    """Why the department may not withdraw the case now, or None when it may. `approved` as
+    for case_reopened."""
+    if case_reopened(case, approved=approved):
         return REOPENED_NOT_WITHDRAWN
     if CaseStatus.WITHDRAWN not in CASE_TRANSITIONS[case.status]:
         return f"This case is {case.get_status_display().lower()}, so it cannot be withdrawn."

@@ -43,13 +43,14 @@ from decisions.cases.history import answer_history
 from decisions.cases.selectors import (
     RETURN_TASKS,
     cases_visible,
+    cases_with_approved,
     changed_since_return,
     current_signoffs,
     department_people,
     latest_requests,
     open_return,
     person_name,
-    signatories,
+    signatories_among,
     signoff_request_asked_of,
     signoff_requests_decided_by,
     signoff_requests_for,
@@ -373,7 +374,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "latest_current": latest is not None and latest.answers_version == case.answers_version,
         "latest_label": _latest_text(latest, "") if latest else "",
         "history": history,
-        "can_withdraw": services.withdraw_refusal(case, history) is None,
+        "can_withdraw": services.withdraw_refusal(
+            case, approved=any(c.to_status == CaseStatus.APPROVED for c in history)
+        )
+        is None,
     }
     return render(request, "sourcing/case_detail.html", context)
 
@@ -557,15 +561,16 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
     """Sign-offs by discipline: ask a named colleague for each, ask again for the stale ones
     in one action, name the Senior Responsible Owner from the department's people, and (for
     a signatory with no account) type a sign-off."""
-    case = _case(request, reference)
+    case = get_object_or_404(_visible(request).select_related("sro"), reference=reference)
     user = signed_in_user(request)
     posted = request.POST if request.method == "POST" else None
     which = request.POST.get("form", "request") if posted is not None else ""
-    people = list(signatories(case))
+    colleagues = list(department_people(case.department_id))
+    people = signatories_among(case, colleagues)
     request_form = SignOffRequestForm(people, posted if which == "request" else None)
     signoff_form = SignOffForm(posted if which == "signoff" else None)
     sro_form = SroChooseForm(
-        department_people(case.department_id),
+        colleagues,
         posted if which == "sro" else None,
         initial={"sro": case.sro.get_username() if case.sro else ""},
     )
@@ -724,7 +729,8 @@ def case_submit(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdraw the case before a decision, with an optional reason."""
-    case = _case(request, reference)
+    case = get_object_or_404(cases_with_approved(_visible(request)), reference=reference)
+    approved: bool = case.ever_approved  # type: ignore[attr-defined]  # cases_with_approved
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     errors: list[tuple[str, str]] = []
     by = signed_in_user(request)
@@ -742,7 +748,7 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "case": case,
         "form": form,
-        "refusal": services.withdraw_refusal(case),
+        "refusal": services.withdraw_refusal(case, approved=approved),
         "errors": error_links(form, {"reason": "#reason"}) + errors,
     }
     return render(request, "sourcing/case_withdraw.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -563,6 +564,22 @@ def test_a_typed_sign_off_is_for_someone_without_an_account_and_the_sro_is_chose
     html = _html(alice.get(url))
     assert html.count(">Signed off</strong>") == 1 and "Sam Legal, Counsel" in html
     assert "No account on this service: typed by" in html
+
+
+def test_the_sign_offs_page_asks_commercial_colleagues_and_offers_the_department_as_sro(
+    case: Case, users: dict[str, User], make_user: Callable[..., User], alice: Client
+) -> None:
+    colleague = make_user("colleague", "commercial")
+    admin = users["department_admin"]
+    case_update(case=case, by=users["commercial"], sro=admin.username)
+    html = _html(alice.get(f"/cases/{case.reference}/sign-offs/"))
+    ask = html.split('id="id_user"', 1)[1].split("</select>", 1)[0]
+    sro = html.split('id="id_sro"', 1)[1].split("</select>", 1)[0]
+    asked = re.findall(r'<option value="([^"]+)"', ask)
+    assert asked == [colleague.username]  # not the owner, an administrator or an outsider
+    offered = re.findall(r'<option value="([^"]+)"', sro)
+    assert set(offered) == {colleague.username, admin.username, users["commercial"].username}
+    assert f'<option value="{admin.username}" selected>' in sro
 
 
 def test_changed_answers_make_sign_offs_stale(
