@@ -5,26 +5,33 @@ hash it links to. Reads only (the chain's own verification is decisions.integrit
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import cache as once
+from typing import Any, Final
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
+from decisions import presenter
 from decisions.audit.models import AuditEvent
 from decisions.audit.services import event_content
 from decisions.integrity.selectors import audit_event_at
-from decisions.presenter import moment_text
 from sourcing.access import or_404
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.forms import department_choices, error_links, set_choices
+from sourcing.kept_html import kept_html, source_hash
 from sourcing.pagination import paginate
 
 PAGE_SIZE = 50
@@ -126,13 +133,37 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "href": reverse("audit_event", args=[event.seq]),
-        "when": moment_text(event.occurred_at),
+        "when": presenter.moment_text(event.occurred_at),
         "action": event.action,
         "object_href": _object_href(event),
         "actor": event.actor,
         "department": event.department,
         "hash": event.sha256[:16],
     }
+
+
+ROWS_TEMPLATE: Final = "decisions/audit_events_rows.html"
+
+
+@once
+def _rows_version() -> str:
+    """A hash of the rows' template, this module (_row) and the presenter (once per process)."""
+    return source_hash([ROWS_TEMPLATE], [presenter, sys.modules[__name__]])
+
+
+def rows_html(events: list[AuditEvent]) -> SafeString:
+    """The event list's table rows (decisions/audit_events_rows.html) of these events, kept
+    (sourcing.kept_html) under a hash of every value they are made from: each event's
+    ROW_COLUMNS as read, the service's time zone, the URL prefix the links are made with and
+    the code that makes them. Any appended or different event gives another key."""
+    values = [tuple(getattr(event, column) for column in ROW_COLUMNS) for event in events]
+    digest = hashlib.sha256(
+        repr((values, settings.TIME_ZONE, get_script_prefix())).encode()
+    ).hexdigest()
+    key = f"audit-events-rows:{_rows_version()}:{digest}"
+    return kept_html(
+        key, lambda: render_to_string(ROWS_TEMPLATE, {"rows": [_row(e) for e in events]})
+    )
 
 
 @require_safe
@@ -156,11 +187,10 @@ def audit_events(request: HttpRequest) -> HttpResponse:
         params = {k: v for k, v in params.items() if v.strip()}
     shown = events.only(*ROW_COLUMNS)  # not the payload nor the hash it links to
     paged = paginate(request, shown, params, PAGE_SIZE)
-    rows = [_row(event) for event in paged["page"].object_list]
     context = {
         **paged,
         "form": form,
-        "rows": rows,
+        "rows_html": rows_html(list(paged["page"].object_list)),
         "errors": error_links(form) if form.is_bound else [],
         "filtered": bool(params),
         "from_date": form.date_input("from"),

@@ -3,7 +3,9 @@ event's page with its hash, the previous hash and its payload; the API alike."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
@@ -11,6 +13,8 @@ from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_create
+from decisions.integrity.events import ROW_COLUMNS, rows_html
+from decisions.presenter import moment_text
 from sourcing.models import User
 from tests.factories import approved_record
 from tests.pages import Api, error_summary
@@ -103,3 +107,34 @@ def test_the_api_lists_and_filters_events_and_gives_one(users: dict[str, User]) 
     assert one["sha256"] == first["sha256"]
     assert api.get("audit/events?from=2026-02-31").status_code == 422
     assert Api(users["commercial"]).get("audit/events").status_code == 403
+
+
+def test_the_kept_event_rows_show_an_appended_event_and_any_changed_value(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    case_create(by=users["commercial"], title="First")
+    auditor = client_as(users["auditor"])
+    before = auditor.get(reverse("audit_events")).content.decode()
+    case_create(by=users["commercial"], title="Second")
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert newest is not None and f'href="/audit/events/{newest.seq}/"' not in before
+    after = auditor.get(reverse("audit_events")).content.decode()
+    assert f'href="/audit/events/{newest.seq}/"' in after  # a new page of rows, not the kept one
+    # Each column the rows show is in the key: the same events with one value changed (in
+    # memory: the chain is append-only) render that value, not the rows kept before.
+    shown = list(AuditEvent.objects.order_by("-seq").only(*ROW_COLUMNS)[:5])
+    rows_html(shown)
+    for column, value in [
+        ("actor", "someone-else"),
+        ("action", "case.renamed"),
+        ("department", "dept-z"),
+        ("sha256", "f" * 64),
+        ("occurred_at", timezone.now() - timedelta(days=400)),
+    ]:
+        changed = copy.copy(shown[0])
+        setattr(changed, column, value)
+        html = rows_html([changed, *shown[1:]])
+        expected = value[:16] if column == "sha256" else value
+        if column == "occurred_at":
+            expected = moment_text(value)
+        assert str(expected) in html, column
