@@ -33,6 +33,10 @@ register = template.Library()
 # key -> (the Template object it was rendered from, its HTML). The template is kept beside the
 # HTML, and compared by identity, so a template reloaded at the same name is rendered again.
 _KEPT: dict[tuple[Hashable, ...], tuple[Any, SafeString]] = {}
+# The values come from small fixed sets (each role's navigation with one current item or none:
+# about a hundred parts in all); a value that varies per request (a name, a token) would be a
+# mistake, and this bound keeps the memory it could take small.
+MAX_KEPT = 1000
 
 
 def forget(**_: Any) -> None:
@@ -63,5 +67,7 @@ def fixed(context: Context, template_name: str, **values: Hashable) -> SafeStrin
     if kept is not None and kept[0] is loaded:
         return kept[1]
     html = loaded.render(Context(values, autoescape=context.autoescape))
+    if len(_KEPT) >= MAX_KEPT:
+        _KEPT.clear()
     _KEPT[key] = (loaded, html)
     return html

@@ -83,6 +83,17 @@ def test_a_value_that_cannot_be_hashed_is_refused() -> None:
         engine(templates).get_template("page.html").render(Context({"items": ["a list"]}))
 
 
+def test_what_is_kept_stays_bounded_whatever_the_values() -> None:
+    templates = {
+        "part.html": "{{ n }}",
+        "page.html": "{% load layout %}{% fixed 'part.html' n=n %}",
+    }
+    page = engine(templates).get_template("page.html")
+    for n in range(layout.MAX_KEPT + 10):
+        assert page.render(Context({"n": n})) == str(n)
+    assert 0 < len(layout._KEPT) <= layout.MAX_KEPT
+
+
 def test_a_part_never_sees_the_page_s_context() -> None:
     templates = {"part.html": "[{{ user }}{{ csrf_token }}{{ csp_nonce }}]", "page.html": PAGE}
     page = engine(templates).get_template("page.html")
