@@ -30,16 +30,19 @@ def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionReco
     ).filter(Q(search_title__icontains=text) | Q(reference__icontains=text))
 
 
-def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
+def record_for_page(user: Any, pk: int, *, content: bool = True) -> DecisionRecord | None:
     """A record the user may see, with everything its page shows, or None. The records it
     supersedes and is superseded by come without their content (about 27 KB each: the page
     links to them by their columns), and the record without its `answers` column (a copy of
-    its content's, which the page reads)."""
+    its content's, which the page reads). Without `content`, the record's own content is left
+    in the database too (read when first used: the record page reads it only when what it
+    shows of it is not kept, decisions.records.fragments)."""
+    deferred = ["answers"] + ([] if content else ["content"])
     return (
         DecisionRecord.objects.visible_to(user)
         .select_related("department", "case", "decided_by", "supersedes", "superseded_by", "pdf")
         .defer(
-            "answers",
+            *deferred,
             "supersedes__content",
             "supersedes__answers",
             "superseded_by__content",

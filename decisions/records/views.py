@@ -26,14 +26,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.selectors import cases_visible
-from decisions.presenter import decision_text, option_label, record_view, similar_cases_text
-from decisions.record_schema import record_content
+from decisions.presenter import decision_text, option_label, similar_cases_text
 from decisions.records import selectors
 from decisions.records.consistency import case_check, summary
 from decisions.records.content import register_entry
 from decisions.records.draft import case_draft_pdf_bytes, draft_filename
 from decisions.records.forms import OutcomeForm, RecordSearchForm, RegisterSearchForm
-from decisions.records.fragments import record_body_html
+from decisions.records.fragments import record_parts
 from decisions.records.models import DecisionRecord, RecordPdf
 from decisions.records.outcome_pdf import outcomes_filename, outcomes_pdf_bytes
 from decisions.records.outcomes import outcome_record, outcomes_of
@@ -132,22 +131,18 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 def _record_context(record: DecisionRecord) -> dict[str, Any]:
-    """Every section of a record's frozen content, ready to read (decisions.presenter.
-    record_view: the same words as its PDF), with its PDF's state and what supersedes it."""
+    """What a record's page shows of its frozen content, ready to read (the `HEAD` of
+    decisions.presenter.record_view, the same words as its PDF, and its content part's HTML,
+    both kept: decisions.records.fragments), with its PDF's state and what supersedes it."""
     try:
         superseded_by: DecisionRecord | None = record.superseded_by
     except DecisionRecord.DoesNotExist:
         superseded_by = None
     pdf = _pdf_of(record)
-    view = record_view(
-        record_content(record.content),
-        action=record.action,
-        decided_option=record.decided_option,
-        overridden=record.overridden,
-    )
+    body, head = record_parts(record)
     return {
-        **view,
-        "record_body": record_body_html(record, view),
+        **head,
+        "record_body": body,
         "record": record,
         "pdf": pdf,
         "pdf_failed": pdf_failed_for_good(pdf),
@@ -158,7 +153,8 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
 @require_safe
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision record: every section of its content, its hashes and its links."""
-    record = _record(request, pk)
+    # Without its content: what the page shows of it is kept (decisions.records.fragments).
+    record = or_404(selectors.record_for_page(signed_in_user(request), pk, content=False))
     similar = case_check(record.case).similar
     # Anyone who reads the record learns how many earlier decisions are like it and their
     # options; which cases and departments they are is for the Centre of Excellence (the review

@@ -4,12 +4,15 @@ is down; the rest of the page (what changes: supersession, outcomes, the PDF) st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions import presenter
@@ -94,3 +97,41 @@ def test_with_the_cache_down_the_record_page_is_rendered(
     expected = fragments.record_body_html(record, view)
     settings.CACHES = REDIS_DOWN
     assert expected in _page(client_as(users["auditor"]), record)
+
+
+def test_a_kept_record_page_neither_reads_nor_presents_the_record_s_content(
+    users: dict[str, User], ruleset: None, client_as: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = approved_record(users["commercial"], users["reviewer"])
+    auditor = client_as(users["auditor"])
+    first = _page(auditor, record)  # presented from the content, and kept
+    assert cache.get(fragments.head_key(record))["identity"]["title"] in first
+
+    def refuse(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError("presented again")
+
+    monkeypatch.setattr(fragments.presenter, "record_view", refuse)
+    with CaptureQueriesContext(connection) as kept:
+        again = _page(auditor, record)
+    assert _without_tokens(again) == _without_tokens(first)
+    read = " ".join(q["sql"] for q in kept.captured_queries)
+    assert '"decisions_decisionrecord"."content"' not in read
+
+
+def test_each_record_s_heading_parts_are_kept_under_its_own_content_hash(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    first = approved_record(users["outsider"], users["reviewer"])
+    second = approved_record(users["commercial"], users["reviewer"])
+    assert fragments.head_key(first) != fragments.head_key(second)
+    assert second.record_sha256 in fragments.head_key(second)
+    assert fragments.presentation_version() in fragments.head_key(second)
+    auditor = client_as(users["auditor"])
+    _page(auditor, first)
+    page = _page(auditor, second)
+    assert f"Decision record {second.reference}, " in page
+    assert cache.get(fragments.head_key(first))["identity"]["reference"] == first.reference
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|nonce=")[^"]*', "", html)
