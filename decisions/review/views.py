@@ -54,6 +54,7 @@ from decisions.review.dashboard import (
     recent_quarters,
 )
 from decisions.review.forms import DashboardFilterForm, DecisionForm, QueueFilterForm, ReopenForm
+from decisions.review.fragments import panels_html
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.forms import ReportFilterForm, add_service_errors, error_links, form_service, saved
@@ -475,13 +476,14 @@ def coe_dashboard(request: HttpRequest) -> HttpResponse:
     overdue; each chart with its data table and CSV (decisions.review.dashboard)."""
     form, period, params = _dashboard_filters(request)
     board = dashboard(period) if period is not None else None
+    query = urlencode(params)
     context = {
         "form": form,
         "board": board,
-        "panels": panels(board) if board is not None else [],
+        "panels_html": panels_html(panels(board), query) if board is not None else "",
         "quarters": _quarter_choices(form),
         "filtered": bool(params),
-        "query": urlencode(params),
+        "query": query,
         "errors": error_links(form, form.ANCHORS) if form.is_bound else [],
     }
     return render(request, "decisions/coe_dashboard.html", context)
