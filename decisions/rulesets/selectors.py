@@ -52,6 +52,14 @@ def ruleset_published() -> bool:
     return Ruleset.objects.published().exists()
 
 
+def current_ruleset_with_content() -> Ruleset | None:
+    """The current version with its content (to compile it) but not its golden run (about 10
+    KB of JSON a page that runs or keeps the golden cases itself does not read)."""
+    return (
+        Ruleset.objects.published().defer("golden_result").order_by("-published_at", "-pk").first()
+    )
+
+
 # A version as lists and headings show it: its rules (about 40 KB of JSON a version) and golden
 # run left in the database.
 LISTED_DEFERRED: Final = ("content", "golden_result")

@@ -463,14 +463,23 @@ def _render_publish(
 @require_safe
 def golden_list(request: HttpRequest) -> HttpResponse:
     """Every golden case, with its result under the current version."""
-    current = selectors.current_ruleset()
+    current = selectors.current_ruleset_with_content()
     stored = selectors.golden_cases_stored()
+    compiled = None
     if current is not None:
-        key, report = selectors.ruleset_golden_run_keyed(current, stored)
+        # Checked against its hash on every view (TransitionRefused), the rows kept or not.
+        compiled = selectors.engine_ruleset(current)
+        key = selectors.golden_run_key(current, stored)
     else:
-        key, report = f"golden-cases:{stored.sha256}", None
+        key = f"golden-cases:{stored.sha256}"
 
     def render_rows() -> str:
+        # The golden run (kept under the same key) is read only when the rows are rendered.
+        report = (
+            selectors.ruleset_golden_run_keyed(current, stored, compiled)[1]
+            if current is not None
+            else None
+        )
         results = {r.case_id: r for r in report.results} if report else {}
         rows = [
             {

@@ -231,3 +231,16 @@ def test_with_the_cache_down_the_golden_cases_are_run_every_time(
     assert len(engine_runs) == 2
     page = client_as(users["steward"]).get(reverse("golden_list"))
     assert page.status_code == 200 and "Pass" in page.content.decode()
+
+
+def test_the_golden_list_refuses_a_current_version_that_is_not_its_hash_s_with_its_rows_kept(
+    users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
+) -> None:
+    client = client_as(users["steward"])
+    url = reverse("golden_list")
+    assert "Pass" in client.get(url).content.decode()  # its rows now kept
+    content = copy.deepcopy(published.content)
+    content["rules"][0]["description"] = "Changed behind the service's back."
+    Ruleset.objects.filter(pk=published.pk).update(content=content)
+    with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
+        client.get(url)
