@@ -12,7 +12,7 @@ from decisions import engine
 from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_on
 from decisions.rulesets.models import Ruleset
-from decisions.rulesets.selectors import engine_ruleset
+from decisions.rulesets.selectors import current_engine_ruleset, engine_ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
@@ -74,8 +74,10 @@ def assessment_run(*, case: Case, by: User) -> Assessment:
 
 
 def assessment_preview(answers: dict[str, Any]) -> dict[str, Any] | None:
-    """A live, unsaved preview of the current ruleset on (possibly partial) answers."""
-    ruleset = Ruleset.objects.current()
+    """A live, unsaved preview of the current ruleset on (possibly partial) answers, or None
+    when no ruleset is published (rulesets.selectors.current_engine_ruleset: the version's
+    content is read only when it is new to this process or changed)."""
+    ruleset = current_engine_ruleset()
     if ruleset is None:
         return None
     valid = {
@@ -83,7 +85,7 @@ def assessment_preview(answers: dict[str, Any]) -> dict[str, Any] | None:
         for k, v in answers.items()
         if k in engine.QUESTIONS and not engine.validate_answers({k: v}, partial=True)
     }
-    return engine.assess(valid, engine_ruleset(ruleset), with_flip=False, partial=True).to_dict()
+    return engine.assess(valid, ruleset, with_flip=False, partial=True).to_dict()
 
 
 @dataclass(frozen=True)

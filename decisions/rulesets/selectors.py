@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from django.core.cache import cache
 from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import MD5, Cast
 
 from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
@@ -39,6 +39,42 @@ def engine_ruleset(ruleset: Ruleset) -> engine.Ruleset:
     Raises TransitionRefused when the stored content no longer matches its recorded sha256.
     """
     return _compiled(ruleset.sha256, json.dumps(ruleset.content, sort_keys=True))
+
+
+def current_engine_ruleset() -> engine.Ruleset | None:
+    """The compiled engine ruleset of the current version (current_ruleset), or None when none
+    is published, without reading its stored content (about 42 KB of JSON, and its golden run)
+    on every call: one query reads the version's id, sha256 and an MD5 of its content as
+    stored, and the content is read and compiled (checked against its sha256 as engine_ruleset
+    does) only for an (id, sha256, MD5) this process has not compiled. Any change to the stored
+    content changes its MD5, so it is read and checked again: content that no longer matches
+    its sha256 raises TransitionRefused here as in engine_ruleset."""
+    row = (
+        Ruleset.objects.published()
+        .order_by("-published_at", "-pk")
+        .values("pk", "sha256", content_md5=MD5(Cast("content", TextField())))
+        .first()
+    )
+    if row is None:
+        return None
+    try:
+        return _compiled_stored(row["pk"], row["sha256"], row["content_md5"])
+    except Ruleset.DoesNotExist:  # changed between the two reads: read the version whole
+        current = Ruleset.objects.current()
+        return engine_ruleset(current) if current is not None else None
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled_stored(pk: int, sha256: str, content_md5: str) -> engine.Ruleset:
+    """The version's content compiled, read only if it still has this MD5 (else
+    Ruleset.DoesNotExist, and nothing is kept under a key its content no longer has)."""
+    content = (
+        Ruleset.objects.annotate(content_md5=MD5(Cast("content", TextField())))
+        .filter(pk=pk, content_md5=content_md5)
+        .values_list("content", flat=True)
+        .get()
+    )
+    return _compiled(sha256, json.dumps(content, sort_keys=True))
 
 
 def current_ruleset() -> Ruleset | None:
