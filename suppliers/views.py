@@ -8,15 +8,23 @@ see is a 404.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache as once
+from typing import Any, Final
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
+from sourcing.kept_html import kept_html, source_hash
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -112,9 +120,32 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(params),
         "can_maintain": role_of(request.user) in MAINTAINERS,
         "suppliers": rows,
+        "rows_html": _rows_html(rows),
         **paged,
     }
     return render(request, "suppliers/supplier_list.html", context)
+
+
+ROWS_TEMPLATE: Final = "suppliers/supplier_list_rows.html"
+
+
+@once
+def _rows_version() -> str:
+    """A hash of the rows' template (once per process)."""
+    return source_hash([ROWS_TEMPLATE])
+
+
+def _rows_html(rows: list[dict[str, Any]]) -> SafeString:
+    """The supplier list's table rows (suppliers/supplier_list_rows.html) of these rows, kept
+    (sourcing.kept_html) under a hash of every value they show (each row as read, with its
+    segments, frameworks and classification's label), the address their links are made on
+    (a supplier's page: the URL prefix and route) and the template."""
+    link = reverse("supplier_detail", args=["00000000"])
+    digest = hashlib.sha256(repr((rows, link)).encode()).hexdigest()
+    return kept_html(
+        f"supplier-list-rows:{_rows_version()}:{digest}",
+        lambda: render_to_string(ROWS_TEMPLATE, {"suppliers": rows}),
+    )
 
 
 def _supplier(company_number: str) -> Supplier:

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
@@ -154,12 +154,13 @@ def _rows_version() -> str:
 def rows_html(events: list[AuditEvent]) -> SafeString:
     """The event list's table rows (decisions/audit_events_rows.html) of these events, kept
     (sourcing.kept_html) under a hash of every value they are made from: each event's
-    ROW_COLUMNS as read, the service's time zone, the URL prefix the links are made with and
-    the code that makes them. Any appended or different event gives another key."""
+    ROW_COLUMNS as read, the service's time zone, the addresses the links are made on (URL
+    prefix and routes) and the code that makes them. Any appended or different event gives
+    another key."""
     values = [tuple(getattr(event, column) for column in ROW_COLUMNS) for event in events]
-    digest = hashlib.sha256(
-        repr((values, settings.TIME_ZONE, get_script_prefix())).encode()
-    ).hexdigest()
+    # The addresses the links are made on (the URL prefix and the routes), by an example each.
+    links = (reverse("audit_event", args=[0]), reverse("record_detail", args=[0]))
+    digest = hashlib.sha256(repr((values, settings.TIME_ZONE, links)).encode()).hexdigest()
     key = f"audit-events-rows:{_rows_version()}:{digest}"
     return kept_html(
         key, lambda: render_to_string(ROWS_TEMPLATE, {"rows": [_row(e) for e in events]})

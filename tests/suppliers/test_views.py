@@ -272,3 +272,26 @@ def test_each_supplier_lists_its_segments_and_frameworks_in_their_order(
     assert api["items"][0]["frameworks"] == [
         f.key for f in supplier.frameworks.order_by("position", "key")
     ]
+
+
+def test_the_kept_supplier_rows_show_each_change_to_what_they_show_at_once(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    supplier = supplier_save(by=users["admin"], values=catalogue_row())
+    client = client_as(users["commercial"])
+
+    def row() -> str:
+        html = _html(client.get("/suppliers/"))
+        return html.split('<tbody class="govuk-table__body">')[1].split("</tr>")[0]
+
+    assert "Example Software Ltd" in row() and "G-Cloud" in row()
+    for changes, shown in [
+        ({"name": "Renamed Software Ltd"}, "Renamed Software Ltd"),
+        ({"sme": "no"}, "Large"),
+        ({"frameworks": "g-cloud;tech-services"}, "G-Cloud; Technology Services"),
+        ({"segments": "saas-platforms;systems-integrators"}, "; Systems integrators"),
+        ({"classification": "official_sensitive"}, "OFFICIAL-SENSITIVE"),
+    ]:
+        values = {**catalogue_row(name="Renamed Software Ltd"), **changes}
+        supplier = supplier_save(by=users["admin"], values=values, supplier=supplier)
+        assert shown in row(), changes
