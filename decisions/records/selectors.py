@@ -4,14 +4,20 @@ public register's entries."""
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from decisions.audit.models import AuditEvent
-from decisions.records.models import DecisionRecord, DecisionRecordQuerySet, RecordPdfHash
+from decisions.records.models import (
+    RETURN_ONLY_COLUMNS,
+    DecisionRecord,
+    DecisionRecordQuerySet,
+    RecordPdf,
+    RecordPdfHash,
+)
 
 
 def search_text(value: str) -> str:
@@ -51,6 +57,37 @@ def record_for_page(user: Any, pk: int, *, content: bool = True) -> DecisionReco
         .filter(pk=pk)
         .first()
     )
+
+
+def record_for_detail(user: Any, pk: int) -> DecisionRecord | None:
+    """A record the user may see with only what its page (decisions.records.views.
+    record_detail) reads of it, or None: its columns but its content and answers (the content
+    is read when the page's kept parts are not: decisions.records.fragments), its case's
+    reference, creation time and answers version (its answers are read when the consistency
+    check computes), its PDF's state, and the records it supersedes and is superseded by as
+    a number and a reference. Not its department or the person who decided (the page shows
+    them from the content)."""
+    return (
+        DecisionRecord.objects.visible_to(user)
+        .select_related("case", "supersedes", "superseded_by", "pdf")
+        .only(
+            *(f.name for f in DecisionRecord._meta.concrete_fields if f.name not in UNSHOWN),
+            "case__reference",
+            "case__created_at",
+            "case__answers_version",
+            "supersedes__seq",
+            "supersedes__reference",
+            "superseded_by__seq",
+            "superseded_by__reference",
+            *(f"pdf__{f.name}" for f in RecordPdf._meta.concrete_fields),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# A record's columns its page does not read from the row (record_for_detail).
+UNSHOWN: Final = frozenset({"content", "answers", *RETURN_ONLY_COLUMNS})
 
 
 def record_by_pk(pk: int) -> DecisionRecord | None:

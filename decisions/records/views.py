@@ -154,7 +154,7 @@ def _record_context(record: DecisionRecord) -> dict[str, Any]:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision record: every section of its content, its hashes and its links."""
     # Without its content: what the page shows of it is kept (decisions.records.fragments).
-    record = or_404(selectors.record_for_page(signed_in_user(request), pk, content=False))
+    record = or_404(selectors.record_for_detail(signed_in_user(request), pk))
     similar = case_check(record.case).similar
     # Anyone who reads the record learns how many earlier decisions are like it and their
     # options; which cases and departments they are is for the Centre of Excellence (the review

@@ -116,6 +116,7 @@ def test_a_kept_record_page_neither_reads_nor_presents_the_record_s_content(
     assert _without_tokens(again) == _without_tokens(first)
     read = " ".join(q["sql"] for q in kept.captured_queries)
     assert '"decisions_decisionrecord"."content"' not in read
+    assert '"sourcing_case"."answers"' not in read  # the case's identity only
 
 
 def test_each_record_s_heading_parts_are_kept_under_its_own_content_hash(
