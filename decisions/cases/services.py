@@ -20,6 +20,7 @@ from decisions.cases.selectors import (
     latest_requests,
     person_name,
     signatories,
+    signoff_versions,
 )
 from decisions.engine.policy import POLICY_CHECKS
 from decisions.engine.schema import MONEY_MAX, QUESTIONS, validate_answers
@@ -779,14 +780,14 @@ def submission_blockers(case: Case) -> list[Blocker]:
                         f"Explain the policy check: {check_label(check['check']).lower()}",
                     )
                 )
-    signoffs = current_signoffs(case)
+    signed = signoff_versions(case)
     requests = latest_requests(case)
     for discipline in Discipline:
-        signoff = signoffs.get(discipline.value)
+        version = signed.get(discipline.value)
         name = discipline.label.lower()
         request = requests.get(discipline.value)
         waiting = request is not None and request.status == SignOffRequestStatus.PENDING
-        if signoff is None and waiting:
+        if version is None and waiting:
             assert request is not None
             blockers.append(
                 Blocker(
@@ -795,9 +796,9 @@ def submission_blockers(case: Case) -> list[Blocker]:
                     f"Get a {name} sign-off: {person_name(request.signatory)} has not decided yet",
                 )
             )
-        elif signoff is None:
+        elif version is None:
             blockers.append(Blocker(SIGNOFF_MISSING, discipline.value, f"Get a {name} sign-off"))
-        elif signoff.content_version != case.content_version:
+        elif version != case.content_version:
             blockers.append(
                 Blocker(
                     SIGNOFF_STALE,

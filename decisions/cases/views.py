@@ -54,6 +54,7 @@ from decisions.cases.selectors import (
     signoff_request_asked_of,
     signoff_requests_decided_by,
     signoff_requests_for,
+    signoff_versions,
     status_history,
 )
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
@@ -221,11 +222,11 @@ def _tasks(
         explain_status,
         f"{len(explain_checks)} to explain" if latest else "",
     )
-    signoffs = current_signoffs(case)
-    fresh = [s for s in signoffs.values() if s.content_version == case.content_version]
+    signed = signoff_versions(case)
+    fresh = [version for version in signed.values() if version == case.content_version]
     if len(fresh) == len(Discipline.values) and case.sro_name:
         signoff_status = COMPLETED
-    elif signoffs or case.sro_name:
+    elif signed or case.sro_name:
         signoff_status = IN_PROGRESS
     else:
         signoff_status = NOT_STARTED

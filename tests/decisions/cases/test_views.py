@@ -582,6 +582,23 @@ def test_the_sign_offs_page_asks_commercial_colleagues_and_offers_the_department
     assert f'<option value="{admin.username}" selected>' in sro
 
 
+def test_the_task_list_and_submit_go_by_each_discipline_s_latest_sign_off(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    owner = users["commercial"]
+    case = ready_case(owner)
+    detail, submit = f"/cases/{case.reference}/", f"/cases/{case.reference}/submit/"
+    assert "4 of 4 current" in _html(alice.get(detail))
+    case_update(case=_fresh(case), by=owner, title="Retitled")  # what they signed changed
+    assert "0 of 4 current" in _html(alice.get(detail))
+    again = "Get the {} sign-off again: the case changed after it was signed"
+    assert again.format("legal") in _html(alice.get(submit))
+    signoff_record(case=_fresh(case), by=owner, discipline="legal", name="Legal lead")
+    assert "1 of 4 current" in _html(alice.get(detail))
+    html = _html(alice.get(submit))
+    assert again.format("legal") not in html and again.format("digital") in html
+
+
 def test_changed_answers_make_sign_offs_stale(
     case: Case, users: dict[str, User], alice: Client
 ) -> None:
