@@ -36,19 +36,17 @@ def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionReco
     ).filter(Q(search_title__icontains=text) | Q(reference__icontains=text))
 
 
-def record_for_page(user: Any, pk: int, *, content: bool = True) -> DecisionRecord | None:
-    """A record the user may see, with everything its page shows, or None. The records it
-    supersedes and is superseded by come without their content (about 27 KB each: the page
-    links to them by their columns), and the record without its `answers` column (a copy of
-    its content's, which the page reads). Without `content`, the record's own content is left
-    in the database too (read when first used: the record page reads it only when what it
-    shows of it is not kept, decisions.records.fragments)."""
-    deferred = ["answers"] + ([] if content else ["content"])
+def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
+    """A record the user may see, with its department, case, decider, PDF and links, or None
+    (the outcome page; the record's own page reads record_for_detail). The records it
+    supersedes and is superseded by come without their content (about 27 KB each: the pages
+    link to them by their columns), and the record without its `answers` column (a copy of
+    its content's)."""
     return (
         DecisionRecord.objects.visible_to(user)
         .select_related("department", "case", "decided_by", "supersedes", "superseded_by", "pdf")
         .defer(
-            *deferred,
+            "answers",
             "supersedes__content",
             "supersedes__answers",
             "superseded_by__content",
