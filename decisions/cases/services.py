@@ -11,8 +11,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import (
+    AssessmentSummary,
+    latest_assessment,
+    latest_assessment_summary,
+)
 from decisions.assessments.selectors import assessment_sha256 as sha256_of
-from decisions.assessments.selectors import latest_assessment, latest_assessment_summary
 from decisions.audit.services import audit_on
 from decisions.cases.selectors import (
     current_signoffs,
@@ -762,8 +767,21 @@ def submission_blockers(case: Case) -> list[Blocker]:
     """What stops the case being submitted, in task order; empty when it can be. Each names
     what it concerns: "assessment", the policy check's key, the sign-off's discipline, or
     "sro_name"."""
+    return submission_blockers_of(
+        case, latest_assessment_summary(case), signoff_versions(case), latest_requests(case)
+    )
+
+
+def submission_blockers_of(
+    case: Case,
+    latest: Assessment | AssessmentSummary | None,
+    signed: dict[str, int],
+    requests: dict[str, SignOffRequest],
+) -> list[Blocker]:
+    """submission_blockers from what a page has already read of the case: its latest
+    assessment (latest_assessment_summary, or the whole one), signoff_versions and
+    latest_requests."""
     blockers: list[Blocker] = []
-    latest = latest_assessment_summary(case)
     if latest is None or latest.answers_version != case.answers_version:
         blockers.append(
             Blocker(
@@ -780,8 +798,6 @@ def submission_blockers(case: Case) -> list[Blocker]:
                         f"Explain the policy check: {check_label(check['check']).lower()}",
                     )
                 )
-    signed = signoff_versions(case)
-    requests = latest_requests(case)
     for discipline in Discipline:
         version = signed.get(discipline.value)
         name = discipline.label.lower()

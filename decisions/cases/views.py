@@ -239,7 +239,8 @@ def _tasks(
     _returned(explain, "explanations", named, changed)
     _returned(signoff, "signoffs", named, changed)
     if editable:
-        submit_status = CANNOT_START if services.submission_blockers(case) else NOT_STARTED
+        blockers = services.submission_blockers_of(case, latest, signed, latest_requests(case))
+        submit_status = CANNOT_START if blockers else NOT_STARTED
     else:
         submit_status = COMPLETED
     submit = _task(

@@ -588,9 +588,14 @@ def test_the_task_list_and_submit_go_by_each_discipline_s_latest_sign_off(
     owner = users["commercial"]
     case = ready_case(owner)
     detail, submit = f"/cases/{case.reference}/", f"/cases/{case.reference}/submit/"
-    assert "4 of 4 current" in _html(alice.get(detail))
+    submit_task = f'href="{submit}" aria-describedby'
+    with CaptureQueriesContext(connection) as queries:
+        ready = _html(alice.get(detail))
+    assert "4 of 4 current" in ready and submit_task in ready
+    assert len([q for q in queries.captured_queries if 'sourcing_signoff"' in q["sql"]]) == 1
     case_update(case=_fresh(case), by=owner, title="Retitled")  # what they signed changed
-    assert "0 of 4 current" in _html(alice.get(detail))
+    stale = _html(alice.get(detail))
+    assert "0 of 4 current" in stale and submit_task not in stale  # cannot start yet
     again = "Get the {} sign-off again: the case changed after it was signed"
     assert again.format("legal") in _html(alice.get(submit))
     signoff_record(case=_fresh(case), by=owner, discipline="legal", name="Legal lead")
