@@ -130,7 +130,8 @@ drill: dev-deps
 bench: apt $(VENV)/.bench-deps
 	@set -e; for script in scripts/bench_*.py; do echo "== $$script"; $(PY) $$script; done
 
-# The load bench alone: BENCH_DURATION (seconds per level, default 120), BENCH_USERS (1,10,30),
+# The load bench alone: BENCH_DURATION (seconds per level, default 120), BENCH_TOP_DURATION
+# (seconds at the highest level, judged against the targets, default 360), BENCH_USERS (1,10,30),
 # BENCH_MULTIPLIER (10), BENCH_WORKERS (3), BENCH_PORT (8200); BENCH_ARGS=--strict fails on targets.
 bench-load: apt $(VENV)/.bench-deps
 	$(PY) scripts/bench_load.py $(BENCH_ARGS)

@@ -1,9 +1,12 @@
 """Locust users for the load bench (started by scripts/bench_load.py, not by hand).
 
 Each simulated user holds a signed-in session for every demo persona and an API bearer token
-for each, and walks every probe of the plan (pages, htmx partials, downloads, API routes) in
+for each, and walks every route of the plan (pages, htmx partials, downloads, API routes) in
 its own shuffled order, calling the bare baseline view after each one: route, bare, route,
-bare... so every route and the baseline share the same moments of load. Each request's time
+bare... so every route and the baseline share the same moments of load. Every route is called
+equally often, whatever the number of personas that may call it (each call goes to the next of
+its personas in turn): a route only the steward may call gets as many samples as the home page,
+so no route's p95 rests on a handful of requests. Each request's time
 is kept and written to BENCH_TIMINGS as JSON when Locust stops.
 
 Environment: BENCH_PLAN (the route plan JSON), BENCH_CREDENTIALS (sessions and tokens per
@@ -23,7 +26,7 @@ from typing import Any
 
 from locust import FastHttpUser, constant, events, task
 
-from scripts.loadbench import BARE_PATH, BARE_ROUTE, OK_STATUSES
+from scripts.loadbench import BARE_PATH, BARE_ROUTE, OK_STATUSES, probe_cycle
 
 PLAN: list[dict[str, Any]] = json.loads(open(os.environ["BENCH_PLAN"]).read())
 CREDENTIALS: dict[str, Any] = json.loads(open(os.environ["BENCH_CREDENTIALS"]).read())
@@ -80,9 +83,7 @@ class BenchUser(FastHttpUser):
         self.sessions = {p: f"{cookie}={sid}" for p, sid in credentials["sessions"].items()}
         self.tokens = credentials["tokens"]
         self.client.cookiejar.set_policy(NoCookies())
-        order = list(PLAN)
-        random.Random(slot).shuffle(order)
-        self.probes = itertools.cycle(order)
+        self.probes = probe_cycle(PLAN, random.Random(slot))
         self.bare_personas = itertools.cycle(sorted(self.sessions))
 
     def _get(self, path: str, name: str, headers: dict[str, str]) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from collections import Counter
+
+from scripts.loadbench import probe_cycle
 from scripts.loadbench.data import DRAFT_VERSION, bench_data_build
 from scripts.loadbench.routes import SAMPLES, missing_samples, probes, url_routes
 from sourcing.demo import DEMO_CASES
@@ -38,3 +43,17 @@ def test_a_second_copy_doubles_cases_records_and_contracts(db: None) -> None:
     for table in ("cases", "decision records", "contracts", "exports"):
         assert two[table] == 2 * one[table], table
     assert two["suppliers"] > one["suppliers"]
+
+
+def test_probe_cycle_calls_every_route_equally_often_and_each_of_its_personas_in_turn() -> None:
+    plan = [{"name": "home", "persona": p} for p in ("alice", "bob", "carol", "dave", "erin")]
+    plan += [
+        {"name": "golden_list", "persona": "erin"},
+        {"name": "review_case", "persona": "carol"},
+    ]
+    calls = list(itertools.islice(probe_cycle(plan, random.Random(3)), 30))
+
+    assert Counter(c["name"] for c in calls) == {"home": 10, "golden_list": 10, "review_case": 10}
+    homes = [c["persona"] for c in calls if c["name"] == "home"]
+    assert sorted(homes[:5]) == ["alice", "bob", "carol", "dave", "erin"]
+    assert homes[5:] == homes[:5]
