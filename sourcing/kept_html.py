@@ -5,20 +5,22 @@ Kept in Django's cache (Redis where `REDIS_URL` is set, this process's memory ot
 a key the caller makes from the row's identity and `source_hash()` of the templates and modules
 that render it, so a deployment that changes either never reads HTML made by the old code
 (ADR 0021's pattern: cached by the version of what it is computed from). A cache that is down
-or hung costs a rendering, tried once a call.
+or hung costs a rendering, tried once a call. `kept_render` is the common case: a template's
+HTML kept under a SHA-256 of the values it shows and the source hash of its code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache as once
 from pathlib import Path
 from types import ModuleType
 from typing import Final
 
 from django.core.cache import cache
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import IncludeNode
 from django.utils.safestring import SafeString
 
@@ -68,6 +70,46 @@ def templates_included(templates: Iterable[str]) -> list[str]:
     for name in templates:
         visit(name)
     return found
+
+
+@once
+def code_version(templates: tuple[str, ...], modules: tuple[ModuleType, ...] = ()) -> str:
+    """source_hash(templates, modules), computed once per process for each (templates,
+    modules): the code a deployment changes, not a running process."""
+    return source_hash(templates, modules)
+
+
+def kept_key(
+    name: str, templates: Iterable[str], values: object, *, modules: Iterable[ModuleType] = ()
+) -> str:
+    """`name:<code_version of templates and modules>:<SHA-256 of repr(values)>`: where HTML
+    made from `values` by those templates and modules is kept. `values` holds every value the
+    HTML shows, in a form whose repr names each of them and is stable across processes
+    (tuples, lists, strings, numbers, datetimes, dataclasses of those; no object addresses).
+    """
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()
+    return f"{name}:{code_version(tuple(templates), tuple(modules))}:{digest}"
+
+
+def kept_render(
+    name: str,
+    template: str,
+    values: object,
+    context: Mapping[str, object] | Callable[[], Mapping[str, object]],
+    *,
+    modules: Iterable[ModuleType] = (),
+) -> SafeString:
+    """`template` rendered with `context` (or, when it is a callable, with what it returns,
+    called only when the HTML is not kept), kept under kept_key(name, [template], values,
+    modules=modules). `values` must name every value the HTML shows; `modules` the code,
+    besides the template and those it includes, that makes the context. No query of its own.
+    """
+
+    def render() -> str:
+        shown = context() if callable(context) else context
+        return render_to_string(template, dict(shown))
+
+    return kept_html(kept_key(name, (template,), values, modules=modules), render)
 
 
 def kept_html(key: str, render: Callable[[], str]) -> SafeString:

@@ -8,14 +8,11 @@ see is a 404.
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache as once
 from typing import Any, Final
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -24,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
-from sourcing.kept_html import kept_html, source_hash
+from sourcing.kept_html import kept_render
 from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
@@ -129,23 +126,13 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
 ROWS_TEMPLATE: Final = "suppliers/supplier_list_rows.html"
 
 
-@once
-def _rows_version() -> str:
-    """A hash of the rows' template (once per process)."""
-    return source_hash([ROWS_TEMPLATE])
-
-
 def _rows_html(rows: list[dict[str, Any]]) -> SafeString:
     """The supplier list's table rows (suppliers/supplier_list_rows.html) of these rows, kept
-    (sourcing.kept_html) under a hash of every value they show (each row as read, with its
-    segments, frameworks and classification's label), the address their links are made on
-    (a supplier's page: the URL prefix and route) and the template."""
+    (sourcing.kept_html.kept_render) under a hash of every value they show (each row as read,
+    with its segments, frameworks and classification's label), the address their links are
+    made on (a supplier's page: the URL prefix and route) and the template."""
     link = reverse("supplier_detail", args=["00000000"])
-    digest = hashlib.sha256(repr((rows, link)).encode()).hexdigest()
-    return kept_html(
-        f"supplier-list-rows:{_rows_version()}:{digest}",
-        lambda: render_to_string(ROWS_TEMPLATE, {"suppliers": rows}),
-    )
+    return kept_render("supplier-list-rows", ROWS_TEMPLATE, (rows, link), {"suppliers": rows})
 
 
 def _supplier(company_number: str) -> Supplier:

@@ -5,12 +5,10 @@ hash it links to. Reads only (the chain's own verification is decisions.integrit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from functools import cache as once
 from typing import Any, Final
 
 from django import forms
@@ -18,7 +16,6 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -31,7 +28,7 @@ from decisions.integrity.selectors import audit_event_at
 from sourcing.access import or_404
 from sourcing.dates import DateInputsMixin, DateSpec
 from sourcing.forms import department_choices, error_links, set_choices
-from sourcing.kept_html import kept_html, source_hash
+from sourcing.kept_html import kept_render
 from sourcing.pagination import paginate
 
 PAGE_SIZE = 50
@@ -145,25 +142,21 @@ def _row(event: AuditEvent) -> dict[str, Any]:
 ROWS_TEMPLATE: Final = "decisions/audit_events_rows.html"
 
 
-@once
-def _rows_version() -> str:
-    """A hash of the rows' template, this module (_row) and the presenter (once per process)."""
-    return source_hash([ROWS_TEMPLATE], [presenter, sys.modules[__name__]])
-
-
 def rows_html(events: list[AuditEvent]) -> SafeString:
     """The event list's table rows (decisions/audit_events_rows.html) of these events, kept
-    (sourcing.kept_html) under a hash of every value they are made from: each event's
-    ROW_COLUMNS as read, the service's time zone, the addresses the links are made on (URL
-    prefix and routes) and the code that makes them. Any appended or different event gives
-    another key."""
+    (sourcing.kept_html.kept_render) under a hash of every value they are made from: each
+    event's ROW_COLUMNS as read, the service's time zone, the addresses the links are made on
+    (URL prefix and routes) and the code that makes them (the template, this module's _row
+    and the presenter). Any appended or different event gives another key."""
     values = [tuple(getattr(event, column) for column in ROW_COLUMNS) for event in events]
     # The addresses the links are made on (the URL prefix and the routes), by an example each.
     links = (reverse("audit_event", args=[0]), reverse("record_detail", args=[0]))
-    digest = hashlib.sha256(repr((values, settings.TIME_ZONE, links)).encode()).hexdigest()
-    key = f"audit-events-rows:{_rows_version()}:{digest}"
-    return kept_html(
-        key, lambda: render_to_string(ROWS_TEMPLATE, {"rows": [_row(e) for e in events]})
+    return kept_render(
+        "audit-events-rows",
+        ROWS_TEMPLATE,
+        (values, settings.TIME_ZONE, links),
+        lambda: {"rows": [_row(e) for e in events]},
+        modules=(presenter, sys.modules[__name__]),
     )
 
 
