@@ -164,17 +164,25 @@ class DemandGroup:
         return f"{service}: {kind[0].lower()}{kind[1:]}"
 
 
-def totals(contracts: Iterable[Contract]) -> tuple[list[SupplierTotal], list[SegmentTotal]]:
-    """Per-supplier totals (largest value first) and per-segment totals (in segment order)."""
+def radar_segments() -> list[Segment]:
+    """Every segment (key and name only), in their order: the radar's rows."""
+    return list(Segment.objects.only("key", "name"))
+
+
+def totals(
+    contracts: Iterable[Contract], segments: Iterable[Segment] | None = None
+) -> tuple[list[SupplierTotal], list[SegmentTotal]]:
+    """Per-supplier totals (largest value first) and per-segment totals (in the order of
+    `segments`, radar_segments() unless given)."""
     suppliers: dict[int, SupplierTotal] = {}
-    segments = {s.pk: SegmentTotal(s) for s in Segment.objects.only("key", "name")}
+    rows = {s.pk: SegmentTotal(s) for s in (radar_segments() if segments is None else segments)}
     for contract in contracts:
         row = suppliers.setdefault(contract.supplier_id, SupplierTotal(contract.supplier))
         row.value += contract.value_gbp
         row.contracts += 1
         row.cases.add(contract.case_id)
         row.departments.add(contract.department.name)
-        seg = segments[contract.segment_id]
+        seg = rows[contract.segment_id]
         seg.value += contract.value_gbp
         seg.contracts += 1
         seg.cases.add(contract.case_id)
@@ -183,14 +191,14 @@ def totals(contracts: Iterable[Contract]) -> tuple[list[SupplierTotal], list[Seg
         )
         seg.names[contract.supplier_id] = contract.supplier.name
     ranked = sorted(suppliers.values(), key=lambda r: (-r.value, r.supplier.name))
-    return ranked, list(segments.values())
+    return ranked, list(rows.values())
 
 
-def joint_demand(*, now: Any = None) -> list[DemandGroup]:
-    """Needs with the same service type and differentiation raised by two or more departments
-    within the last year (cases the Centre of Excellence has seen)."""
+def demand_cases(*, now: Any = None) -> list[Case]:
+    """The cases joint demand is found among: seen by the Centre of Excellence and created
+    within the last year, by reference, with their answers and department's name."""
     now = now or timezone.now()
-    cases = (
+    return list(
         Case.objects.filter(
             status__in=DEMAND_STATUSES, created_at__gte=now - timedelta(days=DEMAND_WINDOW_DAYS)
         )
@@ -198,6 +206,14 @@ def joint_demand(*, now: Any = None) -> list[DemandGroup]:
         .only("reference", "title", "answers", "department__name")
         .order_by("reference")
     )
+
+
+def joint_demand(*, now: Any = None, cases: Iterable[Case] | None = None) -> list[DemandGroup]:
+    """Needs with the same service type and differentiation raised by two or more departments
+    within the last year (cases the Centre of Excellence has seen): among `cases`
+    (demand_cases(now=now) unless given)."""
+    if cases is None:
+        cases = demand_cases(now=now)
     groups: dict[tuple[str, str], list[Case]] = defaultdict(list)
     for case in cases:
         service, kind = case.answers.get("service_type"), case.answers.get("differentiation")
@@ -211,9 +227,16 @@ def joint_demand(*, now: Any = None) -> list[DemandGroup]:
     return found
 
 
-def radar(contracts: Iterable[Contract]) -> dict[str, Any]:
-    """Everything the radar page shows: totals, tables, warnings, charts and joint demand."""
-    suppliers, segments = totals(contracts)
+def radar(
+    contracts: Iterable[Contract],
+    *,
+    segments_read: Iterable[Segment] | None = None,
+    cases: Iterable[Case] | None = None,
+) -> dict[str, Any]:
+    """Everything the radar page shows: totals, tables, warnings, charts and joint demand
+    (of the segments and demand cases as read by radar_segments() and demand_cases(), read
+    here unless given)."""
+    suppliers, segments = totals(contracts, segments_read)
     total = sum(s.value for s in segments)
     with_value = [s for s in segments if s.value > 0]
     top_suppliers = suppliers[:CHART_SUPPLIERS]
@@ -270,5 +293,5 @@ def radar(contracts: Iterable[Contract]) -> dict[str, Any]:
         "segments": segments,
         "warnings": [(s, w) for s in segments for w in s.warnings],
         "charts": charts,
-        "demand": joint_demand(),
+        "demand": joint_demand(cases=cases),
     }

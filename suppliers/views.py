@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
+from sourcing import charts, questionnaire
 from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
@@ -26,7 +27,7 @@ from sourcing.middleware import HtmxHttpRequest
 from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
-from suppliers import catalogue, selectors
+from suppliers import catalogue, concentration, selectors
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
@@ -386,8 +387,58 @@ def contract_record_view(request: HttpRequest, reference: str) -> HttpResponse:
 # Concentration radar ----------------------------------------------------------------------------
 
 
+RADAR_TEMPLATE: Final = "suppliers/concentration_radar_body.html"
+
+
+def _radar_html() -> SafeString:
+    """The radar's figures, tables and joint demand (suppliers/concentration_radar_body.html),
+    kept (sourcing.kept_html.kept_render) under a hash of every value they are made from as
+    read (each contract's value, case, segment, supplier and department name; each segment's
+    key and name; each demand case's reference, title, department and the two answers grouped
+    on), the addresses their links are made on and the templates and the code that makes the
+    figures and words: three queries a view, the figures worked out and rendered only when one
+    of those changes."""
+    contracts = list(selectors.contracts_for_radar())
+    segments = concentration.radar_segments()
+    cases = concentration.demand_cases()
+    values = (
+        [
+            (
+                c.value_gbp,
+                c.case_id,
+                c.segment_id,
+                c.supplier_id,
+                c.supplier.name,
+                c.supplier.company_number,
+                c.department.name,
+            )
+            for c in contracts
+        ],
+        [(s.pk, s.key, s.name) for s in segments],
+        [
+            (
+                c.reference,
+                c.title,
+                c.department.name,
+                c.answers.get("service_type"),
+                c.answers.get("differentiation"),
+            )
+            for c in cases
+        ],
+        reverse("segment_detail", args=["segment"]),
+        reverse("supplier_detail", args=["00000000"]),
+    )
+    return kept_render(
+        "concentration-radar",
+        RADAR_TEMPLATE,
+        values,
+        lambda: radar(contracts, segments_read=segments, cases=cases),
+        modules=(concentration, charts, questionnaire),
+    )
+
+
 @require_safe
 def concentration_radar(request: HttpRequest) -> HttpResponse:
     """Where government depends on few suppliers: value, shares and HHI per segment."""
-    context = {**radar(selectors.contracts_for_radar()), "generated_at": timezone.now()}
+    context = {"radar_html": _radar_html(), "generated_at": timezone.now()}
     return render(request, "suppliers/concentration_radar.html", context)

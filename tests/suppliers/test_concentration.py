@@ -138,3 +138,35 @@ def test_the_radar_page_takes_the_same_queries_however_many_contracts_and_needs(
         html = client.get("/concentration/").content.decode()
     assert "£600,000" in html and "Department A, Department B" in html
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_the_radar_page_shows_a_renamed_supplier_and_a_new_need_at_once(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    # The radar's figures are kept under every value they are made from: a change to any of
+    # them is a new key, never the old page.
+    supplier = supplier_save(by=users["admin"], values=catalogue_row())
+    contract_record(
+        case=approved_case(users["commercial"], users["reviewer"]),
+        by=users["commercial"],
+        supplier=supplier,
+        value_gbp=500_000,
+        start=date(2026, 1, 1),
+        end=date(2028, 1, 1),
+    )
+    client = client_as(users["reviewer"])
+    first = client.get("/concentration/").content.decode()
+    assert client.get("/concentration/").content.decode().count("Example Software Ltd") == (
+        first.count("Example Software Ltd")
+    )
+    supplier_save(
+        by=users["admin"], values=catalogue_row(name="Renamed Software Ltd"), supplier=supplier
+    )
+    renamed = client.get("/concentration/").content.decode()
+    assert "Example Software Ltd" not in renamed and "Renamed Software Ltd holds 100%" in renamed
+    assert "No need has been raised by more than one department" in renamed
+    for who in ("commercial", "outsider"):
+        case_submit(case=assessed_case(users[who]), by=users[who])
+    joint = client.get("/concentration/").content.decode()
+    assert "No need has been raised by more than one department" not in joint
+    assert "Department A, Department B" in joint
