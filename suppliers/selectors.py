@@ -179,12 +179,15 @@ def case_for_shortlist(user: Any, reference: str) -> Case | None:
 
 
 def approved_cases_of(user: Any) -> CaseQuerySet:
-    """A department user's approved cases, by reference (contracts are recorded for them)."""
+    """A department user's approved cases, by reference (contracts are recorded for them), with
+    only their reference and title read (not their answers and explanations)."""
     if getattr(user, "role", None) != Role.COMMERCIAL:
         return Case.objects.none()
-    return Case.objects.filter(
-        department_id=user.department_id, status=CaseStatus.APPROVED
-    ).order_by("reference")
+    return (
+        Case.objects.filter(department_id=user.department_id, status=CaseStatus.APPROVED)
+        .only("reference", "title")
+        .order_by("reference")
+    )
 
 
 def contracts_of_case(case: Case) -> QuerySet[Contract]:
