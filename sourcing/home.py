@@ -9,7 +9,9 @@
 - ruleset steward: drafts to publish.
 
 It sits in the composition root (it reads cases, reviews, records and rulesets); each list is a
-count and its first TODO_ROWS rows, in a constant number of queries whatever their length.
+count and its first TODO_ROWS rows, in a constant number of queries whatever their length, and
+reads only the columns the page shows (not the cases' answers and explanations, nor the
+records' content).
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from django.utils import timezone
 from decisions.cases.selectors import drafts_of, returned_cases, signoff_requests_for
 from decisions.integrity.selectors import latest_signed_head
 from decisions.records.selectors import latest_records
-from decisions.review.selectors import approvals_due, queue_cases
+from decisions.review.selectors import approvals_due, submitted_waiting
 from decisions.rulesets.selectors import ruleset_drafts_listed
 from sourcing.access import signed_in_user
-from sourcing.models import CaseStatus, Role, User
+from sourcing.models import Role, User
 
 TODO_ROWS = 10
 
@@ -44,7 +46,13 @@ def _counted(queryset: QuerySet[Any], rows: int = TODO_ROWS) -> tuple[int, list[
 def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
     """Sign-offs requested of the person (decisions.cases.selectors.signoff_requests_for): the
     count and the first rows, each with its case, discipline and the page where they decide."""
-    count, waiting = _counted(signoff_requests_for(user))
+    waiting_for = (
+        signoff_requests_for(user)
+        .select_related(None)
+        .select_related("case")
+        .only("discipline", "case__reference", "case__title")
+    )
+    count, waiting = _counted(waiting_for)
     rows = [
         {
             "case": request.case,
@@ -59,10 +67,18 @@ def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
 def _commercial(user: User) -> dict[str, Any]:
     department = user.department_id or 0  # a commercial user always has one
     today = timezone.localdate()
-    due = approvals_due(today=today, department_id=department).select_related("case")
+    due = (
+        approvals_due(today=today, department_id=department)
+        .select_related("case")
+        .only("review_by", "case__reference", "case__title")
+    )
     return {
-        "drafts": _counted(drafts_of(user, department)),
-        "returned": _counted(returned_cases(department)),
+        "drafts": _counted(
+            drafts_of(user, department)
+            .select_related(None)
+            .only("reference", "title", "updated_at")
+        ),
+        "returned": _counted(returned_cases(department).only("reference", "title")),
         "signoffs": _signoffs_waiting(user),
         "due": _counted(due),
         "today": today,
@@ -70,8 +86,7 @@ def _commercial(user: User) -> dict[str, Any]:
 
 
 def _reviewer(user: User) -> dict[str, Any]:
-    waiting = queue_cases(user).filter(status=CaseStatus.SUBMITTED)
-    count, cases = _counted(waiting)
+    count, cases = _counted(submitted_waiting(user))
     now = timezone.now()
     rows = [
         {"case": case, "days": (now - case.submitted_at).days if case.submitted_at else 0}

@@ -44,6 +44,26 @@ def queue_cases(user: Any, *, option: str = "") -> CaseQuerySet:
     return cases.order_by("submitted_at", "pk")
 
 
+def submitted_waiting(user: Any) -> CaseQuerySet:
+    """Cases the user may see that wait for review (submitted), oldest submission first, with
+    `submitted_at` (when last submitted) and the department: only the columns the home page's
+    to-do list shows (reference, title, department name), not the answers nor the latest
+    assessment that queue_cases reads."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(status=CaseStatus.SUBMITTED)
+        .select_related("department")
+        .only("reference", "title", "department__name")
+        .annotate(
+            submitted_at=Max(
+                "status_changes__at",
+                filter=Q(status_changes__to_status=CaseStatus.SUBMITTED),
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
 def case_for_review(user: Any, reference: str) -> Case | None:
     """A case the user may see (reviewers: submitted at least once), or None."""
     return (

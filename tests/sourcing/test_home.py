@@ -86,6 +86,9 @@ def test_an_auditor_sees_recent_records_and_a_steward_drafts_to_publish(
     record = approved_record(users["commercial"], users["reviewer"])
     page = _page(client_as(users["auditor"]))
     assert "Recent decision records (1 in all)" in page and f"/records/{record.pk}/" in page
+    # The title is the stored column read out of the record's content when it was written.
+    title = record.content["identity"]["title"]
+    assert f"{record.reference} {title}</a>, {record.department.name}," in page
     assert "Verify the audit chain" in page
     ruleset_draft_create(by=users["steward"], version="2026.12")
     steward = _page(client_as(users["steward"]))
