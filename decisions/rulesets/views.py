@@ -441,6 +441,7 @@ def _render_publish(
 ) -> HttpResponse:
     user = signed_in_user(request)
     _, golden_results = _golden_results(draft)
+    approval, any_approval = services.publish_approvals(draft, publisher=user)
     context = {
         "draft": draft,
         "form": form,
@@ -450,8 +451,8 @@ def _render_publish(
         "diff": _diff(draft),
         "impact": selectors.latest_impact(draft),
         # Four eyes: the approval that counts for this user publishing the draft as it is.
-        "approval": services.publish_approval(draft, publisher=user),
-        "any_approval": services.publish_approval(draft),
+        "approval": approval,
+        "any_approval": any_approval,
         "own_draft": draft.created_by_id == user.pk,
     }
     return render(request, "decisions/ruleset_publish.html", context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,6 +16,8 @@ from decisions.audit.models import AuditEvent
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import (
     golden_cases_import,
+    publish_approval,
+    publish_approvals,
     ruleset_approve,
     ruleset_draft_create,
     ruleset_publish,
@@ -139,3 +142,29 @@ def test_a_steward_who_changed_the_draft_cannot_approve_it(
     assert not changed.approvals.exists()
     ruleset_approve(draft=changed, by=make_user("uma", "steward"), sha256=changed.sha256)
     assert changed.approvals.count() == 1
+
+
+def test_the_publish_page_s_two_approvals_are_read_together_as_each_alone(
+    users: dict[str, User],
+    draft: Ruleset,
+    tess: User,
+    make_user: Callable[..., User],
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    uma = make_user("uma", "steward")
+    author = users["steward"]
+    for publisher in (author, tess, uma):
+        assert publish_approvals(draft, publisher=publisher) == (None, None)
+    ruleset_approve(draft=draft, by=tess, sha256=draft.sha256)
+    ruleset_approve(draft=draft, by=uma, sha256=draft.sha256)
+    for publisher in (author, tess, uma):
+        with django_assert_num_queries(1):
+            found = publish_approvals(draft, publisher=publisher)
+        expected = (publish_approval(draft, publisher=publisher), publish_approval(draft))
+        assert found == expected
+        assert found[1] is not None and found[1].approved_by == uma  # the latest
+        assert found[0] is not None and found[0].approved_by != publisher
+    rule = copy.deepcopy(draft.content["rules"][1])
+    rule["effects"]["buy"] = rule["effects"].get("buy", 0) + 1
+    changed = ruleset_rule_save(draft=draft, by=author, rule=rule, replaces=rule["id"])
+    assert publish_approvals(changed, publisher=author) == (None, None)  # of another content
