@@ -40,6 +40,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -68,6 +69,7 @@ from decisions.records.public_interest import (
 )
 from decisions.review.selectors import DUE_WITHIN_DAYS, due_dates
 from sourcing.charts import Bar, bar_chart, percent
+from sourcing.compiled_sql import compiled
 from sourcing.dates import days_q
 from sourcing.models import CaseStatus, CaseStatusChange, Department
 from sourcing.questionnaire import OPTION_LABELS
@@ -248,11 +250,16 @@ def _submitted() -> Any:
     return Subquery(_episode(CaseStatus.SUBMITTED).order_by("at").values("at")[:1])
 
 
-def _counts(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
+def _counts(period: Period) -> list[dict[str, Any]]:
     """Decisions and returns grouped by department, calendar year and quarter, action,
-    decided option and override (one query)."""
-    grouped = (
-        records.annotate(
+    decided option and override (one query; its SQL compiled once per process and period)."""
+    return compiled(("coe-dashboard-counts", period), lambda: _counts_query(period)).dicts()
+
+
+def _counts_query(period: Period) -> Any:
+    return (
+        period_records(period)
+        .annotate(
             year=ExtractYear("decided_at"),
             calendar_quarter=ExtractQuarter("decided_at"),
             case_returns=_returns(),
@@ -269,14 +276,13 @@ def _counts(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"), returned=Sum("case_returns"))
         .order_by()
     )
-    return [dict(row) for row in grouped]
 
 
 # Partitions of the percentiles: name -> the inner query's columns they are over.
 PARTITIONS = {"all": "", "quarter": "year, calendar_quarter", "department": "department_code"}
 
 
-def _percentile_rows(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
+def _percentile_rows(period: Period) -> list[dict[str, Any]]:
     """The decisions at or beside the median's and the 90th percentile's positions, overall,
     in each quarter and in each department: each with its waiting time and its place and count
     in each partition (one query; at most four rows a partition).
@@ -285,9 +291,26 @@ def _percentile_rows(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
     arithmetic); the windows rank them in a materialised common table expression around that
     SQL, so each time is worked out once, not once per window (on SQLite that was 4 s at
     10,000 decisions). A row is kept when its place is within one of a percentile's position,
-    (count - 1) * share / 100, in whole hundredths so both databases agree."""
-    timed = (
-        records.annotate(submitted_at=_submitted())
+    (count - 1) * share / 100, in whole hundredths so both databases agree. The ORM's SQL is
+    compiled once per process and period (sourcing.compiled_sql)."""
+    timed = compiled(("coe-dashboard-timed", period), lambda: _timed_query(period))
+    with connection.cursor() as cursor:
+        cursor.execute(_percentile_sql(timed.sql), timed.params)
+        columns = [c[0] for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        # PostgreSQL answers an interval; SQLite, Django's difference in microseconds.
+        if not isinstance(row["waited"], timedelta):
+            row["waited"] = timedelta(microseconds=int(row["waited"]))
+    return rows
+
+
+def _timed_query(period: Period) -> Any:
+    """The period's decisions with a submission in their episode: id, waiting time, calendar
+    year and quarter, department code."""
+    return (
+        period_records(period)
+        .annotate(submitted_at=_submitted())
         .filter(submitted_at__isnull=False)
         .annotate(
             record_id=F("pk"),
@@ -298,7 +321,11 @@ def _percentile_rows(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
         )
         .values("record_id", "waited", "year", "calendar_quarter", "department_code")
     )
-    inner, params = timed.query.sql_with_params()
+
+
+@lru_cache(maxsize=64)  # a text per shape of the period (department, since, until given)
+def _percentile_sql(inner: str) -> str:
+    """The ranking and the rows kept around the timed decisions' SQL (constants only)."""
     windows = []
     for name, partition in PARTITIONS.items():
         over = f"PARTITION BY {partition} " if partition else ""
@@ -310,20 +337,11 @@ def _percentile_rows(records: DecisionRecordQuerySet) -> list[dict[str, Any]]:
         for share in PERCENTILES
     )
     # Only our constants and the ORM's own SQL go into the text; every value is a parameter.
-    sql = (
+    return (
         f"WITH timed AS MATERIALIZED ({inner}), "  # noqa: S608
         f"ranked AS (SELECT timed.*, {', '.join(windows)} FROM timed) "
         f"SELECT * FROM ranked WHERE {near}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c[0] for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        # PostgreSQL answers an interval; SQLite, Django's difference in microseconds.
-        if not isinstance(row["waited"], timedelta):
-            row["waited"] = timedelta(microseconds=int(row["waited"]))
-    return rows
 
 
 def _days(waited: timedelta) -> Fraction:
@@ -372,11 +390,10 @@ def dashboard(period: Period, *, today: date | None = None) -> Dashboard:
     constant number of queries: the counts (1), the percentiles (1) and the reviews due
     (the due-for-review list's own: the latest replay, contracts, the records)."""
     today = today or timezone.localdate()
-    records = period_records(period)
     total = Figures()
     quarters: dict[FinancialQuarter, Figures] = defaultdict(Figures)
     departments: dict[str, tuple[str, Figures]] = {}
-    for row in _counts(records):
+    for row in _counts(period):
         outcome = REJECTED if row["action"] == DecisionAction.REJECT else row["decided_option"]
         if outcome not in total.by_outcome:
             continue  # an option no longer offered: not on the dashboard
@@ -386,7 +403,7 @@ def dashboard(period: Period, *, today: date | None = None) -> Dashboard:
         code = row["department__code"]
         departments.setdefault(code, (row["department__name"], Figures()))[1].add(*args)
 
-    timing = _timing(_percentile_rows(records))
+    timing = _timing(_percentile_rows(period))
     _timed(total, timing.get(("all", None)))
     for key, (count, places) in timing.items():
         if key[0] == "quarter":

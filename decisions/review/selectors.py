@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
+from sourcing.compiled_sql import compiled
 from sourcing.models import Case, CaseQuerySet, CaseStatus
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
@@ -112,20 +114,38 @@ def approvals_due(*, today: date, department_id: int | None = None) -> DecisionR
     return due.defer("content").order_by("review_by", "pk")
 
 
-def _due(*, today: date) -> tuple[DecisionRecordQuerySet, set[int], dict[int, list[date]]]:
-    """The current approved decisions due for review (see due_for_review), the ids the latest
-    replay flags, and the dates other features give each case."""
+def _due_rule(*, today: date) -> tuple[date, set[int], dict[int, list[date]], list[int]]:
+    """What the due-for-review rule is made of today: the last due day (`until`), the ids the
+    latest replay flags, the dates other features give each case, and the cases one of those
+    dates brings forward (by `until`), in their order."""
     until = today + timedelta(days=DUE_WITHIN_DAYS)
     flagged = decisions_flagged_by_replay()
     extra = review_dates(today=today)
     brought_forward = [
         case_id for case_id, dates in extra.items() if any(d <= until for d in dates)
     ]
-    records = awaiting_outcome_review(DecisionRecord.objects.current_approvals()).filter(
+    return until, flagged, extra, brought_forward
+
+
+def _due_records(
+    *, until: date, flagged: Iterable[int], brought_forward: Iterable[int]
+) -> DecisionRecordQuerySet:
+    """The current approved decisions due for review by the rule's parts (see _due_rule)."""
+    return awaiting_outcome_review(DecisionRecord.objects.current_approvals()).filter(
         Q(review_by__lte=until) | Q(pk__in=flagged) | Q(case_id__in=brought_forward),
         case__status=CaseStatus.APPROVED,
     )
-    return records, flagged, extra
+
+
+def _due(*, today: date) -> tuple[DecisionRecordQuerySet, set[int], dict[int, list[date]]]:
+    """The current approved decisions due for review (see due_for_review), the ids the latest
+    replay flags, and the dates other features give each case."""
+    until, flagged, extra, brought_forward = _due_rule(today=today)
+    return (
+        _due_records(until=until, flagged=flagged, brought_forward=brought_forward),
+        flagged,
+        extra,
+    )
 
 
 def due_for_review(*, today: date) -> list[dict[str, Any]]:
@@ -161,13 +181,22 @@ def _earliest(review_by: date | None, others: list[date]) -> date:
 def due_dates(*, today: date, department: str = "") -> list[tuple[str, str, date]]:
     """The decisions of the due-for-review list (the same rule as due_for_review), of one
     department when its code is given: (department code, department name, due date) each,
-    read as those three columns only. A due date before `today` is overdue."""
-    due, _, extra = _due(today=today)
-    if department:
-        due = due.filter(department__code=department)
-    return [
-        (code, name, _earliest(review_by, extra.get(case_id, [])))
-        for case_id, code, name, review_by in due.order_by().values_list(
+    read as those three columns only. A due date before `today` is overdue. The records'
+    query is compiled once per process for each set of what it is built from (the last due
+    day, the flagged ids, the cases brought forward, the department: sourcing.compiled_sql)."""
+    until, flagged, extra, brought_forward = _due_rule(today=today)
+    flagged_ids, forward_ids = tuple(sorted(flagged)), tuple(sorted(brought_forward))
+
+    def build() -> Any:
+        due = _due_records(until=until, flagged=flagged_ids, brought_forward=forward_ids)
+        if department:
+            due = due.filter(department__code=department)
+        return due.order_by().values_list(
             "case_id", "department__code", "department__name", "review_by"
         )
+
+    key = ("due-dates", until, flagged_ids, forward_ids, department)
+    return [
+        (code, name, _earliest(review_by, extra.get(case_id, [])))
+        for case_id, code, name, review_by in compiled(key, build).rows()
     ]
