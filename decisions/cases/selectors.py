@@ -52,9 +52,9 @@ def signatories_among(case: Case, people: Iterable[User]) -> list[User]:
 
 
 def case_visible(user: Any, pk: int) -> Case | None:
-    """A case the user may see, with its department and owner (as the API shows a case), or
-    None."""
-    return cases_visible(user).select_related("department", "owner").filter(pk=pk).first()
+    """A case the user may see, with its department, owner and Senior Responsible Owner (as the
+    API shows a case), or None."""
+    return cases_visible(user).select_related("department", "owner", "sro").filter(pk=pk).first()
 
 
 def case_shown(pk: int) -> Case:
@@ -86,9 +86,11 @@ def signoff_versions(case: Case) -> dict[str, int]:
 
 
 def latest_requests(case: Case) -> dict[str, SignOffRequest]:
-    """The newest sign-off request per discipline (whatever its status), with its signatory."""
+    """The newest sign-off request per discipline (whatever its status), with its signatory and
+    who asked (one query)."""
     latest: dict[str, SignOffRequest] = {}
-    for request in case.signoff_requests.select_related("signatory").order_by("requested_at", "pk"):
+    requests = case.signoff_requests.select_related("signatory", "requested_by")
+    for request in requests.order_by("requested_at", "pk"):
         latest[request.discipline] = request
     return latest
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from decisions.assessments.selectors import assessment_sha256, latest_assessment
 from decisions.assessments.services import assessment_run
@@ -649,3 +651,31 @@ def test_a_typed_name_of_someone_with_an_account_is_refused_however_written(
         case=assessed, by=users["commercial"], discipline="legal", name="Gíta Ghoshal"
     )
     assert other.name == "Gíta Ghoshal" and other.no_account
+
+
+def test_the_api_reads_a_case_in_the_same_queries_however_many_are_asked_to_sign_off(
+    assessed: Case, users: dict[str, User], team: dict[str, User]
+) -> None:
+    owner = users["commercial"]
+    api = Api(owner)
+    signoff_request_create(
+        case=assessed, by=owner, discipline="finance", user=team["finance"].username
+    )
+
+    def read() -> tuple[int, dict[str, Any]]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = api.get(f"cases/{assessed.pk}")
+        assert answer.status_code == 200
+        return len(queries), answer.json()
+
+    read()  # the token's first use is recorded once
+    one, _ = read()
+    for discipline in Discipline.values:
+        if discipline != "finance":
+            signoff_request_create(
+                case=assessed, by=owner, discipline=discipline, user=team[discipline].username
+            )
+    every, body = read()
+    assert every == one
+    assert {r["requested_by"] for r in body["signoff_requests"]} == {owner.username}
+    assert len(body["signoff_requests"]) == len(Discipline.values)
