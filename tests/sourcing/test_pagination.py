@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -59,3 +60,18 @@ def test_rows_counted_gives_a_slice_and_the_count_of_everything(users: dict[str,
     assert dicts == [{"company_number": n} for n in numbers[:3]] and total == 12
     assert rows_counted(everything, 12, 20) == ([], None)  # past the end: count it apart
     assert rows_counted(everything.none(), 0, 20) == ([], 0)
+
+
+def test_rows_counted_counts_the_filtered_rows_and_refuses_distinct_or_grouped_lists(
+    users: dict[str, User],
+) -> None:
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(12))
+    large = Supplier.objects.filter(sme=False).order_by("company_number")
+    expected = list(large.values_list("company_number", flat=True))
+    assert 0 < len(expected) < 12
+    rows, total = rows_counted(large.values("company_number"), 0, 2)
+    assert [r["company_number"] for r in rows] == expected[:2] and total == len(expected)
+    with pytest.raises(ValueError):
+        rows_counted(large.distinct(), 0, 2)
+    with pytest.raises(ValueError):
+        rows_counted(large.values("sme").annotate(n=Count("pk")), 0, 2)
