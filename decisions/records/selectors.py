@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any, Final
 
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from decisions.audit.models import AuditEvent
@@ -26,14 +26,13 @@ def search_text(value: str) -> str:
 
 
 def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionRecordQuerySet:
-    """Records whose title or reference holds `text` (any case), the title read out of the
-    content by the database (the content itself is not loaded)."""
+    """Records whose title or reference holds `text` (any case), the title as the database
+    read it out of the content when the record was written (the stored column identity_title;
+    the content itself is not read)."""
     text = search_text(text)
     if not text:
         return records
-    return records.alias(
-        search_title=KeyTextTransform("title", KeyTransform("identity", "content"))
-    ).filter(Q(search_title__icontains=text) | Q(reference__icontains=text))
+    return records.filter(Q(identity_title__icontains=text) | Q(reference__icontains=text))
 
 
 def record_for_page(user: Any, pk: int) -> DecisionRecord | None:

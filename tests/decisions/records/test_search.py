@@ -8,7 +8,9 @@ import io
 import json
 from collections.abc import Callable
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.review.services import review_decide
@@ -41,6 +43,10 @@ def test_records_are_found_by_title_or_reference(
     assert found(housing.reference.lower()) == {housing.reference}
     assert found("pilot") == {housing.reference}
     assert found("nothing like it") == set()
+    # The title searched is the stored column the database read out of the content.
+    with CaptureQueriesContext(connection) as captured:
+        assert found("Housing") == {housing.reference}
+    assert not any('"content"' in q["sql"] for q in captured.captured_queries)
     # The API: the same search, and a department user only their own department's.
     api = Api(users["auditor"])
     assert [i["reference"] for i in api.get("decisions?q=appeals").json()["items"]] == [
