@@ -18,6 +18,7 @@ from django.utils import timezone
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
 from decisions.records.models import DecisionRecord
+from decisions.review import selectors
 from decisions.review import views as review_views
 from decisions.review.services import review_decide
 from sourcing.models import Case, CaseStatus, Department, Role, SignOff, User
@@ -591,6 +592,21 @@ def test_decisions_due_for_review_are_listed_soonest_first(
     assert html.index(f"{sooner.reference}:") < html.index(f"{later.reference}:")
     assert f"{distant.reference}:" not in html
     assert "Due in 10 days" in html and "Review again" in html
+
+
+def test_the_due_list_reads_neither_a_record_s_content_nor_its_case_s_answers(
+    users: dict[str, User], ruleset: None
+) -> None:
+    today = timezone.now().date()
+    approved_record(users["commercial"], users["reviewer"], review_by=today + timedelta(days=10))
+    [item] = selectors.due_for_review(today=today)
+    record = item["record"]
+    assert {"content", "answers"} <= record.get_deferred_fields()
+    assert "answers" in record.case.get_deferred_fields()
+    with CaptureQueriesContext(connection) as queries:  # what the list shows is read already
+        shown = (record.reference, record.case.title, record.department.name, record.overridden)
+        assert (record.decided_option, record.review_by, record.case_id) and shown
+    assert len(queries) == 0
 
 
 def test_the_due_list_comes_in_pages_and_a_refused_reason_shows_on_its_own_page(
