@@ -54,14 +54,14 @@ SUPPLIER_COLUMNS = (
 
 def supplier_out(row: dict[str, Any]) -> dict[str, Any]:
     """A catalogue supplier as the API shows it, from a row of SUPPLIER_COLUMNS with its
-    memberships (selectors.with_memberships)."""
+    segments' and frameworks' keys (selectors.with_member_keys)."""
     return {
         "company_number": row["company_number"],
         "name": row["name"],
-        "segments": [s["key"] for s in row["segments"]],
+        "segments": row["segments"],
         "primary_segment": row["primary_segment__key"],
         "sme": row["sme"],
-        "frameworks": [f["key"] for f in row["frameworks"]],
+        "frameworks": row["frameworks"],
         "capabilities": list(row["capabilities"]),
         "classification": row["classification"],
         "clearance": row["clearance"],
@@ -80,18 +80,18 @@ def segments(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 
 @router.get("/suppliers", url_name="suppliers", response=responses({200: PageOut}))
 def suppliers(request: HttpRequest, filters: Query[SupplierFilters]) -> dict[str, Any]:
-    """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them."""
-    lists = selectors.catalogue_lists()
-    if filters.segment and filters.segment not in {s.key for s in lists.segments}:
+    """Catalogue suppliers, filtered by segment key and text; `limit` and `offset` page them.
+    One query (the page, its count and each row's segments' and frameworks' keys); a segment
+    filter that finds nothing is checked against the segments (422 for an unknown key)."""
+    found = selectors.supplier_search(q=filters.q.strip(), segment=filters.segment)
+    listing = selectors.supplier_keys_listing(found, SUPPLIER_COLUMNS)
+    rows, count = rows_counted(listing, filters.offset, filters.offset + filters.limit)
+    if filters.segment and not rows and selectors.segment_by_key(filters.segment) is None:
         raise ValidationError(
             [{"loc": ["query", "segment"], "msg": f"Unknown segment {filters.segment[:40]!r}"}]
         )
-    found = selectors.supplier_search(q=filters.q.strip(), segment=filters.segment)
-    listing = selectors.supplier_listing(found, SUPPLIER_COLUMNS)
-    rows, count = rows_counted(listing, filters.offset, filters.offset + filters.limit)
-    chosen = selectors.with_memberships(rows, lists)
     return {
-        "items": [supplier_out(row) for row in chosen],
+        "items": [supplier_out(row) for row in selectors.with_member_keys(rows)],
         "count": found.count() if count is None else count,
         "limit": filters.limit,
         "offset": filters.offset,

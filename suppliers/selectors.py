@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
 from suppliers.catalogue import search_key
@@ -123,6 +123,56 @@ def with_memberships(rows: list[dict[str, Any]], lists: CatalogueLists) -> list[
             # An id not in `lists` was added after they were read: shown from the next view.
             found = sorted(order[pk] for pk in ids if pk in order)
             row[name] = [{"key": item.key, "name": item.name} for _, item in found]
+    return rows
+
+
+def _member_keys(through: Any, target: str) -> Subquery:
+    """A supplier's segments' or frameworks' (`target`) places and keys, each
+    `position:key`, comma-separated, in no order (keys are slugs: no ',' or ':')."""
+    return Subquery(
+        through.objects.filter(supplier_id=OuterRef("pk"))
+        .order_by()
+        .values("supplier_id")
+        .annotate(
+            keys=StringAgg(
+                Concat(
+                    Cast(f"{target}__position", CharField()),
+                    Value(":"),
+                    f"{target}__key",
+                    output_field=CharField(),
+                ),
+                Value(","),
+            )
+        )
+        .values("keys")
+    )
+
+
+def supplier_keys_listing(suppliers: QuerySet[Supplier], columns: tuple[str, ...]) -> QuerySet[Any]:
+    """`suppliers` as dicts of `columns` and their segments' and frameworks' places and keys
+    (`segment_keys`, `framework_keys`: see _member_keys; None for none), read with each row
+    (two subqueries a row, only for the rows a slice reads): for a list that shows keys
+    only, without reading every segment and framework apart (catalogue_lists).
+    with_member_keys orders them."""
+    listing: QuerySet[Any] = suppliers.annotate(
+        segment_keys=_member_keys(Supplier.segments.through, "segment"),
+        framework_keys=_member_keys(Supplier.frameworks.through, "framework"),
+    ).values(*columns, "segment_keys", "framework_keys")
+    return listing
+
+
+def with_member_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replaces each supplier_keys_listing row's `segment_keys` and `framework_keys` with
+    `segments` and `frameworks`, each a list of keys in their order (position, key), as
+    catalogue_lists orders them. Returns the rows."""
+    for name in ("segments", "frameworks"):
+        for row in rows:
+            found = []
+            for item in (row.pop(f"{name[:-1]}_keys") or "").split(","):
+                if item:
+                    position, _, key = item.partition(":")
+                    found.append((int(position), key))
+            row[name] = [key for _, key in sorted(found)]
     return rows
 
 
