@@ -4,6 +4,7 @@ reach the GOV.UK error summary (error_links), and a service's field errors shown
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -100,7 +101,11 @@ class ReportFilterForm(GovukForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        set_choices(self, "department", department_choices())
+        # Read once, when the field is shown or a department is given (one query), and not
+        # otherwise: the API's reports without a department filter never show the form.
+        department = self.fields["department"]
+        assert isinstance(department, forms.ChoiceField)
+        department.choices = functools.cache(department_choices)
 
     def _date(self, name: str, label: str) -> date | None:
         text: str = self.cleaned_data.get(name, "").strip()
