@@ -35,22 +35,14 @@ def records_matching(records: DecisionRecordQuerySet, text: str) -> DecisionReco
     return records.filter(Q(identity_title__icontains=text) | Q(reference__icontains=text))
 
 
-def record_for_page(user: Any, pk: int) -> DecisionRecord | None:
-    """A record the user may see, with its department, case, decider, PDF and links, or None
-    (the outcome page; the record's own page reads record_for_detail). The records it
-    supersedes and is superseded by come without their content (about 27 KB each: the pages
-    link to them by their columns), and the record without its `answers` column (a copy of
-    its content's)."""
+def record_for_outcome(user: Any, pk: int) -> DecisionRecord | None:
+    """A record the user may see with only what its outcome page (decisions.records.views.
+    record_outcome) reads of it, or None: its reference (shown), and its department, hash and
+    decided option (an outcome review records them). Not its content: a review's estimate reads
+    it (decisions.records.outcomes.outcome_estimate) when one is recorded, never on a GET."""
     return (
         DecisionRecord.objects.visible_to(user)
-        .select_related("department", "case", "decided_by", "supersedes", "superseded_by", "pdf")
-        .defer(
-            "answers",
-            "supersedes__content",
-            "supersedes__answers",
-            "superseded_by__content",
-            "superseded_by__answers",
-        )
+        .only("reference", "department_id", "record_sha256", "decided_option")
         .filter(pk=pk)
         .first()
     )

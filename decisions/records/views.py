@@ -61,11 +61,6 @@ OUTCOMES_PDF_SECONDS = 7 * 24 * 3600
 # Error summary anchors: dates link to their day input.
 
 
-def _record(request: HttpRequest, pk: int) -> DecisionRecord:
-    """A record the user may see (a department user: their own department's), else 404."""
-    return or_404(selectors.record_for_page(signed_in_user(request), pk))
-
-
 def _pdf_of(record: DecisionRecord) -> RecordPdf | None:
     """The record's PDF outbox row as loaded with it (None for an older record without one)."""
     try:
@@ -385,7 +380,8 @@ OUTCOME_ANCHORS = {
 def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     """The department records an outcome review of its current approved decision (appended
     to the audit chain); errors re-rendered against their fields; a refusal says why (409)."""
-    record = _record(request, pk)
+    # Only the columns it shows and records (a department user: their own department's, else 404).
+    record = or_404(selectors.record_for_outcome(signed_in_user(request), pk))
     form = OutcomeForm(request.POST if request.method == "POST" else None, auto_id="%s")
     refused: list[str] = []
     by = signed_in_user(request)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.services import audit_chain_check
@@ -98,6 +100,11 @@ def test_the_department_records_an_outcome_on_the_page(
     url = reverse("record_outcome", args=[record.pk])
     page = client.get(reverse("record_detail", args=[record.pk])).content.decode()
     assert url in page
+    # The form reads the record's reference, not its content.
+    with CaptureQueriesContext(connection) as captured:
+        form_page = client.get(url)
+    assert form_page.status_code == 200 and record.reference in form_page.content.decode()
+    assert not any('"content"' in q["sql"] for q in captured.captured_queries)
     empty = client.post(url, {"on_time": "no"})
     assert empty.status_code == 200
     html = empty.content.decode()
