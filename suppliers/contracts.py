@@ -12,6 +12,7 @@ from django.db import transaction
 
 from decisions.audit.services import audit_append
 from decisions.records.models import DecisionRecord
+from sourcing.compiled_sql import compiled
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, CaseStatus, Role, User
 from suppliers.models import Contract, ContractQuerySet, Supplier
@@ -204,8 +205,13 @@ def contract_review_dates_by_case(today: date) -> dict[int, list[date]]:
     importing suppliers.
     """
     by_case: dict[int, list[date]] = {}
-    for contract in Contract.objects.only("case_id", "end_date", "break_points"):
-        by_case.setdefault(contract.case_id, []).extend(_still_ahead(_dates(contract), today))
+    for case_id, end_date, break_points in compiled(
+        "contract-review-dates",  # the same SQL whatever the day: compiled once (a constant)
+        lambda: Contract.objects.values_list("case_id", "end_date", "break_points"),
+    ).rows():
+        # _still_ahead(_dates(contract), today) of the contract's three columns.
+        ahead = [d for d in map(date.fromisoformat, break_points) if d >= today]
+        by_case.setdefault(case_id, []).extend([*ahead, end_date])
     return by_case
 
 

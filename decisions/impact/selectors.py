@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decisions.rulesets.models import RulesetRun
+from sourcing.compiled_sql import compiled
 from sourcing.jobs import JobStatus
 
 
@@ -16,11 +17,19 @@ def latest_replay() -> RulesetRun | None:
 
 
 def decisions_flagged_by_replay() -> set[int]:
-    """Ids of decision records whose recommendation the latest replay found would change."""
-    run = latest_replay()
-    if run is None:
+    """Ids of decision records whose recommendation the latest replay found would change: the
+    latest replay's result alone (latest_replay's query, its SQL compiled once per process)."""
+    found = compiled(
+        "latest-replay-result",
+        lambda: (
+            RulesetRun.objects.filter(kind=RulesetRun.Kind.REPLAY, status=JobStatus.DONE)
+            .order_by("-finished_at", "-pk")
+            .values_list("result")[:1]
+        ),
+    ).rows()
+    if not found:
         return set()
-    return {item["record_id"] for item in run.result.get("items", [])}
+    return {item["record_id"] for item in found[0][0].get("items", [])}
 
 
 # The rulesets of a run as its pages name them: their rules and golden runs (about 50 KB of
