@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django.core.cache import cache
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import MD5, Cast
+from django.db import connection
+from django.db.models import Func, QuerySet, TextField, Value
+from django.db.models.functions import MD5, Cast, Coalesce, Concat
 
 from decisions import engine
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetRun
@@ -39,6 +41,30 @@ def engine_ruleset(ruleset: Ruleset) -> engine.Ruleset:
     Raises TransitionRefused when the stored content no longer matches its recorded sha256.
     """
     return _compiled(ruleset.sha256, json.dumps(ruleset.content, sort_keys=True))
+
+
+def with_content_md5[Q: QuerySet[Ruleset]](rulesets: Q) -> Q:
+    """Versions without their content (about 42 KB of JSON) but with an MD5 of it as stored
+    (`content_md5`), for engine_ruleset_stored."""
+    return rulesets.defer("content").annotate(content_md5=MD5(Cast("content", TextField())))
+
+
+def engine_ruleset_stored(ruleset: Ruleset) -> engine.Ruleset:
+    """engine_ruleset of a version read by with_content_md5, its content read only for an
+    (id, sha256, MD5) this process has not compiled, so any change to the stored content reads
+    and checks it again (as current_engine_ruleset does).
+
+    Raises TransitionRefused when the stored content no longer matches its recorded sha256, or
+    when the row changed between the two reads (load the page again)."""
+    try:
+        return _compiled_stored(ruleset.pk, ruleset.sha256, ruleset.content_md5)  # type: ignore[attr-defined]
+    except Ruleset.DoesNotExist:  # changed between the two reads
+        fresh = Ruleset.objects.get(pk=ruleset.pk)
+        if fresh.sha256 != ruleset.sha256:
+            raise TransitionRefused(
+                f"Version {ruleset.version} changed while it was read: load the page again."
+            ) from None
+        return engine_ruleset(fresh)
 
 
 def current_engine_ruleset() -> engine.Ruleset | None:
@@ -86,6 +112,19 @@ def ruleset_published() -> bool:
     """Whether any version is published (so an assessment can be made): one query, no
     version's content read."""
     return Ruleset.objects.published().exists()
+
+
+def current_ruleset_checked() -> tuple[Ruleset, engine.Ruleset] | None:
+    """The current version without its content and golden run (current_ruleset_listed) and its
+    compiled engine ruleset (engine_ruleset_stored: checked against its sha256), or None when
+    none is published. One query when this process has compiled the content as stored."""
+    current = (
+        with_content_md5(Ruleset.objects.published())
+        .defer(*LISTED_DEFERRED)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    return None if current is None else (current, engine_ruleset_stored(current))
 
 
 def current_ruleset_with_content() -> Ruleset | None:
@@ -151,10 +190,16 @@ def ruleset_by_version(version: str) -> Ruleset | None:
     )
 
 
-def draft_by_version(version: str, *, with_base: bool = False) -> Ruleset | None:
+def draft_by_version(
+    version: str, *, with_base: bool = False, with_content: bool = True
+) -> Ruleset | None:
     """A draft by its version, or None (a published version is not a draft); the version it
-    is based on with its content only when `with_base` (to compare with it)."""
+    is based on with its content only when `with_base` (to compare with it); without the
+    draft's own content but with its MD5 (with_content_md5, for engine_ruleset_stored) unless
+    `with_content` (its content is then read on first use, one more query)."""
     found = Ruleset.objects.drafts().select_related("based_on", "created_by")
+    if not with_content:
+        found = with_content_md5(found)
     if not with_base:
         found = found.defer("based_on__content", "based_on__golden_result")
     return found.filter(version=version).first()
@@ -198,18 +243,34 @@ _GOLDEN_JSON_FIELDS: Final = ("answers", "expected", "sources", "revision")
 StoredGoldenRow = tuple[str, str, str, str, str, str, str | None, str | None]
 
 
+def _golden_row_md5() -> MD5:
+    """The database's MD5 of one golden case as stored: over the MD5s (32 hex digits each) of
+    its code, title, basis, JSON fields as the database's text and the reference of the case
+    it was made from ("-" for a revision or reference there is none of)."""
+    text = TextField()
+    parts: list[Func] = [MD5(name, output_field=text) for name in ("code", "title", "basis")]
+    parts += [MD5(Cast(name, text)) for name in ("answers", "expected", "sources")]
+    parts += [
+        Coalesce(MD5(Cast("revision", text)), Value("-"), output_field=text),
+        Coalesce(MD5("source_case__reference", output_field=text), Value("-"), output_field=text),
+    ]
+    return MD5(Concat(*parts, output_field=TextField()))
+
+
+def _golden_fingerprint(row_md5s: Iterable[str]) -> str:
+    return hashlib.sha256("".join(row_md5s).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class StoredGoldenCases:
     """Every golden case as stored, by code: per case (code, title, basis, answers, expected,
     sources, revision, reference of the case it was made from), the JSON fields as the
-    database's text (revision and the reference None when there is none). `sha256` is taken
-    over all of it: any edit, addition or removal of a golden case gives another."""
+    database's text (revision and the reference None when there is none). `fingerprint`
+    (golden_cases_fingerprint's) is taken over all of it: any edit, addition or removal of a
+    golden case gives another."""
 
     rows: tuple[StoredGoldenRow, ...]
-
-    @functools.cached_property
-    def sha256(self) -> str:
-        return hashlib.sha256(json.dumps(self.rows, ensure_ascii=False).encode()).hexdigest()
+    fingerprint: str
 
     def cases(self) -> list[tuple[GoldenCase, str | None]]:
         """Each golden case (an unsaved GoldenCase with the stored values) and the reference
@@ -230,18 +291,40 @@ class StoredGoldenCases:
 
 
 def golden_cases_stored() -> StoredGoldenCases:
-    """Every golden case as stored (StoredGoldenCases). One query."""
-    return StoredGoldenCases(
-        tuple(
-            GoldenCase.objects.order_by("code").values_list(
-                "code",
-                "title",
-                "basis",
-                *(Cast(name, TextField()) for name in _GOLDEN_JSON_FIELDS),
-                "source_case__reference",
-            )
-        )
+    """Every golden case as stored (StoredGoldenCases) and their fingerprint. One query."""
+    read = GoldenCase.objects.order_by("code").values_list(
+        "code",
+        "title",
+        "basis",
+        *(Cast(name, TextField()) for name in _GOLDEN_JSON_FIELDS),
+        "source_case__reference",
+        _golden_row_md5(),
     )
+    rows = tuple(read)
+    return StoredGoldenCases(
+        tuple(row[:-1] for row in rows), _golden_fingerprint(row[-1] for row in rows)
+    )
+
+
+def golden_cases_fingerprint() -> tuple[int, str]:
+    """How many golden cases there are and a SHA-256 over the database's MD5 of each as
+    stored, by code (StoredGoldenCases.fingerprint, without reading the cases: about 60 KB of
+    text at the demo's 61). One query, its SQL compiled once per process and database."""
+    sql, params = _golden_fingerprint_sql(connection.alias, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        md5s = [md5 for (md5,) in cursor.fetchall()]
+    return len(md5s), _golden_fingerprint(md5s)
+
+
+@functools.cache
+def _golden_fingerprint_sql(alias: str, vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of each golden case's MD5 (_golden_row_md5), by code: compiling
+    the expression costs more than running it (about 1.5 ms against 0.2 ms of this process's
+    CPU)."""
+    read = GoldenCase.objects.using(alias).order_by("code").values_list(_golden_row_md5())
+    sql, params = read.query.sql_with_params()
+    return sql, tuple(params)
 
 
 @functools.cache
@@ -251,11 +334,11 @@ def engine_code_sha256() -> str:
     return source_hash(packages=[engine])
 
 
-def golden_run_key(ruleset: Ruleset, stored: StoredGoldenCases) -> str:
+def golden_run_key(ruleset: Ruleset, fingerprint: str) -> str:
     """The cache key of a ruleset's golden run: its sha256 (its content: the compiled ruleset
-    is checked against it), the golden cases' (StoredGoldenCases.sha256) and the engine's
-    code's."""
-    return f"rulesets:golden-run:{ruleset.sha256}:{stored.sha256}:{engine_code_sha256()}"
+    is checked against it), the golden cases' fingerprint (golden_cases_fingerprint) and the
+    engine's code's."""
+    return f"rulesets:golden-run:{ruleset.sha256}:{fingerprint}:{engine_code_sha256()}"
 
 
 def ruleset_golden_run(ruleset: Ruleset) -> engine.GoldenReport:
@@ -263,8 +346,9 @@ def ruleset_golden_run(ruleset: Ruleset) -> engine.GoldenReport:
 
     Kept in the cache under golden_run_key, so a page runs the engine over the golden cases
     only on the first view after the ruleset, a golden case or the engine's code changed;
-    every view reads the golden cases as stored (one query, whatever is kept) to make the key,
-    so what it shows is never of other content. The cache down: computed every time.
+    every view reads the golden cases' fingerprint (one query, whatever is kept) to make the
+    key, so what it shows is never of other content; the cases themselves are read only to
+    run them (and kept under the key of what was read). The cache down: computed every time.
     Raises TransitionRefused when the ruleset's content no longer matches its sha256.
     """
     return ruleset_golden_run_keyed(ruleset)[1]
@@ -276,10 +360,11 @@ def ruleset_golden_run_keyed(
     compiled: engine.Ruleset | None = None,
 ) -> tuple[str, engine.GoldenReport]:
     """ruleset_golden_run's report with its key (golden_run_key): what a page shows of it
-    may be kept under that key too. `stored`: the golden cases if already read; `compiled`:
+    may be kept under that key too. `stored`: the golden cases if already read (else only
+    their fingerprint is, and the cases only when the run is not kept); `compiled`:
     engine_ruleset(ruleset) if already called."""
-    stored = golden_cases_stored() if stored is None else stored
-    key = golden_run_key(ruleset, stored)
+    fingerprint = stored.fingerprint if stored is not None else golden_cases_fingerprint()[1]
+    key = golden_run_key(ruleset, fingerprint)
     kept: engine.GoldenReport | None = cache_call(
         lambda: cache.get(key), None, what="golden run get"
     )
@@ -287,6 +372,9 @@ def ruleset_golden_run_keyed(
     compiled = engine_ruleset(ruleset) if compiled is None else compiled
     if kept is not None:
         return key, kept
+    if stored is None:  # read now: kept under the key of what is read (a change since, its own)
+        stored = golden_cases_stored()
+        key = golden_run_key(ruleset, stored.fingerprint)
     report = engine.run_golden_cases(
         compiled, engine.load_golden_cases([golden_case_data(g) for g, _ in stored.cases()])
     )

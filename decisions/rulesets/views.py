@@ -62,9 +62,10 @@ def _ruleset(request: HttpRequest, version: str) -> Ruleset:
     return ruleset
 
 
-def _draft(version: str) -> Ruleset:
-    """A draft by version (steward pages only), else 404."""
-    return or_404(selectors.draft_by_version(version))
+def _draft(version: str, *, with_content: bool = True) -> Ruleset:
+    """A draft by version (steward pages only), else 404; without its content (read on first
+    use) but with its MD5 (selectors.engine_ruleset_stored) unless `with_content`."""
+    return or_404(selectors.draft_by_version(version, with_content=with_content))
 
 
 # Presentation helpers -------------------------------------------------------------------------
@@ -76,9 +77,15 @@ def _draft(version: str) -> Ruleset:
 _KEPT: Final = LocMemCache("decisions.rulesets.views", {"TIMEOUT": None, "MAX_ENTRIES": 64})
 
 
+def _kept_key(key: str) -> str:
+    """The key in _KEPT of what is kept under `key` (and the URL prefix the links are made
+    with)."""
+    return hashlib.sha256(f"{key}|{get_script_prefix()}".encode()).hexdigest()
+
+
 def _kept(key: str, make: Callable[[], Any]) -> Any:
     """What `make` gives, kept under `key` (and the URL prefix the links are made with)."""
-    kept_key = hashlib.sha256(f"{key}|{get_script_prefix()}".encode()).hexdigest()
+    kept_key = _kept_key(key)
     found = _KEPT.get(kept_key)
     if found is None:
         found = make()
@@ -400,7 +407,9 @@ def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
 def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     """Publish a draft with a change summary, when every golden case passes and another
     steward approved this exact draft (four eyes)."""
-    draft = _draft(version)
+    # Its content (about 42 KB of JSON) is read only to compare it with its base, when that
+    # is not kept, or to publish it.
+    draft = _draft(version, with_content=request.method == "POST")
     form = PublishForm(request.POST if request.method == "POST" else None)
     if (
         form_service(
@@ -440,7 +449,12 @@ def _render_publish(
     request: HttpRequest, draft: Ruleset, form: PublishForm, approve_form: ApproveForm
 ) -> HttpResponse:
     user = signed_in_user(request)
-    _, golden_results = _golden_results(draft)
+    loaded = (
+        selectors.engine_ruleset(draft)
+        if "content" in draft.__dict__
+        else selectors.engine_ruleset_stored(draft)
+    )
+    _, golden_results = _golden_results(draft, loaded)
     approval, any_approval = services.publish_approvals(draft, publisher=user)
     context = {
         "draft": draft,
@@ -464,18 +478,22 @@ def _render_publish(
 @require_safe
 def golden_list(request: HttpRequest) -> HttpResponse:
     """Every golden case, with its result under the current version."""
-    current = selectors.current_ruleset_with_content()
-    stored = selectors.golden_cases_stored()
-    compiled = None
-    if current is not None:
-        # Checked against its hash on every view (TransitionRefused), the rows kept or not.
-        compiled = selectors.engine_ruleset(current)
-        key = selectors.golden_run_key(current, stored)
-    else:
-        key = f"golden-cases:{stored.sha256}"
+    checked = selectors.current_ruleset_checked()  # refused when not its hash's, kept or not
+    current, compiled = checked if checked is not None else (None, None)
 
-    def render_rows() -> str:
-        # The golden run (kept under the same key) is read only when the rows are rendered.
+    def list_key(fingerprint: str) -> str:
+        if current is not None:
+            return f"golden-list:{selectors.golden_run_key(current, fingerprint)}"
+        return f"golden-list:golden-cases:{fingerprint}"
+
+    # Kept (count, rows) under the golden cases' fingerprint: the cases themselves (about 60 KB
+    # of text) are read only to render the rows, then kept under the fingerprint of what was
+    # read (a change between the two reads has its own).
+    kept: tuple[int, str] | None = _KEPT.get(
+        _kept_key(list_key(selectors.golden_cases_fingerprint()[1]))
+    )
+    if kept is None:
+        stored = selectors.golden_cases_stored()
         report = (
             selectors.ruleset_golden_run_keyed(current, stored, compiled)[1]
             if current is not None
@@ -491,13 +509,11 @@ def golden_list(request: HttpRequest) -> HttpResponse:
             }
             for g, reference in stored.cases()
         ]
-        return render_to_string("decisions/golden_list_rows.html", {"rows": rows})
-
-    context = {
-        "count": len(stored.rows),
-        "table_rows": _kept(f"golden-list:{key}", render_rows),
-        "current": current,
-    }
+        html = render_to_string("decisions/golden_list_rows.html", {"rows": rows})
+        kept = (len(stored.rows), html)
+        _KEPT.set(_kept_key(list_key(stored.fingerprint)), kept)
+    count, table_rows = kept
+    context = {"count": count, "table_rows": table_rows, "current": current}
     return render(request, "decisions/golden_list.html", context)
 
 

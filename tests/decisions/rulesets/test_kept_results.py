@@ -244,3 +244,69 @@ def test_the_golden_list_refuses_a_current_version_that_is_not_its_hash_s_with_i
     Ruleset.objects.filter(pk=published.pk).update(content=content)
     with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
         client.get(url)
+
+
+def test_the_golden_cases_fingerprint_changes_with_every_stored_value(
+    users: dict[str, User], published: Ruleset
+) -> None:
+    # Read in the database without the cases, it is the one their full read gives; any
+    # change to any column it names (through the services or not) gives another.
+    seen = {selectors.golden_cases_fingerprint()[1]}
+    assert selectors.golden_cases_stored().fingerprint in seen
+    assert selectors.golden_cases_fingerprint()[0] == GoldenCase.objects.count()
+    golden = GoldenCase.objects.get(code="G01")
+    changes: list[dict[str, Any]] = [
+        {"title": golden.title + "!"},
+        {"basis": golden.basis + "!"},
+        {"answers": {**golden.answers, "x": 1}},
+        {"expected": {**golden.expected, "x": 1}},
+        {"sources": [*golden.sources, "x"]},
+        {"revision": {"reason": "x"}},
+        {"revision": {"reason": "y"}},
+    ]
+    for change in changes:
+        GoldenCase.objects.filter(pk=golden.pk).update(**change)
+        count, fingerprint = selectors.golden_cases_fingerprint()
+        assert fingerprint == selectors.golden_cases_stored().fingerprint
+        assert fingerprint not in seen, change
+        seen.add(fingerprint)
+    GoldenCase.objects.filter(code="G02").delete()
+    assert selectors.golden_cases_fingerprint()[1] not in seen
+    assert selectors.golden_cases_fingerprint()[0] == count - 1
+
+
+def test_a_golden_run_read_afresh_is_kept_under_the_cases_it_ran(
+    users: dict[str, User],
+    published: Ruleset,
+    engine_runs: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A golden case changed between the fingerprint's read and the cases' read: the run is
+    # kept under the cases it ran, never under the fingerprint read before the change.
+    before = selectors.golden_cases_fingerprint()
+    golden = GoldenCase.objects.get(code="G01")
+    _change(golden, users["steward"], recommended=_other(golden.expected["recommended"]))
+    monkeypatch.setattr(selectors, "golden_cases_fingerprint", lambda: before)
+    key, report = selectors.ruleset_golden_run_keyed(published)
+    assert key == selectors.golden_run_key(published, selectors.golden_cases_stored().fingerprint)
+    assert key != selectors.golden_run_key(published, before[1])
+    assert report == _fresh(published) and not report.passed
+
+
+def test_the_publish_page_refuses_a_draft_that_is_not_its_hash_s_with_its_run_kept(
+    users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
+) -> None:
+    # The page reads the draft's content only through its MD5 (to compile it once): a change
+    # behind the service's back changes the MD5, so the content is read and checked again.
+    steward = users["steward"]
+    draft = ruleset_draft_create(by=steward, version="2026.3")
+    client = client_as(steward)
+    url = reverse("ruleset_publish", args=[draft.version])
+    for _ in range(2):  # worked out, then kept
+        page = client.get(url)
+        assert page.status_code == 200 and draft.sha256 in page.content.decode()
+    content = copy.deepcopy(draft.content)
+    content["rules"][0]["description"] = "Changed behind the service's back."
+    Ruleset.objects.filter(pk=draft.pk).update(content=content)
+    with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
+        client.get(url)
