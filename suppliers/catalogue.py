@@ -11,7 +11,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -831,14 +831,25 @@ def supplier_save(
     return supplier
 
 
-def supplier_values(supplier: Supplier) -> dict[str, str]:
-    """A supplier as the strings the maintenance form and the CSV use."""
+def supplier_values(
+    supplier: Supplier,
+    *,
+    segments: Sequence[str] | None = None,
+    frameworks: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """A supplier as the strings the maintenance form and the CSV use. `segments` and
+    `frameworks`: its keys as already read, in their order (selectors.supplier_for_form);
+    where not given, `supplier.segments.all()` and `.frameworks.all()` (prefetched or read)."""
+    if segments is None:
+        segments = [s.key for s in supplier.segments.all()]
+    if frameworks is None:
+        frameworks = [f.key for f in supplier.frameworks.all()]
     return {
         "company_number": supplier.company_number,
         "name": supplier.name,
-        "segments": LIST_SEPARATOR.join(s.key for s in supplier.segments.all()),
+        "segments": LIST_SEPARATOR.join(segments),
         "sme": "yes" if supplier.sme else "no",
-        "frameworks": LIST_SEPARATOR.join(f.key for f in supplier.frameworks.all()),
+        "frameworks": LIST_SEPARATOR.join(frameworks),
         "capabilities": LIST_SEPARATOR.join(supplier.capabilities),
         "classification": supplier.classification,
         "clearance": supplier.clearance,

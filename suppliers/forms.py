@@ -23,7 +23,7 @@ from suppliers.catalogue import (
 )
 from suppliers.company_numbers import company_number_normalise
 from suppliers.contracts import VALUE_MAX, contract_problems
-from suppliers.models import Framework, Segment, Supplier
+from suppliers.models import Supplier
 from suppliers.reference import ACCREDITATIONS, CLASSIFICATIONS, CLEARANCES, REGIONS
 from suppliers.selectors import Listed
 
@@ -93,7 +93,7 @@ class SupplierForm(GovukForm):
     )
 
     def __init__(
-        self, *args: Any, segments: list[Segment], frameworks: list[Framework], **kwargs: Any
+        self, *args: Any, segments: Sequence[Listed], frameworks: Sequence[Listed], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(s.key, s.name) for s in segments]

@@ -167,13 +167,39 @@ def with_member_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     catalogue_lists orders them. Returns the rows."""
     for name in ("segments", "frameworks"):
         for row in rows:
-            found = []
-            for item in (row.pop(f"{name[:-1]}_keys") or "").split(","):
-                if item:
-                    position, _, key = item.partition(":")
-                    found.append((int(position), key))
-            row[name] = [key for _, key in sorted(found)]
+            row[name] = _ordered_keys(row.pop(f"{name[:-1]}_keys"))
     return rows
+
+
+def _ordered_keys(keys: str | None) -> list[str]:
+    """The keys of _member_keys' text in their order (position, key)."""
+    found = []
+    for item in (keys or "").split(","):
+        if item:
+            position, _, key = item.partition(":")
+            found.append((int(position), key))
+    return [key for _, key in sorted(found)]
+
+
+def supplier_for_form(company_number: str) -> tuple[Supplier, list[str], list[str]] | None:
+    """One supplier by company number with its segments' and frameworks' keys, each in their
+    order (position, key), from one query; or None."""
+    supplier = (
+        Supplier.objects.annotate(
+            segment_keys=_member_keys(Supplier.segments.through, "segment"),
+            framework_keys=_member_keys(Supplier.frameworks.through, "framework"),
+        )
+        .filter(company_number=company_number)
+        .first()
+    )
+    if supplier is None:
+        return None
+    found = vars(supplier)
+    return (
+        supplier,
+        _ordered_keys(found.pop("segment_keys")),
+        _ordered_keys(found.pop("framework_keys")),
+    )
 
 
 def supplier_by_number(company_number: str) -> Supplier | None:

@@ -158,11 +158,21 @@ def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
     return render(request, "suppliers/supplier_detail.html", context)
 
 
-def _supplier_form_page(request: HttpRequest, supplier: Supplier | None) -> HttpResponse:
-    segments, frameworks = selectors.segments(), selectors.frameworks()
-    initial = initial_from(catalogue.supplier_values(supplier)) if supplier else {}
+def _supplier_form_page(
+    request: HttpRequest, found: tuple[Supplier, list[str], list[str]] | None
+) -> HttpResponse:
+    """The supplier form, empty or of `found` (selectors.supplier_for_form: the supplier and
+    its segments' and frameworks' keys)."""
+    lists = selectors.catalogue_lists()
+    supplier = found[0] if found else None
+    initial = {}
+    if found:
+        values = catalogue.supplier_values(found[0], segments=found[1], frameworks=found[2])
+        initial = initial_from(values)
     posted = request.POST if request.method == "POST" else None
-    form = SupplierForm(posted, initial=initial, segments=segments, frameworks=frameworks)
+    form = SupplierForm(
+        posted, initial=initial, segments=lists.segments, frameworks=lists.frameworks
+    )
     if posted is not None and not cleaned_or_empty(form):
         # The catalogue's checks of the other fields too, in the same round.
         problems = catalogue.supplier_problems(form.values(), supplier=supplier)
@@ -197,7 +207,7 @@ def supplier_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def supplier_edit(request: HttpRequest, company_number: str) -> HttpResponse:
     """Change a supplier's details (the Centre of Excellence and admins)."""
-    return _supplier_form_page(request, _supplier(company_number))
+    return _supplier_form_page(request, or_404(selectors.supplier_for_form(company_number)))
 
 
 # Catalogue import -------------------------------------------------------------------------------

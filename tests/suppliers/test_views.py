@@ -17,11 +17,11 @@ from decisions.audit.models import AuditEvent
 from decisions.presenter import date_text
 from decisions.records.models import DecisionRecord
 from sourcing.models import User
-from suppliers.catalogue import catalogue_import, supplier_save
+from suppliers.catalogue import catalogue_import, supplier_save, supplier_values
 from suppliers.contracts import contract_record
 from suppliers.demo import demo_catalogue_csv
 from suppliers.models import Supplier
-from suppliers.selectors import supplier_search
+from suppliers.selectors import supplier_for_form, supplier_search
 from tests.factories import approved_case, catalogue_bytes, catalogue_row
 
 ClientAs = Callable[[User | None], Client]
@@ -118,6 +118,34 @@ def test_the_centre_of_excellence_changes_a_supplier(
     detail = _html(client_as(users["commercial"]).get("/suppliers/01234567/"))
     assert "Example Cloud Ltd" in detail and "OFFICIAL-SENSITIVE" in detail
     assert "/edit/" not in detail
+
+
+def test_the_edit_form_shows_a_suppliers_segments_and_frameworks_as_stored(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    # The main segment is the first in the catalogue's order, the others checked, the
+    # frameworks checked: from the supplier's one query (supplier_for_form), the same as
+    # supplier_values reads them from the supplier's relations.
+    row = catalogue_row(segments="specialist-smes;saas-platforms", frameworks="dos;g-cloud")
+    supplier = supplier_save(by=users["admin"], values=row)
+    found = supplier_for_form("01234567")
+    assert found is not None and found[0] == supplier
+    assert supplier_values(supplier, segments=found[1], frameworks=found[2]) == (
+        supplier_values(Supplier.objects.get(pk=supplier.pk))
+    )
+    assert supplier_for_form("76543210") is None
+    client = client_as(users["reviewer"])
+    form = _html(client.get("/suppliers/01234567/edit/"))
+    primary = re.search(r'<select[^>]*id="id_primary_segment".*?</select>', form, re.S)
+    assert primary is not None
+    selected = re.findall(r'<option value="([^"]*)" selected>', primary.group(0))
+    assert selected == [found[1][0]] and found[1][0] in {"saas-platforms", "specialist-smes"}
+    checked = set(re.findall(r'value="([^"]*)"[^>]*checked', form))
+    assert {*found[1][1:], "dos", "g-cloud"} <= checked
+    with CaptureQueriesContext(connection) as edit:
+        client.get("/suppliers/01234567/edit/")
+    # The supplier with its keys, and every segment and framework's key and name: two reads.
+    assert len([q for q in edit.captured_queries if '"suppliers_' in q["sql"]]) == 2
 
 
 def test_a_new_supplier_is_added_through_the_form(
