@@ -4,9 +4,9 @@ administrator manages (docs/decisions/0025)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from sourcing.models import Invitation, InvitationQuerySet, Role, User
+from sourcing.models import Invitation, InvitationQuerySet, Role, SignInIdentity, User
 
 # The Centre of Excellence's roles, granted and taken away by the service administrator.
 COE_ROLES = frozenset({Role.REVIEWER, Role.AUDITOR, Role.STEWARD})
@@ -21,6 +21,18 @@ def department_members(department_id: int) -> QuerySet[User]:
         .select_related("department")
         .prefetch_related("identities")
         .order_by("last_name", "username", "pk")
+    )
+
+
+def department_members_listed(department_id: int) -> QuerySet[User]:
+    """department_members as its administrator's page lists them: whether each signs in with
+    a department account annotated (`has_identity`: bool) rather than their identities
+    prefetched (one query)."""
+    identities = SignInIdentity.objects.filter(user=OuterRef("pk"))
+    return (
+        department_members(department_id)
+        .prefetch_related(None)
+        .annotate(has_identity=Exists(identities))
     )
 
 

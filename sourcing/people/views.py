@@ -46,6 +46,7 @@ from sourcing.people.selectors import (
     coe_people,
     department_invitations,
     department_members,
+    department_members_listed,
 )
 from sourcing.people.services import (
     coe_role_set,
@@ -255,10 +256,11 @@ def _members(admin: User) -> QuerySet[User]:
 def _people_page(
     request: HttpRequest, admin: User, errors: list[tuple[str, str]] | None = None
 ) -> HttpResponse:
+    department_id = _department_id(admin)
     context = {
         "department": admin.department,
-        "members": _members(admin),
-        "invitations": department_invitations(_department_id(admin)).pending(),
+        "members": department_members_listed(department_id),
+        "invitations": department_invitations(department_id).pending(),
         "grantable": {Role.COMMERCIAL, Role.NONE},
         "errors": errors or [],
     }

@@ -5,14 +5,18 @@ the service administrator's Centre of Excellence roles, through the same service
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from decisions.audit.models import AuditEvent
-from sourcing.models import ApiToken, Department, Invitation, Role, User
+from sourcing.models import ApiToken, Department, Invitation, Role, SignInIdentity, User
 from sourcing.people.services import (
     department_mapping_save,
     identity_link,
@@ -74,6 +78,26 @@ def test_the_people_list_is_the_administrators_department_only(
     assert people["user-commercial"]["sign_in"][0]["issuer"] == "https://idp.example"
     assert people["user-none"]["role"] == "none" and people["user-none"]["sign_in"] == []
     assert Client().get(reverse("api:department_people"), {"limit": 0}, **admin).status_code == 422
+
+
+def test_the_people_list_shows_each_provider_account_in_order_in_constant_queries(
+    admin: dict[str, str], users: dict[str, User], django_assert_num_queries: Any
+) -> None:
+    commercial = users["commercial"]
+    Client().get(reverse("api:department_people"), **admin)
+    with CaptureQueriesContext(connection) as before:
+        Client().get(reverse("api:department_people"), **admin)
+    identity_link(user=commercial, issuer="https://idp-b.example", subject="c-2")
+    identity_link(user=commercial, issuer="https://idp.example", subject="c-1")
+    when = timezone.now() - timedelta(days=3)
+    SignInIdentity.objects.filter(subject="c-1").update(last_sign_in_at=when)
+    with django_assert_num_queries(len(before)):
+        response = Client().get(reverse("api:department_people"), **admin)
+    listed = {item["username"]: item for item in response.json()["items"]}
+    assert listed["user-commercial"]["sign_in"] == [
+        {"issuer": "https://idp-b.example", "last_sign_in_at": None},
+        {"issuer": "https://idp.example", "last_sign_in_at": when.isoformat()},
+    ]
 
 
 def test_an_invitation_through_the_api_is_made_listed_and_audited(

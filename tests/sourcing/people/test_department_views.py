@@ -4,11 +4,14 @@ the commercial role; their own department only (another's person or invitation: 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
@@ -20,7 +23,12 @@ from sourcing.models import (
     Role,
     User,
 )
-from sourcing.people.services import department_mapping_save, invitation_create
+from sourcing.people.services import (
+    department_mapping_save,
+    identity_link,
+    invitation_create,
+    user_ensure,
+)
 from tests.factories import domain_mapped
 
 
@@ -43,6 +51,32 @@ def test_the_people_page_lists_only_the_administrators_department(
     assert users["commercial"].username in page and users["none"].username in page
     assert users["outsider"].username not in page and users["reviewer"].username not in page
     assert "Grant commercial role" in page and "Remove role" in page
+
+
+def test_the_people_page_says_who_signs_in_with_a_department_account_in_constant_queries(
+    admin: Client, users: dict[str, User], django_assert_num_queries: Any
+) -> None:
+    def signs_in_with(page: str, user: User) -> str:
+        row = page.split(f'id="member-{user.pk}"', 1)[1].split("</tr>", 1)[0]
+        return "Department account" if "Department account" in row else "Password"
+
+    admin.get(reverse("department_people"))
+    with CaptureQueriesContext(connection) as before:
+        page = admin.get(reverse("department_people")).content.decode()
+    assert signs_in_with(page, users["commercial"]) == "Password"
+    identity_link(user=users["commercial"], issuer="https://idp.example", subject="c-1")
+    identity_link(user=users["commercial"], issuer="https://idp-b.example", subject="c-2")
+    user_ensure(
+        username="user-another",
+        role=Role.NONE,
+        password="correct-horse-battery-staple",
+        department=users["none"].department,
+    )
+    with django_assert_num_queries(len(before)):
+        page = admin.get(reverse("department_people")).content.decode()
+    assert signs_in_with(page, users["commercial"]) == "Department account"
+    assert signs_in_with(page, users["none"]) == "Password" and "user-another" in page
+    assert page.count("Department account") == 1
 
 
 def test_an_invitation_is_made_and_listed(admin: Client, users: dict[str, User]) -> None:
