@@ -7,15 +7,19 @@ partials included), validates a form, calls one service, and renders or redirect
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, Final
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions import presenter
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import (
     AssessmentSummary,
@@ -71,9 +75,11 @@ from decisions.presenter import (
     top_reasons,
 )
 from decisions.rulesets.selectors import ruleset_published
+from sourcing import models as sourcing_models
 from sourcing.access import or_404, signed_in_user
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, form_service, saved, service_ran
+from sourcing.kept_html import kept_render
 from sourcing.limits import rate_limited
 from sourcing.models import (
     Case,
@@ -86,6 +92,7 @@ from sourcing.models import (
     SignOffRequestStatus,
 )
 from sourcing.pagination import paginate
+from sourcing.people import names
 from sourcing.questionnaire import SECTIONS, Section
 
 PAGE_SIZE = 20
@@ -642,10 +649,94 @@ def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
 def signoff_request_list(request: HttpRequest) -> HttpResponse:
     """Sign-off requests waiting for you, oldest first, and those you decided."""
     user = signed_in_user(request)
-    waiting = list(signoff_requests_for(user))
+    waiting = list(signoff_requests_for(user).only(*WAITING_SHOWN))
     decided = signoff_requests_decided_by(user, PAGE_SIZE)
-    context = {"waiting": waiting, "decided": decided}
+    context = {"lists_html": _signoff_lists_html(waiting, decided)}
     return render(request, "sourcing/signoff_requests.html", context)
+
+
+# What the list of requests waiting shows of each (and reads: nothing else).
+WAITING_SHOWN: Final = (
+    "discipline",
+    "requested_at",
+    "case__reference",
+    "case__title",
+    "requested_by__first_name",
+    "requested_by__last_name",
+    "requested_by__username",
+)
+SIGNOFF_LISTS_TEMPLATE: Final = "sourcing/signoff_requests_lists.html"
+
+
+def _signoff_lists_html(waiting: list[SignOffRequest], decided: list[SignOffRequest]) -> SafeString:
+    """The lists of the sign-off requests page (sourcing/signoff_requests_lists.html), kept
+    (sourcing.kept_html.kept_render) under a hash of every value they show: of each request
+    waiting its id, discipline, case reference and title, who asked (names and username) and
+    when; of each decided its id, discipline, case reference and title, status and when
+    decided; the time zone the moments are shown in and the address the links are made on;
+    and the code that shows them (the template, this module's _signoff_items, the labels of
+    sourcing.models' choices, the presenter's moments and names)."""
+    shown_waiting = [
+        (
+            item.pk,
+            item.discipline,
+            item.case.reference,
+            item.case.title,
+            item.requested_by.first_name,
+            item.requested_by.last_name,
+            item.requested_by.username,
+            item.requested_at,
+        )
+        for item in waiting
+    ]
+    shown_decided = [
+        (
+            item.pk,
+            item.discipline,
+            item.case.reference,
+            item.case.title,
+            item.status,
+            item.decided_at,
+        )
+        for item in decided
+    ]
+    link = reverse("signoff_request_detail", args=[0])
+    return kept_render(
+        "signoff-request-lists",
+        SIGNOFF_LISTS_TEMPLATE,
+        (shown_waiting, shown_decided, settings.TIME_ZONE, link),
+        lambda: _signoff_items(waiting, decided),
+        modules=(sys.modules[__name__], sourcing_models, presenter, names),
+    )
+
+
+def _signoff_items(
+    waiting: list[SignOffRequest], decided: list[SignOffRequest]
+) -> dict[str, list[dict[str, Any]]]:
+    """The lists' items, their texts made here (names and moments as presenter and
+    sourcing.people.names say them)."""
+    return {
+        "waiting": [
+            {
+                "pk": item.pk,
+                "discipline": item.get_discipline_display(),
+                "case": item.case,
+                "asked_by": names.user_text(item.requested_by),
+                "asked_at": presenter.moment_text(item.requested_at),
+            }
+            for item in waiting
+        ],
+        "decided": [
+            {
+                "pk": item.pk,
+                "discipline": item.get_discipline_display(),
+                "case": item.case,
+                "status": item.get_status_display(),
+                "decided_at": presenter.moment_text(item.decided_at),
+            }
+            for item in decided
+        ],
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -42,6 +42,7 @@ from sourcing.models import (
     SignOffRequestStatus,
     User,
 )
+from sourcing.people.names import user_text
 from tests.factories import complete_answers
 from tests.pages import Api
 
@@ -351,6 +352,33 @@ def test_the_owner_asks_on_the_sign_offs_page_and_errors_name_the_fields(
     assert asked["Location"] == url
     page = _html(alice.get(url))
     assert ">Waiting</strong>" in page and f"Asked {team['legal'].username}" in page
+
+
+def test_the_kept_lists_show_each_change_of_what_they_show_in_constant_queries(
+    assessed: Case,
+    users: dict[str, User],
+    team: dict[str, User],
+    client_as: ClientAs,
+    django_assert_num_queries: Any,
+) -> None:
+    owner, legal_user = users["commercial"], team["legal"]
+    asked = signoff_request_create(
+        case=assessed, by=owner, discipline="legal", user=legal_user.username
+    )
+    legal = client_as(legal_user)
+    legal.get("/sign-off-requests/")
+    with CaptureQueriesContext(connection) as before:
+        waiting = _html(legal.get("/sign-off-requests/"))
+    assert "Waiting for you (1)" in waiting and "Legal sign-off of" in waiting
+    assert f"Asked by {user_text(owner)}" in waiting and "You decided" not in waiting
+    signoff_request_decide(request=asked, by=legal_user, decision="declined", comment="Not yet.")
+    with django_assert_num_queries(len(before)):
+        decided = _html(legal.get("/sign-off-requests/"))
+    assert "Waiting for you (0)" in decided and "Declined, " in decided
+    case_update(case=assessed, by=owner, title="Appeals casework, renamed")
+    with django_assert_num_queries(len(before)):
+        renamed = _html(legal.get("/sign-off-requests/"))
+    assert "Appeals casework, renamed" in renamed  # a new title: not the lists kept before
 
 
 def test_the_signatory_reads_the_case_and_signs_off_without_javascript(
