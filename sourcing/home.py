@@ -122,18 +122,52 @@ def _commercial(user: User) -> dict[str, Any]:
 
 
 def _reviewer(user: User) -> dict[str, Any]:
-    count, cases = _counted(submitted_waiting(user))
+    count, cases = _listed(
+        ("home-review", user.pk, user.role, user.department_id),
+        lambda: submitted_waiting(user),
+        "reference",
+        "title",
+        "department__name",
+        "submitted_at",
+    )
     now = timezone.now()
     rows = [
-        {"case": case, "days": (now - case.submitted_at).days if case.submitted_at else 0}
+        {
+            "case": {
+                "reference": case["reference"],
+                "title": case["title"],
+                "department": {"name": case["department__name"]},
+            },
+            "days": (now - case["submitted_at"]).days if case["submitted_at"] else 0,
+        }
         for case in cases
     ]
-    due = approvals_due(today=timezone.localdate())
-    return {"to_review": (count, rows), "due_count": due.count()}
+    today = timezone.localdate()
+    due_count, _ = _listed(("home-due-all", today), lambda: approvals_due(today=today), "pk")
+    return {"to_review": (count, rows), "due_count": due_count}
 
 
 def _auditor() -> dict[str, Any]:
-    return {"records": _counted(latest_records()), "head": latest_signed_head()}
+    count, records = _listed(
+        ("home-records",),
+        latest_records,
+        "pk",
+        "reference",
+        "title",
+        "department__name",
+        "decided_at",
+    )
+    rows = [
+        {
+            "pk": record["pk"],
+            "reference": record["reference"],
+            "title": record["title"],
+            "department": {"name": record["department__name"]},
+            "decided_at": record["decided_at"],
+        }
+        for record in records
+    ]
+    return {"records": (count, rows), "head": latest_signed_head()}
 
 
 def _steward() -> dict[str, Any]:
