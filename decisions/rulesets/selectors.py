@@ -12,7 +12,18 @@ from typing import Any, Final
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Func, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.functions import MD5, Cast, Coalesce, Concat
 
 from decisions import engine
@@ -185,6 +196,29 @@ def ruleset_by_version(version: str) -> Ruleset | None:
     return (
         Ruleset.objects.select_related("published_by", "based_on", "created_by")
         .defer("based_on__content", "based_on__golden_result")
+        .filter(version=version)
+        .first()
+    )
+
+
+def ruleset_for_page(version: str) -> Ruleset | None:
+    """ruleset_by_version without the version's content (with_content_md5, for
+    engine_ruleset_stored), with its engine parameters (`content_parameters`, None when it has
+    none) and whether it is the current version (`is_current`: published, and no published
+    version after it in current_ruleset's order). One query."""
+    later = Ruleset.objects.published().filter(
+        Q(published_at__gt=OuterRef("published_at"))
+        | Q(published_at=OuterRef("published_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        with_content_md5(Ruleset.objects.select_related("published_by", "based_on", "created_by"))
+        .defer("based_on__content", "based_on__golden_result")
+        .annotate(
+            content_parameters=F("content__parameters"),
+            is_current=ExpressionWrapper(
+                Q(published_at__isnull=False) & ~Exists(later), output_field=BooleanField()
+            ),
+        )
         .filter(version=version)
         .first()
     )

@@ -52,9 +52,10 @@ from sourcing.questionnaire import OPTION_LABELS
 # Look-ups -------------------------------------------------------------------------------------
 
 
-def _ruleset(request: HttpRequest, version: str) -> Ruleset:
-    """A published version, or a draft for a steward; else 404."""
-    ruleset = selectors.ruleset_by_version(version)
+def _ruleset(request: HttpRequest, version: str, *, for_page: bool = False) -> Ruleset:
+    """A published version, or a draft for a steward; else 404. `for_page`: as
+    selectors.ruleset_for_page reads it (its content not decoded)."""
+    ruleset = (selectors.ruleset_for_page if for_page else selectors.ruleset_by_version)(version)
     if ruleset is None or (
         ruleset.published_at is None and signed_in_user(request).role != Role.STEWARD
     ):
@@ -198,15 +199,16 @@ def ruleset_start(request: HttpRequest) -> HttpResponse:
 @require_safe
 def ruleset_detail(request: HttpRequest, version: str) -> HttpResponse:
     """A version's readable rule table; for a draft, its workspace and golden case results."""
-    ruleset = _ruleset(request, version)
-    loaded = selectors.engine_ruleset(ruleset)  # refused when the content is not its hash's
-    current = selectors.current_ruleset_listed()
+    ruleset = _ruleset(request, version, for_page=True)
+    # Refused when the content is not its hash's; the content is read only to compile it.
+    loaded = selectors.engine_ruleset_stored(ruleset)
+    parameters = ruleset.content_parameters  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "ruleset": ruleset,
         "rules_tables": _rules_tables(ruleset, loaded),
-        "parameters": parameter_rows(ruleset.content.get("parameters", {})),
+        "parameters": parameter_rows(parameters if parameters is not None else {}),
         "is_draft": ruleset.published_at is None,
-        "is_current": current is not None and ruleset.pk == current.pk,
+        "is_current": ruleset.is_current,  # type: ignore[attr-defined]
     }
     if ruleset.published_at is None:
         _, golden_results = _golden_results(ruleset, loaded)

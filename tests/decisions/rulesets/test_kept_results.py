@@ -6,6 +6,7 @@ only costs the time."""
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from decisions import engine
+from decisions.presenter import parameter_rows
 from decisions.rulesets import selectors
 from decisions.rulesets.models import GoldenCase, Ruleset
 from decisions.rulesets.services import (
@@ -310,3 +312,28 @@ def test_the_publish_page_refuses_a_draft_that_is_not_its_hash_s_with_its_run_ke
     Ruleset.objects.filter(pk=draft.pk).update(content=content)
     with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
         client.get(url)
+
+
+def test_a_version_s_page_says_draft_current_or_published_and_shows_its_parameters(
+    users: dict[str, User], published: Ruleset, client_as: Callable[[User | None], Client]
+) -> None:
+    # Read in one query without the content: whether it is current, and its parameters,
+    # come from the database; the content is compiled (and checked) by its MD5.
+    steward = users["steward"]
+    client = client_as(steward)
+    draft = ruleset_draft_create(by=steward, version="2026.3")
+
+    def tag(version: str) -> str:
+        page = client.get(reverse("ruleset_detail", args=[version])).content.decode()
+        assert parameter_rows(published.content["parameters"])[0]["label"] in page
+        return re.findall(r'govuk-tag--\w+">(\w+)<', page)[0]
+
+    assert (tag(published.version), tag(draft.version)) == ("Current", "Draft")
+    second_steward_approves(draft)
+    ruleset_publish(draft=Ruleset.objects.get(pk=draft.pk), by=steward, change_summary="Same")
+    assert (tag(published.version), tag(draft.version)) == ("Published", "Current")
+    content = copy.deepcopy(published.content)
+    content["rules"][0]["description"] = "Changed behind the service's back."
+    Ruleset.objects.filter(pk=published.pk).update(content=content)
+    with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
+        client.get(reverse("ruleset_detail", args=[published.version]))
