@@ -6,7 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Concat
 
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
@@ -23,6 +33,23 @@ def segments() -> list[Segment]:
 def segment_by_key(key: str) -> Segment | None:
     """One segment by its key, or None."""
     return Segment.objects.filter(key=key).first()
+
+
+def segment_with_counts(key: str) -> tuple[Segment, int, int] | None:
+    """One segment by its key with how many catalogue suppliers are in it and how many of
+    those are SMEs, from one query; or None."""
+    found = (
+        Segment.objects.filter(key=key)
+        .annotate(
+            supplier_count=Count("suppliers"),
+            sme_count=Count("suppliers", filter=Q(suppliers__sme=True)),
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    counts = vars(found)
+    return found, counts.pop("supplier_count"), counts.pop("sme_count")
 
 
 def frameworks() -> list[Framework]:

@@ -81,12 +81,12 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def segment_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One segment: how it makes money, what it wants, how to approach it, its suppliers."""
-    segment = or_404(selectors.segment_by_key(key))
+    segment, supplier_count, sme_count = or_404(selectors.segment_with_counts(key))
     context = {
         "segment": segment,
         "fits": _labels(segment.fits, OPTION_LABELS),
-        "supplier_count": segment.suppliers.count(),
-        "sme_count": segment.suppliers.filter(sme=True).count(),
+        "supplier_count": supplier_count,
+        "sme_count": sme_count,
     }
     return render(request, "suppliers/segment_detail.html", context)
 

@@ -177,6 +177,28 @@ def test_segments_show_business_model_incentives_and_approach(
     assert client.get("/suppliers/segments/nonsense/").status_code == 404
 
 
+def test_a_segments_page_counts_its_suppliers_and_smes_in_one_query(
+    users: dict[str, User], client_as: ClientAs
+) -> None:
+    rows = [
+        catalogue_row(company_number="01000001", name="A", segments="saas-platforms", sme="yes"),
+        catalogue_row(
+            company_number="01000002", name="B", segments="specialist-smes;saas-platforms"
+        ),
+        catalogue_row(company_number="01000003", name="C", segments="saas-platforms", sme="no"),
+        catalogue_row(company_number="01000004", name="D", segments="specialist-smes", sme="no"),
+    ]
+    catalogue_import(by=users["admin"], raw=catalogue_bytes(*rows))
+    client = client_as(users["commercial"])
+    saas = _html(client.get("/suppliers/segments/saas-platforms/"))
+    assert "The catalogue has 3 suppliers in this segment, 2 of them SMEs." in saas
+    empty = _html(client.get("/suppliers/segments/hardware-resellers/"))
+    assert "The catalogue has 0 suppliers in this segment, 0 of them SMEs." in empty
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/suppliers/segments/specialist-smes/")
+    assert len([q for q in queries.captured_queries if '"suppliers_' in q["sql"]]) == 1
+
+
 def test_the_text_search_matches_parts_of_words_and_postgresql_reads_the_trigram_index(
     users: dict[str, User], client_as: ClientAs
 ) -> None:
