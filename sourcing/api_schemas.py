@@ -21,6 +21,7 @@ from ninja.errors import ValidationError
 from pydantic import Field
 
 from sourcing.forms import ReportFilterForm
+from sourcing.pagination import rows_counted
 
 LIMIT_DEFAULT: Final[int] = 50
 LIMIT_MAX: Final[int] = 200
@@ -151,12 +152,23 @@ class PageOut(Schema):
 
 
 def page_of[T](
-    rows: QuerySet[Any] | Sequence[T], page: PageQuery, out: Callable[[T], dict[str, Any]]
+    rows: QuerySet[Any] | Sequence[T],
+    page: PageQuery,
+    out: Callable[[T], dict[str, Any]],
+    *,
+    counted: bool = False,
 ) -> dict[str, Any]:
     """One page of `rows` (a queryset is counted and sliced in the database), each item
-    through `out`."""
-    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
-    chosen = rows[page.offset : page.offset + page.limit]
+    through `out`. `counted`: `rows` is a plain filtered queryset whose page and count come
+    from one query (sourcing.pagination.rows_counted; an empty page past the start is counted
+    apart)."""
+    chosen: Any
+    if counted and isinstance(rows, QuerySet):
+        chosen, total = rows_counted(rows, page.offset, page.offset + page.limit)
+        count = total if total is not None else rows.count()
+    else:
+        count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+        chosen = rows[page.offset : page.offset + page.limit]
     return {
         "items": [out(row) for row in chosen],
         "count": count,

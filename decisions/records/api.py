@@ -45,7 +45,7 @@ def decisions(
     reference holds it; `limit` and `offset` page them. Each item holds the record's columns,
     never its content (GET decisions/{id} has it)."""
     records = selectors.records_matching(selectors.records_for_api(request.user), search.q)
-    return page_of(records, page, record_summary)
+    return page_of(records, page, record_summary, counted=True)
 
 
 @router.get(

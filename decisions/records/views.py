@@ -101,7 +101,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
             records = records.filter(decided_at__lt=after)
         params = {k: str(v) for k, v in request.GET.items() if k != "page" and k in form.fields}
         params = {k: v for k, v in params.items() if v.strip()}
-    paged = paginate(request, records, params, PAGE_SIZE)
+    paged = paginate(request, records, params, PAGE_SIZE, counted=True)
     rows = [
         {
             "record": record,

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from sourcing.api_schemas import PageQuery, page_of
 from sourcing.models import User
 from sourcing.pagination import paginate, rows_counted
 from suppliers.catalogue import catalogue_import
@@ -75,3 +76,22 @@ def test_rows_counted_counts_the_filtered_rows_and_refuses_distinct_or_grouped_l
         rows_counted(large.distinct(), 0, 2)
     with pytest.raises(ValueError):
         rows_counted(large.values("sme").annotate(n=Count("pk")), 0, 2)
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 5), (10, 5), (12, 5), (40, 5)])
+def test_a_counted_api_page_is_the_page_and_count_of_a_plain_one(
+    users: dict[str, User], offset: int, limit: int
+) -> None:
+    catalogue_import(by=users["admin"], raw=demo_catalogue_csv(12))
+    everything = Supplier.objects.order_by("company_number")
+    page = PageQuery(offset=offset, limit=limit)
+
+    def out(supplier: Supplier) -> dict[str, Any]:
+        return {"company_number": supplier.company_number}
+
+    plain = page_of(everything, page, out)
+    with CaptureQueriesContext(connection) as queries:
+        counted = page_of(everything, page, out, counted=True)
+    assert counted == plain and counted["count"] == 12
+    # One query, but for an empty page past the start (the count apart).
+    assert len(queries) == (2 if offset >= 12 else 1)
