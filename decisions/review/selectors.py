@@ -17,7 +17,7 @@ from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
 from sourcing.compiled_sql import compiled
-from sourcing.models import Case, CaseQuerySet, CaseStatus
+from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange, SignOff
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
 DUE_WITHIN_DAYS = 90
@@ -89,6 +89,51 @@ def assessment_for_review(case: Case) -> Assessment | None:
         }
     )
     return case_assessments(case).defer("result").annotate(shown_result=shown).first()
+
+
+# What the review page reads of a sign-off (decisions.cases.selectors.case_signoffs reads
+# every column and both people): the four-eyes check's recorded_by_id, the staleness check's
+# content_version, and the columns the sign-offs list shows (a signatory only as whether
+# there is one).
+REVIEW_SIGNOFF_COLUMNS = (
+    "case_id",
+    "discipline",
+    "name",
+    "role",
+    "comment",
+    "content_version",
+    "recorded_at",
+    "recorded_by_id",
+    "signatory_id",
+    "no_account",
+)
+# What the review page reads of a status change: the returns it lists (when, by whom, the
+# comment) and the return a resubmission answers (its sections and snapshot).
+REVIEW_HISTORY_COLUMNS = (
+    "case_id",
+    "at",
+    "to_status",
+    "comment",
+    "sections",
+    "snapshot",
+    "by__first_name",
+    "by__last_name",
+    "by__username",
+)
+
+
+def review_signoffs(case: Case) -> list[SignOff]:
+    """Every sign-off of the case, in their order (case_signoffs' rows), with only
+    REVIEW_SIGNOFF_COLUMNS read and neither person joined (one query)."""
+    return list(case.signoffs.only(*REVIEW_SIGNOFF_COLUMNS))
+
+
+def review_history(case: Case) -> list[CaseStatusChange]:
+    """Every status change of the case, oldest first (status_history's rows), with only
+    REVIEW_HISTORY_COLUMNS read of them and of who made them (one query)."""
+    return list(
+        case.status_changes.select_related("by").only(*REVIEW_HISTORY_COLUMNS).order_by("at", "pk")
+    )
 
 
 def current_record(case: Case) -> DecisionRecord | None:

@@ -19,10 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from decisions.assessments.fragments import assessment_result_html
 from decisions.cases.selectors import (
     RETURN_TASKS,
-    case_signoffs,
     current_signoffs,
     return_before_resubmission,
-    status_history,
 )
 from decisions.engine.similarity import NOT_COUNTED
 from decisions.presenter import (
@@ -176,9 +174,10 @@ def _review_context(case: Case, reviewer: User) -> dict[str, Any]:
     # Without its result: what the page reads of it is `shown_result`; the presentation is kept.
     assessment = selectors.assessment_for_review(case)
     shown: dict[str, Any] = assessment.shown_result if assessment else {}  # type: ignore[attr-defined]
-    every_signoff = case_signoffs(case)  # once, for the latest of each and the four-eyes check
+    # Once, for the latest of each and the four-eyes check; only the columns the page reads.
+    every_signoff = selectors.review_signoffs(case)
     signoffs = current_signoffs(case, every_signoff)
-    history = status_history(case)  # the returns, and the return a resubmission answers
+    history = selectors.review_history(case)  # the returns, and the return a resubmission answers
     record = selectors.current_record(case)
     explanations = case.explanations or {}
     checks = shown.get("policy_checks") or []
