@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -24,12 +24,13 @@ from mozilla_django_oidc.views import (
 )
 
 from sourcing.access import signed_in_user
+from sourcing.compiled_sql import compiled
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, service_error_links
 from sourcing.limits import rate_limited
 from sourcing.models import Role, User
 from sourcing.people.forms import InvitationForm, SignInForm
-from sourcing.people.names import user_text
+from sourcing.people.names import person_text, user_text
 from sourcing.people.oidc import (
     PROVIDER_ATTRIBUTE,
     REFUSAL_ATTRIBUTE,
@@ -259,12 +260,78 @@ def _people_page(
     department_id = _department_id(admin)
     context = {
         "department": admin.department,
-        "members": department_members_listed(department_id),
-        "invitations": department_invitations(department_id).pending(),
+        "members": _member_rows(department_id),
+        "invitations": _invitation_rows(department_id),
         "grantable": {Role.COMMERCIAL, Role.NONE},
         "errors": errors or [],
     }
     return render(request, "sourcing/department_people.html", context)
+
+
+# What the people page shows of each person and of each pending invitation.
+MEMBER_COLUMNS: Final = (
+    "pk",
+    "first_name",
+    "last_name",
+    "username",
+    "email",
+    "role",
+    "is_active",
+    "has_identity",
+)
+INVITATION_COLUMNS: Final = (
+    "pk",
+    "email",
+    "created_at",
+    "invited_by__first_name",
+    "invited_by__last_name",
+    "invited_by__username",
+)
+ROLE_LABELS: Final = dict(Role.choices)
+
+
+def _name(first_name: str, last_name: str, username: str) -> str:
+    """A person as user_text says them (their full name, else their username)."""
+    return person_text(f"{first_name} {last_name}".strip(), username)
+
+
+def _member_rows(department_id: int) -> list[dict[str, Any]]:
+    """The people of the department (department_members_listed) as the page shows them: the
+    MEMBER_COLUMNS, their name and their role's label; its SQL compiled once per process for
+    the department (sourcing.compiled_sql; one query)."""
+    rows = compiled(
+        ("department-people", department_id),
+        lambda: department_members_listed(department_id).values(*MEMBER_COLUMNS),
+    ).dicts()
+    return [
+        {
+            **row,
+            "name": _name(row["first_name"], row["last_name"], row["username"]),
+            "role_label": ROLE_LABELS.get(row["role"], row["role"]),
+        }
+        for row in rows
+    ]
+
+
+def _invitation_rows(department_id: int) -> list[dict[str, Any]]:
+    """The department's pending invitations (department_invitations, newest first) as the page
+    shows them, who invited by name; its SQL compiled once per process for the department
+    (sourcing.compiled_sql; one query)."""
+    rows = compiled(
+        ("department-invitations-pending", department_id),
+        lambda: department_invitations(department_id).pending().values(*INVITATION_COLUMNS),
+    ).dicts()
+    return [
+        {
+            **row,
+            "invited_by": _name(
+                row["invited_by__first_name"],
+                row["invited_by__last_name"],
+                row["invited_by__username"],
+            ),
+        }
+        for row in rows
+    ]
 
 
 def department_people(request: HttpRequest) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
+from decisions.presenter import date_text
 from sourcing.models import (
     Department,
     Invitation,
@@ -23,6 +24,7 @@ from sourcing.models import (
     Role,
     User,
 )
+from sourcing.people.names import user_text
 from sourcing.people.services import (
     department_mapping_save,
     identity_link,
@@ -77,6 +79,16 @@ def test_the_people_page_says_who_signs_in_with_a_department_account_in_constant
     assert signs_in_with(page, users["commercial"]) == "Department account"
     assert signs_in_with(page, users["none"]) == "Password" and "user-another" in page
     assert page.count("Department account") == 1
+    invitation = invitation_create(by=users["department_admin"], email="new@a.example.gov.uk")
+    with django_assert_num_queries(len(before)):
+        page = admin.get(reverse("department_people")).content.decode()
+    row = page.split('<td class="govuk-table__cell">new@a.example.gov.uk</td>', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert user_text(users["department_admin"]) in row and date_text(invitation.created_at) in row
+    assert reverse("department_invitation_withdraw", args=[invitation.pk]) in row
+    member_row = page.split(f'id="member-{users["commercial"].pk}"', 1)[1].split("</tr>", 1)[0]
+    assert user_text(users["commercial"]) in member_row
+    assert users["commercial"].get_role_display() in member_row
 
 
 def test_an_invitation_is_made_and_listed(admin: Client, users: dict[str, User]) -> None:
