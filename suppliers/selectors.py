@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat
 
+from sourcing.compiled_sql import compiled
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
 from suppliers.catalogue import search_key
 from suppliers.company_numbers import company_number_normalise
@@ -102,19 +103,24 @@ class CatalogueLists:
 
 def catalogue_lists() -> CatalogueLists:
     """Every segment and framework as Listed (id, key, name), in their order: one query (a
-    UNION of the two small tables), not their texts."""
+    UNION of the two small tables), not their texts; its SQL built and compiled once per
+    process (sourcing.compiled_sql: it depends on nothing but the code)."""
+    found: tuple[list[Listed], list[Listed]] = ([], [])
+    for kind, _position, key, pk, name in compiled(("catalogue-lists",), _lists_query).rows():
+        found[kind].append(Listed(id=pk, key=key, name=name))
+    return CatalogueLists(segments=tuple(found[0]), frameworks=tuple(found[1]))
+
+
+def _lists_query() -> QuerySet[Any]:
     columns = ("kind", "position", "key", "id", "name")
-    both = (
+    both: QuerySet[Any] = (
         Segment.objects.annotate(kind=Value(0))
         .order_by()  # not the model's ordering in the UNION's parts (SQLite refuses it)
         .values_list(*columns)
         .union(Framework.objects.annotate(kind=Value(1)).order_by().values_list(*columns), all=True)
         .order_by("kind", "position", "key")
     )
-    found: tuple[list[Listed], list[Listed]] = ([], [])
-    for kind, _position, key, pk, name in both:
-        found[kind].append(Listed(id=pk, key=key, name=name))
-    return CatalogueLists(segments=tuple(found[0]), frameworks=tuple(found[1]))
+    return both
 
 
 def _member_ids(through: Any, target: str) -> Subquery:
