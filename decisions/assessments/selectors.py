@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet, TextField
 from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import MD5, Cast
 
 from decisions.assessments.models import Assessment, AssessmentQuerySet
 from decisions.engine.hashable import canonical_json
@@ -19,6 +20,19 @@ from sourcing.models import Case
 def assessment_visible(user: Any, pk: int) -> Assessment | None:
     """The assessment if the user may see its case (Assessment.objects.visible_to), or None."""
     return Assessment.objects.visible_to(user).filter(pk=pk).first()
+
+
+def assessment_for_replay(user: Any, pk: int) -> Assessment | None:
+    """assessment_visible's assessment without its ruleset's content and golden run (about 50
+    KB of JSON) but with an MD5 of the content as stored (`ruleset_content_md5`, for
+    decisions.rulesets.selectors.engine_ruleset_stored), or None."""
+    return (
+        Assessment.objects.visible_to(user)
+        .defer("ruleset__content", "ruleset__golden_result")
+        .annotate(ruleset_content_md5=MD5(Cast("ruleset__content", TextField())))
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def case_for_assessments(user: Any, pk: int) -> Case | None:

@@ -12,7 +12,11 @@ from decisions import engine
 from decisions.assessments.models import Assessment
 from decisions.audit.services import audit_on
 from decisions.rulesets.models import Ruleset
-from decisions.rulesets.selectors import current_engine_ruleset, engine_ruleset
+from decisions.rulesets.selectors import (
+    current_engine_ruleset,
+    engine_ruleset,
+    engine_ruleset_stored,
+)
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
@@ -120,7 +124,15 @@ def assessment_replay(*, assessment: Assessment, mode: str) -> Replay:
         ruleset = current
     else:
         raise ValidationFailed({"ruleset": ["ruleset must be pinned or current"]})
-    result = engine.assess(assessment.answers, engine_ruleset(ruleset), with_flip=True).to_dict()
+    # Read without its content (assessments.selectors.assessment_for_replay): compiled by the
+    # content's MD5 as stored, and checked against its sha256, as engine_ruleset does.
+    content_md5 = getattr(assessment, "ruleset_content_md5", None)
+    compiled = (
+        engine_ruleset_stored(ruleset, content_md5)
+        if mode == "pinned" and content_md5 is not None
+        else engine_ruleset(ruleset)
+    )
+    result = engine.assess(assessment.answers, compiled, with_flip=True).to_dict()
     differences = tuple(
         {"field": name, "was": assessment.result.get(name), "now": result.get(name)}
         for name in COMPARED_FIELDS

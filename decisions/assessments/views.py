@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from decisions.assessments import services
 from decisions.assessments.fragments import assessment_result_html
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import assessment_visible
+from decisions.assessments.selectors import assessment_for_replay, assessment_visible
 from decisions.presenter import assessment_heading, difference_rows, recommendation_text
 from sourcing.access import or_404
 from sourcing.errors import TransitionRefused, ValidationFailed
@@ -41,7 +41,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def assessment_replay(request: HttpRequest, pk: int) -> HttpResponse:
     """Replay under the pinned version (identical) or today's version (what differs)."""
-    assessment = _assessment(request, pk)
+    assessment = or_404(assessment_for_replay(request.user, pk))
     mode = request.GET.get("ruleset", "pinned")
     context: dict[str, Any] = {"assessment": assessment, "case": assessment.case, "mode": mode}
     status = 200

@@ -60,15 +60,17 @@ def with_content_md5[Q: QuerySet[Ruleset]](rulesets: Q) -> Q:
     return rulesets.defer("content").annotate(content_md5=MD5(Cast("content", TextField())))
 
 
-def engine_ruleset_stored(ruleset: Ruleset) -> engine.Ruleset:
-    """engine_ruleset of a version read by with_content_md5, its content read only for an
-    (id, sha256, MD5) this process has not compiled, so any change to the stored content reads
-    and checks it again (as current_engine_ruleset does).
+def engine_ruleset_stored(ruleset: Ruleset, content_md5: str | None = None) -> engine.Ruleset:
+    """engine_ruleset of a version read by with_content_md5 (or read without its content, its
+    content's MD5 as stored given), its content read only for an (id, sha256, MD5) this
+    process has not compiled, so any change to the stored content reads and checks it again
+    (as current_engine_ruleset does).
 
     Raises TransitionRefused when the stored content no longer matches its recorded sha256, or
     when the row changed between the two reads (load the page again)."""
     try:
-        return _compiled_stored(ruleset.pk, ruleset.sha256, ruleset.content_md5)  # type: ignore[attr-defined]
+        md5 = ruleset.content_md5 if content_md5 is None else content_md5  # type: ignore[attr-defined]
+        return _compiled_stored(ruleset.pk, ruleset.sha256, md5)
     except Ruleset.DoesNotExist:  # changed between the two reads
         fresh = Ruleset.objects.get(pk=ruleset.pk)
         if fresh.sha256 != ruleset.sha256:

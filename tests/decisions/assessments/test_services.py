@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
 from decisions import engine
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import assessment_for_replay
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.cases.services import (
     case_create,
 )
-from sourcing.errors import ValidationFailed
+from decisions.rulesets.models import Ruleset
+from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
 from tests.factories import complete_answers
 
@@ -46,3 +49,25 @@ def test_a_pinned_replay_is_identical(users: dict[str, User], ruleset) -> None: 
     replay = assessment_replay(assessment=assessment, mode="pinned")
     assert replay.identical and replay.differences == ()
     assert assessment_replay(assessment=assessment, mode="current").identical
+
+
+def test_a_replay_read_without_its_ruleset_s_content_is_identical_and_checked(
+    users: dict[str, User], ruleset: Ruleset
+) -> None:
+    # The replay page reads the pinned ruleset by its content's MD5 (compiled once): the
+    # same replay, and content changed behind the service's back is refused.
+    user = users["commercial"]
+    case = case_create(by=user, title="Case", answers=complete_answers())
+    assessment = assessment_run(case=case, by=user)
+    read = assessment_for_replay(user, assessment.pk)
+    assert read is not None and "content" not in read.ruleset.__dict__
+    replay = assessment_replay(assessment=read, mode="pinned")
+    assert replay == assessment_replay(assessment=assessment, mode="pinned")
+    assert replay.identical
+    content = copy.deepcopy(assessment.ruleset.content)
+    content["rules"][0]["description"] = "Changed behind the service's back."
+    Ruleset.objects.filter(pk=assessment.ruleset_id).update(content=content)
+    tampered = assessment_for_replay(user, assessment.pk)
+    assert tampered is not None
+    with pytest.raises(TransitionRefused, match="does not match its recorded hash"):
+        assessment_replay(assessment=tampered, mode="pinned")
