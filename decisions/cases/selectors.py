@@ -214,17 +214,11 @@ def signoff_request_asked_of(user: User, pk: int) -> SignOffRequest | None:
     )
 
 
-def signoff_requests_decided_by(user: User, limit: int) -> list[SignOffRequest]:
-    """The latest `limit` sign-off requests this person signed off or declined, newest first,
-    with what their list shows (discipline, status, when decided, the case's reference and
-    title) and nothing else read (one query)."""
-    return list(
-        SignOffRequest.objects.filter(
-            signatory=user,
-            case__department=user.department,
-            status__in=(SignOffRequestStatus.SIGNED, SignOffRequestStatus.DECLINED),
-        )
-        .select_related("case")
-        .only("discipline", "status", "decided_at", "case__reference", "case__title")
-        .order_by("-decided_at", "-pk")[:limit]
-    )
+def signoff_requests_decided_by(user: User) -> QuerySet[SignOffRequest]:
+    """The sign-off requests this person signed off or declined, of their department's cases,
+    newest first (the caller takes the latest it shows)."""
+    return SignOffRequest.objects.filter(
+        signatory=user,
+        case__department=user.department,
+        status__in=(SignOffRequestStatus.SIGNED, SignOffRequestStatus.DECLINED),
+    ).order_by("-decided_at", "-pk")

@@ -77,6 +77,7 @@ from decisions.presenter import (
 from decisions.rulesets.selectors import ruleset_published
 from sourcing import models as sourcing_models
 from sourcing.access import or_404, signed_in_user
+from sourcing.compiled_sql import compiled
 from sourcing.errors import Blocker, TransitionRefused, ValidationFailed
 from sourcing.forms import add_service_errors, error_links, form_service, saved, service_ran
 from sourcing.kept_html import kept_render
@@ -649,92 +650,90 @@ def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
 def signoff_request_list(request: HttpRequest) -> HttpResponse:
     """Sign-off requests waiting for you, oldest first, and those you decided."""
     user = signed_in_user(request)
-    waiting = list(signoff_requests_for(user).only(*WAITING_SHOWN))
-    decided = signoff_requests_decided_by(user, PAGE_SIZE)
+    # Both queries built from the person and their department alone: compiled once per
+    # process for them (sourcing.compiled_sql), run every request.
+    waiting = compiled(
+        ("signoff-requests-waiting", user.pk, user.department_id),
+        lambda: signoff_requests_for(user).select_related(None).values_list(*WAITING_SHOWN),
+    ).rows()
+    decided = compiled(
+        ("signoff-requests-decided", user.pk, user.department_id, PAGE_SIZE),
+        lambda: signoff_requests_decided_by(user).values_list(*DECIDED_SHOWN)[:PAGE_SIZE],
+    ).rows()
     context = {"lists_html": _signoff_lists_html(waiting, decided)}
     return render(request, "sourcing/signoff_requests.html", context)
 
 
-# What the list of requests waiting shows of each (and reads: nothing else).
+# What the lists show of each request waiting and each decided, in this order.
 WAITING_SHOWN: Final = (
+    "pk",
     "discipline",
-    "requested_at",
     "case__reference",
     "case__title",
     "requested_by__first_name",
     "requested_by__last_name",
     "requested_by__username",
+    "requested_at",
+)
+DECIDED_SHOWN: Final = (
+    "pk",
+    "discipline",
+    "case__reference",
+    "case__title",
+    "status",
+    "decided_at",
 )
 SIGNOFF_LISTS_TEMPLATE: Final = "sourcing/signoff_requests_lists.html"
+DISCIPLINE_LABELS: Final = dict(Discipline.choices)
+SIGNOFF_STATUS_LABELS: Final = dict(SignOffRequestStatus.choices)
 
 
-def _signoff_lists_html(waiting: list[SignOffRequest], decided: list[SignOffRequest]) -> SafeString:
-    """The lists of the sign-off requests page (sourcing/signoff_requests_lists.html), kept
-    (sourcing.kept_html.kept_render) under a hash of every value they show: of each request
-    waiting its id, discipline, case reference and title, who asked (names and username) and
-    when; of each decided its id, discipline, case reference and title, status and when
-    decided; the time zone the moments are shown in and the address the links are made on;
-    and the code that shows them (the template, this module's _signoff_items, the labels of
-    sourcing.models' choices, the presenter's moments and names)."""
-    shown_waiting = [
-        (
-            item.pk,
-            item.discipline,
-            item.case.reference,
-            item.case.title,
-            item.requested_by.first_name,
-            item.requested_by.last_name,
-            item.requested_by.username,
-            item.requested_at,
-        )
-        for item in waiting
-    ]
-    shown_decided = [
-        (
-            item.pk,
-            item.discipline,
-            item.case.reference,
-            item.case.title,
-            item.status,
-            item.decided_at,
-        )
-        for item in decided
-    ]
+def _signoff_lists_html(
+    waiting: list[tuple[Any, ...]], decided: list[tuple[Any, ...]]
+) -> SafeString:
+    """The lists of the sign-off requests page (sourcing/signoff_requests_lists.html) of these
+    rows (WAITING_SHOWN and DECIDED_SHOWN), kept (sourcing.kept_html.kept_render) under a hash
+    of every value they show: the rows as read; the time zone the moments are shown in and
+    the address the links are made on; and the code that shows them (the template, this
+    module's _signoff_items, the labels of sourcing.models' choices, the presenter's moments
+    and names)."""
     link = reverse("signoff_request_detail", args=[0])
     return kept_render(
         "signoff-request-lists",
         SIGNOFF_LISTS_TEMPLATE,
-        (shown_waiting, shown_decided, settings.TIME_ZONE, link),
+        (waiting, decided, settings.TIME_ZONE, link),
         lambda: _signoff_items(waiting, decided),
         modules=(sys.modules[__name__], sourcing_models, presenter, names),
     )
 
 
 def _signoff_items(
-    waiting: list[SignOffRequest], decided: list[SignOffRequest]
+    waiting: list[tuple[Any, ...]], decided: list[tuple[Any, ...]]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The lists' items, their texts made here (names and moments as presenter and
-    sourcing.people.names say them)."""
+    """The lists' items, their texts made here (labels as the models' choices give them, names
+    and moments as presenter and sourcing.people.names say them)."""
     return {
         "waiting": [
             {
-                "pk": item.pk,
-                "discipline": item.get_discipline_display(),
-                "case": item.case,
-                "asked_by": names.user_text(item.requested_by),
-                "asked_at": presenter.moment_text(item.requested_at),
+                "pk": pk,
+                "discipline": DISCIPLINE_LABELS.get(discipline, discipline),
+                "case": {"reference": reference, "title": title},
+                "asked_by": names.person_text(f"{first_name} {last_name}".strip(), username),
+                "asked_at": presenter.moment_text(requested_at),
             }
-            for item in waiting
+            for pk, discipline, reference, title, first_name, last_name, username, requested_at in (
+                waiting
+            )
         ],
         "decided": [
             {
-                "pk": item.pk,
-                "discipline": item.get_discipline_display(),
-                "case": item.case,
-                "status": item.get_status_display(),
-                "decided_at": presenter.moment_text(item.decided_at),
+                "pk": pk,
+                "discipline": DISCIPLINE_LABELS.get(discipline, discipline),
+                "case": {"reference": reference, "title": title},
+                "status": SIGNOFF_STATUS_LABELS.get(status, status),
+                "decided_at": presenter.moment_text(decided_at),
             }
-            for item in decided
+            for pk, discipline, reference, title, status, decided_at in decided
         ],
     }
 
