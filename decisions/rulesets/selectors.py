@@ -227,13 +227,16 @@ def ruleset_for_page(version: str) -> Ruleset | None:
 
 
 def draft_by_version(
-    version: str, *, with_base: bool = False, with_content: bool = True
+    version: str, *, with_base: bool = False, with_content: bool = True, listed: bool = False
 ) -> Ruleset | None:
     """A draft by its version, or None (a published version is not a draft); the version it
     is based on with its content only when `with_base` (to compare with it); without the
     draft's own content but with its MD5 (with_content_md5, for engine_ruleset_stored) unless
-    `with_content` (its content is then read on first use, one more query)."""
+    `with_content` (its content is then read on first use, one more query); `listed`: without
+    its content and golden run at all (LISTED_DEFERRED: a page that only names it)."""
     found = Ruleset.objects.drafts().select_related("based_on", "created_by")
+    if listed:
+        found = found.defer(*LISTED_DEFERRED)
     if not with_content:
         found = with_content_md5(found)
     if not with_base:

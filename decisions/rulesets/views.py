@@ -63,10 +63,11 @@ def _ruleset(request: HttpRequest, version: str, *, for_page: bool = False) -> R
     return ruleset
 
 
-def _draft(version: str, *, with_content: bool = True) -> Ruleset:
+def _draft(version: str, *, with_content: bool = True, listed: bool = False) -> Ruleset:
     """A draft by version (steward pages only), else 404; without its content (read on first
-    use) but with its MD5 (selectors.engine_ruleset_stored) unless `with_content`."""
-    return or_404(selectors.draft_by_version(version, with_content=with_content))
+    use) but with its MD5 (selectors.engine_ruleset_stored) unless `with_content`; without its
+    content and golden run (read on first use) when `listed`."""
+    return or_404(selectors.draft_by_version(version, with_content=with_content, listed=listed))
 
 
 # Presentation helpers -------------------------------------------------------------------------
@@ -288,7 +289,8 @@ def _rule_page(request: HttpRequest, draft: Ruleset, rule_id: str | None) -> Htt
 @require_http_methods(["GET", "POST"])
 def ruleset_rule_add(request: HttpRequest, version: str) -> HttpResponse:
     """Add a rule to a draft."""
-    return _rule_page(request, _draft(version), None)
+    # Shown, the form names the draft only: its content is read to save a rule.
+    return _rule_page(request, _draft(version, listed=request.method != "POST"), None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -324,7 +326,7 @@ def ruleset_rule_remove(request: HttpRequest, version: str, rule_id: str) -> Htt
 @require_http_methods(["GET", "POST"])
 def ruleset_upload(request: HttpRequest, version: str) -> HttpResponse:
     """Replace a draft's rules with an uploaded ruleset file, validated as a whole."""
-    draft = _draft(version)
+    draft = _draft(version, listed=request.method != "POST")  # shown, it names the draft only
     form = UploadForm(request.POST or None, request.FILES or None)
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
@@ -394,7 +396,7 @@ def _diff(draft: Ruleset) -> rulesets_diff.RulesetDiff | None:
 @require_safe
 def ruleset_diff(request: HttpRequest, version: str) -> HttpResponse:
     """What a draft changes from the version it was started from, rule by rule."""
-    draft = _draft(version)
+    draft = _draft(version, listed=True)  # its content read only when the diff is not kept
     diff = _diff(draft)
     if diff is None:
         raise Http404
