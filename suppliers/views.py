@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
+from decisions import presenter
+from decisions.templatetags import govuk_dates
 from sourcing import charts, questionnaire
 from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
@@ -28,6 +30,7 @@ from sourcing.models import Case, CaseStatus, Role
 from sourcing.pagination import paginate
 from sourcing.questionnaire import OPTION_LABELS
 from suppliers import catalogue, concentration, selectors
+from suppliers import models as suppliers_models
 from suppliers.concentration import radar
 from suppliers.contracts import (
     contract_record,
@@ -43,7 +46,7 @@ from suppliers.forms import (
     SupplierSearchForm,
     initial_from,
 )
-from suppliers.models import Supplier
+from suppliers.models import Contract, Supplier
 from suppliers.reference import (
     ACCREDITATIONS,
     CLASSIFICATIONS,
@@ -338,21 +341,55 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     # Only the columns the table shows (not the case's answers: about 400 JSON decodes a page).
     contracts = contracts_visible_to(user).for_table()
-    rows = []
     context = paginate(request, contracts, {}, CONTRACT_PAGE_SIZE)
-    for contract in context["page"].object_list:
-        rows.append({"contract": contract, "breaks": contract.break_points})
+    rows = list(context["page"].object_list)
     approved = selectors.approved_cases_of(user)
     count = context["page"].paginator.count
+    heading = f"{count} contract{'s' if count != 1 else ''}"
     context.update(
         {
             "rows": rows,
+            "table_html": _contract_table_html(rows, heading) if rows else "",
             "approved": approved,
             "is_department": user.role == Role.COMMERCIAL,
-            "heading": f"{count} contract{'s' if count != 1 else ''}",
         }
     )
     return render(request, "suppliers/contract_list.html", context)
+
+
+CONTRACT_TABLE_TEMPLATE: Final = "includes/supplier_contracts.html"
+
+
+def _contract_table_html(contracts: list[Contract], heading: str) -> SafeString:
+    """The contract list's table (includes/supplier_contracts.html with the case column) of
+    these contracts, kept (sourcing.kept_html.kept_render) under a hash of every value it
+    shows: the heading and each contract's case reference, department, supplier (number and
+    name), value, start and end dates, break points and whether it extends an incumbent; the
+    address its links are made on (a supplier's page: the URL prefix and route); and the code
+    that makes the text (the template, Contract's value_text and break_dates in
+    suppliers.models, the date_text filter and the presenter it calls)."""
+    values = [
+        (
+            contract.case.reference,
+            contract.department.name,
+            contract.supplier.company_number,
+            contract.supplier.name,
+            contract.value_gbp,
+            contract.start_date,
+            contract.end_date,
+            contract.break_points,
+            contract.extends_incumbent,
+        )
+        for contract in contracts
+    ]
+    link = reverse("supplier_detail", args=["00000000"])
+    return kept_render(
+        "contract-list-table",
+        CONTRACT_TABLE_TEMPLATE,
+        (values, heading, link),
+        {"contracts": contracts, "heading": heading, "show_case": True},
+        modules=(suppliers_models, govuk_dates, presenter),
+    )
 
 
 @require_http_methods(["GET", "POST"])

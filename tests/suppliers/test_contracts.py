@@ -202,6 +202,30 @@ def test_break_points_and_ends_feed_the_review_dates(
     assert contract_due_record_ids(today=today, until=today + timedelta(days=30)) == set()
 
 
+def test_the_contract_list_renders_afresh_when_a_value_it_shows_changes(
+    users: dict[str, User], supplier: Supplier, client_as: ClientAs
+) -> None:
+    """Its table is kept under a hash of the values shown: a renamed supplier or a changed end
+    date is a new key, so the page never shows the table kept for the old values."""
+    client = client_as(users["reviewer"])
+    contract = _record(
+        approved_case(users["commercial"], users["reviewer"]), users["commercial"], supplier
+    )
+    page = client.get("/contracts/").content.decode()
+    assert "Example Software Ltd" in page and "31 March 2029" in page
+    table = page[page.index("<table") : page.index("</table>")]
+    assert table in client.get("/contracts/").content.decode()  # the kept table, same bytes
+    supplier_save(
+        by=users["admin"], values=catalogue_row(name="Renamed Software Ltd"), supplier=supplier
+    )
+    page = client.get("/contracts/").content.decode()
+    assert "Renamed Software Ltd" in page and "Example Software Ltd" not in page
+    # No service changes a contract once recorded; a corrected row must still show as it is.
+    Contract.objects.filter(pk=contract.pk).update(end_date=date(2030, 3, 31))
+    page = client.get("/contracts/").content.decode()
+    assert "31 March 2030" in page and "31 March 2029" not in page
+
+
 def test_the_contracts_let_are_a_fragment_of_the_record_page_and_a_page_without_javascript(
     users: dict[str, User], supplier: Supplier, client_as: ClientAs
 ) -> None:
