@@ -328,7 +328,8 @@ def case_contracts(request: HtmxHttpRequest, reference: str) -> HttpResponse:
     template = "suppliers/case_contracts.html"
     if request.htmx:
         template += "#contracts"
-    contracts = contracts_visible_to(signed_in_user(request)).filter(case=case).for_list()
+    # Only the columns the table shows (not the case's answers and explanations, the segment).
+    contracts = contracts_visible_to(signed_in_user(request)).filter(case=case).for_table()
     return render(request, template, {"case": case, "contracts": contracts})
 
 
