@@ -107,14 +107,10 @@ class CatalogueImport(models.Model):
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
-    def for_list(self) -> ContractQuerySet:
-        return self.select_related("case", "department", "supplier", "segment").order_by(
-            "-start_date", "-pk"
-        )
-
     def for_table(self) -> ContractQuerySet:
-        """for_list reading only the columns templates/includes/supplier_contracts.html shows
-        (not the case's answers, the segment's texts or the supplier's catalogue entry)."""
+        """Contracts, latest start first, with their case, department and supplier, reading
+        only the columns templates/includes/supplier_contracts.html shows (not the case's
+        answers, the segment's texts or the supplier's catalogue entry)."""
         return (
             self.select_related("case", "department", "supplier")
             .only(
