@@ -12,10 +12,13 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
+from django.db.models import Value
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from sourcing.charts import bar_chart, percent
-from sourcing.models import Case, CaseStatus
+from sourcing.compiled_sql import compiled
+from sourcing.models import Case, CaseStatus, Department
 from sourcing.questionnaire import CHOICE_LABELS
 from suppliers.models import Contract, Segment, Supplier
 
@@ -169,6 +172,39 @@ def radar_segments() -> list[Segment]:
     return list(Segment.objects.only("key", "name"))
 
 
+def radar_segment_rows() -> list[tuple[Any, ...]]:
+    """radar_segments() as (id, key, name) tuples, no model built: one query, its SQL compiled
+    once per process (sourcing.compiled_sql)."""
+    return compiled(
+        ("radar-segments",), lambda: Segment.objects.values_list("pk", "key", "name")
+    ).rows()
+
+
+def segments_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Segment]:
+    """The segments radar_segment_rows() read, as radar_segments() gives them (key and name)."""
+    return [Segment(pk=pk, key=key, name=name) for pk, key, name in rows]
+
+
+def contracts_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Contract]:
+    """The contracts suppliers.selectors.contract_rows_for_radar() read, as
+    contracts_for_radar() gives them: value, case, segment, supplier (name and number) and
+    department (name)."""
+    suppliers: dict[int, Supplier] = {}
+    departments: dict[str, Department] = {}
+    made = []
+    for value, case_id, segment_id, supplier_id, name, number, department in rows:
+        supplier = suppliers.get(supplier_id)
+        if supplier is None:
+            supplier = suppliers[supplier_id] = Supplier(
+                pk=supplier_id, name=name, company_number=number
+            )
+        contract = Contract(value_gbp=value, case_id=case_id, segment_id=segment_id)
+        contract.supplier = supplier
+        contract.department = departments.setdefault(department, Department(name=department))
+        made.append(contract)
+    return made
+
+
 def totals(
     contracts: Iterable[Contract], segments: Iterable[Segment] | None = None
 ) -> tuple[list[SupplierTotal], list[SegmentTotal]]:
@@ -206,6 +242,46 @@ def demand_cases(*, now: Any = None) -> list[Case]:
         .only("reference", "title", "answers", "department__name")
         .order_by("reference")
     )
+
+
+def demand_case_rows() -> list[tuple[Any, ...]]:
+    """demand_cases() as (reference, title, department name, service type answer,
+    differentiation answer) tuples, no model built: one query, its SQL compiled once per
+    process (sourcing.compiled_sql), the year counted back from the database's time (Now()) so
+    the SQL is the same on every call."""
+    return compiled(
+        ("radar-demand",),
+        lambda: (
+            Case.objects.filter(
+                status__in=DEMAND_STATUSES,
+                created_at__gte=Now() - Value(timedelta(days=DEMAND_WINDOW_DAYS)),
+            )
+            .order_by("reference")
+            .values_list(
+                "reference",
+                "title",
+                "department__name",
+                "answers__service_type",
+                "answers__differentiation",
+            )
+        ),
+    ).rows()
+
+
+def cases_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Case]:
+    """The cases demand_case_rows() read, as demand_cases() gives them for joint_demand and
+    the radar (reference, title, department name and the two answers grouped on)."""
+    departments: dict[str, Department] = {}
+    made = []
+    for reference, title, department, service, kind in rows:
+        case = Case(
+            reference=reference,
+            title=title,
+            answers={"service_type": service, "differentiation": kind},
+        )
+        case.department = departments.setdefault(department, Department(name=department))
+        made.append(case)
+    return made
 
 
 def joint_demand(*, now: Any = None, cases: Iterable[Case] | None = None) -> list[DemandGroup]:

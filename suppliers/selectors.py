@@ -4,7 +4,7 @@ the supplier pages show."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import (
     CharField,
@@ -321,3 +321,24 @@ def contracts_for_radar() -> QuerySet[Contract]:
         )
         .order_by()
     )
+
+
+RADAR_CONTRACT_COLUMNS: Final = (
+    "value_gbp",
+    "case_id",
+    "segment_id",
+    "supplier_id",
+    "supplier__name",
+    "supplier__company_number",
+    "department__name",
+)
+
+
+def contract_rows_for_radar() -> list[tuple[Any, ...]]:
+    """contracts_for_radar()'s columns as tuples (RADAR_CONTRACT_COLUMNS: value, case,
+    segment, supplier id, the supplier's name and number, the department's name), no model
+    built: one query, its SQL compiled once per process (sourcing.compiled_sql)."""
+    return compiled(
+        ("radar-contracts",),
+        lambda: Contract.objects.order_by().values_list(*RADAR_CONTRACT_COLUMNS),
+    ).rows()

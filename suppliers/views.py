@@ -447,33 +447,13 @@ def _radar_html() -> SafeString:
     on), the addresses their links are made on and the templates and the code that makes the
     figures and words: three queries a view, the figures worked out and rendered only when one
     of those changes."""
-    contracts = list(selectors.contracts_for_radar())
-    segments = concentration.radar_segments()
-    cases = concentration.demand_cases()
+    contract_rows = selectors.contract_rows_for_radar()
+    segment_rows = concentration.radar_segment_rows()
+    case_rows = concentration.demand_case_rows()
     values = (
-        [
-            (
-                c.value_gbp,
-                c.case_id,
-                c.segment_id,
-                c.supplier_id,
-                c.supplier.name,
-                c.supplier.company_number,
-                c.department.name,
-            )
-            for c in contracts
-        ],
-        [(s.pk, s.key, s.name) for s in segments],
-        [
-            (
-                c.reference,
-                c.title,
-                c.department.name,
-                c.answers.get("service_type"),
-                c.answers.get("differentiation"),
-            )
-            for c in cases
-        ],
+        contract_rows,
+        segment_rows,
+        case_rows,
         reverse("segment_detail", args=["segment"]),
         reverse("supplier_detail", args=["00000000"]),
     )
@@ -481,7 +461,11 @@ def _radar_html() -> SafeString:
         "concentration-radar",
         RADAR_TEMPLATE,
         values,
-        lambda: radar(contracts, segments_read=segments, cases=cases),
+        lambda: radar(
+            concentration.contracts_from_rows(contract_rows),
+            segments_read=concentration.segments_from_rows(segment_rows),
+            cases=concentration.cases_from_rows(case_rows),
+        ),
         modules=(concentration, charts, questionnaire),
     )
 
