@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, Subquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Max, Model, Q, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import JSONObject
 
@@ -17,7 +18,7 @@ from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
 from sourcing.compiled_sql import compiled
-from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange, SignOff
+from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange, SignOff, User
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
 DUE_WITHIN_DAYS = 90
@@ -76,19 +77,48 @@ def case_for_review(user: Any, reference: str) -> Case | None:
     )
 
 
+def _columns(model: type[Model], wanted: Iterable[str]) -> tuple[str, ...]:
+    """The model's primary key and the `wanted` columns (attnames) in the order of its
+    concrete fields: the order Model.from_db takes a row of some of its columns in."""
+    names = {model._meta.pk.attname, *wanted}
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+# The review page's reads (here and below) are compiled once per process for each case (its
+# id is all their SQL is built from: sourcing.compiled_sql) and made into model instances of
+# the columns read, as `only()`/`defer()` make them (a column not read loads on access).
+ASSESSMENT_READ = _columns(
+    Assessment, [f.attname for f in Assessment._meta.concrete_fields if f.name != "result"]
+)
+
+
 def assessment_for_review(case: Case) -> Assessment | None:
     """The case's latest assessment (decisions.assessments.selectors.latest_assessment) without
     its result (about 50 KB of JSON), with what the review page reads of it outside the kept
     presentation: `shown_result`, its `recommended`, `close_call` and `policy_checks` read
     out by the database (a key the result lacks is None). The result itself is read only if
-    the presentation must be rendered (one query more), or None without an assessment."""
-    shown = JSONObject(
-        **{
-            key: KeyTransform(key, "result")
-            for key in ("recommended", "close_call", "policy_checks")
-        }
-    )
-    return case_assessments(case).defer("result").annotate(shown_result=shown).first()
+    the presentation must be rendered (one query more), or None without an assessment. One
+    query, compiled once per process for the case."""
+
+    def build() -> Any:
+        shown = JSONObject(
+            **{
+                key: KeyTransform(key, "result")
+                for key in ("recommended", "close_call", "policy_checks")
+            }
+        )
+        return (
+            case_assessments(case)
+            .annotate(shown_result=shown)
+            .values_list(*ASSESSMENT_READ, "shown_result")[:1]
+        )
+
+    rows = compiled(("review-assessment", case.pk), build).rows()
+    if not rows:
+        return None
+    assessment = Assessment.from_db(DEFAULT_DB_ALIAS, ASSESSMENT_READ, rows[0][:-1])
+    assessment.shown_result = rows[0][-1]  # type: ignore[attr-defined]
+    return assessment
 
 
 # What the review page reads of a sign-off (decisions.cases.selectors.case_signoffs reads
@@ -122,29 +152,67 @@ REVIEW_HISTORY_COLUMNS = (
 )
 
 
+SIGNOFF_READ = _columns(SignOff, REVIEW_SIGNOFF_COLUMNS)
+CHANGE_READ = _columns(
+    CaseStatusChange, ["by_id", *(c for c in REVIEW_HISTORY_COLUMNS if "__" not in c)]
+)
+CHANGE_BY_READ = _columns(
+    User, [c.removeprefix("by__") for c in REVIEW_HISTORY_COLUMNS if c.startswith("by__")]
+)
+
+
 def review_signoffs(case: Case) -> list[SignOff]:
     """Every sign-off of the case, in their order (case_signoffs' rows), with only
-    REVIEW_SIGNOFF_COLUMNS read and neither person joined (one query)."""
-    return list(case.signoffs.only(*REVIEW_SIGNOFF_COLUMNS))
+    REVIEW_SIGNOFF_COLUMNS read and neither person joined (one query, compiled once per
+    process for the case)."""
+    rows = compiled(
+        ("review-signoffs", case.pk), lambda: case.signoffs.values_list(*SIGNOFF_READ)
+    ).rows()
+    return [SignOff.from_db(DEFAULT_DB_ALIAS, SIGNOFF_READ, row) for row in rows]
 
 
 def review_history(case: Case) -> list[CaseStatusChange]:
     """Every status change of the case, oldest first (status_history's rows), with only
-    REVIEW_HISTORY_COLUMNS read of them and of who made them (one query)."""
-    return list(
-        case.status_changes.select_related("by").only(*REVIEW_HISTORY_COLUMNS).order_by("at", "pk")
-    )
+    REVIEW_HISTORY_COLUMNS read of them and of who made them (one query, compiled once per
+    process for the case)."""
+    rows = compiled(
+        ("review-history", case.pk),
+        lambda: case.status_changes.order_by("at", "pk").values_list(
+            *CHANGE_READ, *(f"by__{c}" for c in CHANGE_BY_READ)
+        ),
+    ).rows()
+    changes = []
+    for row in rows:
+        change = CaseStatusChange.from_db(DEFAULT_DB_ALIAS, CHANGE_READ, row[: len(CHANGE_READ)])
+        by = User.from_db(DEFAULT_DB_ALIAS, CHANGE_BY_READ, row[len(CHANGE_READ) :])
+        CaseStatusChange._meta.get_field("by").set_cached_value(change, by)
+        changes.append(change)
+    return changes
+
+
+RECORD_READ = _columns(
+    DecisionRecord,
+    [
+        f.attname
+        for f in DecisionRecord._meta.concrete_fields
+        if f.name not in ("content", "answers")
+    ],
+)
 
 
 def current_record(case: Case) -> DecisionRecord | None:
     """The case's record not superseded by a later one, if any: its columns, without its
-    content (about 27 KB, which the review page, linking to the record, does not read)."""
-    return (
-        DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
-        .defer("content", "answers")
-        .order_by("-seq")
-        .first()
-    )
+    content (about 27 KB, which the review page, linking to the record, does not read). One
+    query, compiled once per process for the case."""
+    rows = compiled(
+        ("review-current-record", case.pk),
+        lambda: (
+            DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+            .order_by("-seq")
+            .values_list(*RECORD_READ)[:1]
+        ),
+    ).rows()
+    return DecisionRecord.from_db(DEFAULT_DB_ALIAS, RECORD_READ, rows[0]) if rows else None
 
 
 def approvals_due(*, today: date, department_id: int | None = None) -> DecisionRecordQuerySet:
