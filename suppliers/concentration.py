@@ -186,9 +186,9 @@ def segments_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Segment]:
 
 
 def contracts_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Contract]:
-    """The contracts suppliers.selectors.contract_rows_for_radar() read, as
-    contracts_for_radar() gives them: value, case, segment, supplier (name and number) and
-    department (name)."""
+    """The contracts suppliers.selectors.contract_rows_for_radar() read, as unsaved models with
+    what the radar uses: value, case, segment, supplier (name and number) and department
+    (name)."""
     suppliers: dict[int, Supplier] = {}
     departments: dict[str, Department] = {}
     made = []

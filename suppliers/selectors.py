@@ -305,24 +305,6 @@ def contracts_of_case(case: Case) -> QuerySet[Contract]:
     return Contract.objects.filter(case=case).for_table()
 
 
-def contracts_for_radar() -> QuerySet[Contract]:
-    """Every contract with its supplier and department (the concentration radar): only the
-    columns the radar reads (value, case, segment, the supplier's name and number, the
-    department's name), in no particular order (the radar ranks them)."""
-    return (
-        Contract.objects.select_related("supplier", "department")
-        .only(
-            "value_gbp",
-            "case_id",
-            "segment_id",
-            "supplier__name",
-            "supplier__company_number",
-            "department__name",
-        )
-        .order_by()
-    )
-
-
 RADAR_CONTRACT_COLUMNS: Final = (
     "value_gbp",
     "case_id",
@@ -335,9 +317,10 @@ RADAR_CONTRACT_COLUMNS: Final = (
 
 
 def contract_rows_for_radar() -> list[tuple[Any, ...]]:
-    """contracts_for_radar()'s columns as tuples (RADAR_CONTRACT_COLUMNS: value, case,
-    segment, supplier id, the supplier's name and number, the department's name), no model
-    built: one query, its SQL compiled once per process (sourcing.compiled_sql)."""
+    """Every contract as the concentration radar reads it, a tuple of RADAR_CONTRACT_COLUMNS
+    (value, case, segment, supplier id, the supplier's name and number, the department's
+    name), in no particular order (the radar ranks them), no model built: one query, its SQL
+    compiled once per process (sourcing.compiled_sql)."""
     return compiled(
         ("radar-contracts",),
         lambda: Contract.objects.order_by().values_list(*RADAR_CONTRACT_COLUMNS),
