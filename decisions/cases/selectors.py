@@ -85,11 +85,12 @@ def signoff_versions(case: Case) -> dict[str, int]:
     )
 
 
-def latest_requests(case: Case) -> dict[str, SignOffRequest]:
+def latest_requests(case: Case, *, asker: bool = True) -> dict[str, SignOffRequest]:
     """The newest sign-off request per discipline (whatever its status), with its signatory and
-    who asked (one query)."""
+    (unless `asker` is False: the case's pages never show it) who asked (one query)."""
     latest: dict[str, SignOffRequest] = {}
-    requests = case.signoff_requests.select_related("signatory", "requested_by")
+    joined = ("signatory", "requested_by") if asker else ("signatory",)
+    requests = case.signoff_requests.select_related(*joined)
     for request in requests.order_by("requested_at", "pk"):
         latest[request.discipline] = request
     return latest

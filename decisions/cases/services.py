@@ -535,7 +535,7 @@ def renewable_disciplines(
     `signoffs` and `requests` are the case's current_signoffs and latest_requests when the
     caller has read them (else read here: two queries)."""
     if requests is None:
-        requests = latest_requests(case)
+        requests = latest_requests(case, asker=False)
     if signoffs is None:
         signoffs = current_signoffs(case)
     renew: dict[str, User] = {}
@@ -768,7 +768,10 @@ def submission_blockers(case: Case) -> list[Blocker]:
     what it concerns: "assessment", the policy check's key, the sign-off's discipline, or
     "sro_name"."""
     return submission_blockers_of(
-        case, latest_assessment_summary(case), signoff_versions(case), latest_requests(case)
+        case,
+        latest_assessment_summary(case),
+        signoff_versions(case),
+        latest_requests(case, asker=False),
     )
 
 

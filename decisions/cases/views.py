@@ -247,7 +247,9 @@ def _tasks(
     _returned(explain, "explanations", named, changed)
     _returned(signoff, "signoffs", named, changed)
     if editable:
-        blockers = services.submission_blockers_of(case, latest, signed, latest_requests(case))
+        blockers = services.submission_blockers_of(
+            case, latest, signed, latest_requests(case, asker=False)
+        )
         submit_status = CANNOT_START if blockers else NOT_STARTED
     else:
         submit_status = COMPLETED
@@ -612,7 +614,7 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
         add_service_errors(forms_by_name.get(which, request_form), failed.errors)
     except TransitionRefused as refusal:
         errors = [(str(refusal), "#main-content")]
-    signoffs, requests = current_signoffs(case), latest_requests(case)
+    signoffs, requests = current_signoffs(case), latest_requests(case, asker=False)
     renewable = (
         services.renewable_disciplines(case, signoffs=signoffs, requests=requests)
         if case.is_editable
