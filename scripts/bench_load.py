@@ -48,10 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "var" / "bench"
 SETTINGS = "scripts.loadbench.settings"
-from scripts.loadbench import BARE_ROUTE, OK_STATUSES  # noqa: E402
+from scripts.loadbench import BARE_ROUTE, OK_STATUSES, TARGETS  # noqa: E402
 from scripts.loadbench.databases import bench_database_url, create_database  # noqa: E402
 
-TARGETS = {"page": 2.0, "partial": 2.0, "api-list": 1.5}
 KIND_ORDER = ["page", "partial", "api-list", "api", "download", "baseline"]
 
 
@@ -185,6 +184,23 @@ class Bench:
         self.step("plan", "--out", str(path))
         plan: dict[str, Any] = json.loads(path.read_text())
         return plan
+
+
+def _commit() -> str:
+    """The checkout's commit (short hash), "+changes" when files differ from it."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(
+            ["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def _load() -> str:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -410,7 +426,8 @@ def orchestrate(args: argparse.Namespace) -> int:
         f"load bench {now:%Y-%m-%d %H:%M} UTC on {platform.node()}: {os.cpu_count()} cores, "
         f"python {platform.python_version()}; database {urlsplit(database_url).path.strip('/')}; "
         f"gunicorn {args.workers} workers x {-(-max(levels) // args.workers)} threads; "
-        f"users {levels}, {args.duration} s each, {args.top_duration} s at {max(levels)}"
+        f"users {levels}, {args.duration} s each, {args.top_duration} s at {max(levels)}; "
+        f"code {_commit()}; load average {_load()} before it"
     )
     create_database(database_url, "bench", "BENCH_DATABASE_URL", "load bench")
     bench = Bench(args, database_url)
@@ -441,6 +458,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             data = run_locust(bench, args.port, users, seconds, files)
             results[users] = level_rows(data, kinds)
             print_level(users, results[users])
+            print(f"load average at the end of this level: {_load()}")
     finally:
         stop(server)
 

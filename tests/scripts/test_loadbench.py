@@ -45,15 +45,22 @@ def test_a_second_copy_doubles_cases_records_and_contracts(db: None) -> None:
     assert two["suppliers"] > one["suppliers"]
 
 
-def test_probe_cycle_calls_every_route_equally_often_and_each_of_its_personas_in_turn() -> None:
-    plan = [{"name": "home", "persona": p} for p in ("alice", "bob", "carol", "dave", "erin")]
-    plan += [
-        {"name": "golden_list", "persona": "erin"},
-        {"name": "review_case", "persona": "carol"},
+def test_probe_cycle_calls_every_judged_route_equally_often_and_each_of_its_personas_in_turn() -> (
+    None
+):
+    plan = [
+        {"name": "home", "persona": p, "kind": "page"}
+        for p in ("alice", "bob", "carol", "dave", "erin")
     ]
-    calls = list(itertools.islice(probe_cycle(plan, random.Random(3)), 30))
+    plan += [
+        {"name": "golden_list", "persona": "erin", "kind": "page"},
+        {"name": "api:register", "persona": "dave", "kind": "api-list"},
+        {"name": "case_draft_pdf", "persona": "alice", "kind": "download"},
+    ]
+    calls = list(itertools.islice(probe_cycle(plan, random.Random(3)), 3 * 4 * 10 + 10))
 
-    assert Counter(c["name"] for c in calls) == {"home": 10, "golden_list": 10, "review_case": 10}
+    counts = Counter(c["name"] for c in calls)
+    assert counts == {"home": 40, "golden_list": 40, "api:register": 40, "case_draft_pdf": 10}
     homes = [c["persona"] for c in calls if c["name"] == "home"]
     assert sorted(homes[:5]) == ["alice", "bob", "carol", "dave", "erin"]
-    assert homes[5:] == homes[:5]
+    assert homes[5:10] == homes[:5]
