@@ -37,7 +37,9 @@ def probe_cycle(plan: list[dict[str, Any]], rng: random.Random) -> Iterator[dict
     personas = {name: itertools.cycle(rng.sample(ps, len(ps))) for name, ps in by_name.items()}
     names = sorted(by_name)
     rng.shuffle(names)
-    judged = {name for name, ps in by_name.items() if ps[0].get("kind") in TARGETS}
+    # A route is judged when any persona's call is (GET cases/{id}/similar is a list for the
+    # Centre of Excellence, a single object for the case's department).
+    judged = {n for n, ps in by_name.items() if any(p.get("kind") in TARGETS for p in ps)}
     for round_ in itertools.count():
         for name in names:
             if name in judged or round_ % UNJUDGED_EVERY == 0:

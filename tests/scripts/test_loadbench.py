@@ -56,11 +56,19 @@ def test_probe_cycle_calls_every_judged_route_equally_often_and_each_of_its_pers
         {"name": "golden_list", "persona": "erin", "kind": "page"},
         {"name": "api:register", "persona": "dave", "kind": "api-list"},
         {"name": "case_draft_pdf", "persona": "alice", "kind": "download"},
+        {"name": "api:case_similar", "persona": "alice", "kind": "api"},
+        {"name": "api:case_similar", "persona": "carol", "kind": "api-list"},
     ]
-    calls = list(itertools.islice(probe_cycle(plan, random.Random(3)), 3 * 4 * 10 + 10))
+    calls = list(itertools.islice(probe_cycle(plan, random.Random(3)), 4 * 4 * 10 + 10))
 
     counts = Counter(c["name"] for c in calls)
-    assert counts == {"home": 40, "golden_list": 40, "api:register": 40, "case_draft_pdf": 10}
+    assert counts == {
+        "home": 40,
+        "golden_list": 40,
+        "api:register": 40,
+        "api:case_similar": 40,
+        "case_draft_pdf": 10,
+    }
     homes = [c["persona"] for c in calls if c["name"] == "home"]
     assert sorted(homes[:5]) == ["alice", "bob", "carol", "dave", "erin"]
     assert homes[5:10] == homes[:5]
