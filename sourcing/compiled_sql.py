@@ -8,18 +8,33 @@ it was built, not of the rows, so a caller names everything its queryset is buil
 only for a key this process has not seen; the database still runs the query on every call, so
 the rows are always the current ones.
 
+The key names the queryset's *shape*: what its SQL text is built from. Values that only fill
+its parameters (a case's id, a person's, a department's, a day) are passed as `params` instead:
+the queryset is built once per shape with stand-in values (sentinels) in their place, twice,
+with two different sets of them, and the positions where the stand-ins reach the compiled
+parameters are recorded; each call puts its own values in those positions. So one compilation
+serves every case, person or department, and the positions are found by comparing the two
+compilations, never by looking for a value at run time: a real value equal to a stand-in, or a
+constant of the query equal to one, cannot be taken for another. A value whose SQL is not the
+same as its stand-in's (None makes IS NULL, a tuple one placeholder an item) is part of the
+shape: None is built in as itself, a tuple's length is in the key. A parameter Django changes
+on the way (a date made a string by SQLite's operations) is changed the same way at each call;
+one it changes otherwise (a LIKE pattern, a value computed from it) is refused with an error
+naming it, to be named in the key.
+
 The key is completed here with what else the SQL depends on: the database (alias and vendor:
-its operations write the SQL) and the current time zone (dates are extracted in it). Kept per
-process, at most KEPT_MAX compilations, the least recently used dropped first, so a key that
-varies with every request (a mistake) cannot grow the process's memory.
+its operations write the SQL), the current time zone (dates are extracted in it) and the kinds
+of the params. Kept per process, at most KEPT_MAX compilations, the least recently used dropped
+first, so a key that varies with every request (a mistake) cannot grow the process's memory.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from django.core.exceptions import EmptyResultSet
@@ -68,23 +83,66 @@ class Compiled:
         return [dict(zip(self.names, row, strict=True)) for row in self.rows()]
 
 
-_kept: OrderedDict[Hashable, Compiled] = OrderedDict()
+# What a parameter's stand-in is made of, by its value's exact type (bool, a subclass of int,
+# has two values only and often changes the SQL: it belongs in the key).
+PARAM_TYPES: Final = (int, str, date, datetime)
+# How Django may change a value on its way to the compiled parameters, tried in this order:
+# not at all, or by the database operations' adapters (SQLite writes dates as strings).
+ADAPTERS: Final = ("", "adapt_datefield_value", "adapt_datetimefield_value")
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One parameter value's place in the compiled parameters: the positions it fills, which
+    value (its name, and its index in a tuple or None) and the adapter ("" for none)."""
+
+    positions: tuple[int, ...]
+    name: str
+    index: int | None
+    adapter: str
+
+
+_kept: OrderedDict[Hashable, tuple[Compiled, tuple[_Slot, ...]]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def compiled(key: Hashable, build: Callable[[], QuerySet[Any, Any]]) -> Compiled:
-    """The compilation of `build()`, a `values()` or `values_list()` queryset on the default
-    database whose SQL and parameters are a function of `key` (hashable) alone: built and
-    compiled once per process for the key, the database's vendor and the current time zone,
-    then reused. No query."""
-    vendor = connections[DEFAULT_DB_ALIAS].vendor
-    full = (key, DEFAULT_DB_ALIAS, vendor, timezone.get_current_timezone_name())
-    with _lock:
-        found = _kept.get(full)
-        if found is not None:
-            _kept.move_to_end(full)
-            return found
-    queryset = build()
+def _kind(name: str, value: Any) -> Hashable:
+    """What of a parameter value its SQL depends on: None (built in as itself), its type, or a
+    tuple's length and its items' types. TypeError naming the parameter for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, tuple | list):
+        kinds = tuple(_kind(f"{name}[{i}]", item) for i, item in enumerate(value))
+        if None in kinds:
+            raise TypeError(f"params[{name!r}]: None in a tuple cannot be a parameter")
+        return ("tuple", kinds)
+    if type(value) in PARAM_TYPES and not (isinstance(value, datetime) and value.tzinfo is None):
+        return type(value).__name__
+    raise TypeError(
+        f"params[{name!r}] is {type(value).__name__}: only int, str, date, aware datetime, "
+        "None or a tuple of them can be a parameter; name it in the key instead"
+    )
+
+
+def _stand_in(kind: Hashable, set_: int, counter: list[int]) -> Any:
+    """A value of `kind` unlike any other stand-in of either set (`set_` 0 or 1): in the range
+    of every integer column (Django reads out-of-range integers as matching nothing)."""
+    if kind is None:
+        return None
+    if isinstance(kind, tuple):
+        return tuple(_stand_in(k, set_, counter) for k in kind[1])
+    counter[0] += 1
+    n = counter[0]
+    if kind == "int":
+        return 2_000_000_000 + 100_000 * set_ + n
+    if kind == "str":
+        return f"\ue000compiled-sql stand-in {set_}.{n}\ue000"
+    if kind == "date":
+        return date(2900 + 10 * set_, 1, 1) + timedelta(days=n)
+    return datetime(2900 + 10 * set_, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
+
+
+def _compile(queryset: QuerySet[Any, Any]) -> Compiled:
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
@@ -92,7 +150,7 @@ def compiled(key: Hashable, build: Callable[[], QuerySet[Any, Any]]) -> Compiled
         sql, params = "", ()
     fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
     query = queryset.query
-    made = Compiled(
+    return Compiled(
         using=queryset.db,
         sql=sql,
         params=tuple(params),
@@ -104,12 +162,122 @@ def compiled(key: Hashable, build: Callable[[], QuerySet[Any, Any]]) -> Compiled
             for position, (functions, expression) in compiler.get_converters(fields).items()
         ),
     )
-    if queryset.db == DEFAULT_DB_ALIAS:  # another database's SQL is not kept under this key
-        with _lock:
-            _kept[full] = made
-            while len(_kept) > KEPT_MAX:
-                _kept.popitem(last=False)
-    return made
+
+
+def _items(values: Mapping[str, Any]) -> list[tuple[str, int | None, Any]]:
+    """Every parameter value: (name, index in its tuple or None, value), None left out."""
+    found: list[tuple[str, int | None, Any]] = []
+    for name, value in values.items():
+        if isinstance(value, tuple | list):
+            found.extend((name, i, item) for i, item in enumerate(value))
+        elif value is not None:
+            found.append((name, None, value))
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and bool(a == b)
+
+
+def _differs(a: Any, b: Any) -> bool:
+    # Some parameters (psycopg's Jsonb) do not compare by value: their repr does.
+    return bool(a != b) and repr(a) != repr(b)
+
+
+def _slots(first: Compiled, second: Compiled, stand_ins: list[dict[str, Any]]) -> list[_Slot]:
+    """Where the stand-ins of two compilations reach their parameters (see the module's
+    docstring); ValueError if the SQL depends on more than their kinds."""
+    if first.sql != second.sql or len(first.params) != len(second.params):
+        raise ValueError(
+            "the SQL depends on the params' values, not only on their kinds: name them in the key"
+        )
+    ops = connections[first.using].ops
+    slots: list[_Slot] = []
+    claimed: set[int] = set()
+    for (name, index, one), (_, _, two) in zip(
+        _items(stand_ins[0]), _items(stand_ins[1]), strict=True
+    ):
+        for adapter in ADAPTERS:
+            adapt = getattr(ops, adapter) if adapter else (lambda v: v)
+            try:
+                made = (adapt(one), adapt(two))
+            except (TypeError, ValueError, AttributeError):
+                continue
+            positions = tuple(
+                p
+                for p, (a, b) in enumerate(zip(first.params, second.params, strict=True))
+                if _same(a, made[0]) and _same(b, made[1])
+            )
+            if positions:
+                slots.append(_Slot(positions, name, index, adapter))
+                claimed.update(positions)
+                break
+        else:
+            if first.sql:  # a query that reads nothing (EmptyResultSet) has no parameters
+                raise ValueError(
+                    f"params[{name!r}] does not reach the SQL's parameters as itself (Django "
+                    "changes it, or the queryset computes another value from it): name it in "
+                    "the key instead"
+                )
+    for p, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
+        if p not in claimed and _differs(a, b):
+            raise ValueError(
+                f"the SQL's parameter {p} changes with the params but is none of them (a value "
+                "computed from one): name what it is built from in the key"
+            )
+    return slots
+
+
+def compiled(
+    key: Hashable,
+    build: Callable[..., QuerySet[Any, Any]],
+    *,
+    params: Mapping[str, Any] | None = None,
+) -> Compiled:
+    """The compilation of `build(**params)`, a `values()` or `values_list()` queryset on the
+    default database whose SQL is a function of `key` (hashable) and the kinds of `params`
+    alone (see the module's docstring), with `params`' values in its parameters: built and
+    compiled once per process for the key, the kinds of the params, the database's vendor and
+    the current time zone, then reused. No query. TypeError for a param of another type than
+    int, str, date, aware datetime, None or a tuple of them; ValueError if a param does not
+    reach the SQL's parameters unchanged (or as the database's adapter changes it)."""
+    vendor = connections[DEFAULT_DB_ALIAS].vendor
+    values = dict(params or {})
+    shape = tuple(sorted((name, _kind(name, value)) for name, value in values.items()))
+    full = (key, DEFAULT_DB_ALIAS, vendor, timezone.get_current_timezone_name(), shape)
+    with _lock:
+        found = _kept.get(full)
+        if found is not None:
+            _kept.move_to_end(full)
+    if found is None:
+        slots: tuple[_Slot, ...] = ()
+        if params is None:
+            made = _compile(build())
+        else:
+            counter = [0]
+            stand_ins = [
+                {name: _stand_in(kind, set_, counter) for name, kind in shape} for set_ in (0, 1)
+            ]
+            first = _compile(build(**stand_ins[0]))
+            made, slots = first, tuple(_slots(first, _compile(build(**stand_ins[1])), stand_ins))
+        found = (made, slots)
+        if made.using == DEFAULT_DB_ALIAS:  # another database's SQL is not kept under this key
+            with _lock:
+                _kept[full] = found
+                while len(_kept) > KEPT_MAX:
+                    _kept.popitem(last=False)
+    made, kept_slots = found
+    if not kept_slots:
+        return made
+    filled = list(made.params)
+    ops = connections[made.using].ops
+    for slot in kept_slots:
+        value = values[slot.name] if slot.index is None else values[slot.name][slot.index]
+        if slot.adapter:
+            value = getattr(ops, slot.adapter)(value)
+        for position in slot.positions:
+            filled[position] = value
+    return replace(made, params=tuple(filled))
 
 
 def forget() -> None:

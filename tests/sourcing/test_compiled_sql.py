@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import DateField, Value
+from django.db.models import DateField, Q, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -93,3 +93,113 @@ def test_a_filter_that_matches_nothing_reads_nothing(django_assert_num_queries: 
     made = compiled("empty", lambda: Department.objects.filter(pk__in=[]).values("code"))
     with django_assert_num_queries(0):
         assert made.rows() == [] and made.dicts() == []
+
+
+# Params: compiled once per shape, each call's own values in its parameters.
+
+
+def _by_pk(builds: list[int], pk: Any) -> Any:
+    builds.append(pk)
+    return Department.objects.filter(pk=pk).values_list("code", flat=False)
+
+
+def test_one_compilation_serves_every_id_with_its_own_rows(
+    django_assert_num_queries: Any,
+) -> None:
+    builds: list[int] = []
+    a = Department.objects.create(code="cmp-a", name="Compiled A")
+    b = Department.objects.create(code="cmp-b", name="Compiled B")
+    first = compiled("by-pk", lambda pk: _by_pk(builds, pk), params={"pk": a.pk})
+    second = compiled("by-pk", lambda pk: _by_pk(builds, pk), params={"pk": b.pk})
+    with django_assert_num_queries(2):
+        assert first.rows() == [("cmp-a",)] and second.rows() == [("cmp-b",)]
+    assert a.pk not in builds and b.pk not in builds  # built with stand-ins only
+    assert len(builds) == 2  # the first call's two compilations, none for the second id
+    assert first.sql == second.sql and len(compiled_sql._kept) == 1
+
+
+def test_a_value_equal_to_a_stand_in_is_not_taken_for_it() -> None:
+    # The stand-ins of a one-int shape, made the ids of two departments, and one of them a
+    # constant of the query too: only the compilations' comparison says which is the param.
+    one, two = (compiled_sql._stand_in("int", set_, [set_]) for set_ in (0, 1))
+    Department.objects.create(pk=one, code="cmp-one", name="One")
+    Department.objects.create(pk=two, code="cmp-two", name="Two")
+    small = Department.objects.create(code="cmp-small", name="Small")
+
+    def build(pk: int) -> Any:
+        in_either = Q(pk=pk) | Q(pk=one)
+        return Department.objects.filter(in_either).order_by("code").values_list("code")
+
+    assert compiled("in", build, params={"pk": small.pk}).rows() == [("cmp-one",), ("cmp-small",)]
+    assert compiled("in", build, params={"pk": two}).rows() == [("cmp-one",), ("cmp-two",)]
+    assert compiled("in", build, params={"pk": one}).rows() == [("cmp-one",)]
+    assert len(compiled_sql._kept) == 1
+
+
+def test_what_changes_the_sql_is_part_of_the_shape() -> None:
+    builds: list[Any] = []
+    a = Department.objects.create(code="cmp-a", name="Compiled A")
+    b = Department.objects.create(code="cmp-b", name="Compiled B")
+
+    def build(pks: Any) -> Any:
+        builds.append(pks)
+        return Department.objects.filter(pk__in=pks).order_by("code").values_list("code")
+
+    assert compiled("in-tuple", build, params={"pks": (a.pk,)}).rows() == [("cmp-a",)]
+    assert compiled("in-tuple", build, params={"pks": (b.pk,)}).rows() == [("cmp-b",)]
+    both = compiled("in-tuple", build, params={"pks": (b.pk, a.pk)})  # another length
+    assert both.rows() == [("cmp-a",), ("cmp-b",)]
+    assert compiled("in-tuple", build, params={"pks": ()}).rows() == []  # nothing: no query
+    assert len(builds) == 6 and len(compiled_sql._kept) == 3
+
+
+def test_none_is_built_in_as_itself() -> None:
+    Department.objects.create(code="cmp-a", name="Compiled A")
+
+    def build(pk: int | None) -> Any:
+        return Department.objects.filter(pk=pk).values_list("code")
+
+    assert compiled("maybe", build, params={"pk": None}).rows() == []
+    found = Department.objects.get(code="cmp-a").pk
+    assert compiled("maybe", build, params={"pk": found}).rows() == [("cmp-a",)]
+    assert len(compiled_sql._kept) == 2
+
+
+def test_a_date_is_changed_as_the_database_changes_it() -> None:
+    Department.objects.create(code="cmp-a", name="Compiled A")
+
+    def build(day: date) -> Any:
+        return Department.objects.annotate(day=Value(day, output_field=DateField())).values_list(
+            "code", "day"
+        )
+
+    assert compiled("day", build, params={"day": date(2026, 4, 1)}).rows() == [
+        ("cmp-a", date(2026, 4, 1))
+    ]
+    assert compiled("day", build, params={"day": date(2027, 5, 2)}).rows() == [
+        ("cmp-a", date(2027, 5, 2))
+    ]
+
+
+def test_a_param_django_changes_otherwise_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="params\\['prefix'\\]"):
+        compiled(
+            "like",
+            lambda prefix: Department.objects.filter(code__startswith=prefix).values("code"),
+            params={"prefix": "cmp-"},
+        )
+    with pytest.raises(ValueError, match="params\\['pk'\\]"):
+        compiled(
+            "computed",
+            lambda pk: Department.objects.filter(pk=pk + 1).values("code"),
+            params={"pk": 1},
+        )
+    with pytest.raises(ValueError, match="parameter 1 changes"):
+        compiled(
+            "also-computed",
+            lambda pk: Department.objects.filter(pk__in=[pk, pk + 1]).values("code"),
+            params={"pk": 1},
+        )
+    with pytest.raises(TypeError, match="params\\['flag'\\] is bool"):
+        compiled("flag", lambda flag: Department.objects.values("code"), params={"flag": True})
+    assert not compiled_sql._kept
