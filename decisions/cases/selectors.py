@@ -5,7 +5,7 @@ requests waiting for someone, and a return still open."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
@@ -67,6 +67,17 @@ def case_signoffs(case: Case) -> list[SignOff]:
     return list(case.signoffs.select_related("recorded_by", "signatory"))
 
 
+def signoffs_shown(case: Case) -> list[SignOff]:
+    """case_signoffs as the case's pages show them: who recorded and who signed each read
+    only for their names (PERSON_NAMES)."""
+    people = (f"{who}__{name}" for who in ("recorded_by", "signatory") for name in PERSON_NAMES)
+    return list(
+        case.signoffs.select_related("recorded_by", "signatory").only(
+            *(f.name for f in SignOff._meta.concrete_fields), *people
+        )
+    )
+
+
 def current_signoffs(case: Case, every: list[SignOff] | None = None) -> dict[str, SignOff]:
     """The latest sign-off per discipline (fresh or stale). `every` is the case's
     case_signoffs when the caller has read them."""
@@ -85,15 +96,27 @@ def signoff_versions(case: Case) -> dict[str, int]:
     )
 
 
-def latest_requests(case: Case, *, asker: bool = True) -> dict[str, SignOffRequest]:
+def latest_requests(
+    case: Case, *, asker: bool = True, names_only: bool = False
+) -> dict[str, SignOffRequest]:
     """The newest sign-off request per discipline (whatever its status), with its signatory and
-    (unless `asker` is False: the case's pages never show it) who asked (one query)."""
+    (unless `asker` is False: the case's pages never show it) who asked (one query). With
+    `names_only` (the case's pages) only the people's names (PERSON_NAMES) are read of them."""
     latest: dict[str, SignOffRequest] = {}
     joined = ("signatory", "requested_by") if asker else ("signatory",)
     requests = case.signoff_requests.select_related(*joined)
+    if names_only:
+        requests = requests.only(
+            *(f.name for f in SignOffRequest._meta.concrete_fields),
+            *(f"{who}__{name}" for who in joined for name in PERSON_NAMES),
+        )
     for request in requests.order_by("requested_at", "pk"):
         latest[request.discipline] = request
     return latest
+
+
+# The columns of a person their name is made from (person_name, presenter's person_text).
+PERSON_NAMES: Final = ("username", "first_name", "last_name")
 
 
 def person_name(user: User) -> str:

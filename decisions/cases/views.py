@@ -45,6 +45,7 @@ from decisions.cases.forms import (
 )
 from decisions.cases.history import answer_history
 from decisions.cases.selectors import (
+    PERSON_NAMES,
     RETURN_TASKS,
     cases_visible,
     cases_with_approved,
@@ -59,6 +60,7 @@ from decisions.cases.selectors import (
     signoff_requests_decided_by,
     signoff_requests_for,
     signoff_versions,
+    signoffs_shown,
     status_history,
 )
 from decisions.engine.schema import QUESTIONS, REQUIRED_KEYS
@@ -568,16 +570,34 @@ def _signoff_rows(
     return rows
 
 
+# What the sign-offs page reads of the case (on a GET) and of each person it names.
+SIGNOFFS_CASE_SHOWN: Final = (
+    "reference",
+    "title",
+    "department_id",
+    "owner_id",
+    "content_version",
+    "sro_name",
+    "sro_id",
+    "status",
+    *(f"sro__{name}" for name in PERSON_NAMES),
+)
+PERSON_SHOWN: Final = (*PERSON_NAMES, "role")
+
+
 @require_http_methods(["GET", "POST"])
 def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
     """Sign-offs by discipline: ask a named colleague for each, ask again for the stale ones
     in one action, name the Senior Responsible Owner from the department's people, and (for
     a signatory with no account) type a sign-off."""
-    case = get_object_or_404(_visible(request).select_related("sro"), reference=reference)
-    user = signed_in_user(request)
     posted = request.POST if request.method == "POST" else None
+    cases = _visible(request).select_related("sro")
+    if posted is None:  # a view reads the columns the page shows; a change, the whole case
+        cases = cases.only(*SIGNOFFS_CASE_SHOWN)
+    case = get_object_or_404(cases, reference=reference)
+    user = signed_in_user(request)
     which = request.POST.get("form", "request") if posted is not None else ""
-    colleagues = list(department_people(case.department_id))
+    colleagues = list(department_people(case.department_id).only(*PERSON_SHOWN))
     people = signatories_among(case, colleagues)
     request_form = SignOffRequestForm(people, posted if which == "request" else None)
     signoff_form = SignOffForm(posted if which == "signoff" else None)
@@ -614,7 +634,8 @@ def case_signoffs(request: HttpRequest, reference: str) -> HttpResponse:
         add_service_errors(forms_by_name.get(which, request_form), failed.errors)
     except TransitionRefused as refusal:
         errors = [(str(refusal), "#main-content")]
-    signoffs, requests = current_signoffs(case), latest_requests(case, asker=False)
+    signoffs = current_signoffs(case, signoffs_shown(case))
+    requests = latest_requests(case, asker=False, names_only=True)
     renewable = (
         services.renewable_disciplines(case, signoffs=signoffs, requests=requests)
         if case.is_editable

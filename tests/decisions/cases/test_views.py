@@ -20,6 +20,7 @@ from decisions.cases.services import (
     case_update,
     case_withdraw,
     signoff_record,
+    signoff_request_create,
 )
 from decisions.engine import assess, default_ruleset
 from decisions.review.services import review_decide, review_reopen
@@ -580,6 +581,31 @@ def test_the_sign_offs_page_asks_commercial_colleagues_and_offers_the_department
     offered = re.findall(r'<option value="([^"]+)"', sro)
     assert set(offered) == {colleague.username, admin.username, users["commercial"].username}
     assert f'<option value="{admin.username}" selected>' in sro
+
+
+def test_the_sign_offs_page_reads_people_for_their_names_in_as_many_queries_whatever_the_count(
+    case: Case, users: dict[str, User], make_user: Callable[..., User], alice: Client
+) -> None:
+    owner = users["commercial"]
+    path = f"/cases/{case.reference}/sign-offs/"
+    first = make_user("first", "commercial", first_name="Fay", last_name="First")
+    signoff_request_create(case=case, by=owner, discipline="legal", user=first.username)
+    signoff_record(case=case, by=owner, discipline="digital", name="Dee")
+    alice.get(path)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        assert "Asked Fay First" in _html(alice.get(path))
+    for n in range(5):
+        person = make_user(f"more{n}", "commercial")
+        signoff_request_create(case=case, by=owner, discipline="finance", user=person.username)
+        signoff_record(case=case, by=owner, discipline="commercial", name=f"Signer {n}")
+    with CaptureQueriesContext(connection) as many:
+        html = _html(alice.get(path))
+    assert "Asked more4" in html and "Signer 4" in html
+    assert len(many.captured_queries) == len(few.captured_queries)
+    # Only the signed-in user's own row (sign-in) is read whole; everyone the page names is
+    # read for their name.
+    whole = [q for q in many.captured_queries if '"sourcing_user"."password"' in q["sql"]]
+    assert len(whole) == 1
 
 
 def test_the_task_list_and_submit_go_by_each_discipline_s_latest_sign_off(
