@@ -20,7 +20,8 @@ same as its stand-in's (None makes IS NULL, a tuple one placeholder an item) is 
 shape: None is built in as itself, a tuple's length is in the key. A parameter Django changes
 on the way (a date made a string by SQLite's operations) is changed the same way at each call;
 one it changes otherwise (a LIKE pattern, a value computed from it) is refused with an error
-naming it, to be named in the key.
+naming it, to be named in the key. A param the SQL does not use is allowed (a role's query that
+ignores the department).
 
 The key is completed here with what else the SQL depends on: the database (alias and vendor:
 its operations write the SQL), the current time zone (dates are extracted in it) and the kinds
@@ -194,6 +195,7 @@ def _slots(first: Compiled, second: Compiled, stand_ins: list[dict[str, Any]]) -
     ops = connections[first.using].ops
     slots: list[_Slot] = []
     claimed: set[int] = set()
+    missing: list[str] = []
     for (name, index, one), (_, _, two) in zip(
         _items(stand_ins[0]), _items(stand_ins[1]), strict=True
     ):
@@ -213,17 +215,13 @@ def _slots(first: Compiled, second: Compiled, stand_ins: list[dict[str, Any]]) -
                 claimed.update(positions)
                 break
         else:
-            if first.sql:  # a query that reads nothing (EmptyResultSet) has no parameters
-                raise ValueError(
-                    f"params[{name!r}] does not reach the SQL's parameters as itself (Django "
-                    "changes it, or the queryset computes another value from it): name it in "
-                    "the key instead"
-                )
+            missing.append(f"params[{name!r}]")  # unused, or changed: see below
     for p, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
         if p not in claimed and _differs(a, b):
             raise ValueError(
-                f"the SQL's parameter {p} changes with the params but is none of them (a value "
-                "computed from one): name what it is built from in the key"
+                f"the SQL's parameter {p} changes with the params but is none of them as itself "
+                f"(Django changes {' or '.join(missing) or 'one'}, or the queryset computes a "
+                "value from it): name what it is built from in the key instead"
             )
     return slots
 

@@ -45,14 +45,21 @@ def _counted(queryset: QuerySet[Any], rows: int = TODO_ROWS) -> tuple[int, list[
 
 
 def _listed(
-    key: tuple[Any, ...], build: Callable[[], QuerySet[Any]], *columns: str
+    key: tuple[Any, ...],
+    build: Callable[..., QuerySet[Any]],
+    *columns: str,
+    params: dict[str, Any] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """As _counted, the columns given of a queryset as dicts (`values()`), its SQL built and
-    compiled once per process for `key`, which names everything the queryset is built from
-    (sourcing.compiled_sql: the query still runs on every call)."""
+    compiled once per process for `key`, which names what the queryset's SQL is built from,
+    `build(**params)` taking the ids it is filtered by as parameters (sourcing.compiled_sql:
+    the query still runs on every call)."""
     listed = compiled(
         key,
-        lambda: build().values(*columns).annotate(listed_total=Window(Count("*")))[:TODO_ROWS],
+        lambda **values: (
+            build(**values).values(*columns).annotate(listed_total=Window(Count("*")))[:TODO_ROWS]
+        ),
+        params=params or {},
     ).dicts()
     return (listed[0]["listed_total"] if listed else 0), listed
 
@@ -61,12 +68,15 @@ def _signoffs_waiting(user: User) -> tuple[int, list[dict[str, Any]]]:
     """Sign-offs requested of the person (decisions.cases.selectors.signoff_requests_for): the
     count and the first rows, each with its case, discipline and the page where they decide."""
     count, waiting = _listed(
-        ("home-signoffs", user.pk, user.department_id),
-        lambda: signoff_requests_for(user).select_related(None),
+        ("home-signoffs",),
+        lambda user_id, department_id: signoff_requests_for(
+            User(pk=user_id, department_id=department_id)  # the ids alone: built from them
+        ).select_related(None),
         "pk",
         "discipline",
         "case__reference",
         "case__title",
+        params={"user_id": user.pk, "department_id": user.department_id},
     )
     rows = [
         {
@@ -83,27 +93,32 @@ def _commercial(user: User) -> dict[str, Any]:
     department = user.department_id or 0  # a commercial user always has one
     today = timezone.localdate()
     due_count, due = _listed(
-        ("home-due", department, today),
-        lambda: approvals_due(today=today, department_id=department),
+        ("home-due", today),  # today: the SQL holds a day computed from it
+        lambda department_id: approvals_due(today=today, department_id=department_id),
         "pk",
         "review_by",
         "case__reference",
         "case__title",
+        params={"department_id": department},
     )
     return {
         "drafts": _listed(
-            ("home-drafts", user.pk, department),
-            lambda: drafts_of(user, department).select_related(None),
+            ("home-drafts",),
+            lambda user_id, department_id: drafts_of(
+                User(pk=user_id), department_id
+            ).select_related(None),
             "reference",
             "title",
             "updated_at",
+            params={"user_id": user.pk, "department_id": department},
         ),
         "returned": _listed(
-            ("home-returned", department),
-            lambda: returned_cases(department),
+            ("home-returned",),
+            returned_cases,
             "reference",
             "title",
             "returned_at",
+            params={"department_id": department},
         ),
         "signoffs": _signoffs_waiting(user),
         "due": (
@@ -123,12 +138,13 @@ def _commercial(user: User) -> dict[str, Any]:
 
 def _reviewer(user: User) -> dict[str, Any]:
     count, cases = _listed(
-        ("home-review", user.pk, user.role, user.department_id),
-        lambda: submitted_waiting(user),
+        ("home-review", user.role),  # which cases a role sees is the SQL's shape
+        lambda department_id: submitted_waiting(User(role=user.role, department_id=department_id)),
         "reference",
         "title",
         "department__name",
         "submitted_at",
+        params={"department_id": user.department_id},
     )
     now = timezone.now()
     rows = [

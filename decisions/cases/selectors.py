@@ -243,6 +243,6 @@ def signoff_requests_decided_by(user: User) -> QuerySet[SignOffRequest]:
     newest first (the caller takes the latest it shows)."""
     return SignOffRequest.objects.filter(
         signatory=user,
-        case__department=user.department,
+        case__department=user.department_id,  # the id: no query for the department
         status__in=(SignOffRequestStatus.SIGNED, SignOffRequestStatus.DECLINED),
     ).order_by("-decided_at", "-pk")

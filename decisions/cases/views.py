@@ -93,6 +93,7 @@ from sourcing.models import (
     SignOff,
     SignOffRequest,
     SignOffRequestStatus,
+    User,
 )
 from sourcing.pagination import paginate
 from sourcing.people import names
@@ -669,19 +670,32 @@ def _signoff_request(request: HttpRequest, pk: int) -> SignOffRequest:
     return or_404(signoff_request_asked_of(signed_in_user(request), pk))
 
 
+def _person(*, user_id: int, department_id: int | None) -> User:
+    """A person of these ids alone, unsaved: what the sign-off requests' queries are built
+    from (compiled with stand-in ids)."""
+    return User(pk=user_id, department_id=department_id)
+
+
 @require_safe
 def signoff_request_list(request: HttpRequest) -> HttpResponse:
     """Sign-off requests waiting for you, oldest first, and those you decided."""
     user = signed_in_user(request)
-    # Both queries built from the person and their department alone: compiled once per
-    # process for them (sourcing.compiled_sql), run every request.
+    # Both queries built from the person's id and their department's alone: compiled once per
+    # process, the ids their parameters (sourcing.compiled_sql), run every request.
+    ids = {"user_id": user.pk, "department_id": user.department_id}
     waiting = compiled(
-        ("signoff-requests-waiting", user.pk, user.department_id),
-        lambda: signoff_requests_for(user).select_related(None).values_list(*WAITING_SHOWN),
+        "signoff-requests-waiting",
+        lambda **ids: (
+            signoff_requests_for(_person(**ids)).select_related(None).values_list(*WAITING_SHOWN)
+        ),
+        params=ids,
     ).rows()
     decided = compiled(
-        ("signoff-requests-decided", user.pk, user.department_id, PAGE_SIZE),
-        lambda: signoff_requests_decided_by(user).values_list(*DECIDED_SHOWN)[:PAGE_SIZE],
+        ("signoff-requests-decided", PAGE_SIZE),
+        lambda **ids: signoff_requests_decided_by(_person(**ids)).values_list(*DECIDED_SHOWN)[
+            :PAGE_SIZE
+        ],
+        params=ids,
     ).rows()
     context = {"lists_html": _signoff_lists_html(waiting, decided)}
     return render(request, "sourcing/signoff_requests.html", context)

@@ -84,9 +84,10 @@ def _columns(model: type[Model], wanted: Iterable[str]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
 
 
-# The review page's reads (here and below) are compiled once per process for each case (its
-# id is all their SQL is built from: sourcing.compiled_sql) and made into model instances of
-# the columns read, as `only()`/`defer()` make them (a column not read loads on access).
+# The review page's reads (here and below) are compiled once per process, the case's id a
+# parameter (sourcing.compiled_sql: their SQL is the same for every case), and made into model
+# instances of the columns read, as `only()`/`defer()` make them (a column not read loads on
+# access).
 ASSESSMENT_READ = _columns(
     Assessment, [f.attname for f in Assessment._meta.concrete_fields if f.name != "result"]
 )
@@ -98,9 +99,9 @@ def assessment_for_review(case: Case) -> Assessment | None:
     presentation: `shown_result`, its `recommended`, `close_call` and `policy_checks` read
     out by the database (a key the result lacks is None). The result itself is read only if
     the presentation must be rendered (one query more), or None without an assessment. One
-    query, compiled once per process for the case."""
+    query (case_assessments' newest), compiled once per process."""
 
-    def build() -> Any:
+    def build(case_id: int) -> Any:
         shown = JSONObject(
             **{
                 key: KeyTransform(key, "result")
@@ -108,12 +109,12 @@ def assessment_for_review(case: Case) -> Assessment | None:
             }
         )
         return (
-            case_assessments(case)
+            case_assessments(Case(pk=case_id))  # the id alone: the query is built from it
             .annotate(shown_result=shown)
             .values_list(*ASSESSMENT_READ, "shown_result")[:1]
         )
 
-    rows = compiled(("review-assessment", case.pk), build).rows()
+    rows = compiled("review-assessment", build, params={"case_id": case.pk}).rows()
     if not rows:
         return None
     assessment = Assessment.from_db(DEFAULT_DB_ALIAS, ASSESSMENT_READ, rows[0][:-1])
@@ -164,9 +165,11 @@ CHANGE_BY_READ = _columns(
 def review_signoffs(case: Case) -> list[SignOff]:
     """Every sign-off of the case, in their order (case_signoffs' rows), with only
     REVIEW_SIGNOFF_COLUMNS read and neither person joined (one query, compiled once per
-    process for the case)."""
+    process)."""
     rows = compiled(
-        ("review-signoffs", case.pk), lambda: case.signoffs.values_list(*SIGNOFF_READ)
+        "review-signoffs",
+        lambda case_id: SignOff.objects.filter(case_id=case_id).values_list(*SIGNOFF_READ),
+        params={"case_id": case.pk},
     ).rows()
     return [SignOff.from_db(DEFAULT_DB_ALIAS, SIGNOFF_READ, row) for row in rows]
 
@@ -174,12 +177,15 @@ def review_signoffs(case: Case) -> list[SignOff]:
 def review_history(case: Case) -> list[CaseStatusChange]:
     """Every status change of the case, oldest first (status_history's rows), with only
     REVIEW_HISTORY_COLUMNS read of them and of who made them (one query, compiled once per
-    process for the case)."""
+    process)."""
     rows = compiled(
-        ("review-history", case.pk),
-        lambda: case.status_changes.order_by("at", "pk").values_list(
-            *CHANGE_READ, *(f"by__{c}" for c in CHANGE_BY_READ)
+        "review-history",
+        lambda case_id: (
+            CaseStatusChange.objects.filter(case_id=case_id)
+            .order_by("at", "pk")
+            .values_list(*CHANGE_READ, *(f"by__{c}" for c in CHANGE_BY_READ))
         ),
+        params={"case_id": case.pk},
     ).rows()
     changes = []
     for row in rows:
@@ -203,14 +209,15 @@ RECORD_READ = _columns(
 def current_record(case: Case) -> DecisionRecord | None:
     """The case's record not superseded by a later one, if any: its columns, without its
     content (about 27 KB, which the review page, linking to the record, does not read). One
-    query, compiled once per process for the case."""
+    query, compiled once per process."""
     rows = compiled(
-        ("review-current-record", case.pk),
-        lambda: (
-            DecisionRecord.objects.filter(case=case, superseded_by__isnull=True)
+        "review-current-record",
+        lambda case_id: (
+            DecisionRecord.objects.filter(case_id=case_id, superseded_by__isnull=True)
             .order_by("-seq")
             .values_list(*RECORD_READ)[:1]
         ),
+        params={"case_id": case.pk},
     ).rows()
     return DecisionRecord.from_db(DEFAULT_DB_ALIAS, RECORD_READ, rows[0]) if rows else None
 

@@ -297,11 +297,12 @@ def _name(first_name: str, last_name: str, username: str) -> str:
 
 def _member_rows(department_id: int) -> list[dict[str, Any]]:
     """The people of the department (department_members_listed) as the page shows them: the
-    MEMBER_COLUMNS, their name and their role's label; its SQL compiled once per process for
-    the department (sourcing.compiled_sql; one query)."""
+    MEMBER_COLUMNS, their name and their role's label; its SQL compiled once per process, the
+    department's id a parameter (sourcing.compiled_sql; one query)."""
     rows = compiled(
-        ("department-people", department_id),
-        lambda: department_members_listed(department_id).values(*MEMBER_COLUMNS),
+        "department-people",
+        lambda department_id: department_members_listed(department_id).values(*MEMBER_COLUMNS),
+        params={"department_id": department_id},
     ).dicts()
     return [
         {
@@ -315,11 +316,14 @@ def _member_rows(department_id: int) -> list[dict[str, Any]]:
 
 def _invitation_rows(department_id: int) -> list[dict[str, Any]]:
     """The department's pending invitations (department_invitations, newest first) as the page
-    shows them, who invited by name; its SQL compiled once per process for the department
-    (sourcing.compiled_sql; one query)."""
+    shows them, who invited by name; its SQL compiled once per process, the department's id a
+    parameter (sourcing.compiled_sql; one query)."""
     rows = compiled(
-        ("department-invitations-pending", department_id),
-        lambda: department_invitations(department_id).pending().values(*INVITATION_COLUMNS),
+        "department-invitations-pending",
+        lambda department_id: (
+            department_invitations(department_id).pending().values(*INVITATION_COLUMNS)
+        ),
+        params={"department_id": department_id},
     ).dicts()
     return [
         {

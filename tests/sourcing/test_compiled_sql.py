@@ -188,7 +188,7 @@ def test_a_param_django_changes_otherwise_is_refused_by_name() -> None:
             lambda prefix: Department.objects.filter(code__startswith=prefix).values("code"),
             params={"prefix": "cmp-"},
         )
-    with pytest.raises(ValueError, match="params\\['pk'\\]"):
+    with pytest.raises(ValueError, match=r"parameter 0 changes.*params\[.pk.\]"):
         compiled(
             "computed",
             lambda pk: Department.objects.filter(pk=pk + 1).values("code"),
@@ -203,3 +203,9 @@ def test_a_param_django_changes_otherwise_is_refused_by_name() -> None:
     with pytest.raises(TypeError, match="params\\['flag'\\] is bool"):
         compiled("flag", lambda flag: Department.objects.values("code"), params={"flag": True})
     assert not compiled_sql._kept
+
+
+def test_a_param_the_sql_does_not_use_is_allowed() -> None:
+    Department.objects.create(code="cmp-a", name="Compiled A")
+    made = compiled("unused", lambda pk: Department.objects.values_list("code"), params={"pk": 3})
+    assert made.rows() == [("cmp-a",)]

@@ -21,6 +21,7 @@ from decisions.records.models import DecisionRecord
 from decisions.review import selectors
 from decisions.review import views as review_views
 from decisions.review.services import review_decide
+from sourcing import compiled_sql
 from sourcing.models import Case, CaseStatus, Department, Role, SignOff, User
 from tests.factories import (
     approved_record,
@@ -194,6 +195,26 @@ def test_the_review_page_reads_the_assessment_without_its_result_once_it_is_kept
     assert "The five options, ranked" in again and "Recommendation: " in again
     read = " ".join(q["sql"] for q in kept.captured_queries)
     assert '"decisions_assessment"."result",' not in read
+
+
+def test_the_review_page_s_reads_are_compiled_once_for_every_case(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    first = submitted_case(users["commercial"], "First case under review")
+    second = submitted_case(users["commercial"], "Second case under review")
+    compiled_sql.forget()
+    client = client_as(users["reviewer"])
+    page = client.get(reverse("review_case", args=[first.reference])).content.decode()
+    kept = set(compiled_sql._kept)
+    assert any(key[0] == "review-signoffs" for key in kept)
+    again = client.get(reverse("review_case", args=[second.reference])).content.decode()
+    assert set(compiled_sql._kept) == kept  # by shape: nothing compiled for the second case
+    assert "First case under review" in page and "Second case under review" not in page
+    assert "Second case under review" in again and "First case under review" not in again
+    assert [s.case_id for s in selectors.review_signoffs(second)] == [
+        s.case_id for s in second.signoffs.all()
+    ]
+    assert selectors.review_history(second)[-1].case_id == second.pk
 
 
 def _without_tokens(html: str) -> str:
