@@ -6,10 +6,13 @@ import itertools
 import random
 from collections import Counter
 
+from django.test import Client
+
 from scripts.loadbench import probe_cycle
 from scripts.loadbench.data import DRAFT_VERSION, bench_data_build
 from scripts.loadbench.routes import SAMPLES, missing_samples, probes, url_routes
 from sourcing.demo import DEMO_CASES
+from sourcing.models import User
 
 
 def test_every_route_with_a_get_is_loaded_or_has_a_sample() -> None:
@@ -35,6 +38,26 @@ def test_builder_at_multiplier_one_loads_the_demo_data_and_every_sample_resolves
     alice = {p.path for p in found if p.route == "case_detail" and p.persona == "alice"}
     bob = {p.path for p in found if p.route == "case_detail" and p.persona == "bob"}
     assert alice and bob and alice != bob
+
+
+def test_the_signatory_reads_her_waiting_request_and_a_list_with_rows(
+    db: None, client: Client
+) -> None:
+    bench_data_build(multiplier=1)
+    found = {(p.route, p.persona): p.path for p in probes()}
+    signoff = {key for key in found if key[0].startswith("signoff_request_")}
+    # Only the signatory calls her pages, and she calls nothing else.
+    assert signoff == {("signoff_request_list", "ines"), ("signoff_request_detail", "ines")}
+    assert {route for route, persona in found if persona == "ines"} == {
+        "signoff_request_list",
+        "signoff_request_detail",
+    }
+    client.force_login(User.objects.get(username="ines"))
+    detail = found[("signoff_request_detail", "ines")]
+    page = client.get(detail)
+    assert page.status_code == 200 and b"Do you sign off this case for finance?" in page.content
+    listed = client.get(found[("signoff_request_list", "ines")])
+    assert listed.status_code == 200 and detail.encode() in listed.content
 
 
 def test_a_second_copy_doubles_cases_records_and_contracts(db: None) -> None:
