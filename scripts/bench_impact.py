@@ -78,6 +78,7 @@ def store_cases(count: int) -> tuple[Any, float]:
     """Bulk-create `count` assessed cases under the current version; (steward, seconds)."""
     from decisions import engine
     from decisions.assessments.models import Assessment
+    from decisions.assessments.selectors import assessment_sha256
     from decisions.rulesets.selectors import engine_ruleset
     from decisions.rulesets.services import golden_cases_import, ruleset_publish_default
     from sourcing.models import CaseStatus, Role
@@ -94,19 +95,19 @@ def store_cases(count: int) -> tuple[Any, float]:
     assessments = []
     for case, answers in zip(cases, answer_sets, strict=True):
         recommended = engine.winner(answers, compiled) or ""
-        assessments.append(
-            Assessment(
-                case=case,
-                ruleset=current,
-                ruleset_version=current.version,
-                ruleset_sha256=current.sha256,
-                answers=answers,
-                answers_version=1,
-                result={"recommended": recommended or None},
-                recommended=recommended,
-                created_by=case.owner,
-            )
+        assessment = Assessment(
+            case=case,
+            ruleset=current,
+            ruleset_version=current.version,
+            ruleset_sha256=current.sha256,
+            answers=answers,
+            answers_version=1,
+            result={"recommended": recommended or None},
+            recommended=recommended,
+            created_by=case.owner,
         )
+        assessment.sha256 = assessment_sha256(assessment)  # as assessment_run stores it
+        assessments.append(assessment)
     Assessment.objects.bulk_create(assessments, batch_size=1000)
     return steward, time.perf_counter() - started
 

@@ -33,6 +33,11 @@ class Assessment(models.Model):
     answers_version = models.PositiveIntegerField()
     result = models.JSONField()
     recommended = models.CharField(max_length=20, blank=True)
+    # The hash of what a person reads as this assessment (its ruleset hash, answers and result:
+    # decisions.assessments.selectors.assessment_sha256, the one definition), stored when it is
+    # made (services.assessment_run) so the sign-off pages and services read it, not recompute
+    # it over about 50 KB of JSON. The three hashed columns never change once stored.
+    sha256 = models.CharField(max_length=64)
     created_by = models.ForeignKey("sourcing.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

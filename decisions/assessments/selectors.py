@@ -64,6 +64,7 @@ class AssessmentSummary:
     ruleset_version: str
     created_at: datetime
     result: dict[str, Any]
+    sha256: str  # as stored (Assessment.sha256: assessment_sha256 of the whole assessment)
 
 
 def latest_assessment_summary(case: Case) -> AssessmentSummary | None:
@@ -78,6 +79,7 @@ def latest_assessment_summary(case: Case) -> AssessmentSummary | None:
             "recommended",
             "ruleset_version",
             "created_at",
+            "sha256",
             result_recommended=KeyTransform("recommended", "result"),
             result_close_call=KeyTransform("close_call", "result"),
             result_policy_checks=KeyTransform("policy_checks", "result"),
@@ -97,7 +99,21 @@ def latest_assessment_summary(case: Case) -> AssessmentSummary | None:
             "close_call": row["result_close_call"],
             "policy_checks": row["result_policy_checks"] or [],
         },
+        sha256=row["sha256"],
     )
+
+
+def current_assessment_sha256(case: Case) -> str | None:
+    """The stored sha256 (Assessment.sha256) of the case's latest assessment when it is of the
+    case's current answers, else None: what a signatory signs (one query of two columns,
+    neither the answers nor the result read)."""
+    row = (
+        Assessment.objects.filter(case=case)
+        .newest_first()
+        .values_list("answers_version", "sha256")
+        .first()
+    )
+    return row[1] if row is not None and row[0] == case.answers_version else None
 
 
 def current_assessment(case: Case) -> Assessment | None:
@@ -127,7 +143,9 @@ def assessment_sha256(assessment: Assessment) -> str:
     """sha256 (64 hex) of the RFC 8785 canonical JSON of what a person reads as the assessment:
     `{"ruleset_sha256", "answers", "result"}`. The same answers under the same ruleset give
     the same hash (the engine's result is deterministic); a sign-off records the hash its
-    signatory read."""
+    signatory read. Computed once, when the assessment is made (services.assessment_run) or
+    migrated (decisions/migrations/0018), and stored as `Assessment.sha256`: readers take the
+    stored value (latest_assessment_summary, current_assessment_sha256)."""
     body = {
         "ruleset_sha256": assessment.ruleset_sha256,
         "answers": assessment.answers,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from decisions import engine
 from decisions.assessments.models import Assessment
+from decisions.assessments.selectors import assessment_sha256
 from decisions.audit.services import audit_on
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.selectors import (
@@ -59,7 +60,7 @@ def assessment_run(*, case: Case, by: User) -> Assessment:
         raise ValidationFailed(errors)
     result = engine.assess(case.answers, engine_ruleset(ruleset), with_flip=True)
     data = result.to_dict()
-    assessment = Assessment.objects.create(
+    assessment = Assessment(
         case=case,
         ruleset=ruleset,
         ruleset_version=ruleset.version,
@@ -70,6 +71,9 @@ def assessment_run(*, case: Case, by: User) -> Assessment:
         recommended=data["recommended"] or "",
         created_by=by,
     )
+    # Hashed once, here, and stored: the sign-off pages and services read it (selectors).
+    assessment.sha256 = assessment_sha256(assessment)
+    assessment.save(force_insert=True)
     # What the event says: the assessment, its pinned ruleset, the recommendation, the answers.
     pinned = {"ruleset": ruleset.version, "ruleset_sha256": ruleset.sha256}
     said = {"recommended": data["recommended"], "answers_version": case.answers_version}

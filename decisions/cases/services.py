@@ -14,10 +14,9 @@ from django.utils import timezone
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import (
     AssessmentSummary,
-    latest_assessment,
+    current_assessment_sha256,
     latest_assessment_summary,
 )
-from decisions.assessments.selectors import assessment_sha256 as sha256_of
 from decisions.audit.services import audit_on
 from decisions.cases.selectors import (
     current_signoffs,
@@ -642,10 +641,10 @@ def signoff_request_decide(
     )
     if errors:
         raise ValidationFailed(errors)
-    latest = latest_assessment(case)
-    current = latest is not None and latest.answers_version == case.answers_version
-    sha = sha256_of(latest) if latest is not None and current else ""
-    if decision == "signed" and not current:
+    # The stored hash of the latest assessment if it is of the current answers (None if not).
+    current = current_assessment_sha256(case)
+    sha = current or ""
+    if decision == "signed" and current is None:
         raise TransitionRefused(
             "There is no recommendation on the current answers to sign off yet: the case "
             "owner must get one first."

@@ -23,7 +23,6 @@ from decisions import presenter
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import (
     AssessmentSummary,
-    assessment_sha256,
     latest_assessment,
     latest_assessment_summary,
 )
@@ -781,7 +780,8 @@ def signoff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     and your decision (sign off, or decline with a comment), as yourself."""
     asked = _signoff_request(request, pk)
     case = asked.case
-    latest = latest_assessment(case)
+    # Its summary (not its answers and result, about 50 KB of JSON) and its stored hash.
+    latest = latest_assessment_summary(case)
     current = latest is not None and latest.answers_version == case.answers_version
     form = SignOffDecideForm(request.POST if request.method == "POST" else None)
     errors: list[tuple[str, str]] = []
@@ -809,7 +809,7 @@ def signoff_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": asked.status == SignOffRequestStatus.PENDING and case.is_editable,
         "latest": latest if current else None,
         "latest_label": _latest_text(latest, "no viable option") if latest and current else "",
-        "assessment_sha256": assessment_sha256(latest) if latest and current else "",
+        "assessment_sha256": latest.sha256 if latest and current else "",
         "groups": _check_rows(case),
         "explanations": [
             {"label": check_label(c["check"]), "text": case.explanations.get(c["check"], "")}

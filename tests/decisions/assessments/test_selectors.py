@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from decisions.assessments.selectors import latest_assessment, latest_assessment_summary
+from decisions.assessments.selectors import (
+    assessment_sha256,
+    current_assessment_sha256,
+    latest_assessment,
+    latest_assessment_summary,
+)
 from decisions.assessments.services import assessment_run
 from decisions.cases.services import case_create, case_update
 from sourcing.models import User
@@ -27,6 +32,7 @@ def test_the_summary_is_the_latest_assessment_with_its_recommendation_close_call
         full.recommended,
     )
     assert (summary.ruleset_version, summary.created_at) == (full.ruleset_version, full.created_at)
+    assert summary.sha256 == full.sha256 == assessment_sha256(full)
     assert summary.result == {
         "recommended": full.result["recommended"],
         "close_call": full.result["close_call"],
@@ -38,3 +44,15 @@ def test_the_summary_is_the_latest_assessment_with_its_recommendation_close_call
 def test_a_case_never_assessed_has_no_summary(users: dict[str, User]) -> None:
     case = case_create(by=users["commercial"], title="Not assessed")
     assert latest_assessment_summary(case) is None
+
+
+def test_the_current_hash_is_the_latest_assessment_s_stored_one_until_the_answers_change(
+    ruleset: None, users: dict[str, User]
+) -> None:
+    owner = users["commercial"]
+    case = case_create(by=owner, title="Hash", answers=complete_answers())
+    assert current_assessment_sha256(case) is None  # never assessed
+    assessment = assessment_run(case=case, by=owner)
+    assert current_assessment_sha256(case) == assessment.sha256 == assessment_sha256(assessment)
+    case = case_update(case=case, by=owner, answers=golden_answers("G41"))
+    assert current_assessment_sha256(case) is None  # the latest is of the answers before

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
 from decisions import engine
 from decisions.assessments.models import Assessment
-from decisions.assessments.selectors import assessment_for_replay
+from decisions.assessments.selectors import assessment_for_replay, assessment_sha256
 from decisions.assessments.services import assessment_replay, assessment_run
 from decisions.cases.services import (
     case_create,
@@ -17,7 +18,7 @@ from decisions.cases.services import (
 from decisions.rulesets.models import Ruleset
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import User
-from tests.factories import complete_answers
+from tests.factories import complete_answers, golden_answers
 
 
 def test_an_assessment_is_pinned_to_the_ruleset_and_matches_the_engine(
@@ -30,6 +31,24 @@ def test_an_assessment_is_pinned_to_the_ruleset_and_matches_the_engine(
     assert assessment.ruleset_sha256 == ruleset.sha256 == engine.default_ruleset().sha256
     expected = engine.assess(complete_answers(), engine.default_ruleset()).to_dict()
     assert assessment.result == json.loads(json.dumps(expected))
+
+
+def test_an_assessment_stores_the_hash_of_what_it_holds_as_read_back(
+    users: dict[str, User], ruleset: Ruleset
+) -> None:
+    # The stored hash is assessment_sha256 of the assessment as the database gives it back
+    # (what the sign-off pages showed and the sign-off service compared before it was stored),
+    # for answers with a close call, floats in the scores and each kind of winner.
+    user = users["commercial"]
+    hashes = set()
+    for golden in ("G04", "G24", "G27", "G38", "G41"):
+        case = case_create(by=user, title=f"Case {golden}", answers=golden_answers(golden))
+        made = assessment_run(case=case, by=user)
+        read_back = Assessment.objects.get(pk=made.pk)
+        assert read_back.sha256 == made.sha256 == assessment_sha256(read_back)
+        assert re.fullmatch("[0-9a-f]{64}", made.sha256)
+        hashes.add(made.sha256)
+    assert len(hashes) == 5
 
 
 def test_assessing_incomplete_answers_lists_every_missing_key(
