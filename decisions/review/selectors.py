@@ -13,6 +13,7 @@ from django.db.models.functions import JSONObject
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import case_assessments, latest_assessment_per_case
+from decisions.cases.selectors import PERSON_NAMES
 from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
@@ -67,14 +68,19 @@ def submitted_waiting(user: Any) -> CaseQuerySet:
     )
 
 
-def case_for_review(user: Any, reference: str) -> Case | None:
-    """A case the user may see (reviewers: submitted at least once), or None."""
-    return (
-        Case.objects.visible_to(user)
-        .select_related("department", "owner")
-        .filter(reference=reference)
-        .first()
-    )
+def case_for_review(user: Any, reference: str, *, shown_only: bool = False) -> Case | None:
+    """A case the user may see (reviewers: submitted at least once), with its department and
+    owner, or None. `shown_only` (the review page's GET): of the department only its name, of
+    the owner only their names (not the whole row: password, email, dates), as the page
+    shows them."""
+    cases = Case.objects.visible_to(user).select_related("department", "owner")
+    if shown_only:
+        cases = cases.only(
+            *(f.name for f in Case._meta.concrete_fields),
+            "department__name",
+            *(f"owner__{name}" for name in PERSON_NAMES),
+        )
+    return cases.filter(reference=reference).first()
 
 
 def _columns(model: type[Model], wanted: Iterable[str]) -> tuple[str, ...]:

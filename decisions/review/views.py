@@ -74,8 +74,13 @@ DASHBOARD_QUARTERS = 12  # the quarters the page's select offers (the API takes 
 
 
 def _case(request: HttpRequest, reference: str) -> Case:
-    """A case the user may see (reviewers: submitted at least once), else 404."""
-    return or_404(selectors.case_for_review(signed_in_user(request), reference))
+    """A case the user may see (reviewers: submitted at least once), else 404: on a GET read
+    for what the page shows of its department and owner, on a POST whole (the services')."""
+    return or_404(
+        selectors.case_for_review(
+            signed_in_user(request), reference, shown_only=request.method == "GET"
+        )
+    )
 
 
 @require_safe

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from decisions.audit.models import AuditEvent
 from decisions.cases.services import case_submit
@@ -215,6 +216,19 @@ def test_the_review_page_s_reads_are_compiled_once_for_every_case(
         s.case_id for s in second.signoffs.all()
     ]
     assert selectors.review_history(second)[-1].case_id == second.pk
+
+
+def test_the_review_page_reads_the_case_owner_for_their_name_only(
+    users: dict[str, User], ruleset: None, client_as: Clients
+) -> None:
+    owner = users["commercial"]
+    case = submitted_case(owner)
+    with CaptureQueriesContext(connection) as queries:
+        html = client_as(users["reviewer"]).get(reverse("review_case", args=[case.reference]))
+    assert html.status_code == 200
+    assert escape(owner.get_full_name() or owner.username) in html.content.decode()
+    case_reads = [q["sql"] for q in queries.captured_queries if 'FROM "sourcing_case"' in q["sql"]]
+    assert case_reads and not any('"password"' in sql or '"email"' in sql for sql in case_reads)
 
 
 def _without_tokens(html: str) -> str:
