@@ -33,17 +33,80 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.utils import timezone
 
 KEPT_MAX: Final = 512
+M = TypeVar("M", bound=Model)
+
+
+def model_columns(model: type[Model], wanted: Iterable[str]) -> tuple[str, ...]:
+    """The model's primary key and the `wanted` columns (attnames) in the order of its
+    concrete fields (the order Model.from_db takes a row of some of its columns in)."""
+    names = {model._meta.pk.attname, *wanted}
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
+
+
+def _fields_read(
+    model: type[Model], named: Mapping[str, int], what: str
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Of the columns `named` (name: position in the row), the model's concrete fields read:
+    their attnames in the model's order and their positions. ValueError without its pk."""
+    pk = model._meta.pk.attname
+    found = [
+        (f.attname, named[f.attname] if f.attname in named else named["pk"])
+        for f in model._meta.concrete_fields
+        if f.attname in named or (f.attname == pk and "pk" in named)
+    ]
+    if pk not in (attname for attname, _ in found):
+        raise ValueError(f"{what}: its primary key ({pk} or pk) is not among the columns read")
+    return tuple(a for a, _ in found), tuple(p for _, p in found)
+
+
+def _instance_builder(
+    model: type[Model], names: tuple[str, ...], related: tuple[str, ...], renamed: dict[str, str]
+) -> Callable[[str, tuple[Any, ...]], Any]:
+    """A function of (database alias, row) making the instance Compiled.instances makes."""
+    mine = {n: i for i, n in enumerate(names) if "__" not in n}
+    fields, positions = _fields_read(model, mine, model.__name__)
+    extra = [(renamed.get(n, n), i) for n, i in mine.items() if n not in fields and n != "pk"]
+    joined = []
+    for relation in related:
+        field = model._meta.get_field(relation)
+        if not isinstance(field, ForeignKey):
+            raise ValueError(f"{model.__name__}.{relation} is not a foreign key")
+        other = field.related_model
+        assert isinstance(other, type)
+        prefix = f"{relation}__"
+        theirs = {n.removeprefix(prefix): i for i, n in enumerate(names) if n.startswith(prefix)}
+        own_key = field.attname
+        if "pk" not in theirs and other._meta.pk.attname not in theirs and own_key in mine:
+            theirs["pk"] = mine[own_key]
+        joined.append((field, other, *_fields_read(other, theirs, f"{model.__name__}.{relation}")))
+    shared: dict[tuple[Any, ...], Any] = {}
+    from_db = model.from_db
+
+    def build(using: str, row: tuple[Any, ...]) -> Any:
+        instance = from_db(using, fields, [row[p] for p in positions])
+        for name, position in extra:
+            setattr(instance, name, row[position])
+        for field, other, their_fields, their_positions in joined:
+            values = [row[p] for p in their_positions]
+            key = (field.name, *values)
+            if key not in shared:
+                null = all(v is None for v in values)
+                shared[key] = None if null else other.from_db(using, their_fields, values)
+            field.set_cached_value(instance, shared[key])
+        return instance
+
+    return build
 
 
 @dataclass(frozen=True)
@@ -82,6 +145,27 @@ class Compiled:
     def dicts(self) -> list[dict[str, Any]]:
         """rows() as `values()` gives them: a dict a row, by column name."""
         return [dict(zip(self.names, row, strict=True)) for row in self.rows()]
+
+    def instances(
+        self,
+        model: type[M],
+        *,
+        related: Iterable[str] = (),
+        renamed: Mapping[str, str] | None = None,
+        rows: Iterable[tuple[Any, ...]] | None = None,
+    ) -> list[M]:
+        """rows() (or `rows`, as rows() read them) as instances of `model` with only the
+        columns read, as `only()` makes them (a column not read loads on access): a column
+        named as one of the model's concrete fields' attnames (or "pk") is that field; one
+        named `<relation>__<attname>` for a relation in `related` (a forward foreign key) is
+        a field of the related instance, cached on the instance as `select_related` caches it
+        (its primary key read as `<relation>__pk`, `<relation>__<pk attname>`, or the foreign
+        key's own column; the same values make one shared instance; a null foreign key
+        caches None); any other column is set as an attribute (as an annotation is), named
+        as `renamed` maps it. ValueError if the model's or a related one's primary key is not
+        read."""
+        build = _instance_builder(model, self.names, tuple(related), dict(renamed or {}))
+        return [build(self.using, row) for row in (self.rows() if rows is None else rows)]
 
 
 # What a parameter's stand-in is made of, by its value's exact type (bool, a subclass of int,

@@ -13,14 +13,16 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Value
-from django.db.models.functions import Now
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
 from sourcing.charts import bar_chart, percent
-from sourcing.compiled_sql import compiled
-from sourcing.models import Case, CaseStatus, Department
+from sourcing.compiled_sql import Compiled, compiled
+from sourcing.models import Case, CaseStatus
 from sourcing.questionnaire import CHOICE_LABELS
 from suppliers.models import Contract, Segment, Supplier
+from suppliers.selectors import radar_contracts
 
 TOP_SHARE_WARNING = Fraction(25, 100)  # one supplier over a quarter of a segment's value
 HHI_HIGH = 2500  # above: highly concentrated (the thresholds competition authorities use)
@@ -172,37 +174,27 @@ def radar_segments() -> list[Segment]:
     return list(Segment.objects.only("key", "name"))
 
 
+def _segments_read() -> Compiled:
+    """radar_segments()' query as (id, key, name), its SQL compiled once per process
+    (sourcing.compiled_sql), no query."""
+    return compiled(("radar-segments",), lambda: Segment.objects.values_list("pk", "key", "name"))
+
+
 def radar_segment_rows() -> list[tuple[Any, ...]]:
-    """radar_segments() as (id, key, name) tuples, no model built: one query, its SQL compiled
-    once per process (sourcing.compiled_sql)."""
-    return compiled(
-        ("radar-segments",), lambda: Segment.objects.values_list("pk", "key", "name")
-    ).rows()
+    """radar_segments() as (id, key, name) tuples, no model built: one query."""
+    return _segments_read().rows()
 
 
 def segments_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Segment]:
     """The segments radar_segment_rows() read, as radar_segments() gives them (key and name)."""
-    return [Segment(pk=pk, key=key, name=name) for pk, key, name in rows]
+    return _segments_read().instances(Segment, rows=rows)
 
 
 def contracts_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Contract]:
-    """The contracts suppliers.selectors.contract_rows_for_radar() read, as unsaved models with
-    what the radar uses: value, case, segment, supplier (name and number) and department
-    (name)."""
-    suppliers: dict[int, Supplier] = {}
-    departments: dict[str, Department] = {}
-    made = []
-    for value, case_id, segment_id, supplier_id, name, number, department in rows:
-        supplier = suppliers.get(supplier_id)
-        if supplier is None:
-            supplier = suppliers[supplier_id] = Supplier(
-                pk=supplier_id, name=name, company_number=number
-            )
-        contract = Contract(value_gbp=value, case_id=case_id, segment_id=segment_id)
-        contract.supplier = supplier
-        contract.department = departments.setdefault(department, Department(name=department))
-        made.append(contract)
-    return made
+    """The contracts suppliers.selectors.contract_rows_for_radar() read, as models of what the
+    radar uses: value, case, segment, supplier (name and number, one instance a supplier) and
+    department (name)."""
+    return radar_contracts().instances(Contract, related=("supplier", "department"), rows=rows)
 
 
 def totals(
@@ -244,11 +236,15 @@ def demand_cases(*, now: Any = None) -> list[Case]:
     )
 
 
-def demand_case_rows() -> list[tuple[Any, ...]]:
-    """demand_cases() as (reference, title, department name, service type answer,
-    differentiation answer) tuples, no model built: one query, its SQL compiled once per
-    process (sourcing.compiled_sql), the year counted back from the database's time (Now()) so
-    the SQL is the same on every call."""
+# The two answers joint demand groups on, read out of the answers by the database.
+DEMAND_ANSWERS = ("service_type", "differentiation")
+
+
+def _demand_read() -> Compiled:
+    """demand_cases()' query as (id, reference, title, department id and name, the
+    DEMAND_ANSWERS as a JSON object), its SQL compiled once per process
+    (sourcing.compiled_sql), the year counted back from the database's time (Now()) so the
+    SQL is the same on every call; no query."""
     return compiled(
         ("radar-demand",),
         lambda: (
@@ -256,32 +252,29 @@ def demand_case_rows() -> list[tuple[Any, ...]]:
                 status__in=DEMAND_STATUSES,
                 created_at__gte=Now() - Value(timedelta(days=DEMAND_WINDOW_DAYS)),
             )
+            .annotate(
+                answers_read=JSONObject(**{k: KeyTransform(k, "answers") for k in DEMAND_ANSWERS})
+            )
             .order_by("reference")
             .values_list(
-                "reference",
-                "title",
-                "department__name",
-                "answers__service_type",
-                "answers__differentiation",
+                "id", "reference", "title", "department_id", "department__name", "answers_read"
             )
         ),
-    ).rows()
+    )
+
+
+def demand_case_rows() -> list[tuple[Any, ...]]:
+    """demand_cases() as tuples (_demand_read's columns), no model built: one query."""
+    return _demand_read().rows()
 
 
 def cases_from_rows(rows: Iterable[tuple[Any, ...]]) -> list[Case]:
     """The cases demand_case_rows() read, as demand_cases() gives them for joint_demand and
-    the radar (reference, title, department name and the two answers grouped on)."""
-    departments: dict[str, Department] = {}
-    made = []
-    for reference, title, department, service, kind in rows:
-        case = Case(
-            reference=reference,
-            title=title,
-            answers={"service_type": service, "differentiation": kind},
-        )
-        case.department = departments.setdefault(department, Department(name=department))
-        made.append(case)
-    return made
+    the radar (reference, title, department name and, as their answers, the two answers
+    grouped on)."""
+    return _demand_read().instances(
+        Case, related=("department",), renamed={"answers_read": "answers"}, rows=rows
+    )
 
 
 def joint_demand(*, now: Any = None, cases: Iterable[Case] | None = None) -> list[DemandGroup]:

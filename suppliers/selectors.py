@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Concat
 
-from sourcing.compiled_sql import compiled
+from sourcing.compiled_sql import Compiled, compiled
 from sourcing.models import Case, CaseQuerySet, CaseStatus, Role
 from suppliers.catalogue import search_key
 from suppliers.company_numbers import company_number_normalise
@@ -306,22 +306,30 @@ def contracts_of_case(case: Case) -> QuerySet[Contract]:
 
 
 RADAR_CONTRACT_COLUMNS: Final = (
+    "id",
     "value_gbp",
     "case_id",
     "segment_id",
     "supplier_id",
     "supplier__name",
     "supplier__company_number",
+    "department_id",
     "department__name",
 )
 
 
-def contract_rows_for_radar() -> list[tuple[Any, ...]]:
-    """Every contract as the concentration radar reads it, a tuple of RADAR_CONTRACT_COLUMNS
-    (value, case, segment, supplier id, the supplier's name and number, the department's
-    name), in no particular order (the radar ranks them), no model built: one query, its SQL
-    compiled once per process (sourcing.compiled_sql)."""
+def radar_contracts() -> Compiled:
+    """Every contract as the concentration radar reads it, RADAR_CONTRACT_COLUMNS (id, value,
+    case, segment, supplier id, the supplier's name and number, the department's id and
+    name), in no particular order (the radar ranks them): its SQL compiled once per process
+    (sourcing.compiled_sql), no query."""
     return compiled(
         ("radar-contracts",),
         lambda: Contract.objects.order_by().values_list(*RADAR_CONTRACT_COLUMNS),
-    ).rows()
+    )
+
+
+def contract_rows_for_radar() -> list[tuple[Any, ...]]:
+    """radar_contracts()' rows, a tuple of RADAR_CONTRACT_COLUMNS a contract, no model built
+    (one query)."""
+    return radar_contracts().rows()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from decisions import presenter
 from decisions.templatetags import govuk_dates
-from sourcing import charts, questionnaire
+from sourcing import charts, compiled_sql, questionnaire
 from sourcing.access import or_404, role_of, signed_in_user
 from sourcing.errors import ValidationFailed
 from sourcing.forms import add_service_errors, cleaned_or_empty, error_links, form_service, saved
@@ -466,7 +466,7 @@ def _radar_html() -> SafeString:
             segments_read=concentration.segments_from_rows(segment_rows),
             cases=concentration.cases_from_rows(case_rows),
         ),
-        modules=(concentration, charts, questionnaire),
+        modules=(concentration, charts, questionnaire, compiled_sql),
     )
 
 

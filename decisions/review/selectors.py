@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Max, Model, Q, Subquery
+from django.db.models import Max, Q, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import JSONObject
 
@@ -18,7 +17,7 @@ from decisions.impact.selectors import decisions_flagged_by_replay
 from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
-from sourcing.compiled_sql import compiled
+from sourcing.compiled_sql import compiled, model_columns
 from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange, SignOff, User
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
@@ -83,18 +82,11 @@ def case_for_review(user: Any, reference: str, *, shown_only: bool = False) -> C
     return cases.filter(reference=reference).first()
 
 
-def _columns(model: type[Model], wanted: Iterable[str]) -> tuple[str, ...]:
-    """The model's primary key and the `wanted` columns (attnames) in the order of its
-    concrete fields: the order Model.from_db takes a row of some of its columns in."""
-    names = {model._meta.pk.attname, *wanted}
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname in names)
-
-
 # The review page's reads (here and below) are compiled once per process, the case's id a
 # parameter (sourcing.compiled_sql: their SQL is the same for every case), and made into model
 # instances of the columns read, as `only()`/`defer()` make them (a column not read loads on
 # access).
-ASSESSMENT_READ = _columns(
+ASSESSMENT_READ = model_columns(
     Assessment, [f.attname for f in Assessment._meta.concrete_fields if f.name != "result"]
 )
 
@@ -120,12 +112,8 @@ def assessment_for_review(case: Case) -> Assessment | None:
             .values_list(*ASSESSMENT_READ, "shown_result")[:1]
         )
 
-    rows = compiled("review-assessment", build, params={"case_id": case.pk}).rows()
-    if not rows:
-        return None
-    assessment = Assessment.from_db(DEFAULT_DB_ALIAS, ASSESSMENT_READ, rows[0][:-1])
-    assessment.shown_result = rows[0][-1]  # type: ignore[attr-defined]
-    return assessment
+    found = compiled("review-assessment", build, params={"case_id": case.pk})
+    return next(iter(found.instances(Assessment)), None)  # with its shown_result
 
 
 # What the review page reads of a sign-off (decisions.cases.selectors.case_signoffs reads
@@ -159,11 +147,11 @@ REVIEW_HISTORY_COLUMNS = (
 )
 
 
-SIGNOFF_READ = _columns(SignOff, REVIEW_SIGNOFF_COLUMNS)
-CHANGE_READ = _columns(
+SIGNOFF_READ = model_columns(SignOff, REVIEW_SIGNOFF_COLUMNS)
+CHANGE_READ = model_columns(
     CaseStatusChange, ["by_id", *(c for c in REVIEW_HISTORY_COLUMNS if "__" not in c)]
 )
-CHANGE_BY_READ = _columns(
+CHANGE_BY_READ = model_columns(
     User, [c.removeprefix("by__") for c in REVIEW_HISTORY_COLUMNS if c.startswith("by__")]
 )
 
@@ -172,19 +160,18 @@ def review_signoffs(case: Case) -> list[SignOff]:
     """Every sign-off of the case, in their order (case_signoffs' rows), with only
     REVIEW_SIGNOFF_COLUMNS read and neither person joined (one query, compiled once per
     process)."""
-    rows = compiled(
+    return compiled(
         "review-signoffs",
         lambda case_id: SignOff.objects.filter(case_id=case_id).values_list(*SIGNOFF_READ),
         params={"case_id": case.pk},
-    ).rows()
-    return [SignOff.from_db(DEFAULT_DB_ALIAS, SIGNOFF_READ, row) for row in rows]
+    ).instances(SignOff)
 
 
 def review_history(case: Case) -> list[CaseStatusChange]:
     """Every status change of the case, oldest first (status_history's rows), with only
     REVIEW_HISTORY_COLUMNS read of them and of who made them (one query, compiled once per
     process)."""
-    rows = compiled(
+    return compiled(
         "review-history",
         lambda case_id: (
             CaseStatusChange.objects.filter(case_id=case_id)
@@ -192,17 +179,10 @@ def review_history(case: Case) -> list[CaseStatusChange]:
             .values_list(*CHANGE_READ, *(f"by__{c}" for c in CHANGE_BY_READ))
         ),
         params={"case_id": case.pk},
-    ).rows()
-    changes = []
-    for row in rows:
-        change = CaseStatusChange.from_db(DEFAULT_DB_ALIAS, CHANGE_READ, row[: len(CHANGE_READ)])
-        by = User.from_db(DEFAULT_DB_ALIAS, CHANGE_BY_READ, row[len(CHANGE_READ) :])
-        CaseStatusChange._meta.get_field("by").set_cached_value(change, by)
-        changes.append(change)
-    return changes
+    ).instances(CaseStatusChange, related=("by",))
 
 
-RECORD_READ = _columns(
+RECORD_READ = model_columns(
     DecisionRecord,
     [
         f.attname
@@ -216,7 +196,7 @@ def current_record(case: Case) -> DecisionRecord | None:
     """The case's record not superseded by a later one, if any: its columns, without its
     content (about 27 KB, which the review page, linking to the record, does not read). One
     query, compiled once per process."""
-    rows = compiled(
+    found = compiled(
         "review-current-record",
         lambda case_id: (
             DecisionRecord.objects.filter(case_id=case_id, superseded_by__isnull=True)
@@ -224,8 +204,8 @@ def current_record(case: Case) -> DecisionRecord | None:
             .values_list(*RECORD_READ)[:1]
         ),
         params={"case_id": case.pk},
-    ).rows()
-    return DecisionRecord.from_db(DEFAULT_DB_ALIAS, RECORD_READ, rows[0]) if rows else None
+    ).instances(DecisionRecord)
+    return next(iter(found), None)
 
 
 def approvals_due(*, today: date, department_id: int | None = None) -> DecisionRecordQuerySet:

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import DateField, Q, Value
+from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sourcing import compiled_sql
 from sourcing.compiled_sql import compiled
-from sourcing.models import Department
+from sourcing.models import Department, Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,54 @@ def test_a_param_the_sql_does_not_use_is_allowed() -> None:
     Department.objects.create(code="cmp-a", name="Compiled A")
     made = compiled("unused", lambda pk: Department.objects.values_list("code"), params={"pk": 3})
     assert made.rows() == [("cmp-a",)]
+
+
+# Instances: rows made into models of the columns read.
+
+
+def test_instances_are_the_models_of_the_columns_read_with_their_relations(
+    django_assert_num_queries: Any,
+) -> None:
+    department = Department.objects.create(code="cmp-a", name="Compiled A")
+    for username in ("ann", "bob"):
+        User.objects.create(username=username, department=department, first_name=username)
+    User.objects.create(username="cyd", role=Role.REVIEWER)  # no department: a null key
+
+    def build() -> Any:
+        return (
+            User.objects.annotate(shouted=Upper("username"))
+            .order_by("username")
+            .values_list("username", "pk", "department_id", "department__name", "shouted")
+        )
+
+    with django_assert_num_queries(1):
+        ann, bob, cyd = compiled("people", build).instances(
+            User, related=("department",), renamed={"shouted": "loud"}
+        )
+        assert (ann.username, ann.loud, ann.department.name) == ("ann", "ANN", "Compiled A")
+        assert ann.department is bob.department and ann.department.pk == department.pk
+        assert cyd.department is None and not ann._state.adding
+    with django_assert_num_queries(1):
+        assert ann.first_name == "ann"  # not read: loaded on access, as only() does
+
+
+def test_instances_of_rows_already_read_read_nothing(django_assert_num_queries: Any) -> None:
+    Department.objects.create(code="cmp-a", name="Compiled A")
+    made = compiled("codes", lambda: Department.objects.values_list("pk", "code"))
+    rows = made.rows()
+    with django_assert_num_queries(0):
+        (department,) = made.instances(Department, rows=rows)
+    assert department.code == "cmp-a" and department.pk == rows[0][0]
+
+
+def test_instances_need_the_primary_key() -> None:
+    made = compiled("no-pk", lambda: Department.objects.values_list("code"))
+    with pytest.raises(ValueError, match="Department: its primary key"):
+        made.instances(Department)
+    people = compiled("no-related-pk", lambda: User.objects.values_list("pk", "department__name"))
+    with pytest.raises(ValueError, match=r"User\.department: its primary key"):
+        people.instances(User, related=("department",))
+
+
+def test_model_columns_are_the_primary_key_and_those_wanted_in_the_model_s_order() -> None:
+    assert compiled_sql.model_columns(Department, ["name", "code"]) == ("id", "code", "name")
