@@ -37,23 +37,18 @@ from sourcing.models import Discipline, Role, User
 TODO_ROWS = 10
 
 
-def _counted(queryset: QuerySet[Any], rows: int = TODO_ROWS) -> tuple[int, list[Any]]:
-    """The count and the first rows of a queryset, in one query: each row carries the count of
-    the whole list (COUNT(*) OVER (), computed after any grouping), so no rows means none."""
-    listed = list(queryset.annotate(listed_total=Window(Count("*")))[:rows])
-    return (listed[0].listed_total if listed else 0), listed
-
-
 def _listed(
     key: tuple[Any, ...],
     build: Callable[..., QuerySet[Any]],
     *columns: str,
     params: dict[str, Any] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """As _counted, the columns given of a queryset as dicts (`values()`), its SQL built and
-    compiled once per process for `key`, which names what the queryset's SQL is built from,
-    `build(**params)` taking the ids it is filtered by as parameters (sourcing.compiled_sql:
-    the query still runs on every call)."""
+    """The count and the first TODO_ROWS rows of a queryset, in one query (each row carries the
+    count of the whole list, COUNT(*) OVER (), computed after any grouping, so no rows means
+    none): the columns given, as dicts (`values()`). Its SQL is built and compiled once per
+    process for `key`, which names what the queryset's SQL is built from, `build(**params)`
+    taking the ids it is filtered by as parameters (sourcing.compiled_sql: the query still
+    runs on every call)."""
     listed = compiled(
         key,
         lambda **values: (
@@ -187,7 +182,11 @@ def _auditor() -> dict[str, Any]:
 
 
 def _steward() -> dict[str, Any]:
-    return {"ruleset_drafts": _counted(ruleset_drafts_listed())}
+    return {
+        "ruleset_drafts": _listed(
+            ("home-ruleset-drafts",), ruleset_drafts_listed, "version", "created_at"
+        )
+    }
 
 
 TODOS: dict[str, Callable[[User], dict[str, Any]]] = {
