@@ -26,6 +26,7 @@ from decisions.audit.services import audit_append, audit_on
 from decisions.engine.hashable import JsonRejected, parse_json
 from decisions.rulesets.models import GoldenCase, Ruleset, RulesetApproval
 from decisions.rulesets.selectors import golden_case_data, golden_cases_engine
+from sourcing.compiled_sql import compiled
 from sourcing.errors import TransitionRefused, ValidationFailed
 from sourcing.models import Case, Role, User
 
@@ -245,21 +246,37 @@ def publish_approval(draft: Ruleset, *, publisher: User | None = None) -> Rulese
     return approvals.first()
 
 
+# What the publish page reads of an approval and of who approved: every column of the
+# approval, the approver's names (sourcing.models.User.get_full_name, username).
+APPROVAL_READ: Final = tuple(f.attname for f in RulesetApproval._meta.concrete_fields)
+APPROVER_READ: Final = ("id", "username", "first_name", "last_name")
+
+
 def publish_approvals(
     draft: Ruleset, *, publisher: User
 ) -> tuple[RulesetApproval | None, RulesetApproval | None]:
     """(publish_approval(draft, publisher=publisher), publish_approval(draft)) in one query:
     the approval that lets `publisher` publish the draft as it is now, and the latest approval
-    of it by anyone (each None if there is none). At most two rows are read, whatever the
-    number of approvals."""
-    current = RulesetApproval.objects.filter(ruleset=draft, sha256=draft.sha256)
-    first_pk = current.values("pk")[:1]
-    first_other_pk = current.exclude(approved_by=publisher).values("pk")[:1]
-    found = list(
-        current.filter(Q(pk=Subquery(first_pk)) | Q(pk=Subquery(first_other_pk))).select_related(
-            "approved_by"
-        )
-    )  # the model's order: latest first
+    of it by anyone (each None if there is none), each with who approved read for their names
+    (APPROVER_READ). At most two rows are read, whatever the number of approvals; the query
+    is compiled once per process, the draft's id and sha256 and the publisher's id its
+    parameters (sourcing.compiled_sql)."""
+
+    def build(ruleset_id: int, sha256: str, publisher_id: int) -> Any:
+        current = RulesetApproval.objects.filter(ruleset_id=ruleset_id, sha256=sha256)
+        first_pk = current.values("pk")[:1]
+        first_other_pk = current.exclude(approved_by_id=publisher_id).values("pk")[:1]
+        return current.filter(
+            Q(pk=Subquery(first_pk)) | Q(pk=Subquery(first_other_pk))
+        ).values_list(
+            *APPROVAL_READ, *(f"approved_by__{c}" for c in APPROVER_READ)
+        )  # the model's order: latest first
+
+    found = compiled(
+        "publish-approvals",
+        build,
+        params={"ruleset_id": draft.pk, "sha256": draft.sha256, "publisher_id": publisher.pk},
+    ).instances(RulesetApproval, related=("approved_by",))
     any_approval = found[0] if found else None
     approval = next((a for a in found if a.approved_by_id != publisher.pk), None)
     return approval, any_approval

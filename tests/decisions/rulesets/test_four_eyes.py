@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
@@ -158,11 +160,14 @@ def test_the_publish_page_s_two_approvals_are_read_together_as_each_alone(
     ruleset_approve(draft=draft, by=tess, sha256=draft.sha256)
     ruleset_approve(draft=draft, by=uma, sha256=draft.sha256)
     for publisher in (author, tess, uma):
-        with django_assert_num_queries(1):
+        with CaptureQueriesContext(connection) as read:
             found = publish_approvals(draft, publisher=publisher)
+        assert len(read.captured_queries) == 1
+        assert '"password"' not in read.captured_queries[0]["sql"]  # who approved: names only
         expected = (publish_approval(draft, publisher=publisher), publish_approval(draft))
         assert found == expected
         assert found[1] is not None and found[1].approved_by == uma  # the latest
+        assert found[1].approved_by.get_username() == "uma"
         assert found[0] is not None and found[0].approved_by != publisher
     rule = copy.deepcopy(draft.content["rules"][1])
     rule["effects"]["buy"] = rule["effects"].get("buy", 0) + 1
