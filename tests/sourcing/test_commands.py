@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.core.management import CommandError, call_command
+from django.core.management.commands import runserver
 from django.db import connection
 from django.test import Client
 
@@ -36,6 +38,7 @@ from sourcing.demo_history import (
     PIT_BEFORE_PARTS,
     PIT_DONE,
 )
+from sourcing.management.commands import run_demo
 from sourcing.management.commands.run_demo import (
     development_provider,
     migration_files,
@@ -325,3 +328,43 @@ def test_run_demo_starts_no_provider_when_one_is_configured(settings) -> None:
     with development_provider(said.append):
         pass
     assert said == []
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("localhost", port)) == 0
+
+
+def test_run_demo_starts_the_development_provider_once_the_server_listens(
+    settings, monkeypatch
+) -> None:
+    """Without the reloader (make run), the provider is not loaded before the server's first
+    page can be served, is serving soon after it binds, and stops with it (ADR 0037)."""
+    port = _free_port()
+    settings.OIDC_MOCK, settings.OIDC_MOCK_PORT = True, port
+    settings.OIDC_ISSUER = f"http://localhost:{port}"
+    monkeypatch.setattr(run_demo, "migrations_pending", lambda: False)
+    monkeypatch.setattr(run_demo, "call_command", lambda *args, **kwargs: None)  # seed_demo
+    swept = threading.Event()  # the outboxes' sweep, after the provider has started
+    monkeypatch.setattr(run_demo, "_render_waiting_pdfs", swept.set)
+    monkeypatch.setattr(run_demo, "PROVIDER_DELAY", 0.2)
+    seen: dict[str, bool] = {}
+
+    def serve(addr: str, server_port: int, handler: object, *, on_bind, **kwargs) -> None:
+        seen["before the bind"] = _listening(port)
+        on_bind(server_port)
+        seen["as it binds"] = _listening(port)
+        seen["swept"] = swept.wait(30)
+        seen["after the bind"] = _listening(port)
+
+    monkeypatch.setattr(runserver, "run", serve)
+    out = io.StringIO()
+    call_command("run_demo", "--noreload", "--skip-checks", "127.0.0.1:8799", stdout=out)
+    assert seen == {
+        "before the bind": False,
+        "as it binds": False,
+        "swept": True,
+        "after the bind": True,
+    }
+    assert not _listening(port)  # stopped with the server
+    assert "Development identity provider" in out.getvalue()

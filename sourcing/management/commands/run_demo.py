@@ -10,6 +10,8 @@ its system checks run (`--skip-checks` leaves them out). Refused in production, 
 With no identity provider configured (OIDC_MOCK), it also serves the development provider,
 oidc-provider-mock, on OIDC_MOCK_PORT in a thread of this process, with the demo users as its
 accounts (one click each on its page; any other subject signs in with that as its email).
+Without the autoreloader (`make run`'s default) the provider is loaded and started a second
+after the server listens, then the outboxes swept, so neither delays its first page (ADR 0037).
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import oidc_provider_mock
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
@@ -36,6 +37,9 @@ from django.db.migrations.loader import MigrationLoader
 from decisions.records.pdf import pdf_dispatch_deferred, pdf_sweep
 from sourcing.demo import demo_provider_accounts
 from sourcing.notifications import notification_dispatch_deferred, notification_dispatch_waiting
+
+if TYPE_CHECKING:
+    import oidc_provider_mock
 
 
 def migration_files() -> set[tuple[str, str]]:
@@ -71,6 +75,10 @@ def migrations_pending(alias: str = DEFAULT_DB_ALIAS) -> bool:
     return not migration_files() <= applied
 
 
+# Seconds from the server's bind to the development provider's start (without the reloader).
+PROVIDER_DELAY = 1.0
+
+
 def _render_waiting_pdfs() -> None:
     """Queue every email not yet sent and every PDF waiting in the outbox (with eager tasks:
     send and render them here), a moment after the server starts; in its own thread, with its
@@ -85,6 +93,8 @@ def _render_waiting_pdfs() -> None:
 
 def provider_accounts() -> list[oidc_provider_mock.User]:
     """The demo users as the development provider's accounts."""
+    import oidc_provider_mock  # noqa: PLC0415 (ADR 0037: loaded once serving, not before)
+
     return [
         oidc_provider_mock.User(
             sub=account["sub"], claims={k: v for k, v in account.items() if k != "sub"}
@@ -100,6 +110,8 @@ def development_provider(write: Any) -> Iterator[None]:
     if not settings.OIDC_MOCK:
         yield
         return
+    import oidc_provider_mock  # noqa: PLC0415 (ADR 0037: Flask and Authlib, 0.3 s of CPU)
+
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(
@@ -126,26 +138,49 @@ def development_provider(write: Any) -> Iterator[None]:
 
 class Command(RunserverCommand):
     help = __doc__.split("\n\n")[0] if __doc__ else ""
+    # What the server's first bind starts (the development provider, the outboxes' sweep) is
+    # closed with this stack when it stops; None where nothing is to start (the reloader's child).
+    _after_bind: contextlib.ExitStack | None = None
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("run_demo refuses to run when DJANGO_ENV=production.")
         # The autoreloader runs this command again in a child process (RUN_MAIN=true): the
         # database was prepared by the parent.
-        if os.environ.get("RUN_MAIN") != "true":
-            if migrations_pending():
-                call_command("migrate", interactive=False, verbosity=1)
-            # The demo records' PDFs and the demo's emails wait in their outboxes while the data
-            # loads (rendering and sending them is most of a first start) and are rendered and
-            # sent, or queued for the worker, once serving.
-            with pdf_dispatch_deferred(), notification_dispatch_deferred():
-                call_command("seed_demo")
+        if os.environ.get("RUN_MAIN") == "true":
+            super().handle(*args, **options)
+            return
+        if migrations_pending():
+            call_command("migrate", interactive=False, verbosity=1)
+        # The demo records' PDFs and the demo's emails wait in their outboxes while the data
+        # loads (rendering and sending them is most of a first start) and are rendered and
+        # sent, or queued for the worker, once serving.
+        with pdf_dispatch_deferred(), notification_dispatch_deferred():
+            call_command("seed_demo")
+        if options["use_reloader"]:
+            # This process only watches the files and serves from a child it starts again after
+            # each change: the provider lives here, across the restarts.
             threading.Thread(target=_render_waiting_pdfs, name="demo-pdfs", daemon=True).start()
-            # The provider lives in this (the first) process, across the autoreloader's restarts.
             with development_provider(self.stdout.write):
                 super().handle(*args, **options)
             return
-        super().handle(*args, **options)
+        # Without the reloader this process serves: the provider (Flask and Authlib to import)
+        # and the sweep start once the server listens, not before its first page (ADR 0037).
+        with contextlib.ExitStack() as self._after_bind:
+            super().handle(*args, **options)
+
+    def on_bind(self, server_port: int) -> None:
+        super().on_bind(server_port)
+        if self._after_bind is not None:
+            threading.Thread(
+                target=self._start_after_bind, args=(self._after_bind,), name="demo", daemon=True
+            ).start()
+
+    def _start_after_bind(self, stack: contextlib.ExitStack) -> None:
+        # A moment after the bind, so the server's first page does not wait on the import.
+        time.sleep(PROVIDER_DELAY)
+        stack.enter_context(development_provider(self.stdout.write))
+        _render_waiting_pdfs()
 
     def check_migrations(self) -> None:
         """Done before serving (see handle)."""
