@@ -249,6 +249,98 @@ def supplier_by_number(company_number: str) -> Supplier | None:
     )
 
 
+# What a supplier's page reads of it (not its search text) and of its segments and frameworks.
+SUPPLIER_SHOWN: Final = tuple(
+    f.attname for f in Supplier._meta.concrete_fields if f.name != "search_text"
+)
+LISTED_SHOWN: Final = ("id", "key", "name")
+
+
+@dataclass(frozen=True)
+class SupplierShown:
+    """A supplier as its page shows it: the supplier (without its search text), its segments
+    and its frameworks (their ids, keys and names, in their order)."""
+
+    supplier: Supplier
+    segments: list[Segment]
+    frameworks: list[Framework]
+
+
+def supplier_shown(company_number: str) -> SupplierShown | None:
+    """One supplier by company number with its segments and frameworks, as supplier_by_number
+    reads them, or None: three queries, each compiled once per process, the company number
+    and the supplier's id their parameters (sourcing.compiled_sql)."""
+    found = compiled(
+        "supplier-shown",
+        lambda number: Supplier.objects.filter(company_number=number).values_list(*SUPPLIER_SHOWN)[
+            :1
+        ],
+        params={"number": company_number},
+    ).instances(Supplier)
+    if not found:
+        return None
+    supplier = found[0]
+    segments = compiled(
+        "supplier-shown-segments",
+        lambda supplier_id: Segment.objects.filter(suppliers__id=supplier_id).values_list(
+            *LISTED_SHOWN
+        ),
+        params={"supplier_id": supplier.pk},
+    ).instances(Segment)
+    frameworks = compiled(
+        "supplier-shown-frameworks",
+        lambda supplier_id: Framework.objects.filter(suppliers__id=supplier_id).values_list(
+            *LISTED_SHOWN
+        ),
+        params={"supplier_id": supplier.pk},
+    ).instances(Framework)
+    return SupplierShown(supplier, segments, frameworks)
+
+
+# What the contracts table (includes/supplier_contracts.html) shows, as Contract.for_table reads.
+CONTRACT_TABLE_READ: Final = (
+    "id",
+    "value_gbp",
+    "start_date",
+    "end_date",
+    "break_points",
+    "extends_incumbent",
+    "case_id",
+    "case__reference",
+    "department_id",
+    "department__name",
+    "supplier_id",
+    "supplier__name",
+    "supplier__company_number",
+)
+
+
+def supplier_contracts_shown(user: Any, supplier: Supplier) -> list[Contract]:
+    """The contracts with the supplier the user may see (contracts_visible_to: their own
+    department's, or every department's for the Centre of Excellence and auditors, none for
+    anyone else), latest start first, read as Contract.for_table reads them: one query,
+    compiled once per process for each scope, the department's and supplier's ids its
+    parameters (sourcing.compiled_sql); no query for a user who may see none."""
+    if user.role == Role.COMMERCIAL and user.department_id is not None:
+        scope = "department"
+    elif user.role in (Role.REVIEWER, Role.AUDITOR):
+        scope = "every"
+    else:
+        return []
+
+    def build(department_id: int, supplier_id: int) -> Any:
+        contracts = Contract.objects.filter(supplier_id=supplier_id)
+        if scope == "department":
+            contracts = contracts.filter(department_id=department_id)
+        return contracts.order_by("-start_date", "-pk").values_list(*CONTRACT_TABLE_READ)
+
+    return compiled(
+        ("supplier-contracts", scope),
+        build,
+        params={"department_id": user.department_id or 0, "supplier_id": supplier.pk},
+    ).instances(Contract, related=("case", "department", "supplier"))
+
+
 def supplier_names(company_numbers: set[str]) -> dict[str, str]:
     """The names of these suppliers, by company number."""
     rows = Supplier.objects.filter(company_number__in=company_numbers)

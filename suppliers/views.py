@@ -139,26 +139,31 @@ def _rows_html(rows: list[dict[str, Any]]) -> SafeString:
     return kept_render("supplier-list-rows", ROWS_TEMPLATE, (rows, link), {"suppliers": rows})
 
 
-def _supplier(company_number: str) -> Supplier:
-    return or_404(selectors.supplier_by_number(company_number))
-
-
 @require_safe
 def supplier_detail(request: HttpRequest, company_number: str) -> HttpResponse:
     """One supplier: segments, size, frameworks, capabilities, accreditation, regions."""
-    supplier = _supplier(company_number)
+    shown = or_404(selectors.supplier_shown(company_number))
+    supplier = shown.supplier
     user = signed_in_user(request)
-    contracts = contracts_visible_to(user).filter(supplier=supplier).for_table()
+    contracts = selectors.supplier_contracts_shown(user, supplier)
     context = {
         "supplier": supplier,
+        "segments": shown.segments,
+        "frameworks": shown.frameworks,
         "classification": CLASSIFICATIONS[supplier.classification],
         "clearance": CLEARANCES[supplier.clearance],
         "accreditations": _labels(supplier.accreditations, ACCREDITATIONS),
         "regions": _labels(supplier.regions, REGIONS),
-        "contracts": contracts,
+        # The contract list's table of the contracts the user may see (kept as it is there).
+        "contracts_html": _contract_table_html(contracts, SUPPLIER_CONTRACTS_HEADING)
+        if contracts
+        else "",
         "can_maintain": user.role in MAINTAINERS,
     }
     return render(request, "suppliers/supplier_detail.html", context)
+
+
+SUPPLIER_CONTRACTS_HEADING: Final = "Contracts with this supplier"
 
 
 def _supplier_form_page(

@@ -110,7 +110,11 @@ def test_department_users_see_their_own_contracts_only(
     assert "£250,000" in mine and "£777,777" not in mine
     assert "£777,777" in client_as(users["reviewer"]).get("/contracts/").content.decode()
     supplier_page = client_as(users["commercial"]).get("/suppliers/01234567/").content.decode()
-    assert "£777,777" not in supplier_page
+    assert "£777,777" not in supplier_page and "£250,000" in supplier_page
+    every = client_as(users["auditor"]).get("/suppliers/01234567/").content.decode()
+    assert "£777,777" in every and "£250,000" in every
+    none = client_as(users["steward"]).get("/suppliers/01234567/").content.decode()
+    assert "£" not in none and "Contracts with this supplier" not in none
     form = client_as(users["commercial"]).get(f"/cases/{foreign.reference}/contracts/")
     assert form.status_code == 404
 
