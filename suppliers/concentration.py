@@ -13,12 +13,12 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Value
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import JSONObject, Now
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from sourcing.charts import bar_chart, percent
 from sourcing.compiled_sql import Compiled, compiled
+from sourcing.json_sql import JSONKeys
 from sourcing.models import Case, CaseStatus
 from sourcing.questionnaire import CHOICE_LABELS
 from suppliers.models import Contract, Segment, Supplier
@@ -252,9 +252,7 @@ def _demand_read() -> Compiled:
                 status__in=DEMAND_STATUSES,
                 created_at__gte=Now() - Value(timedelta(days=DEMAND_WINDOW_DAYS)),
             )
-            .annotate(
-                answers_read=JSONObject(**{k: KeyTransform(k, "answers") for k in DEMAND_ANSWERS})
-            )
+            .annotate(answers_read=JSONKeys("answers", DEMAND_ANSWERS))
             .order_by("reference")
             .values_list(
                 "id", "reference", "title", "department_id", "department__name", "answers_read"

@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Max, Q, Subquery
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import JSONObject
 
 from decisions.assessments.models import Assessment
 from decisions.assessments.selectors import case_assessments, latest_assessment_per_case
@@ -18,6 +16,7 @@ from decisions.records.models import DecisionRecord, DecisionRecordQuerySet
 from decisions.records.outcomes import awaiting_outcome_review
 from decisions.review.dates import review_dates
 from sourcing.compiled_sql import compiled, model_columns
+from sourcing.json_sql import JSONKeys
 from sourcing.models import Case, CaseQuerySet, CaseStatus, CaseStatusChange, SignOff, User
 
 # Decisions whose review-by date falls within this many days (or has passed) are due.
@@ -100,12 +99,7 @@ def assessment_for_review(case: Case) -> Assessment | None:
     query (case_assessments' newest), compiled once per process."""
 
     def build(case_id: int) -> Any:
-        shown = JSONObject(
-            **{
-                key: KeyTransform(key, "result")
-                for key in ("recommended", "close_call", "policy_checks")
-            }
-        )
+        shown = JSONKeys("result", ("recommended", "close_call", "policy_checks"))
         return (
             case_assessments(Case(pk=case_id))  # the id alone: the query is built from it
             .annotate(shown_result=shown)
