@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Mapping
+import itertools
+import operator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -27,7 +29,13 @@ from decisions.engine.policy import (
     exit_readiness,
     policy_checks,
 )
-from decisions.engine.ruleset import WEIGHT_LIMIT, Condition, Factor, RowText, Ruleset
+from decisions.engine.ruleset import (
+    WEIGHT_LIMIT,
+    Condition,
+    Factor,
+    RowText,
+    Ruleset,
+)
 from decisions.engine.schema import OPTIONS, QUESTIONS, validate_answers
 from decisions.engine.trace import NOTHING, Flip, TraceEntry, WeightFlip, make_entry
 
@@ -35,6 +43,8 @@ ORDER: Final[dict[str, int]] = {option: i for i, option in enumerate(OPTIONS)}
 COST_RULE_ID: Final[str] = "COST"
 EXIT_RULE_ID: Final[str] = "EXIT"
 CAP_RULE_PREFIX: Final[str] = "CAP:"  # trace rows for capped factors: CAP:<factor>
+# Format 1 has no caps: its one total is held within a bound no sum of weights reaches.
+UNCAPPED: Final[int] = 10**18
 
 __all__ = [
     "Answers",
@@ -269,6 +279,26 @@ def _int_candidates(key: str, current: int, constants: tuple[int, ...]) -> tuple
     return tuple(sorted(values, key=lambda v: (abs(v - current), v)))
 
 
+# A move: how changing one answer moves the scores before caps, as the factor slots it moves
+# (0 under format 1) with (place in OPTIONS, points) for each option moved there, the gates it
+# shuts or lifts as (place, +1 or -1), and the moves with the key's shared readers added, by
+# which of them fire differently (see _with_shared).
+_Move = tuple[
+    tuple[tuple[int, tuple[tuple[int, int], ...]], ...],
+    tuple[tuple[int, int], ...],
+    dict[tuple[int, ...], Any],
+]
+# For each winner's place, how far a change can close its lead over each option (a large
+# negative number for the winner itself).
+_Bounds = tuple[tuple[int, ...], ...]
+_Try = tuple[Any, _Move, _Bounds]  # a value to try, its move, and its bounds
+# A key's plan for one answer (a number's: for its kind): the values to try, one per other
+# kind, nearest first (a number's: those below and those above, each nearest first), and the
+# bounds of them all, with all the shared readers could add and without (see _bounds).
+_Plan = tuple[tuple[_Try, ...], tuple[_Try, ...], _Bounds, _Bounds]
+_FAR: Final[int] = 10**18  # a lead no change closes (gated rivals, the winner itself)
+
+
 def flip_analysis(
     values: Mapping[str, Any],
     ruleset: Ruleset,
@@ -277,195 +307,388 @@ def flip_analysis(
 ) -> tuple[Flip, ...]:
     """For each key, the nearest single-answer change that changes the winner (if any).
 
-    Incremental: a changed answer re-tests only the rules that read it (ruleset.readers),
-    and moves only the factor totals of the rules whose firing changed, re-capping just those;
-    the winner is exactly the one a full re-score would give (a property test checks it).
+    Incremental: of the values no rule can tell apart, one is tried (Ruleset.alike); how each
+    moves the rules that read the key alone is worked out once a ruleset, with bounds on how
+    far it can close the winner's lead over each option (a key, or a value, that cannot close
+    any is skipped); the key's other readers are re-tested per value and only the factor
+    totals that move are re-capped. The winner is exactly the one a full re-score would give
+    (a property test checks it against re-scoring every candidate of _candidates).
     fired: each rule's result on values, when the caller has it.
     """
     rules = ruleset.rules
     if fired is None:
         fired = [rule.test(values) for rule in rules]
     factored = ruleset.format >= 2
-    slots = len(ruleset.factors) if factored else 1
-    caps = [f.cap for f in ruleset.factors] if factored else [0]
-    options = range(len(OPTIONS))
-    raw = [[0] * len(OPTIONS) for _ in range(slots)]
-    gates = [0] * len(OPTIONS)
-    for index, rule in enumerate(rules):
-        if fired[index]:
-            if rule.effects:
-                row = raw[rule.slot if factored else 0]
-                for place, weight in enumerate(rule.vector):
-                    row[place] += weight
-            for gated in rule.gate:
-                gates[ORDER[gated]] += 1
-    counted = (
-        [[clamp(v, cap) for v in row] for row, cap in zip(raw, caps, strict=True)]
-        if (factored)
-        else raw
-    )
-    base = [sum(row[option] for row in counted) for option in options]
+    width = len(OPTIONS)
+    options = range(width)
+    caps = [f.cap for f in ruleset.factors] if factored else [UNCAPPED]
+    raw = [[0] * width for _ in caps]
+    gates = [0] * width
+    for rule in itertools.compress(rules, fired):
+        if rule.places:
+            row = raw[rule.slot if factored else 0]
+            for place, weight in rule.places:
+                row[place] += weight
+        for place in rule.gate_places:
+            gates[place] += 1
+    counted = [
+        [cap if v > cap else (-cap if v < -cap else v) for v in row]
+        for row, cap in zip(raw, caps, strict=True)
+    ]
+    base = [sum(column) for column in zip(*counted, strict=True)]
     credit_max = ruleset.param("cost_credit_max") if values.get("option_cost_estimates") else 0
-    base_credit = [0] * len(OPTIONS)
+    base_credit = [0] * width
     if credit_max:
         viable = {o: not gates[i] for i, o in enumerate(OPTIONS)}
         for credited, points in cost_credit(values, viable, credit_max).items():
             base_credit[ORDER[credited]] = points
-    readers, reach, alike = ruleset.readers, ruleset.reach, ruleset.alike
-    solo_readers, shared_readers = ruleset.solo_readers, ruleset.shared_readers
-    solo_true = ruleset.solo_true
-    fired_set = {index for index, hit in enumerate(fired) if hit}
+        base = [s + c for s, c in zip(base, base_credit, strict=True)]
     winner = ORDER[current] if current is not None else -1
+    open_places = tuple(o for o in options if not gates[o])
+    # The winner's lead over each option that can overtake it without a gate moving, and
+    # less what a change of who is viable can move the cost credit (2 x its maximum).
     lead = [
-        (base[winner] + base_credit[winner]) - (base[o] + base_credit[o]) if winner >= 0 else 0
+        base[winner] - base[o] if winner >= 0 and o != winner and not gates[o] else _FAR
         for o in options
     ]
-    rivals = tuple(o for o in options if o != winner)
-    state = (rules, fired, gates, lead, winner, credit_max, rivals)
+    loose = [gap - 2 * credit_max for gap in lead] if credit_max else lead
+    gated = len(open_places) < width
+    plans = ruleset.flip_plans
+    state = (rules, fired, gates, base, winner, credit_max)
+    le = operator.le
     flips = []
-    trial = dict(values)
-    for key in QUESTIONS:
-        reading = readers.get(key)
-        if not reading or key not in values:
-            continue  # no rule reads it: no change to it can change anything
-        if _cannot_flip(reach[key], reading, state):
+    trial: dict[str, Any] | None = None  # the answers with one changed, for shared readers
+    for key, reading, kinds, gating, shared in ruleset.flip_keys:
+        if key not in values:
             continue
         original = values[key]
-        kinds = alike[key]
-        numeric = isinstance(kinds, tuple)  # _kind, inline
-        tried = {_kind(kinds, original)}
-        alone, shared = solo_readers[key], shared_readers[key]
-        fired_alone = fired_set & alone
-        for candidate in _candidates(key, original, ruleset):
-            kind = (
-                bisect.bisect_left(kinds, candidate) if numeric else kinds.get(candidate, candidate)  # type: ignore[union-attr]  # kinds is a dict when not numeric
-            )
-            if kind in tried:
-                continue  # no rule tells it from a value already tried: the same winner
-            tried.add(kind)
-            trial[key] = candidate
-            # The readers of this key alone: which are true for this value, once a ruleset.
-            true_alone = solo_true.get((key, candidate))
-            if true_alone is None:
-                true_alone = frozenset(i for i in alone if rules[i].test(trial))
-                solo_true[key, candidate] = true_alone
-            changed = list(true_alone ^ fired_alone)
-            for i in shared:
-                if rules[i].test(trial) != fired[i]:
-                    changed.append(i)
-            if not changed:
-                continue  # nothing fires differently, so nothing can change
-            # The factors' totals the change moves (copies), and the gates it opens or shuts.
-            moved: dict[int, list[int]] = {}
-            shut = gates
-            for index in changed:
-                rule = rules[index]
-                if rule.places:
-                    slot = rule.slot if factored else 0
-                    moving = moved.get(slot)
-                    if moving is None:
-                        moving = moved[slot] = raw[slot][:]
-                    if fired[index]:
-                        for place, weight in rule.places:
-                            moving[place] -= weight
-                    else:
-                        for place, weight in rule.places:
-                            moving[place] += weight
-                if rule.gate_places:
-                    if shut is gates:
-                        shut = list(gates)
-                    sign = -1 if fired[index] else 1
-                    for place in rule.gate_places:
-                        shut[place] += sign
-            scores = list(base)
-            for slot, row in moved.items():
-                held = counted[slot]
-                if factored:
-                    cap = caps[slot]
-                    for option in options:
-                        total = row[option]
-                        now = cap if total > cap else (-cap if total < -cap else total)  # clamp
-                        if now != held[option]:
-                            scores[option] += now - held[option]
-                else:
-                    for option in options:
-                        scores[option] += row[option] - held[option]
-            if credit_max and shut is not gates:
-                viable = {o: not shut[i] for i, o in enumerate(OPTIONS)}
-                for credited, points in cost_credit(trial, viable, credit_max).items():
-                    scores[ORDER[credited]] += points
-            elif credit_max:
-                scores = [s + c for s, c in zip(scores, base_credit, strict=True)]
-            # The winner as rank() orders: viable first, then score, then the option order.
-            best = -1
-            for option in options:
-                if not shut[option] and (best < 0 or scores[option] > scores[best]):
-                    best = option
-            new = OPTIONS[best] if best >= 0 else None
-            if new != current:
-                flips.append(Flip(key, original, candidate, new))
+        numeric = isinstance(kinds, tuple)
+        if isinstance(kinds, tuple):
+            now = bisect.bisect_left(kinds, original)
+            plan = plans.get((key, now))
+        else:
+            now = kinds[original]
+            plan = plans.get((key, original))
+        if plan is None:
+            plan = _plan(values, key, now=now, original=original, ruleset=ruleset, fired=fired)
+        below, above, bounds, solo = plan
+        if gating is None:
+            if winner < 0 or not any(map(le, lead, bounds[winner])):
+                continue  # nothing viable stays so; or no rival can close its gap to the winner
+            if shared and not _may_flip(lead, bounds, solo, shared, state):
+                continue
+        elif not (winner < 0 or gating[winner] or gated or any(map(le, loose, bounds[winner]))):
+            continue  # the winner stays in, every rival is in, and none can close its gap
+        elif not _may_flip_gated(
+            gating, reading, bounds=bounds, solo=solo, shared=shared, state=state
+        ):
+            continue
+        for candidate, alone, reached in _nearest(below, above, original) if numeric else below:
+            if gating is None and not any(map(le, lead, reached[winner])):
+                continue  # this value cannot close any rival's gap to the winner
+            move = alone
+            if shared:
+                if trial is None:
+                    trial = dict(values)
+                trial[key] = candidate
+                extra = tuple(
+                    [(~i if fired[i] else i) for i in shared if rules[i].test(trial) != fired[i]]
+                )
+                if extra:
+                    move = alone[2].get(extra) or _with_shared(alone, extra, ruleset)
+            slot_moves, gate_moves, _ = move
+            if not slot_moves and not gate_moves:
+                continue  # no total and no gate moves, so nothing can change
+            # Re-cap only the totals that move (format 1 has one uncapped total).
+            scores = base[:]
+            places = open_places
+            for slot, deltas in slot_moves:
+                row, held, cap = raw[slot], counted[slot], caps[slot]
+                for place, delta in deltas:
+                    total = row[place] + delta
+                    scores[place] += (
+                        cap if total > cap else (-cap if total < -cap else total)
+                    ) - held[place]
+            if gate_moves:
+                shut = gates[:]
+                for place, step in gate_moves:
+                    shut[place] += step
+                places = tuple(o for o in options if not shut[o])
+                if credit_max:  # who is viable may change, and with it the cost credit
+                    viable = {o: not shut[i] for i, o in enumerate(OPTIONS)}
+                    scores = [s - c for s, c in zip(scores, base_credit, strict=True)]
+                    for credited, points in cost_credit(values, viable, credit_max).items():
+                        scores[ORDER[credited]] += points
+            # The winner as rank() orders: viable first, then score, then the option order
+            # (max keeps the first of equals).
+            best = max(places, key=scores.__getitem__) if places else -1
+            if best != winner:
+                flips.append(Flip(key, original, candidate, OPTIONS[best] if best >= 0 else None))
                 break
-        trial[key] = original
+        if shared and trial is not None:
+            trial[key] = original
     return tuple(flips)
 
 
-def _kind(kinds: tuple[int, ...] | Mapping[Any, int], value: Any) -> Any:
-    """Which values of a key a value is alike with (see Ruleset.alike)."""
-    if isinstance(kinds, tuple):
-        return bisect.bisect_left(kinds, value)
-    return kinds.get(value, value)
+def _nearest(below: tuple[_Try, ...], above: tuple[_Try, ...], original: int) -> Iterable[_Try]:
+    """Numbers below and above the answer (each nearest first) merged, nearest first; of two
+    as near, the smaller (as _candidates orders them)."""
+    if not below or not above:
+        return below or above
+    out = []
+    i = j = 0
+    while i < len(below) and j < len(above):
+        if original - below[i][0] <= above[j][0] - original:
+            out.append(below[i])
+            i += 1
+        else:
+            out.append(above[j])
+            j += 1
+    out += below[i:]
+    out += above[j:]
+    return out
 
 
-def _cannot_flip(
-    reach: tuple[tuple[int, ...], tuple[bool, ...]],
-    reading: tuple[int, ...],
-    state: tuple[tuple[Any, ...], list[bool], list[int], list[int], int, int, tuple[int, ...]],
-) -> bool:
-    """True when no change to a key can change the winner, judged from its readers alone.
+def _plan(
+    values: Mapping[str, Any],
+    key: str,
+    *,
+    now: int,
+    original: Any,
+    ruleset: Ruleset,
+    fired: list[bool],
+) -> _Plan:
+    """A key's plan for an answer (see _Plan), made once a ruleset and kept in flip_plans.
 
-    Its readers move an option's score by at most the sum of their weights (a cap only holds a
-    total back), so a rival whose gap to the winner is larger than both sums cannot overtake
-    it. A reader that gates may rule the winner out (then anything can happen), or rule a
-    rival in when the readers are all that rule it out; and a change of who is viable may move
-    the cost credit of each option by up to its maximum. Closer still, by which readers fire
-    now: one that fires can only stop firing, one that does not can only start, so a rival
-    gains at most the falls of the first and the rises of the second (Rule.rise, Rule.fall),
-    and the winner loses at most their rises and falls; a cap moves a score by no more than
-    its total moves, in the same direction.
-
-    state: the rules, which fired, each option's gates, the winner's lead over each option,
-    the winner's place (-1 for none), the cost credit's maximum (0 without estimates) and the
-    other options' places.
+    The values tried are those of _candidates, the first of each kind other than the
+    answer's; for a number that is, in each kind below the answer's, its highest candidate,
+    and in each kind above, its lowest. The readers of the key alone fire for every value of
+    a kind as for the answer when it is of the answer's kind (fired tells which).
     """
-    rules, fired, gates, lead, winner, credit_max, rivals = state
-    moves, can_gate = reach
-    if winner < 0:
-        return not any(can_gate)  # nothing viable stays so unless a reader's gate can lift
-    if can_gate[winner]:
-        return False
-    slack = 2 * credit_max if any(can_gate) else 0
-    reach_winner = moves[winner] + slack
-    for option in rivals:
-        if lead[option] > moves[option] + reach_winner:
+    kinds = ruleset.alike[key]
+    if isinstance(kinds, tuple):
+        question = QUESTIONS[key]
+        assert question.min is not None and question.max is not None
+        numbers = sorted(
+            {
+                v
+                for c in ruleset.threshold_of.get(key, ())
+                for v in (c - 1, c, c + 1)
+                if question.min <= v <= question.max
+            }
+        )
+        lowest: dict[int, int] = {}
+        highest: dict[int, int] = {}
+        for v in numbers:
+            kind = bisect.bisect_left(kinds, v)
+            lowest.setdefault(kind, v)
+            highest[kind] = v
+        firsts = [highest[k] for k in sorted(highest, reverse=True) if k < now]
+        seconds = [lowest[k] for k in sorted(lowest) if k > now]
+        memo = (key, now)
+    else:
+        seen = {kinds[original]}
+        firsts = []
+        for candidate in _candidates(key, original, ruleset):
+            kind = kinds[candidate]
+            if kind not in seen:
+                seen.add(kind)
+                firsts.append(candidate)
+        seconds = []
+        memo = (key, original)
+    shared = ruleset.shared_readers[key]
+    below = tuple(_try(values, key, v, ruleset=ruleset, fired=fired, shared=shared) for v in firsts)
+    above = tuple(
+        _try(values, key, v, ruleset=ruleset, fired=fired, shared=shared) for v in seconds
+    )
+    solo = _widest([_bounds(move) for _, move, _ in below + above], len(OPTIONS))
+    plan = (below, above, _with_shared_bounds(solo, shared, ruleset), solo)
+    ruleset.flip_plans[memo] = plan
+    return plan
+
+
+def _try(
+    values: Mapping[str, Any],
+    key: str,
+    candidate: Any,
+    *,
+    ruleset: Ruleset,
+    fired: list[bool],
+    shared: tuple[int, ...],
+) -> _Try:
+    """A value to try, how it moves the key's lone readers, and its bounds with the most its
+    shared readers could add (see _bounds)."""
+    move = _solo_move(values, key, candidate, ruleset, fired)
+    return (candidate, move, _with_shared_bounds(_bounds(move), shared, ruleset))
+
+
+def _bounds(move: _Move) -> _Bounds:
+    """For each winner's place, how far the move can close its lead over each other option:
+    how far it lifts the option and lowers the winner (a cap moves a score no further than
+    its total moves, and the same way)."""
+    width = len(OPTIONS)
+    up = [0] * width
+    down = [0] * width
+    for _, deltas in move[0]:
+        for place, delta in deltas:
+            if delta > 0:
+                up[place] += delta
+            else:
+                down[place] -= delta
+    return tuple(
+        tuple(-_FAR if o == w else up[o] + down[w] for o in range(width)) for w in range(width)
+    )
+
+
+def _widest(tables: list[_Bounds], width: int) -> _Bounds:
+    """The largest of each entry of the tables (zero for none)."""
+    if not tables:
+        return tuple(tuple(-_FAR if o == w else 0 for o in range(width)) for w in range(width))
+    return tuple(
+        tuple(max(table[w][o] for table in tables) for o in range(width)) for w in range(width)
+    )
+
+
+def _with_shared_bounds(bounds: _Bounds, shared: tuple[int, ...], ruleset: Ruleset) -> _Bounds:
+    """Bounds with the most the shared readers could add, whichever fire now."""
+    rules = ruleset.rules
+    return tuple(
+        tuple(
+            gain
+            + sum(
+                max(rules[i].fall[o] + rules[i].rise[w], rules[i].rise[o] + rules[i].fall[w])
+                for i in shared
+            )
+            for o, gain in enumerate(row)
+        )
+        for w, row in enumerate(bounds)
+    )
+
+
+def _shared_gain(
+    option: int, winner: int, shared: tuple[int, ...], rules: tuple[Any, ...], fired: list[bool]
+) -> int:
+    """How far the shared readers can close the winner's lead over option, by which fire now:
+    one that fires can only stop (taking its weights away), one that does not can only start."""
+    gain = 0
+    for i in shared:
+        rule = rules[i]
+        if fired[i]:
+            gain += rule.fall[option] + rule.rise[winner]
+        else:
+            gain += rule.rise[option] + rule.fall[winner]
+    return gain
+
+
+def _may_flip(
+    lead: list[int],
+    bounds: _Bounds,
+    solo: _Bounds,
+    shared: tuple[int, ...],
+    state: tuple[Any, ...],
+) -> bool:
+    """For a key whose readers gate nothing: whether a rival may close its lead, with the
+    shared readers bounded by which fire now (see _shared_gain)."""
+    rules, fired, _, _, winner, _ = state
+    bound, alone = bounds[winner], solo[winner]
+    for option, gap in enumerate(lead):
+        if gap <= bound[option] and gap <= alone[option] + _shared_gain(
+            option, winner, shared, rules, fired
+        ):
+            return True
+    return False
+
+
+def _may_flip_gated(
+    gating: tuple[bool, ...],
+    reading: tuple[int, ...],
+    *,
+    bounds: _Bounds,
+    solo: _Bounds,
+    shared: tuple[int, ...],
+    state: tuple[Any, ...],
+) -> bool:
+    """For a key whose readers gate: False when no change to it can change the winner.
+
+    A reader that gates may rule the winner out (then anything can happen), or rule a rival
+    in when the readers are all that rule it out; and a change of who is viable may move the
+    cost credit of each option by up to its maximum.
+    """
+    rules, fired, gates, base, winner, credit_max = state
+    if winner < 0 or gating[winner]:
+        return True  # a lifted gate may make something viable; or the winner may be ruled out
+    slack = 2 * credit_max
+    bound, alone = bounds[winner], solo[winner]
+    for option in range(len(OPTIONS)):
+        if option == winner:
             continue
         if gates[option]:
-            if not can_gate[option]:
+            if not gating[option]:
                 continue  # ruled out by rules that do not read this key: it stays out
-            held = sum(1 for i in reading if fired[i] and OPTIONS[option] in rules[i].gate)
+            name = OPTIONS[option]
+            held = sum(1 for i in reading if fired[i] and name in rules[i].gate)
             if held < gates[option]:
                 continue  # other rules rule it out too
-        # Closer: a reader that fires now can only stop (taking its weights away), one that
-        # does not can only start, so the rival gains and the winner loses at most these.
-        gain = slack
-        for i in reading:
-            rule = rules[i]
-            if fired[i]:
-                gain += rule.fall[option] + rule.rise[winner]
-            else:
-                gain += rule.rise[option] + rule.fall[winner]
-        if lead[option] <= gain:
-            return False
-    return True
+        gap = base[winner] - base[option] - slack
+        if gap <= bound[option] and gap <= alone[option] + _shared_gain(
+            option, winner, shared, rules, fired
+        ):
+            return True
+    return False
+
+
+def _solo_move(
+    values: Mapping[str, Any], key: str, candidate: Any, ruleset: Ruleset, fired: list[bool]
+) -> _Move:
+    """How changing key to candidate moves the rules that read it alone (see _Move)."""
+    trial = {**values, key: candidate}
+    rules = ruleset.rules
+    changed = [
+        i if not fired[i] else ~i
+        for i in sorted(ruleset.solo_readers[key])
+        if rules[i].test(trial) != fired[i]
+    ]
+    return _with_readers(((), (), {}), changed, ruleset)
+
+
+def _with_shared(move: _Move, extra: tuple[int, ...], ruleset: Ruleset) -> _Move:
+    """A move with the shared readers that fire differently added, kept in the move."""
+    combined = move[2][extra] = _with_readers(move, list(extra), ruleset)
+    return combined
+
+
+def _with_readers(move: _Move, changed: list[int], ruleset: Ruleset) -> _Move:
+    """A move with rules that fire differently added (i: starts to fire, ~i: stops); totals
+    and gates that come back to where they were are left out."""
+    width = len(OPTIONS)
+    totals: dict[int, list[int]] = {}
+    for slot, deltas in move[0]:
+        row = totals[slot] = [0] * width
+        for place, delta in deltas:
+            row[place] = delta
+    steps = [0] * width
+    for place, step in move[1]:
+        steps[place] = step
+    factored = ruleset.format >= 2
+    for signed in changed:
+        index, sign = (signed, 1) if signed >= 0 else (~signed, -1)
+        rule = ruleset.rules[index]
+        if rule.places:
+            slot = rule.slot if factored else 0
+            row = totals.setdefault(slot, [0] * width)
+            for place, weight in rule.places:
+                row[place] += sign * weight
+        for place in rule.gate_places:
+            steps[place] += sign
+    return (
+        tuple(
+            (slot, tuple((p, d) for p, d in enumerate(row) if d))
+            for slot, row in sorted(totals.items())
+            if any(row)
+        ),
+        tuple((p, s) for p, s in enumerate(steps) if s),
+        {},
+    )
 
 
 def weight_flips(

@@ -195,6 +195,15 @@ class Rule:
         return data
 
 
+FlipKey = tuple[
+    str,
+    tuple[int, ...],
+    tuple[int, ...] | Mapping[Any, int],
+    tuple[bool, ...] | None,
+    tuple[int, ...],
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Ruleset:
     """A versioned set of rules with engine parameters and the sha256 of its canonical form."""
@@ -225,18 +234,21 @@ class Ruleset:
         default_factory=dict, compare=False, repr=False
     )
     # Key -> its readers that read it alone (their result depends on that answer only) and its
-    # other readers; and, for the former, which of them are true for a value already tried in
-    # a flip analysis: (key, value) -> rule indices. Filled as flips are analysed; bounded by
-    # the keys and the values tried (choices, the other yes/no, thresholds and one either side).
+    # other readers.
     solo_readers: Mapping[str, frozenset[int]] = field(
         default_factory=dict, compare=False, repr=False
     )
     shared_readers: Mapping[str, tuple[int, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    solo_true: dict[tuple[str, Any], frozenset[int]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # Filled as flips are analysed (decisions/engine/assess.py, _plan): for a choice or yes/no
+    # and its answer, or a number and its answer's kind (see alike), the values to try and how
+    # each moves the scores. Bounded by the keys, their choices and their numbers' kinds.
+    flip_plans: dict[tuple[str, Any], Any] = field(default_factory=dict, compare=False, repr=False)
+    # The keys a flip analysis tries, in questionnaire order: those some rule reads that have
+    # values to try (a choice, yes/no or number), each as (key, its readers, its alike, which
+    # options its readers gate or None when they gate none, its shared readers).
+    flip_keys: tuple[FlipKey, ...] = field(default=(), compare=False, repr=False)
 
     def param(self, name: str) -> int:
         """One engine parameter's value."""
@@ -558,6 +570,14 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
     for rule in rules:
         for key, sets in value_sets(rule.when).items():
             tested.setdefault(key, set()).update(sets)
+    alike = _alike(thresholds, tested)
+    gating = {
+        key: tuple(any(o in rules[i].gate for i in readers[key]) for o in OPTIONS)
+        for key in readers
+    }
+    shared = {
+        key: tuple(i for i in indices if len(rules[i].keys) > 1) for key, indices in readers.items()
+    }
     ruleset = Ruleset(
         version=data["version"],
         description=data.get("description", ""),
@@ -574,26 +594,26 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
                 for key, indices in readers.items()
             }
         ),
-        shared_readers=FrozenMap(
-            {
-                key: tuple(i for i in indices if len(rules[i].keys) > 1)
-                for key, indices in readers.items()
-            }
-        ),
+        shared_readers=FrozenMap(shared),
         format=fmt,
         factors=factors,
         readers=FrozenMap(readers),
-        alike=FrozenMap(_alike(thresholds, tested)),
+        alike=FrozenMap(alike),
         reach=FrozenMap(
             {
                 key: (
                     tuple(
                         sum(abs(rules[i].vector[o]) for i in indices) for o in range(len(OPTIONS))
                     ),
-                    tuple(any(o in rules[i].gate for i in indices) for o in OPTIONS),
+                    gating[key],
                 )
                 for key, indices in readers.items()
             }
+        ),
+        flip_keys=tuple(
+            (key, readers[key], alike[key], gating[key] if any(gating[key]) else None, shared[key])
+            for key in QUESTIONS
+            if readers[key] and key in alike
         ),
     )
     digest = hashlib.sha256(ruleset.canonical_json()).hexdigest()

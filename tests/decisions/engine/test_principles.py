@@ -4,6 +4,7 @@ and an incremental flip analysis equal to a full re-score."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import random
 from typing import Any
@@ -186,6 +187,54 @@ def _brute_force_flips(values: dict[str, Any], ruleset: Ruleset, current: str | 
 @given(answers())
 def test_the_incremental_flip_analysis_equals_a_full_rescore(a: dict[str, Any]) -> None:
     for ruleset in (default_ruleset(), load_ruleset_file(RULESET_2026_1_PATH)):
+        current = _score(a, ruleset)[2]
+        fast = [
+            (f.key, f.from_value, f.to_value, f.winner) for f in flip_analysis(a, ruleset, current)
+        ]
+        assert fast == _brute_force_flips(a, ruleset, current)
+
+
+def _reweighted(data: dict[str, Any], seed: int) -> Ruleset:
+    """The ruleset with other weights, tighter or looser caps, and gates on other rules."""
+    rng = random.Random(seed)
+    changed = copy.deepcopy(data)
+    for factor in changed.get("factors", {}).values():
+        factor["cap"] = rng.randint(5, 60)
+    for rule in changed["rules"]:
+        rule["effects"] = {o: rng.randint(-40, 40) for o in rng.sample(OPTIONS, rng.randint(0, 3))}
+        if rng.random() < 0.1:
+            rule["gate"] = rng.sample(OPTIONS, rng.randint(1, 2))
+        elif rng.random() < 0.5:
+            rule["gate"] = []
+    changed["parameters"] = {**changed.get("parameters", {}), "cost_credit_max": rng.randint(0, 50)}
+    return load_ruleset(changed)
+
+
+@functools.cache
+def _ruleset_data() -> tuple[dict[str, Any], dict[str, Any]]:
+    return default_ruleset().to_dict(), load_ruleset_file(RULESET_2026_1_PATH).to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.booleans(), st.lists(answers(), min_size=4, max_size=8))
+def test_the_incremental_flip_analysis_equals_a_full_rescore_under_other_weights_caps_and_gates(
+    seed: int, first_format: bool, many: list[dict[str, Any]]
+) -> None:
+    # One ruleset for several answer sets, so that what the analysis keeps for a ruleset
+    # (Ruleset.flip_plans) is reused across answers, as in production.
+    ruleset = _reweighted(_ruleset_data()[1 if first_format else 0], seed)
+    for a in [*many, *many]:
+        current = _score(a, ruleset)[2]
+        fast = [
+            (f.key, f.from_value, f.to_value, f.winner) for f in flip_analysis(a, ruleset, current)
+        ]
+        assert fast == _brute_force_flips(a, ruleset, current)
+
+
+def test_the_incremental_flip_analysis_equals_a_full_rescore_on_the_golden_cases() -> None:
+    ruleset = default_ruleset()
+    for case in load_golden_cases():
+        a = case.answers.as_dict()
         current = _score(a, ruleset)[2]
         fast = [
             (f.key, f.from_value, f.to_value, f.winner) for f in flip_analysis(a, ruleset, current)
