@@ -228,12 +228,13 @@ def changed_since_return(case: Case, change: CaseStatusChange) -> set[str]:
 
 def signoff_request_asked_of(user: User, pk: int) -> SignOffRequest | None:
     """The sign-off request `pk` if it was asked of this person, on a case of their
-    department, with its case and who asked; else None (pages and the API answer 404)."""
+    department, with its case and who asked (not the case's department or owner, nor the
+    signatory: the person asking); else None (pages and the API answer 404)."""
+    if user.department_id is None:  # no department: no case of theirs
+        return None
     return (
-        SignOffRequest.objects.select_related(
-            "case__department", "case__owner", "signatory", "requested_by"
-        )
-        .filter(pk=pk, signatory=user, case__department=user.department)
+        SignOffRequest.objects.select_related("case", "requested_by")
+        .filter(pk=pk, signatory=user, case__department_id=user.department_id)
         .first()
     )
 
