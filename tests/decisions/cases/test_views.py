@@ -24,6 +24,7 @@ from decisions.cases.services import (
 )
 from decisions.engine import assess, default_ruleset
 from decisions.review.services import review_decide, review_reopen
+from sourcing import compiled_sql
 from sourcing.models import Case, CaseStatus, User
 from sourcing.questionnaire import LABELS
 from tests.factories import (
@@ -606,6 +607,29 @@ def test_the_sign_offs_page_reads_people_for_their_names_in_as_many_queries_what
     # read for their name.
     whole = [q for q in many.captured_queries if '"sourcing_user"."password"' in q["sql"]]
     assert len(whole) == 1
+
+
+def test_the_task_list_s_reads_are_compiled_once_for_every_case_and_name_who_changed_it(
+    ruleset: None, users: dict[str, User], alice: Client
+) -> None:
+    owner = users["commercial"]
+    first = submitted_case(owner, "First submitted")
+    second = ready_case(owner, title="Second, ready")
+    compiled_sql.forget()
+    page = _html(alice.get(f"/cases/{first.reference}/"))
+    kept = set(compiled_sql._kept)
+    assert {"case-status-history", "case-signoff-versions", "latest-assessment-summary"} <= {
+        key[0] for key in kept
+    }
+    with CaptureQueriesContext(connection) as queries:
+        again = _html(alice.get(f"/cases/{second.reference}/"))
+    assert set(compiled_sql._kept) == kept  # by shape: nothing compiled for the second case
+    assert "First submitted" in page and "Submitted" in page
+    assert "Second, ready" in again and "4 of 4 current" in again
+    history = [
+        q["sql"] for q in queries.captured_queries if "sourcing_casestatuschange" in q["sql"]
+    ]
+    assert history and not any('"password"' in sql for sql in history)
 
 
 def test_the_task_list_and_submit_go_by_each_discipline_s_latest_sign_off(
