@@ -89,14 +89,17 @@ def current_engine_ruleset() -> engine.Ruleset | None:
     does) only for an (id, sha256, MD5) this process has not compiled. Any change to the stored
     content changes its MD5, so it is read and checked again: content that no longer matches
     its sha256 raises TransitionRefused here as in engine_ruleset."""
-    row = (
-        Ruleset.objects.published()
-        .order_by("-published_at", "-pk")
-        .values("pk", "sha256", content_md5=MD5(Cast("content", TextField())))
-        .first()
-    )
-    if row is None:
+    rows = compiled(
+        "current-engine-ruleset",
+        lambda: (
+            Ruleset.objects.published()
+            .order_by("-published_at", "-pk")
+            .values("pk", "sha256", content_md5=MD5(Cast("content", TextField())))[:1]
+        ),
+    ).dicts()  # the query built once per process (sourcing.compiled_sql), run every call
+    if not rows:
         return None
+    row = rows[0]
     try:
         return _compiled_stored(row["pk"], row["sha256"], row["content_md5"])
     except Ruleset.DoesNotExist:  # changed between the two reads: read the version whole
