@@ -47,18 +47,18 @@ browser-deps:
 	$(call apt_install,$(BROWSER_PKGS))
 
 # The interpreter is looked for only when the venv is made (not on every run). uv installs the
-# requirements (ADR 0034): the uv on PATH, or else one put into the venv from PyPI by pip, the
-# interpreter's own (`pip --python`, so the venv is made without pip: no ensurepip) or, when the
-# interpreter has none, the venv's through ensurepip. If uv cannot be installed, pip installs
-# the requirements (slower: about 50 s against 14 s with nothing cached on these machines).
+# requirements (ADR 0034): the uv on PATH, or else one put into the venv by scripts/uv-bootstrap.sh:
+# the copy an earlier clone kept in ~/.cache/sourcing-decisions/uv-<version>/ (ADR 0038: 8 s less
+# at load average 5), or one from PyPI by pip, the interpreter's own (`pip --python`, so the venv
+# is made without pip: no ensurepip) or, when the interpreter has none, the venv's through
+# ensurepip. If uv cannot be installed, pip installs the requirements (slower: about 50 s
+# against 14 s with nothing cached on these machines).
 UV_PATH := $(shell command -v uv 2>/dev/null)
 UV_REQ := uv>=0.5,<1
 $(PY):
 	@$(MAKE) --no-print-directory check-python
 	$(if $(UV_PATH),$(UV_PATH) venv -q --python $(PYTHON) $(VENV),$(PYTHON) -m venv --without-pip $(VENV))
-	$(if $(UV_PATH),,@$(PYTHON) -m pip --python $(PY) install -q '$(UV_REQ)' 2>/dev/null \
-	  || { $(PY) -m ensurepip >/dev/null && $(PY) -m pip install -q '$(UV_REQ)'; } \
-	  || echo "uv could not be installed: pip installs the requirements.")
+	$(if $(UV_PATH),,@bash scripts/uv-bootstrap.sh '$(PYTHON)' $(VENV) '$(UV_REQ)')
 
 # Install the requirements of pyproject.toml (plus the extras named) without building the
 # project: a .pth file puts the checkout on the venv's path, as an editable install would, so
