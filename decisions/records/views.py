@@ -12,9 +12,10 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -22,8 +23,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from decisions import presenter
 from decisions.audit.models import AuditEvent
 from decisions.cases.selectors import cases_visible
 from decisions.presenter import decision_text, option_label, similar_cases_text
@@ -48,6 +51,7 @@ from sourcing.cache_errors import cache_call
 from sourcing.errors import TransitionRefused
 from sourcing.forms import error_links, form_service
 from sourcing.jobs import JobStatus
+from sourcing.kept_html import kept_render
 from sourcing.limits import rate_limited
 from sourcing.models import Role
 from sourcing.pagination import paginate
@@ -115,6 +119,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
         **paged,
         "form": form,
         "rows": rows,
+        "rows_html": _record_rows_html(rows) if rows else "",
         "errors": errors,
         "filtered": bool(params) or bool(errors),
         # A department user sees their own department's records only (visible_to).
@@ -123,6 +128,43 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "to_date": form.date_input("to"),
     }
     return render(request, "decisions/record_list.html", context)
+
+
+RECORD_ROWS_TEMPLATE: Final = "decisions/record_list_rows.html"
+
+
+def _record_rows_html(rows: list[dict[str, Any]]) -> SafeString:
+    """The record list's table rows (decisions/record_list_rows.html), kept
+    (sourcing.kept_html.kept_render) under a hash of every value they show: each record's id,
+    reference, sequence number, title, department's name, decision (action and option),
+    whether overridden, whether its PDF failed for good, when decided and its review-by date;
+    the service's time zone (dates are shown in it), the address the links are made on and
+    the code that words them (the template; the presenter, whose date_text the date filters
+    call)."""
+    values = [
+        (
+            row["record"].pk,
+            row["record"].reference,
+            row["record"].seq,
+            row["title"],
+            row["record"].department.name,
+            row["record"].action,
+            row["record"].decided_option,
+            row["record"].overridden,
+            row["pdf_failed"],
+            row["record"].decided_at,
+            row["record"].review_by,
+        )
+        for row in rows
+    ]
+    link = reverse("record_detail", args=[0])
+    return kept_render(
+        "record-list-rows",
+        RECORD_ROWS_TEMPLATE,
+        (values, settings.TIME_ZONE, link),
+        {"rows": rows},
+        modules=(presenter,),  # the date filters' words are the presenter's date_text
+    )
 
 
 def _record_context(record: DecisionRecord) -> dict[str, Any]:

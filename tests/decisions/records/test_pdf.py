@@ -771,6 +771,9 @@ def test_a_pdf_failed_for_good_is_shown_to_reviewers_and_auditors_and_reported(
     }
     assert AuditEvent.objects.filter(action="pdf.rendered", object_id=str(record.pk)).count() == 1
     assert audit_verify().valid
+    # The list's kept rows name whether the PDF failed: rendered now, not shown failed.
+    listing = client.get(reverse("record_list")).content.decode()
+    assert record.reference in listing and "PDF failed" not in listing
     # Nothing left to try again: refused, nothing changed.
     again = admin.post(reverse("record_pdf_retry", args=[record.pk]), follow=True)
     assert "has not failed" in again.content.decode()
