@@ -248,6 +248,38 @@ def draft_by_version(
     return found.filter(version=version).first()
 
 
+# What the publish page reads of a draft (every column but its content, with the content's MD5
+# for engine_ruleset_stored) and of the version it is based on (what names it and keys its
+# diff: id, version, sha256).
+DRAFT_FOR_PUBLISH_READ: Final = tuple(
+    f.attname for f in Ruleset._meta.concrete_fields if f.name != "content"
+)
+
+
+def draft_for_publish(version: str) -> Ruleset | None:
+    """draft_by_version(version, with_content=False) as the publish page's GET reads it: the
+    draft without its content but with `content_md5`, its base with only its id, version and
+    sha256 (any other column loads on access), nobody joined; or None. One query, compiled
+    once per process, the version its parameter (sourcing.compiled_sql)."""
+    found = compiled(
+        "draft-for-publish",
+        lambda version: (
+            Ruleset.objects.drafts()
+            .filter(version=version)
+            .annotate(content_md5=MD5(Cast("content", TextField())))
+            .values_list(
+                *DRAFT_FOR_PUBLISH_READ,
+                "content_md5",
+                "based_on__id",
+                "based_on__version",
+                "based_on__sha256",
+            )[:1]
+        ),
+        params={"version": version},
+    ).instances(Ruleset, related=("based_on",))
+    return found[0] if found else None
+
+
 def golden_case_by_code(code: str) -> GoldenCase | None:
     """One golden case by its code, or None."""
     return GoldenCase.objects.filter(code=code).first()

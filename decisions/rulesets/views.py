@@ -413,7 +413,11 @@ def ruleset_publish(request: HttpRequest, version: str) -> HttpResponse:
     steward approved this exact draft (four eyes)."""
     # Its content (about 42 KB of JSON) is read only to compare it with its base, when that
     # is not kept, or to publish it.
-    draft = _draft(version, with_content=request.method == "POST")
+    draft = (
+        _draft(version, with_content=True)
+        if request.method == "POST"
+        else or_404(selectors.draft_for_publish(version))
+    )
     form = PublishForm(request.POST if request.method == "POST" else None)
     if (
         form_service(

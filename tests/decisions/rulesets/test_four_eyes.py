@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decisions.audit.models import AuditEvent
+from decisions.rulesets import selectors
 from decisions.rulesets.models import Ruleset
 from decisions.rulesets.services import (
     golden_cases_import,
@@ -97,6 +98,10 @@ def test_the_publish_page_offers_approval_to_a_second_steward_only(
     assert "You started this draft, so you cannot approve it" in own
     assert 'action="/rulesets/2026.3/approve/"' not in own
     assert draft.sha256 in own
+    assert selectors.draft_for_publish(draft.version).content_md5 == (  # type: ignore[union-attr]
+        selectors.with_content_md5(Ruleset.objects.filter(pk=draft.pk)).get().content_md5  # type: ignore[attr-defined]
+    )
+    assert selectors.draft_for_publish("2099.9") is None
     other = client_as(tess)
     assert 'action="/rulesets/2026.3/approve/"' in other.get(url).content.decode()
     stale = other.post(reverse("ruleset_approve", args=[draft.version]), {"sha256": "0" * 64})
