@@ -210,8 +210,11 @@ def _kind(name: str, value: Any) -> Hashable:
 
 
 def _stand_in(kind: Hashable, set_: int, counter: list[int]) -> Any:
-    """A value of `kind` unlike any other stand-in of either set (`set_` 0 or 1): in the range
-    of every integer column (Django reads out-of-range integers as matching nothing)."""
+    """A value of `kind` unlike any other stand-in of either set (`set_` 0 or 1). An int is in
+    the range of every integer column, small ones included (1 to 32767: Django makes a filter
+    on a value out of its column's range match nothing, or drops it, without a parameter); a
+    str holds LIKE's wildcards, so a lookup that escapes them (iexact on SQLite, contains,
+    startswith) changes it and is refused (see `_slots`)."""
     if kind is None:
         return None
     if isinstance(kind, tuple):
@@ -219,9 +222,9 @@ def _stand_in(kind: Hashable, set_: int, counter: list[int]) -> Any:
     counter[0] += 1
     n = counter[0]
     if kind == "int":
-        return 2_000_000_000 + 100_000 * set_ + n
+        return 10_000 + 10_000 * set_ + n  # n < 10,000 params: within 1 to 32767
     if kind == "str":
-        return f"\ue000compiled-sql stand-in {set_}.{n}\ue000"
+        return f"\ue000compiled-sql stand-in {set_}.{n} %_\ue000"
     if kind == "date":
         return date(2900 + 10 * set_, 1, 1) + timedelta(days=n)
     return datetime(2900 + 10 * set_, 1, 1, tzinfo=UTC) + timedelta(seconds=n)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from sourcing import compiled_sql
 from sourcing.compiled_sql import compiled
 from sourcing.models import Department, Role, User
+from suppliers.models import Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +211,48 @@ def test_a_param_the_sql_does_not_use_is_allowed() -> None:
     Department.objects.create(code="cmp-a", name="Compiled A")
     made = compiled("unused", lambda pk: Department.objects.values_list("code"), params={"pk": 3})
     assert made.rows() == [("cmp-a",)]
+
+
+def test_an_int_param_on_a_small_integer_column_is_right_or_refused() -> None:
+    # Django drops a filter on a value out of the column's range (a stand-in above 32767
+    # read every segment, or none, without a word): the stand-ins are within it. PostgreSQL's
+    # backend wraps such a param (psycopg's Int2): refused there, by name, never wrong.
+    for position, key in ((3, "cmp-three"), (7, "cmp-seven"), (12, "cmp-twelve")):
+        Segment.objects.create(key=key, position=position, name=key)
+
+    def below(position: int) -> Any:
+        return (
+            Segment.objects.filter(key__startswith="cmp-", position__lt=position)
+            .order_by("position")
+            .values_list("key")
+        )
+
+    for position in (8, 4):
+        try:
+            made = compiled("small", below, params={"position": position})
+        except ValueError as refused:
+            assert "params['position']" in str(refused) and connection.vendor == "postgresql"
+            continue
+        assert made.rows() == list(below(position))
+    assert len(list(below(8))) == 2  # the query itself, as the comparison's check
+
+
+def test_a_case_insensitive_match_is_right_or_refused() -> None:
+    # SQLite's iexact is a LIKE: a value with _ or % would match others. Its escaping changes
+    # the stand-in (which holds both), so it is refused there; PostgreSQL's is an equality.
+    Department.objects.create(code="cmp-alice", name="Alice")
+    Department.objects.create(code="cmp-xlice", name="Xlice")
+
+    def build(code: str) -> Any:
+        return Department.objects.filter(code__iexact=code).values_list("name")
+
+    try:
+        made = compiled("iexact", build, params={"code": "CMP-_LICE"})
+    except ValueError:
+        assert connection.vendor == "sqlite"
+        return
+    assert made.rows() == []
+    assert compiled("iexact", build, params={"code": "CMP-ALICE"}).rows() == [("Alice",)]
 
 
 # Instances: rows made into models of the columns read.
