@@ -299,32 +299,26 @@ _Plan = tuple[tuple[_Try, ...], tuple[_Try, ...], _Bounds, _Bounds]
 _FAR: Final[int] = 10**18  # a lead no change closes (gated rivals, the winner itself)
 
 
-def flip_analysis(
+# What flip_analysis starts from, each in OPTIONS order: the factors' totals before and after
+# their caps (format 1: one uncapped total), how many rules rule each option out, the scores
+# with cost credit, and the cost credit (zeros when it is not counted).
+_Known = tuple[list[list[int]], list[list[int]], list[int], list[int], list[int]]
+_MISSING: Final[object] = object()
+
+
+def _known(
     values: Mapping[str, Any],
     ruleset: Ruleset,
-    current: str | None,
-    fired: list[bool] | None = None,
-) -> tuple[Flip, ...]:
-    """For each key, the nearest single-answer change that changes the winner (if any).
-
-    Incremental: of the values no rule can tell apart, one is tried (Ruleset.alike); how each
-    moves the rules that read the key alone is worked out once a ruleset, with bounds on how
-    far it can close the winner's lead over each option (a key, or a value, that cannot close
-    any is skipped); the key's other readers are re-tested per value and only the factor
-    totals that move are re-capped. The winner is exactly the one a full re-score would give
-    (a property test checks it against re-scoring every candidate of _candidates).
-    fired: each rule's result on values, when the caller has it.
-    """
-    rules = ruleset.rules
-    if fired is None:
-        fired = [rule.test(values) for rule in rules]
-    factored = ruleset.format >= 2
+    fired: list[bool],
+    caps: list[int],
+    credit_max: int,
+) -> _Known:
+    """flip_analysis's starting point (see _Known) from the rules that fired."""
     width = len(OPTIONS)
-    options = range(width)
-    caps = [f.cap for f in ruleset.factors] if factored else [UNCAPPED]
+    factored = ruleset.format >= 2
     raw = [[0] * width for _ in caps]
     gates = [0] * width
-    for rule in itertools.compress(rules, fired):
+    for rule in itertools.compress(ruleset.rules, fired):
         if rule.places:
             row = raw[rule.slot if factored else 0]
             for place, weight in rule.places:
@@ -336,13 +330,67 @@ def flip_analysis(
         for row, cap in zip(raw, caps, strict=True)
     ]
     base = [sum(column) for column in zip(*counted, strict=True)]
-    credit_max = ruleset.param("cost_credit_max") if values.get("option_cost_estimates") else 0
     base_credit = [0] * width
     if credit_max:
         viable = {o: not gates[i] for i, o in enumerate(OPTIONS)}
         for credited, points in cost_credit(values, viable, credit_max).items():
             base_credit[ORDER[credited]] = points
         base = [s + c for s, c in zip(base, base_credit, strict=True)]
+    return raw, counted, gates, base, base_credit
+
+
+def _context_kinds(
+    values: Mapping[str, Any], context: tuple[tuple[str, Any], ...]
+) -> tuple[int, ...] | None:
+    """The kinds (see Ruleset.alike) of the answers to the context keys (-1: not answered);
+    None when an answer has no kind."""
+    out = []
+    try:
+        for name, kinds in context:
+            value = values.get(name, _MISSING)
+            if value is _MISSING:
+                out.append(-1)
+            elif isinstance(kinds, tuple):
+                if not isinstance(value, int):
+                    return None
+                out.append(bisect.bisect_left(kinds, value))
+            else:
+                out.append(kinds[value])
+    except (KeyError, TypeError):
+        return None
+    return tuple(out)
+
+
+def flip_analysis(
+    values: Mapping[str, Any],
+    ruleset: Ruleset,
+    current: str | None,
+    fired: list[bool] | None = None,
+    *,
+    known: _Known | None = None,
+) -> tuple[Flip, ...]:
+    """For each key, the nearest single-answer change that changes the winner (if any).
+
+    Incremental: of the values no rule can tell apart, one is tried (Ruleset.alike); how each
+    moves the rules that read the key alone is worked out once a ruleset, with bounds on how
+    far it can close the winner's lead over each option (a key, or a value, that cannot close
+    any is skipped); the key's other readers are re-tested per value and only the factor
+    totals that move are re-capped. The winner is exactly the one a full re-score would give
+    (a property test checks it against re-scoring every candidate of _candidates).
+    fired: each rule's result on values, when the caller has it; known: what assess() has
+    already added up (see _Known).
+    """
+    rules = ruleset.rules
+    if fired is None:
+        fired = [rule.test(values) for rule in rules]
+    factored = ruleset.format >= 2
+    width = len(OPTIONS)
+    options = range(width)
+    caps = [f.cap for f in ruleset.factors] if factored else [UNCAPPED]
+    credit_max = ruleset.param("cost_credit_max") if values.get("option_cost_estimates") else 0
+    if known is None:
+        known = _known(values, ruleset, fired, caps, credit_max)
+    raw, counted, gates, base, base_credit = known
     winner = ORDER[current] if current is not None else -1
     open_places = tuple(o for o in options if not gates[o])
     # The winner's lead over each option that can overtake it without a gate moving, and
@@ -383,19 +431,41 @@ def flip_analysis(
             gating, reading, bounds=bounds, solo=solo, shared=shared, state=state
         ):
             continue
+        moves: dict[Any, _Move] | None = None
         for candidate, alone, reached in _nearest(below, above, original) if numeric else below:
             if gating is None and not any(map(le, lead, reached[winner])):
                 continue  # this value cannot close any rival's gap to the winner
             move = alone
             if shared:
-                if trial is None:
-                    trial = dict(values)
-                trial[key] = candidate
-                extra = tuple(
-                    [(~i if fired[i] else i) for i in shared if rules[i].test(trial) != fired[i]]
-                )
-                if extra:
-                    move = alone[2].get(extra) or _with_shared(alone, extra, ruleset)
+                # How the shared readers fire depends only on the kinds of the answers they
+                # read: kept per key, answer's kind and the other answers' kinds.
+                if moves is None:
+                    context = ruleset.flip_context.get(key)
+                    found = None if context is None else _context_kinds(values, context)
+                    if found is None:
+                        moves = {}
+                    else:
+                        moves = ruleset.flip_shared.setdefault(
+                            (key, now if numeric else original, found), {}
+                        )
+                move = moves.get(candidate)
+                if move is None:
+                    if trial is None:
+                        trial = dict(values)
+                    trial[key] = candidate
+                    extra = tuple(
+                        [
+                            (~i if fired[i] else i)
+                            for i in shared
+                            if rules[i].test(trial) != fired[i]
+                        ]
+                    )
+                    move = (
+                        (alone[2].get(extra) or _with_shared(alone, extra, ruleset))
+                        if extra
+                        else alone
+                    )
+                    moves[candidate] = move
             slot_moves, gate_moves, _ = move
             if not slot_moves and not gate_moves:
                 continue  # no total and no gate moves, so nothing can change
@@ -710,44 +780,45 @@ def weight_flips(
         return ()
     caps = [f.cap for f in ruleset.factors]
     found: list[tuple[int, int, WeightFlip]] = []
+    here = ORDER[current]
+    mine = scores[current]
+    # For each option, the change to its score that makes the winner change, and the new
+    # winner: the same whichever rule's weight moves it (worked out once, not per weight).
+    wanted: dict[str, tuple[int, str]] = {}
     rivals = [o for o in OPTIONS if viable[o] and o != current]
     # Lowering the winner's score until the strongest rival overtakes it: the same change and
     # the same new winner whichever of the winner's weights is lowered.
-    lowered: tuple[int, str] | None = None
     if rivals:
-        down = max(
-            scores[r] - scores[current] - (0 if ORDER[r] < ORDER[current] else 1) for r in rivals
-        )
+        down = max(scores[r] - mine - (0 if ORDER[r] < here else 1) for r in rivals)
         trial = dict(scores)
         trial[current] += down
-        lowered = (down, rank(trial, viable)[0])
-    for index, rule in enumerate(ruleset.rules):
-        if not fired[index]:
-            continue
+        wanted[current] = (down, rank(trial, viable)[0])
+    for option in rivals:
+        wanted[option] = (mine - scores[option] + (0 if ORDER[option] < here else 1), option)
+    # In a capped factor (raw is not None) the score moves only within -cap..cap, so the
+    # weight must bring the factor's total to the target; a target beyond the cap cannot be
+    # reached by this weight (None). Worked out per factor and option as needed.
+    capped: dict[tuple[int, str], int | None] = {}
+    get = wanted.get
+    for index, rule in itertools.compress(enumerate(ruleset.rules), fired):
         best: tuple[str, int, int, str] | None = None
         smallest = 0
         slot = rule.slot
         for option, weight in rule.effects:
-            if option == current:
-                if lowered is None:
-                    continue
-                delta, new = lowered  # lower the winner's weight (see above)
-            elif viable[option]:
-                delta = (
-                    scores[current] - scores[option] + (0 if ORDER[option] < ORDER[current] else 1)
-                )
-                new = option
-            else:
-                continue
+            target = get(option)
+            if target is None:
+                continue  # ruled out, or the winner with no rival
+            delta, new = target
             if raw is not None and slot >= 0:
-                # In a capped factor the score moves only within -cap..cap, so the weight must
-                # bring the factor's total to the target; a target beyond the cap cannot be
-                # reached by this weight.
-                total, cap = raw[slot][option], caps[slot]
-                target = (cap if total > cap else (-cap if total < -cap else total)) + delta
-                if not -cap <= target <= cap:
+                if (slot, option) in capped:
+                    reach = capped[slot, option]
+                else:
+                    total, cap = raw[slot][option], caps[slot]
+                    aim = (cap if total > cap else (-cap if total < -cap else total)) + delta
+                    reach = capped[slot, option] = aim - total if -cap <= aim <= cap else None
+                if reach is None:
                     continue
-                delta = target - total
+                delta = reach
             if abs(weight + delta) > WEIGHT_LIMIT:
                 continue
             if best is None or abs(delta) < smallest:
@@ -755,7 +826,11 @@ def weight_flips(
         if best is not None:
             chosen, was, change, becomes = best
             found.append((smallest, index, WeightFlip(rule.id, chosen, was, was + change, becomes)))
-    return tuple(flip for _, _, flip in sorted(found, key=lambda item: (item[0], item[1])))
+    found.sort(key=_by_size)
+    return tuple(flip for _, _, flip in found)
+
+
+_by_size = operator.itemgetter(0, 1)
 
 
 def assess(
@@ -869,7 +944,24 @@ def assess(
         detailed=explained,
     )
     frozen_out = {o: tuple(ids) for o, ids in ruled_out.items()}
-    flips = flip_analysis(values, ruleset, recommended, fired) if with_flip else None
+    flips = None
+    if with_flip:
+        known: _Known | None = None
+        if raw is not None and factor_scores is not None:
+            # What flip_analysis would add up again (see _Known), in OPTIONS order.
+            credit_row = (
+                [credit.get(o, 0) for o in OPTIONS]
+                if credit and values.get("option_cost_estimates")
+                else [0] * len(OPTIONS)
+            )
+            known = (
+                [list(total.values()) for total in raw],
+                [list(f.counted.values()) for f in factor_scores],
+                [len(ruled_out[o]) for o in OPTIONS],
+                list(scores.values()),
+                credit_row,
+            )
+        flips = flip_analysis(values, ruleset, recommended, fired, known=known)
     extra: dict[str, Any] = {}
     if explained:
         close = close_call(

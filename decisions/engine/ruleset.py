@@ -249,6 +249,17 @@ class Ruleset:
     # values to try (a choice, yes/no or number), each as (key, its readers, its alike, which
     # options its readers gate or None when they gate none, its shared readers).
     flip_keys: tuple[FlipKey, ...] = field(default=(), compare=False, repr=False)
+    # Key -> the other keys its shared readers read, each with its alike (None when one has no
+    # alike): their kinds, with the key's own, decide how the shared readers fire.
+    flip_context: Mapping[str, tuple[tuple[str, Any], ...] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Filled as flips are analysed (flip_analysis in decisions/engine/assess.py): by key, its
+    # answer's kind and the kinds of the other keys its shared readers read, each value tried
+    # with its move, the shared readers' included. Bounded by the kinds, as flip_plans.
+    flip_shared: dict[tuple[Any, ...], dict[Any, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def param(self, name: str) -> int:
         """One engine parameter's value."""
@@ -615,10 +626,30 @@ def load_ruleset(data: Mapping[str, Any]) -> Ruleset:
             for key in QUESTIONS
             if readers[key] and key in alike
         ),
+        flip_context=FrozenMap(
+            {
+                key: _context(key, indices, rules, alike)
+                for key, indices in shared.items()
+                if indices
+            }
+        ),
     )
     digest = hashlib.sha256(ruleset.canonical_json()).hexdigest()
     object.__setattr__(ruleset, "sha256", digest)
     return ruleset
+
+
+def _context(
+    key: str,
+    indices: tuple[int, ...],
+    rules: tuple[Rule, ...],
+    alike: Mapping[str, tuple[int, ...] | Mapping[Any, int]],
+) -> tuple[tuple[str, Any], ...] | None:
+    """Ruleset.flip_context for one key: the other keys its shared readers read, with alike."""
+    others = sorted({k for i in indices for k in rules[i].keys if k != key})
+    if any(k not in alike for k in others):
+        return None
+    return tuple((k, alike[k]) for k in others)
 
 
 def _alike(
